@@ -1,0 +1,128 @@
+"""Where a chart comes from: a Helm repository by URL, or local files for mirrors and
+air-gapped sites (a directory laid out as a repository, a chart directory, a ``.tgz``).
+
+The same resolution serves the Pulumi release (which pulls by itself) and the offline
+renderer (which needs the archive on disk, downloaded once into a cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fate_iac.config import UPSTREAM_CHART_REPO
+
+CHART_REPO_ENV = "FATE_CHART_REPO"
+
+
+class ChartSourceError(Exception):
+    """The chart cannot be found where the configuration says it is."""
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A chart at a version, either in a remote repository or as a local file/directory."""
+
+    name: str
+    version: str
+    repo: str | None = None
+    path: Path | None = None
+
+    def release_args(self) -> dict[str, Any]:
+        """Arguments of a pulumi-kubernetes ``helm.v3.Release`` that fetch this chart."""
+        if self.path is not None:
+            return {"chart": str(self.path)}
+        return {"chart": self.name, "version": self.version, "repository_opts": {"repo": self.repo}}
+
+    def describe(self) -> str:
+        where = self.path if self.path is not None else self.repo
+        return f"{self.name} {self.version} from {where}"
+
+
+def chart_source(explicit: str | None = None, configured: str | None = None) -> str:
+    """The chart source in force: a command-line flag, then ``FATE_CHART_REPO``, then the
+    stack's ``fate:chartRepo``, then KubeFATE's published repository."""
+    return explicit or os.environ.get(CHART_REPO_ENV) or configured or UPSTREAM_CHART_REPO
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://", "oci://"))
+
+
+def resolve_chart(name: str, version: str, source: str) -> ChartRef:
+    """Find ``name`` at ``version`` in ``source`` (see :func:`chart_source`)."""
+    if _is_url(source):
+        return ChartRef(name, version, repo=source.rstrip("/"))
+    path = Path(source).expanduser().resolve()
+    if path.is_dir() and (path / "index.yaml").exists():
+        return _from_local_repository(name, version, path)
+    if (path.is_dir() and (path / "Chart.yaml").exists()) or (
+        path.is_file() and path.name.endswith(".tgz")
+    ):
+        return ChartRef(name, version, path=path)
+    raise ChartSourceError(
+        f"{source} is neither a chart repository URL, a directory with index.yaml, "
+        "a chart directory nor a .tgz"
+    )
+
+
+def _from_local_repository(name: str, version: str, root: Path) -> ChartRef:
+    index = yaml.safe_load((root / "index.yaml").read_text()) or {}
+    entries = (index.get("entries") or {}).get(name) or []
+    for entry in entries:
+        if str(entry.get("version")) == version:
+            break
+    else:
+        known = ", ".join(str(e.get("version")) for e in entries) or "none"
+        raise ChartSourceError(f"{root}/index.yaml has no {name} {version} (has: {known})")
+    url = str((entry.get("urls") or [""])[0])
+    if _is_url(url):
+        raise ChartSourceError(f"{root}/index.yaml points {name} {version} at {url}, not a file")
+    archive = (root / url).resolve()
+    if not archive.is_file():
+        raise ChartSourceError(f"{archive} (named by {root}/index.yaml) does not exist")
+    digest = entry.get("digest")
+    if digest and hashlib.sha256(archive.read_bytes()).hexdigest() != digest:
+        raise ChartSourceError(f"{archive} does not match the digest in {root}/index.yaml")
+    return ChartRef(name, version, path=archive)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fate-iac" / "charts"
+
+
+def chart_archive(ref: ChartRef) -> Path:
+    """A local file or directory holding the chart; remote charts are downloaded once."""
+    if ref.path is not None:
+        return ref.path
+    assert ref.repo is not None
+    key = hashlib.sha256(ref.repo.encode()).hexdigest()[:16]
+    target = cache_dir() / key / f"{ref.name}-{ref.version}.tgz"
+    if target.exists():
+        return target
+    import helm_python as helm  # the Helm SDK loads a large native library: only when needed
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        try:
+            if ref.repo.startswith("oci://"):
+                helm.pull(f"{ref.repo}/{ref.name}", version=ref.version, destination=tmp)
+            else:
+                helm.pull(ref.name, repo_url=ref.repo, version=ref.version, destination=tmp)
+        except helm.HelmError as exc:
+            raise ChartSourceError(
+                f"cannot fetch {ref.name} {ref.version} from {ref.repo}: {exc}"
+            ) from exc
+        pulled = list(Path(tmp).glob("*.tgz"))
+        if len(pulled) != 1:
+            raise ChartSourceError(f"fetching {ref.describe()} gave {pulled}")
+        shutil.move(str(pulled[0]), target)
+    return target

@@ -1,0 +1,141 @@
+"""``fatectl``: validate, render and import party stacks, offline.
+
+Exit status: 0 on success, 1 when a stack's configuration (or chart source) is refused,
+2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from fate_iac.charts import ChartSourceError, chart_source, resolve_chart
+from fate_iac.kubefate import import_cluster_yaml
+from fate_iac.loader import load_party_config, load_stack, stack_file
+from fate_iac.problems import ConfigError, Problem
+from fate_iac.reference import config_reference
+from fate_iac.render import render_party
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fatectl", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_stack(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--stack", "-s", required=True, help="stack name, e.g. party10000")
+        p.add_argument(
+            "--project-dir", type=Path, default=Path.cwd(), help="where Pulumi.<stack>.yaml is"
+        )
+
+    validate = sub.add_parser("validate", help="check a stack's configuration")
+    with_stack(validate)
+
+    render = sub.add_parser("render", help="render the manifests a stack's releases install")
+    with_stack(render)
+    render.add_argument("--out", type=Path, help="write <release>.yaml files here")
+    render.add_argument(
+        "--chart-repo",
+        help="chart repository URL or local directory (default: FATE_CHART_REPO, then "
+        "fate:chartRepo, then KubeFATE's repository)",
+    )
+    render.add_argument(
+        "--show-secrets", action="store_true", help="print credentials instead of [secret]"
+    )
+
+    imp = sub.add_parser("import-kubefate", help="turn a KubeFATE cluster.yaml into stack config")
+    imp.add_argument("file", type=Path, help="a KubeFATE cluster.yaml")
+    imp.add_argument("--stack", "-s", help="write Pulumi.<stack>.yaml instead of stdout")
+    imp.add_argument("--project-dir", type=Path, default=Path.cwd())
+    imp.add_argument("--chart-version", help="upgrade to this fate chart version on import")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing stack file")
+
+    sub.add_parser("reference", help="print the configuration reference (Markdown)")
+    return parser
+
+
+def _say(lines: list[str]) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    loaded = load_stack(args.project_dir, args.stack)
+    _say([f"note: {n}" for n in loaded.notes])
+    cfg = loaded.config
+    print(
+        f"stack {args.stack}: ok: party {cfg.partyId}, release {cfg.release_name} in "
+        f"namespace {cfg.k8s_namespace}, fate chart {cfg.chartVersion}"
+    )
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    loaded = load_stack(args.project_dir, args.stack)
+    _say([f"note: {n}" for n in loaded.notes])
+    cfg = loaded.config
+    chart = resolve_chart(
+        cfg.chartName, cfg.chartVersion, chart_source(args.chart_repo, cfg.chartRepo)
+    )
+    release = render_party(cfg, chart, redact=not args.show_secrets)
+    if args.out is None:
+        sys.stdout.write(release.to_yaml())
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / f"{release.name}.yaml"
+    target.write_text(release.to_yaml())
+    print(f"{target}: {len(release.manifests)} objects ({chart.describe()})")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    document = yaml.safe_load(args.file.read_text())
+    if not isinstance(document, dict):
+        raise ConfigError(str(args.file), [Problem((), "kubefate", "not a cluster.yaml mapping")])
+    result = import_cluster_yaml(document, args.chart_version)
+    stack = args.stack or f"party{document.get('partyId', '')}"
+    if result.problems:
+        raise ConfigError(stack, result.problems)
+    _say([f"note: {n}" for n in result.notes])
+    # Validate what was carried over, taking the credentials as the secrets they will be.
+    try:
+        load_party_config(result.config_with_credentials(), stack)
+    except ConfigError as error:
+        _say(["after import, fix these before `pulumi up`:", *error.report().splitlines()[1:]])
+    if args.stack is None:
+        sys.stdout.write(result.stack_yaml())
+    else:
+        target = stack_file(args.project_dir, args.stack)
+        if target.exists() and not args.force:
+            print(f"{target} exists; pass --force to overwrite it", file=sys.stderr)
+            return 1
+        target.write_text(result.stack_yaml())
+        print(f"wrote {target}")
+    if result.credentials:
+        _say(["set the credentials as secrets:", *result.secret_commands(stack)])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "render":
+            return _render(args)
+        if args.command == "import-kubefate":
+            return _import(args)
+        print(config_reference(), end="")
+        return 0
+    except ConfigError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    except ChartSourceError as error:
+        print(f"chart: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,507 @@
+"""Typed configuration of a FATE party stack: the single source of truth for keys and defaults.
+
+Keys follow KubeFATE's ``cluster.yaml`` wherever KubeFATE has the concept, so a KubeFATE
+user can read a stack file. A section left out takes the chart's defaults; a section
+written takes, for each key left out, the default of KubeFATE's ``values-template.yaml``
+(given in each key's description), exactly as KubeFATE does. Keys this project adds are
+marked *(Pulumi)*.
+
+Cross-field rules (NodePort ranges, module consistency, credentials...) live in
+:mod:`fate_iac.rules`; this module checks what one key can check alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from fate_iac.secrets import REDACTED, Secret
+
+UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
+"""KubeFATE's published Helm chart repository."""
+
+SUPPORTED_FATE_CHART_VERSIONS = ("v1.9.0", "v1.9.1", "v1.9.2", "v1.10.0", "v1.11.1", "v1.11.2")
+"""Versions of the ``fate`` chart that share the values interface this project renders."""
+
+DEFAULT_FATE_CHART_VERSION = "v1.11.2"
+
+Module = Literal[
+    "rollsite",
+    "clustermanager",
+    "nodemanager",
+    "mysql",
+    "python",
+    "fateboard",
+    "client",
+    "lbrollsite",
+    "spark",
+    "hdfs",
+    "nginx",
+    "rabbitmq",
+    "pulsar",
+]
+EGGROLL_MODULES: tuple[Module, ...] = (
+    "rollsite",
+    "clustermanager",
+    "nodemanager",
+    "mysql",
+    "python",
+    "fateboard",
+    "client",
+)
+SPARK_MODULES: tuple[Module, ...] = ("spark", "hdfs", "nginx", "rabbitmq", "pulsar")
+ALL_MODULES: tuple[Module, ...] = (*EGGROLL_MODULES, "lbrollsite", *SPARK_MODULES)
+
+ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
+AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+
+
+KEY_RULES = frozenset(
+    {"dns-label", "port-range", "party-id", "quantity", "chart-version", "secret"}
+)
+"""Rules one key checks alone (the error types raised by this module's validators)."""
+
+
+def _dns_label(max_length: int) -> Any:
+    def check(value: str) -> str:
+        if len(value) > max_length or not _DNS_LABEL.match(value):
+            raise PydanticCustomError(
+                "dns-label",
+                "{value!r} is not a DNS-1123 label: at most {max} characters of a-z, 0-9 and "
+                "'-', starting and ending with a letter or digit",
+                {"value": value, "max": max_length},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_port(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise PydanticCustomError("port-range", "port {port} is outside 1-65535", {"port": value})
+    return value
+
+
+def _check_party_id(value: int) -> int:
+    if value <= 0:
+        raise PydanticCustomError(
+            "party-id", "partyId must be a positive integer, got {value}", {"value": value}
+        )
+    return value
+
+
+def _check_quantity(value: str | int | float) -> str | int | float:
+    if isinstance(value, bool) or not _QUANTITY.match(str(value)):
+        raise PydanticCustomError(
+            "quantity",
+            "{value!r} is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 2)",
+            {"value": value},
+        )
+    return value  # as written: the manifest keeps the user's 1 or "1"
+
+
+def _check_chart_version(value: str) -> str:
+    version = value if value.startswith("v") else f"v{value}"
+    if version not in SUPPORTED_FATE_CHART_VERSIONS:
+        raise PydanticCustomError(
+            "chart-version",
+            "fate chart {value} is not supported; use one of {supported}",
+            {"value": value, "supported": ", ".join(SUPPORTED_FATE_CHART_VERSIONS)},
+        )
+    return version
+
+
+def _to_secret(value: object) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return Secret(value=None, secure=True)
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return Secret(value=str(value), secure=False)
+    raise PydanticCustomError("secret", "expected a password string set as a Pulumi secret")
+
+
+Port = Annotated[int, AfterValidator(_check_port)]
+PartyId = Annotated[int, AfterValidator(_check_party_id)]
+Quantity = Annotated[str | int | float, AfterValidator(_check_quantity)]
+ChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
+Credential = Annotated[
+    Secret,
+    BeforeValidator(_to_secret),
+    PlainSerializer(lambda s: REDACTED, return_type=str),
+]
+ReleaseName = Annotated[str, _dns_label(53)]
+NamespaceName = Annotated[str, _dns_label(63)]
+
+NodeSelector = dict[str, str]
+Tolerations = list[dict[str, Any]]
+Affinity = dict[str, Any]
+
+
+class Section(BaseModel):
+    """A config section: unknown keys are refused, by name."""
+
+    model_config = ConfigDict(
+        extra="forbid", arbitrary_types_allowed=True, frozen=True, coerce_numbers_to_str=True
+    )
+
+
+class Resources(Section):
+    requests: dict[str, Quantity] | None = Field(None, description="Resource requests.")
+    limits: dict[str, Quantity] | None = Field(None, description="Resource limits.")
+
+
+class Placement(Section):
+    """Where a module's pods run: nodeSelector, tolerations, affinity."""
+
+    nodeSelector: NodeSelector | None = Field(None, description="Pod nodeSelector.")
+    tolerations: Tolerations | None = Field(None, description="Pod tolerations.")
+    affinity: Affinity | None = Field(None, description="Pod affinity.")
+
+
+class Toggle(Section):
+    enabled: bool = Field(False, description="Turn the feature on. Default: false.")
+
+
+class ImagePullSecret(Section):
+    name: str = Field(description="Name of a docker-registry Secret in the party's namespace.")
+
+
+class IngressHost(Section):
+    name: str = Field(description="Host name served by the ingress.")
+    path: str | None = Field(None, description="Path. Default (chart): /.")
+
+
+class IngressRule(Section):
+    annotations: dict[str, str] | None = Field(None, description="Ingress annotations.")
+    hosts: list[IngressHost] | None = Field(
+        None, description="Hosts. Default (chart): <module>.example.com."
+    )
+    tls: list[dict[str, Any]] | None = Field(None, description="Ingress TLS entries.")
+
+
+class Ingresses(Section):
+    fateboard: IngressRule | None = Field(None, description="Ingress of FATE-Board.")
+    client: IngressRule | None = Field(None, description="Ingress of the notebook client.")
+
+
+class Exchange(Section):
+    ip: str = Field(description="Address of the exchange's rollsite.")
+    port: Port = Field(description="Port of the exchange's rollsite.")
+
+
+class PartyEntry(Section):
+    partyId: PartyId = Field(description="Id of the peer party.")
+    partyIp: str = Field(description="Address of the peer's rollsite.")
+    partyPort: Port = Field(description="Port of the peer's rollsite (its NodePort).")
+
+
+class PollingServer(Section):
+    ip: str = Field(description="Address of the polling server's rollsite.")
+    port: Port = Field(description="Port of the polling server's rollsite.")
+
+
+class PollingClient(Section):
+    partID: PartyId = Field(description="Party id of a polling client (KubeFATE spelling).")
+
+
+class Polling(Section):
+    enabled: bool = Field(False, description="Rollsite polling mode. Default: false.")
+    type: Literal["client", "server"] | None = Field(
+        None, description="This rollsite polls (client) or is polled (server)."
+    )
+    server: PollingServer | None = Field(None, description="The server a polling client polls.")
+    clientList: list[PollingClient] | None = Field(
+        None, description="Parties that poll this server."
+    )
+    concurrency: int | None = Field(None, description="Polling concurrency.")
+
+
+class Rollsite(Placement):
+    type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
+    nodePort: Port | None = Field(
+        None, description="NodePort of rollsite; required when type is NodePort."
+    )
+    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    exchange: Exchange | None = Field(
+        None, description="The exchange this party routes through (star mode)."
+    )
+    partyList: list[PartyEntry] | None = Field(
+        None, description="Peers reached directly (P2P mode). Default: none."
+    )
+    enableTLS: bool | None = Field(None, description="TLS between rollsites. Default: false.")
+    polling: Polling | None = Field(None, description="Rollsite polling (parties behind NAT).")
+    resources: Resources | None = Field(None, description="Pod resources.")
+
+
+class Storage(Section):
+    """A module's persistent volume (used when ``persistence`` is true)."""
+
+    existingClaim: str | None = Field(None, description="Use this existing PVC.")
+    storageClass: str | None = Field(None, description="StorageClass of a new PVC.")
+    accessMode: AccessMode | None = Field(None, description="Default: ReadWriteOnce.")
+    size: Quantity | None = Field(None, description="Default: 1Gi.")
+
+
+class ClustermanagerResources(Section):
+    cores_per_node: int | None = Field(None, description="Cores per node fateflow schedules.")
+    nodes: int | None = Field(None, description="Nodes fateflow schedules on.")
+
+
+class Python(Placement, Storage):
+    """fateflow (the ``python`` module)."""
+
+    type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
+    httpNodePort: Port | None = Field(None, description="NodePort of fateflow's HTTP API.")
+    grpcNodePort: Port | None = Field(None, description="NodePort of fateflow's gRPC API.")
+    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    replicas: int | None = Field(None, ge=1, description="fateflow replicas. Default: 1.")
+    resources: Resources | None = Field(None, description="Pod resources.")
+    logLevel: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
+        None, description="Default: INFO."
+    )
+    serviceAccountName: str | None = Field(None, description="ServiceAccount of fateflow.")
+    dependent_distribution: bool | None = Field(None, description="Distribute dependencies.")
+    failedTaskAutoRetryTimes: int | None = Field(None, description="Default: 5.")
+    failedTaskAutoRetryDelay: int | None = Field(None, description="Seconds. Default: 60.")
+    claimName: str | None = Field(None, description="PVC name. Default: python-data.")
+    clustermanager: ClustermanagerResources | None = Field(
+        None, description="Resources fateflow assumes the eggroll cluster has."
+    )
+
+
+class Mysql(Placement, Storage):
+    type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
+    ip: str | None = Field(None, description="Service host of mysql. Default: mysql.")
+    port: Port | None = Field(None, description="Default: 3306.")
+    database: str | None = Field(None, description="Default: eggroll_meta.")
+    user: str | None = Field(None, description="Default: fate.")
+    password: Credential | None = Field(
+        None,
+        description="Secret. The chart's fate_dev is refused unless allowDefaultCredentials.",
+    )
+    subPath: str | None = Field(None, description="Volume subPath.")
+
+
+class Clustermanager(Placement):
+    mysqlServerTimezone: str | None = Field(None, description="Default (chart): UTC.")
+    resources: Resources | None = Field(None, description="Pod resources.")
+
+
+class Nodemanager(Placement, Storage):
+    replicas: int | None = Field(None, ge=1, description="Nodemanagers. Default: 2.")
+    sessionProcessorsPerNode: int | None = Field(
+        None, ge=1, description="Egg processors per nodemanager."
+    )
+    subPath: str | None = Field(None, description="Volume subPath.")
+    resources: Resources | None = Field(None, description="Pod resources.")
+
+
+class Fateboard(Placement):
+    type: ServiceType | None = Field(None, description="Service type.")
+    username: str | None = Field(None, description="Default (chart): admin.")
+    password: Credential | None = Field(
+        None,
+        description="Secret. The chart's admin is refused unless allowDefaultCredentials.",
+    )
+
+
+class Client(Placement, Storage):
+    subPath: str | None = Field(None, description="Volume subPath.")
+    notebook_hashed_password: Credential | None = Field(
+        None, description="Secret. Jupyter hashed password of the notebook."
+    )
+
+
+class Zookeeper(Section):
+    hosts: list[str] | None = Field(None, description="host:port of each zookeeper.")
+    use_acl: bool | None = Field(None, description="Use ACLs.")
+    user: str | None = Field(None, description="ACL user.")
+    password: Credential | None = Field(None, description="Secret. ACL password.")
+
+
+class Serving(Section):
+    useRegistry: bool | None = Field(None, description="Find serving through zookeeper.")
+    zookeeper: Zookeeper | None = Field(None, description="The zookeeper FATE-Serving uses.")
+
+
+class ReleaseOptions(Section):
+    """*(Pulumi)* How the Helm release is installed and upgraded."""
+
+    timeout: int = Field(
+        900,
+        ge=1,
+        description="Seconds to wait for the release's workloads. Default: 900 (FATE images "
+        "are several GB; a first pull is slow).",
+    )
+    skipAwait: bool = Field(
+        False, description="Do not wait for workloads to become ready. Default: false."
+    )
+    atomic: bool = Field(
+        False,
+        description="Roll back a failed install or upgrade. Default: false: a failed "
+        "release stays for inspection and the next `pulumi up` retries it.",
+    )
+    cleanupOnFail: bool = Field(
+        False, description="Delete resources a failed upgrade created. Default: false."
+    )
+    maxHistory: int = Field(10, ge=0, description="Release revisions Helm keeps. Default: 10.")
+
+
+class PartyConfig(Section):
+    """A FATE party on eggroll: the ``fate:`` config of a party stack."""
+
+    partyId: PartyId = Field(description="This party's id. Required.")
+    name: ReleaseName | None = Field(
+        None, description="Helm release (cluster) name. Default: fate-<partyId>."
+    )
+    namespace: NamespaceName | None = Field(
+        None, description="Kubernetes namespace. Default: fate-<partyId>."
+    )
+    chartName: Literal["fate"] = Field("fate", description="Chart to install. Default: fate.")
+    chartVersion: ChartVersion = Field(
+        DEFAULT_FATE_CHART_VERSION,
+        description=f"fate chart version, one of {', '.join(SUPPORTED_FATE_CHART_VERSIONS)}. "
+        f"Default: {DEFAULT_FATE_CHART_VERSION}.",
+    )
+    registry: str | None = Field(None, description="Image registry. Default: federatedai.")
+    imageTag: str | None = Field(
+        None, description="Image tag of FATE's images. Default: the chart's (<version>-release)."
+    )
+    pullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
+        None, description="Default: IfNotPresent."
+    )
+    imagePullSecrets: list[ImagePullSecret] | None = Field(None, description="Pull secrets.")
+    persistence: bool = Field(False, description="Keep data in PVCs. Default: false.")
+    istio: Toggle | None = Field(None, description="Istio sidecars. Default: off.")
+    podSecurityPolicy: Toggle | None = Field(None, description="PodSecurityPolicy. Default: off.")
+    ingressClassName: str | None = Field(None, description="Default: nginx.")
+    ingress: Ingresses | None = Field(None, description="Ingress hosts of fateboard and client.")
+    modules: list[Module] = Field(
+        list(EGGROLL_MODULES),
+        description="Modules to deploy. Default: " + ", ".join(EGGROLL_MODULES) + ".",
+    )
+    computing: Literal["Eggroll", "Spark", "Spark_local"] = Field(
+        "Eggroll", description="Computing engine. Default: Eggroll."
+    )
+    federation: Literal["Eggroll", "RabbitMQ", "Pulsar"] = Field(
+        "Eggroll", description="Federation engine. Default: Eggroll."
+    )
+    storage: Literal["Eggroll", "HDFS", "LocalFS"] = Field(
+        "Eggroll", description="Storage engine. Default: Eggroll."
+    )
+    algorithm: Literal["Basic", "NN", "ALL"] = Field(
+        "Basic", description="Algorithm image flavour. Default: Basic."
+    )
+    device: Literal["CPU", "IPCL", "GPU"] = Field(
+        "CPU", description="Device image flavour. Default: CPU."
+    )
+    rollsite: Rollsite | None = Field(None, description="The party's federation gateway.")
+    python: Python | None = Field(None, description="fateflow.")
+    mysql: Mysql | None = Field(None, description="The in-cluster mysql.")
+    externalMysqlIp: str | None = Field(None, description="Use this mysql instead of the module.")
+    externalMysqlPort: Port | None = Field(None, description="Port of the external mysql.")
+    externalMysqlDatabase: str | None = Field(None, description="Database of the external mysql.")
+    externalMysqlUser: str | None = Field(None, description="User of the external mysql.")
+    externalMysqlPassword: Credential | None = Field(
+        None, description="Secret. Password of the external mysql."
+    )
+    clustermanager: Clustermanager | None = Field(None, description="eggroll clustermanager.")
+    nodemanager: Nodemanager | None = Field(None, description="eggroll nodemanagers.")
+    fateboard: Fateboard | None = Field(None, description="FATE-Board.")
+    client: Client | None = Field(None, description="The notebook client.")
+    servingIp: str | None = Field(None, description="Address of this party's serving-server.")
+    servingPort: Port | None = Field(None, description="Port of this party's serving-server.")
+    serving: Serving | None = Field(None, description="Serving registry (zookeeper).")
+    # --- keys this project adds -------------------------------------------------------
+    publicHost: str | None = Field(
+        None,
+        description="(Pulumi) Address peers reach this party at (a node IP, load balancer "
+        "or DNS name). Needed to publish the federation endpoint.",
+    )
+    nodePortRange: str = Field(
+        "30000-32767",
+        pattern=r"^[0-9]+-[0-9]+$",
+        description="(Pulumi) The cluster's NodePort range. Default: 30000-32767.",
+    )
+    allowDefaultCredentials: bool = Field(
+        False,
+        description="(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, "
+        "fateboard admin/admin). Default: false.",
+    )
+    createNamespace: bool = Field(
+        True,
+        description="(Pulumi) Create and own the namespace. false: deploy into an existing "
+        "namespace, which is neither changed nor deleted. Default: true.",
+    )
+    chartRepo: str | None = Field(
+        None,
+        description="(Pulumi) Where the chart comes from: a Helm repository URL, a directory "
+        "laid out as one, a chart directory or a .tgz. Overridden by FATE_CHART_REPO. "
+        f"Default: {UPSTREAM_CHART_REPO}.",
+    )
+    release: ReleaseOptions = Field(
+        default_factory=ReleaseOptions, description="(Pulumi) Helm release options."
+    )
+    helmValues: dict[str, Any] | None = Field(
+        None,
+        description="(Pulumi) Raw chart values merged over the rendered ones: the escape "
+        "hatch for chart keys without a typed field.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and str(data.get("partyId", "")).isdigit():
+            party_id = int(data["partyId"])
+            data = dict(data)
+            for key in ("name", "namespace"):
+                if data.get(key) is None and party_id > 0:
+                    data[key] = f"fate-{party_id}"
+        return data
+
+    @property
+    def release_name(self) -> str:
+        assert self.name is not None  # set by _default_names
+        return self.name
+
+    @property
+    def k8s_namespace(self) -> str:
+        assert self.namespace is not None  # set by _default_names
+        return self.namespace
+
+    def has(self, module: str) -> bool:
+        return module in self.modules
+
+    @property
+    def uses_external_mysql(self) -> bool:
+        return self.externalMysqlIp is not None
+
+    @property
+    def node_port_range(self) -> tuple[int, int]:
+        low, high = self.nodePortRange.split("-")
+        return int(low), int(high)
+
+
+CREDENTIAL_PATHS: tuple[tuple[str, ...], ...] = (
+    ("mysql", "password"),
+    ("externalMysqlPassword",),
+    ("fateboard", "password"),
+    ("client", "notebook_hashed_password"),
+    ("serving", "zookeeper", "password"),
+)
+"""Where credentials live in a party's config; each must be a Pulumi secret."""

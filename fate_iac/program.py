@@ -1,0 +1,27 @@
+"""What a party stack's Pulumi program reads before it builds anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.runtime import config as pulumi_config
+
+from fate_iac.charts import ChartRef, chart_source, resolve_chart
+from fate_iac.loader import LoadedConfig, load_party_config, raw_from_pulumi
+
+
+def engine_config() -> tuple[dict[str, Any], set[str]]:
+    """The config the engine gave this run, and which of its keys are secrets."""
+    values = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
+    secret = {key for key in values if pulumi_config.is_config_secret(key)}
+    secret |= set(pulumi_config.get_config_secret_keys_env())
+    return values, secret
+
+
+def load_party(stack: str) -> tuple[LoadedConfig, ChartRef]:
+    """Validate the running stack's config and resolve its chart; raises ConfigError."""
+    values, secret_keys = engine_config()
+    loaded = load_party_config(raw_from_pulumi(values, secret_keys), stack)
+    cfg = loaded.config
+    chart = resolve_chart(cfg.chartName, cfg.chartVersion, chart_source(configured=cfg.chartRepo))
+    return loaded, chart

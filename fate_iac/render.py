@@ -1,0 +1,68 @@
+"""Offline rendering: the manifests a release will install, through the real chart and
+Helm's own engine (the Helm SDK), with no cluster and no Pulumi CLI."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fate_iac.charts import ChartRef, chart_archive
+from fate_iac.config import PartyConfig
+from fate_iac.values import Values, map_secrets, render_values
+
+_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    source: str
+    text: str
+
+    @property
+    def object(self) -> dict[str, Any]:
+        loaded = yaml.safe_load(self.text)
+        assert isinstance(loaded, dict)
+        return loaded
+
+
+@dataclass(frozen=True)
+class RenderedRelease:
+    name: str
+    namespace: str
+    chart: ChartRef
+    manifests: tuple[Manifest, ...]
+
+    def objects(self) -> list[dict[str, Any]]:
+        return [m.object for m in self.manifests]
+
+    def to_yaml(self) -> str:
+        return "".join(f"---\n# Source: {m.source}\n{m.text}\n" for m in self.manifests)
+
+
+def render_chart(archive: Path, values: Values, name: str, namespace: str) -> list[Manifest]:
+    """Render a chart as ``helm template`` would, one manifest per Kubernetes object."""
+    import helm_python as helm
+
+    with helm.Chart.load(archive) as chart:
+        rendered: dict[str, str] = chart.render(
+            values=values, name=name, namespace=namespace, is_install=True
+        )
+    manifests = []
+    for source in sorted(rendered):
+        if source.endswith("NOTES.txt"):
+            continue
+        for document in _SEPARATOR.split(rendered[source]):
+            if isinstance(yaml.safe_load(document), dict):
+                manifests.append(Manifest(source, document.strip("\n")))
+    return manifests
+
+
+def render_party(cfg: PartyConfig, chart: ChartRef, redact: bool = True) -> RenderedRelease:
+    """The manifests of a party's release; credentials show as ``[secret]`` when redacted."""
+    values = map_secrets(render_values(cfg), lambda s: s.reveal(redact))
+    manifests = render_chart(chart_archive(chart), values, cfg.release_name, cfg.k8s_namespace)
+    return RenderedRelease(cfg.release_name, cfg.k8s_namespace, chart, tuple(manifests))

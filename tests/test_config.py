@@ -1,0 +1,338 @@
+"""The typed configuration: defaults, older spellings, and one failing input per rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fate_iac.config import PartyConfig
+from fate_iac.loader import load_party_config
+from fate_iac.problems import ConfigError, Problem
+from fate_iac.secrets import Secret
+from tests.conftest import party
+
+
+def problems_of(raw: dict[str, Any], stack: str = "party10000") -> list[Problem]:
+    with pytest.raises(ConfigError) as caught:
+        load_party_config(raw, stack)
+    assert caught.value.stack == stack
+    return list(caught.value.problems)
+
+
+def only_problem(raw: dict[str, Any]) -> Problem:
+    problems = problems_of(raw)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_a_valid_party_loads_with_kubefate_defaults() -> None:
+    cfg = load_party_config(party(), "party10000").config
+    assert cfg.release_name == "fate-10000"
+    assert cfg.k8s_namespace == "fate-10000"
+    assert cfg.chartVersion == "v1.11.2"
+    assert cfg.modules == [
+        "rollsite", "clustermanager", "nodemanager", "mysql", "python", "fateboard", "client",
+    ]  # fmt: skip
+    assert (cfg.computing, cfg.federation, cfg.storage) == ("Eggroll", "Eggroll", "Eggroll")
+    assert cfg.release.timeout == 900 and cfg.release.atomic is False
+
+
+def test_stack_file_strings_are_coerced_like_the_engine_delivers_them() -> None:
+    raw = party(partyId="10000", persistence="false")
+    raw["rollsite"] = {**raw["rollsite"], "nodePort": "30101"}
+    cfg = load_party_config(raw, "s").config
+    assert cfg.partyId == 10000 and cfg.persistence is False
+    assert cfg.rollsite is not None and cfg.rollsite.nodePort == 30101
+
+
+def test_chart_version_without_v_is_normalised() -> None:
+    assert load_party_config(party(chartVersion="1.10.0"), "s").config.chartVersion == "v1.10.0"
+
+
+def test_error_names_stack_key_path_and_rule() -> None:
+    problem = only_problem(party(partyId=-3, name="fate-x", namespace="fate-x"))
+    assert problem.path == ("partyId",)
+    assert problem.rule == "party-id"
+    assert problem.render("party10000") == (
+        "stack party10000: fate:partyId: partyId must be a positive integer, got -3 [party-id]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path", "rule"),
+    [
+        ({"partyId": 0, "name": "a", "namespace": "a"}, ("partyId",), "party-id"),
+        ({"name": "Fate_10000"}, ("name",), "dns-label"),
+        ({"name": "f" * 54}, ("name",), "dns-label"),
+        ({"namespace": "-fate"}, ("namespace",), "dns-label"),
+        ({"chartVersion": "v1.5.0"}, ("chartVersion",), "chart-version"),
+        ({"chartName": "fate-serving"}, ("chartName",), "allowed-values"),
+        ({"servingPort": 70000}, ("servingPort",), "port-range"),
+        ({"externalMysqlPort": 0}, ("externalMysqlPort",), "port-range"),
+        ({"colour": "blue"}, ("colour",), "unknown-key"),
+        (
+            {"mysql": {"password": Secret("x", True), "sise": "1Gi"}},
+            ("mysql", "sise"),
+            "unknown-key",
+        ),
+        ({"nodemanager": {"size": "lots"}}, ("nodemanager", "size"), "quantity"),
+        ({"pullPolicy": "Sometimes"}, ("pullPolicy",), "allowed-values"),
+    ],
+)
+def test_single_key_rules(overrides: dict[str, Any], path: tuple[Any, ...], rule: str) -> None:
+    problem = only_problem(party(**overrides))
+    assert (problem.path, problem.rule) == (path, rule)
+
+
+def test_party_list_port_out_of_range_names_the_entry() -> None:
+    raw = party()
+    raw["rollsite"] = {
+        **raw["rollsite"],
+        "partyList": [{"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 99999}],
+    }
+    problem = only_problem(raw)
+    assert problem.path == ("rollsite", "partyList", 0, "partyPort")
+    assert problem.rule == "port-range"
+
+
+def test_node_port_outside_the_default_range() -> None:
+    raw = party()
+    raw["rollsite"] = {**raw["rollsite"], "nodePort": 9370}
+    problem = only_problem(raw)
+    assert (problem.path, problem.rule) == (("rollsite", "nodePort"), "nodeport-range")
+    assert "30000-32767" in problem.message
+
+
+def test_node_port_range_is_configurable() -> None:
+    raw = party(nodePortRange="20000-22767")
+    problems = problems_of(raw)
+    assert {(p.path, p.rule) for p in problems} == {
+        (("rollsite", "nodePort"), "nodeport-range"),
+        (("python", "httpNodePort"), "nodeport-range"),
+        (("python", "grpcNodePort"), "nodeport-range"),
+    }
+    raw["rollsite"] = {**raw["rollsite"], "nodePort": 20101}
+    raw["python"] = {"type": "NodePort", "httpNodePort": 20107, "grpcNodePort": 20102}
+    assert load_party_config(raw, "s").config.node_port_range == (20000, 22767)
+
+
+def test_two_services_on_one_node_port() -> None:
+    raw = party(python={"type": "NodePort", "httpNodePort": 30101, "grpcNodePort": 30102})
+    problem = only_problem(raw)
+    assert (problem.path, problem.rule) == (("python", "httpNodePort"), "nodeport-unique")
+    assert "rollsite.nodePort" in problem.message
+
+
+def test_node_ports_of_cluster_ip_services_do_not_collide() -> None:
+    raw = party(python={"type": "ClusterIP", "httpNodePort": 30101, "grpcNodePort": 30102})
+    load_party_config(raw, "s")
+
+
+def test_node_port_service_needs_its_port() -> None:
+    raw = party(rollsite={"type": "NodePort"})
+    problem = only_problem(raw)
+    assert (problem.path, problem.rule) == (("rollsite", "nodePort"), "nodeport-required")
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([{"partyId": 10000, "partyIp": "10.0.0.1", "partyPort": 30101}], "is this party"),
+        (
+            [
+                {"partyId": 9999, "partyIp": "10.0.0.1", "partyPort": 30091},
+                {"partyId": 9999, "partyIp": "10.0.0.2", "partyPort": 30091},
+            ],
+            "listed twice",
+        ),
+    ],
+)
+def test_party_list_rules(entries: list[dict[str, Any]], message: str) -> None:
+    raw = party()
+    raw["rollsite"] = {**raw["rollsite"], "partyList": entries}
+    problem = only_problem(raw)
+    assert problem.rule == "party-list" and message in problem.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"computing": "Spark"}, "FateSparkCluster"),
+        ({"federation": "RabbitMQ"}, "federation: Eggroll"),
+        ({"storage": "HDFS"}, "storage: Eggroll"),
+        ({"modules": ["rollsite", "clustermanager", "python", "mysql"]}, "nodemanager"),
+        (
+            {"modules": ["rollsite", "clustermanager", "nodemanager", "python", "mysql", "spark"]},
+            "FATE on Spark",
+        ),
+        (
+            {
+                "modules": [
+                    "rollsite",
+                    "rollsite",
+                    "clustermanager",
+                    "nodemanager",
+                    "python",
+                    "mysql",
+                ]
+            },
+            "listed 2 times",
+        ),
+    ],
+)
+def test_modules_must_match_the_engines(overrides: dict[str, Any], fragment: str) -> None:
+    problem = only_problem(party(**overrides))
+    assert problem.rule == "modules" and fragment in problem.message
+
+
+def test_unknown_module_is_refused() -> None:
+    problem = only_problem(party(modules=["rollsite", "hadoop"]))
+    assert problem.path == ("modules", 1) and problem.rule == "allowed-values"
+
+
+def test_external_mysql_replaces_the_module() -> None:
+    raw = party(
+        modules=["rollsite", "clustermanager", "nodemanager", "python", "fateboard", "client"],
+        externalMysqlIp="db.example.org",
+        externalMysqlPassword=Secret("external-pw", True),
+    )
+    raw.pop("mysql")
+    assert load_party_config(raw, "s").config.uses_external_mysql
+    raw["modules"] = [*raw["modules"], "mysql"]
+    assert "unused" in only_problem(raw).message
+
+
+def test_persistence_needs_a_storage_class_or_claim_for_each_stateful_module() -> None:
+    raw = party(persistence=True, nodemanager={"storageClass": "fast"})
+    raw["mysql"] = {**raw["mysql"], "existingClaim": "mysql-data"}
+    problems = problems_of(raw)
+    assert {(p.path, p.rule) for p in problems} == {
+        (("python",), "persistence"),
+        (("client",), "persistence"),
+    }
+    raw["python"] = {**raw["python"], "storageClass": "fast"}
+    raw["client"] = {"storageClass": "fast"}
+    load_party_config(raw, "s")
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "path"),
+    [
+        ("mysql", None, ("mysql", "password")),
+        ("mysql", "fate_dev", ("mysql", "password")),
+        ("fateboard", None, ("fateboard", "password")),
+        ("fateboard", "admin", ("fateboard", "password")),
+    ],
+)
+def test_default_credentials_are_refused(
+    section: str, value: str | None, path: tuple[str, ...]
+) -> None:
+    raw = party()
+    body = dict(raw[section])
+    if value is None:
+        body.pop("password")
+    else:
+        body["password"] = Secret(value, True)
+    raw[section] = body
+    problem = only_problem(raw)
+    assert (problem.path, problem.rule) == (path, "default-credentials")
+    assert "allowDefaultCredentials" in problem.message
+
+
+def test_default_credentials_pass_with_explicit_opt_in() -> None:
+    raw = party(allowDefaultCredentials=True, mysql={}, fateboard={"username": "admin"})
+    load_party_config(raw, "s")
+
+
+def test_fateboard_section_without_username_is_refused() -> None:
+    raw = party(fateboard={"password": Secret("s3cret-board", True)})
+    problem = only_problem(raw)
+    assert (problem.path, problem.rule) == (("fateboard", "username"), "fateboard-login")
+
+
+def test_credentials_must_be_pulumi_secrets() -> None:
+    raw = party(mysql={"password": "typed-in-clear"})
+    problem = only_problem(raw)
+    assert (problem.path, problem.rule) == (("mysql", "password"), "secret")
+    assert "pulumi config set --secret --path 'fate:mysql.password'" in problem.message
+    assert "typed-in-clear" not in problem.render("s")
+
+
+def test_an_unreadable_secret_is_still_a_secret() -> None:
+    raw = party(mysql={"password": {"secure": "v1:abc:def"}})
+    cfg = load_party_config(raw, "s").config
+    assert cfg.mysql is not None and cfg.mysql.password == Secret(None, secure=True)
+
+
+def test_every_problem_is_reported_together() -> None:
+    raw = party(
+        name="Not_A_Label",
+        servingPort=0,
+        bogus=1,
+    )
+    shape = problems_of(raw)
+    assert {p.rule for p in shape} == {"dns-label", "port-range", "unknown-key"}
+
+    raw = party(
+        computing="Eggroll",
+        federation="RabbitMQ",
+        persistence=True,
+        mysql={"password": "clear"},
+        python={"type": "NodePort", "httpNodePort": 30101},
+    )
+    rules = [p.rule for p in problems_of(raw)]
+    assert rules == [
+        "modules", "nodeport-unique", "nodeport-required",
+        "persistence", "persistence", "persistence", "persistence", "secret",
+    ]  # fmt: skip
+
+
+def test_legacy_spellings_are_carried_over_with_a_note() -> None:
+    raw = party(backend="eggroll", nodemanager={"count": 3})
+    for key in ("computing", "federation", "storage"):
+        raw.pop(key, None)
+    loaded = load_party_config(raw, "s")
+    assert loaded.config.computing == "Eggroll"
+    assert loaded.config.nodemanager is not None and loaded.config.nodemanager.replicas == 3
+    assert any("backend" in note for note in loaded.notes)
+    assert any("nodemanager.count" in note for note in loaded.notes)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path", "fragment"),
+    [
+        ({"backend": "spark"}, ("computing",), "FateSparkCluster"),
+        ({"backend": "eggroll", "computing": "Spark"}, ("computing",), "remove backend"),
+        ({"nodemanager": {"list": [{"name": "nm"}]}}, ("nodemanager", "list"), "replicas"),
+        ({"spark": {"master": {"cpu": "1"}}}, ("spark",), "FATE on Spark"),
+        ({"nginx": {"type": "NodePort"}}, ("nginx",), "FATE on Spark"),
+        ({"lbrollsite": {"type": "NodePort"}}, ("lbrollsite",), "exchange"),
+    ],
+)
+def test_legacy_spellings_that_cannot_apply_are_refused(
+    overrides: dict[str, Any], path: tuple[str, ...], fragment: str
+) -> None:
+    problems = problems_of(party(**overrides))
+    assert any(p.path == path and fragment in p.message for p in problems), problems
+
+
+def test_python_spark_keys_are_refused() -> None:
+    raw = party()
+    raw["python"] = {**raw["python"], "spark": {"master": "spark://x:7077"}}
+    problem = only_problem(raw)
+    assert problem.path == ("python", "spark") and problem.rule == "legacy-key"
+
+
+def test_missing_public_host_is_advised_not_refused() -> None:
+    raw = party()
+    raw.pop("publicHost")
+    loaded = load_party_config(raw, "s")
+    assert any("publicHost" in note for note in loaded.notes)
+
+
+def test_config_is_immutable() -> None:
+    cfg = load_party_config(party(), "s").config
+    with pytest.raises(ValueError):
+        cfg.partyId = 1  # type: ignore[misc]
+    assert isinstance(cfg, PartyConfig)
