@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from fate_iac import yamlio
 from fate_iac.config import UPSTREAM_CHART_REPO
 
 CHART_REPO_ENV = "FATE_CHART_REPO"
@@ -74,7 +73,7 @@ def resolve_chart(name: str, version: str, source: str) -> ChartRef:
 
 
 def _from_local_repository(name: str, version: str, root: Path) -> ChartRef:
-    index = yaml.safe_load((root / "index.yaml").read_text()) or {}
+    index = yamlio.load((root / "index.yaml").read_text()) or {}
     entries = (index.get("entries") or {}).get(name) or []
     for entry in entries:
         if str(entry.get("version")) == version:

@@ -10,8 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
+from fate_iac import yamlio
 from fate_iac.charts import ChartSourceError, chart_source, resolve_chart
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_party_config, load_stack, stack_file
@@ -91,7 +90,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    document = yaml.safe_load(args.file.read_text())
+    document = yamlio.load(args.file.read_text())
     if not isinstance(document, dict):
         raise ConfigError(str(args.file), [Problem((), "kubefate", "not a cluster.yaml mapping")])
     result = import_cluster_yaml(document, args.chart_version)

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from fate_iac import legacy
+from fate_iac import legacy, yamlio
 from fate_iac.config import CREDENTIAL_PATHS, PartyConfig
 from fate_iac.problems import Problem, key_path
 from fate_iac.render import Manifest, render_chart
@@ -38,7 +36,7 @@ class ImportResult:
 
     def stack_yaml(self) -> str:
         document = {"config": {f"fate:{k}": v for k, v in self.config.items()}}
-        return yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+        return yamlio.dump(document)
 
     def config_with_credentials(self) -> dict[str, Any]:
         """The config with its credentials back in place, as the secrets they will be."""
@@ -123,7 +121,7 @@ def kubefate_values(cluster: dict[str, Any], archive: Path) -> dict[str, Any]:
         wrapper = _template_chart(template, Path(tmp))
         with helm.Chart.load(wrapper) as chart:
             rendered = chart.render(values=cluster, name="kubefate", namespace="kubefate")
-    values = yaml.safe_load(rendered["kubefate-values/templates/values.yaml"])
+    values = yamlio.load(rendered["kubefate-values/templates/values.yaml"])
     assert isinstance(values, dict)
     return values
 

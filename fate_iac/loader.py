@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from fate_iac import legacy, rules
+from fate_iac import legacy, rules, yamlio
 from fate_iac.config import CREDENTIAL_PATHS, KEY_RULES, PartyConfig
 from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, Problem
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
@@ -115,7 +114,7 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> di
     """
     if not path.exists():
         raise ConfigError(stack, [Problem((), "stack-file", f"{path} does not exist")])
-    document = yaml.safe_load(path.read_text()) or {}
+    document = yamlio.load(path.read_text()) or {}
     config = document.get("config") or {}
     raw = {k[len(_PREFIX) :]: v for k, v in config.items() if k.startswith(_PREFIX)}
     if passphrase is None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
+from fate_iac import yamlio
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
 from fate_iac.values import Values
@@ -37,7 +36,7 @@ def split_nulls(values: Values) -> tuple[Values, Tree]:
 
 
 def nulls_yaml(nulls: Tree) -> str:
-    return yaml.safe_dump(nulls, sort_keys=True, default_flow_style=False)
+    return yamlio.dump(nulls)
 
 
 def namespace_labels(cfg: PartyConfig) -> dict[str, str]:

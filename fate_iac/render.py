@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from fate_iac import yamlio
 from fate_iac.charts import ChartRef, chart_archive
 from fate_iac.config import PartyConfig
 from fate_iac.values import Values, map_secrets, render_values
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or comment
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Manifest:
 
     @property
     def object(self) -> dict[str, Any]:
-        loaded = yaml.safe_load(self.text)
+        loaded = yamlio.load(self.text)
         assert isinstance(loaded, dict)
         return loaded
 
@@ -56,7 +56,7 @@ def render_chart(archive: Path, values: Values, name: str, namespace: str) -> li
         if source.endswith("NOTES.txt"):
             continue
         for document in _SEPARATOR.split(rendered[source]):
-            if isinstance(yaml.safe_load(document), dict):
+            if _CONTENT.search(document):  # helm template drops documents with no content
                 manifests.append(Manifest(source, document.strip("\n")))
     return manifests
 

@@ -237,8 +237,7 @@ def fateboard_login(cfg: PartyConfig) -> Iterator[Problem]:
         yield Problem(
             ("fateboard", "username"),
             "fateboard-login",
-            "with a fateboard section the login name is empty unless set; set "
-            "fateboard.username",
+            "with a fateboard section the login name is empty unless set; set fateboard.username",
         )
 
 

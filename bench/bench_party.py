@@ -1,0 +1,102 @@
+"""Benchmark: a party's offline render and program evaluation, beside KubeFATE's pipeline.
+
+Each measurement is a fresh process (imports included), run several times; the table
+gives the median wall time and the peak resident memory of the child, side by side:
+
+* ``fatectl render``: this project's offline render of a party stack (CLI, validation,
+  values, the real chart through the Helm SDK);
+* ``kubefate pipeline``: KubeFATE's own mapping for the same intent (the chart's
+  values-template over the KubeFATE cluster.yaml) and the same chart, through the same
+  Helm SDK;
+* ``program (mocks)``: the party stack's ``__main__.py`` evaluated under Pulumi's mocks.
+
+Run: .venv/bin/python bench/bench_party.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared"
+STACK = "party10000"
+CLUSTER_YAML = SHARED / "kubefate-examples" / "v1.11.2" / "party-10000" / "cluster.yaml"
+
+
+def chart_source() -> str:
+    local = SHARED / "charts"
+    return (
+        str(local) if (local / "index.yaml").exists() else "https://federatedai.github.io/KubeFATE"
+    )
+
+
+KUBEFATE = """
+import sys, yaml
+from fate_iac.charts import chart_archive, resolve_chart
+from fate_iac.kubefate import kubefate_render
+document = yaml.safe_load(open(sys.argv[1]))
+chart = chart_archive(resolve_chart("fate", document["chartVersion"], sys.argv[2]))
+manifests = kubefate_render(document, chart)
+assert len(manifests) > 20
+"""
+
+PROGRAM = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from tests.pulumi_mocks import engine_config, run_program
+config, secret_keys = engine_config(Path(sys.argv[1]) / "Pulumi.party10000.yaml", "fate-example")
+recorder = run_program("party10000", config, secret_keys)
+assert len(recorder.resources) >= 3
+"""
+
+
+def measure(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{argv} failed with {child.returncode}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    python = sys.executable
+    fatectl = str(Path(python).parent / "fatectl")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG_PASSPHRASE")}
+    source = chart_source()
+    cases = {
+        "fatectl render": [fatectl, "render", "--stack", STACK, "--chart-repo", source],
+        "kubefate pipeline": [python, "-c", KUBEFATE, str(CLUSTER_YAML), source],
+        "program (mocks)": [python, "-c", PROGRAM, str(PROJECT)],
+    }
+    for argv in cases.values():  # warm the chart cache and the OS page cache
+        measure(argv, env)
+    results = {}
+    for name, argv in cases.items():
+        runs = [measure(argv, env) for _ in range(args.runs)]
+        results[name] = (
+            statistics.median(t for t, _ in runs),
+            max(m for _, m in runs),
+        )
+    header = f"{'case':<20} {'median wall':>12} {'peak RSS':>10}"
+    print(f"{header}   ({args.runs} runs, {os.cpu_count()} cores)")
+    for name, (wall, rss) in results.items():
+        print(f"{name:<20} {wall * 1000:>9.0f} ms {rss / 2**20:>7.0f} MB")
+    ratio = results["fatectl render"][0] / results["kubefate pipeline"][0]
+    print(f"render / kubefate pipeline: {ratio:.2f}x wall time")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Running Pulumi code under the SDK's mocks: every registered resource is recorded.
+
+Used where no real engine can run (the real-engine tests are a separate harness).
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc
+
+from fate_iac.secrets import Decrypter
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Registered:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+
+class Recorder(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[Registered] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(Registered(args.typ, args.name, dict(args.inputs)))
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> Registered:
+        found = self.of_type(type_)
+        assert len(found) == 1, [r.name for r in self.resources]
+        return found[0]
+
+
+def run_with_mocks(
+    body: Callable[[], Any],
+    stack: str,
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> Recorder:
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project="fate", stack=stack, preview=False)
+    pulumi.runtime.set_all_config(config or {}, secret_keys or [])
+    pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
+    return recorder
+
+
+def run_program(stack: str, config: dict[str, str], secret_keys: list[str]) -> Recorder:
+    """Run the project's ``__main__.py`` as the engine would for ``stack``."""
+    return run_with_mocks(
+        lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"),
+        stack,
+        config,
+        secret_keys,
+    )
+
+
+def engine_config(stack_file: Path, passphrase: str) -> tuple[dict[str, str], list[str]]:
+    """A stack file's config as the Pulumi engine hands it to a program: decrypted,
+    objects JSON-encoded, scalars as strings, and the list of secret keys."""
+    document = yaml.safe_load(stack_file.read_text())
+    decrypter = Decrypter(passphrase, document["encryptionsalt"])
+    secret_keys: set[str] = set()
+
+    def plain(node: Any, key: str) -> Any:
+        if isinstance(node, dict) and set(node) == {"secure"}:
+            secret_keys.add(key)
+            return decrypter.decrypt(node["secure"])
+        if isinstance(node, dict):
+            return {k: plain(v, key) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v, key) for v in node]
+        return node
+
+    config = {}
+    for key, value in document["config"].items():
+        value = plain(value, key)
+        if isinstance(value, dict | list):
+            config[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            config[key] = "true" if value else "false"
+        else:
+            config[key] = str(value)
+    return config, sorted(secret_keys)
+
+
+def unwrap_secret(value: Any) -> tuple[bool, Any]:
+    """(whether the mock saw the value as a secret, the value)."""
+    if rpc.is_rpc_secret(value):
+        return True, rpc.unwrap_rpc_secret(value)
+    return False, value

@@ -1,0 +1,233 @@
+"""fatectl as a user runs it: exit codes, output, the chart repository code path."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fate_iac.cli import main
+from fate_iac.reference import BEGIN, END, config_reference
+from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, SHARED, example
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in ("Pulumi.yaml", "Pulumi.party9999.yaml", "Pulumi.party10000.yaml"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def test_validate_accepts_the_shipped_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    for stack in ("party9999", "party10000"):
+        code, out, _ = run(capsys, "validate", "--stack", stack, "--project-dir", str(PROJECT_DIR))
+        assert code == 0 and f"stack {stack}: ok" in out
+
+
+def test_validate_lists_every_problem(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = project / "Pulumi.party10000.yaml"
+    document = yaml.safe_load(stack.read_text())
+    document["config"]["fate:rollsite"]["nodePort"] = 30102  # fateflow's gRPC NodePort
+    document["config"]["fate:rollsite"]["partyList"][0]["partyId"] = 10000
+    stack.write_text(yaml.safe_dump(document))
+    code, _, err = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project))
+    assert code == 1
+    assert "stack party10000: 2 configuration problems" in err
+    assert "fate:python.grpcNodePort: NodePort 30102 is already used by rollsite.nodePort" in err
+    assert "fate:rollsite.partyList[0].partyId: party 10000 is this party" in err
+
+
+def test_validate_a_missing_stack(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "validate", "-s", "nope", "--project-dir", str(tmp_path))
+    assert code == 1 and "Pulumi.nope.yaml does not exist" in err
+
+
+def test_render_writes_one_file_per_release(
+    tmp_path: Path, charts: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    code, out, _ = run(
+        capsys, "render", "-s", "party10000", "--project-dir", str(PROJECT_DIR),
+        "--chart-repo", charts, "--out", str(out_dir),
+    )  # fmt: skip
+    assert code == 0 and "25 objects" in out
+    objects = list(yaml.safe_load_all((out_dir / "fate-10000.yaml").read_text()))
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    assert ("Service", "rollsite") in kinds and ("StatefulSet", "nodemanager") in kinds
+    text = (out_dir / "fate-10000.yaml").read_text()
+    assert "party10000-mysql-example" not in text and "[secret]" in text
+
+
+def test_render_to_stdout_with_the_passphrase_can_show_secrets(
+    charts: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    monkeypatch.setenv("FATE_CHART_REPO", charts)
+    code, out, _ = run(
+        capsys, "render", "-s", "party9999", "--project-dir", str(PROJECT_DIR), "--show-secrets"
+    )
+    assert code == 0
+    assert "jdbc.password=party9999-mysql-example" in out
+    assert out.startswith("---\n# Source: fate/templates/")
+
+
+@pytest.fixture
+def loopback_repo() -> Iterator[str]:
+    """KubeFATE's chart repository served over HTTP on 127.0.0.1, as Helm would fetch it."""
+    if not (SHARED / "charts" / "index.yaml").exists():
+        pytest.skip("no local copy of the chart repository to serve")
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(SHARED / "charts")
+    )
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_render_pulls_from_a_chart_repository_url(
+    loopback_repo: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, _ = run(
+        capsys,
+        "render",
+        "-s",
+        "party10000",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--chart-repo",
+        loopback_repo,
+    )
+    assert code == 0 and "kind: StatefulSet" in out
+    cached = list((tmp_path / "cache" / "fate-iac" / "charts").glob("*/fate-v1.11.2.tgz"))
+    assert len(cached) == 1
+
+
+def test_render_reports_an_unreachable_repository(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, _, err = run(
+        capsys,
+        "render",
+        "-s",
+        "party10000",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--chart-repo",
+        "http://127.0.0.1:9",
+    )
+    assert code == 1 and "cannot fetch fate v1.11.2 from http://127.0.0.1:9" in err
+
+
+def test_render_refuses_a_chart_version_missing_from_the_repository(
+    project: Path, charts: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    repo = tmp_path / "mirror"
+    (repo / "package").mkdir(parents=True)
+    (repo / "index.yaml").write_text("apiVersion: v1\nentries:\n  fate: []\n")
+    code, _, err = run(
+        capsys,
+        "render",
+        "-s",
+        "party10000",
+        "--project-dir",
+        str(project),
+        "--chart-repo",
+        str(repo),
+    )
+    assert code == 1 and "has no fate v1.11.2" in err
+
+
+def test_import_kubefate_writes_a_stack_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = example("v1.11.2/party-10000/cluster.yaml")
+    code, out, err = run(
+        capsys,
+        "import-kubefate",
+        str(source),
+        "--stack",
+        "party10000",
+        "--project-dir",
+        str(tmp_path),
+    )
+    assert code == 0 and "wrote" in out
+    config = yaml.safe_load((tmp_path / "Pulumi.party10000.yaml").read_text())["config"]
+    assert config["fate:partyId"] == 10000
+    assert config["fate:rollsite"]["partyList"] == [
+        {"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091}
+    ]
+    # The chart's default credentials would be used: the user is told before pulumi up.
+    assert "fate:mysql.password" in err and "default-credentials" in err
+    code, _, err = run(
+        capsys,
+        "import-kubefate",
+        str(source),
+        "--stack",
+        "party10000",
+        "--project-dir",
+        str(tmp_path),
+    )
+    assert code == 1 and "--force" in err
+
+
+def test_import_kubefate_takes_credentials_out(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import FIXTURES
+
+    code, out, err = run(capsys, "import-kubefate", str(FIXTURES / "kubefate-full-eggroll.yaml"))
+    assert code == 0
+    assert "mysql-password" not in out and "board-password" not in out
+    assert "pulumi config set --stack party9999 --secret --path 'fate:mysql.password'" in err
+    assert "mysql-password" not in err
+
+
+def test_import_kubefate_upgrades_a_v1_5_file(capsys: pytest.CaptureFixture[str]) -> None:
+    source = example("v1.5.0/party-9999/cluster.yaml")
+    code, out, err = run(capsys, "import-kubefate", str(source), "--chart-version", "v1.11.2")
+    assert code == 0
+    config = yaml.safe_load(out)["config"]
+    assert (config["fate:computing"], config["fate:chartVersion"]) == ("Eggroll", "v1.11.2")
+    assert "fate:backend" not in config
+    assert "v1.5 spelling" in err
+
+
+def test_import_kubefate_refuses_what_it_cannot_carry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = example("v1.11.2/party-10000/cluster-spark-rabbitmq.yaml")
+    code, _, err = run(capsys, "import-kubefate", str(source))
+    assert code == 1
+    assert "fate:nginx: this section configures FATE on Spark" in err
+    assert "fate:rabbitmq: this section configures FATE on Spark" in err
+
+
+def test_readme_holds_the_current_configuration_reference(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "reference")
+    assert code == 0 and out == config_reference()
+    readme = (PROJECT_DIR / "README.md").read_text()
+    embedded = readme[readme.index(BEGIN) : readme.index(END) + len(END)] + "\n"
+    assert embedded == out, "README.md is stale: paste the output of `fatectl reference`"

@@ -1,0 +1,125 @@
+"""FateEggrollCluster under Pulumi's mocks: the resources it registers and its outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import yaml
+
+from components import FateEggrollCluster
+from fate_iac.charts import ChartRef
+from fate_iac.config import PartyConfig
+from fate_iac.loader import load_party_config
+from tests.conftest import party
+from tests.pulumi_mocks import run_with_mocks, unwrap_secret
+
+REPO_CHART = ChartRef("fate", "v1.11.2", repo="https://federatedai.github.io/KubeFATE")
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+
+
+def config(**overrides: Any) -> PartyConfig:
+    return load_party_config(party(**overrides), "party10000").config
+
+
+def build(cfg: PartyConfig, chart: ChartRef = REPO_CHART, outputs: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    def body() -> Any:
+        cluster = FateEggrollCluster(cfg.release_name, cfg, chart)
+
+        def keep(values: list[Any]) -> None:
+            if outputs is not None:
+                outputs.update(zip(
+                    ["federation", "fateflow", "fateboard", "notebook", "release", "namespace"],
+                    values, strict=True,
+                ))  # fmt: skip
+
+        return pulumi.Output.all(
+            cluster.federation_endpoint,
+            cluster.fateflow,
+            cluster.fateboard_hosts,
+            cluster.notebook_hosts,
+            cluster.release_name,
+            cluster.namespace,
+        ).apply(keep)
+
+    return run_with_mocks(body, "party10000")
+
+
+def test_registers_a_labelled_namespace_and_a_pinned_release() -> None:
+    recorder = build(config())
+    component = recorder.one("fate:index:FateEggrollCluster")
+    assert component.name == "fate-10000"
+    namespace = recorder.one(NAMESPACE)
+    assert namespace.name == "fate-10000-namespace"
+    assert namespace.inputs["metadata"]["name"] == "fate-10000"
+    assert namespace.inputs["metadata"]["labels"]["fate.fedai.org/party-id"] == "10000"
+    release = recorder.one(RELEASE).inputs
+    assert release["name"] == "fate-10000" and release["namespace"] == "fate-10000"
+    assert release["chart"] == "fate" and release["version"] == "v1.11.2"
+    assert release["repositoryOpts"] == {"repo": "https://federatedai.github.io/KubeFATE"}
+    assert release["createNamespace"] is False
+    assert (release["timeout"], release["atomic"], release["maxHistory"]) == (900, False, 10)
+
+
+def test_release_values_carry_credentials_as_secrets() -> None:
+    release = build(config()).one(RELEASE).inputs
+    secret, values = unwrap_secret(release["values"])
+    assert secret
+    assert values["modules"]["mysql"]["password"] == "s3cret-mysql"
+    assert values["modules"]["rollsite"]["nodePort"] == 30101
+
+
+def test_nulls_reach_helm_through_a_values_file() -> None:
+    release = build(config(nodemanager={"replicas": 3})).one(RELEASE).inputs
+    files = release["valueYamlFiles"]
+    assert len(files) == 1
+    nulls = yaml.safe_load(files[0].text)
+    assert nulls["exchange"] is None
+    assert nulls["modules"]["nodemanager"]["sessionProcessorsPerNode"] is None
+
+
+def test_local_chart_is_installed_from_its_path(tmp_path: Any) -> None:
+    archive = tmp_path / "fate-v1.11.2.tgz"
+    release = build(config(), ChartRef("fate", "v1.11.2", path=archive)).one(RELEASE).inputs
+    assert release["chart"] == str(archive)
+    assert "repositoryOpts" not in release
+
+
+def test_existing_namespace_is_used_not_created() -> None:
+    recorder = build(config(createNamespace=False))
+    assert recorder.of_type(NAMESPACE) == []
+    assert recorder.one(RELEASE).inputs["namespace"] == "fate-10000"
+
+
+def test_release_options_come_from_config() -> None:
+    cfg = config(release={"timeout": 120, "skipAwait": True, "atomic": True})
+    release = build(cfg).one(RELEASE).inputs
+    assert (release["timeout"], release["skipAwait"], release["atomic"]) == (120, True, True)
+
+
+def test_outputs_describe_the_party() -> None:
+    outputs: dict[str, Any] = {}
+    build(
+        config(ingress={"fateboard": {"hosts": [{"name": "board.party10000.example"}]}}),
+        outputs=outputs,
+    )
+    assert outputs["federation"] == {"host": "192.168.10.1", "port": 30101}
+    assert outputs["fateflow"] == {
+        "http": {"host": "192.168.10.1", "port": 30107},
+        "grpc": {"host": "192.168.10.1", "port": 30102},
+    }
+    assert outputs["fateboard"] == ["board.party10000.example"]
+    assert outputs["notebook"] == ["notebook.example.com"]
+    assert (outputs["release"], outputs["namespace"]) == ("fate-10000", "fate-10000")
+
+
+def test_cluster_ip_party_offers_in_cluster_endpoints() -> None:
+    outputs: dict[str, Any] = {}
+    build(config(rollsite={"type": "ClusterIP"}, python={"type": "ClusterIP"}), outputs=outputs)
+    assert outputs["federation"] == {
+        "host": "rollsite.fate-10000.svc.cluster.local", "port": 9370,
+    }  # fmt: skip
+    assert outputs["fateflow"]["http"] == {
+        "host": "fateflow-client.fate-10000.svc.cluster.local", "port": 9380,
+    }  # fmt: skip

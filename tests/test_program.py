@@ -1,0 +1,71 @@
+"""``__main__.py`` with each shipped stack file, as the engine runs it (under mocks)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR
+from tests.pulumi_mocks import engine_config, run_program, unwrap_secret
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+@pytest.mark.parametrize(
+    ("stack", "party", "peer"), [("party9999", 9999, 10000), ("party10000", 10000, 9999)]
+)
+def test_shipped_stack_builds_its_party(stack: str, party: int, peer: int) -> None:
+    config, secret_keys = engine_config(PROJECT_DIR / f"Pulumi.{stack}.yaml", EXAMPLE_PASSPHRASE)
+    assert secret_keys == ["fate:fateboard", "fate:mysql"]
+    recorder = run_program(stack, config, secret_keys)
+    assert recorder.one("fate:index:FateEggrollCluster").name == f"fate-{party}"
+    release = recorder.one(RELEASE).inputs
+    assert release["namespace"] == f"fate-{party}"
+    secret, values = unwrap_secret(release["values"])
+    assert secret
+    assert values["partyId"] == party
+    assert [p["partyId"] for p in values["partyList"]] == [peer]
+
+
+def test_the_two_shipped_parties_point_at_each_other() -> None:
+    endpoints = {}
+    for stack in ("party9999", "party10000"):
+        config, _ = engine_config(PROJECT_DIR / f"Pulumi.{stack}.yaml", EXAMPLE_PASSPHRASE)
+        rollsite = json.loads(config["fate:rollsite"])
+        endpoints[int(config["fate:partyId"])] = (
+            (config["fate:publicHost"], rollsite["nodePort"]),
+            {(p["partyId"], p["partyIp"], p["partyPort"]) for p in rollsite["partyList"]},
+        )
+    (host_a, port_a), peers_a = endpoints[9999]
+    (host_b, port_b), peers_b = endpoints[10000]
+    assert peers_a == {(10000, host_b, port_b)}
+    assert peers_b == {(9999, host_a, port_a)}
+
+
+def test_bad_config_is_refused_before_anything_is_registered() -> None:
+    config, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party10000.yaml", EXAMPLE_PASSPHRASE)
+    config["fate:partyId"] = "-1"
+    config["fate:rollsite"] = json.dumps({"type": "NodePort", "nodePort": 80})
+    config["fate:mysql"] = json.dumps({"password": "typed-in-clear"})
+    with pytest.raises(Exception, match="configuration problem") as caught:
+        run_program("party10000", config, [k for k in secret_keys if k != "fate:mysql"])
+    report = str(caught.value)
+    assert "stack party10000: fate:partyId" in report
+    # Shape errors stop validation before the cross-key rules run.
+    assert "typed-in-clear" not in report
+
+
+def test_cross_key_rules_are_reported_together_by_the_program() -> None:
+    config, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party10000.yaml", EXAMPLE_PASSPHRASE)
+    config["fate:rollsite"] = json.dumps({"type": "NodePort", "nodePort": 80})
+    config["fate:mysql"] = json.dumps({"password": "typed-in-clear"})
+    recorder_error = None
+    try:
+        run_program("party10000", config, [k for k in secret_keys if k != "fate:mysql"])
+    except Exception as error:
+        recorder_error = str(error)
+    assert recorder_error is not None
+    assert "fate:rollsite.nodePort: NodePort 80 is outside" in recorder_error
+    assert "fate:mysql.password: credentials must be Pulumi secrets" in recorder_error
+    assert "typed-in-clear" not in recorder_error
