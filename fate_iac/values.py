@@ -19,14 +19,16 @@ Differences from KubeFATE, on purpose:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from typing_extensions import TypeIs
 
-from fate_iac.config import ALL_MODULES, PartyConfig, Placement, Resources
+from fate_iac.config import ALL_MODULES, PartyConfig, Placement, Resources, Storage
 from fate_iac.secrets import Secret
 
 Values = dict[str, Any]
+_Section = TypeVar("_Section", bound=BaseModel)
 
 
 def _empty(value: object) -> bool:
@@ -68,8 +70,19 @@ def _resources(target: Values, resources: Resources | None) -> None:
     _with(target, "resources", resources)
 
 
-def _present(section: BaseModel | None) -> bool:
+def _present(section: _Section | None) -> TypeIs[_Section]:
+    """``{{- with .section }}``: a section is written when it is there and not empty."""
     return section is not None and not _empty(section)
+
+
+def _volume(section: Storage, storage_class: str | None) -> Values:
+    """The persistent-volume keys the template writes for a module with storage."""
+    return {
+        "existingClaim": section.existingClaim,
+        "storageClass": _default(section.storageClass, storage_class),
+        "accessMode": _default(section.accessMode, "ReadWriteOnce"),
+        "size": _default(section.size, "1Gi"),
+    }
 
 
 def render_values(cfg: PartyConfig) -> Values:
@@ -94,7 +107,6 @@ def render_values(cfg: PartyConfig) -> Values:
         "device": cfg.device,
     }
     if _present(cfg.ingress):
-        assert cfg.ingress is not None
         ingress: Values = {}
         for name in ("fateboard", "client"):
             rule = getattr(cfg.ingress, name)
@@ -106,10 +118,8 @@ def render_values(cfg: PartyConfig) -> Values:
                 ingress[name] = entry
         values["ingress"] = ingress
     if _present(cfg.istio):
-        assert cfg.istio is not None
         values["istio"] = {"enabled": cfg.istio.enabled}
     if _present(cfg.podSecurityPolicy):
-        assert cfg.podSecurityPolicy is not None
         values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
     values["ingressClassName"] = _default(cfg.ingressClassName, "nginx")
 
@@ -153,7 +163,7 @@ _MODULE_ORDER = (
 
 def _rollsite(target: Values, cfg: PartyConfig) -> None:
     section = cfg.rollsite
-    if section is None or not _present(section):
+    if not _present(section):
         return
     target.update(
         ip="rollsite",
@@ -164,7 +174,7 @@ def _rollsite(target: Values, cfg: PartyConfig) -> None:
     )
     _placement(target, section)
     polling = section.polling
-    if polling is not None and _present(polling):
+    if _present(polling):
         entry: Values = {"enabled": polling.enabled, "type": polling.type}
         _with(entry, "server", polling.server)
         _with(entry, "clientList", polling.clientList)
@@ -175,7 +185,7 @@ def _rollsite(target: Values, cfg: PartyConfig) -> None:
 
 def _python(target: Values, cfg: PartyConfig) -> None:
     section = cfg.python
-    if section is None or not _present(section):
+    if not _present(section):
         return
     target["replicas"] = _default(section.replicas, 1)
     _resources(target, section.resources)
@@ -192,14 +202,11 @@ def _python(target: Values, cfg: PartyConfig) -> None:
     target.update(
         failedTaskAutoRetryTimes=_default(section.failedTaskAutoRetryTimes, 5),
         failedTaskAutoRetryDelay=_default(section.failedTaskAutoRetryDelay, 60),
-        existingClaim=section.existingClaim,
         claimName=_default(section.claimName, "python-data"),
-        storageClass=_default(section.storageClass, "python"),
-        accessMode=_default(section.accessMode, "ReadWriteOnce"),
-        size=_default(section.size, "1Gi"),
+        **_volume(section, "python"),
     )
     resources = section.clustermanager
-    if resources is not None and _present(resources):
+    if _present(resources):
         target["clustermanager"] = {
             "cores_per_node": resources.cores_per_node,
             "nodes": resources.nodes,
@@ -208,7 +215,7 @@ def _python(target: Values, cfg: PartyConfig) -> None:
 
 def _clustermanager(target: Values, cfg: PartyConfig) -> None:
     section = cfg.clustermanager
-    if section is None or not _present(section):
+    if not _present(section):
         return
     target.update(ip="clustermanager", type="ClusterIP")
     target["mysqlServerTimezone"] = section.mysqlServerTimezone
@@ -218,16 +225,13 @@ def _clustermanager(target: Values, cfg: PartyConfig) -> None:
 
 def _nodemanager(target: Values, cfg: PartyConfig) -> None:
     section = cfg.nodemanager
-    if section is None or not _present(section):
+    if not _present(section):
         return
     target.update(
         sessionProcessorsPerNode=section.sessionProcessorsPerNode,
         replicas=_default(section.replicas, 2),
         subPath=section.subPath,
-        storageClass=_default(section.storageClass, "nodemanager"),
-        existingClaim=section.existingClaim,
-        accessMode=_default(section.accessMode, "ReadWriteOnce"),
-        size=_default(section.size, "1Gi"),
+        **_volume(section, "nodemanager"),
     )
     _placement(target, section)
     _resources(target, section.resources)
@@ -235,22 +239,16 @@ def _nodemanager(target: Values, cfg: PartyConfig) -> None:
 
 def _client(target: Values, cfg: PartyConfig) -> None:
     section = cfg.client
-    if section is None or not _present(section):
+    if not _present(section):
         return
-    target.update(
-        subPath=section.subPath,
-        existingClaim=section.existingClaim,
-        storageClass=_default(section.storageClass, "client"),
-        accessMode=_default(section.accessMode, "ReadWriteOnce"),
-        size=_default(section.size, "1Gi"),
-    )
+    target.update(subPath=section.subPath, **_volume(section, "client"))
     _placement(target, section)
     target["notebook_hashed_password"] = _default(section.notebook_hashed_password, "")
 
 
 def _mysql(target: Values, cfg: PartyConfig) -> None:
     section = cfg.mysql
-    if section is None or not _present(section):
+    if not _present(section):
         return
     target["type"] = _default(section.type, "ClusterIP")
     _placement(target, section)
@@ -261,17 +259,14 @@ def _mysql(target: Values, cfg: PartyConfig) -> None:
         user=_default(section.user, "fate"),
         password=_default(section.password, "fate_dev"),
         subPath=section.subPath,
-        existingClaim=section.existingClaim,
-        storageClass=section.storageClass,
-        accessMode=_default(section.accessMode, "ReadWriteOnce"),
-        size=_default(section.size, "1Gi"),
+        **_volume(section, None),
     )
 
 
 def _serving(cfg: PartyConfig) -> Values:
     serving: Values = {"ip": cfg.servingIp, "port": cfg.servingPort}
     registry = cfg.serving
-    if registry is not None and _present(registry):
+    if _present(registry):
         serving["useRegistry"] = _default(registry.useRegistry, False)
         serving["zookeeper"] = _plain(registry.zookeeper)
     return serving
@@ -279,7 +274,7 @@ def _serving(cfg: PartyConfig) -> Values:
 
 def _fateboard(target: Values, cfg: PartyConfig) -> None:
     section = cfg.fateboard
-    if section is None or not _present(section):
+    if not _present(section):
         return
     target.update(type=section.type, username=section.username, password=section.password)
     _placement(target, section)

@@ -55,21 +55,27 @@ def run_with_mocks(
     stack: str,
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
+    recorder: Recorder | None = None,
 ) -> Recorder:
-    recorder = Recorder()
+    """Run ``body`` as a Pulumi program; ``recorder`` (if given) keeps what was
+    registered even when the program fails."""
+    recorder = recorder or Recorder()
     pulumi.runtime.set_mocks(recorder, project="fate", stack=stack, preview=False)
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
     pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
     return recorder
 
 
-def run_program(stack: str, config: dict[str, str], secret_keys: list[str]) -> Recorder:
+def run_program(
+    stack: str, config: dict[str, str], secret_keys: list[str], recorder: Recorder | None = None
+) -> Recorder:
     """Run the project's ``__main__.py`` as the engine would for ``stack``."""
     return run_with_mocks(
         lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"),
         stack,
         config,
         secret_keys,
+        recorder,
     )
 
 

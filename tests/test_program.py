@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR
-from tests.pulumi_mocks import engine_config, run_program, unwrap_secret
+from tests.pulumi_mocks import Recorder, engine_config, run_program, unwrap_secret
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -48,8 +48,10 @@ def test_bad_config_is_refused_before_anything_is_registered() -> None:
     config["fate:partyId"] = "-1"
     config["fate:rollsite"] = json.dumps({"type": "NodePort", "nodePort": 80})
     config["fate:mysql"] = json.dumps({"password": "typed-in-clear"})
+    recorder = Recorder()
     with pytest.raises(Exception, match="configuration problem") as caught:
-        run_program("party10000", config, [k for k in secret_keys if k != "fate:mysql"])
+        run_program("party10000", config, [k for k in secret_keys if k != "fate:mysql"], recorder)
+    assert [r for r in recorder.resources if not r.type.startswith("pulumi:")] == []
     report = str(caught.value)
     assert "stack party10000: fate:partyId" in report
     # Shape errors stop validation before the cross-key rules run.
