@@ -10,9 +10,9 @@ import pulumi_kubernetes as k8s
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
 from fate_iac.endpoints import fateflow_endpoints, ingress_hosts, rollsite_endpoint
-from fate_iac.release import namespace_labels, nulls_yaml, release_options, split_nulls
+from fate_iac.release import namespace_labels, release_options, release_values
 from fate_iac.secrets import Secret
-from fate_iac.values import map_secrets, render_values
+from fate_iac.values import map_secrets
 
 
 def _as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
@@ -64,13 +64,11 @@ class FateEggrollCluster(pulumi.ComponentResource):
             )
             depends_on.append(namespace)
 
-        values, nulls = split_nulls(render_values(config))
         release = k8s.helm.v3.Release(
             f"{name}-release",
             k8s.helm.v3.ReleaseArgs(
                 **release_options(config, chart),
-                values=map_secrets(values, _as_pulumi_secret),
-                value_yaml_files=[pulumi.StringAsset(nulls_yaml(nulls))] if nulls else None,
+                values=map_secrets(release_values(config), _as_pulumi_secret),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )

@@ -5,38 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from fate_iac import yamlio
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
-from fate_iac.values import Values
-
-Tree = dict[str, Any]
+from fate_iac.values import Values, render_values
 
 
-def split_nulls(values: Values) -> tuple[Values, Tree]:
-    """Separate the keys whose value is null (Helm: drop the chart's default) from the rest.
+def blank_nulls(values: Any) -> Any:
+    """``values`` with every null written as an empty string.
 
-    Pulumi's Python SDK drops nulls from resource inputs, so the nulls travel to the
-    provider inside a YAML values file instead, which reaches Helm as written.
+    KubeFATE's template leaves many keys empty, and Helm then drops the chart's default
+    for them. A null cannot be relied on to reach Helm through a Pulumi release: the
+    Python SDK and the kubernetes provider (before v4.30) scrub nulls from values, and
+    the chart's defaults would come back. The fate chart's templates read an empty string
+    exactly as they read a missing key (printed empty, false in ``if``, replaced by
+    ``default``), which the KubeFATE equivalence tests check object by object.
     """
-    kept: Values = {}
-    nulls: Tree = {}
-    for key, value in values.items():
-        if value is None:
-            nulls[key] = None
-        elif isinstance(value, dict):
-            inner_kept, inner_nulls = split_nulls(value)
-            if inner_kept or not inner_nulls:
-                kept[key] = inner_kept
-            if inner_nulls:
-                nulls[key] = inner_nulls
-        else:
-            kept[key] = value
-    return kept, nulls
+    if values is None:
+        return ""
+    if isinstance(values, dict):
+        return {k: blank_nulls(v) for k, v in values.items()}
+    if isinstance(values, list):
+        return [blank_nulls(v) for v in values]
+    return values
 
 
-def nulls_yaml(nulls: Tree) -> str:
-    return yamlio.dump(nulls)
+def release_values(cfg: PartyConfig) -> Values:
+    """The values a party's release installs with, offline render and Pulumi alike."""
+    values: Values = blank_nulls(render_values(cfg))
+    return values
 
 
 def namespace_labels(cfg: PartyConfig) -> dict[str, str]:

@@ -11,7 +11,8 @@ from typing import Any
 from fate_iac import yamlio
 from fate_iac.charts import ChartRef, chart_archive
 from fate_iac.config import PartyConfig
-from fate_iac.values import Values, map_secrets, render_values
+from fate_iac.release import release_values
+from fate_iac.values import Values, map_secrets
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or comment
@@ -63,6 +64,6 @@ def render_chart(archive: Path, values: Values, name: str, namespace: str) -> li
 
 def render_party(cfg: PartyConfig, chart: ChartRef, redact: bool = True) -> RenderedRelease:
     """The manifests of a party's release; credentials show as ``[secret]`` when redacted."""
-    values = map_secrets(render_values(cfg), lambda s: s.reveal(redact))
+    values = map_secrets(release_values(cfg), lambda s: s.reveal(redact))
     manifests = render_chart(chart_archive(chart), values, cfg.release_name, cfg.k8s_namespace)
     return RenderedRelease(cfg.release_name, cfg.k8s_namespace, chart, tuple(manifests))

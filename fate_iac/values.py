@@ -3,9 +3,9 @@
 The function below follows the chart's own ``values-template.yaml`` (the cluster.yaml ->
 values mapping KubeFATE runs) key by key, for FATE on eggroll, so that the same intent
 gives the same Kubernetes objects. Where the template writes a key with no value, the
-result holds ``None``: Helm then drops the chart's default for that key, as it does for
-KubeFATE. Credentials stay :class:`~fate_iac.secrets.Secret` objects; whoever consumes
-the values decides how they travel (a Pulumi secret, or redacted on screen).
+result holds ``None`` (see :func:`fate_iac.release.release_values` for how that reaches
+Helm). Credentials stay :class:`~fate_iac.secrets.Secret` objects; whoever consumes the
+values decides how they travel (a Pulumi secret, or redacted on screen).
 
 Differences from KubeFATE, on purpose:
 
@@ -128,9 +128,11 @@ def render_values(cfg: PartyConfig) -> Values:
     values["exchange"] = (
         {"partyIp": exchange.ip, "partyPort": exchange.port} if exchange is not None else None
     )
-    values["exchangeList"] = None
+    # The template leaves both lists empty: [] drops the chart's example entries as its
+    # null does, and needs no null to reach Helm.
+    values["exchangeList"] = []
     party_list = rollsite.partyList if rollsite is not None else None
-    values["partyList"] = _plain(party_list) if party_list else None
+    values["partyList"] = _plain(party_list) if party_list else []
     values["persistence"] = {"enabled": cfg.persistence}
 
     modules: Values = {name: {"include": cfg.has(name)} for name in ALL_MODULES}

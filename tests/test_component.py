@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import yaml
 
 from components import FateEggrollCluster
 from fate_iac.charts import ChartRef
@@ -70,13 +69,12 @@ def test_release_values_carry_credentials_as_secrets() -> None:
     assert values["modules"]["rollsite"]["nodePort"] == 30101
 
 
-def test_nulls_reach_helm_through_a_values_file() -> None:
+def test_keys_kubefate_leaves_empty_reach_helm_as_empty_strings() -> None:
     release = build(config(nodemanager={"replicas": 3})).one(RELEASE).inputs
-    files = release["valueYamlFiles"]
-    assert len(files) == 1
-    nulls = yaml.safe_load(files[0].text)
-    assert nulls["exchange"] is None
-    assert nulls["modules"]["nodemanager"]["sessionProcessorsPerNode"] is None
+    _, values = unwrap_secret(release["values"])
+    assert values["exchange"] == ""
+    assert values["modules"]["nodemanager"]["sessionProcessorsPerNode"] == ""
+    assert "valueYamlFiles" not in release
 
 
 def test_local_chart_is_installed_from_its_path(tmp_path: Any) -> None:

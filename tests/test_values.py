@@ -6,7 +6,7 @@ from typing import Any
 
 from fate_iac.config import ALL_MODULES
 from fate_iac.loader import load_party_config
-from fate_iac.release import nulls_yaml, split_nulls
+from fate_iac.release import release_values
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets, merge_values, render_values
 from tests.conftest import party
@@ -51,7 +51,7 @@ def test_routes_come_from_rollsite() -> None:
     values = values_for()
     assert values["partyList"] == [{"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091}]
     assert values["exchange"] is None  # drops the chart's example exchange
-    assert values["exchangeList"] is None
+    assert values["exchangeList"] == []
     rollsite = values["modules"]["rollsite"]
     assert (rollsite["type"], rollsite["nodePort"], rollsite["enableTLS"]) == (
         "NodePort",
@@ -102,22 +102,23 @@ def test_merge_values_is_deep_and_does_not_mutate() -> None:
     assert base == {"a": {"b": 1, "c": 2}, "d": [1]}
 
 
-def test_split_nulls_separates_every_null() -> None:
-    kept, nulls = split_nulls(values_for(nodemanager={"replicas": 3}))
+def test_release_values_write_every_null_as_an_empty_string() -> None:
+    cfg = load_party_config(party(nodemanager={"replicas": 3}), "s").config
+    assert render_values(cfg)["modules"]["nodemanager"]["sessionProcessorsPerNode"] is None
+    values = release_values(cfg)
 
-    def has_none(node: Any) -> bool:
+    def nulls(node: Any) -> bool:
         if isinstance(node, dict):
-            return any(v is None or has_none(v) for v in node.values())
+            return any(v is None or nulls(v) for v in node.values())
+        if isinstance(node, list):
+            return any(v is None or nulls(v) for v in node)
         return False
 
-    assert not has_none(kept)
-    assert nulls["exchange"] is None and nulls["exchangeList"] is None
-    assert "partyList" not in nulls and kept["partyList"][0]["partyId"] == 9999
-    assert nulls["modules"]["nodemanager"] == {
-        "sessionProcessorsPerNode": None, "subPath": None, "existingClaim": None,
-    }  # fmt: skip
-    assert kept["modules"]["nodemanager"]["replicas"] == 3
-    assert "sessionProcessorsPerNode: null" in nulls_yaml(nulls)
+    assert not nulls(values)
+    assert values["exchange"] == ""
+    assert values["modules"]["nodemanager"]["sessionProcessorsPerNode"] == ""
+    assert values["modules"]["nodemanager"]["replicas"] == 3
+    assert values["exchangeList"] == [] and values["partyList"][0]["partyId"] == 9999
 
 
 def test_rendering_is_deterministic() -> None:
