@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
+from e2e.chartserver import serve_chart_repository
 from fate_iac.cli import main
 from fate_iac.reference import BEGIN, END, config_reference
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, SHARED, example
@@ -88,18 +86,8 @@ def loopback_repo() -> Iterator[str]:
     """KubeFATE's chart repository served over HTTP on 127.0.0.1, as Helm would fetch it."""
     if not (SHARED / "charts" / "index.yaml").exists():
         pytest.skip("no local copy of the chart repository to serve")
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(SHARED / "charts")
-    )
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_chart_repository(SHARED / "charts") as url:
+        yield url
 
 
 def test_render_pulls_from_a_chart_repository_url(

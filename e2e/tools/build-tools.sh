@@ -228,10 +228,14 @@ build_kubernetes_provider() {
 	rm "$w/src/cmd/pulumi-resource-kubernetes/generate.go"
 	(cd "$w" && "$GO" build -trimpath -o "$WORK/kprov-gen" ./gen)
 	(cd "$w/src/cmd/pulumi-resource-kubernetes" && VERSION=$PULUMI_KUBERNETES_VERSION "$WORK/kprov-gen")
-	# The binary reports the version of the code it was built from; the harness installs it
-	# as plugin version $PULUMI_KUBERNETES_VERSION (what the Python SDK asks for).
-	go_build "$w" "$tmp/bin/pulumi-resource-kubernetes" "-X $K8S_PROVIDER/pkg/version.Version=${ver#v}" "$K8S_PROVIDER/cmd/pulumi-resource-kubernetes"
-	printf 'provider=%s@%s\nplugin-version=%s\n' "$K8S_PROVIDER" "$ver" "$PULUMI_KUBERNETES_VERSION" >"$tmp/BUILD-INFO"
+	# The harness installs it as plugin version $PULUMI_KUBERNETES_VERSION (what the Python SDK
+	# asks for; the engine warns when a plugin reports an older version than requested), so it
+	# reports $PULUMI_KUBERNETES_VERSION, with the commit it was really built from as semver
+	# build metadata (ignored in version comparisons) unless the module version is that release.
+	local stamp=$PULUMI_KUBERNETES_VERSION
+	[ "$ver" = "v$PULUMI_KUBERNETES_VERSION" ] || stamp+="+src.${ver##*-}"
+	go_build "$w" "$tmp/bin/pulumi-resource-kubernetes" "-X $K8S_PROVIDER/pkg/version.Version=$stamp" "$K8S_PROVIDER/cmd/pulumi-resource-kubernetes"
+	printf 'provider=%s@%s\nplugin-version=%s\nreported-version=%s\n' "$K8S_PROVIDER" "$ver" "$PULUMI_KUBERNETES_VERSION" "$stamp" >"$tmp/BUILD-INFO"
 	finish_group "$tmp" "$KPROV_DIR"
 	log "kubernetes-provider: done -> $KPROV_DIR/bin"
 }
@@ -266,7 +270,7 @@ print(json.load(open(json.load(sys.stdin)["Info"]))["Time"])')
 	local ldf="" p
 	for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 		ldf+=" -X $p.gitVersion=v$v -X $p.gitMajor=$major -X $p.gitMinor=$minor"
-		ldf+=" -X $p.gitTreeState=clean -X $p.buildDate=$date"
+		ldf+=" -X $p.gitTreeState=clean -X $p.buildDate=$date -X $p.gitCommit=unknown"
 	done
 	go_build "$w" "$tmp/bin/" "$ldf" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
 	printf 'kubernetes=k8s.io/kubernetes@v%s\nstaging=%s\n' "$v" "$stage" >"$tmp/BUILD-INFO"
@@ -323,6 +327,8 @@ cat <<EOF
 #   export PATH="$PULUMI_BIN_DIR:$K8S_DIR/bin:$ETCD_DIR/bin:\$PATH"
 #   export PULUMI_HOME=\$(mktemp -d)   # isolated plugins/credentials
 #   export PULUMI_CONFIG_PASSPHRASE=... PULUMI_BACKEND_URL=file://<dir>   # no Pulumi Cloud
+#   export PULUMI_PYTHON_CMD=<venv>/bin/python   # see BUILD-INFO: a language host older than the CLI
+#                                                # ignores Pulumi.yaml's runtime options (virtualenv, toolchain)
 #   pulumi plugin install resource kubernetes $PULUMI_KUBERNETES_VERSION --file $KPROV_DIR/bin/pulumi-resource-kubernetes
 EOF
 if [ ${#FAILED[@]} -gt 0 ]; then

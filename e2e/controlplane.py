@@ -1,0 +1,272 @@
+"""A throwaway Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver with its own
+PKI and a static token, and kube-controller-manager (namespace deletion and garbage
+collection). There are no kubelets: objects are stored and served, no pod ever runs.
+
+Everything lives in one work directory and stops when the context exits, on failure too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import secrets
+import signal
+import socket
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+class ControlPlaneError(RuntimeError):
+    """A component did not start; the message carries the end of its log."""
+
+
+@dataclass(frozen=True)
+class ControlPlane:
+    server: str
+    token: str
+    kubeconfig: Path
+    workdir: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+def _certificate(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None,
+    sans: list[x509.GeneralName] | None = None,
+) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer[0].subject if issuer else name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+    )
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    return builder.sign(issuer[1] if issuer else key, hashes.SHA256())
+
+
+def write_pki(directory: Path) -> dict[str, Path]:
+    """A CA, the API server's serving certificate, and the service-account key pair."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate("fate-e2e-ca", ca_key, None)
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    sans: list[x509.GeneralName] = [
+        x509.DNSName("localhost"),
+        x509.DNSName("kubernetes"),
+        x509.DNSName("kubernetes.default.svc"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("10.96.0.1")),
+    ]
+    server = _certificate("kube-apiserver", server_key, (ca, ca_key), sans)
+    sa_key = ec.generate_private_key(ec.SECP256R1())
+    paths = {
+        "ca.crt": directory / "ca.crt",
+        "server.crt": directory / "server.crt",
+        "server.key": directory / "server.key",
+        "sa.key": directory / "sa.key",
+        "sa.pub": directory / "sa.pub",
+    }
+    paths["ca.crt"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths["server.crt"].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    _write_key(paths["server.key"], server_key)
+    _write_key(paths["sa.key"], sa_key)
+    paths["sa.pub"].write_bytes(
+        sa_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return paths
+
+
+def kubeconfig_text(server: str, ca: Path, token: str) -> str:
+    import base64
+
+    ca_data = base64.b64encode(ca.read_bytes()).decode()
+    return (
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: fate-e2e\n  cluster:\n    server: {server}\n"
+        f"    certificate-authority-data: {ca_data}\n"
+        f"users:\n- name: admin\n  user:\n    token: {token}\n"
+        "contexts:\n- name: fate-e2e\n  context:\n    cluster: fate-e2e\n    user: admin\n"
+        "current-context: fate-e2e\n"
+    )
+
+
+class _Processes:
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        self.running.append((name, process))
+        return process
+
+    def tail(self, name: str, lines: int = 30) -> str:
+        text = (self.logs / f"{name}.log").read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop_all(self) -> None:
+        for _, process in reversed(self.running):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, process in reversed(self.running):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _wait(
+    processes: _Processes,
+    name: str,
+    process: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    timeout: float,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ControlPlaneError(
+                f"{name} exited with {process.returncode}:\n{processes.tail(name)}"
+            )
+        if ready():
+            return
+        time.sleep(0.2)
+    raise ControlPlaneError(f"{name} not ready after {timeout:.0f}s:\n{processes.tail(name)}")
+
+
+def _http_ok(url: str, context: ssl.SSLContext | None = None, token: str | None = None) -> bool:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def control_plane(bin_dirs: dict[str, Path], workdir: Path) -> Iterator[ControlPlane]:
+    """Start etcd, kube-apiserver and kube-controller-manager; stop them on exit."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    logs = workdir / "logs"
+    logs.mkdir(exist_ok=True)
+    pki = write_pki(workdir / "pki")
+    token = secrets.token_hex(16)
+    (workdir / "tokens.csv").write_text(f'{token},admin,admin,"system:masters"\n')
+    etcd_port, peer_port, api_port, kcm_port = free_port(), free_port(), free_port(), free_port()
+    server = f"https://127.0.0.1:{api_port}"
+    kubeconfig = workdir / "kubeconfig"
+    kubeconfig.write_text(kubeconfig_text(server, pki["ca.crt"], token))
+
+    processes = _Processes(logs)
+    with ExitStack() as cleanup:
+        cleanup.callback(processes.stop_all)
+        etcd_url = f"http://127.0.0.1:{etcd_port}"
+        peer_url = f"http://127.0.0.1:{peer_port}"
+        etcd = processes.start("etcd", [
+            str(bin_dirs["etcd"] / "etcd"), "--name=default", f"--data-dir={workdir / 'etcd'}",
+            f"--listen-client-urls={etcd_url}", f"--advertise-client-urls={etcd_url}",
+            f"--listen-peer-urls={peer_url}", f"--initial-advertise-peer-urls={peer_url}",
+            f"--initial-cluster=default={peer_url}", "--unsafe-no-fsync",
+        ])  # fmt: skip
+        _wait(processes, "etcd", etcd, lambda: _http_ok(f"{etcd_url}/health"), 60)
+
+        apiserver = processes.start("kube-apiserver", [
+            str(bin_dirs["kubernetes"] / "kube-apiserver"),
+            f"--etcd-servers={etcd_url}",
+            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+            f"--secure-port={api_port}",
+            f"--tls-cert-file={pki['server.crt']}", f"--tls-private-key-file={pki['server.key']}",
+            f"--client-ca-file={pki['ca.crt']}",
+            f"--token-auth-file={workdir / 'tokens.csv'}",
+            "--authorization-mode=RBAC",
+            "--service-cluster-ip-range=10.96.0.0/16",
+            "--service-account-issuer=https://kubernetes.default.svc",
+            f"--service-account-key-file={pki['sa.pub']}",
+            f"--service-account-signing-key-file={pki['sa.key']}",
+            "--endpoint-reconciler-type=none",
+            "--disable-admission-plugins=ServiceAccount",
+            "--allow-privileged=true",
+            f"--cert-dir={workdir / 'apiserver-certs'}",
+        ])  # fmt: skip
+        tls = ssl.create_default_context(cafile=str(pki["ca.crt"]))
+        _wait(
+            processes, "kube-apiserver", apiserver,
+            lambda: _http_ok(f"{server}/readyz", tls, token), 120,
+        )  # fmt: skip
+
+        controllers = processes.start("kube-controller-manager", [
+            str(bin_dirs["kubernetes"] / "kube-controller-manager"),
+            f"--kubeconfig={kubeconfig}",
+            "--controllers=namespace-controller,garbage-collector-controller",
+            "--leader-elect=false",
+            "--use-service-account-credentials=false",
+            "--bind-address=127.0.0.1", f"--secure-port={kcm_port}",
+            f"--cert-dir={workdir / 'kcm-certs'}",
+        ])  # fmt: skip
+        _wait(processes, "kube-controller-manager", controllers, lambda: True, 1)
+        yield ControlPlane(server, token, kubeconfig, workdir)
+
+
+def kube_get(plane: ControlPlane, path: str) -> Any:
+    """GET an API path as the admin; None when the object does not exist."""
+    import json
+
+    context = ssl.create_default_context(cafile=str(plane.workdir / "pki" / "ca.crt"))
+    request = urllib.request.Request(f"{plane.server}{path}")
+    request.add_header("Authorization", f"Bearer {plane.token}")
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise

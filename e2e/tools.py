@@ -1,0 +1,69 @@
+"""Where the harness's tools are: built from Go modules into a cache keyed by version.
+
+``e2e/tools/build-tools.sh`` does the building (cold: minutes; warm: seconds); this
+module runs it and returns the directories. A compatible ``pulumi`` already on PATH is
+used instead of a built one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+BUILD_SCRIPT = Path(__file__).resolve().parent / "tools" / "build-tools.sh"
+
+
+def _pinned(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+@dataclass(frozen=True)
+class Tools:
+    pulumi_root: Path  # holds bin/pulumi and the Python language host beside it
+    kubernetes_provider: Path  # the pulumi-resource-kubernetes binary
+    kubernetes_provider_version: str
+    bin_dirs: dict[str, Path]  # "etcd", "kubernetes" -> directories of the binaries
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("FATE_TOOLS_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fate-iac" / "tools"
+
+
+def build_tools() -> Tools:
+    """Build (or find cached) every tool the harness needs, at the pinned versions."""
+    pulumi_version = _pinned("pulumi")
+    provider_version = _pinned("pulumi_kubernetes")
+    env = {
+        **os.environ,
+        "PULUMI_VERSION": pulumi_version,
+        "PULUMI_KUBERNETES_VERSION": provider_version,
+    }
+    subprocess.run(["bash", str(BUILD_SCRIPT)], check=True, env=env)
+    root = cache_root()
+    pulumi_root = root / f"pulumi-{pulumi_version}"
+    on_path = shutil.which("pulumi")
+    if on_path and _cli_version(Path(on_path)) == pulumi_version:
+        pulumi_root = Path(on_path).resolve().parent.parent
+    kubernetes = next(iter(sorted(root.glob("kubernetes-*/bin"))))
+    etcd = next(iter(sorted(root.glob("etcd-*/bin"))))
+    return Tools(
+        pulumi_root=pulumi_root,
+        kubernetes_provider=root / f"pulumi-kubernetes-{provider_version}" / "bin"
+        / "pulumi-resource-kubernetes",
+        kubernetes_provider_version=provider_version,
+        bin_dirs={"etcd": etcd, "kubernetes": kubernetes},
+    )  # fmt: skip
+
+
+def _cli_version(binary: Path) -> str:
+    result = subprocess.run([str(binary), "version"], capture_output=True, text=True)
+    return result.stdout.strip().removeprefix("v")

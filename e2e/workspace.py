@@ -1,0 +1,99 @@
+"""Pulumi stacks of this project driven through the Automation API with a real CLI, an
+isolated ``PULUMI_HOME``, a local file backend and no automatic plugin downloads."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pulumi import automation as auto
+
+from e2e.tools import Tools
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EXAMPLE_PASSPHRASE = "fate-example"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    project_dir: Path
+    env: dict[str, str]
+    tools: Tools
+
+    def stack(self, name: str) -> auto.Stack:
+        return auto.create_or_select_stack(
+            stack_name=name,
+            work_dir=str(self.project_dir),
+            opts=auto.LocalWorkspaceOptions(
+                env_vars=self.env,
+                pulumi_home=self.env["PULUMI_HOME"],
+                pulumi_command=auto.PulumiCommand(
+                    root=str(self.tools.pulumi_root), skip_version_check=True
+                ),
+            ),
+        )
+
+    def pulumi(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the CLI directly, in the project, with this workspace's environment."""
+        return subprocess.run(
+            [str(self.tools.pulumi_root / "bin" / "pulumi"), *args, "--non-interactive"],
+            cwd=self.project_dir,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+        )
+
+
+def copy_project(target: Path, stacks: list[str]) -> Path:
+    """The program and its stack files in ``target`` (stack config changes land there, not
+    in the repository), running in this interpreter's virtualenv."""
+    target.mkdir(parents=True, exist_ok=True)
+    venv = Path(sys.prefix)
+    text = (
+        (PROJECT_DIR / "Pulumi.yaml")
+        .read_text()
+        .replace("virtualenv: .venv", f"virtualenv: {venv}")
+    )
+    (target / "Pulumi.yaml").write_text(text)
+    shutil.copy(PROJECT_DIR / "__main__.py", target / "__main__.py")
+    for stack in stacks:
+        name = f"Pulumi.{stack}.yaml"
+        shutil.copy(PROJECT_DIR / name, target / name)
+    return target
+
+
+def workspace(
+    tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path, chart_repo: str
+) -> Workspace:
+    """An isolated Pulumi environment targeting ``kubeconfig``, charts from ``chart_repo``."""
+    home = state_dir / "pulumi-home"
+    backend = state_dir / "backend"
+    backend.mkdir(parents=True, exist_ok=True)
+    env = {
+        "PATH": os.pathsep.join(
+            [str(tools.pulumi_root / "bin"), str(Path(sys.prefix) / "bin"), os.environ["PATH"]]
+        ),
+        "PULUMI_HOME": str(home),
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+        "KUBECONFIG": str(kubeconfig),
+        "FATE_CHART_REPO": chart_repo,
+    }
+    result = subprocess.run(
+        [
+            str(tools.pulumi_root / "bin" / "pulumi"), "plugin", "install", "resource",
+            "kubernetes", tools.kubernetes_provider_version,
+            "--file", str(tools.kubernetes_provider),
+        ],
+        env={**os.environ, **env}, capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"plugin install failed:\n{result.stdout}\n{result.stderr}")
+    return Workspace(project_dir, env, tools)

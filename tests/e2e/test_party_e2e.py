@@ -1,0 +1,116 @@
+"""A party stack through the real Pulumi engine, installed into a real API server.
+
+There are no kubelets, so no workload ever becomes ready: the stack sets
+``fate:release.skipAwait: true`` and the assertions are on the objects the API server
+stores, which is what ``pulumi up`` is responsible for.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from e2e.controlplane import ControlPlane, kube_get
+from e2e.tools import Tools
+from e2e.workspace import Workspace, copy_project, workspace
+
+STACK = "party10000"
+
+
+@pytest.fixture(scope="module")
+def party(
+    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, auto.Stack]:
+    state = tmp_path_factory.mktemp("pulumi")
+    project = copy_project(state / "project", [STACK])
+    ws = workspace(tools, project, state, plane.kubeconfig, chart_repo)
+    stack = ws.stack(STACK)
+    stack.set_config("release.skipAwait", auto.ConfigValue("true"), path=True)
+    return ws, stack
+
+
+def object_at(plane: ControlPlane, path: str) -> dict[str, Any]:
+    found: dict[str, Any] | None = kube_get(plane, path)
+    assert found is not None, f"{path} is not in the API server"
+    return found
+
+
+def test_up_installs_the_release(party: tuple[Workspace, auto.Stack], plane: ControlPlane) -> None:
+    _, stack = party
+    result = stack.up(on_output=print)
+    assert result.summary.result == "succeeded"
+    outputs = {k: v.value for k, v in result.outputs.items()}
+    assert outputs["federationEndpoint"] == {"host": "192.168.10.1", "port": 30101}
+    assert outputs["releaseName"] == "fate-10000"
+
+    namespace = object_at(plane, "/api/v1/namespaces/fate-10000")
+    assert namespace["metadata"]["labels"]["fate.fedai.org/party-id"] == "10000"
+    rollsite = object_at(plane, "/api/v1/namespaces/fate-10000/services/rollsite")
+    assert rollsite["spec"]["type"] == "NodePort"
+    assert [p["nodePort"] for p in rollsite["spec"]["ports"]] == [30101]
+    fateflow = object_at(plane, "/api/v1/namespaces/fate-10000/services/fateflow-client")
+    assert sorted(p["nodePort"] for p in fateflow["spec"]["ports"]) == [30102, 30107]
+    routes = object_at(plane, "/api/v1/namespaces/fate-10000/configmaps/rollsite-config")
+    table = json.loads(routes["data"]["route_table.json"])["route_table"]
+    assert table["9999"]["default"] == [{"ip": "192.168.9.1", "port": 30091}]
+    assert "8888" not in table and table["default"]["default"] == [{"ip": "rollsite", "port": 9370}]
+    mysql = object_at(plane, "/apis/apps/v1/namespaces/fate-10000/statefulsets/mysql")
+    env = {
+        e["name"]: e.get("value") for e in mysql["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["MYSQL_PASSWORD"] == "party10000-mysql-example"
+
+
+def test_state_keeps_credentials_secret(party: tuple[Workspace, auto.Stack]) -> None:
+    ws, _ = party
+    backend = Path(ws.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    state_file = backend / ".pulumi" / "stacks" / "fate" / f"{STACK}.json"
+    state = state_file.read_text()
+    assert "party10000-mysql-example" not in state
+    assert "party10000-board-example" not in state
+    release = next(
+        r
+        for r in json.loads(state)["checkpoint"]["latest"]["resources"]
+        if r["type"] == "kubernetes:helm.sh/v3:Release"
+    )
+    password = release["inputs"]["values"]["modules"]["mysql"]["password"]
+    assert "ciphertext" in password  # only the credential is secret, not the whole values
+    assert release["inputs"]["values"]["modules"]["rollsite"]["nodePort"] == 30101
+
+
+def test_second_preview_shows_no_changes(party: tuple[Workspace, auto.Stack]) -> None:
+    _, stack = party
+    preview = stack.preview()
+    assert set(preview.change_summary) == {auto.OpType.SAME}, preview.change_summary
+
+
+def test_changing_one_value_shows_exactly_that_change(party: tuple[Workspace, auto.Stack]) -> None:
+    _, stack = party
+    stack.set_config("python.logLevel", auto.ConfigValue("DEBUG"), path=True)
+    try:
+        preview = stack.preview(diff=True)
+        assert preview.change_summary.get(auto.OpType.UPDATE) == 1, preview.change_summary
+        assert "logLevel" in preview.stdout and "DEBUG" in preview.stdout
+    finally:
+        stack.set_config("python.logLevel", auto.ConfigValue("INFO"), path=True)
+
+
+def test_destroy_removes_the_release(
+    party: tuple[Workspace, auto.Stack], plane: ControlPlane
+) -> None:
+    _, stack = party
+    stack.destroy(on_output=print)
+    secrets = object_at(plane, "/api/v1/namespaces/fate-10000/secrets?labelSelector=owner%3Dhelm")
+    assert secrets["items"] == []
+    assert kube_get(plane, "/api/v1/namespaces/fate-10000/services/rollsite") is None
+
+
+def test_refused_stack_changes_nothing(party: tuple[Workspace, auto.Stack], tmp_path: Path) -> None:
+    ws, _ = party
+    result = ws.pulumi("preview", "--stack", STACK, "--config", "fate:partyId=0")
+    assert result.returncode != 0
+    assert "stack party10000: fate:partyId: partyId must be a positive integer" in result.stdout
