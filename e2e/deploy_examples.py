@@ -65,9 +65,12 @@ def deploy_locally(stacks: list[str]) -> None:
         work = Path(stack_of_things.enter_context(tempfile.TemporaryDirectory(prefix="fate-")))
         plane = stack_of_things.enter_context(control_plane(tools.bin_dirs, work / "plane"))
         print(f"local control plane: {plane.server} (kubeconfig {plane.kubeconfig})")
-        chart_repo = os.environ.get("FATE_CHART_REPO")
-        if not chart_repo and (SHARED_CHARTS / "index.yaml").exists():
-            chart_repo = stack_of_things.enter_context(serve_chart_repository(SHARED_CHARTS))
+        chart_repo = os.environ.get("FATE_CHART_REPO", "")
+        local_repo = Path(chart_repo) if chart_repo and "://" not in chart_repo else SHARED_CHARTS
+        if (not chart_repo or local_repo.exists()) and (local_repo / "index.yaml").exists():
+            # Serve the local repository, so the release fetches its chart over HTTP
+            # exactly as it would from KubeFATE's repository.
+            chart_repo = stack_of_things.enter_context(serve_chart_repository(local_repo))
         chart_repo = chart_repo or "https://federatedai.github.io/KubeFATE"
         project = copy_project(work / "project", stacks)
         ws = workspace(tools, project, work, plane.kubeconfig, chart_repo)
