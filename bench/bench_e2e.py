@@ -87,8 +87,11 @@ def main() -> None:
             stack.destroy()
             installs.append(helm_install(plane, f"bench-{round_}"))
     up, install = statistics.median(ups), statistics.median(installs)
-    print(f"pulumi up ({STACK}):       median {up:6.2f} s  runs {[round(t, 2) for t in ups]}")
-    print(f"helm SDK install (floor): median {install:6.2f} s  runs {[round(t, 2) for t in installs]}")
+    for label, median, runs in (
+        (f"pulumi up ({STACK})", up, ups),
+        ("helm SDK install (floor)", install, installs),
+    ):
+        print(f"{label:<25} median {median:6.2f} s  runs {[round(t, 2) for t in runs]}")
     print(f"pulumi up / helm install: {up / install:.1f}x")
 
 
