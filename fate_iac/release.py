@@ -7,7 +7,8 @@ from typing import Any
 
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
-from fate_iac.values import Values, render_values
+from fate_iac.gotemplate import Values
+from fate_iac.values import render_values
 
 
 def blank_nulls(values: Any) -> Any:

@@ -11,8 +11,9 @@ from typing import Any
 from fate_iac import yamlio
 from fate_iac.charts import ChartRef, chart_archive
 from fate_iac.config import PartyConfig
+from fate_iac.gotemplate import Values
 from fate_iac.release import release_values
-from fate_iac.values import Values, map_secrets
+from fate_iac.values import map_secrets
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or comment

@@ -19,80 +19,31 @@ Differences from KubeFATE, on purpose:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-from typing_extensions import TypeIs
-
-from fate_iac.config import ALL_MODULES, PartyConfig, Placement, Resources, Storage
+from fate_iac.config import ALL_MODULES, PartyConfig
+from fate_iac.gotemplate import (
+    Values,
+    default,
+    empty,
+    placement,
+    plain,
+    present,
+    resources,
+    volume,
+    with_,
+)
 from fate_iac.secrets import Secret
-
-Values = dict[str, Any]
-_Section = TypeVar("_Section", bound=BaseModel)
-
-
-def _empty(value: object) -> bool:
-    """Go template truth: nil, false, 0, "" and empty collections are empty."""
-    if isinstance(value, BaseModel):
-        return not value.model_fields_set
-    return value is None or value is False or value == 0 or value == "" or value in ([], {})
-
-
-def _default(value: Any, fallback: Any) -> Any:
-    """Sprig's ``default``: the fallback when the value is empty."""
-    return fallback if _empty(value) else value
-
-
-def _plain(value: Any) -> Any:
-    """A model (or list of them) as the YAML KubeFATE's ``toYaml`` writes."""
-    if isinstance(value, BaseModel):
-        return {k: _plain(v) for k, v in value if v is not None}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _with(target: Values, key: str, value: Any, convert: Callable[[Any], Any] = _plain) -> None:
-    """``{{- with .value }} key: ...{{- end }}``: write the key only for a non-empty value."""
-    if not _empty(value):
-        target[key] = convert(value)
-
-
-def _placement(target: Values, section: Placement) -> None:
-    _with(target, "nodeSelector", section.nodeSelector)
-    _with(target, "tolerations", section.tolerations)
-    _with(target, "affinity", section.affinity)
-
-
-def _resources(target: Values, resources: Resources | None) -> None:
-    _with(target, "resources", resources)
-
-
-def _present(section: _Section | None) -> TypeIs[_Section]:
-    """``{{- with .section }}``: a section is written when it is there and not empty."""
-    return section is not None and not _empty(section)
-
-
-def _volume(section: Storage, storage_class: str | None) -> Values:
-    """The persistent-volume keys the template writes for a module with storage."""
-    return {
-        "existingClaim": section.existingClaim,
-        "storageClass": _default(section.storageClass, storage_class),
-        "accessMode": _default(section.accessMode, "ReadWriteOnce"),
-        "size": _default(section.size, "1Gi"),
-    }
 
 
 def render_values(cfg: PartyConfig) -> Values:
     """Chart values for ``cfg``; pure, deterministic, with no I/O."""
     image: Values = {
-        "registry": _default(cfg.registry, "federatedai"),
-        "isThridParty": not _empty(cfg.registry),
-        "pullPolicy": _default(cfg.pullPolicy, "IfNotPresent"),
+        "registry": default(cfg.registry, "federatedai"),
+        "isThridParty": not empty(cfg.registry),
+        "pullPolicy": default(cfg.pullPolicy, "IfNotPresent"),
     }
-    _with(image, "imagePullSecrets", cfg.imagePullSecrets)
+    with_(image, "imagePullSecrets", cfg.imagePullSecrets)
     if cfg.imageTag:
         image["tag"] = cfg.imageTag
 
@@ -106,24 +57,24 @@ def render_values(cfg: PartyConfig) -> Values:
         "algorithm": cfg.algorithm,
         "device": cfg.device,
     }
-    if _present(cfg.ingress):
+    if present(cfg.ingress):
         ingress: Values = {}
         for name in ("fateboard", "client"):
             rule = getattr(cfg.ingress, name)
-            if _present(rule):
+            if present(rule):
                 entry: Values = {}
-                _with(entry, "annotations", rule.annotations)
-                _with(entry, "hosts", rule.hosts)
-                _with(entry, "tls", rule.tls)
+                with_(entry, "annotations", rule.annotations)
+                with_(entry, "hosts", rule.hosts)
+                with_(entry, "tls", rule.tls)
                 ingress[name] = entry
         values["ingress"] = ingress
-    if _present(cfg.istio):
+    if present(cfg.istio):
         values["istio"] = {"enabled": cfg.istio.enabled}
-    if _present(cfg.podSecurityPolicy):
+    if present(cfg.podSecurityPolicy):
         values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
-    values["ingressClassName"] = _default(cfg.ingressClassName, "nginx")
+    values["ingressClassName"] = default(cfg.ingressClassName, "nginx")
 
-    rollsite = cfg.rollsite if _present(cfg.rollsite) else None
+    rollsite = cfg.rollsite if present(cfg.rollsite) else None
     exchange = rollsite.exchange if rollsite is not None else None
     values["exchange"] = (
         {"partyIp": exchange.ip, "partyPort": exchange.port} if exchange is not None else None
@@ -132,7 +83,7 @@ def render_values(cfg: PartyConfig) -> Values:
     # null does, and needs no null to reach Helm.
     values["exchangeList"] = []
     party_list = rollsite.partyList if rollsite is not None else None
-    values["partyList"] = _plain(party_list) if party_list else []
+    values["partyList"] = plain(party_list) if party_list else []
     values["persistence"] = {"enabled": cfg.persistence}
 
     modules: Values = {name: {"include": cfg.has(name)} for name in ALL_MODULES}
@@ -165,121 +116,121 @@ _MODULE_ORDER = (
 
 def _rollsite(target: Values, cfg: PartyConfig) -> None:
     section = cfg.rollsite
-    if not _present(section):
+    if not present(section):
         return
     target.update(
         ip="rollsite",
-        type=_default(section.type, "ClusterIP"),
+        type=default(section.type, "ClusterIP"),
         nodePort=section.nodePort,
         loadBalancerIP=section.loadBalancerIP,
-        enableTLS=_default(section.enableTLS, False),
+        enableTLS=default(section.enableTLS, False),
     )
-    _placement(target, section)
+    placement(target, section)
     polling = section.polling
-    if _present(polling):
+    if present(polling):
         entry: Values = {"enabled": polling.enabled, "type": polling.type}
-        _with(entry, "server", polling.server)
-        _with(entry, "clientList", polling.clientList)
+        with_(entry, "server", polling.server)
+        with_(entry, "clientList", polling.clientList)
         entry["concurrency"] = polling.concurrency
         target["polling"] = entry
-    _resources(target, section.resources)
+    resources(target, section.resources)
 
 
 def _python(target: Values, cfg: PartyConfig) -> None:
     section = cfg.python
-    if not _present(section):
+    if not present(section):
         return
-    target["replicas"] = _default(section.replicas, 1)
-    _resources(target, section.resources)
+    target["replicas"] = default(section.replicas, 1)
+    resources(target, section.resources)
     target.update(
-        logLevel=_default(section.logLevel, "INFO"),
-        type=_default(section.type, "ClusterIP"),
+        logLevel=default(section.logLevel, "INFO"),
+        type=default(section.type, "ClusterIP"),
         httpNodePort=section.httpNodePort,
         grpcNodePort=section.grpcNodePort,
         loadBalancerIP=section.loadBalancerIP,
         dependent_distribution=section.dependent_distribution,
         serviceAccountName=section.serviceAccountName,
     )
-    _placement(target, section)
+    placement(target, section)
     target.update(
-        failedTaskAutoRetryTimes=_default(section.failedTaskAutoRetryTimes, 5),
-        failedTaskAutoRetryDelay=_default(section.failedTaskAutoRetryDelay, 60),
-        claimName=_default(section.claimName, "python-data"),
-        **_volume(section, "python"),
+        failedTaskAutoRetryTimes=default(section.failedTaskAutoRetryTimes, 5),
+        failedTaskAutoRetryDelay=default(section.failedTaskAutoRetryDelay, 60),
+        claimName=default(section.claimName, "python-data"),
+        **volume(section, "python"),
     )
-    resources = section.clustermanager
-    if _present(resources):
+    scheduling = section.clustermanager
+    if present(scheduling):
         target["clustermanager"] = {
-            "cores_per_node": resources.cores_per_node,
-            "nodes": resources.nodes,
+            "cores_per_node": scheduling.cores_per_node,
+            "nodes": scheduling.nodes,
         }
 
 
 def _clustermanager(target: Values, cfg: PartyConfig) -> None:
     section = cfg.clustermanager
-    if not _present(section):
+    if not present(section):
         return
     target.update(ip="clustermanager", type="ClusterIP")
     target["mysqlServerTimezone"] = section.mysqlServerTimezone
-    _placement(target, section)
-    _resources(target, section.resources)
+    placement(target, section)
+    resources(target, section.resources)
 
 
 def _nodemanager(target: Values, cfg: PartyConfig) -> None:
     section = cfg.nodemanager
-    if not _present(section):
+    if not present(section):
         return
     target.update(
         sessionProcessorsPerNode=section.sessionProcessorsPerNode,
-        replicas=_default(section.replicas, 2),
+        replicas=default(section.replicas, 2),
         subPath=section.subPath,
-        **_volume(section, "nodemanager"),
+        **volume(section, "nodemanager"),
     )
-    _placement(target, section)
-    _resources(target, section.resources)
+    placement(target, section)
+    resources(target, section.resources)
 
 
 def _client(target: Values, cfg: PartyConfig) -> None:
     section = cfg.client
-    if not _present(section):
+    if not present(section):
         return
-    target.update(subPath=section.subPath, **_volume(section, "client"))
-    _placement(target, section)
-    target["notebook_hashed_password"] = _default(section.notebook_hashed_password, "")
+    target.update(subPath=section.subPath, **volume(section, "client"))
+    placement(target, section)
+    target["notebook_hashed_password"] = default(section.notebook_hashed_password, "")
 
 
 def _mysql(target: Values, cfg: PartyConfig) -> None:
     section = cfg.mysql
-    if not _present(section):
+    if not present(section):
         return
-    target["type"] = _default(section.type, "ClusterIP")
-    _placement(target, section)
+    target["type"] = default(section.type, "ClusterIP")
+    placement(target, section)
     target.update(
-        ip=_default(section.ip, "mysql"),
-        port=_default(section.port, 3306),
-        database=_default(section.database, "eggroll_meta"),
-        user=_default(section.user, "fate"),
-        password=_default(section.password, "fate_dev"),
+        ip=default(section.ip, "mysql"),
+        port=default(section.port, 3306),
+        database=default(section.database, "eggroll_meta"),
+        user=default(section.user, "fate"),
+        password=default(section.password, "fate_dev"),
         subPath=section.subPath,
-        **_volume(section, None),
+        **volume(section, None),
     )
 
 
 def _serving(cfg: PartyConfig) -> Values:
     serving: Values = {"ip": cfg.servingIp, "port": cfg.servingPort}
     registry = cfg.serving
-    if _present(registry):
-        serving["useRegistry"] = _default(registry.useRegistry, False)
-        serving["zookeeper"] = _plain(registry.zookeeper)
+    if present(registry):
+        serving["useRegistry"] = default(registry.useRegistry, False)
+        serving["zookeeper"] = plain(registry.zookeeper)
     return serving
 
 
 def _fateboard(target: Values, cfg: PartyConfig) -> None:
     section = cfg.fateboard
-    if not _present(section):
+    if not present(section):
         return
     target.update(type=section.type, username=section.username, password=section.password)
-    _placement(target, section)
+    placement(target, section)
 
 
 def merge_values(base: Values, override: Values) -> Values:
