@@ -1,14 +1,17 @@
-"""The Pulumi program of a FATE party stack (``pulumi up --stack party10000``)."""
+"""The Pulumi program of a FATE stack: a party (``pulumi up --stack party10000``) or the
+exchange (``pulumi up --stack exchange``), told apart by ``fate:chartName``."""
 
 import pulumi
 
-from components import FateEggrollCluster
+from components import Exchange, FateEggrollCluster
+from components.federation_refs import existing_stacks, federation_outputs
 from fate_iac.charts import ChartSourceError
+from fate_iac.exchange import ExchangeConfig
 from fate_iac.problems import ConfigError
-from fate_iac.program import load_party
+from fate_iac.program import load_stack_for_run
 
 try:
-    loaded, chart = load_party(pulumi.get_stack())
+    loaded, chart = load_stack_for_run(pulumi.get_stack())
 except (ConfigError, ChartSourceError) as error:
     # Refused before any resource is registered: nothing is half-deployed.
     raise pulumi.RunError(str(error)) from None
@@ -16,13 +19,32 @@ except (ConfigError, ChartSourceError) as error:
 for note in loaded.notes:
     pulumi.log.warn(note)
 
-party = FateEggrollCluster(loaded.config.release_name, loaded.config, chart)
-
-pulumi.export("partyId", party.party_id)
-pulumi.export("namespace", party.namespace)
-pulumi.export("releaseName", party.release_name)
-pulumi.export("chartVersion", party.chart_version)
-pulumi.export("federationEndpoint", party.federation_endpoint)
-pulumi.export("fateflow", party.fateflow)
-pulumi.export("fateboardHosts", party.fateboard_hosts)
-pulumi.export("notebookHosts", party.notebook_hosts)
+cfg = loaded.config
+if isinstance(cfg, ExchangeConfig):
+    existing = existing_stacks() if cfg.member_stacks else None
+    exchange = Exchange(
+        cfg.release_name, cfg, chart, federation_outputs(cfg.member_stacks, existing)
+    )
+    pulumi.export("namespace", exchange.namespace)
+    pulumi.export("releaseName", exchange.release_name)
+    pulumi.export("members", exchange.members)
+    pulumi.export("federation", exchange.federation)
+else:
+    referenced = [*cfg.peer_stacks, *([cfg.exchangeStack] if cfg.exchangeStack else [])]
+    records = federation_outputs(referenced, existing_stacks() if referenced else None)
+    party = FateEggrollCluster(
+        cfg.release_name,
+        cfg,
+        chart,
+        peers={name: records[name] for name in cfg.peer_stacks},
+        exchange=(cfg.exchangeStack, records[cfg.exchangeStack]) if cfg.exchangeStack else None,
+    )
+    pulumi.export("partyId", party.party_id)
+    pulumi.export("namespace", party.namespace)
+    pulumi.export("releaseName", party.release_name)
+    pulumi.export("chartVersion", party.chart_version)
+    pulumi.export("federationEndpoint", party.federation_endpoint)
+    pulumi.export("fateflow", party.fateflow)
+    pulumi.export("fateboardHosts", party.fateboard_hosts)
+    pulumi.export("notebookHosts", party.notebook_hosts)
+    pulumi.export("federation", party.federation)

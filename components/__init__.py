@@ -1,5 +1,6 @@
 """Pulumi components of this project. Type tokens are ``fate:index:<Component>``."""
 
+from components.exchange import Exchange
 from components.fate_eggroll_cluster import FateEggrollCluster
 
-__all__ = ["FateEggrollCluster"]
+__all__ = ["Exchange", "FateEggrollCluster"]

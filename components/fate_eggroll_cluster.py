@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
+from components.release import install_release, report_routes
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
-from fate_iac.endpoints import fateflow_endpoints, ingress_hosts, rollsite_endpoint
-from fate_iac.release import namespace_labels, release_options, release_values
-from fate_iac.secrets import Secret
-from fate_iac.values import map_secrets
-
-
-def _as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
-    if secret.value is None:
-        raise ValueError("a credential reached the Pulumi program without its value")
-    return pulumi.Output.secret(secret.value)
+from fate_iac.endpoints import (
+    fateflow_endpoints,
+    ingress_hosts,
+    party_record,
+    rollsite_endpoint,
+)
+from fate_iac.federation import Routes, parse_record, party_routes
+from fate_iac.gotemplate import plain
 
 
 class FateEggrollCluster(pulumi.ComponentResource):
@@ -45,33 +44,39 @@ class FateEggrollCluster(pulumi.ComponentResource):
     notebook_hosts: pulumi.Output[list[str]]
     """Ingress hosts of the notebook client."""
 
+    federation: pulumi.Output[dict[str, Any]]
+    """This party's federation record (the ``federation`` stack output)."""
+
     def __init__(
         self,
         name: str,
         config: PartyConfig,
         chart: ChartRef,
+        peers: Mapping[str, pulumi.Input[Any]] | None = None,
+        exchange: tuple[str, pulumi.Input[Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``peers`` and ``exchange`` give referenced stacks' federation records (or None
+        while a stack has published none); static peers come from ``config.peers``."""
         super().__init__("fate:index:FateEggrollCluster", name, None, opts)
-        depends_on: list[pulumi.Resource] = []
-        if config.createNamespace:
-            namespace = k8s.core.v1.Namespace(
-                f"{name}-namespace",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=config.k8s_namespace, labels=namespace_labels(config)
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            depends_on.append(namespace)
+        peers = dict(peers or {})
+        static = [(f"party {p.partyId}", p) for p in config.static_peers]
+        static_list = plain(config.rollsite.partyList) if config.rollsite else None
 
-        release = k8s.helm.v3.Release(
-            f"{name}-release",
-            k8s.helm.v3.ReleaseArgs(
-                **release_options(config, chart),
-                values=map_secrets(release_values(config), _as_pulumi_secret),
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
-        )
+        def routes_of(records: list[Any]) -> Routes:
+            referenced = [(n, parse_record(r)) for n, r in zip(peers, records, strict=False)]
+            chosen = None
+            if exchange is not None:
+                chosen = (exchange[0], parse_record(records[-1]))
+            return party_routes(config.partyId, static_list or [], static + referenced, chosen)
+
+        inputs = [*peers.values(), *([exchange[1]] if exchange else [])]
+        routes = pulumi.Output.all(*inputs).apply(routes_of)
+        report_routes(self, routes)
+        overrides: dict[str, Any] = {"partyList": routes.apply(lambda r: r.party_list)}
+        if exchange is not None:
+            overrides["exchange"] = routes.apply(lambda r: r.exchange or "")
+        release = install_release(self, name, config, chart, overrides)
 
         endpoint = rollsite_endpoint(config)
         self.party_id = pulumi.Output.from_input(config.partyId)
@@ -86,6 +91,8 @@ class FateEggrollCluster(pulumi.ComponentResource):
         )
         self.fateboard_hosts = pulumi.Output.from_input(ingress_hosts(config, "fateboard"))
         self.notebook_hosts = pulumi.Output.from_input(ingress_hosts(config, "client"))
+        record = party_record(config, pulumi.get_stack())
+        self.federation = pulumi.Output.from_input(record.model_dump(exclude_none=True))
         self.register_outputs(
             {
                 "party_id": self.party_id,
@@ -96,5 +103,6 @@ class FateEggrollCluster(pulumi.ComponentResource):
                 "fateflow": self.fateflow,
                 "fateboard_hosts": self.fateboard_hosts,
                 "notebook_hosts": self.notebook_hosts,
+                "federation": self.federation,
             }
         )

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fate_iac.federation import FederationRecord
 from fate_iac.secrets import REDACTED, Secret
 
 UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
@@ -428,6 +429,17 @@ class PartyConfig(Section):
     servingPort: Port | None = Field(None, description="Port of this party's serving-server.")
     serving: Serving | None = Field(None, description="Serving registry (zookeeper).")
     # --- keys this project adds -------------------------------------------------------
+    peers: list[str | FederationRecord] = Field(
+        default_factory=list,
+        description="(Pulumi) Parties reached directly (P2P): stack names in this backend, "
+        "whose federation output gives their address, or static federation records for "
+        "parties elsewhere. Added to rollsite.partyList.",
+    )
+    exchangeStack: str | None = Field(
+        None,
+        description="(Pulumi) The exchange stack this party routes through (star mode), in "
+        "place of rollsite.exchange.",
+    )
     publicHost: str | None = Field(
         None,
         description="(Pulumi) Address peers reach this party at (a node IP, load balancer "
@@ -490,6 +502,14 @@ class PartyConfig(Section):
     @property
     def uses_external_mysql(self) -> bool:
         return self.externalMysqlIp is not None
+
+    @property
+    def peer_stacks(self) -> list[str]:
+        return [p for p in self.peers if isinstance(p, str)]
+
+    @property
+    def static_peers(self) -> list[FederationRecord]:
+        return [p for p in self.peers if isinstance(p, FederationRecord)]
 
     @property
     def node_port_range(self) -> tuple[int, int]:

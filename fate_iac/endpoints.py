@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from fate_iac.config import PartyConfig
+from fate_iac.federation import Endpoint as RecordEndpoint
+from fate_iac.federation import FederationRecord
 
 ROLLSITE_PORT = 9370
 FATEFLOW_HTTP_PORT = 9380
@@ -72,3 +74,23 @@ def ingress_hosts(cfg: PartyConfig, module: str) -> list[str]:
     if rule is None or not rule.hosts:
         return [CHART_DEFAULT_HOSTS[module]]
     return [host.name for host in rule.hosts]
+
+
+def party_record(cfg: PartyConfig, stack: str) -> FederationRecord:
+    """The ``federation`` output of a party stack."""
+    endpoints: dict[str, RecordEndpoint] = {}
+    rollsite = rollsite_endpoint(cfg)
+    if rollsite is not None and rollsite.host:
+        endpoints["rollsite"] = RecordEndpoint(host=rollsite.host, port=rollsite.port)
+    for kind, endpoint in fateflow_endpoints(cfg).items():
+        if endpoint.host:
+            key = "fateflowHttp" if kind == "http" else "fateflowGrpc"
+            endpoints[key] = RecordEndpoint(host=endpoint.host, port=endpoint.port)
+    return FederationRecord(
+        kind="party",
+        stack=stack,
+        partyId=cfg.partyId,
+        protocols=["eggroll"],
+        exchange=cfg.exchangeStack,
+        endpoints=endpoints,
+    )

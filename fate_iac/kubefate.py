@@ -17,11 +17,13 @@ from typing import Any
 
 from fate_iac import legacy, yamlio
 from fate_iac.config import CREDENTIAL_PATHS, PartyConfig
+from fate_iac.exchange import ExchangeConfig
 from fate_iac.problems import Problem, key_path
 from fate_iac.render import Manifest, render_chart
 from fate_iac.secrets import Secret
 
 _CARRIED_KEYS = set(PartyConfig.model_fields)
+_EXCHANGE_KEYS = set(ExchangeConfig.model_fields)
 
 
 @dataclass
@@ -72,11 +74,14 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
     rewritten (see :mod:`fate_iac.legacy`); credentials are taken out so they can be set
     as secrets; anything else is refused by name.
     """
-    migration = legacy.migrate(_without_nulls(document))
+    document = _without_nulls(document)
+    exchange = document.get("chartName") == "fate-exchange"
+    migration = legacy.Migration(document) if exchange else legacy.migrate(document)
     config = migration.config
+    carried = _EXCHANGE_KEYS if exchange else _CARRIED_KEYS
     result = ImportResult({}, notes=migration.notes, problems=migration.problems)
     for key, value in config.items():
-        if key in _CARRIED_KEYS:
+        if key in carried:
             result.config[key] = value
         else:
             result.problems.append(

@@ -20,6 +20,8 @@ from pydantic import ValidationError
 
 from fate_iac import legacy, rules, yamlio
 from fate_iac.config import CREDENTIAL_PATHS, KEY_RULES, PartyConfig
+from fate_iac.exchange import ExchangeConfig
+from fate_iac.exchange import check as check_exchange
 from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, Problem
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
 
@@ -36,6 +38,38 @@ _PYDANTIC_RULES = {
 class LoadedConfig:
     config: PartyConfig
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadedExchange:
+    config: ExchangeConfig
+    notes: list[str] = field(default_factory=list)
+
+
+def is_exchange(raw: Mapping[str, Any]) -> bool:
+    """Exchange stacks say so the KubeFATE way: ``chartName: fate-exchange``."""
+    return raw.get("chartName") == "fate-exchange"
+
+
+def load_stack_config(raw: Mapping[str, Any], stack: str) -> LoadedConfig | LoadedExchange:
+    """A party's or an exchange's config, validated; raises :class:`ConfigError`."""
+    return load_exchange_config(raw, stack) if is_exchange(raw) else load_party_config(raw, stack)
+
+
+def load_exchange_config(raw: Mapping[str, Any], stack: str) -> LoadedExchange:
+    try:
+        config = ExchangeConfig.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ConfigError(stack, _from_pydantic(exc)) from None
+    problems = check_exchange(config)
+    if problems:
+        raise ConfigError(stack, problems)
+    notes = [
+        f"fate:{key} has no effect on an exchange (the fate-exchange chart has no such value)"
+        for key in ("persistence", "istio")
+        if key in config.model_fields_set
+    ]
+    return LoadedExchange(config, notes)
 
 
 def load_party_config(raw: Mapping[str, Any], stack: str) -> LoadedConfig:
@@ -160,7 +194,9 @@ def _decrypt_tree(
     return node
 
 
-def load_stack(project_dir: Path, stack: str, passphrase: str | None = None) -> LoadedConfig:
-    """Read and validate a party stack's file, as ``fatectl`` does."""
+def load_stack(
+    project_dir: Path, stack: str, passphrase: str | None = None
+) -> LoadedConfig | LoadedExchange:
+    """Read and validate a stack's file, as ``fatectl`` does."""
     raw = read_stack_file(stack_file(project_dir, stack), stack, passphrase)
-    return load_party_config(raw, stack)
+    return load_stack_config(raw, stack)

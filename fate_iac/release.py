@@ -7,6 +7,7 @@ from typing import Any
 
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
+from fate_iac.exchange import ExchangeConfig, render_exchange_values
 from fate_iac.gotemplate import Values
 from fate_iac.values import render_values
 
@@ -30,22 +31,25 @@ def blank_nulls(values: Any) -> Any:
     return values
 
 
-def release_values(cfg: PartyConfig) -> Values:
-    """The values a party's release installs with, offline render and Pulumi alike."""
-    values: Values = blank_nulls(render_values(cfg))
+def release_values(cfg: PartyConfig | ExchangeConfig) -> Values:
+    """The values a release installs with, offline render and Pulumi alike."""
+    rendered = (
+        render_exchange_values(cfg) if isinstance(cfg, ExchangeConfig) else render_values(cfg)
+    )
+    values: Values = blank_nulls(rendered)
     return values
 
 
-def namespace_labels(cfg: PartyConfig) -> dict[str, str]:
+def namespace_labels(cfg: PartyConfig | ExchangeConfig) -> dict[str, str]:
     return {
         "app.kubernetes.io/part-of": "fate",
         "app.kubernetes.io/managed-by": "pulumi",
         "fate.fedai.org/party-id": str(cfg.partyId),
-        "fate.fedai.org/role": "party",
+        "fate.fedai.org/role": "exchange" if isinstance(cfg, ExchangeConfig) else "party",
     }
 
 
-def release_options(cfg: PartyConfig, chart: ChartRef) -> dict[str, Any]:
+def release_options(cfg: PartyConfig | ExchangeConfig, chart: ChartRef) -> dict[str, Any]:
     """Release arguments besides values: identity, chart, and install/upgrade behaviour."""
     options = cfg.release
     return {
@@ -53,6 +57,9 @@ def release_options(cfg: PartyConfig, chart: ChartRef) -> dict[str, Any]:
         "namespace": cfg.k8s_namespace,
         **chart.release_args(),
         "create_namespace": False,
+        # Without it the provider scrubs "empty" values, [] included, while merging
+        # them: an empty partyList would bring back the chart's example peers.
+        "allow_null_values": True,
         "timeout": options.timeout,
         "skip_await": options.skipAwait,
         "atomic": options.atomic,

@@ -11,6 +11,7 @@ from typing import Any
 from fate_iac import yamlio
 from fate_iac.charts import ChartRef, chart_archive
 from fate_iac.config import PartyConfig
+from fate_iac.exchange import ExchangeConfig
 from fate_iac.gotemplate import Values
 from fate_iac.release import release_values
 from fate_iac.values import map_secrets
@@ -63,8 +64,10 @@ def render_chart(archive: Path, values: Values, name: str, namespace: str) -> li
     return manifests
 
 
-def render_party(cfg: PartyConfig, chart: ChartRef, redact: bool = True) -> RenderedRelease:
-    """The manifests of a party's release; credentials show as ``[secret]`` when redacted."""
+def render_party(
+    cfg: PartyConfig | ExchangeConfig, chart: ChartRef, redact: bool = True
+) -> RenderedRelease:
+    """The manifests of a stack's release; credentials show as ``[secret]`` when redacted."""
     values = map_secrets(release_values(cfg), lambda s: s.reveal(redact))
     manifests = render_chart(chart_archive(chart), values, cfg.release_name, cfg.k8s_namespace)
     return RenderedRelease(cfg.release_name, cfg.k8s_namespace, chart, tuple(manifests))

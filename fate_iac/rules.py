@@ -150,6 +150,25 @@ def party_list_valid(cfg: PartyConfig) -> Iterator[Problem]:
         seen.add(entry.partyId)
 
 
+def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
+    """Peers and exchange named once each, static peers reachable."""
+    names = [p if isinstance(p, str) else f"party {p.partyId}" for p in cfg.peers]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            yield Problem(("peers", index), "peers", f"{name} is listed twice")
+    for index, peer in enumerate(cfg.peers):
+        if isinstance(peer, str):
+            continue
+        if peer.partyId == cfg.partyId:
+            yield Problem(("peers", index), "peers", f"party {peer.partyId} is this party")
+        if "rollsite" not in peer.endpoints:
+            yield Problem(("peers", index, "endpoints"), "peers", "a static eggroll peer needs "
+                          "endpoints.rollsite {host, port}")  # fmt: skip
+    if cfg.exchangeStack and cfg.rollsite is not None and cfg.rollsite.exchange is not None:
+        yield Problem(("exchangeStack",), "peers", "both exchangeStack and rollsite.exchange "
+                      "are set; keep one")  # fmt: skip
+
+
 def persistence_complete(cfg: PartyConfig) -> Iterator[Problem]:
     """With persistence on, every stateful module names where its data lives.
 
@@ -247,6 +266,7 @@ RULES: tuple[Rule, ...] = (
     node_ports_unique,
     node_ports_given,
     party_list_valid,
+    wiring_valid,
     persistence_complete,
     fateboard_login,
     credentials_are_secrets,

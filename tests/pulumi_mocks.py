@@ -29,11 +29,18 @@ class Registered:
 
 
 class Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
+    """Records registrations; StackReferences read ``stack_outputs[<stack name>]``."""
+
+    def __init__(self, stack_outputs: dict[str, dict[str, Any]] | None = None) -> None:
         self.resources: list[Registered] = []
+        self.stack_outputs = stack_outputs or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs)))
+        if args.typ == "pulumi:pulumi:StackReference":
+            stack = str(args.inputs["name"]).split("/")[-1]
+            state = {"name": args.inputs["name"], "outputs": self.stack_outputs.get(stack, {})}
+            return f"{args.name}-id", state
         return f"{args.name}-id", dict(args.inputs)
 
     def call(
@@ -83,11 +90,13 @@ def engine_config(stack_file: Path, passphrase: str) -> tuple[dict[str, str], li
     """A stack file's config as the Pulumi engine hands it to a program: decrypted,
     objects JSON-encoded, scalars as strings, and the list of secret keys."""
     document = yaml.safe_load(stack_file.read_text())
-    decrypter = Decrypter(passphrase, document["encryptionsalt"])
+    salt = document.get("encryptionsalt")
+    decrypter = Decrypter(passphrase, salt) if salt else None
     secret_keys: set[str] = set()
 
     def plain(node: Any, key: str) -> Any:
         if isinstance(node, dict) and set(node) == {"secure"}:
+            assert decrypter is not None, f"{stack_file} has secrets but no encryptionsalt"
             secret_keys.add(key)
             return decrypter.decrypt(node["secure"])
         if isinstance(node, dict):

@@ -38,7 +38,9 @@ def test_validate_lists_every_problem(project: Path, capsys: pytest.CaptureFixtu
     stack = project / "Pulumi.party10000.yaml"
     document = yaml.safe_load(stack.read_text())
     document["config"]["fate:rollsite"]["nodePort"] = 30102  # fateflow's gRPC NodePort
-    document["config"]["fate:rollsite"]["partyList"][0]["partyId"] = 10000
+    document["config"]["fate:rollsite"]["partyList"] = [
+        {"partyId": 10000, "partyIp": "192.168.10.1", "partyPort": 30101}
+    ]
     stack.write_text(yaml.safe_dump(document))
     code, _, err = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project))
     assert code == 1

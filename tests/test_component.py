@@ -57,7 +57,7 @@ def test_registers_a_labelled_namespace_and_a_pinned_release() -> None:
     assert release["name"] == "fate-10000" and release["namespace"] == "fate-10000"
     assert release["chart"] == "fate" and release["version"] == "v1.11.2"
     assert release["repositoryOpts"] == {"repo": "https://federatedai.github.io/KubeFATE"}
-    assert release["createNamespace"] is False
+    assert release["createNamespace"] is False and release["allowNullValues"] is True
     assert (release["timeout"], release["atomic"], release["maxHistory"]) == (900, False, 10)
 
 

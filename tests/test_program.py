@@ -18,29 +18,33 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 def test_shipped_stack_builds_its_party(stack: str, party: int, peer: int) -> None:
     config, secret_keys = engine_config(PROJECT_DIR / f"Pulumi.{stack}.yaml", EXAMPLE_PASSPHRASE)
     assert secret_keys == ["fate:fateboard", "fate:mysql"]
-    recorder = run_program(stack, config, secret_keys)
+    exchange = {
+        "federation": {
+            "kind": "exchange",
+            "partyId": 1,
+            "stack": "exchange",
+            "endpoints": {"rollsite": {"host": "192.168.0.1", "port": 30000}},
+        }
+    }
+    recorder = run_program(stack, config, secret_keys, Recorder({"exchange": exchange}))
     assert recorder.one("fate:index:FateEggrollCluster").name == f"fate-{party}"
     release = recorder.one(RELEASE).inputs
     assert release["namespace"] == f"fate-{party}"
     secret, values = unwrap_secret(release["values"])
     assert secret
     assert values["partyId"] == party
-    assert [p["partyId"] for p in values["partyList"]] == [peer]
+    assert values["partyList"] == []  # star: every other party is reached via the exchange
+    assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
+    assert peer != party
 
 
-def test_the_two_shipped_parties_point_at_each_other() -> None:
-    endpoints = {}
-    for stack in ("party9999", "party10000"):
+def test_the_shipped_federation_names_its_stacks_consistently() -> None:
+    exchange, _ = engine_config(PROJECT_DIR / "Pulumi.exchange.yaml", EXAMPLE_PASSPHRASE)
+    members = json.loads(exchange["fate:members"])
+    assert members == ["party9999", "party10000"]
+    for stack in members:
         config, _ = engine_config(PROJECT_DIR / f"Pulumi.{stack}.yaml", EXAMPLE_PASSPHRASE)
-        rollsite = json.loads(config["fate:rollsite"])
-        endpoints[int(config["fate:partyId"])] = (
-            (config["fate:publicHost"], rollsite["nodePort"]),
-            {(p["partyId"], p["partyIp"], p["partyPort"]) for p in rollsite["partyList"]},
-        )
-    (host_a, port_a), peers_a = endpoints[9999]
-    (host_b, port_b), peers_b = endpoints[10000]
-    assert peers_a == {(10000, host_b, port_b)}
-    assert peers_b == {(9999, host_a, port_a)}
+        assert config["fate:exchangeStack"] == "exchange"
 
 
 def test_bad_config_is_refused_before_anything_is_registered() -> None:

@@ -1,0 +1,87 @@
+"""``Exchange``: the federation's exchange, as the upstream ``fate-exchange`` chart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from components.release import install_release, report_routes
+from fate_iac.charts import ChartRef
+from fate_iac.exchange import ExchangeConfig, exchange_record
+from fate_iac.federation import ExchangeRoutes, exchange_routes, parse_record
+from fate_iac.gotemplate import plain
+
+
+class Exchange(pulumi.ComponentResource):
+    """An exchange's namespace and its ``fate-exchange`` release, routing for its members:
+    rollsite routes for eggroll parties; SNI (trafficServer) and nginx routes for Spark
+    parties federating through Pulsar."""
+
+    namespace: pulumi.Output[str]
+    """The namespace the release lives in."""
+    release_name: pulumi.Output[str]
+    """The Helm release name."""
+    members: pulumi.Output[list[int]]
+    """Party ids this exchange routes for now."""
+    federation: pulumi.Output[dict[str, Any]]
+    """This exchange's federation record (the ``federation`` stack output)."""
+
+    def __init__(
+        self,
+        name: str,
+        config: ExchangeConfig,
+        chart: ChartRef,
+        members: Mapping[str, pulumi.Input[Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """``members`` gives referenced member stacks' federation records (None while a
+        stack has published none); static members come from ``config.members``."""
+        super().__init__("fate:index:Exchange", name, None, opts)
+        members = dict(members or {})
+        static = [(f"party {m.partyId}", m) for m in config.static_members]
+        rollsite = config.rollsite
+        static_list = plain(rollsite.partyList) if rollsite and rollsite.partyList else []
+        ts = config.trafficServer
+        static_sni = plain(ts.route_table.sni) if ts and ts.route_table else []
+        static_nginx = dict(config.nginx.route_table or {}) if config.nginx else {}
+
+        def routes_of(records: list[Any]) -> ExchangeRoutes:
+            referenced = [(n, parse_record(r)) for n, r in zip(members, records, strict=True)]
+            return exchange_routes(
+                static_list, static_sni, static_nginx, static + referenced,
+                spark=config.has("trafficServer"),
+            )  # fmt: skip
+
+        routes = pulumi.Output.all(*members.values()).apply(routes_of)
+        report_routes(self, routes)
+        party_list = routes.apply(lambda r: r.party_list)
+        overrides: dict[str, Any] = {
+            "partyList": party_list,
+            "modules": {
+                "rollsite": {"partyList": party_list},
+                "trafficServer": {"route_table": {"sni": routes.apply(lambda r: r.sni)}},
+                "nginx": {"route_table": routes.apply(lambda r: r.nginx)},
+            },
+        }
+        release = install_release(self, name, config, chart, overrides)
+
+        self.namespace = release.namespace.apply(lambda ns: ns or config.k8s_namespace)
+        self.release_name = release.name.apply(lambda n: n or config.release_name)
+        self.members = routes.apply(
+            lambda r: sorted({e["partyId"] for e in r.party_list} | set(r.nginx))
+        )
+        self.federation = self.members.apply(
+            lambda ids: exchange_record(config, pulumi.get_stack(), ids).model_dump(
+                exclude_none=True
+            )
+        )
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "release_name": self.release_name,
+                "members": self.members,
+                "federation": self.federation,
+            }
+        )

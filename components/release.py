@@ -1,0 +1,69 @@
+"""What every component here does the same way: a labelled namespace and a Helm release
+whose values carry credentials as Pulumi secrets and routes from other stacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from fate_iac.charts import ChartRef
+from fate_iac.config import PartyConfig
+from fate_iac.exchange import ExchangeConfig
+from fate_iac.federation import Routes
+from fate_iac.release import namespace_labels, release_options, release_values
+from fate_iac.secrets import Secret
+from fate_iac.values import map_secrets, merge_values
+
+
+def _as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
+    if secret.value is None:
+        raise ValueError("a credential reached the Pulumi program without its value")
+    return pulumi.Output.secret(secret.value)
+
+
+def install_release(
+    parent: pulumi.ComponentResource,
+    name: str,
+    config: PartyConfig | ExchangeConfig,
+    chart: ChartRef,
+    overrides: dict[str, Any],
+) -> k8s.helm.v3.Release:
+    """The namespace (unless adopted) and the release, children of ``parent``.
+
+    ``overrides`` are values known only at deploy time (routes from other stacks),
+    merged over the config's values.
+    """
+    depends_on: list[pulumi.Resource] = []
+    if config.createNamespace:
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=config.k8s_namespace, labels=namespace_labels(config)
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        depends_on.append(namespace)
+    values = merge_values(map_secrets(release_values(config), _as_pulumi_secret), overrides)
+    return k8s.helm.v3.Release(
+        f"{name}-release",
+        k8s.helm.v3.ReleaseArgs(**release_options(config, chart), values=values),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
+    )
+
+
+def report_routes(resource: pulumi.Resource, routes: pulumi.Output[Routes]) -> None:
+    """Say which referenced stacks are not routed yet, and why."""
+
+    def report(found: Routes) -> None:
+        for name in found.waiting:
+            pulumi.log.warn(
+                f"waiting for {name}: it has no federation output yet; its route is added "
+                "on the next run after it is deployed",
+                resource,
+            )
+        for problem in found.problems:
+            pulumi.log.error(problem, resource)
+
+    routes.apply(report)

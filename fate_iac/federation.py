@@ -1,0 +1,173 @@
+"""How stacks tell each other where they are: the ``federation`` stack output, and the
+route tables built from it.
+
+Every party and exchange stack exports one ``federation`` output in this schema. A
+party names its peers (P2P) or its exchange (star) by stack name, or gives a peer
+outside this Pulumi backend as a static record in the same schema; the program reads
+the referenced stacks' records and builds partyList and the exchange route from them,
+so nobody types another party's address twice.
+
+Schema, version 1::
+
+    schemaVersion: 1
+    kind: party | exchange
+    stack: party10000            # the stack that published it ("" for static records)
+    partyId: 10000
+    protocols: [eggroll]         # what it speaks: eggroll | spark-pulsar | spark-rabbitmq | serving
+    exchange: exchange           # party: the exchange stack it routes through, if any
+    members: [9999, 10000]       # exchange: the parties it routes for
+    endpoints:                   # each {host, port} (pulsar adds tlsPort and domain)
+      rollsite: {host: 192.168.10.1, port: 30101}
+      fateflowHttp / fateflowGrpc / nginxHttp / nginxGrpc / rabbitmq / pulsar / servingProxy
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+Protocol = Literal["eggroll", "spark-pulsar", "spark-rabbitmq", "serving"]
+
+
+class Endpoint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(description="Address peers connect to.")
+    port: int = Field(ge=1, le=65535, description="Port peers connect to.")
+    tlsPort: int | None = Field(None, ge=1, le=65535, description="pulsar: TLS port.")
+    domain: str | None = Field(None, description="pulsar: the SNI domain (fate.org).")
+
+
+class FederationRecord(BaseModel):
+    """What one stack publishes about itself (or a static peer, written in config)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schemaVersion: Literal[1] = 1
+    kind: Literal["party", "exchange"] = "party"
+    stack: str = ""
+    partyId: int = Field(gt=0)
+    protocols: list[Protocol] = Field(default_factory=lambda: list[Protocol](["eggroll"]))
+    exchange: str | None = None
+    members: list[int] = Field(default_factory=list)
+    endpoints: dict[str, Endpoint] = Field(default_factory=dict)
+
+
+@dataclass
+class Routes:
+    """Routes of one stack, and what could not be routed yet (said, not fatal)."""
+
+    party_list: list[dict[str, Any]] = field(default_factory=list)
+    exchange: dict[str, Any] | None = None
+    waiting: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _rollsite(record: FederationRecord) -> Endpoint | None:
+    return record.endpoints.get("rollsite")
+
+
+def party_routes(
+    own_party_id: int | None,
+    static_party_list: Iterable[dict[str, Any]],
+    peers: Iterable[tuple[str, FederationRecord | None]],
+    exchange: tuple[str, FederationRecord | None] | None = None,
+) -> Routes:
+    """partyList and exchange route of an eggroll party.
+
+    ``peers`` pairs each peer's name (stack or static) with its record, None while that
+    stack has not published one; ``static_party_list`` is KubeFATE's own partyList.
+    """
+    routes = Routes(party_list=[dict(entry) for entry in static_party_list])
+    seen = {entry["partyId"] for entry in routes.party_list}
+    for name, record in peers:
+        if record is None:
+            routes.waiting.append(name)
+            continue
+        endpoint = _rollsite(record)
+        if endpoint is None:
+            routes.problems.append(f"peer {name} (party {record.partyId}) has no rollsite")
+        elif own_party_id is not None and record.partyId == own_party_id:
+            routes.problems.append(f"peer {name} is party {own_party_id}: this party itself")
+        elif record.partyId in seen:
+            routes.problems.append(f"party {record.partyId} is reached twice (again via {name})")
+        else:
+            seen.add(record.partyId)
+            routes.party_list.append(
+                {"partyId": record.partyId, "partyIp": endpoint.host, "partyPort": endpoint.port}
+            )
+    if exchange is not None:
+        name, record = exchange
+        endpoint = _rollsite(record) if record is not None else None
+        if record is None:
+            routes.waiting.append(name)
+        elif endpoint is None:
+            routes.problems.append(f"exchange {name} has no rollsite endpoint")
+        else:
+            routes.exchange = {"partyIp": endpoint.host, "partyPort": endpoint.port}
+    return routes
+
+
+@dataclass
+class ExchangeRoutes(Routes):
+    sni: list[dict[str, str]] = field(default_factory=list)
+    nginx: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def exchange_routes(
+    static_party_list: Iterable[dict[str, Any]],
+    static_sni: Iterable[dict[str, str]],
+    static_nginx: dict[int, dict[str, Any]],
+    members: Iterable[tuple[str, FederationRecord | None]],
+    spark: bool,
+) -> ExchangeRoutes:
+    """Routes of an exchange to its members: rollsite partyList for eggroll members;
+    SNI routes (to each member's pulsar TLS port) and nginx routes (to its proxy and
+    fateflow) for Spark members."""
+    members = list(members)
+    eggroll = [(n, r) for n, r in members if r is None or "eggroll" in r.protocols]
+    base = party_routes(None, static_party_list, eggroll)
+    routes = ExchangeRoutes(base.party_list, None, base.waiting, base.problems)
+    routes.sni = [dict(route) for route in static_sni]
+    routes.nginx = {k: dict(v) for k, v in static_nginx.items()}
+    for name, record in members:
+        if record is None or "eggroll" in record.protocols:
+            continue
+        if not spark:
+            routes.problems.append(f"member {name} speaks {record.protocols}: this exchange "
+                                   "routes eggroll only (add trafficServer and nginx)")  # fmt: skip
+            continue
+        pulsar = record.endpoints.get("pulsar")
+        if pulsar is not None and pulsar.tlsPort:
+            domain = pulsar.domain or "fate.org"
+            routes.sni.append(
+                {
+                    "fqdn": f"{record.partyId}.{domain}",
+                    "tunnelRoute": f"{pulsar.host}:{pulsar.tlsPort}",
+                }
+            )
+        table: dict[str, Any] = {}
+        for key, http, grpc in (("proxy", "nginxHttp", "nginxGrpc"),
+                                ("fateflow", "fateflowHttp", "fateflowGrpc")):  # fmt: skip
+            if http in record.endpoints and grpc in record.endpoints:
+                table[key] = [{
+                    "host": record.endpoints[http].host,
+                    "http_port": record.endpoints[http].port,
+                    "grpc_port": record.endpoints[grpc].port,
+                }]  # fmt: skip
+        if table:
+            routes.nginx[record.partyId] = table
+        else:
+            routes.problems.append(f"member {name} publishes no nginx or fateflow endpoints")
+    return routes
+
+
+def parse_record(value: Any) -> FederationRecord | None:
+    """A referenced stack's ``federation`` output; None when it has none (yet)."""
+    if not value:
+        return None
+    return FederationRecord.model_validate(value)

@@ -1,0 +1,119 @@
+"""The exchange stack: config, KubeFATE equivalence, and routes built from its members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fate_iac import yamlio
+from fate_iac.charts import chart_archive, resolve_chart
+from fate_iac.exchange import ExchangeConfig
+from fate_iac.federation import FederationRecord, exchange_routes
+from fate_iac.kubefate import import_cluster_yaml, kubefate_render
+from fate_iac.loader import LoadedExchange, load_exchange_config, load_stack_config
+from fate_iac.problems import ConfigError
+from fate_iac.render import render_party
+from tests.conftest import example
+from tests.test_kubefate_equivalence import assert_same_objects, by_name
+
+
+def exchange(**overrides: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "chartName": "fate-exchange",
+        "publicHost": "192.168.0.1",
+        "rollsite": {"type": "NodePort", "nodePort": 30000},
+        "members": ["party9999", "party10000"],
+    }
+    raw.update(overrides)
+    return raw
+
+
+@pytest.mark.chart
+@pytest.mark.parametrize("name", ["rollsite.yaml", "trafficServer.yaml"])
+def test_kubefate_exchange_examples_render_the_same_objects(name: str, charts: str) -> None:
+    document = yamlio.load(example(f"v1.11.2/party-exchange/{name}").read_text())
+    chart = resolve_chart("fate-exchange", document["chartVersion"], charts)
+    expected = by_name([m.object for m in kubefate_render(document, chart_archive(chart))])
+    imported = import_cluster_yaml(document)
+    assert not imported.problems
+    loaded = load_stack_config(imported.config, "exchange")
+    assert isinstance(loaded, LoadedExchange)
+    assert any("no effect" in note for note in loaded.notes)  # persistence/istio
+    actual = by_name(render_party(loaded.config, chart).objects())
+    assert len(expected) >= 2
+    assert_same_objects(expected, actual)
+
+
+def test_exchange_is_recognised_by_its_chart_name() -> None:
+    loaded = load_stack_config(exchange(), "exchange")
+    assert isinstance(loaded.config, ExchangeConfig)
+    assert loaded.config.member_stacks == ["party9999", "party10000"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule"),
+    [
+        ({"modules": ["nginx"]}, "modules"),
+        ({"modules": []}, "modules"),
+        ({"rollsite": {"type": "NodePort", "nodePort": 80}}, "nodeport-range"),
+        ({"rollsite": {"type": "NodePort"}}, "nodeport-required"),
+        ({"members": ["party9999", "party9999"]}, "members"),
+        ({"colour": "red"}, "unknown-key"),
+    ],
+)
+def test_exchange_rules(overrides: dict[str, Any], rule: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_exchange_config(exchange(**overrides), "exchange")
+    assert [p.rule for p in caught.value.problems] == [rule]
+
+
+def party(party_id: int, host: str, port: int, **extra: Any) -> FederationRecord:
+    return FederationRecord.model_validate(
+        {"partyId": party_id, "endpoints": {"rollsite": {"host": host, "port": port}}, **extra}
+    )
+
+
+def test_rollsite_exchange_routes_every_eggroll_member() -> None:
+    routes = exchange_routes(
+        [{"partyId": 8888, "partyIp": "10.0.0.8", "partyPort": 30081}],
+        [],
+        {},
+        [("party9999", party(9999, "192.168.9.1", 30091)), ("party10000", None)],
+        spark=False,
+    )
+    assert routes.party_list == [
+        {"partyId": 8888, "partyIp": "10.0.0.8", "partyPort": 30081},
+        {"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091},
+    ]
+    assert routes.waiting == ["party10000"] and routes.problems == []
+
+
+def spark_party(party_id: int, host: str) -> FederationRecord:
+    return FederationRecord.model_validate({
+        "partyId": party_id,
+        "protocols": ["spark-pulsar"],
+        "endpoints": {
+            "pulsar": {"host": host, "port": 30094, "tlsPort": 30099, "domain": "fate.org"},
+            "nginxHttp": {"host": host, "port": 30093},
+            "nginxGrpc": {"host": host, "port": 30098},
+            "fateflowHttp": {"host": host, "port": 30097},
+            "fateflowGrpc": {"host": host, "port": 30092},
+        },
+    })  # fmt: skip
+
+
+def test_traffic_server_exchange_routes_spark_members_by_sni_and_nginx() -> None:
+    routes = exchange_routes([], [], {}, [("p9999", spark_party(9999, "192.168.9.1"))], spark=True)
+    assert routes.sni == [{"fqdn": "9999.fate.org", "tunnelRoute": "192.168.9.1:30099"}]
+    assert routes.nginx == {
+        9999: {
+            "proxy": [{"host": "192.168.9.1", "http_port": 30093, "grpc_port": 30098}],
+            "fateflow": [{"host": "192.168.9.1", "http_port": 30097, "grpc_port": 30092}],
+        }
+    }
+
+
+def test_spark_member_of_a_rollsite_exchange_is_a_problem() -> None:
+    routes = exchange_routes([], [], {}, [("p9999", spark_party(9999, "h"))], spark=False)
+    assert routes.party_list == [] and "routes eggroll only" in routes.problems[0]

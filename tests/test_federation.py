@@ -1,0 +1,160 @@
+"""Wiring by name: routes built from federation records, in pure functions and through
+the Pulumi program with StackReferences (under mocks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from fate_iac.federation import FederationRecord, party_routes
+from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR
+from tests.pulumi_mocks import Recorder, engine_config, run_program, unwrap_secret
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+REFERENCE = "pulumi:pulumi:StackReference"
+
+
+def record(
+    party_id: int, host: str, port: int, kind: str = "party", **extra: Any
+) -> FederationRecord:
+    return FederationRecord.model_validate({
+        "kind": kind, "partyId": party_id, "stack": f"party{party_id}",
+        "endpoints": {"rollsite": {"host": host, "port": port}}, **extra,
+    })  # fmt: skip
+
+
+def test_p2p_routes_from_referenced_peers() -> None:
+    routes = party_routes(10000, [], [("party9999", record(9999, "192.168.9.1", 30091))])
+    assert routes.party_list == [{"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091}]
+    assert routes.exchange is None and routes.waiting == [] and routes.problems == []
+
+
+def test_star_route_to_the_exchange() -> None:
+    exchange = record(1, "192.168.0.1", 30000, kind="exchange")
+    routes = party_routes(10000, [], [], ("exchange", exchange))
+    assert routes.exchange == {"partyIp": "192.168.0.1", "partyPort": 30000}
+    assert routes.party_list == []
+
+
+def test_static_and_referenced_peers_mix() -> None:
+    static_entry = {"partyId": 8888, "partyIp": "10.8.8.8", "partyPort": 30081}
+    static_record = record(7777, "10.7.7.7", 30071)
+    routes = party_routes(
+        10000,
+        [static_entry],
+        [("party 7777", static_record), ("party9999", record(9999, "192.168.9.1", 30091))],
+    )
+    assert [e["partyId"] for e in routes.party_list] == [8888, 7777, 9999]
+
+
+def test_a_peer_not_published_yet_is_waited_for() -> None:
+    routes = party_routes(10000, [], [("party9999", None)], ("exchange", None))
+    assert routes.party_list == [] and routes.exchange is None
+    assert routes.waiting == ["party9999", "exchange"]
+
+
+def test_routing_problems_are_named() -> None:
+    routes = party_routes(
+        10000,
+        [{"partyId": 9999, "partyIp": "10.0.0.9", "partyPort": 30091}],
+        [("party9999", record(9999, "192.168.9.1", 30091)), ("me", record(10000, "h", 30101))],
+    )
+    assert routes.problems == [
+        "party 9999 is reached twice (again via party9999)",
+        "peer me is party 10000: this party itself",
+    ]
+
+
+def test_a_peer_that_left_is_no_longer_routed() -> None:
+    both = [("party9999", record(9999, "h9", 30091)), ("party8888", record(8888, "h8", 30081))]
+    assert len(party_routes(10000, [], both).party_list) == 2
+    assert [e["partyId"] for e in party_routes(10000, [], both[:1]).party_list] == [9999]
+
+
+def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
+    return engine_config(PROJECT_DIR / f"Pulumi.{stack}.yaml", EXAMPLE_PASSPHRASE)
+
+
+def published(party_id: int, host: str, port: int, kind: str = "party") -> dict[str, Any]:
+    return {"federation": record(party_id, host, port, kind).model_dump(exclude_none=True)}
+
+
+def test_party_routes_through_the_exchange_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
+    config, secret_keys = stack_config("party10000")
+    recorder = Recorder({"exchange": published(1, "192.168.0.1", 30000, "exchange")})
+    run_program("party10000", config, secret_keys, recorder)
+    [reference] = recorder.of_type(REFERENCE)
+    assert reference.inputs["name"].endswith("/fate/exchange")
+    _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
+    assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
+
+
+def test_party_deploys_while_its_exchange_does_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "party10000")
+    config, secret_keys = stack_config("party10000")
+    recorder = run_program("party10000", config, secret_keys)
+    assert recorder.of_type(REFERENCE) == []  # a reference to a missing stack would fail
+    _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
+    assert values["exchange"] == ""  # no route yet: the chart's example exchange is dropped
+
+
+def test_exchange_routes_every_member_that_published(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
+    config, _ = stack_config("exchange")
+    recorder = Recorder({
+        "party9999": published(9999, "192.168.9.1", 30091),
+        "party10000": published(10000, "192.168.10.1", 30101),
+    })  # fmt: skip
+    run_program("exchange", config, [], recorder)
+    values = recorder.one(RELEASE).inputs["values"]
+    expected = [
+        {"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091},
+        {"partyId": 10000, "partyIp": "192.168.10.1", "partyPort": 30101},
+    ]
+    assert values["partyList"] == expected
+    assert values["modules"]["rollsite"]["partyList"] == expected
+    assert values["modules"]["rollsite"]["include"] is True
+
+
+def test_a_member_removed_from_the_exchange_loses_its_route(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
+    config, _ = stack_config("exchange")
+    config["fate:members"] = json.dumps(["party10000"])
+    recorder = Recorder({
+        "party9999": published(9999, "192.168.9.1", 30091),
+        "party10000": published(10000, "192.168.10.1", 30101),
+    })  # fmt: skip
+    run_program("exchange", config, [], recorder)
+    values = recorder.one(RELEASE).inputs["values"]
+    assert [e["partyId"] for e in values["partyList"]] == [10000]
+
+
+def test_party_publishes_its_federation_record() -> None:
+    from components import FateEggrollCluster
+    from fate_iac.charts import ChartRef
+    from fate_iac.loader import load_party_config
+    from tests.conftest import party
+    from tests.pulumi_mocks import run_with_mocks
+
+    seen: dict[str, Any] = {}
+    cfg = load_party_config(party(exchangeStack="exchange"), "party10000").config
+
+    def body() -> Any:
+        cluster = FateEggrollCluster("p", cfg, ChartRef("fate", "v1.11.2", repo="https://x"))
+        return cluster.federation.apply(seen.update)
+
+    run_with_mocks(body, "party10000")
+    assert seen == {
+        "schemaVersion": 1, "kind": "party", "stack": "party10000", "partyId": 10000,
+        "protocols": ["eggroll"], "exchange": "exchange", "members": [],
+        "endpoints": {
+            "rollsite": {"host": "192.168.10.1", "port": 30101},
+            "fateflowHttp": {"host": "192.168.10.1", "port": 30107},
+            "fateflowGrpc": {"host": "192.168.10.1", "port": 30102},
+        },
+    }  # fmt: skip
