@@ -10,10 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from fate_iac import yamlio
+from fate_iac import orchestrator, yamlio
 from fate_iac.charts import ChartSourceError, chart_source, resolve_chart
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_party_config, load_stack, stack_file
+from fate_iac.orchestrator import FederationError
 from fate_iac.problems import ConfigError, Problem
 from fate_iac.reference import config_reference
 from fate_iac.render import render_party
@@ -52,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--force", action="store_true", help="overwrite an existing stack file")
 
     sub.add_parser("reference", help="print the configuration reference (Markdown)")
+
+    federation = sub.add_parser("federation", help="run every stack of the federation")
+    federation.add_argument("action", choices=["preview", "up", "destroy", "status"])
+    federation.add_argument("--project-dir", type=Path, default=Path.cwd())
+    federation.add_argument(
+        "--policy-pack", action="append", default=[], help="passed to every preview and up"
+    )
+    federation.add_argument("--max-passes", type=int, default=4, help="bound on converging")
     return parser
 
 
@@ -117,6 +126,23 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _federation(args: argparse.Namespace) -> int:
+    members = orchestrator.discover(args.project_dir)
+    stderr = orchestrator.stderr
+    stderr(f"federation of {len(members)} stacks: {', '.join(orchestrator.run_order(members))}")
+    runner = orchestrator.default_runner(args.project_dir, args.policy_pack)
+    if args.action == "status":
+        lines = orchestrator.status_all(members, runner)
+    elif args.action == "preview":
+        lines = [o.line() for o in orchestrator.preview_all(members, runner, stderr)]
+    elif args.action == "up":
+        lines = [o.line() for o in orchestrator.converge(members, runner, args.max_passes, stderr)]
+    else:
+        lines = [o.line() for o in orchestrator.destroy_all(members, runner, stderr)]
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -126,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return _render(args)
         if args.command == "import-kubefate":
             return _import(args)
+        if args.command == "federation":
+            return _federation(args)
         print(config_reference(), end="")
         return 0
     except ConfigError as error:
@@ -133,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except ChartSourceError as error:
         print(f"chart: {error}", file=sys.stderr)
+        return 1
+    except FederationError as error:
+        print(error, file=sys.stderr)
         return 1
 
 

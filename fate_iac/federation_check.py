@@ -1,0 +1,106 @@
+"""Rules across the stacks of one federation, checked before any of them is updated.
+
+Each problem names both stacks involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from fate_iac.config import PartyConfig
+from fate_iac.exchange import ExchangeConfig
+
+StackConfig = PartyConfig | ExchangeConfig
+
+
+@dataclass(frozen=True)
+class Member:
+    """A stack of the federation: its validated config and the cluster it deploys to
+    (its ``kubernetes:context``; "" for the kubeconfig's current context)."""
+
+    config: StackConfig
+    cluster: str = ""
+
+
+@dataclass(frozen=True)
+class FederationProblem:
+    stacks: tuple[str, ...]
+    rule: str
+    message: str
+
+    def render(self) -> str:
+        return f"stacks {' and '.join(self.stacks)}: {self.message} [{self.rule}]"
+
+
+def _node_ports(cfg: StackConfig) -> Iterator[int]:
+    exposed = ("NodePort", "LoadBalancer")
+    if isinstance(cfg, PartyConfig):
+        if cfg.rollsite and cfg.rollsite.type in exposed and cfg.rollsite.nodePort:
+            yield cfg.rollsite.nodePort
+        if cfg.python and cfg.python.type in exposed:
+            yield from (p for p in (cfg.python.httpNodePort, cfg.python.grpcNodePort) if p)
+        return
+    for section, keys in ((cfg.rollsite, ("nodePort",)), (cfg.trafficServer, ("nodePort",)),
+                          (cfg.nginx, ("httpNodePort", "grpcNodePort"))):  # fmt: skip
+        if section is not None and section.type in exposed:
+            yield from (getattr(section, k) for k in keys if getattr(section, k))
+
+
+def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
+    """Every cross-stack rule the federation breaks."""
+    problems: list[FederationProblem] = []
+    names = sorted(members)
+
+    def pairwise(
+        rule: str, key: Callable[[Member], Sequence[object]], label: str, same_cluster: bool
+    ) -> None:
+        seen: dict[tuple[str, object], str] = {}
+        for name in names:
+            for value in key(members[name]):
+                scope = (members[name].cluster if same_cluster else "", value)
+                if scope in seen:
+                    problems.append(
+                        FederationProblem((seen[scope], name), rule, f"both use {label} {value}")
+                    )
+                else:
+                    seen[scope] = name
+
+    pairwise("party-id", lambda m: [m.config.partyId], "party id", False)
+    pairwise("namespace", lambda m: [m.config.namespace], "namespace", True)
+    pairwise("nodeport", lambda m: sorted(set(_node_ports(m.config))), "NodePort", True)
+
+    def add(a: str, b: str, rule: str, message: str) -> None:
+        problems.append(FederationProblem((a, b), rule, message))
+
+    parties = {n: m.config for n, m in members.items() if isinstance(m.config, PartyConfig)}
+    exchanges = {n: m.config for n, m in members.items() if isinstance(m.config, ExchangeConfig)}
+    for name in sorted(parties):
+        party = parties[name]
+        for peer in party.peer_stacks:
+            if peer not in members:
+                add(name, peer, "unknown-stack", f"{name} names peer {peer}, which has no stack")
+            elif peer in exchanges:
+                add(name, peer, "p2p", f"{peer} is an exchange: name it in exchangeStack")
+            elif name not in parties[peer].peer_stacks:
+                add(name, peer, "p2p", f"{name} lists {peer} as a peer, but not the reverse")
+        exchange = party.exchangeStack
+        if exchange is None:
+            continue
+        if exchange not in exchanges:
+            add(name, exchange, "unknown-stack", f"{name} routes through {exchange}, which is "
+                "not an exchange stack here")  # fmt: skip
+        elif name not in exchanges[exchange].member_stacks:
+            add(name, exchange, "membership", f"{name} routes through {exchange}, which does "
+                "not list it in members")  # fmt: skip
+        elif not exchanges[exchange].has("rollsite"):
+            add(name, exchange, "modes", f"{name} federates with eggroll; {exchange} has no "
+                "rollsite")  # fmt: skip
+    for name in sorted(exchanges):
+        for member in exchanges[name].member_stacks:
+            if member not in members:
+                add(name, member, "unknown-stack", f"{name} lists {member}, which has no stack")
+            elif member in parties and parties[member].exchangeStack != name:
+                add(name, member, "membership", f"{name} lists {member}, which does not route "
+                    f"through {name}")  # fmt: skip
+    return problems

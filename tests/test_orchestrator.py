@@ -1,0 +1,211 @@
+"""Cross-stack validation and the federation orchestrator (against a fake engine)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fate_iac import yamlio
+from fate_iac.exchange import ExchangeConfig
+from fate_iac.federation_check import Member, check_federation
+from fate_iac.loader import load_stack_config
+from fate_iac.orchestrator import (
+    EXISTING_STACKS_ENV,
+    FederationError,
+    converge,
+    destroy_all,
+    discover,
+    preview_all,
+    run_order,
+    status_all,
+)
+from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
+
+
+def member(raw: dict[str, Any], cluster: str = "") -> Member:
+    return Member(load_stack_config(raw, "s").config, cluster)
+
+
+def exchange(**overrides: Any) -> dict[str, Any]:
+    raw = {"chartName": "fate-exchange", "publicHost": "10.0.0.1",
+           "rollsite": {"type": "NodePort", "nodePort": 30000}, "members": ["a", "b"]}  # fmt: skip
+    raw.update(overrides)
+    return raw
+
+
+def star(**changes: dict[str, Any]) -> dict[str, Member]:
+    rollsite_a = {"type": "NodePort", "nodePort": 30091}
+    stacks = {
+        "exchange": exchange(),
+        "a": party(partyId=9999, exchangeStack="exchange", rollsite=rollsite_a, python={}),
+        "b": party(partyId=10000, exchangeStack="exchange", python={}),
+    }
+    for name, change in changes.items():
+        stacks[name] = {**stacks[name], **change}
+    return {name: member(raw) for name, raw in stacks.items()}
+
+
+def rules(members: dict[str, Member]) -> list[tuple[tuple[str, ...], str]]:
+    return [(p.stacks, p.rule) for p in check_federation(members)]
+
+
+def test_a_consistent_star_passes() -> None:
+    assert rules(star()) == []
+
+
+def test_duplicate_party_ids_name_both_stacks() -> None:
+    b = {
+        "partyId": 9999,
+        "namespace": "fate-b",
+        "rollsite": {"type": "NodePort", "nodePort": 30101},
+    }
+    assert rules(star(b=b)) == [(("a", "b"), "party-id")]
+
+
+def test_namespaces_and_node_ports_collide_only_on_one_cluster() -> None:
+    members = star(
+        b={"namespace": "fate-9999", "rollsite": {"type": "NodePort", "nodePort": 30091}}
+    )
+    assert set(rules(members)) == {(("a", "b"), "namespace"), (("a", "b"), "nodeport")}
+    members["b"] = Member(members["b"].config, cluster="other-cluster")
+    assert rules(members) == []
+
+
+def test_party_and_exchange_must_agree_on_membership() -> None:
+    assert rules(star(exchange={"members": ["a"]})) == [(("b", "exchange"), "membership")]
+    assert rules(star(b={"exchangeStack": None})) == [(("exchange", "b"), "membership")]
+
+
+def test_unknown_stacks_and_one_sided_peers() -> None:
+    members = star(a={"peers": ["b", "ghost"]})
+    assert set(rules(members)) == {(("a", "ghost"), "unknown-stack"), (("a", "b"), "p2p")}
+
+
+def test_modes_that_cannot_talk() -> None:
+    spark_exchange = {"modules": ["trafficServer", "nginx"], "rollsite": None,
+                      "trafficServer": {"type": "NodePort", "nodePort": 30007}}  # fmt: skip
+    problems = rules(star(exchange=spark_exchange))
+    assert (("a", "exchange"), "modes") in problems and (("b", "exchange"), "modes") in problems
+
+
+class FakeEngine:
+    """Stacks whose routes depend on which referenced stacks had published when they were
+    last updated: a preview shows a change when that set has grown or shrunk."""
+
+    def __init__(self, members: dict[str, Member]) -> None:
+        self.references = {}
+        for name, m in members.items():
+            cfg = m.config
+            if isinstance(cfg, ExchangeConfig):
+                self.references[name] = set(cfg.member_stacks)
+            else:
+                exchanges = {cfg.exchangeStack} if cfg.exchangeStack else set()
+                self.references[name] = set(cfg.peer_stacks) | exchanges
+        self.deployed: dict[str, set[str]] = {}
+        self.log: list[tuple[str, str, str]] = []
+
+    def exists(self, stack: str) -> bool:
+        return stack in self.deployed
+
+    def _seen(self, stack: str, env: dict[str, str]) -> set[str]:
+        existing = set(env[EXISTING_STACKS_ENV].split(",")) - {""}
+        assert existing == set(self.deployed), "the program must be told exactly which exist"
+        return self.references[stack] & existing
+
+    def preview(self, stack: str, env: dict[str, str]) -> int:
+        self.log.append(("preview", stack, env[EXISTING_STACKS_ENV]))
+        return 0 if self._seen(stack, env) == self.deployed[stack] else 1
+
+    def up(self, stack: str, env: dict[str, str]) -> int:
+        self.log.append(("up", stack, env[EXISTING_STACKS_ENV]))
+        changes = 3 if stack not in self.deployed else 1
+        self.deployed[stack] = self._seen(stack, env)
+        return changes
+
+    def destroy(self, stack: str) -> None:
+        self.log.append(("destroy", stack, ""))
+        del self.deployed[stack]
+
+    def outputs(self, stack: str) -> dict[str, Any]:
+        return {
+            "federation": {"kind": "party", "endpoints": {"rollsite": {"host": "h", "port": 1}}}
+        }
+
+
+def test_exchanges_run_first() -> None:
+    assert run_order(star()) == ["exchange", "a", "b"]
+
+
+def test_up_from_nothing_converges_with_every_route() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    said: list[str] = []
+    outcomes = converge(members, engine, say=said.append)
+    assert engine.deployed == {"exchange": {"a", "b"}, "a": {"exchange"}, "b": {"exchange"}}
+    ups = [stack for action, stack, _ in engine.log if action == "up"]
+    assert ups == ["exchange", "a", "b", "exchange"]  # the exchange again, once members exist
+    assert said[-1] == "converged after 3 passes"
+    assert {o.stack: o.updates for o in outcomes} == {"exchange": 2, "a": 1, "b": 1}
+
+
+def test_a_converged_federation_is_left_alone() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    engine.log.clear()
+    outcomes = converge(members, engine, say=lambda _: None)
+    assert [a for a, _, _ in engine.log] == ["preview"] * 3
+    assert all(o.updates == 0 for o in outcomes)
+
+
+def test_a_party_that_leaves_is_dropped_from_the_exchange() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    engine.destroy("b")  # the party leaves: its stack is gone
+    smaller = star(exchange={"members": ["a"]})
+    del smaller["b"]
+    engine.references["exchange"] = {"a"}
+    converge(smaller, engine, say=lambda _: None)
+    assert engine.deployed["exchange"] == {"a"}
+
+
+def test_convergence_is_bounded() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    engine.preview = lambda stack, env: 1  # type: ignore[method-assign]
+    with pytest.raises(FederationError, match="not converged after 2 passes"):
+        converge(members, engine, max_passes=2, say=lambda _: None)
+
+
+def test_destroy_runs_in_reverse_order() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    destroy_all(members, engine, say=lambda _: None)
+    assert [s for a, s, _ in engine.log if a == "destroy"] == ["b", "a", "exchange"]
+    assert engine.deployed == {}
+
+
+def test_preview_and_status_say_one_line_per_stack() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    assert [o.state for o in preview_all(members, engine, say=lambda _: None)] == ["new"] * 3
+    converge(members, engine, say=lambda _: None)
+    lines = status_all(members, engine)
+    assert len(lines) == 3 and all("deployed  rollsite h:1" in line for line in lines)
+
+
+def test_discover_reads_and_validates_the_shipped_federation(tmp_path: Path) -> None:
+    members = discover(PROJECT_DIR, EXAMPLE_PASSPHRASE)
+    assert run_order(members) == ["exchange", "party10000", "party9999"]
+    for name in ("Pulumi.exchange.yaml", "Pulumi.party9999.yaml", "Pulumi.party10000.yaml"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    document = yamlio.load((tmp_path / "Pulumi.exchange.yaml").read_text())
+    document["config"]["fate:members"] = ["party9999"]
+    (tmp_path / "Pulumi.exchange.yaml").write_text(yamlio.dump(document))
+    with pytest.raises(FederationError, match="stacks party10000 and exchange: party10000 routes"):
+        discover(tmp_path, EXAMPLE_PASSPHRASE)
