@@ -12,6 +12,8 @@ from pathlib import Path
 
 from fate_iac import orchestrator, yamlio
 from fate_iac.charts import ChartSourceError, chart_source, resolve_chart
+from fate_iac.config import PartyConfig
+from fate_iac.exchange import ExchangeConfig
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_party_config, load_stack, stack_file
 from fate_iac.orchestrator import FederationError
@@ -87,6 +89,10 @@ def _render(args: argparse.Namespace) -> int:
     chart = resolve_chart(
         cfg.chartName, cfg.chartVersion, chart_source(args.chart_repo, cfg.chartRepo)
     )
+    referenced = _referenced_stacks(cfg)
+    if referenced:
+        _say([f"note: routes to stacks {', '.join(referenced)} come from their federation "
+              "outputs at deploy time; they are not in this render"])  # fmt: skip
     release = render_party(cfg, chart, redact=not args.show_secrets)
     if args.out is None:
         sys.stdout.write(release.to_yaml())
@@ -96,6 +102,12 @@ def _render(args: argparse.Namespace) -> int:
     target.write_text(release.to_yaml())
     print(f"{target}: {len(release.manifests)} objects ({chart.describe()})")
     return 0
+
+
+def _referenced_stacks(cfg: PartyConfig | ExchangeConfig) -> list[str]:
+    if isinstance(cfg, ExchangeConfig):
+        return cfg.member_stacks
+    return [*cfg.peer_stacks, *([cfg.exchangeStack] if cfg.exchangeStack else [])]
 
 
 def _import(args: argparse.Namespace) -> int:
