@@ -11,7 +11,7 @@ from fate_iac.problems import ConfigError
 from fate_iac.program import load_stack_for_run
 
 try:
-    loaded, chart = load_stack_for_run(pulumi.get_stack())
+    loaded, chart, serving_chart = load_stack_for_run(pulumi.get_stack())
 except (ConfigError, ChartSourceError) as error:
     # Refused before any resource is registered: nothing is half-deployed.
     raise pulumi.RunError(str(error)) from None
@@ -23,7 +23,7 @@ cfg = loaded.config
 if isinstance(cfg, ExchangeConfig):
     existing = existing_stacks() if cfg.member_stacks else None
     exchange = Exchange(
-        cfg.release_name, cfg, chart, federation_outputs(cfg.member_stacks, existing)
+        cfg.release_name, cfg, chart, federation_outputs(cfg.member_stacks, existing), serving_chart
     )
     pulumi.export("namespace", exchange.namespace)
     pulumi.export("releaseName", exchange.release_name)

@@ -7,11 +7,12 @@ from typing import Any
 
 import pulumi
 
-from components.release import install_release, report_routes
+from components.release import install_release, namespace_for, report_routes
 from fate_iac.charts import ChartRef
 from fate_iac.exchange import ExchangeConfig, exchange_record
-from fate_iac.federation import ExchangeRoutes, exchange_routes, parse_record
+from fate_iac.federation import ExchangeRoutes, exchange_routes, parse_record, serving_routes
 from fate_iac.gotemplate import plain
+from fate_iac.release import release_options, release_values, serving_release_values
 
 
 class Exchange(pulumi.ComponentResource):
@@ -34,10 +35,12 @@ class Exchange(pulumi.ComponentResource):
         config: ExchangeConfig,
         chart: ChartRef,
         members: Mapping[str, pulumi.Input[Any]] | None = None,
+        serving_chart: ChartRef | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``members`` gives referenced member stacks' federation records (None while a
-        stack has published none); static members come from ``config.members``."""
+        stack has published none); static members come from ``config.members``.
+        ``serving_chart`` (fate-serving) is needed when the config has servingProxy."""
         super().__init__("fate:index:Exchange", name, None, opts)
         members = dict(members or {})
         static = [(f"party {m.partyId}", m) for m in config.static_members]
@@ -65,7 +68,33 @@ class Exchange(pulumi.ComponentResource):
                 "nginx": {"route_table": routes.apply(lambda r: r.nginx)},
             },
         }
-        release = install_release(self, name, config, chart, overrides)
+        depends_on = namespace_for(self, name, config)
+        release = install_release(
+            self,
+            f"{name}-release",
+            release_options(config, chart),
+            release_values(config),
+            overrides,
+            depends_on,
+        )
+        if config.servingProxy is not None:
+            if serving_chart is None:
+                raise ValueError("servingProxy needs the fate-serving chart")
+            static_serving = plain(config.servingProxy.partyList) or []
+            serving_list = pulumi.Output.all(*members.values()).apply(
+                lambda records: serving_routes(
+                    static_serving,
+                    static + [(n, parse_record(r)) for n, r in zip(members, records, strict=True)],
+                )
+            )
+            install_release(
+                self,
+                f"{name}-serving",
+                release_options(config, serving_chart, config.serving_release_name),
+                serving_release_values(config),
+                {"servingProxy": {"partyList": serving_list}},
+                depends_on,
+            )
 
         self.namespace = release.namespace.apply(lambda ns: ns or config.k8s_namespace)
         self.release_name = release.name.apply(lambda n: n or config.release_name)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from components.release import install_release, report_routes
+from components.release import install_release, namespace_for, report_routes
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
 from fate_iac.endpoints import (
@@ -18,6 +18,7 @@ from fate_iac.endpoints import (
 )
 from fate_iac.federation import Routes, parse_record, party_routes
 from fate_iac.gotemplate import plain
+from fate_iac.release import release_options, release_values
 
 
 class FateEggrollCluster(pulumi.ComponentResource):
@@ -76,7 +77,14 @@ class FateEggrollCluster(pulumi.ComponentResource):
         overrides: dict[str, Any] = {"partyList": routes.apply(lambda r: r.party_list)}
         if exchange is not None:
             overrides["exchange"] = routes.apply(lambda r: r.exchange or "")
-        release = install_release(self, name, config, chart, overrides)
+        release = install_release(
+            self,
+            f"{name}-release",
+            release_options(config, chart),
+            release_values(config),
+            overrides,
+            namespace_for(self, name, config),
+        )
 
         endpoint = rollsite_endpoint(config)
         self.party_id = pulumi.Output.from_input(config.partyId)

@@ -8,11 +8,11 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.federation import Routes
-from fate_iac.release import namespace_labels, release_options, release_values
+from fate_iac.gotemplate import Values
+from fate_iac.release import namespace_labels
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets, merge_values
 
@@ -23,32 +23,37 @@ def _as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
     return pulumi.Output.secret(secret.value)
 
 
+def namespace_for(
+    parent: pulumi.ComponentResource, name: str, config: PartyConfig | ExchangeConfig
+) -> list[pulumi.Resource]:
+    """The labelled namespace, or nothing when the config adopts an existing one."""
+    if not config.createNamespace:
+        return []
+    namespace = k8s.core.v1.Namespace(
+        f"{name}-namespace",
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=config.k8s_namespace, labels=namespace_labels(config)
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return [namespace]
+
+
 def install_release(
     parent: pulumi.ComponentResource,
-    name: str,
-    config: PartyConfig | ExchangeConfig,
-    chart: ChartRef,
+    resource_name: str,
+    options: dict[str, Any],
+    values: Values,
     overrides: dict[str, Any],
+    depends_on: list[pulumi.Resource],
 ) -> k8s.helm.v3.Release:
-    """The namespace (unless adopted) and the release, children of ``parent``.
-
-    ``overrides`` are values known only at deploy time (routes from other stacks),
-    merged over the config's values.
-    """
-    depends_on: list[pulumi.Resource] = []
-    if config.createNamespace:
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=config.k8s_namespace, labels=namespace_labels(config)
-            ),
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-        depends_on.append(namespace)
-    values = merge_values(map_secrets(release_values(config), _as_pulumi_secret), overrides)
+    """A Helm release, child of ``parent``: credentials as Pulumi secrets, and
+    ``overrides`` (values known only at deploy time, such as routes from other stacks)
+    merged over ``values``."""
+    merged = merge_values(map_secrets(values, _as_pulumi_secret), overrides)
     return k8s.helm.v3.Release(
-        f"{name}-release",
-        k8s.helm.v3.ReleaseArgs(**release_options(config, chart), values=values),
+        resource_name,
+        k8s.helm.v3.ReleaseArgs(**options, values=merged),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
     )
 

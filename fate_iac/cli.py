@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from fate_iac import orchestrator, yamlio
-from fate_iac.charts import ChartSourceError, chart_source, resolve_chart
+from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.kubefate import import_cluster_yaml
@@ -19,7 +19,8 @@ from fate_iac.loader import load_party_config, load_stack, stack_file
 from fate_iac.orchestrator import FederationError
 from fate_iac.problems import ConfigError, Problem
 from fate_iac.reference import config_reference
-from fate_iac.render import render_party
+from fate_iac.release import stack_charts
+from fate_iac.render import render_stack
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,21 +87,20 @@ def _render(args: argparse.Namespace) -> int:
     loaded = load_stack(args.project_dir, args.stack)
     _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
-    chart = resolve_chart(
-        cfg.chartName, cfg.chartVersion, chart_source(args.chart_repo, cfg.chartRepo)
-    )
+    chart, serving = stack_charts(cfg, chart_source(args.chart_repo, cfg.chartRepo))
     referenced = _referenced_stacks(cfg)
     if referenced:
         _say([f"note: routes to stacks {', '.join(referenced)} come from their federation "
               "outputs at deploy time; they are not in this render"])  # fmt: skip
-    release = render_party(cfg, chart, redact=not args.show_secrets)
+    releases = render_stack(cfg, chart, serving, redact=not args.show_secrets)
     if args.out is None:
-        sys.stdout.write(release.to_yaml())
+        sys.stdout.write("".join(release.to_yaml() for release in releases))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / f"{release.name}.yaml"
-    target.write_text(release.to_yaml())
-    print(f"{target}: {len(release.manifests)} objects ({chart.describe()})")
+    for release in releases:
+        target = args.out / f"{release.name}.yaml"
+        target.write_text(release.to_yaml())
+        print(f"{target}: {len(release.manifests)} objects ({release.chart.describe()})")
     return 0
 
 

@@ -78,6 +78,25 @@ class Nginx(Placement):
     )
 
 
+SERVING_CHART_VERSIONS = ("v2.1.5", "v2.1.6")
+"""Versions of the ``fate-serving`` chart the serving exchange is rendered for."""
+
+
+class ServingProxy(Placement):
+    """The serving exchange: the ``fate-serving`` chart with only servingProxy, routing
+    FATE-Serving traffic between parties' serving proxies."""
+
+    chartVersion: Literal["v2.1.5", "v2.1.6"] = Field(
+        "v2.1.6", description="fate-serving chart version. Default: v2.1.6."
+    )
+    type: ServiceType | None = Field(None, description="Service type.")
+    nodePort: Port | None = Field(None, description="NodePort parties' proxies reach it on.")
+    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    partyList: list[ExchangePartyEntry] | None = Field(
+        None, description="Static routes to parties' serving proxies."
+    )
+
+
 class ExchangeConfig(Section):
     """An exchange: the ``fate:`` config of an exchange stack (chartName fate-exchange)."""
 
@@ -103,6 +122,9 @@ class ExchangeConfig(Section):
     rollsite: ExchangeRollsite | None = Field(None)
     trafficServer: TrafficServer | None = Field(None)
     nginx: Nginx | None = Field(None)
+    servingProxy: ServingProxy | None = Field(
+        None, description="(Pulumi) Also deploy the serving exchange (fate-serving chart)."
+    )
     members: list[str | FederationRecord] = Field(
         default_factory=list,
         description="(Pulumi) Member parties: stack names, or static federation records.",
@@ -124,6 +146,10 @@ class ExchangeConfig(Section):
 
     def has(self, module: str) -> bool:
         return module in self.modules
+
+    @property
+    def serving_release_name(self) -> str:
+        return f"{self.name}-serving"
 
     @property
     def member_stacks(self) -> list[str]:
@@ -243,6 +269,42 @@ def render_exchange_values(cfg: ExchangeConfig) -> Values:
     return values
 
 
+def render_serving_values(cfg: ExchangeConfig) -> Values:
+    """Values for the fate-serving chart with servingProxy alone, as its values-template
+    computes them for a serving-exchange cluster.yaml."""
+    proxy = cfg.servingProxy
+    assert proxy is not None
+    image: Values = {
+        "registry": default(cfg.registry, "federatedai"),
+        "isThridParty": not empty(cfg.registry),
+        "pullPolicy": default(cfg.pullPolicy, "IfNotPresent"),
+    }
+    with_(image, "imagePullSecrets", cfg.imagePullSecrets)
+    values: Values = {
+        "partyId": cfg.partyId,
+        "partyName": cfg.serving_release_name,
+        "image": image,
+        "persistence": {"enabled": False},
+    }
+    if present(cfg.podSecurityPolicy):
+        values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
+    values["ingressClassName"] = "nginx"
+    serving: Values = {
+        "include": True,
+        "ip": "serving-proxy",
+        "type": proxy.type,
+        "nodePort": proxy.nodePort,
+        "loadBalancerIP": proxy.loadBalancerIP,
+    }
+    with_(serving, "partyList", proxy.partyList)
+    placement(serving, proxy)
+    values["servingProxy"] = serving
+    for module in ("servingRedis", "servingServer", "servingZookeeper", "servingAdmin"):
+        values[module] = {"include": False}
+    values.update(externalRedisIp=None, externalRedisPort=None, externalRedisPassword=None)
+    return values
+
+
 def exchange_record(cfg: ExchangeConfig, stack: str, members: list[int]) -> FederationRecord:
     """The ``federation`` output of an exchange stack."""
     endpoints: dict[str, Endpoint] = {}
@@ -264,7 +326,12 @@ def exchange_record(cfg: ExchangeConfig, stack: str, members: list[int]) -> Fede
                           ("nginxGrpc", cfg.nginx.grpcNodePort)):  # fmt: skip
             if port:
                 endpoints[key] = Endpoint(host=cfg.publicHost, port=port)
+    proxy = cfg.servingProxy
+    if proxy is not None and proxy.nodePort and cfg.publicHost:
+        endpoints["servingProxy"] = Endpoint(host=cfg.publicHost, port=proxy.nodePort)
     protocols: list[Protocol] = []
+    if proxy is not None:
+        protocols.append("serving")
     if cfg.has("rollsite"):
         protocols.append("eggroll")
     if cfg.has("trafficServer"):

@@ -116,6 +116,24 @@ def party_routes(
 class ExchangeRoutes(Routes):
     sni: list[dict[str, str]] = field(default_factory=list)
     nginx: dict[int, dict[str, Any]] = field(default_factory=dict)
+    serving: list[dict[str, Any]] = field(default_factory=list)
+
+
+def serving_routes(
+    static_party_list: Iterable[dict[str, Any]],
+    members: Iterable[tuple[str, FederationRecord | None]],
+) -> list[dict[str, Any]]:
+    """The serving exchange's partyList: each member's servingProxy endpoint."""
+    routes = [dict(entry) for entry in static_party_list]
+    seen = {entry["partyId"] for entry in routes}
+    for _, record in members:
+        proxy = record.endpoints.get("servingProxy") if record else None
+        if record is not None and proxy is not None and record.partyId not in seen:
+            seen.add(record.partyId)
+            routes.append(
+                {"partyId": record.partyId, "partyIp": proxy.host, "partyPort": proxy.port}
+            )
+    return routes
 
 
 def exchange_routes(
@@ -135,7 +153,7 @@ def exchange_routes(
     routes.sni = [dict(route) for route in static_sni]
     routes.nginx = {k: dict(v) for k, v in static_nginx.items()}
     for name, record in members:
-        if record is None or "eggroll" in record.protocols:
+        if record is None or "eggroll" in record.protocols or record.protocols == ["serving"]:
             continue
         if not spark:
             routes.problems.append(f"member {name} speaks {record.protocols}: this exchange "

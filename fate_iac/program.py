@@ -6,8 +6,9 @@ from typing import Any
 
 from pulumi.runtime import config as pulumi_config
 
-from fate_iac.charts import ChartRef, chart_source, resolve_chart
+from fate_iac.charts import ChartRef, chart_source
 from fate_iac.loader import LoadedConfig, LoadedExchange, load_stack_config, raw_from_pulumi
+from fate_iac.release import stack_charts
 
 
 def engine_config() -> tuple[dict[str, Any], set[str]]:
@@ -18,10 +19,14 @@ def engine_config() -> tuple[dict[str, Any], set[str]]:
     return values, secret
 
 
-def load_stack_for_run(stack: str) -> tuple[LoadedConfig | LoadedExchange, ChartRef]:
-    """Validate the running stack's config and resolve its chart; raises ConfigError."""
+def load_stack_for_run(
+    stack: str,
+) -> tuple[LoadedConfig | LoadedExchange, ChartRef, ChartRef | None]:
+    """Validate the running stack's config and resolve its charts (the main one, and an
+    exchange's fate-serving chart when it has servingProxy); raises ConfigError or
+    ChartSourceError."""
     values, secret_keys = engine_config()
     loaded = load_stack_config(raw_from_pulumi(values, secret_keys), stack)
     cfg = loaded.config
-    chart = resolve_chart(cfg.chartName, cfg.chartVersion, chart_source(configured=cfg.chartRepo))
-    return loaded, chart
+    chart, serving = stack_charts(cfg, chart_source(configured=cfg.chartRepo))
+    return loaded, chart, serving

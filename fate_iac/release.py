@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fate_iac.charts import ChartRef
+from fate_iac.charts import ChartRef, resolve_chart
 from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig, render_exchange_values
+from fate_iac.exchange import ExchangeConfig, render_exchange_values, render_serving_values
 from fate_iac.gotemplate import Values
 from fate_iac.values import render_values
 
@@ -40,6 +40,23 @@ def release_values(cfg: PartyConfig | ExchangeConfig) -> Values:
     return values
 
 
+def stack_charts(
+    cfg: PartyConfig | ExchangeConfig, source: str
+) -> tuple[ChartRef, ChartRef | None]:
+    """A stack's chart, and the fate-serving chart of an exchange with servingProxy."""
+    chart = resolve_chart(cfg.chartName, cfg.chartVersion, source)
+    serving = None
+    if isinstance(cfg, ExchangeConfig) and cfg.servingProxy is not None:
+        serving = resolve_chart("fate-serving", cfg.servingProxy.chartVersion, source)
+    return chart, serving
+
+
+def serving_release_values(cfg: ExchangeConfig) -> Values:
+    """The values of an exchange's serving release (its servingProxy section)."""
+    values: Values = blank_nulls(render_serving_values(cfg))
+    return values
+
+
 def namespace_labels(cfg: PartyConfig | ExchangeConfig) -> dict[str, str]:
     return {
         "app.kubernetes.io/part-of": "fate",
@@ -49,11 +66,13 @@ def namespace_labels(cfg: PartyConfig | ExchangeConfig) -> dict[str, str]:
     }
 
 
-def release_options(cfg: PartyConfig | ExchangeConfig, chart: ChartRef) -> dict[str, Any]:
+def release_options(
+    cfg: PartyConfig | ExchangeConfig, chart: ChartRef, name: str | None = None
+) -> dict[str, Any]:
     """Release arguments besides values: identity, chart, and install/upgrade behaviour."""
     options = cfg.release
     return {
-        "name": cfg.release_name,
+        "name": name or cfg.release_name,
         "namespace": cfg.k8s_namespace,
         **chart.release_args(),
         "create_namespace": False,

@@ -13,7 +13,7 @@ from fate_iac.charts import ChartRef, chart_archive
 from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.gotemplate import Values
-from fate_iac.release import release_values
+from fate_iac.release import release_values, serving_release_values
 from fate_iac.values import map_secrets
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -71,3 +71,20 @@ def render_party(
     values = map_secrets(release_values(cfg), lambda s: s.reveal(redact))
     manifests = render_chart(chart_archive(chart), values, cfg.release_name, cfg.k8s_namespace)
     return RenderedRelease(cfg.release_name, cfg.k8s_namespace, chart, tuple(manifests))
+
+
+def render_stack(
+    cfg: PartyConfig | ExchangeConfig,
+    chart: ChartRef,
+    serving: ChartRef | None,
+    redact: bool = True,
+) -> list[RenderedRelease]:
+    """Every release of a stack: a party's, or an exchange's and its serving exchange's."""
+    releases = [render_party(cfg, chart, redact)]
+    if isinstance(cfg, ExchangeConfig) and cfg.servingProxy is not None:
+        assert serving is not None
+        values = serving_release_values(cfg)
+        name = cfg.serving_release_name
+        manifests = render_chart(chart_archive(serving), values, name, cfg.k8s_namespace)
+        releases.append(RenderedRelease(name, cfg.k8s_namespace, serving, tuple(manifests)))
+    return releases

@@ -9,11 +9,11 @@ import pytest
 from fate_iac import yamlio
 from fate_iac.charts import chart_archive, resolve_chart
 from fate_iac.exchange import ExchangeConfig
-from fate_iac.federation import FederationRecord, exchange_routes
+from fate_iac.federation import FederationRecord, exchange_routes, serving_routes
 from fate_iac.kubefate import import_cluster_yaml, kubefate_render
 from fate_iac.loader import LoadedExchange, load_exchange_config, load_stack_config
 from fate_iac.problems import ConfigError
-from fate_iac.render import render_party
+from fate_iac.render import render_party, render_stack
 from tests.conftest import example
 from tests.test_kubefate_equivalence import assert_same_objects, by_name
 
@@ -117,3 +117,64 @@ def test_traffic_server_exchange_routes_spark_members_by_sni_and_nginx() -> None
 def test_spark_member_of_a_rollsite_exchange_is_a_problem() -> None:
     routes = exchange_routes([], [], {}, [("p9999", spark_party(9999, "h"))], spark=False)
     assert routes.party_list == [] and "routes eggroll only" in routes.problems[0]
+
+
+SERVING_LIST = [{"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30309}]
+
+
+@pytest.mark.chart
+def test_serving_exchange_renders_what_kubefate_renders(charts: str) -> None:
+    """KubeFATE deploys a serving exchange as a fate-serving cluster with servingProxy
+    alone; here it is the exchange stack's servingProxy section."""
+    kubefate_cluster = {
+        "name": "fate-exchange-serving", "namespace": "fate-exchange",
+        "chartName": "fate-serving", "chartVersion": "v2.1.6", "partyId": 1, "registry": "",
+        "modules": ["servingProxy"],
+        "servingProxy": {"type": "NodePort", "nodePort": 30006, "partyList": SERVING_LIST},
+    }  # fmt: skip
+    serving_chart = resolve_chart("fate-serving", "v2.1.6", charts)
+    expected = by_name(
+        [m.object for m in kubefate_render(kubefate_cluster, chart_archive(serving_chart))]
+    )
+    proxy = {"type": "NodePort", "nodePort": 30006, "partyList": SERVING_LIST}
+    cfg = load_exchange_config(exchange(servingProxy=proxy), "exchange").config
+    chart = resolve_chart("fate-exchange", cfg.chartVersion, charts)
+    releases = render_stack(cfg, chart, serving_chart)
+    assert [r.name for r in releases] == ["fate-exchange", "fate-exchange-serving"]
+    assert ("Service", "serving-proxy") in expected
+    assert_same_objects(expected, by_name(releases[1].objects()))
+
+
+def test_serving_routes_come_from_members_serving_proxies() -> None:
+    member = FederationRecord.model_validate({
+        "partyId": 10000, "protocols": ["eggroll", "serving"],
+        "endpoints": {"servingProxy": {"host": "192.168.10.1", "port": 30409}},
+    })  # fmt: skip
+    routes = serving_routes(SERVING_LIST, [("party10000", member), ("party8888", None)])
+    assert routes == [
+        *SERVING_LIST,
+        {"partyId": 10000, "partyIp": "192.168.10.1", "partyPort": 30409},
+    ]
+
+
+def test_exchange_with_serving_proxy_installs_a_second_release() -> None:
+    from components import Exchange
+    from fate_iac.charts import ChartRef
+    from tests.pulumi_mocks import run_with_mocks
+
+    cfg = load_exchange_config(
+        exchange(servingProxy={"type": "NodePort", "nodePort": 30006}, members=[]), "exchange"
+    ).config
+    repo = "https://federatedai.github.io/KubeFATE"
+    recorder = run_with_mocks(
+        lambda: Exchange("fate-exchange", cfg, ChartRef("fate-exchange", "v1.11.2", repo=repo),
+                         {}, ChartRef("fate-serving", "v2.1.6", repo=repo)),
+        "exchange",
+    )  # fmt: skip
+    releases = {r.name: r.inputs for r in recorder.of_type("kubernetes:helm.sh/v3:Release")}
+    serving = releases["fate-exchange-serving"]
+    assert (serving["chart"], serving["version"], serving["name"]) == (
+        "fate-serving", "v2.1.6", "fate-exchange-serving",
+    )  # fmt: skip
+    assert serving["values"]["servingProxy"]["nodePort"] == 30006
+    assert serving["values"]["servingServer"] == {"include": False}
