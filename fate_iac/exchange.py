@@ -30,7 +30,8 @@ from fate_iac.config import (
     Toggle,
 )
 from fate_iac.federation import Endpoint, FederationRecord, Protocol
-from fate_iac.gotemplate import Values, default, empty, placement, plain, present, with_
+from fate_iac.gotemplate import Values, default, placement, plain, present, with_
+from fate_iac.gotemplate import image as template_image
 from fate_iac.problems import Problem
 from fate_iac.values import merge_values
 
@@ -218,12 +219,7 @@ def check(cfg: ExchangeConfig) -> list[Problem]:
 
 def render_exchange_values(cfg: ExchangeConfig) -> Values:
     """Values for the fate-exchange chart, as its values-template computes them."""
-    image: Values = {
-        "registry": default(cfg.registry, "federatedai"),
-        "isThridParty": not empty(cfg.registry),
-        "pullPolicy": default(cfg.pullPolicy, "IfNotPresent"),
-    }
-    with_(image, "imagePullSecrets", cfg.imagePullSecrets)
+    image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
     values: Values = {"partyId": cfg.partyId, "partyName": cfg.name, "image": image}
     values["exchange"] = None
     if present(cfg.podSecurityPolicy):
@@ -274,12 +270,7 @@ def render_serving_values(cfg: ExchangeConfig) -> Values:
     computes them for a serving-exchange cluster.yaml."""
     proxy = cfg.servingProxy
     assert proxy is not None
-    image: Values = {
-        "registry": default(cfg.registry, "federatedai"),
-        "isThridParty": not empty(cfg.registry),
-        "pullPolicy": default(cfg.pullPolicy, "IfNotPresent"),
-    }
-    with_(image, "imagePullSecrets", cfg.imagePullSecrets)
+    image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
     values: Values = {
         "partyId": cfg.partyId,
         "partyName": cfg.serving_release_name,

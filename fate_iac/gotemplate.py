@@ -70,3 +70,14 @@ def volume(section: Storage, storage_class: str | None) -> Values:
         "accessMode": default(section.accessMode, "ReadWriteOnce"),
         "size": default(section.size, "1Gi"),
     }
+
+
+def image(registry: str | None, pull_policy: str | None, pull_secrets: Any) -> Values:
+    """The ``image`` block every KubeFATE values-template writes the same way."""
+    block: Values = {
+        "registry": default(registry, "federatedai"),
+        "isThridParty": not empty(registry),
+        "pullPolicy": default(pull_policy, "IfNotPresent"),
+    }
+    with_(block, "imagePullSecrets", pull_secrets)
+    return block

@@ -25,7 +25,6 @@ from fate_iac.config import ALL_MODULES, PartyConfig
 from fate_iac.gotemplate import (
     Values,
     default,
-    empty,
     placement,
     plain,
     present,
@@ -33,17 +32,13 @@ from fate_iac.gotemplate import (
     volume,
     with_,
 )
+from fate_iac.gotemplate import image as template_image
 from fate_iac.secrets import Secret
 
 
 def render_values(cfg: PartyConfig) -> Values:
     """Chart values for ``cfg``; pure, deterministic, with no I/O."""
-    image: Values = {
-        "registry": default(cfg.registry, "federatedai"),
-        "isThridParty": not empty(cfg.registry),
-        "pullPolicy": default(cfg.pullPolicy, "IfNotPresent"),
-    }
-    with_(image, "imagePullSecrets", cfg.imagePullSecrets)
+    image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
     if cfg.imageTag:
         image["tag"] = cfg.imageTag
 
