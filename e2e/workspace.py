@@ -78,6 +78,8 @@ def workspace(
             [str(tools.pulumi_root / "bin"), str(Path(sys.prefix) / "bin"), os.environ["PATH"]]
         ),
         "PULUMI_HOME": str(home),
+        # The language host buildable here predates Pulumi.yaml's virtualenv option.
+        "PULUMI_PYTHON_CMD": str(Path(sys.prefix) / "bin" / "python"),
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
