@@ -28,6 +28,14 @@
 #   KUBERNETES_VERSION [1.37.2]         k8s.io/kubernetes (staging modules at v0.<minor>.<patch>)
 #   ETCD_VERSION [3.6.16]               go.etcd.io/etcd/server/v3
 #   GOTOOLCHAIN [local]  GOMODCACHE/GOCACHE [go defaults]  BUILD_JOBS [go default -p]
+#
+# What the module proxy reachable here serves (checked 2026-11): pkg/v3 v3.271.0-v3.273.0 are
+# refused (403), so the CLI comes from v3.274.0; the standalone pulumi-language-python/v3 module
+# is not served at all, so the language host comes from sdk/v3@v3.79.0, the last release that
+# carried it. That older host ignores Pulumi.yaml's runtime options (virtualenv, toolchain):
+# point it at the right interpreter with PULUMI_PYTHON_CMD=<venv>/bin/python (or PATH).
+# pulumi-kubernetes/provider/v4 is served only at v4.0.0-20260115033456-f47bc2d6f199.
+# Cold build on 2 cores: ~31-42 min (pulumi 8-13, provider 12-16, kubernetes 10-13, etcd 1).
 set -euo pipefail
 
 PULUMI_VERSION=${PULUMI_VERSION:-3.272.0}
