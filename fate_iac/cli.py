@@ -16,8 +16,7 @@ from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_party_config, load_stack, stack_file
-from fate_iac.orchestrator import FederationError
-from fate_iac.problems import ConfigError, Problem
+from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
 from fate_iac.release import stack_charts
 from fate_iac.render import render_stack
@@ -139,6 +138,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _federation(args: argparse.Namespace) -> int:
+
     members = orchestrator.discover(args.project_dir)
     stderr = orchestrator.stderr
     stderr(f"federation of {len(members)} stacks: {', '.join(orchestrator.run_order(members))}")

@@ -157,7 +157,11 @@ class Section(BaseModel):
     """A config section: unknown keys are refused, by name."""
 
     model_config = ConfigDict(
-        extra="forbid", arbitrary_types_allowed=True, frozen=True, coerce_numbers_to_str=True
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        frozen=True,
+        coerce_numbers_to_str=True,
+        defer_build=True,  # built on first use: a party never builds the exchange models
     )
 
 

@@ -34,7 +34,7 @@ Protocol = Literal["eggroll", "spark-pulsar", "spark-rabbitmq", "serving"]
 
 
 class Endpoint(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     host: str = Field(description="Address peers connect to.")
     port: int = Field(ge=1, le=65535, description="Port peers connect to.")
@@ -45,7 +45,7 @@ class Endpoint(BaseModel):
 class FederationRecord(BaseModel):
     """What one stack publishes about itself (or a static peer, written in config)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     schemaVersion: Literal[1] = 1
     kind: Literal["party", "exchange"] = "party"

@@ -24,14 +24,10 @@ from fate_iac import yamlio
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config, read_stack_file
-from fate_iac.problems import ConfigError
+from fate_iac.problems import ConfigError, FederationError
 
 EXISTING_STACKS_ENV = "FATE_EXISTING_STACKS"
 Say = Callable[[str], None]
-
-
-class FederationError(Exception):
-    """The federation is refused, or did not converge; nothing more is run."""
 
 
 class StackRunner(Protocol):

@@ -45,3 +45,7 @@ class ConfigError(Exception):
         count = len(self.problems)
         head = f"stack {self.stack}: {count} configuration problem{'s' if count != 1 else ''}"
         return "\n".join([head, *(f"  - {p.render(self.stack)}" for p in self.problems)])
+
+
+class FederationError(Exception):
+    """A federation is refused, or did not converge; nothing more is run."""

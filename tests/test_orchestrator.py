@@ -14,7 +14,6 @@ from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config
 from fate_iac.orchestrator import (
     EXISTING_STACKS_ENV,
-    FederationError,
     converge,
     destroy_all,
     discover,
@@ -22,6 +21,7 @@ from fate_iac.orchestrator import (
     run_order,
     status_all,
 )
+from fate_iac.problems import FederationError
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
 
 
