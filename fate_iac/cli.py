@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fate_iac import orchestrator, yamlio
+from fate_iac import yamlio
 from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
@@ -138,6 +138,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _federation(args: argparse.Namespace) -> int:
+    from fate_iac import orchestrator  # the Automation API: only for this command
 
     members = orchestrator.discover(args.project_dir)
     stderr = orchestrator.stderr
