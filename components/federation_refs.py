@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-EXISTING_STACKS_ENV = "FATE_EXISTING_STACKS"
+from fate_iac.federation import EXISTING_STACKS_ENV
 
 
 def existing_stacks() -> set[str] | None:

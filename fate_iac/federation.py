@@ -29,7 +29,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
+EXISTING_STACKS_ENV = "FATE_EXISTING_STACKS"
+"""Set by the orchestrator for every run: the stacks that exist, so a program never
+references one that does not (which would fail the whole update)."""
 Protocol = Literal["eggroll", "spark-pulsar", "spark-rabbitmq", "serving"]
 
 
@@ -47,7 +50,7 @@ class FederationRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    schemaVersion: Literal[1] = 1
+    schemaVersion: Literal[1] = SCHEMA_VERSION
     kind: Literal["party", "exchange"] = "party"
     stack: str = ""
     partyId: int = Field(gt=0)

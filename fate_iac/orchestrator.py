@@ -22,11 +22,11 @@ from typing import Any, Protocol
 
 from fate_iac import yamlio
 from fate_iac.exchange import ExchangeConfig
+from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
 
-EXISTING_STACKS_ENV = "FATE_EXISTING_STACKS"
 Say = Callable[[str], None]
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from fate_iac import yamlio
 from fate_iac.exchange import ExchangeConfig
+from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config
 from fate_iac.orchestrator import (
-    EXISTING_STACKS_ENV,
     converge,
     destroy_all,
     discover,
