@@ -10,7 +10,7 @@ import pulumi
 from components.release import install_release, namespace_for, report_routes
 from fate_iac.charts import ChartRef
 from fate_iac.exchange import ExchangeConfig, exchange_record
-from fate_iac.federation import ExchangeRoutes, exchange_routes, parse_record, serving_routes
+from fate_iac.federation import ExchangeRoutes, exchange_routes, parse_record
 from fate_iac.gotemplate import plain
 from fate_iac.release import release_options, release_values, serving_release_values
 
@@ -49,12 +49,14 @@ class Exchange(pulumi.ComponentResource):
         ts = config.trafficServer
         static_sni = plain(ts.route_table.sni) if ts and ts.route_table else []
         static_nginx = dict(config.nginx.route_table or {}) if config.nginx else {}
+        proxy = config.servingProxy
+        static_serving = plain(proxy.partyList) if proxy and proxy.partyList else []
 
         def routes_of(records: list[Any]) -> ExchangeRoutes:
             referenced = [(n, parse_record(r)) for n, r in zip(members, records, strict=True)]
             return exchange_routes(
                 static_list, static_sni, static_nginx, static + referenced,
-                spark=config.has("trafficServer"),
+                spark=config.has("trafficServer"), static_serving=static_serving,
             )  # fmt: skip
 
         routes = pulumi.Output.all(*members.values()).apply(routes_of)
@@ -80,19 +82,12 @@ class Exchange(pulumi.ComponentResource):
         if config.servingProxy is not None:
             if serving_chart is None:
                 raise ValueError("servingProxy needs the fate-serving chart")
-            static_serving = plain(config.servingProxy.partyList) or []
-            serving_list = pulumi.Output.all(*members.values()).apply(
-                lambda records: serving_routes(
-                    static_serving,
-                    static + [(n, parse_record(r)) for n, r in zip(members, records, strict=True)],
-                )
-            )
             install_release(
                 self,
                 f"{name}-serving",
                 release_options(config, serving_chart, config.serving_release_name),
                 serving_release_values(config),
-                {"servingProxy": {"partyList": serving_list}},
+                {"servingProxy": {"partyList": routes.apply(lambda r: r.serving)}},
                 depends_on,
             )
 

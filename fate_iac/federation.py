@@ -145,6 +145,7 @@ def exchange_routes(
     static_nginx: dict[int, dict[str, Any]],
     members: Iterable[tuple[str, FederationRecord | None]],
     spark: bool,
+    static_serving: Iterable[dict[str, Any]] = (),
 ) -> ExchangeRoutes:
     """Routes of an exchange to its members: rollsite partyList for eggroll members;
     SNI routes (to each member's pulsar TLS port) and nginx routes (to its proxy and
@@ -155,6 +156,7 @@ def exchange_routes(
     routes = ExchangeRoutes(base.party_list, None, base.waiting, base.problems)
     routes.sni = [dict(route) for route in static_sni]
     routes.nginx = {k: dict(v) for k, v in static_nginx.items()}
+    routes.serving = serving_routes(static_serving, members)
     for name, record in members:
         if record is None or "eggroll" in record.protocols or record.protocols == ["serving"]:
             continue
