@@ -161,7 +161,8 @@ class ExchangeConfig(Section):
         return [m for m in self.members if isinstance(m, FederationRecord)]
 
 
-def _node_ports(cfg: ExchangeConfig) -> Iterator[tuple[tuple[str | int, ...], int, bool]]:
+def node_ports(cfg: ExchangeConfig) -> Iterator[tuple[tuple[str | int, ...], int, bool]]:
+    """Every NodePort in the config: (key path, port, whether its Service uses it)."""
     exposed = ("NodePort", "LoadBalancer")
     if cfg.rollsite and cfg.rollsite.nodePort:
         yield ("rollsite", "nodePort"), cfg.rollsite.nodePort, cfg.rollsite.type in exposed
@@ -188,7 +189,7 @@ def check(cfg: ExchangeConfig) -> list[Problem]:
         )  # fmt: skip
     low, high = (int(p) for p in cfg.nodePortRange.split("-"))
     seen: dict[int, tuple[str | int, ...]] = {}
-    for path, port, used in _node_ports(cfg):
+    for path, port, used in node_ports(cfg):
         if not low <= port <= high:
             message = f"NodePort {port} is outside the cluster's range {cfg.nodePortRange}"
             problems.append(Problem(path, "nodeport-range", message))

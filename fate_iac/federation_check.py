@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
+from fate_iac.exchange import node_ports as exchange_node_ports
+from fate_iac.rules import node_ports
 
 StackConfig = PartyConfig | ExchangeConfig
 
@@ -34,17 +36,9 @@ class FederationProblem:
 
 
 def _node_ports(cfg: StackConfig) -> Iterator[int]:
-    exposed = ("NodePort", "LoadBalancer")
-    if isinstance(cfg, PartyConfig):
-        if cfg.rollsite and cfg.rollsite.type in exposed and cfg.rollsite.nodePort:
-            yield cfg.rollsite.nodePort
-        if cfg.python and cfg.python.type in exposed:
-            yield from (p for p in (cfg.python.httpNodePort, cfg.python.grpcNodePort) if p)
-        return
-    for section, keys in ((cfg.rollsite, ("nodePort",)), (cfg.trafficServer, ("nodePort",)),
-                          (cfg.nginx, ("httpNodePort", "grpcNodePort"))):  # fmt: skip
-        if section is not None and section.type in exposed:
-            yield from (getattr(section, k) for k in keys if getattr(section, k))
+    """The NodePorts a stack's Services claim."""
+    found = exchange_node_ports(cfg) if isinstance(cfg, ExchangeConfig) else node_ports(cfg)
+    return (port for _, port, used in found if used)
 
 
 def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:

@@ -76,7 +76,7 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
         )
 
 
-def _node_ports(cfg: PartyConfig) -> Iterator[tuple[Path, int, bool]]:
+def node_ports(cfg: PartyConfig) -> Iterator[tuple[Path, int, bool]]:
     """Every NodePort in the config: (key path, port, whether the Service will use it)."""
     exposed = ("NodePort", "LoadBalancer")
     if cfg.rollsite is not None and cfg.rollsite.nodePort is not None:
@@ -95,7 +95,7 @@ def node_ports_in_range(cfg: PartyConfig) -> Iterator[Problem]:
     if low >= high:
         yield Problem(("nodePortRange",), "nodeport-range", f"{cfg.nodePortRange} is empty")
         return
-    for path, port, _ in _node_ports(cfg):
+    for path, port, _ in node_ports(cfg):
         if not low <= port <= high:
             yield Problem(
                 path,
@@ -106,7 +106,7 @@ def node_ports_in_range(cfg: PartyConfig) -> Iterator[Problem]:
 
 def node_ports_unique(cfg: PartyConfig) -> Iterator[Problem]:
     seen: dict[int, Path] = {}
-    for path, port, used in _node_ports(cfg):
+    for path, port, used in node_ports(cfg):
         if not used:
             continue
         if port in seen:
