@@ -20,8 +20,6 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from pulumi import automation as auto
-
 from e2e.chartserver import serve_chart_repository
 from e2e.controlplane import ControlPlane, control_plane
 from e2e.tools import BUILD_SCRIPT, build_tools
@@ -76,9 +74,14 @@ def main() -> None:
         work = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fate-bench-")))
         plane = cleanup.enter_context(control_plane(tools.bin_dirs, work / "plane"))
         repo = cleanup.enter_context(serve_chart_repository(SHARED_CHARTS))
-        ws = workspace(tools, copy_project(work / "project", [STACK]), work, plane.kubeconfig, repo)
+        ws = workspace(
+            tools,
+            copy_project(work / "project", [STACK], skip_await=True),
+            work,
+            plane.kubeconfig,
+            repo,
+        )
         stack = ws.stack(STACK)
-        stack.set_config("release.skipAwait", auto.ConfigValue("true"), path=True)
         ups, installs = [], []
         for round_ in range(args.runs):
             start = time.perf_counter()

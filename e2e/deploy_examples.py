@@ -25,7 +25,6 @@ from e2e.chartserver import serve_chart_repository
 from e2e.controlplane import control_plane, kube_get
 from e2e.tools import build_tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
-from fate_iac import yamlio
 from fate_iac.orchestrator import AutomationRunner, converge, discover, run_order, stderr
 
 STACKS = ["exchange", "party9999", "party10000"]
@@ -72,12 +71,7 @@ def deploy_locally() -> None:
             # exactly as it would from KubeFATE's repository.
             chart_repo = cleanup.enter_context(serve_chart_repository(local_repo))
         chart_repo = chart_repo or "https://federatedai.github.io/KubeFATE"
-        project = copy_project(work / "project", STACKS)
-        for stack in STACKS:
-            path = project / f"Pulumi.{stack}.yaml"
-            document = yamlio.load(path.read_text())
-            document["config"]["fate:release"] = {"skipAwait": True}
-            path.write_text(yamlio.dump(document))
+        project = copy_project(work / "project", STACKS, skip_await=True)
         ws = workspace(tools, project, work, plane.kubeconfig, chart_repo)
         _converge(AutomationRunner(project, ws.env, tools.pulumi_root, say=stderr), project)
         for namespace in ("fate-exchange", "fate-9999", "fate-10000"):

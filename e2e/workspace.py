@@ -13,6 +13,7 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from e2e.tools import Tools
+from fate_iac import yamlio
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXAMPLE_PASSPHRASE = "fate-example"
@@ -48,9 +49,10 @@ class Workspace:
         )
 
 
-def copy_project(target: Path, stacks: list[str]) -> Path:
+def copy_project(target: Path, stacks: list[str], skip_await: bool = False) -> Path:
     """The program and its stack files in ``target`` (stack config changes land there, not
-    in the repository), running in this interpreter's virtualenv."""
+    in the repository), running in this interpreter's virtualenv. ``skip_await`` sets
+    ``fate:release.skipAwait`` in each stack: without kubelets nothing becomes ready."""
     target.mkdir(parents=True, exist_ok=True)
     venv = Path(sys.prefix)
     text = (
@@ -63,6 +65,10 @@ def copy_project(target: Path, stacks: list[str]) -> Path:
     for stack in stacks:
         name = f"Pulumi.{stack}.yaml"
         shutil.copy(PROJECT_DIR / name, target / name)
+        if skip_await:
+            document = yamlio.load((target / name).read_text())
+            document["config"]["fate:release"] = {"skipAwait": True}
+            (target / name).write_text(yamlio.dump(document))
     return target
 
 

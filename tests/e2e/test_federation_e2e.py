@@ -11,7 +11,6 @@ import pytest
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import copy_project, workspace
-from fate_iac import yamlio
 from fate_iac.orchestrator import AutomationRunner, converge, destroy_all, discover, status_all
 
 STACKS = ["exchange", "party9999", "party10000"]
@@ -29,12 +28,7 @@ def federation(
     tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[AutomationRunner, Any]:
     state = tmp_path_factory.mktemp("federation")
-    project = copy_project(state / "project", STACKS)
-    for stack in STACKS:  # no kubelets here: install without waiting for readiness
-        path = project / f"Pulumi.{stack}.yaml"
-        document = yamlio.load(path.read_text())
-        document["config"]["fate:release"] = {"skipAwait": True}
-        path.write_text(yamlio.dump(document))
+    project = copy_project(state / "project", STACKS, skip_await=True)
     ws = workspace(tools, project, state, plane.kubeconfig, chart_repo)
     runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
     members = discover(project, "fate-example")

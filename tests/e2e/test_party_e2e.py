@@ -26,11 +26,9 @@ def party(
     tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Workspace, auto.Stack]:
     state = tmp_path_factory.mktemp("pulumi")
-    project = copy_project(state / "project", [STACK])
+    project = copy_project(state / "project", [STACK], skip_await=True)
     ws = workspace(tools, project, state, plane.kubeconfig, chart_repo)
-    stack = ws.stack(STACK)
-    stack.set_config("release.skipAwait", auto.ConfigValue("true"), path=True)
-    return ws, stack
+    return ws, ws.stack(STACK)
 
 
 def object_at(plane: ControlPlane, path: str) -> dict[str, Any]:
