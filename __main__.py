@@ -4,7 +4,7 @@ exchange (``pulumi up --stack exchange``), told apart by ``fate:chartName``."""
 import pulumi
 
 from components import Exchange, FateEggrollCluster
-from components.federation_refs import existing_stacks, federation_outputs
+from components.federation_refs import existing_stacks, federation_records
 from fate_iac.charts import ChartSourceError
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.problems import ConfigError
@@ -22,23 +22,16 @@ for note in loaded.notes:
 cfg = loaded.config
 if isinstance(cfg, ExchangeConfig):
     existing = existing_stacks() if cfg.member_stacks else None
-    exchange = Exchange(
-        cfg.release_name, cfg, chart, federation_outputs(cfg.member_stacks, existing), serving_chart
-    )
+    records = federation_records(cfg.member_stacks, existing)
+    exchange = Exchange(cfg.release_name, cfg, chart, records, serving_chart)
     pulumi.export("namespace", exchange.namespace)
     pulumi.export("releaseName", exchange.release_name)
     pulumi.export("members", exchange.members)
     pulumi.export("federation", exchange.federation)
 else:
     referenced = [*cfg.peer_stacks, *([cfg.exchangeStack] if cfg.exchangeStack else [])]
-    records = federation_outputs(referenced, existing_stacks() if referenced else None)
-    party = FateEggrollCluster(
-        cfg.release_name,
-        cfg,
-        chart,
-        peers={name: records[name] for name in cfg.peer_stacks},
-        exchange=(cfg.exchangeStack, records[cfg.exchangeStack]) if cfg.exchangeStack else None,
-    )
+    records = federation_records(referenced, existing_stacks() if referenced else None)
+    party = FateEggrollCluster(cfg.release_name, cfg, chart, records)
     pulumi.export("partyId", party.party_id)
     pulumi.export("namespace", party.namespace)
     pulumi.export("releaseName", party.release_name)

@@ -1,9 +1,9 @@
 """Benchmark: the exchange program with 10, 100 and 1,000 member parties.
 
 Each size runs in a fresh process (imports included): the exchange stack's
-``__main__.py`` under Pulumi's mocks, every member a StackReference whose
-``federation`` output the mocks serve. Prints wall time and peak memory per size, and
-the time per member between sizes (flat when the growth is linear).
+``__main__.py`` under Pulumi's mocks, every member a stack whose ``federation`` output
+the mocks serve to the program's ``readStackOutputs`` invoke. Prints wall time and peak
+memory per size, and the time per member between sizes (flat when growth is linear).
 
 Run: .venv/bin/python bench/bench_exchange.py [--sizes 10 100 1000] [--runs N]
 """

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from components.federation_refs import as_output
 from components.release import install_release, namespace_for, report_routes
 from fate_iac.charts import ChartRef
 from fate_iac.exchange import ExchangeConfig, exchange_record
@@ -34,15 +35,15 @@ class Exchange(pulumi.ComponentResource):
         name: str,
         config: ExchangeConfig,
         chart: ChartRef,
-        members: Mapping[str, pulumi.Input[Any]] | None = None,
+        records: pulumi.Input[Mapping[str, Any]] | None = None,
         serving_chart: ChartRef | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``members`` gives referenced member stacks' federation records (None while a
-        stack has published none); static members come from ``config.members``.
+        """``records`` gives the federation records of the member stacks the config names,
+        by stack name (None while a stack has published none); static members come from
+        ``config.members``.
         ``serving_chart`` (fate-serving) is needed when the config has servingProxy."""
         super().__init__("fate:index:Exchange", name, None, opts)
-        members = dict(members or {})
         static = [(f"party {m.partyId}", m) for m in config.static_members]
         rollsite = config.rollsite
         static_list = plain(rollsite.partyList) if rollsite and rollsite.partyList else []
@@ -52,14 +53,14 @@ class Exchange(pulumi.ComponentResource):
         proxy = config.servingProxy
         static_serving = plain(proxy.partyList) if proxy and proxy.partyList else []
 
-        def routes_of(records: list[Any]) -> ExchangeRoutes:
-            referenced = [(n, parse_record(r)) for n, r in zip(members, records, strict=True)]
+        def routes_of(found: Mapping[str, Any]) -> ExchangeRoutes:
+            referenced = [(n, parse_record(found.get(n))) for n in config.member_stacks]
             return exchange_routes(
                 static_list, static_sni, static_nginx, static + referenced,
                 spark=config.has("trafficServer"), static_serving=static_serving,
             )  # fmt: skip
 
-        routes = pulumi.Output.all(*members.values()).apply(routes_of)
+        routes = as_output(records).apply(routes_of)
         report_routes(self, routes)
         party_list = routes.apply(lambda r: r.party_list)
         overrides: dict[str, Any] = {

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from components.federation_refs import as_output
 from components.release import install_release, namespace_for, report_routes
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
@@ -53,29 +54,27 @@ class FateEggrollCluster(pulumi.ComponentResource):
         name: str,
         config: PartyConfig,
         chart: ChartRef,
-        peers: Mapping[str, pulumi.Input[Any]] | None = None,
-        exchange: tuple[str, pulumi.Input[Any]] | None = None,
+        records: pulumi.Input[Mapping[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``peers`` and ``exchange`` give referenced stacks' federation records (or None
-        while a stack has published none); static peers come from ``config.peers``."""
+        """``records`` gives the federation records of the stacks the config names
+        (``peers`` and ``exchangeStack``) by stack name, None while a stack has published
+        none; static peers come from ``config.peers``."""
         super().__init__("fate:index:FateEggrollCluster", name, None, opts)
-        peers = dict(peers or {})
         static = [(f"party {p.partyId}", p) for p in config.static_peers]
         static_list = plain(config.rollsite.partyList) if config.rollsite else None
 
-        def routes_of(records: list[Any]) -> Routes:
-            referenced = [(n, parse_record(r)) for n, r in zip(peers, records, strict=False)]
+        def routes_of(found: Mapping[str, Any]) -> Routes:
+            referenced = [(n, parse_record(found.get(n))) for n in config.peer_stacks]
             chosen = None
-            if exchange is not None:
-                chosen = (exchange[0], parse_record(records[-1]))
+            if config.exchangeStack:
+                chosen = (config.exchangeStack, parse_record(found.get(config.exchangeStack)))
             return party_routes(config.partyId, static_list or [], static + referenced, chosen)
 
-        inputs = [*peers.values(), *([exchange[1]] if exchange else [])]
-        routes = pulumi.Output.all(*inputs).apply(routes_of)
+        routes = as_output(records).apply(routes_of)
         report_routes(self, routes)
         overrides: dict[str, Any] = {"partyList": routes.apply(lambda r: r.party_list)}
-        if exchange is not None:
+        if config.exchangeStack:
             overrides["exchange"] = routes.apply(lambda r: r.exchange or "")
         release = install_release(
             self,

@@ -5,6 +5,7 @@ Used where no real engine can run (the real-engine tests are a separate harness)
 
 from __future__ import annotations
 
+import gc
 import json
 import runpy
 from collections.abc import Callable
@@ -15,7 +16,9 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime import rpc
+from pulumi.runtime.settings import SETTINGS
 
+from components.federation_refs import READ_STACK_OUTPUTS
 from fate_iac.secrets import Decrypter
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -29,11 +32,23 @@ class Registered:
 
 
 class Recorder(pulumi.runtime.Mocks):
-    """Records registrations; StackReferences read ``stack_outputs[<stack name>]``."""
+    """Records registrations and invokes; reading a stack's outputs (the
+    ``readStackOutputs`` invoke, or a StackReference) serves
+    ``stack_outputs[<stack name>]``, and names in ``secret_outputs`` come back secret."""
 
-    def __init__(self, stack_outputs: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        stack_outputs: dict[str, dict[str, Any]] | None = None,
+        secret_outputs: list[str] | None = None,
+    ) -> None:
         self.resources: list[Registered] = []
+        self.calls: list[pulumi.runtime.MockCallArgs] = []
         self.stack_outputs = stack_outputs or {}
+        self.secret_outputs = secret_outputs or []
+
+    def stacks_read(self) -> list[str]:
+        """Names (as given to the engine) of the stacks whose outputs were read."""
+        return [c.args["name"] for c in self.calls if c.token == READ_STACK_OUTPUTS]
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs)))
@@ -45,8 +60,13 @@ class Recorder(pulumi.runtime.Mocks):
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        self.calls.append(args)
+        if args.token == READ_STACK_OUTPUTS:
+            outputs = self.stack_outputs.get(str(args.args["name"]).split("/")[-1], {})
+            secret = sorted(set(outputs) & set(self.secret_outputs))
+            return {"name": args.args["name"], "outputs": outputs, "secretOutputNames": secret}, []
+        return {}, []
 
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
@@ -69,7 +89,18 @@ def run_with_mocks(
     recorder = recorder or Recorder()
     pulumi.runtime.set_mocks(recorder, project="fate", stack=stack, preview=False)
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
-    pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
+    try:
+        pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
+    finally:
+        # A failed program leaves faulted outputs behind, which the engine's runtime
+        # reports once at exit. Here the failure is the test's result: mark them seen and
+        # collect them now, or asyncio logs each as "exception was never retrieved"
+        # at interpreter exit.
+        for future in list(SETTINGS.outputs):
+            if future.done() and not future.cancelled():
+                future.exception()
+        SETTINGS.outputs.clear()
+        gc.collect()
     return recorder
 
 
@@ -77,8 +108,14 @@ def run_program(
     stack: str, config: dict[str, str], secret_keys: list[str], recorder: Recorder | None = None
 ) -> Recorder:
     """Run the project's ``__main__.py`` as the engine would for ``stack``."""
+
+    def program() -> None:
+        # Returns nothing: the mocks would lift whatever a program returns into Outputs,
+        # here the module's globals, which the engine never does.
+        runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+
     return run_with_mocks(
-        lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"),
+        program,
         stack,
         config,
         secret_keys,

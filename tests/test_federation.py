@@ -1,11 +1,12 @@
 """Wiring by name: routes built from federation records, in pure functions and through
-the Pulumi program with StackReferences (under mocks)."""
+the Pulumi program reading other stacks' outputs (under mocks)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
 from fate_iac.federation import FederationRecord, party_routes
@@ -14,6 +15,7 @@ from tests.pulumi_mocks import Recorder, engine_config, run_program, unwrap_secr
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 REFERENCE = "pulumi:pulumi:StackReference"
+NAMESPACE = "kubernetes:core/v1:Namespace"
 
 
 def record(
@@ -86,8 +88,9 @@ def test_party_routes_through_the_exchange_stack(monkeypatch: pytest.MonkeyPatch
     config, secret_keys = stack_config("party10000")
     recorder = Recorder({"exchange": published(1, "192.168.0.1", 30000, "exchange")})
     run_program("party10000", config, secret_keys, recorder)
-    [reference] = recorder.of_type(REFERENCE)
-    assert reference.inputs["name"].endswith("/fate/exchange")
+    [read] = recorder.stacks_read()
+    assert read.endswith("/fate/exchange")
+    assert recorder.of_type(REFERENCE) == []  # read by invoke: nothing per peer in the state
     _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
     assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
 
@@ -96,7 +99,7 @@ def test_party_deploys_while_its_exchange_does_not_exist(monkeypatch: pytest.Mon
     monkeypatch.setenv("FATE_EXISTING_STACKS", "party10000")
     config, secret_keys = stack_config("party10000")
     recorder = run_program("party10000", config, secret_keys)
-    assert recorder.of_type(REFERENCE) == []  # a reference to a missing stack would fail
+    assert recorder.stacks_read() == []  # reading a missing stack would fail the update
     _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
     assert values["exchange"] == ""  # no route yet: the chart's example exchange is dropped
 
@@ -117,6 +120,44 @@ def test_exchange_routes_every_member_that_published(monkeypatch: pytest.MonkeyP
     assert values["partyList"] == expected
     assert values["modules"]["rollsite"]["partyList"] == expected
     assert values["modules"]["rollsite"]["include"] is True
+    assert sorted(n.split("/")[-1] for n in recorder.stacks_read()) == ["party10000", "party9999"]
+    types = {r.type for r in recorder.resources}
+    assert types == {"fate:index:Exchange", NAMESPACE, RELEASE}  # no resource per member
+
+
+class UnreadableStack(Recorder):
+    """A backend that fails to read one stack that exists."""
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if str(args.args.get("name", "")).endswith("/party9999"):
+            return {}, [("name", "backend unavailable")]
+        return super().call(args)
+
+
+def test_a_stack_that_cannot_be_read_fails_the_update_instead_of_dropping_its_route(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
+    config, _ = stack_config("exchange")
+    recorder = UnreadableStack({"party10000": published(10000, "192.168.10.1", 30101)})
+    with pytest.raises(pulumi.RunError, match=r"federation output of stack party9999: .*backend"):
+        run_program("exchange", config, [], recorder)
+    assert recorder.of_type(RELEASE) == []
+
+
+def test_a_secret_federation_output_keeps_the_routes_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999")
+    config, _ = stack_config("exchange")
+    config["fate:members"] = json.dumps(["party9999"])
+    recorder = Recorder({"party9999": published(9999, "192.168.9.1", 30091)}, ["federation"])
+    run_program("exchange", config, [], recorder)
+    secret, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
+    assert secret
+    assert values["partyList"] == [{"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091}]
 
 
 def test_a_member_removed_from_the_exchange_loses_its_route(
