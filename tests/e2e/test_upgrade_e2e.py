@@ -1,0 +1,63 @@
+"""Upgrades: today's code previewed against state recorded by an earlier commit must not
+replace or delete anything a party runs on (the habit of pulumi-eks' upgrade tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from e2e.controlplane import ControlPlane
+from e2e.tools import Tools
+from e2e.workspace import Workspace, copy_project, workspace
+from fate_iac import yamlio
+
+STACKS = ["exchange", "party9999", "party10000"]
+RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "state"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+REFERENCE = "pulumi:pulumi:StackReference"
+
+
+def import_recorded(ws: Workspace, commit: str, chart_repo: str) -> None:
+    for name in STACKS:
+        text = (RECORDED / commit / f"{name}.json").read_text()
+        deployment = yamlio.load(text.replace("@CHART_REPO@", chart_repo))
+        ws.stack(name).import_stack(auto.Deployment(version=3, deployment=deployment))
+
+
+def planned_steps(ws: Workspace, name: str) -> list[tuple[str, str]]:
+    """(operation, resource type) of each step a preview of ``name`` plans."""
+    events: list[Any] = []
+    ws.stack(name).preview(on_event=events.append)
+    return [
+        (e.resource_pre_event.metadata.op.value, e.resource_pre_event.metadata.type)
+        for e in events
+        if e.resource_pre_event is not None
+    ]
+
+
+@pytest.mark.parametrize("commit", ["b9bb527"])
+def test_state_from_stack_reference_days_upgrades_without_touching_releases(
+    commit: str,
+    tools: Tools,
+    plane: ControlPlane,
+    chart_repo: str,
+    tmp_path: Path,
+) -> None:
+    project = copy_project(tmp_path / "project", STACKS, skip_await=True)
+    ws = workspace(tools, project, tmp_path, plane.kubeconfig, chart_repo)
+    ws.env["FATE_EXISTING_STACKS"] = ",".join(STACKS)
+    import_recorded(ws, commit, chart_repo)
+    for name in STACKS:
+        steps = planned_steps(ws, name)
+        # Never replaced, deleted or created anew: that would reinstall a party.
+        allowed = {"same", "update"}
+        unsafe = [s for s in steps if s[0] not in allowed and s != ("discard", REFERENCE)]
+        assert unsafe == [], steps
+        # The per-peer StackReferences leave the state ...
+        assert ("discard", REFERENCE) in steps, steps
+        # ... and today's code changes no value either (edit this when a change is meant).
+        assert ("same", RELEASE) in steps and ("same", NAMESPACE) in steps, steps
