@@ -9,6 +9,7 @@ from fate_iac.charts import ChartSourceError
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.problems import ConfigError
 from fate_iac.program import load_stack_for_run
+from fate_iac.routing import referenced_stacks
 
 try:
     loaded, chart, serving_chart = load_stack_for_run(pulumi.get_stack())
@@ -20,17 +21,15 @@ for note in loaded.notes:
     pulumi.log.warn(note)
 
 cfg = loaded.config
+referenced = referenced_stacks(cfg)
+records = federation_records(referenced, existing_stacks() if referenced else None)
 if isinstance(cfg, ExchangeConfig):
-    existing = existing_stacks() if cfg.member_stacks else None
-    records = federation_records(cfg.member_stacks, existing)
     exchange = Exchange(cfg.release_name, cfg, chart, records, serving_chart)
     pulumi.export("namespace", exchange.namespace)
     pulumi.export("releaseName", exchange.release_name)
     pulumi.export("members", exchange.members)
     pulumi.export("federation", exchange.federation)
 else:
-    referenced = [*cfg.peer_stacks, *([cfg.exchangeStack] if cfg.exchangeStack else [])]
-    records = federation_records(referenced, existing_stacks() if referenced else None)
     party = FateEggrollCluster(cfg.release_name, cfg, chart, records)
     pulumi.export("partyId", party.party_id)
     pulumi.export("namespace", party.namespace)

@@ -17,9 +17,8 @@ from fate_iac.endpoints import (
     party_record,
     rollsite_endpoint,
 )
-from fate_iac.federation import Routes, parse_record, party_routes
-from fate_iac.gotemplate import plain
 from fate_iac.release import release_options, release_values
+from fate_iac.routing import party_routed_values
 
 
 class FateEggrollCluster(pulumi.ComponentResource):
@@ -61,27 +60,14 @@ class FateEggrollCluster(pulumi.ComponentResource):
         (``peers`` and ``exchangeStack``) by stack name, None while a stack has published
         none; static peers come from ``config.peers``."""
         super().__init__("fate:index:FateEggrollCluster", name, None, opts)
-        static = [(f"party {p.partyId}", p) for p in config.static_peers]
-        static_list = plain(config.rollsite.partyList) if config.rollsite else None
-
-        def routes_of(found: Mapping[str, Any]) -> Routes:
-            referenced = [(n, parse_record(found.get(n))) for n in config.peer_stacks]
-            chosen = None
-            if config.exchangeStack:
-                chosen = (config.exchangeStack, parse_record(found.get(config.exchangeStack)))
-            return party_routes(config.partyId, static_list or [], static + referenced, chosen)
-
-        routes = as_output(records).apply(routes_of)
-        report_routes(self, routes)
-        overrides: dict[str, Any] = {"partyList": routes.apply(lambda r: r.party_list)}
-        if config.exchangeStack:
-            overrides["exchange"] = routes.apply(lambda r: r.exchange or "")
+        routed = as_output(records).apply(lambda found: party_routed_values(config, found))
+        report_routes(self, routed)
         release = install_release(
             self,
             f"{name}-release",
             release_options(config, chart),
             release_values(config),
-            overrides,
+            routed.apply(lambda r: r.values),
             namespace_for(self, name, config),
         )
 

@@ -10,9 +10,9 @@ import pulumi_kubernetes as k8s
 
 from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
-from fate_iac.federation import Routes
 from fate_iac.gotemplate import Values
 from fate_iac.release import namespace_labels
+from fate_iac.routing import RoutedValues
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets, merge_values
 
@@ -44,13 +44,14 @@ def install_release(
     resource_name: str,
     options: dict[str, Any],
     values: Values,
-    overrides: dict[str, Any],
+    overrides: pulumi.Output[Values],
     depends_on: list[pulumi.Resource],
 ) -> k8s.helm.v3.Release:
     """A Helm release, child of ``parent``: credentials as Pulumi secrets, and
     ``overrides`` (values known only at deploy time, such as routes from other stacks)
     merged over ``values``."""
-    merged = merge_values(map_secrets(values, _as_pulumi_secret), overrides)
+    with_secrets = map_secrets(values, _as_pulumi_secret)
+    merged = overrides.apply(lambda found: merge_values(with_secrets, found))
     return k8s.helm.v3.Release(
         resource_name,
         k8s.helm.v3.ReleaseArgs(**options, values=merged),
@@ -58,10 +59,11 @@ def install_release(
     )
 
 
-def report_routes(resource: pulumi.Resource, routes: pulumi.Output[Routes]) -> None:
+def report_routes(resource: pulumi.Resource, routed: pulumi.Output[RoutedValues]) -> None:
     """Say which referenced stacks are not routed yet, and why."""
 
-    def report(found: Routes) -> None:
+    def report(routed: RoutedValues) -> None:
+        found = routed.routes
         for name in found.waiting:
             pulumi.log.warn(
                 f"waiting for {name}: it has no federation output yet; its route is added "
@@ -71,4 +73,4 @@ def report_routes(resource: pulumi.Resource, routes: pulumi.Output[Routes]) -> N
         for problem in found.problems:
             pulumi.log.error(problem, resource)
 
-    routes.apply(report)
+    routed.apply(report)

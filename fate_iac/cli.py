@@ -12,14 +12,13 @@ from pathlib import Path
 
 from fate_iac import yamlio
 from fate_iac.charts import ChartSourceError, chart_source
-from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_party_config, load_stack, stack_file
 from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
 from fate_iac.release import stack_charts
 from fate_iac.render import render_stack
+from fate_iac.routing import referenced_stacks
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,10 +86,10 @@ def _render(args: argparse.Namespace) -> int:
     _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
     chart, serving = stack_charts(cfg, chart_source(args.chart_repo, cfg.chartRepo))
-    referenced = _referenced_stacks(cfg)
+    referenced = referenced_stacks(cfg)
     if referenced:
         _say([f"note: routes to stacks {', '.join(referenced)} come from their federation "
-              "outputs at deploy time; they are not in this render"])  # fmt: skip
+              "outputs at deploy time; only static routes are in this render"])  # fmt: skip
     releases = render_stack(cfg, chart, serving, redact=not args.show_secrets)
     if args.out is None:
         sys.stdout.write("".join(release.to_yaml() for release in releases))
@@ -101,12 +100,6 @@ def _render(args: argparse.Namespace) -> int:
         target.write_text(release.to_yaml())
         print(f"{target}: {len(release.manifests)} objects ({release.chart.describe()})")
     return 0
-
-
-def _referenced_stacks(cfg: PartyConfig | ExchangeConfig) -> list[str]:
-    if isinstance(cfg, ExchangeConfig):
-        return cfg.member_stacks
-    return [*cfg.peer_stacks, *([cfg.exchangeStack] if cfg.exchangeStack else [])]
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ Helm's own engine (the Helm SDK), with no cluster and no Pulumi CLI."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.gotemplate import Values
 from fate_iac.release import release_values, serving_release_values
-from fate_iac.values import map_secrets
+from fate_iac.routing import RoutedValues, routed_values
+from fate_iac.values import map_secrets, merge_values
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or comment
@@ -65,10 +67,16 @@ def render_chart(archive: Path, values: Values, name: str, namespace: str) -> li
 
 
 def render_party(
-    cfg: PartyConfig | ExchangeConfig, chart: ChartRef, redact: bool = True
+    cfg: PartyConfig | ExchangeConfig,
+    chart: ChartRef,
+    redact: bool = True,
+    routed: RoutedValues | None = None,
 ) -> RenderedRelease:
-    """The manifests of a stack's release; credentials show as ``[secret]`` when redacted."""
+    """The manifests of a stack's release; credentials show as ``[secret]`` when redacted.
+    Routes are the static ones unless ``routed`` is given."""
+    routed = routed or routed_values(cfg, {})
     values = map_secrets(release_values(cfg), lambda s: s.reveal(redact))
+    values = merge_values(values, routed.values)
     manifests = render_chart(chart_archive(chart), values, cfg.release_name, cfg.k8s_namespace)
     return RenderedRelease(cfg.release_name, cfg.k8s_namespace, chart, tuple(manifests))
 
@@ -78,12 +86,16 @@ def render_stack(
     chart: ChartRef,
     serving: ChartRef | None,
     redact: bool = True,
+    records: Mapping[str, Any] | None = None,
 ) -> list[RenderedRelease]:
-    """Every release of a stack: a party's, or an exchange's and its serving exchange's."""
-    releases = [render_party(cfg, chart, redact)]
+    """Every release of a stack: a party's, or an exchange's and its serving exchange's,
+    routed from ``records`` (referenced stacks' federation records; none by default, so
+    only the static routes show)."""
+    routed = routed_values(cfg, records or {})
+    releases = [render_party(cfg, chart, redact, routed)]
     if isinstance(cfg, ExchangeConfig) and cfg.servingProxy is not None:
         assert serving is not None
-        values = serving_release_values(cfg)
+        values = merge_values(serving_release_values(cfg), routed.serving)
         name = cfg.serving_release_name
         manifests = render_chart(chart_archive(serving), values, name, cfg.k8s_namespace)
         releases.append(RenderedRelease(name, cfg.k8s_namespace, serving, tuple(manifests)))

@@ -89,18 +89,38 @@ def test_rollsite_exchange_routes_every_eggroll_member() -> None:
     assert routes.waiting == ["party10000"] and routes.problems == []
 
 
-def spark_party(party_id: int, host: str) -> FederationRecord:
+def spark_party(party_id: int, host: str, base: int = 30090) -> FederationRecord:
+    """A Spark party on KubeFATE's example NodePorts (3009x for 9999, 3010x for 10000)."""
     return FederationRecord.model_validate({
         "partyId": party_id,
         "protocols": ["spark-pulsar"],
         "endpoints": {
-            "pulsar": {"host": host, "port": 30094, "tlsPort": 30099, "domain": "fate.org"},
-            "nginxHttp": {"host": host, "port": 30093},
-            "nginxGrpc": {"host": host, "port": 30098},
-            "fateflowHttp": {"host": host, "port": 30097},
-            "fateflowGrpc": {"host": host, "port": 30092},
+            "pulsar": {"host": host, "port": base + 4, "tlsPort": base + 9, "domain": "fate.org"},
+            "nginxHttp": {"host": host, "port": base + 3},
+            "nginxGrpc": {"host": host, "port": base + 8},
+            "fateflowHttp": {"host": host, "port": base + 7},
+            "fateflowGrpc": {"host": host, "port": base + 2},
         },
     })  # fmt: skip
+
+
+@pytest.mark.chart
+def test_member_records_render_kubefate_hand_written_route_tables(charts: str) -> None:
+    """KubeFATE's exchange example types every party's SNI and nginx routes by hand; the
+    same parties given as federation records (as their stacks would publish them) render
+    the same objects, offline."""
+    document = yamlio.load(example("v1.11.2/party-exchange/trafficServer.yaml").read_text())
+    chart = resolve_chart("fate-exchange", document["chartVersion"], charts)
+    expected = by_name([m.object for m in kubefate_render(document, chart_archive(chart))])
+    config = import_cluster_yaml(document).config
+    del config["trafficServer"]["route_table"], config["nginx"]["route_table"]
+    config["members"] = [
+        spark_party(10000, "192.168.10.1", 30100).model_dump(exclude_none=True),
+        spark_party(9999, "192.168.9.1").model_dump(exclude_none=True),
+    ]
+    loaded = load_stack_config(config, "exchange")
+    [release] = render_stack(loaded.config, chart, None)
+    assert_same_objects(expected, by_name(release.objects()))
 
 
 def test_traffic_server_exchange_routes_spark_members_by_sni_and_nginx() -> None:

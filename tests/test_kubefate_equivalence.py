@@ -8,6 +8,7 @@ the same chart. Both run through the same Helm engine, on the real chart package
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,10 +29,16 @@ def by_name(objects: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
     return {(o["kind"], o["metadata"]["name"]): o for o in objects}
 
 
-def ours(document: dict[str, Any], charts: str, chart_version: str | None = None) -> dict[Key, Any]:
+def ours(
+    document: dict[str, Any],
+    charts: str,
+    chart_version: str | None = None,
+    edit: Callable[[dict[str, Any]], None] = lambda raw: None,
+) -> dict[Key, Any]:
     imported = import_cluster_yaml(document, chart_version)
     assert not imported.problems
     raw = imported.config_with_credentials()
+    edit(raw)
     raw["allowDefaultCredentials"] = True  # the examples rely on the charts' defaults
     cfg = load_party_config(raw, "equivalence").config
     chart = resolve_chart("fate", cfg.chartVersion, charts)
@@ -81,6 +88,21 @@ def test_every_eggroll_key_renders_the_same_objects(charts: str) -> None:
     rollsite = expected[("ConfigMap", "rollsite-config")]["data"]["route_table.json"]
     assert '"8888"' in rollsite and '"ip": "192.168.0.1"' in rollsite
     assert expected[("StatefulSet", "nodemanager")]["spec"]["replicas"] == 3
+
+
+def test_a_peer_given_as_a_record_renders_kubefate_hand_written_party_list(charts: str) -> None:
+    """party-9999's cluster.yaml types party 10000's address into partyList; the same
+    peer given as a federation record (as its stack publishes it) renders the same."""
+    document = yaml.safe_load(example("v1.11.2/party-9999/cluster.yaml").read_text())
+
+    def as_record(raw: dict[str, Any]) -> None:
+        [entry] = raw["rollsite"].pop("partyList")
+        endpoint = {"host": entry["partyIp"], "port": entry["partyPort"]}
+        raw["peers"] = [{"partyId": entry["partyId"], "endpoints": {"rollsite": endpoint}}]
+
+    expected = theirs(document, charts)
+    assert '"10000"' in expected[("ConfigMap", "rollsite-config")]["data"]["route_table.json"]
+    assert_same_objects(expected, ours(document, charts, edit=as_record))
 
 
 @pytest.mark.parametrize("party", ["party-9999", "party-10000"])
