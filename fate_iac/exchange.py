@@ -8,7 +8,7 @@ party domain) and their fateflow/proxy traffic. Members are named by stack (thei
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from pydantic import Field
@@ -218,6 +218,12 @@ def check(cfg: ExchangeConfig) -> list[Problem]:
     return problems
 
 
+def nginx_route_table(table: Mapping[int, Any]) -> Values:
+    """nginx routes keyed by party id as text: the chart prints the keys as they are,
+    and Pulumi carries values as protobuf Structs, whose keys must be strings."""
+    return {str(party_id): routes for party_id, routes in table.items()}
+
+
 def render_exchange_values(cfg: ExchangeConfig) -> Values:
     """Values for the fate-exchange chart, as its values-template computes them."""
     image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
@@ -247,7 +253,7 @@ def render_exchange_values(cfg: ExchangeConfig) -> Values:
             replicas=cfg.nginx.replicas,
             httpNodePort=cfg.nginx.httpNodePort,
             grpcNodePort=cfg.nginx.grpcNodePort,
-            route_table=dict(cfg.nginx.route_table or {}),
+            route_table=nginx_route_table(cfg.nginx.route_table or {}),
         )
     if present(cfg.trafficServer):
         target = modules["trafficServer"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig
+from fate_iac.exchange import ExchangeConfig, nginx_route_table
 from fate_iac.federation import (
     ExchangeRoutes,
     FederationRecord,
@@ -84,7 +84,7 @@ def exchange_routed_values(cfg: ExchangeConfig, records: Mapping[str, Any]) -> R
         "modules": {
             "rollsite": {"partyList": routes.party_list},
             "trafficServer": {"route_table": {"sni": routes.sni}},
-            "nginx": {"route_table": routes.nginx},
+            "nginx": {"route_table": nginx_route_table(routes.nginx)},
         },
     }
     serving: Values = {"servingProxy": {"partyList": routes.serving}} if proxy else {}

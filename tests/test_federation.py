@@ -160,6 +160,46 @@ def test_a_secret_federation_output_keeps_the_routes_secret(
     assert values["partyList"] == [{"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091}]
 
 
+def test_spark_exchange_routes_static_and_referenced_spark_members(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """trafficServer + nginx + serving exchange: party 9999 written as a static record,
+    party 10000 read from its stack; both routed by SNI, nginx and serving proxy."""
+    from tests.test_exchange import spark_party
+
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "spark-exchange,party10000")
+    static = spark_party(9999, "192.168.9.1").model_dump(exclude_none=True)
+    static["endpoints"]["servingProxy"] = {"host": "192.168.9.1", "port": 30309}
+    referenced = spark_party(10000, "192.168.10.1", 30100).model_dump(exclude_none=True)
+    referenced["endpoints"]["servingProxy"] = {"host": "192.168.10.1", "port": 30409}
+    config = {
+        "fate:chartName": "fate-exchange", "fate:publicHost": "192.168.0.2",
+        "fate:modules": json.dumps(["trafficServer", "nginx"]),
+        "fate:trafficServer": json.dumps({"type": "NodePort", "nodePort": 30007}),
+        "fate:nginx": json.dumps({"type": "NodePort", "httpNodePort": 30003,
+                                  "grpcNodePort": 30008}),
+        "fate:servingProxy": json.dumps({"type": "NodePort", "nodePort": 30006}),
+        "fate:members": json.dumps([static, "party10000"]),
+    }  # fmt: skip
+    recorder = Recorder({"party10000": {"federation": referenced}})
+    run_program("spark-exchange", config, [], recorder)
+    releases = {r.name: r.inputs["values"] for r in recorder.of_type(RELEASE)}
+    modules = releases["fate-exchange-release"]["modules"]
+    assert modules["trafficServer"]["route_table"]["sni"] == [
+        {"fqdn": "9999.fate.org", "tunnelRoute": "192.168.9.1:30099"},
+        {"fqdn": "10000.fate.org", "tunnelRoute": "192.168.10.1:30109"},
+    ]
+    nginx = modules["nginx"]["route_table"]  # keyed by text: Pulumi's values are Structs
+    assert sorted(nginx) == ["10000", "9999"]
+    assert nginx["10000"]["proxy"] == [
+        {"host": "192.168.10.1", "http_port": 30103, "grpc_port": 30108}
+    ]
+    assert releases["fate-exchange-serving"]["servingProxy"]["partyList"] == [
+        {"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30309},
+        {"partyId": 10000, "partyIp": "192.168.10.1", "partyPort": 30409},
+    ]
+
+
 def test_a_member_removed_from_the_exchange_loses_its_route(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
