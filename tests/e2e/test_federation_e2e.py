@@ -4,6 +4,7 @@ the real engine, in an awkward order, converged by the orchestrator, then destro
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import copy_project, workspace
+from fate_iac import yamlio
 from fate_iac.orchestrator import AutomationRunner, converge, destroy_all, discover, status_all
 
 STACKS = ["exchange", "party9999", "party10000"]
@@ -71,3 +73,68 @@ def test_destroy_takes_the_federation_down(
     assert [o.stack for o in outcomes] == ["party9999", "party10000", "exchange"]
     for namespace in ("fate-9999", "fate-10000", "fate-exchange"):
         assert kube_get(plane, f"/api/v1/namespaces/{namespace}/configmaps/rollsite-config") is None
+
+
+SPARK_EXCHANGE = """\
+config:
+  fate:chartName: fate-exchange
+  fate:partyId: 1
+  fate:name: spark-exchange
+  fate:namespace: spark-exchange
+  fate:publicHost: 192.168.0.2
+  fate:modules: [trafficServer, nginx]
+  fate:trafficServer: {type: NodePort, nodePort: 30007}
+  fate:nginx: {type: NodePort, httpNodePort: 30003, grpcNodePort: 30008}
+  fate:servingProxy: {type: NodePort, nodePort: 30006}
+  fate:release: {skipAwait: true}
+  fate:members:
+"""
+
+
+def spark_member(party_id: int, host: str, base: int) -> str:
+    return f"""\
+    - partyId: {party_id}
+      protocols: [spark-pulsar, serving]
+      endpoints:
+        pulsar: {{host: {host}, port: {base + 4}, tlsPort: {base + 9}, domain: fate.org}}
+        nginxHttp: {{host: {host}, port: {base + 3}}}
+        nginxGrpc: {{host: {host}, port: {base + 8}}}
+        fateflowHttp: {{host: {host}, port: {base + 7}}}
+        fateflowGrpc: {{host: {host}, port: {base + 2}}}
+        servingProxy: {{host: {host}, port: {base + 9 + 210}}}
+"""
+
+
+def test_a_spark_exchange_routes_by_sni_nginx_and_serving_proxy(
+    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path
+) -> None:
+    """trafficServer, nginx and the serving exchange through the real engine: the route
+    tables the API server holds name both Spark members."""
+    project = copy_project(tmp_path / "project", [])
+    members = spark_member(9999, "192.168.9.1", 30090) + spark_member(10000, "192.168.10.1", 30100)
+    (project / "Pulumi.spark-exchange.yaml").write_text(SPARK_EXCHANGE + members)
+    ws = workspace(tools, project, tmp_path, plane.kubeconfig, chart_repo)
+    stack = ws.stack("spark-exchange")
+    result = stack.up()
+    assert result.outputs["members"].value == [9999, 10000]
+
+    def config_data(name: str) -> dict[str, str]:
+        found = kube_get(plane, f"/api/v1/namespaces/spark-exchange/configmaps/{name}")
+        assert found is not None, name
+        data: dict[str, str] = found["data"]
+        return data
+
+    sni = yamlio.load(config_data("traffic-server-sni")["sni.yaml"])["sni"]
+    assert sni == [  # Apache Traffic Server's own spelling
+        {"fqdn": "9999.fate.org", "tunnel_route": "192.168.9.1:30099"},
+        {"fqdn": "10000.fate.org", "tunnel_route": "192.168.10.1:30109"},
+    ]
+    nginx = yamlio.load(config_data("nginx-config")["route_table.yaml"])
+    proxy_10000 = {"host": "192.168.10.1", "http_port": 30103, "grpc_port": 30108}
+    fateflow_9999 = {"host": "192.168.9.1", "http_port": 30097, "grpc_port": 30092}
+    assert nginx[10000]["proxy"] == [proxy_10000]
+    assert nginx[9999]["fateflow"] == [fateflow_9999]
+    serving = json.loads(config_data("serving-proxy-config")["route_table.json"])
+    # The chart quotes the port of every route it is given.
+    assert serving["route_table"]["10000"]["default"] == [{"ip": "192.168.10.1", "port": "30319"}]
+    stack.destroy()
