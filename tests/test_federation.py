@@ -239,3 +239,26 @@ def test_party_publishes_its_federation_record() -> None:
             "fateflowGrpc": {"host": "192.168.10.1", "port": 30102},
         },
     }  # fmt: skip
+
+
+def test_components_take_records_from_a_stack_reference_too() -> None:
+    """The program reads records in one batch; a program of one's own can hand the
+    components StackReference outputs instead, mapping by mapping."""
+    from components import FateEggrollCluster
+    from fate_iac.charts import ChartRef
+    from fate_iac.loader import load_party_config
+    from tests.conftest import party
+    from tests.pulumi_mocks import run_with_mocks
+
+    cfg = load_party_config(party(exchangeStack="exchange"), "party10000").config
+    recorder = Recorder({"exchange": published(1, "192.168.0.1", 30000, "exchange")})
+
+    def body() -> None:
+        reference = pulumi.StackReference("exchange", "organization/fate/exchange")
+        records = {"exchange": reference.get_output("federation")}
+        FateEggrollCluster("p", cfg, ChartRef("fate", "v1.11.2", repo="https://x"), records)
+
+    run_with_mocks(body, "party10000", recorder=recorder)
+    assert len(recorder.of_type(REFERENCE)) == 1
+    _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
+    assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
