@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from components.federation_refs import as_output
-from components.release import install_release, namespace_for, report_routes
+from components.release import install_release, namespace_for, report_routes, route_overrides
 from fate_iac.charts import ChartRef
 from fate_iac.exchange import ExchangeConfig, exchange_record
 from fate_iac.release import release_options, release_values, serving_release_values
@@ -41,9 +41,13 @@ class Exchange(pulumi.ComponentResource):
         """``records`` gives the federation records of the member stacks the config names,
         by stack name (None while a stack has published none); static members come from
         ``config.members``.
+        ``records`` is a mapping whose values may be Outputs (StackReference outputs,
+        say), or one Output of a mapping of plain values, as ``federation_records``
+        returns.
         ``serving_chart`` (fate-serving) is needed when the config has servingProxy."""
         super().__init__("fate:index:Exchange", name, None, opts)
         routed = as_output(records).apply(lambda found: exchange_routed_values(config, found))
+        paths = exchange_routed_values(config, {})
         report_routes(self, routed)
         depends_on = namespace_for(self, name, config)
         release = install_release(
@@ -51,7 +55,7 @@ class Exchange(pulumi.ComponentResource):
             f"{name}-release",
             release_options(config, chart),
             release_values(config),
-            routed.apply(lambda r: r.values),
+            route_overrides(routed, paths.values, lambda r: r.values),
             depends_on,
         )
         if config.servingProxy is not None:
@@ -62,7 +66,7 @@ class Exchange(pulumi.ComponentResource):
                 f"{name}-serving",
                 release_options(config, serving_chart, config.serving_release_name),
                 serving_release_values(config),
-                routed.apply(lambda r: r.serving),
+                route_overrides(routed, paths.serving, lambda r: r.serving),
                 depends_on,
             )
 

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from components.federation_refs import as_output
-from components.release import install_release, namespace_for, report_routes
+from components.release import install_release, namespace_for, report_routes, route_overrides
 from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
 from fate_iac.endpoints import (
@@ -58,16 +58,20 @@ class FateEggrollCluster(pulumi.ComponentResource):
     ) -> None:
         """``records`` gives the federation records of the stacks the config names
         (``peers`` and ``exchangeStack``) by stack name, None while a stack has published
-        none; static peers come from ``config.peers``."""
+        none; static peers come from ``config.peers``.
+        ``records`` is a mapping whose values may be Outputs (StackReference outputs,
+        say), or one Output of a mapping of plain values, as ``federation_records``
+        returns."""
         super().__init__("fate:index:FateEggrollCluster", name, None, opts)
         routed = as_output(records).apply(lambda found: party_routed_values(config, found))
+        paths = party_routed_values(config, {}).values
         report_routes(self, routed)
         release = install_release(
             self,
             f"{name}-release",
             release_options(config, chart),
             release_values(config),
-            routed.apply(lambda r: r.values),
+            route_overrides(routed, paths, lambda r: r.values),
             namespace_for(self, name, config),
         )
 

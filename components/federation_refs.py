@@ -10,7 +10,8 @@ Reading a stack that does not exist fails, so the program first learns which sta
 exist: from ``FATE_EXISTING_STACKS`` (comma-separated, set by ``fatectl federation``),
 else by asking the Pulumi CLI running this update (``pulumi stack ls``); a stack not
 there yet is skipped, and its route appears on a later run. Any other failure to read
-fails the update, so a backend hiccup never drops a route.
+fails the update, so a backend hiccup never drops a route. (When it cannot be told which
+stacks exist, every named stack is read, and one missing fails the update too.)
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ def existing_stacks() -> set[str] | None:
     )  # fmt: skip
     if result.returncode != 0:
         return None
-    return {entry["name"].split("/")[-1] for entry in json.loads(result.stdout or "[]")}
+    return {short_name(entry["name"]) for entry in json.loads(result.stdout or "[]")}
+
+
+def short_name(name: str) -> str:
+    """``party10000`` for ``org/project/party10000`` (or ``party10000``)."""
+    return name.split("/")[-1]
 
 
 def qualified_name(name: str) -> str:
@@ -64,7 +70,8 @@ async def _read(name: str) -> tuple[Any, bool]:
             f"cannot read the federation output of stack {name}: {error}. The update stops "
             "here, so that no route is dropped; run it again once the stack can be read"
         ) from None
-    result = result or {}
+    if result is None:  # the engine answered "unknown": never taken as "no record"
+        raise pulumi.RunError(f"the engine gave no outputs for stack {name}")
     secret = "federation" in (result.get("secretOutputNames") or [])
     return (result.get("outputs") or {}).get("federation"), secret
 
@@ -74,7 +81,7 @@ def federation_records(
 ) -> pulumi.Output[dict[str, Any]]:
     """Each named stack's ``federation`` record, by name: None while the stack does not
     exist or has published none. Secret when any record read is secret."""
-    to_read = [n for n in names if existing is None or n.split("/")[-1] in existing]
+    to_read = [n for n in names if existing is None or short_name(n) in existing]
 
     async def read_all(_: None) -> tuple[dict[str, Any], bool]:
         read = dict(zip(to_read, await asyncio.gather(*map(_read, to_read)), strict=True))

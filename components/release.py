@@ -3,6 +3,7 @@ whose values carry credentials as Pulumi secrets and routes from other stacks.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pulumi
@@ -12,7 +13,7 @@ from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.gotemplate import Values
 from fate_iac.release import namespace_labels
-from fate_iac.routing import RoutedValues
+from fate_iac.routing import KeyPath, Overrides, RoutedValues, nest
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets, merge_values
 
@@ -44,19 +45,32 @@ def install_release(
     resource_name: str,
     options: dict[str, Any],
     values: Values,
-    overrides: pulumi.Output[Values],
+    overrides: Overrides,
     depends_on: list[pulumi.Resource],
 ) -> k8s.helm.v3.Release:
     """A Helm release, child of ``parent``: credentials as Pulumi secrets, and
     ``overrides`` (values known only at deploy time, such as routes from other stacks)
     merged over ``values``."""
-    with_secrets = map_secrets(values, _as_pulumi_secret)
-    merged = overrides.apply(lambda found: merge_values(with_secrets, found))
+    merged = merge_values(map_secrets(values, _as_pulumi_secret), nest(overrides))
     return k8s.helm.v3.Release(
         resource_name,
         k8s.helm.v3.ReleaseArgs(**options, values=merged),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
     )
+
+
+def route_overrides(
+    routed: pulumi.Output[RoutedValues],
+    paths: Iterable[KeyPath],
+    pick: Callable[[RoutedValues], Overrides],
+) -> Overrides:
+    """One Output per key path of the routes (the config alone decides the paths), so a
+    secret or unknown record taints the routes, never the rest of the release."""
+
+    def at(path: KeyPath) -> pulumi.Output[Any]:
+        return routed.apply(lambda r: pick(r)[path])
+
+    return {path: at(path) for path in paths}
 
 
 def report_routes(resource: pulumi.Resource, routed: pulumi.Output[RoutedValues]) -> None:

@@ -70,6 +70,12 @@ class Routes:
     problems: list[str] = field(default_factory=list)
 
 
+def _who(name: str, record: FederationRecord) -> str:
+    """``party10000``'s stack as ``party10000 (party 10000)``; a static one as ``party 8888``."""
+    own = f"party {record.partyId}"
+    return own if name == own else f"{name} ({own})"
+
+
 def _rollsite(record: FederationRecord) -> Endpoint | None:
     return record.endpoints.get("rollsite")
 
@@ -93,7 +99,7 @@ def party_routes(
             continue
         endpoint = _rollsite(record)
         if endpoint is None:
-            routes.problems.append(f"peer {name} (party {record.partyId}) has no rollsite")
+            routes.problems.append(f"{_who(name, record)} has no rollsite endpoint")
         elif own_party_id is not None and record.partyId == own_party_id:
             routes.problems.append(f"peer {name} is party {own_party_id}: this party itself")
         elif record.partyId in seen:

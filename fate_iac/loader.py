@@ -23,6 +23,7 @@ from fate_iac.config import CREDENTIAL_PATHS, KEY_RULES, PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.exchange import check as check_exchange
 from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, Problem
+from fate_iac.routing import static_route_problems
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
 
 _PREFIX = f"{CONFIG_NAMESPACE}:"
@@ -61,7 +62,7 @@ def load_exchange_config(raw: Mapping[str, Any], stack: str) -> LoadedExchange:
         config = ExchangeConfig.model_validate(dict(raw))
     except ValidationError as exc:
         raise ConfigError(stack, _from_pydantic(exc)) from None
-    problems = check_exchange(config)
+    problems = check_exchange(config) or static_route_problems(config)
     if problems:
         raise ConfigError(stack, problems)
     notes = [
@@ -82,6 +83,9 @@ def load_party_config(raw: Mapping[str, Any], stack: str) -> LoadedConfig:
         problems.extend(_from_pydantic(exc))
         raise ConfigError(stack, problems) from None
     problems.extend(rules.check(config))
+    if problems:
+        raise ConfigError(stack, problems)
+    problems = static_route_problems(config)
     if problems:
         raise ConfigError(stack, problems)
     return LoadedConfig(config, migration.notes + rules.advisories(config))

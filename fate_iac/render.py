@@ -15,7 +15,7 @@ from fate_iac.config import PartyConfig
 from fate_iac.exchange import ExchangeConfig
 from fate_iac.gotemplate import Values
 from fate_iac.release import release_values, serving_release_values
-from fate_iac.routing import RoutedValues, routed_values
+from fate_iac.routing import RoutedValues, nest, routed_values
 from fate_iac.values import map_secrets, merge_values
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -76,7 +76,7 @@ def render_party(
     Routes are the static ones unless ``routed`` is given."""
     routed = routed or routed_values(cfg, {})
     values = map_secrets(release_values(cfg), lambda s: s.reveal(redact))
-    values = merge_values(values, routed.values)
+    values = merge_values(values, nest(routed.values))
     manifests = render_chart(chart_archive(chart), values, cfg.release_name, cfg.k8s_namespace)
     return RenderedRelease(cfg.release_name, cfg.k8s_namespace, chart, tuple(manifests))
 
@@ -95,7 +95,7 @@ def render_stack(
     releases = [render_party(cfg, chart, redact, routed)]
     if isinstance(cfg, ExchangeConfig) and cfg.servingProxy is not None:
         assert serving is not None
-        values = merge_values(serving_release_values(cfg), routed.serving)
+        values = merge_values(serving_release_values(cfg), nest(routed.serving))
         name = cfg.serving_release_name
         manifests = render_chart(chart_archive(serving), values, name, cfg.k8s_namespace)
         releases.append(RenderedRelease(name, cfg.k8s_namespace, serving, tuple(manifests)))

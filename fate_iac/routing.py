@@ -23,16 +23,34 @@ from fate_iac.federation import (
     party_routes,
 )
 from fate_iac.gotemplate import Values, plain
+from fate_iac.problems import Problem
+
+KeyPath = tuple[str, ...]
+Overrides = dict[KeyPath, Any]
+"""Values by key path, each replacing what the rendered values hold there. The paths
+depend on the config alone, never on the records, so a program can hold one Output per
+path (a secret or unknown record then taints only the routes, not the whole release)."""
 
 
 @dataclass(frozen=True)
 class RoutedValues:
-    """Routes, and the values they put into the releases (merged over the rendered ones)."""
+    """Routes, and the values they put into the releases."""
 
     routes: Routes
-    values: Values
-    serving: Values = field(default_factory=dict)
+    values: Overrides
+    serving: Overrides = field(default_factory=dict)
     """Over the serving exchange's values (an exchange with servingProxy)."""
+
+
+def nest(overrides: Overrides) -> Values:
+    """Key paths as the nested values Helm takes: ``{("a", "b"): 1}`` -> ``{"a": {"b": 1}}``."""
+    nested: Values = {}
+    for path, value in overrides.items():
+        target = nested
+        for key in path[:-1]:
+            target = target.setdefault(key, {})
+        target[path[-1]] = value
+    return nested
 
 
 def referenced_stacks(cfg: PartyConfig | ExchangeConfig) -> list[str]:
@@ -59,9 +77,9 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     routes = party_routes(
         cfg.partyId, static_list or [], _named(cfg.peer_stacks, cfg.static_peers, records), exchange
     )
-    values: Values = {"partyList": routes.party_list}
+    values: Overrides = {("partyList",): routes.party_list}
     if cfg.exchangeStack:
-        values["exchange"] = routes.exchange or ""
+        values["exchange",] = routes.exchange or ""
     return RoutedValues(routes, values)
 
 
@@ -79,15 +97,13 @@ def exchange_routed_values(cfg: ExchangeConfig, records: Mapping[str, Any]) -> R
         spark=cfg.has("trafficServer"),
         static_serving=plain(proxy.partyList) if proxy and proxy.partyList else [],
     )
-    values: Values = {
-        "partyList": routes.party_list,
-        "modules": {
-            "rollsite": {"partyList": routes.party_list},
-            "trafficServer": {"route_table": {"sni": routes.sni}},
-            "nginx": {"route_table": nginx_route_table(routes.nginx)},
-        },
+    values: Overrides = {
+        ("partyList",): routes.party_list,
+        ("modules", "rollsite", "partyList"): routes.party_list,
+        ("modules", "trafficServer", "route_table", "sni"): routes.sni,
+        ("modules", "nginx", "route_table"): nginx_route_table(routes.nginx),
     }
-    serving: Values = {"servingProxy": {"partyList": routes.serving}} if proxy else {}
+    serving: Overrides = {("servingProxy", "partyList"): routes.serving} if proxy else {}
     return RoutedValues(routes, values, serving)
 
 
@@ -95,6 +111,15 @@ def routed_values(cfg: PartyConfig | ExchangeConfig, records: Mapping[str, Any])
     if isinstance(cfg, ExchangeConfig):
         return exchange_routed_values(cfg, records)
     return party_routed_values(cfg, records)
+
+
+def static_route_problems(cfg: PartyConfig | ExchangeConfig) -> list[Problem]:
+    """What the static records alone cannot route (referenced stacks' records are
+    checked when the program reads them)."""
+    key = "members" if isinstance(cfg, ExchangeConfig) else "peers"
+    return [
+        Problem((key,), "routes", message) for message in routed_values(cfg, {}).routes.problems
+    ]
 
 
 def members_of(routes: Routes) -> list[int]:

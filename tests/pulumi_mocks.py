@@ -18,7 +18,7 @@ import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.settings import SETTINGS
 
-from components.federation_refs import READ_STACK_OUTPUTS
+from components.federation_refs import READ_STACK_OUTPUTS, short_name
 from fate_iac.secrets import Decrypter
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ class Recorder(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs)))
         if args.typ == "pulumi:pulumi:StackReference":
-            stack = str(args.inputs["name"]).split("/")[-1]
+            stack = short_name(str(args.inputs["name"]))
             state = {"name": args.inputs["name"], "outputs": self.stack_outputs.get(stack, {})}
             return f"{args.name}-id", state
         return f"{args.name}-id", dict(args.inputs)
@@ -63,7 +63,7 @@ class Recorder(pulumi.runtime.Mocks):
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.calls.append(args)
         if args.token == READ_STACK_OUTPUTS:
-            outputs = self.stack_outputs.get(str(args.args["name"]).split("/")[-1], {})
+            outputs = self.stack_outputs.get(short_name(str(args.args["name"])), {})
             secret = sorted(set(outputs) & set(self.secret_outputs))
             return {"name": args.args["name"], "outputs": outputs, "secretOutputNames": secret}, []
         return {}, []
@@ -83,11 +83,15 @@ def run_with_mocks(
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
     recorder: Recorder | None = None,
+    preview: bool = False,
 ) -> Recorder:
-    """Run ``body`` as a Pulumi program; ``recorder`` (if given) keeps what was
-    registered even when the program fails."""
+    """Run ``body`` as a Pulumi program (an update, or a preview); ``recorder`` (if
+    given) keeps what was registered even when the program fails. The organization is
+    the one a self-managed backend has, ``organization``."""
     recorder = recorder or Recorder()
-    pulumi.runtime.set_mocks(recorder, project="fate", stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        recorder, project="fate", stack=stack, preview=preview, organization="organization"
+    )
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
     try:
         pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
@@ -105,7 +109,11 @@ def run_with_mocks(
 
 
 def run_program(
-    stack: str, config: dict[str, str], secret_keys: list[str], recorder: Recorder | None = None
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    recorder: Recorder | None = None,
+    preview: bool = False,
 ) -> Recorder:
     """Run the project's ``__main__.py`` as the engine would for ``stack``."""
 
@@ -114,13 +122,7 @@ def run_program(
         # here the module's globals, which the engine never does.
         runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
-    return run_with_mocks(
-        program,
-        stack,
-        config,
-        secret_keys,
-        recorder,
-    )
+    return run_with_mocks(program, stack, config, secret_keys, recorder, preview)
 
 
 def engine_config(stack_file: Path, passphrase: str) -> tuple[dict[str, str], list[str]]:

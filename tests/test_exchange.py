@@ -60,6 +60,9 @@ def test_exchange_is_recognised_by_its_chart_name() -> None:
         ({"rollsite": {"type": "NodePort"}}, "nodeport-required"),
         ({"members": ["party9999", "party9999"]}, "members"),
         ({"colour": "red"}, "unknown-key"),
+        # static records are routed at validation: a Spark party on a rollsite exchange
+        ({"members": [{"partyId": 9999, "protocols": ["spark-pulsar"]}]}, "routes"),
+        ({"members": [{"partyId": 9999, "endpoints": {}}]}, "routes"),
     ],
 )
 def test_exchange_rules(overrides: dict[str, Any], rule: str) -> None:

@@ -4,11 +4,13 @@ the Pulumi program reading other stacks' outputs (under mocks)."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pulumi
 import pytest
 
+from components.federation_refs import READ_STACK_OUTPUTS
 from fate_iac.federation import FederationRecord, party_routes
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR
 from tests.pulumi_mocks import Recorder, engine_config, run_program, unwrap_secret
@@ -83,13 +85,15 @@ def published(party_id: int, host: str, port: int, kind: str = "party") -> dict[
     return {"federation": record(party_id, host, port, kind).model_dump(exclude_none=True)}
 
 
-def test_party_routes_through_the_exchange_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("preview", [False, True])
+def test_party_routes_through_the_exchange_stack(
+    preview: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
     config, secret_keys = stack_config("party10000")
     recorder = Recorder({"exchange": published(1, "192.168.0.1", 30000, "exchange")})
-    run_program("party10000", config, secret_keys, recorder)
-    [read] = recorder.stacks_read()
-    assert read.endswith("/fate/exchange")
+    run_program("party10000", config, secret_keys, recorder, preview)
+    assert recorder.stacks_read() == ["organization/fate/exchange"]
     assert recorder.of_type(REFERENCE) == []  # read by invoke: nothing per peer in the state
     _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
     assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
@@ -120,9 +124,38 @@ def test_exchange_routes_every_member_that_published(monkeypatch: pytest.MonkeyP
     assert values["partyList"] == expected
     assert values["modules"]["rollsite"]["partyList"] == expected
     assert values["modules"]["rollsite"]["include"] is True
-    assert sorted(n.split("/")[-1] for n in recorder.stacks_read()) == ["party10000", "party9999"]
+    assert sorted(recorder.stacks_read()) == [
+        "organization/fate/party10000", "organization/fate/party9999",
+    ]  # fmt: skip
     types = {r.type for r in recorder.resources}
     assert types == {"fate:index:Exchange", NAMESPACE, RELEASE}  # no resource per member
+
+
+class SlowBackend(Recorder):
+    """Each read waits until all reads are in flight: a program reading one stack after
+    another never gets past the first (the barrier then breaks)."""
+
+    def __init__(self, stack_outputs: dict[str, dict[str, Any]], together: int) -> None:
+        super().__init__(stack_outputs)
+        self.barrier = threading.Barrier(together, timeout=10)
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == READ_STACK_OUTPUTS:
+            self.barrier.wait()
+        return super().call(args)
+
+
+def test_member_stacks_are_read_concurrently(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"party{20000 + i}" for i in range(4)]
+    monkeypatch.setenv("FATE_EXISTING_STACKS", ",".join(["exchange", *names]))
+    config, _ = stack_config("exchange")
+    config["fate:members"] = json.dumps(names)
+    outputs = {n: published(20000 + i, f"10.1.0.{i + 1}", 30091) for i, n in enumerate(names)}
+    recorder = SlowBackend(outputs, together=len(names))
+    run_program("exchange", config, [], recorder)
+    assert len(recorder.one(RELEASE).inputs["values"]["partyList"]) == len(names)
 
 
 class UnreadableStack(Recorder):
