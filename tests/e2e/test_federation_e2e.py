@@ -65,6 +65,29 @@ def test_a_party_first_then_the_federation_converges(
     assert any("exchange" in line and "members [9999, 10000]" in line for line in lines)
 
 
+def test_a_party_that_leaves_is_dropped_from_the_exchange_routes(
+    federation: tuple[AutomationRunner, Any], plane: ControlPlane
+) -> None:
+    """party9999 leaves: the exchange operator drops it from fate:members, its stack file
+    leaves the project, and the next converge takes its route out of the exchange."""
+    runner, _ = federation
+    project = runner.project_dir
+    document = yamlio.load((project / "Pulumi.exchange.yaml").read_text())
+    document["config"]["fate:members"] = ["party10000"]
+    (project / "Pulumi.exchange.yaml").write_text(yamlio.dump(document))
+    gone = (project / "Pulumi.party9999.yaml").rename(project / "party9999.left")
+    try:
+        remaining = discover(project, "fate-example")
+        assert sorted(remaining) == ["exchange", "party10000"]
+        outcomes = converge(remaining, runner, say=print)
+        assert {o.stack: o.updates for o in outcomes} == {"exchange": 1, "party10000": 0}
+        table = routes(plane, "fate-exchange")
+        assert "9999" not in table
+        assert table["10000"]["default"] == [{"ip": "192.168.10.1", "port": 30101}]
+    finally:
+        gone.rename(project / "Pulumi.party9999.yaml")  # its operator destroys it below
+
+
 def test_destroy_takes_the_federation_down(
     federation: tuple[AutomationRunner, Any], plane: ControlPlane
 ) -> None:
