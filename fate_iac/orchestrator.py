@@ -179,6 +179,7 @@ class AutomationRunner:
         self.env = dict(env or {})
         self.policy_packs = policy_packs or []
         self.say = say
+        self._listed: set[str] | None = None
         command = None
         if pulumi_root is not None:
             command = auto.PulumiCommand(root=str(pulumi_root), skip_version_check=True)
@@ -190,10 +191,16 @@ class AutomationRunner:
         )
 
     def exists(self, stack: str) -> bool:
-        return any(s.name == stack for s in self.workspace.list_stacks())
+        # One `pulumi stack ls` serves every question until a stack is created: the
+        # orchestrator asks for each stack at each step.
+        if self._listed is None:
+            self._listed = {s.name for s in self.workspace.list_stacks()}
+        return stack in self._listed
 
     def _stack(self, stack: str, env: dict[str, str]) -> Any:
         self.workspace.env_vars = {**self.env, **env}
+        if self._listed is not None and stack not in self._listed:
+            self._listed = None  # create_or_select is about to create it
         return self._auto.Stack.create_or_select(stack, self.workspace)
 
     def preview(self, stack: str, env: dict[str, str]) -> int:
