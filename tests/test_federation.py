@@ -85,6 +85,14 @@ def published(party_id: int, host: str, port: int, kind: str = "party") -> dict[
     return {"federation": record(party_id, host, port, kind).model_dump(exclude_none=True)}
 
 
+def both_parties_published() -> dict[str, dict[str, Any]]:
+    """The example parties' stack outputs, as their deployed stacks would hold them."""
+    return {
+        "party9999": published(9999, "192.168.9.1", 30091),
+        "party10000": published(10000, "192.168.10.1", 30101),
+    }
+
+
 @pytest.mark.parametrize("preview", [False, True])
 def test_party_routes_through_the_exchange_stack(
     preview: bool, monkeypatch: pytest.MonkeyPatch
@@ -111,10 +119,7 @@ def test_party_deploys_while_its_exchange_does_not_exist(monkeypatch: pytest.Mon
 def test_exchange_routes_every_member_that_published(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
     config, _ = stack_config("exchange")
-    recorder = Recorder({
-        "party9999": published(9999, "192.168.9.1", 30091),
-        "party10000": published(10000, "192.168.10.1", 30101),
-    })  # fmt: skip
+    recorder = Recorder(both_parties_published())
     run_program("exchange", config, [], recorder)
     values = recorder.one(RELEASE).inputs["values"]
     expected = [
@@ -239,10 +244,7 @@ def test_a_member_removed_from_the_exchange_loses_its_route(
     monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
     config, _ = stack_config("exchange")
     config["fate:members"] = json.dumps(["party10000"])
-    recorder = Recorder({
-        "party9999": published(9999, "192.168.9.1", 30091),
-        "party10000": published(10000, "192.168.10.1", 30101),
-    })  # fmt: skip
+    recorder = Recorder(both_parties_published())
     run_program("exchange", config, [], recorder)
     values = recorder.one(RELEASE).inputs["values"]
     assert [e["partyId"] for e in values["partyList"]] == [10000]
