@@ -24,9 +24,8 @@ from e2e.chartserver import serve_chart_repository
 from e2e.controlplane import ControlPlane, control_plane
 from e2e.tools import BUILD_SCRIPT, build_tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
-from fate_iac.charts import chart_archive, resolve_chart
+from fate_iac.charts import chart_archive
 from fate_iac.loader import load_stack
-from fate_iac.release import release_values
 from fate_iac.values import map_secrets
 
 STACK = "party10000"
@@ -45,9 +44,11 @@ def time_build(cache: str | None) -> float:
 def helm_install(plane: ControlPlane, namespace: str) -> float:
     import helm_python as helm
 
-    cfg = load_stack(PROJECT_DIR, STACK, "fate-example").config
-    archive = chart_archive(resolve_chart("fate", cfg.chartVersion, str(SHARED_CHARTS)))
-    values = map_secrets(release_values(cfg), lambda s: s.reveal())
+    loaded = load_stack(PROJECT_DIR, STACK, "fate-example")
+    cfg = loaded.config
+    [spec] = loaded.kind.releases(cfg, str(SHARED_CHARTS))
+    archive = chart_archive(spec.chart)
+    values = map_secrets(spec.values, lambda s: s.reveal())
     start = time.perf_counter()
     with helm.Config(kubeconfig_path=plane.kubeconfig, namespace=namespace) as config:
         config.install(

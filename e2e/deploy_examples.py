@@ -25,7 +25,8 @@ from e2e.chartserver import serve_chart_repository
 from e2e.controlplane import control_plane, kube_get
 from e2e.tools import build_tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
-from fate_iac.orchestrator import AutomationRunner, converge, discover, run_order, stderr
+from fate_iac.orchestrator import converge, discover, run_order, stderr
+from fate_pulumi.automation import AutomationRunner
 
 STACKS = ["exchange", "party9999", "party10000"]
 SHARED_CHARTS = PROJECT_DIR.parent / "shared" / "charts"

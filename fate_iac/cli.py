@@ -1,7 +1,8 @@
-"""``fatectl``: validate, render and import party stacks, offline.
+"""``fatectl``: validate, render and import stacks offline; run a whole federation.
 
-Exit status: 0 on success, 1 when a stack's configuration (or chart source) is refused,
-2 on usage errors.
+Exit status: 0 on success, 1 when a stack's configuration (or chart source) is refused
+or the engine fails, 2 on usage errors (and when a change needs a confirmation that
+cannot be asked for: pass --yes).
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from pathlib import Path
 from fate_iac import yamlio
 from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.kubefate import import_cluster_yaml
-from fate_iac.loader import load_party_config, load_stack, stack_file
+from fate_iac.loader import load_party_config, load_stack_config, read_stack_file, stack_file
 from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
-from fate_iac.release import stack_charts
-from fate_iac.render import render_stack
-from fate_iac.routing import referenced_stacks
+from fate_iac.render import mask, render_stack
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         "--policy-pack", action="append", default=[], help="passed to every preview and up"
     )
     federation.add_argument("--max-passes", type=int, default=4, help="bound on converging")
+    federation.add_argument(
+        "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"
+    )
     return parser
 
 
@@ -71,33 +73,41 @@ def _say(lines: list[str]) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    loaded = load_stack(args.project_dir, args.stack)
+    raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
+    loaded = load_stack_config(raw, args.stack)
     _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
     print(
-        f"stack {args.stack}: ok: party {cfg.partyId}, release {cfg.release_name} in "
-        f"namespace {cfg.k8s_namespace}, fate chart {cfg.chartVersion}"
+        f"stack {args.stack}: ok: {loaded.kind.role} {cfg.partyId} ({loaded.kind.component}), "
+        f"release {cfg.release_name} in namespace {cfg.k8s_namespace}, {cfg.chartName} "
+        f"chart {cfg.chartVersion}"
     )
     return 0
 
 
 def _render(args: argparse.Namespace) -> int:
-    loaded = load_stack(args.project_dir, args.stack)
+    raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
+    loaded = load_stack_config(raw, args.stack)
     _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
-    chart, serving = stack_charts(cfg, chart_source(args.chart_repo, cfg.chartRepo))
-    referenced = referenced_stacks(cfg)
+    referenced = cfg.referenced_stacks
     if referenced:
         _say([f"note: routes to stacks {', '.join(referenced)} come from their federation "
               "outputs at deploy time; only static routes are in this render"])  # fmt: skip
-    releases = render_stack(cfg, chart, serving, redact=not args.show_secrets)
+    source = chart_source(args.chart_repo, cfg.chartRepo)
+    releases = render_stack(cfg, source, redact=not args.show_secrets)
+
+    def text(release_yaml: str) -> str:
+        # Credentials are redacted structurally; other secret keys by their values.
+        return release_yaml if args.show_secrets else mask(release_yaml, raw.plaintexts)
+
     if args.out is None:
-        sys.stdout.write("".join(release.to_yaml() for release in releases))
+        sys.stdout.write("".join(text(release.to_yaml()) for release in releases))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     for release in releases:
         target = args.out / f"{release.name}.yaml"
-        target.write_text(release.to_yaml())
+        target.write_text(text(release.to_yaml()))
         print(f"{target}: {len(release.manifests)} objects ({release.chart.describe()})")
     return 0
 
@@ -130,21 +140,56 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def confirm(question: str, assume_yes: bool) -> bool:
+    """Ask on the terminal; refuse (raise) when there is none to ask on."""
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise NeedsConfirmation(f"{question} needs a confirmation: pass --yes to go ahead")
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+class NeedsConfirmation(Exception):
+    """A change that asks first was run with no terminal and without --yes."""
+
+
 def _federation(args: argparse.Namespace) -> int:
-    from fate_iac import orchestrator  # the Automation API: only for this command
+    from fate_iac import orchestrator
+    from fate_pulumi.automation import default_runner  # the Automation API: only here
 
     members = orchestrator.discover(args.project_dir)
     stderr = orchestrator.stderr
     stderr(f"federation of {len(members)} stacks: {', '.join(orchestrator.run_order(members))}")
-    runner = orchestrator.default_runner(args.project_dir, args.policy_pack)
-    if args.action == "status":
-        lines = orchestrator.status_all(members, runner)
-    elif args.action == "preview":
-        lines = [o.line() for o in orchestrator.preview_all(members, runner, stderr)]
-    elif args.action == "up":
-        lines = [o.line() for o in orchestrator.converge(members, runner, args.max_passes, stderr)]
-    else:
-        lines = [o.line() for o in orchestrator.destroy_all(members, runner, stderr)]
+    if args.action in ("up", "destroy") and not args.yes and not sys.stdin.isatty():
+        # Refuse before touching any backend: nothing to show the plan to.
+        raise NeedsConfirmation(f"federation {args.action} needs a confirmation: pass --yes")
+    runner = default_runner(args.project_dir, args.policy_pack)
+    try:
+        if args.action == "status":
+            lines = orchestrator.status_all(members, runner)
+        elif args.action == "preview":
+            lines = [o.line() for o in orchestrator.preview_all(members, runner, stderr)]
+        elif args.action == "up":
+            plan = orchestrator.preview_all(members, runner, stderr)
+            if all(o.state == "up-to-date" for o in plan):
+                print("\n".join(o.line() for o in plan))
+                return 0
+            _say(["plan:", *(f"  {o.stack:<16} {o.kind:<8} {o.state}" for o in plan)])
+            if not confirm("bring the federation up as planned?", args.yes):
+                _say(["nothing changed"])
+                return 1
+            outcomes = orchestrator.converge(members, runner, args.max_passes, stderr)
+            lines = [o.line() for o in outcomes]
+        else:
+            _say(["plan:", *(f"  {line}" for line in orchestrator.destroy_plan(members, runner))])
+            if not confirm("destroy these stacks' resources?", args.yes):
+                _say(["nothing changed"])
+                return 1
+            lines = [o.line() for o in orchestrator.destroy_all(members, runner, stderr)]
+    except orchestrator.ConvergeError as error:
+        _say([str(error)])
+        return 1
     print("\n".join(lines))
     return 0
 
@@ -171,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     except FederationError as error:
         print(error, file=sys.stderr)
         return 1
+    except NeedsConfirmation as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,10 +1,15 @@
-"""Typed configuration of a FATE party stack: the single source of truth for keys and defaults.
+"""Typed configuration of every stack kind: the single source of truth for keys and defaults.
 
 Keys follow KubeFATE's ``cluster.yaml`` wherever KubeFATE has the concept, so a KubeFATE
 user can read a stack file. A section left out takes the chart's defaults; a section
 written takes, for each key left out, the default of KubeFATE's ``values-template.yaml``
 (given in each key's description), exactly as KubeFATE does. Keys this project adds are
 marked *(Pulumi)*.
+
+Keys every kind has (release name, namespace, images, chart source, release options,
+raw values...) are declared once, on :class:`StackConfig`; each kind's model adds its own.
+Every NodePort a kind's Services can claim is enumerated by its model's ``node_ports``,
+and every credential is a field typed :data:`Credential` (:func:`credential_paths`).
 
 Cross-field rules (NodePort ranges, module consistency, credentials...) live in
 :mod:`fate_iac.rules`; this module checks what one key can check alone.
@@ -13,7 +18,9 @@ Cross-field rules (NodePort ranges, module consistency, credentials...) live in
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -22,11 +29,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from fate_iac.federation import FederationRecord
+from fate_iac.problems import KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
 UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
@@ -69,12 +78,6 @@ AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWrit
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
-
-
-KEY_RULES = frozenset(
-    {"dns-label", "port-range", "party-id", "quantity", "chart-version", "secret"}
-)
-"""Rules one key checks alone (the error types raised by this module's validators)."""
 
 
 def _dns_label(max_length: int) -> Any:
@@ -367,8 +370,163 @@ class ReleaseOptions(Section):
     maxHistory: int = Field(10, ge=0, description="Release revisions Helm keeps. Default: 10.")
 
 
-class PartyConfig(Section):
+EXPOSED: tuple[str, ...] = ("NodePort", "LoadBalancer")
+"""Service types that claim a NodePort on every node of the cluster."""
+
+
+@dataclass(frozen=True)
+class NodePortClaim:
+    """A NodePort a config asks for: where it is written, the port, the type of the
+    Service it belongs to, and whether that Service is deployed at all."""
+
+    path: KeyPath
+    port: int | None
+    service_type: str | None
+    deployed: bool
+
+    @property
+    def used(self) -> bool:
+        """The Service will hold this port on every node."""
+        return self.deployed and self.port is not None and self.service_type in EXPOSED
+
+    @property
+    def missing(self) -> bool:
+        """A NodePort Service whose port is not written down: peers cannot be told it."""
+        return self.deployed and self.port is None and self.service_type == "NodePort"
+
+
+class StackConfig(Section):
+    """What every stack kind has: identity, images, chart source, release options.
+
+    Each kind's model adds its own keys and says which Services claim NodePorts."""
+
+    kind: ClassVar[str]
+    """The stack kind's tag (see :mod:`fate_iac.kinds`)."""
+
+    partyId: PartyId
+    name: ReleaseName | None = Field(None, description="Helm release (cluster) name.")
+    namespace: NamespaceName | None = Field(None, description="Kubernetes namespace.")
+    chartName: str
+    chartVersion: ChartVersion = Field(
+        DEFAULT_FATE_CHART_VERSION,
+        description=f"Chart version, one of {', '.join(SUPPORTED_FATE_CHART_VERSIONS)}. "
+        f"Default: {DEFAULT_FATE_CHART_VERSION}.",
+    )
+    registry: str | None = Field(None, description="Image registry. Default: federatedai.")
+    pullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
+        None, description="Default: IfNotPresent."
+    )
+    imagePullSecrets: list[ImagePullSecret] | None = Field(None, description="Pull secrets.")
+    istio: Toggle | None = Field(None, description="Istio sidecars. Default: off.")
+    podSecurityPolicy: Toggle | None = Field(None, description="PodSecurityPolicy. Default: off.")
+    # --- keys this project adds -------------------------------------------------------
+    publicHost: str | None = Field(
+        None,
+        description="(Pulumi) Address others reach this stack's Services at (a node IP, load "
+        "balancer or DNS name). Needed to publish NodePort endpoints.",
+    )
+    nodePortRange: str = Field(
+        "30000-32767",
+        pattern=r"^[0-9]+-[0-9]+$",
+        description="(Pulumi) The cluster's NodePort range. Default: 30000-32767.",
+    )
+    createNamespace: bool = Field(
+        True,
+        description="(Pulumi) Create and own the namespace. false: deploy into an existing "
+        "namespace, which is neither changed nor deleted. Default: true.",
+    )
+    chartRepo: str | None = Field(
+        None,
+        description="(Pulumi) Where the charts come from: a Helm repository URL, a directory "
+        f"laid out as one, a chart directory or a .tgz. Default: {UPSTREAM_CHART_REPO}. "
+        "(`fatectl` also takes --chart-repo or FATE_CHART_REPO; a Pulumi run takes only "
+        "this key, so the state records where a release came from.)",
+    )
+    federationReads: Literal["stackReference", "batched"] = Field(
+        "stackReference",
+        description="(Pulumi) How referenced stacks' federation outputs are read. "
+        "stackReference: one pulumi.StackReference resource each, visible in the state, "
+        "`pulumi stack graph` and Pulumi Cloud. batched: one concurrent engine read for all "
+        "of them, with nothing in the state (the engine's internal readStackOutputs, not a "
+        "public API): for exchanges with hundreds of members. Default: stackReference.",
+    )
+    release: ReleaseOptions = Field(
+        default_factory=ReleaseOptions, description="(Pulumi) Helm release options."
+    )
+    helmValues: dict[str, Any] | None = Field(
+        None,
+        description="(Pulumi) Raw chart values merged over the rendered ones: the escape "
+        "hatch for chart keys without a typed field.",
+    )
+    _secret_keys: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def secret_keys(self) -> frozenset[str]:
+        """The top-level keys that were given as Pulumi secrets: whatever is derived from
+        them stays a secret (set by the loader)."""
+        return self._secret_keys
+
+    def with_secret_keys(self, keys: frozenset[str]) -> Self:
+        self._secret_keys = keys
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_names(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            party_id = data.get("partyId", cls.model_fields["partyId"].default)
+            for key in ("name", "namespace"):
+                if data.get(key) is None:
+                    data[key] = cls.default_name(party_id)
+        return data
+
+    @classmethod
+    def default_name(cls, party_id: Any) -> str | None:
+        """The release name and namespace when the config gives none."""
+        return None
+
+    @property
+    def release_name(self) -> str:
+        assert self.name is not None  # set by _default_names
+        return self.name
+
+    @property
+    def k8s_namespace(self) -> str:
+        assert self.namespace is not None  # set by _default_names
+        return self.namespace
+
+    @property
+    def node_port_range(self) -> tuple[int, int]:
+        low, high = self.nodePortRange.split("-")
+        return int(low), int(high)
+
+    def has(self, module: str) -> bool:
+        modules: list[str] = getattr(self, "modules", [])
+        return module in modules
+
+    def node_ports(self) -> Iterator[NodePortClaim]:
+        """Every NodePort this config asks for."""
+        return iter(())
+
+    def _claims(
+        self, module: str, section: Any, keys: tuple[str, ...], default_type: str = "ClusterIP"
+    ) -> Iterator[NodePortClaim]:
+        service_type = (getattr(section, "type", None) if section else None) or default_type
+        for key in keys:
+            port = getattr(section, key, None) if section else None
+            yield NodePortClaim((module, key), port, service_type, self.has(module))
+
+    @property
+    def referenced_stacks(self) -> list[str]:
+        """The stacks whose ``federation`` outputs this stack's routes come from."""
+        return []
+
+
+class PartyConfig(StackConfig):
     """A FATE party on eggroll: the ``fate:`` config of a party stack."""
+
+    kind: ClassVar[str] = "eggroll"
 
     partyId: PartyId = Field(description="This party's id. Required.")
     name: ReleaseName | None = Field(
@@ -378,22 +536,10 @@ class PartyConfig(Section):
         None, description="Kubernetes namespace. Default: fate-<partyId>."
     )
     chartName: Literal["fate"] = Field("fate", description="Chart to install. Default: fate.")
-    chartVersion: ChartVersion = Field(
-        DEFAULT_FATE_CHART_VERSION,
-        description=f"fate chart version, one of {', '.join(SUPPORTED_FATE_CHART_VERSIONS)}. "
-        f"Default: {DEFAULT_FATE_CHART_VERSION}.",
-    )
-    registry: str | None = Field(None, description="Image registry. Default: federatedai.")
     imageTag: str | None = Field(
         None, description="Image tag of FATE's images. Default: the chart's (<version>-release)."
     )
-    pullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
-        None, description="Default: IfNotPresent."
-    )
-    imagePullSecrets: list[ImagePullSecret] | None = Field(None, description="Pull secrets.")
     persistence: bool = Field(False, description="Keep data in PVCs. Default: false.")
-    istio: Toggle | None = Field(None, description="Istio sidecars. Default: off.")
-    podSecurityPolicy: Toggle | None = Field(None, description="PodSecurityPolicy. Default: off.")
     ingressClassName: str | None = Field(None, description="Default: nginx.")
     ingress: Ingresses | None = Field(None, description="Ingress hosts of fateboard and client.")
     modules: list[Module] = Field(
@@ -444,64 +590,16 @@ class PartyConfig(Section):
         description="(Pulumi) The exchange stack this party routes through (star mode), in "
         "place of rollsite.exchange.",
     )
-    publicHost: str | None = Field(
-        None,
-        description="(Pulumi) Address peers reach this party at (a node IP, load balancer "
-        "or DNS name). Needed to publish the federation endpoint.",
-    )
-    nodePortRange: str = Field(
-        "30000-32767",
-        pattern=r"^[0-9]+-[0-9]+$",
-        description="(Pulumi) The cluster's NodePort range. Default: 30000-32767.",
-    )
     allowDefaultCredentials: bool = Field(
         False,
         description="(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, "
         "fateboard admin/admin). Default: false.",
     )
-    createNamespace: bool = Field(
-        True,
-        description="(Pulumi) Create and own the namespace. false: deploy into an existing "
-        "namespace, which is neither changed nor deleted. Default: true.",
-    )
-    chartRepo: str | None = Field(
-        None,
-        description="(Pulumi) Where the chart comes from: a Helm repository URL, a directory "
-        "laid out as one, a chart directory or a .tgz. Overridden by FATE_CHART_REPO. "
-        f"Default: {UPSTREAM_CHART_REPO}.",
-    )
-    release: ReleaseOptions = Field(
-        default_factory=ReleaseOptions, description="(Pulumi) Helm release options."
-    )
-    helmValues: dict[str, Any] | None = Field(
-        None,
-        description="(Pulumi) Raw chart values merged over the rendered ones: the escape "
-        "hatch for chart keys without a typed field.",
-    )
 
-    @model_validator(mode="before")
     @classmethod
-    def _default_names(cls, data: Any) -> Any:
-        if isinstance(data, dict) and str(data.get("partyId", "")).isdigit():
-            party_id = int(data["partyId"])
-            data = dict(data)
-            for key in ("name", "namespace"):
-                if data.get(key) is None and party_id > 0:
-                    data[key] = f"fate-{party_id}"
-        return data
-
-    @property
-    def release_name(self) -> str:
-        assert self.name is not None  # set by _default_names
-        return self.name
-
-    @property
-    def k8s_namespace(self) -> str:
-        assert self.namespace is not None  # set by _default_names
-        return self.namespace
-
-    def has(self, module: str) -> bool:
-        return module in self.modules
+    def default_name(cls, party_id: Any) -> str | None:
+        text = str(party_id)
+        return f"fate-{text}" if text.isdigit() and int(text) > 0 else None
 
     @property
     def uses_external_mysql(self) -> bool:
@@ -516,16 +614,164 @@ class PartyConfig(Section):
         return [p for p in self.peers if isinstance(p, FederationRecord)]
 
     @property
-    def node_port_range(self) -> tuple[int, int]:
-        low, high = self.nodePortRange.split("-")
-        return int(low), int(high)
+    def referenced_stacks(self) -> list[str]:
+        return [*self.peer_stacks, *([self.exchangeStack] if self.exchangeStack else [])]
+
+    def node_ports(self) -> Iterator[NodePortClaim]:
+        yield from self._claims("rollsite", self.rollsite, ("nodePort",))
+        yield from self._claims("python", self.python, ("httpNodePort", "grpcNodePort"))
 
 
-CREDENTIAL_PATHS: tuple[tuple[str, ...], ...] = (
-    ("mysql", "password"),
-    ("externalMysqlPassword",),
-    ("fateboard", "password"),
-    ("client", "notebook_hashed_password"),
-    ("serving", "zookeeper", "password"),
-)
+# --- the exchange -------------------------------------------------------------------------
+
+ExchangeModule = Literal["rollsite", "trafficServer", "nginx"]
+
+
+class ExchangePartyEntry(Section):
+    partyId: PartyId = Field(description="A member party's id.")
+    partyIp: str = Field(description="Address of the member's rollsite.")
+    partyPort: Port = Field(description="Port of the member's rollsite.")
+
+
+class ExchangeRollsite(Placement):
+    type: ServiceType | None = Field(None, description="Service type.")
+    nodePort: Port | None = Field(None, description="NodePort parties reach the exchange on.")
+    enableTLS: bool | None = Field(None, description="TLS between rollsites. Default: false.")
+    partyList: list[ExchangePartyEntry] | None = Field(
+        None, description="Static member routes (KubeFATE's way; see members)."
+    )
+
+
+class SniRoute(Section):
+    fqdn: str = Field(description="<partyId>.<domain> of a member's pulsar.")
+    tunnelRoute: str = Field(description="host:port of that member's pulsar TLS port.")
+
+
+class SniTable(Section):
+    sni: list[SniRoute] = Field(default_factory=list, description="SNI routes.")
+
+
+class TrafficServer(Placement):
+    type: ServiceType | None = Field(None, description="Service type.")
+    replicas: int | None = Field(None, ge=1, description="Replicas.")
+    nodePort: Port | None = Field(None, description="NodePort of the traffic server.")
+    route_table: SniTable | None = Field(None, description="Static SNI routes.")
+
+
+class Nginx(Placement):
+    type: ServiceType | None = Field(None, description="Service type.")
+    replicas: int | None = Field(None, ge=1, description="Replicas.")
+    httpNodePort: Port | None = Field(None, description="NodePort of nginx's HTTP port.")
+    grpcNodePort: Port | None = Field(None, description="NodePort of nginx's gRPC port.")
+    route_table: dict[int, dict[str, Any]] | None = Field(
+        None, description="Static routes: party id -> {proxy, fateflow}."
+    )
+
+
+SERVING_CHART_VERSIONS = ("v2.1.5", "v2.1.6")
+"""Versions of the ``fate-serving`` chart the serving exchange is rendered for."""
+
+
+class ServingProxy(Placement):
+    """The serving exchange: the ``fate-serving`` chart with only servingProxy, routing
+    FATE-Serving traffic between parties' serving proxies."""
+
+    chartVersion: Literal["v2.1.5", "v2.1.6"] = Field(
+        "v2.1.6", description="fate-serving chart version. Default: v2.1.6."
+    )
+    type: ServiceType | None = Field(None, description="Service type.")
+    nodePort: Port | None = Field(None, description="NodePort parties' proxies reach it on.")
+    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    partyList: list[ExchangePartyEntry] | None = Field(
+        None, description="Static routes to parties' serving proxies."
+    )
+
+
+class ExchangeConfig(StackConfig):
+    """An exchange: the ``fate:`` config of an exchange stack (chartName fate-exchange)."""
+
+    kind: ClassVar[str] = "exchange"
+
+    partyId: PartyId = Field(1, description="The exchange's own id. Default: 1.")
+    name: ReleaseName | None = Field(None, description="Release name. Default: fate-exchange.")
+    namespace: NamespaceName | None = Field(None, description="Namespace. Default: fate-exchange.")
+    chartName: Literal["fate-exchange"] = Field(description="fate-exchange. Required.")
+    persistence: bool | None = Field(None, description="Accepted for KubeFATE files; unused.")
+    modules: list[ExchangeModule] = Field(
+        ["rollsite"], description="rollsite (eggroll), or trafficServer and nginx (Spark)."
+    )
+    rollsite: ExchangeRollsite | None = Field(None)
+    trafficServer: TrafficServer | None = Field(None)
+    nginx: Nginx | None = Field(None)
+    servingProxy: ServingProxy | None = Field(
+        None, description="(Pulumi) Also deploy the serving exchange (fate-serving chart)."
+    )
+    members: list[str | FederationRecord] = Field(
+        default_factory=list,
+        description="(Pulumi) Member parties: stack names, or static federation records.",
+    )
+
+    @classmethod
+    def default_name(cls, party_id: Any) -> str | None:
+        return "fate-exchange"
+
+    def has(self, module: str) -> bool:
+        if module == "servingProxy":
+            return self.servingProxy is not None
+        return module in self.modules
+
+    @property
+    def serving_release_name(self) -> str:
+        return f"{self.release_name}-serving"
+
+    @property
+    def member_stacks(self) -> list[str]:
+        return [m for m in self.members if isinstance(m, str)]
+
+    @property
+    def static_members(self) -> list[FederationRecord]:
+        return [m for m in self.members if isinstance(m, FederationRecord)]
+
+    @property
+    def referenced_stacks(self) -> list[str]:
+        return self.member_stacks
+
+    def node_ports(self) -> Iterator[NodePortClaim]:
+        yield from self._claims("rollsite", self.rollsite, ("nodePort",))
+        yield from self._claims("trafficServer", self.trafficServer, ("nodePort",))
+        yield from self._claims("nginx", self.nginx, ("httpNodePort", "grpcNodePort"))
+        yield from self._claims("servingProxy", self.servingProxy, ("nodePort",))
+
+
+def _credential_paths(
+    model: type[BaseModel], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
+    for name, info in model.model_fields.items():
+        path = (*prefix, name)
+        if Secret in _leaf_types(info.annotation):
+            yield path
+        for inner in _leaf_types(info.annotation):
+            if isinstance(inner, type) and issubclass(inner, Section):
+                yield from _credential_paths(inner, path)
+
+
+def _leaf_types(annotation: Any) -> list[Any]:
+    import typing
+
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _leaf_types(args[0])
+    if not args:
+        return [annotation]
+    if typing.get_origin(annotation) in (list, dict):
+        return []  # credentials are never inside lists or maps
+    return [leaf for arg in args for leaf in _leaf_types(arg)]
+
+
+def credential_paths(model: type[BaseModel]) -> tuple[tuple[str, ...], ...]:
+    """Where a kind's credentials live: every field typed :data:`Credential`."""
+    return tuple(_credential_paths(model))
+
+
+CREDENTIAL_PATHS: tuple[tuple[str, ...], ...] = credential_paths(PartyConfig)
 """Where credentials live in a party's config; each must be a Pulumi secret."""

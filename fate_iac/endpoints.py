@@ -1,23 +1,35 @@
-"""What a party offers others, derived from its config: federation and service endpoints."""
+"""What a stack offers others, derived from its config: the ports its Services listen on,
+where each is reached from outside its namespace, and its federation record.
+
+One derivation serves every Service of every kind (:func:`service_endpoint`): a ClusterIP
+Service is reached by its in-cluster DNS name, a NodePort Service at ``publicHost`` and
+its NodePort, a LoadBalancer Service at its ``loadBalancerIP`` (else ``publicHost``) and
+its port.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from fate_iac.config import PartyConfig
+from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig
 from fate_iac.federation import Endpoint as RecordEndpoint
-from fate_iac.federation import FederationRecord
+from fate_iac.federation import FederationRecord, Protocol
 
+# Ports the charts' Services listen on.
 ROLLSITE_PORT = 9370
 FATEFLOW_HTTP_PORT = 9380
 FATEFLOW_GRPC_PORT = 9360
+NGINX_HTTP_PORT = 9300
+NGINX_GRPC_PORT = 9310
+TRAFFIC_SERVER_PORT = 443
+SERVING_PROXY_PORT = 8869
 CHART_DEFAULT_HOSTS = {"fateboard": "fateboard.example.com", "client": "notebook.example.com"}
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """``host`` is None when the config does not say where the party is reachable
+    """``host`` is None when the config does not say where the Service is reachable
     (set ``fate:publicHost``)."""
 
     host: str | None
@@ -27,24 +39,36 @@ class Endpoint:
         return asdict(self)
 
 
-def _exposed_host(cfg: PartyConfig, service_type: str, lb_ip: str | None) -> str | None:
-    if service_type == "LoadBalancer":
-        return lb_ip or cfg.publicHost
-    return cfg.publicHost
+def service_endpoint(
+    cfg: StackConfig,
+    service: str,
+    service_type: str | None,
+    port: int,
+    node_port: int | None = None,
+    load_balancer_ip: str | None = None,
+) -> Endpoint:
+    """Where a Service of ``cfg``'s namespace is reached from outside it."""
+    kind = service_type or "ClusterIP"
+    if kind == "ClusterIP":
+        return Endpoint(f"{service}.{cfg.k8s_namespace}.svc.cluster.local", port)
+    if kind == "LoadBalancer":
+        return Endpoint(load_balancer_ip or cfg.publicHost, port)
+    return Endpoint(cfg.publicHost, node_port or port)
 
 
-def rollsite_endpoint(cfg: PartyConfig) -> Endpoint | None:
-    """Where peers and exchanges reach this party's rollsite; None without rollsite."""
+def rollsite_endpoint(cfg: PartyConfig | ExchangeConfig) -> Endpoint | None:
+    """Where peers and exchanges reach a rollsite; None without rollsite."""
     if not cfg.has("rollsite"):
         return None
     section = cfg.rollsite
-    service_type = (section.type if section else None) or "ClusterIP"
-    if service_type == "ClusterIP" or section is None:
-        return Endpoint(f"rollsite.{cfg.k8s_namespace}.svc.cluster.local", ROLLSITE_PORT)
-    host = _exposed_host(cfg, service_type, section.loadBalancerIP)
-    if service_type == "NodePort" and section.nodePort is not None:
-        return Endpoint(host, section.nodePort)
-    return Endpoint(host, ROLLSITE_PORT)
+    return service_endpoint(
+        cfg,
+        "rollsite",
+        section.type if section else None,
+        ROLLSITE_PORT,
+        section.nodePort if section else None,
+        getattr(section, "loadBalancerIP", None),
+    )
 
 
 def fateflow_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
@@ -52,18 +76,18 @@ def fateflow_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
     if not cfg.has("python"):
         return {}
     section = cfg.python
-    service_type = (section.type if section else None) or "ClusterIP"
-    if service_type == "ClusterIP" or section is None:
-        host = f"fateflow-client.{cfg.k8s_namespace}.svc.cluster.local"
-        return {
-            "http": Endpoint(host, FATEFLOW_HTTP_PORT),
-            "grpc": Endpoint(host, FATEFLOW_GRPC_PORT),
-        }
-    exposed = _exposed_host(cfg, service_type, section.loadBalancerIP)
-    node_port = service_type == "NodePort"
-    http = section.httpNodePort if node_port and section.httpNodePort else FATEFLOW_HTTP_PORT
-    grpc = section.grpcNodePort if node_port and section.grpcNodePort else FATEFLOW_GRPC_PORT
-    return {"http": Endpoint(exposed, http), "grpc": Endpoint(exposed, grpc)}
+    service_type = section.type if section else None
+    lb_ip = section.loadBalancerIP if section else None
+    return {
+        "http": service_endpoint(
+            cfg, "fateflow-client", service_type, FATEFLOW_HTTP_PORT,
+            section.httpNodePort if section else None, lb_ip,
+        ),
+        "grpc": service_endpoint(
+            cfg, "fateflow-client", service_type, FATEFLOW_GRPC_PORT,
+            section.grpcNodePort if section else None, lb_ip,
+        ),
+    }  # fmt: skip
 
 
 def ingress_hosts(cfg: PartyConfig, module: str) -> list[str]:
@@ -76,16 +100,25 @@ def ingress_hosts(cfg: PartyConfig, module: str) -> list[str]:
     return [host.name for host in rule.hosts]
 
 
+def _published(endpoints: dict[str, Endpoint | None]) -> dict[str, RecordEndpoint]:
+    """The endpoints that have a host: the others cannot be told to anyone."""
+    return {
+        name: RecordEndpoint(host=e.host, port=e.port)
+        for name, e in endpoints.items()
+        if e is not None and e.host
+    }
+
+
 def party_record(cfg: PartyConfig, stack: str) -> FederationRecord:
     """The ``federation`` output of a party stack."""
-    endpoints: dict[str, RecordEndpoint] = {}
-    rollsite = rollsite_endpoint(cfg)
-    if rollsite is not None and rollsite.host:
-        endpoints["rollsite"] = RecordEndpoint(host=rollsite.host, port=rollsite.port)
-    for kind, endpoint in fateflow_endpoints(cfg).items():
-        if endpoint.host:
-            key = "fateflowHttp" if kind == "http" else "fateflowGrpc"
-            endpoints[key] = RecordEndpoint(host=endpoint.host, port=endpoint.port)
+    fateflow = fateflow_endpoints(cfg)
+    endpoints = _published(
+        {
+            "rollsite": rollsite_endpoint(cfg),
+            "fateflowHttp": fateflow.get("http"),
+            "fateflowGrpc": fateflow.get("grpc"),
+        }
+    )
     return FederationRecord(
         kind="party",
         stack=stack,
@@ -93,4 +126,48 @@ def party_record(cfg: PartyConfig, stack: str) -> FederationRecord:
         protocols=["eggroll"],
         exchange=cfg.exchangeStack,
         endpoints=endpoints,
+    )
+
+
+def exchange_endpoints(cfg: ExchangeConfig) -> dict[str, Endpoint | None]:
+    """Where parties reach each Service of an exchange."""
+    found: dict[str, Endpoint | None] = {"rollsite": rollsite_endpoint(cfg)}
+    ts = cfg.trafficServer
+    if cfg.has("trafficServer"):
+        found["trafficServer"] = service_endpoint(
+            cfg, "traffic-server", ts.type if ts else None, TRAFFIC_SERVER_PORT,
+            ts.nodePort if ts else None,
+        )  # fmt: skip
+    nginx = cfg.nginx
+    if cfg.has("nginx"):
+        for name, port, key in (("nginxHttp", NGINX_HTTP_PORT, "httpNodePort"),
+                                ("nginxGrpc", NGINX_GRPC_PORT, "grpcNodePort")):  # fmt: skip
+            found[name] = service_endpoint(
+                cfg, "nginx", nginx.type if nginx else None, port, getattr(nginx, key, None)
+            )
+    proxy = cfg.servingProxy
+    if proxy is not None:
+        found["servingProxy"] = service_endpoint(
+            cfg, "serving-proxy", proxy.type, SERVING_PROXY_PORT, proxy.nodePort,
+            proxy.loadBalancerIP,
+        )  # fmt: skip
+    return found
+
+
+def exchange_record(cfg: ExchangeConfig, stack: str, members: list[int]) -> FederationRecord:
+    """The ``federation`` output of an exchange stack."""
+    protocols: list[Protocol] = []
+    if cfg.servingProxy is not None:
+        protocols.append("serving")
+    if cfg.has("rollsite"):
+        protocols.append("eggroll")
+    if cfg.has("trafficServer"):
+        protocols.append("spark-pulsar")
+    return FederationRecord(
+        kind="exchange",
+        stack=stack,
+        partyId=cfg.partyId,
+        protocols=protocols,
+        members=members,
+        endpoints=_published(exchange_endpoints(cfg)),
     )

@@ -7,9 +7,9 @@ outside this Pulumi backend as a static record in the same schema; the program r
 the referenced stacks' records and builds partyList and the exchange route from them,
 so nobody types another party's address twice.
 
-Schema, version 1::
+Schema, version 1.0::
 
-    schemaVersion: 1
+    schemaVersion: "1.0"         # major.minor; version 1 records wrote the integer 1
     kind: party | exchange
     stack: party10000            # the stack that published it ("" for static records)
     partyId: 10000
@@ -19,21 +19,47 @@ Schema, version 1::
     endpoints:                   # each {host, port} (pulsar adds tlsPort and domain)
       rollsite: {host: 192.168.10.1, port: 30101}
       fateflowHttp / fateflowGrpc / nginxHttp / nginxGrpc / rabbitmq / pulsar / servingProxy
+
+Parties in different organisations upgrade at different times, so the schema evolves by
+minor versions that only add: a reader takes a record of a newer minor version, ignores
+what it does not know and says so (:func:`read_record`); a record of another major
+version is refused with a message naming the stack that published it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-SCHEMA_VERSION: Literal[1] = 1
+SCHEMA_MAJOR, SCHEMA_MINOR = 1, 0
+SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
+"""The version of the records this program writes, and the newest it fully reads."""
 EXISTING_STACKS_ENV = "FATE_EXISTING_STACKS"
 """Set by the orchestrator for every run: the stacks that exist, so a program never
 references one that does not (which would fail the whole update)."""
 Protocol = Literal["eggroll", "spark-pulsar", "spark-rabbitmq", "serving"]
+
+
+def parse_version(value: Any) -> tuple[int, int]:
+    """``1`` (version 1's spelling), ``"1"`` or ``"1.0"`` -> (1, 0); ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value, 0
+    major, _, minor = str(value).partition(".")
+    return int(major), int(minor or 0)
+
+
+class RecordError(Exception):
+    """A stack published a federation record this program cannot route with."""
+
+    def __init__(self, stack: str, reason: str) -> None:
+        self.stack = stack
+        self.reason = reason
+        super().__init__(f"stack {stack}: {reason}")
 
 
 class Endpoint(BaseModel):
@@ -50,7 +76,7 @@ class FederationRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    schemaVersion: Literal[1] = SCHEMA_VERSION
+    schemaVersion: str = SCHEMA_VERSION
     kind: Literal["party", "exchange"] = "party"
     stack: str = ""
     partyId: int = Field(gt=0)
@@ -59,15 +85,97 @@ class FederationRecord(BaseModel):
     members: list[int] = Field(default_factory=list)
     endpoints: dict[str, Endpoint] = Field(default_factory=dict)
 
+    @field_validator("schemaVersion", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> str:
+        try:
+            major, minor = parse_version(value)
+        except ValueError:
+            raise ValueError(f"schemaVersion {value!r} is not <major>.<minor>") from None
+        if major != SCHEMA_MAJOR:
+            raise ValueError(
+                f"federation schema {major}.{minor} is not understood here "
+                f"(this program reads {SCHEMA_MAJOR}.x)"
+            )
+        return f"{major}.{minor}"
+
+
+_KNOWN_FIELDS = frozenset(FederationRecord.model_fields)
+_KNOWN_ENDPOINT_FIELDS = frozenset(Endpoint.model_fields)
+_KNOWN_PROTOCOLS = frozenset(get_args(Protocol))
+
+
+def _drop_unknown(data: dict[str, Any]) -> list[str]:
+    """Remove what a newer minor version added; say what was removed."""
+    ignored = [key for key in data if key not in _KNOWN_FIELDS]
+    for key in ignored:
+        del data[key]
+    protocols = data.get("protocols")
+    if isinstance(protocols, list):
+        ignored += [f"protocol {p}" for p in protocols if p not in _KNOWN_PROTOCOLS]
+        data["protocols"] = [p for p in protocols if p in _KNOWN_PROTOCOLS]
+    endpoints = data.get("endpoints")
+    if isinstance(endpoints, dict):
+        data["endpoints"] = dict(endpoints)
+        for name, endpoint in endpoints.items():
+            if isinstance(endpoint, dict):
+                extra = [k for k in endpoint if k not in _KNOWN_ENDPOINT_FIELDS]
+                ignored += [f"endpoints.{name}.{k}" for k in extra]
+                data["endpoints"][name] = {k: v for k, v in endpoint.items() if k not in extra}
+    return ignored
+
+
+def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[str]]:
+    """A referenced stack's ``federation`` output, and notes about it; None when it has
+    none (yet). A newer minor version is read for what this version knows; another major
+    version, or a record that does not validate, raises :class:`RecordError`."""
+    if not value:
+        return None, []
+    if not isinstance(value, Mapping):
+        raise RecordError(stack, f"its federation output is not a record: {type(value).__name__}")
+    published = value.get("schemaVersion", 1)
+    try:
+        major, minor = parse_version(published)
+    except ValueError:
+        raise RecordError(stack, f"its federation record has schemaVersion {published!r}, "
+                          "which is not <major>.<minor>") from None  # fmt: skip
+    if major != SCHEMA_MAJOR:
+        raise RecordError(
+            stack,
+            f"it publishes federation schema {major}.{minor}, which this program does not "
+            f"understand (it reads {SCHEMA_MAJOR}.x): upgrade fate-iac where this stack is "
+            "deployed from, or have that stack publish schema 1",
+        )
+    data = dict(value)
+    notes = []
+    if minor > SCHEMA_MINOR:
+        ignored = _drop_unknown(data)
+        if ignored:
+            notes.append(
+                f"stack {stack} publishes federation schema {major}.{minor}, newer than this "
+                f"program's {SCHEMA_VERSION}: ignored {', '.join(ignored)}"
+            )
+    try:
+        return FederationRecord.model_validate(data), notes
+    except ValidationError as error:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        )
+        raise RecordError(stack, f"its federation record cannot be read: {reasons}") from None
+
 
 @dataclass
 class Routes:
-    """Routes of one stack, and what could not be routed yet (said, not fatal)."""
+    """Routes of one stack; the stacks not routed yet because they do not exist or have
+    published nothing (said, and routed on a later run); and the problems that stop the
+    update (a route that cannot be built is never dropped silently)."""
 
     party_list: list[dict[str, Any]] = field(default_factory=list)
     exchange: dict[str, Any] | None = None
     waiting: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _who(name: str, record: FederationRecord) -> str:
@@ -159,7 +267,7 @@ def exchange_routes(
     members = list(members)
     eggroll = [(n, r) for n, r in members if r is None or "eggroll" in r.protocols]
     base = party_routes(None, static_party_list, eggroll)
-    routes = ExchangeRoutes(base.party_list, None, base.waiting, base.problems)
+    routes = ExchangeRoutes(base.party_list, None, base.waiting, base.problems, base.notes)
     routes.sni = [dict(route) for route in static_sni]
     routes.nginx = {k: dict(v) for k, v in static_nginx.items()}
     routes.serving = serving_routes(static_serving, members)
@@ -193,10 +301,3 @@ def exchange_routes(
         else:
             routes.problems.append(f"member {name} publishes no nginx or fateflow endpoints")
     return routes
-
-
-def parse_record(value: Any) -> FederationRecord | None:
-    """A referenced stack's ``federation`` output; None when it has none (yet)."""
-    if not value:
-        return None
-    return FederationRecord.model_validate(value)

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig
-from fate_iac.exchange import node_ports as exchange_node_ports
-from fate_iac.rules import node_ports
-
-StackConfig = PartyConfig | ExchangeConfig
+from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig
+from fate_iac.kinds import kind_of
 
 
 @dataclass(frozen=True)
@@ -23,6 +20,10 @@ class Member:
 
     config: StackConfig
     cluster: str = ""
+
+    @property
+    def role(self) -> str:
+        return kind_of(self.config).role
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,7 @@ class FederationProblem:
 
 def _node_ports(cfg: StackConfig) -> Iterator[int]:
     """The NodePorts a stack's Services claim."""
-    found = exchange_node_ports(cfg) if isinstance(cfg, ExchangeConfig) else node_ports(cfg)
-    return (port for _, port, used in found if used)
+    return (claim.port for claim in cfg.node_ports() if claim.used and claim.port is not None)
 
 
 def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
@@ -67,8 +67,11 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     def add(a: str, b: str, rule: str, message: str) -> None:
         problems.append(FederationProblem((a, b), rule, message))
 
-    parties = {n: m.config for n, m in members.items() if isinstance(m.config, PartyConfig)}
-    exchanges = {n: m.config for n, m in members.items() if isinstance(m.config, ExchangeConfig)}
+    # The wiring rules read the keys parties and exchanges name each other with.
+    parties = {n: cast(PartyConfig, m.config) for n, m in members.items() if m.role == "party"}
+    exchanges = {
+        n: cast(ExchangeConfig, m.config) for n, m in members.items() if m.role == "exchange"
+    }
     for name in sorted(parties):
         party = parties[name]
         for peer in party.peer_stacks:

@@ -1,135 +1,130 @@
-"""From a stack's raw ``fate:`` config to a validated :class:`PartyConfig`, or every problem.
+"""From a stack's raw ``fate:`` config to a validated config of its kind, or every problem.
 
 Raw config comes from one of two places, which must agree:
 
 * inside a Pulumi run, the engine's decrypted config and the set of secret keys
   (:func:`raw_from_pulumi`);
 * offline, the ``Pulumi.<stack>.yaml`` file itself (:func:`read_stack_file`), whose
-  ``secure:`` values are decrypted when the passphrase is at hand.
+  ``secure:`` values are decrypted with the passphrase when the stack uses the
+  passphrase provider, and through the Pulumi CLI when it uses another one.
+
+Either way the result says which keys were secrets and holds their plaintexts, so no
+message ever shows them and whatever is derived from them stays secret.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from fate_iac import legacy, rules, yamlio
-from fate_iac.config import CREDENTIAL_PATHS, KEY_RULES, PartyConfig
-from fate_iac.exchange import ExchangeConfig
-from fate_iac.exchange import check as check_exchange
-from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, Problem
-from fate_iac.routing import static_route_problems
+from fate_iac import yamlio
+from fate_iac.config import ExchangeConfig, PartyConfig
+from fate_iac.kinds import EGGROLL, EXCHANGE, KINDS, Loaded, kind_for
+from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, KeyPath, Problem
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
 
 _PREFIX = f"{CONFIG_NAMESPACE}:"
-
-_PYDANTIC_RULES = {
-    "extra_forbidden": "unknown-key",
-    "missing": "required",
-    "literal_error": "allowed-values",
-}
-
-
-@dataclass
-class LoadedConfig:
-    config: PartyConfig
-    notes: list[str] = field(default_factory=list)
+CREDENTIAL_PATHS: frozenset[KeyPath] = frozenset(
+    path for kind in KINDS.values() for path in kind.credential_paths
+)
+"""Where any kind keeps a credential."""
+RAW_VALUE_KEYS = ("helmValues",)
+"""Keys whose values reach a chart as they are: their secrets stay secrets offline too."""
+CLI_TIMEOUT = 60.0
 
 
-@dataclass
-class LoadedExchange:
-    config: ExchangeConfig
-    notes: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class RawConfig:
+    """A stack's ``fate:`` config before validation, and what of it was secret:
+    ``secret_paths`` (top-level keys inside a Pulumi run, each secure value offline) and
+    ``plaintexts`` (their decrypted values, never to be shown)."""
+
+    values: dict[str, Any]
+    secret_paths: frozenset[KeyPath] = frozenset()
+    plaintexts: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def secret_keys(self) -> frozenset[str]:
+        return frozenset(str(path[0]) for path in self.secret_paths)
 
 
-def is_exchange(raw: Mapping[str, Any]) -> bool:
-    """Exchange stacks say so the KubeFATE way: ``chartName: fate-exchange``."""
-    return raw.get("chartName") == "fate-exchange"
-
-
-def load_stack_config(raw: Mapping[str, Any], stack: str) -> LoadedConfig | LoadedExchange:
-    """A party's or an exchange's config, validated; raises :class:`ConfigError`."""
-    return load_exchange_config(raw, stack) if is_exchange(raw) else load_party_config(raw, stack)
-
-
-def load_exchange_config(raw: Mapping[str, Any], stack: str) -> LoadedExchange:
+def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[Any]:
+    """A stack's config, validated by its kind; raises :class:`ConfigError`."""
+    if not isinstance(raw, RawConfig):
+        raw = RawConfig(dict(raw))
     try:
-        config = ExchangeConfig.model_validate(dict(raw))
-    except ValidationError as exc:
-        raise ConfigError(stack, _from_pydantic(exc)) from None
-    problems = check_exchange(config) or static_route_problems(config)
-    if problems:
-        raise ConfigError(stack, problems)
-    notes = [
-        f"fate:{key} has no effect on an exchange (the fate-exchange chart has no such value)"
-        for key in ("persistence", "istio")
-        if key in config.model_fields_set
-    ]
-    return LoadedExchange(config, notes)
+        loaded = kind_for(raw.values, stack).load(raw.values, stack, raw.secret_paths)
+    except ConfigError as error:
+        raise error.hiding(raw.plaintexts) from None
+    loaded.config.with_secret_keys(raw.secret_keys)
+    loaded.notes[:0] = raw.notes
+    return loaded
 
 
-def load_party_config(raw: Mapping[str, Any], stack: str) -> LoadedConfig:
+def load_party_config(raw: Mapping[str, Any], stack: str) -> Loaded[PartyConfig]:
     """Validate a party's raw config; raise :class:`ConfigError` listing every problem."""
-    migration = legacy.migrate(dict(raw))
-    problems = list(migration.problems)
-    try:
-        config = PartyConfig.model_validate(migration.config)
-    except ValidationError as exc:
-        problems.extend(_from_pydantic(exc))
-        raise ConfigError(stack, problems) from None
-    problems.extend(rules.check(config))
-    if problems:
-        raise ConfigError(stack, problems)
-    problems = static_route_problems(config)
-    if problems:
-        raise ConfigError(stack, problems)
-    return LoadedConfig(config, migration.notes + rules.advisories(config))
+    return EGGROLL.load(raw, stack)
 
 
-def _from_pydantic(exc: ValidationError) -> list[Problem]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        path = tuple(part for part in error["loc"] if isinstance(part, str | int))
-        kind = error["type"]
-        rule = kind if kind in KEY_RULES else _PYDANTIC_RULES.get(kind, "type")
-        message = error["msg"]
-        if kind == "extra_forbidden":
-            message = "unknown key; see the configuration reference in README.md"
-        elif kind == "missing":
-            message = "required key is missing"
-        elif rule == "type":
-            message = f"{message} (got {error.get('input')!r})"
-        problems.append(Problem(path, rule, message))
-    return problems
+def load_exchange_config(raw: Mapping[str, Any], stack: str) -> Loaded[ExchangeConfig]:
+    return EXCHANGE.load(raw, stack)
 
 
 # --- inside a Pulumi run -----------------------------------------------------------------
 
 
-def raw_from_pulumi(config_env: Mapping[str, str], secret_keys: set[str]) -> dict[str, Any]:
+def _leaves(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [leaf for value in node.values() for leaf in _leaves(value)]
+    if isinstance(node, list):
+        return [leaf for value in node for leaf in _leaves(value)]
+    return [] if node is None else [str(node)]
+
+
+def raw_from_pulumi(config_env: Mapping[str, str], secret_keys: set[str]) -> RawConfig:
     """The ``fate:`` config as the Pulumi engine hands it to the program.
 
-    Objects arrive JSON-encoded and scalars as strings. Credentials under a key the
-    engine reports as secret are marked secure.
+    Objects arrive JSON-encoded and scalars as strings (a string that merely starts with
+    ``{`` or ``[`` stays a string). Credentials under a key the engine reports as secret
+    are marked secure; every secret key is remembered with its plaintexts.
     """
     raw: dict[str, Any] = {}
+    secret: set[KeyPath] = set()
     for full_key, text in config_env.items():
         if not full_key.startswith(_PREFIX):
             continue
         key = full_key[len(_PREFIX) :]
-        raw[key] = json.loads(text) if text[:1] in "{[" else text
+        raw[key] = text
+        if text[:1] in "{[":
+            with contextlib.suppress(json.JSONDecodeError):
+                raw[key] = json.loads(text)
+        if full_key in secret_keys:
+            secret.add((key,))
     for path in CREDENTIAL_PATHS:
-        secure = f"{_PREFIX}{path[0]}" in secret_keys
+        secure = (path[0],) in secret
         _replace(raw, path, lambda value, s=secure: Secret(str(value), s))
-    return raw
+    plaintexts = {leaf for (key,) in secret for leaf in _leaves(_plain(raw.get(str(key))))}
+    return RawConfig(raw, frozenset(secret), frozenset(plaintexts))
 
 
-def _replace(raw: dict[str, Any], path: tuple[str, ...], fn: Any) -> None:
+def _plain(node: Any) -> Any:
+    if isinstance(node, Secret):
+        return node.value
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _replace(raw: dict[str, Any], path: KeyPath, fn: Any) -> None:
     node: Any = raw
     for key in path[:-1]:
         node = node.get(key) if isinstance(node, dict) else None
@@ -144,63 +139,140 @@ def stack_file(project_dir: Path, stack: str) -> Path:
     return project_dir / f"Pulumi.{stack}.yaml"
 
 
-def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> dict[str, Any]:
-    """The ``fate:`` config of a stack file, with secure values decrypted when possible.
+def secrets_provider(document: Mapping[str, Any]) -> str:
+    """The secrets provider a stack file names: ``passphrase``, a KMS URL, or
+    ``service`` (Pulumi Cloud's, which a stack file does not name)."""
+    if document.get("encryptionsalt"):
+        return "passphrase"
+    return str(document.get("secretsprovider") or "service")
 
-    ``passphrase`` defaults to the Pulumi CLI's environment variables. Without it,
-    credentials stay opaque secrets and any other encrypted key is a problem.
+
+class _Secrets:
+    """Opens a stack file's ``secure:`` values: itself for the passphrase provider,
+    through the Pulumi CLI for any other; or says why it cannot."""
+
+    def __init__(
+        self, path: Path, stack: str, document: Mapping[str, Any], passphrase: str | None
+    ) -> None:
+        self.provider = secrets_provider(document)
+        self.decrypter: Decrypter | None = None
+        self.cli_values: dict[str, Any] | None = None
+        self.why_not = ""
+        if self.provider == "passphrase":
+            if passphrase is None:
+                passphrase = passphrase_from_env()
+            if passphrase is None:
+                self.why_not = (
+                    "is encrypted; set PULUMI_CONFIG_PASSPHRASE (or _FILE) to read it offline"
+                )
+                return
+            try:
+                self.decrypter = Decrypter(passphrase, str(document["encryptionsalt"]))
+            except PassphraseError as exc:
+                raise ConfigError(stack, [Problem((), "secret", str(exc))]) from None
+        else:
+            self.cli_values, self.why_not = read_with_cli(path.parent, stack, self.provider)
+
+    def open(self, path: KeyPath, ciphertext: str) -> str | None:
+        if self.decrypter is not None:
+            return self.decrypter.decrypt(ciphertext)
+        if self.cli_values is not None:
+            node: Any = self.cli_values
+            for key in path:
+                if isinstance(node, dict):
+                    node = node.get(key)
+                elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                    node = node[key]
+                else:
+                    node = None
+            return None if node is None else str(node)
+        return None
+
+
+def read_with_cli(
+    project_dir: Path, stack: str, provider: str
+) -> tuple[dict[str, Any] | None, str]:
+    """The stack's decrypted ``fate:`` config as the Pulumi CLI shows it, or None and why
+    it could not be read that way."""
+    cli = shutil.which("pulumi")
+    where = f"the stack's secrets provider ({provider})"
+    if cli is None:
+        return None, (
+            f"is encrypted by {where}; fatectl decrypts passphrase secrets by itself and "
+            "any other through the Pulumi CLI, which is not on PATH: install it and log in "
+            "to the stack's backend"
+        )
+    try:
+        result = subprocess.run(
+            [cli, "config", "--show-secrets", "--json", "--stack", stack, "--non-interactive"],
+            cwd=project_dir, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return None, f"is encrypted by {where}; `pulumi config` did not answer in time"
+    if result.returncode != 0:
+        reason = (result.stderr or result.stdout).strip().splitlines()
+        return None, (
+            f"is encrypted by {where}, and `pulumi config --show-secrets` failed: "
+            f"{reason[-1] if reason else 'exit ' + str(result.returncode)}"
+        )
+    values: dict[str, Any] = {}
+    for full_key, entry in json.loads(result.stdout or "{}").items():
+        if full_key.startswith(_PREFIX) and isinstance(entry, dict):
+            value = entry.get("objectValue", entry.get("value"))
+            values[full_key[len(_PREFIX) :]] = value
+    return values, ""
+
+
+def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> RawConfig:
+    """The ``fate:`` config of a stack file, with secure values opened when possible.
+
+    ``passphrase`` defaults to the Pulumi CLI's environment variables. When the secrets
+    cannot be opened, credentials stay opaque secrets and any other encrypted key is a
+    problem saying why.
     """
     if not path.exists():
         raise ConfigError(stack, [Problem((), "stack-file", f"{path} does not exist")])
     document = yamlio.load(path.read_text()) or {}
     config = document.get("config") or {}
     raw = {k[len(_PREFIX) :]: v for k, v in config.items() if k.startswith(_PREFIX)}
-    if passphrase is None:
-        passphrase = passphrase_from_env()
-    decrypter = None
-    if passphrase is not None and document.get("encryptionsalt"):
-        try:
-            decrypter = Decrypter(passphrase, document["encryptionsalt"])
-        except PassphraseError as exc:
-            raise ConfigError(stack, [Problem((), "secret", str(exc))]) from None
+    opener: _Secrets | None = None
     problems: list[Problem] = []
-    result = _decrypt_tree(raw, (), decrypter, problems)
+    secret: set[KeyPath] = set()
+    plaintexts: set[str] = set()
+
+    def walk(node: Any, where: KeyPath) -> Any:
+        nonlocal opener
+        if isinstance(node, dict) and set(node) == {"secure"}:
+            if opener is None:
+                opener = _Secrets(path, stack, document, passphrase)
+            secret.add(where)
+            plain = opener.open(where, str(node["secure"]))
+            if plain is not None:
+                plaintexts.add(plain)
+            if where in CREDENTIAL_PATHS or where[:1] in [(k,) for k in RAW_VALUE_KEYS]:
+                return Secret(plain, True)
+            if plain is None:
+                problems.append(Problem(where, "secret", opener.why_not))
+            return plain
+        if isinstance(node, dict):
+            return {k: walk(v, (*where, k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, (*where, i)) for i, v in enumerate(node)]
+        if where in CREDENTIAL_PATHS and node is not None:
+            return Secret(str(node), False)
+        return node
+
+    result = walk(raw, ())
     if problems:
         raise ConfigError(stack, problems)
     assert isinstance(result, dict)
-    return result
+    notes: tuple[str, ...] = ()
+    if opener is not None and opener.provider != "passphrase" and opener.cli_values is None:
+        notes = (f"secrets not read: {opener.why_not}",)
+    return RawConfig(result, frozenset(secret), frozenset(plaintexts), notes)
 
 
-def _decrypt_tree(
-    node: Any, path: tuple[str | int, ...], decrypter: Decrypter | None, problems: list[Problem]
-) -> Any:
-    if isinstance(node, dict) and set(node) == {"secure"}:
-        is_credential = path in CREDENTIAL_PATHS
-        if decrypter is not None:
-            plain = decrypter.decrypt(str(node["secure"]))
-            return Secret(plain, True) if is_credential else plain
-        if is_credential:
-            return Secret(None, True)
-        problems.append(
-            Problem(
-                path,
-                "secret",
-                "is encrypted; set PULUMI_CONFIG_PASSPHRASE (or _FILE) to read it offline",
-            )
-        )
-        return None
-    if isinstance(node, dict):
-        return {k: _decrypt_tree(v, (*path, k), decrypter, problems) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_decrypt_tree(v, (*path, i), decrypter, problems) for i, v in enumerate(node)]
-    if path in CREDENTIAL_PATHS and node is not None:
-        return Secret(str(node), False)
-    return node
-
-
-def load_stack(
-    project_dir: Path, stack: str, passphrase: str | None = None
-) -> LoadedConfig | LoadedExchange:
+def load_stack(project_dir: Path, stack: str, passphrase: str | None = None) -> Loaded[Any]:
     """Read and validate a stack's file, as ``fatectl`` does."""
     raw = read_stack_file(stack_file(project_dir, stack), stack, passphrase)
     return load_stack_config(raw, stack)

@@ -7,21 +7,21 @@ to its exchange appears once the exchange has published its federation record, a
 the exchange's routes once its members have. Every run tells the program which stacks
 exist (``FATE_EXISTING_STACKS``), so a stack never references one that does not.
 
-The engine is behind :class:`StackRunner`; :class:`AutomationRunner` is the real one
-(Pulumi's Automation API), and the tests drive the same logic with a fake.
+The engine is behind :class:`StackRunner`; ``fate_pulumi.automation.AutomationRunner``
+is the real one (Pulumi's Automation API), and the tests drive the same logic with a fake.
+When the engine fails a stack part-way, :class:`ConvergeError` carries what every stack
+went through so far, so the operator sees where the federation stands.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from fate_iac import yamlio
-from fate_iac.exchange import ExchangeConfig
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config, read_stack_file
@@ -36,6 +36,7 @@ class StackRunner(Protocol):
     def up(self, stack: str, env: dict[str, str]) -> int: ...
     def destroy(self, stack: str) -> None: ...
     def outputs(self, stack: str) -> dict[str, Any]: ...
+    def resource_count(self, stack: str) -> int: ...
 
 
 @dataclass
@@ -52,6 +53,19 @@ class Outcome:
             f"{self.updates} update{'s' if self.updates != 1 else ''}, "
             f"{self.changes} resource change{'s' if self.changes != 1 else ''}"
         )
+
+
+@dataclass
+class ConvergeError(FederationError):
+    """The engine failed a stack; ``outcomes`` say what each stack went through so far."""
+
+    stack: str
+    cause: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [o.line() for o in self.outcomes]
+        return "\n".join([f"stack {self.stack} failed: {self.cause}", "so far:", *lines])
 
 
 def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Member]:
@@ -78,12 +92,12 @@ def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Memb
 
 def run_order(members: Mapping[str, Member]) -> list[str]:
     """Exchanges first, then parties: each stack after the ones it most often waits for."""
-    exchanges = sorted(n for n, m in members.items() if isinstance(m.config, ExchangeConfig))
+    exchanges = sorted(n for n, m in members.items() if m.role == "exchange")
     return exchanges + sorted(n for n in members if n not in exchanges)
 
 
 def _kind(member: Member) -> str:
-    return "exchange" if isinstance(member.config, ExchangeConfig) else "party"
+    return member.role
 
 
 def _env(runner: StackRunner, members: Mapping[str, Member]) -> dict[str, str]:
@@ -107,7 +121,11 @@ def converge(
                     continue
             say(f"[pass {number}] {name}: up")
             outcome = outcomes[name]
-            outcome.changes += runner.up(name, env)
+            try:
+                outcome.changes += runner.up(name, env)
+            except Exception as error:  # the engine's own error, whatever its type
+                outcome.state = "failed"
+                raise ConvergeError(name, _first_line(error), list(outcomes.values())) from error
             outcome.updates += 1
             outcome.state = "updated"
             changed = True
@@ -115,6 +133,13 @@ def converge(
             say(f"converged after {number} pass{'es' if number > 1 else ''}")
             return list(outcomes.values())
     raise FederationError(f"not converged after {max_passes} passes: stacks still change")
+
+
+def _first_line(error: BaseException) -> str:
+    """The gist of an engine error: its last line that says something."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines or [type(error).__name__])[-1]
 
 
 def preview_all(
@@ -133,18 +158,34 @@ def preview_all(
     return outcomes
 
 
+def destroy_plan(members: Mapping[str, Member], runner: StackRunner) -> list[str]:
+    """What ``destroy_all`` would do, one line per stack, in its order."""
+    lines = []
+    for name in reversed(run_order(members)):
+        if runner.exists(name):
+            count = runner.resource_count(name)
+            lines.append(f"destroy {name:<16} {_kind(members[name]):<8} {count} resources")
+        else:
+            lines.append(f"skip    {name:<16} {_kind(members[name]):<8} not deployed")
+    return lines
+
+
 def destroy_all(
     members: Mapping[str, Member], runner: StackRunner, say: Say = print
 ) -> list[Outcome]:
-    outcomes = []
-    for name in reversed(run_order(members)):
-        outcome = Outcome(name, _kind(members[name]), state="absent")
+    """Parties first, then exchanges; a failure ends with every stack's outcome so far."""
+    order = list(reversed(run_order(members)))
+    outcomes = {n: Outcome(n, _kind(members[n]), state="absent") for n in order}
+    for name in order:
         if runner.exists(name):
             say(f"destroy {name}")
-            runner.destroy(name)
-            outcome.state = "destroyed"
-        outcomes.append(outcome)
-    return outcomes
+            try:
+                runner.destroy(name)
+            except Exception as error:  # the engine's own error, whatever its type
+                outcomes[name].state = "failed"
+                raise ConvergeError(name, _first_line(error), list(outcomes.values())) from error
+            outcomes[name].state = "destroyed"
+    return list(outcomes.values())
 
 
 def status_all(members: Mapping[str, Member], runner: StackRunner) -> list[str]:
@@ -161,71 +202,5 @@ def status_all(members: Mapping[str, Member], runner: StackRunner) -> list[str]:
     return lines
 
 
-class AutomationRunner:
-    """The real engine: each stack of ``project_dir`` through Pulumi's Automation API."""
-
-    def __init__(
-        self,
-        project_dir: Path,
-        env: Mapping[str, str] | None = None,
-        pulumi_root: Path | None = None,
-        policy_packs: list[str] | None = None,
-        say: Say = print,
-    ) -> None:
-        from pulumi import automation as auto
-
-        self._auto = auto
-        self.project_dir = project_dir
-        self.env = dict(env or {})
-        self.policy_packs = policy_packs or []
-        self.say = say
-        self._listed: set[str] | None = None
-        command = None
-        if pulumi_root is not None:
-            command = auto.PulumiCommand(root=str(pulumi_root), skip_version_check=True)
-        self.workspace = auto.LocalWorkspace(
-            work_dir=str(project_dir),
-            env_vars=self.env,
-            pulumi_home=self.env.get("PULUMI_HOME"),
-            pulumi_command=command,
-        )
-
-    def exists(self, stack: str) -> bool:
-        # One `pulumi stack ls` serves every question until a stack is created: the
-        # orchestrator asks for each stack at each step.
-        if self._listed is None:
-            self._listed = {s.name for s in self.workspace.list_stacks()}
-        return stack in self._listed
-
-    def _stack(self, stack: str, env: dict[str, str]) -> Any:
-        self.workspace.env_vars = {**self.env, **env}
-        if self._listed is not None and stack not in self._listed:
-            self._listed = None  # create_or_select is about to create it
-        return self._auto.Stack.create_or_select(stack, self.workspace)
-
-    def preview(self, stack: str, env: dict[str, str]) -> int:
-        result = self._stack(stack, env).preview(policy_packs=self.policy_packs)
-        return sum(count for op, count in result.change_summary.items() if op != "same")
-
-    def up(self, stack: str, env: dict[str, str]) -> int:
-        lines: list[str] = []
-        result = self._stack(stack, env).up(policy_packs=self.policy_packs, on_output=lines.append)
-        for line in lines:
-            if "waiting for" in line or "error" in line:
-                self.say(f"  {stack}: {line.strip()}")
-        changes = result.summary.resource_changes or {}
-        return sum(count for op, count in changes.items() if op != "same")
-
-    def destroy(self, stack: str) -> None:
-        self._stack(stack, {}).destroy()
-
-    def outputs(self, stack: str) -> dict[str, Any]:
-        return {k: v.value for k, v in self._stack(stack, {}).outputs().items()}
-
-
 def stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def default_runner(project_dir: Path, policy_packs: list[str]) -> AutomationRunner:
-    return AutomationRunner(project_dir, dict(os.environ), None, policy_packs, stderr)

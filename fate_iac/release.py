@@ -1,15 +1,16 @@
-"""The Helm release of a party, as plain data: what the Pulumi component hands to
-``kubernetes.helm.v3.Release``. Kept free of Pulumi so it is tested directly."""
+"""A stack's Helm releases as plain data (:class:`ReleaseSpec`): what the Pulumi components
+hand to ``kubernetes.helm.v3.Release`` and what the offline renderer feeds to Helm's
+engine. Kept free of Pulumi so it is tested directly."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from fate_iac.charts import ChartRef, resolve_chart
-from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig, render_exchange_values, render_serving_values
+from fate_iac.charts import ChartRef
+from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
-from fate_iac.values import render_values
+from fate_iac.routing import ValuesPath
 
 
 def blank_nulls(values: Any) -> Any:
@@ -31,50 +32,39 @@ def blank_nulls(values: Any) -> Any:
     return values
 
 
-def release_values(cfg: PartyConfig | ExchangeConfig) -> Values:
-    """The values a release installs with, offline render and Pulumi alike."""
-    rendered = (
-        render_exchange_values(cfg) if isinstance(cfg, ExchangeConfig) else render_values(cfg)
-    )
-    values: Values = blank_nulls(rendered)
-    return values
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """One Helm release of a stack.
+
+    ``key`` names it within the stack (the Pulumi resource is ``<component>-<key>``, and
+    the routes for it are ``RoutedValues.overrides[key]``); ``values`` hold credentials
+    as :class:`~fate_iac.secrets.Secret` objects and the static routes; ``route_paths``
+    are the key paths the federation's routes replace at deploy time."""
+
+    key: str
+    name: str
+    namespace: str
+    chart: ChartRef
+    values: Values
+    route_paths: tuple[ValuesPath, ...]
 
 
-def stack_charts(
-    cfg: PartyConfig | ExchangeConfig, source: str
-) -> tuple[ChartRef, ChartRef | None]:
-    """A stack's chart, and the fate-serving chart of an exchange with servingProxy."""
-    chart = resolve_chart(cfg.chartName, cfg.chartVersion, source)
-    serving = None
-    if isinstance(cfg, ExchangeConfig) and cfg.servingProxy is not None:
-        serving = resolve_chart("fate-serving", cfg.servingProxy.chartVersion, source)
-    return chart, serving
-
-
-def serving_release_values(cfg: ExchangeConfig) -> Values:
-    """The values of an exchange's serving release (its servingProxy section)."""
-    values: Values = blank_nulls(render_serving_values(cfg))
-    return values
-
-
-def namespace_labels(cfg: PartyConfig | ExchangeConfig) -> dict[str, str]:
+def namespace_labels(cfg: StackConfig, role: str) -> dict[str, str]:
     return {
         "app.kubernetes.io/part-of": "fate",
         "app.kubernetes.io/managed-by": "pulumi",
         "fate.fedai.org/party-id": str(cfg.partyId),
-        "fate.fedai.org/role": "exchange" if isinstance(cfg, ExchangeConfig) else "party",
+        "fate.fedai.org/role": role,
     }
 
 
-def release_options(
-    cfg: PartyConfig | ExchangeConfig, chart: ChartRef, name: str | None = None
-) -> dict[str, Any]:
+def release_options(cfg: StackConfig, spec: ReleaseSpec) -> dict[str, Any]:
     """Release arguments besides values: identity, chart, and install/upgrade behaviour."""
     options = cfg.release
     return {
-        "name": name or cfg.release_name,
-        "namespace": cfg.k8s_namespace,
-        **chart.release_args(),
+        "name": spec.name,
+        "namespace": spec.namespace,
+        **spec.chart.release_args(),
         "create_namespace": False,
         # Without it the provider scrubs "empty" values, [] included, while merging
         # them: an empty partyList would bring back the chart's example peers.

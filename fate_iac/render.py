@@ -3,19 +3,20 @@ Helm's own engine (the Helm SDK), with no cluster and no Pulumi CLI."""
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.charts import ChartRef, chart_archive
-from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig
+from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
-from fate_iac.release import release_values, serving_release_values
-from fate_iac.routing import RoutedValues, nest, routed_values
+from fate_iac.kinds import kind_of
+from fate_iac.problems import hide
+from fate_iac.routing import nest
 from fate_iac.values import map_secrets, merge_values
 
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -66,37 +67,33 @@ def render_chart(archive: Path, values: Values, name: str, namespace: str) -> li
     return manifests
 
 
-def render_party(
-    cfg: PartyConfig | ExchangeConfig,
-    chart: ChartRef,
-    redact: bool = True,
-    routed: RoutedValues | None = None,
-) -> RenderedRelease:
-    """The manifests of a stack's release; credentials show as ``[secret]`` when redacted.
-    Routes are the static ones unless ``routed`` is given."""
-    routed = routed or routed_values(cfg, {})
-    values = map_secrets(release_values(cfg), lambda s: s.reveal(redact))
-    values = merge_values(values, nest(routed.values))
-    manifests = render_chart(chart_archive(chart), values, cfg.release_name, cfg.k8s_namespace)
-    return RenderedRelease(cfg.release_name, cfg.k8s_namespace, chart, tuple(manifests))
-
-
 def render_stack(
-    cfg: PartyConfig | ExchangeConfig,
-    chart: ChartRef,
-    serving: ChartRef | None,
+    cfg: StackConfig,
+    source: str,
     redact: bool = True,
     records: Mapping[str, Any] | None = None,
 ) -> list[RenderedRelease]:
-    """Every release of a stack: a party's, or an exchange's and its serving exchange's,
-    routed from ``records`` (referenced stacks' federation records; none by default, so
-    only the static routes show)."""
-    routed = routed_values(cfg, records or {})
-    releases = [render_party(cfg, chart, redact, routed)]
-    if isinstance(cfg, ExchangeConfig) and cfg.servingProxy is not None:
-        assert serving is not None
-        values = merge_values(serving_release_values(cfg), nest(routed.serving))
-        name = cfg.serving_release_name
-        manifests = render_chart(chart_archive(serving), values, name, cfg.k8s_namespace)
-        releases.append(RenderedRelease(name, cfg.k8s_namespace, serving, tuple(manifests)))
+    """Every release of a stack, charts from ``source``, routed from ``records``
+    (referenced stacks' federation records; none by default, so only the static routes
+    show). Credentials show as ``[secret]`` when redacted."""
+    kind = kind_of(cfg)
+    routed = kind.routed(cfg, records or {})
+    releases = []
+    for spec in kind.releases(cfg, source):
+        values = map_secrets(spec.values, lambda s: s.reveal(redact))
+        values = merge_values(values, nest(routed.overrides.get(spec.key, {})))
+        manifests = render_chart(chart_archive(spec.chart), values, spec.name, spec.namespace)
+        releases.append(RenderedRelease(spec.name, spec.namespace, spec.chart, tuple(manifests)))
     return releases
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret value, as written and base64-encoded (as a Kubernetes
+    Secret holds it), shown as ``[secret]``: for secret config keys that are not
+    credentials, whose values the chart may put anywhere."""
+    forms = {form for value in secrets for form in (value, _b64(value))}
+    return hide(text, forms)
+
+
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()

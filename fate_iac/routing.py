@@ -3,7 +3,8 @@ records of the stacks its config names and from its static records.
 
 Pure, and the one place these values are made: the Pulumi program calls it with the
 records it read from the named stacks, the offline render with none (those stacks are
-then waiting, and only the static routes show).
+then waiting, and only the static routes show). A route that cannot be built is a
+problem that stops the update (:class:`RouteError`), never a route silently left out.
 """
 
 from __future__ import annotations
@@ -12,34 +13,53 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig, nginx_route_table
+from fate_iac.config import ExchangeConfig, PartyConfig
 from fate_iac.federation import (
     ExchangeRoutes,
     FederationRecord,
+    RecordError,
     Routes,
     exchange_routes,
-    parse_record,
     party_routes,
+    read_record,
 )
 from fate_iac.gotemplate import Values, plain
 from fate_iac.problems import Problem
+from fate_iac.values import nginx_route_table
 
-KeyPath = tuple[str, ...]
-Overrides = dict[KeyPath, Any]
+ValuesPath = tuple[str, ...]
+Overrides = dict[ValuesPath, Any]
 """Values by key path, each replacing what the rendered values hold there. The paths
 depend on the config alone, never on the records, so a program can hold one Output per
 path (a secret or unknown record then taints only the routes, not the whole release)."""
 
+MAIN = "release"
+"""The key of a stack's main release; an exchange's serving release is ``serving``."""
+
 
 @dataclass(frozen=True)
 class RoutedValues:
-    """Routes, and the values they put into the releases."""
+    """Routes, and the values they put into each release (by release key)."""
 
     routes: Routes
-    values: Overrides
-    serving: Overrides = field(default_factory=dict)
-    """Over the serving exchange's values (an exchange with servingProxy)."""
+    overrides: dict[str, Overrides] = field(default_factory=dict)
+
+
+class RouteError(Exception):
+    """Routes of a stack that cannot be built; the update stops, so none is dropped."""
+
+    def __init__(self, stack: str, problems: list[str]) -> None:
+        self.stack = stack
+        self.problems = problems
+        lines = [f"stack {stack}: cannot route to every stack it names; nothing is updated:"]
+        super().__init__("\n".join([*lines, *(f"  - {p}" for p in problems)]))
+
+
+def checked(routed: RoutedValues, stack: str) -> RoutedValues:
+    """``routed``, or :class:`RouteError` when any route could not be built."""
+    if routed.routes.problems:
+        raise RouteError(stack, routed.routes.problems)
+    return routed
 
 
 def nest(overrides: Overrides) -> Values:
@@ -53,39 +73,56 @@ def nest(overrides: Overrides) -> Values:
     return nested
 
 
-def referenced_stacks(cfg: PartyConfig | ExchangeConfig) -> list[str]:
-    """The stacks whose ``federation`` outputs this stack's routes come from."""
-    if isinstance(cfg, ExchangeConfig):
-        return cfg.member_stacks
-    return [*cfg.peer_stacks, *([cfg.exchangeStack] if cfg.exchangeStack else [])]
-
-
 def _named(
-    stacks: list[str], statics: list[FederationRecord], records: Mapping[str, Any]
+    stacks: list[str],
+    statics: list[FederationRecord],
+    records: Mapping[str, Any],
+    problems: list[str],
+    notes: list[str],
 ) -> list[tuple[str, FederationRecord | None]]:
-    static = [(f"party {record.partyId}", record) for record in statics]
-    return static + [(name, parse_record(records.get(name))) for name in stacks]
+    named: list[tuple[str, FederationRecord | None]] = [
+        (f"party {record.partyId}", record) for record in statics
+    ]
+    for name in stacks:
+        try:
+            record, said = read_record(records.get(name), name)
+        except RecordError as error:
+            problems.append(str(error))
+            continue
+        notes.extend(said)
+        named.append((name, record))
+    return named
+
+
+def _with(routes: Routes, problems: list[str], notes: list[str]) -> Routes:
+    routes.problems[:0] = problems
+    routes.notes[:0] = notes
+    return routes
 
 
 def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
     """partyList (KubeFATE's own entries, static peers, referenced peers) and, for a
     party behind an exchange, the exchange route ("" while the exchange is waited for)."""
+    problems: list[str] = []
+    notes: list[str] = []
     static_list = plain(cfg.rollsite.partyList) if cfg.rollsite else None
+    peers = _named(cfg.peer_stacks, cfg.static_peers, records, problems, notes)
     exchange = None
     if cfg.exchangeStack:
-        exchange = (cfg.exchangeStack, parse_record(records.get(cfg.exchangeStack)))
-    routes = party_routes(
-        cfg.partyId, static_list or [], _named(cfg.peer_stacks, cfg.static_peers, records), exchange
-    )
+        named = _named([cfg.exchangeStack], [], records, problems, notes)
+        exchange = named[0] if named else None
+    routes = _with(party_routes(cfg.partyId, static_list or [], peers, exchange), problems, notes)
     values: Overrides = {("partyList",): routes.party_list}
     if cfg.exchangeStack:
         values["exchange",] = routes.exchange or ""
-    return RoutedValues(routes, values)
+    return RoutedValues(routes, {MAIN: values})
 
 
 def exchange_routed_values(cfg: ExchangeConfig, records: Mapping[str, Any]) -> RoutedValues:
     """The exchange's rollsite partyList, SNI (trafficServer) and nginx route tables, and
     the serving exchange's partyList."""
+    problems: list[str] = []
+    notes: list[str] = []
     rollsite = cfg.rollsite
     ts = cfg.trafficServer
     proxy = cfg.servingProxy
@@ -93,33 +130,28 @@ def exchange_routed_values(cfg: ExchangeConfig, records: Mapping[str, Any]) -> R
         plain(rollsite.partyList) if rollsite and rollsite.partyList else [],
         plain(ts.route_table.sni) if ts and ts.route_table else [],
         dict(cfg.nginx.route_table or {}) if cfg.nginx else {},
-        _named(cfg.member_stacks, cfg.static_members, records),
+        _named(cfg.member_stacks, cfg.static_members, records, problems, notes),
         spark=cfg.has("trafficServer"),
         static_serving=plain(proxy.partyList) if proxy and proxy.partyList else [],
     )
-    values: Overrides = {
-        ("partyList",): routes.party_list,
-        ("modules", "rollsite", "partyList"): routes.party_list,
-        ("modules", "trafficServer", "route_table", "sni"): routes.sni,
-        ("modules", "nginx", "route_table"): nginx_route_table(routes.nginx),
+    _with(routes, problems, notes)
+    overrides = {
+        MAIN: {
+            ("partyList",): routes.party_list,
+            ("modules", "rollsite", "partyList"): routes.party_list,
+            ("modules", "trafficServer", "route_table", "sni"): routes.sni,
+            ("modules", "nginx", "route_table"): nginx_route_table(routes.nginx),
+        }
     }
-    serving: Overrides = {("servingProxy", "partyList"): routes.serving} if proxy else {}
-    return RoutedValues(routes, values, serving)
+    if proxy is not None:
+        overrides["serving"] = {("servingProxy", "partyList"): routes.serving}
+    return RoutedValues(routes, overrides)
 
 
-def routed_values(cfg: PartyConfig | ExchangeConfig, records: Mapping[str, Any]) -> RoutedValues:
-    if isinstance(cfg, ExchangeConfig):
-        return exchange_routed_values(cfg, records)
-    return party_routed_values(cfg, records)
-
-
-def static_route_problems(cfg: PartyConfig | ExchangeConfig) -> list[Problem]:
-    """What the static records alone cannot route (referenced stacks' records are
-    checked when the program reads them)."""
-    key = "members" if isinstance(cfg, ExchangeConfig) else "peers"
-    return [
-        Problem((key,), "routes", message) for message in routed_values(cfg, {}).routes.problems
-    ]
+def static_route_problems(routed: RoutedValues, key: str) -> list[Problem]:
+    """What the static records alone cannot route, as config problems at ``key``
+    (referenced stacks' records are checked when the program reads them)."""
+    return [Problem((key,), "routes", message) for message in routed.routes.problems]
 
 
 def members_of(routes: Routes) -> list[int]:

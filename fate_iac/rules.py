@@ -1,21 +1,29 @@
-"""Rules that span several keys of a party's config. Each yields the problems it finds."""
+"""Rules that span several keys of a stack's config. Each yields the problems it finds.
+
+The NodePort rules hold for every kind (each model enumerates its own claims); the
+others belong to one kind, which lists the rules it is checked against.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from fate_iac.config import (
     CREDENTIAL_PATHS,
     EGGROLL_MODULES,
     SPARK_MODULES,
+    ExchangeConfig,
     PartyConfig,
+    StackConfig,
     Storage,
 )
-from fate_iac.problems import Problem
+from fate_iac.federation import FederationRecord
+from fate_iac.problems import KeyPath, Problem
 from fate_iac.secrets import Secret
 
-Path = tuple[str | int, ...]
+Path = KeyPath
 Rule = Callable[[PartyConfig], Iterator[Problem]]
 
 DEFAULT_CREDENTIALS = {
@@ -76,72 +84,60 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
         )
 
 
-def node_ports(cfg: PartyConfig) -> Iterator[tuple[Path, int, bool]]:
-    """Every NodePort in the config: (key path, port, whether the Service will use it)."""
-    exposed = ("NodePort", "LoadBalancer")
-    if cfg.rollsite is not None and cfg.rollsite.nodePort is not None:
-        used = cfg.has("rollsite") and cfg.rollsite.type in exposed
-        yield ("rollsite", "nodePort"), cfg.rollsite.nodePort, used
-    if cfg.python is not None:
-        used = cfg.has("python") and cfg.python.type in exposed
-        for key in ("httpNodePort", "grpcNodePort"):
-            port = getattr(cfg.python, key)
-            if port is not None:
-                yield ("python", key), port, used
+def _dotted(path: Path) -> str:
+    return ".".join(str(p) for p in path)
 
 
-def node_ports_in_range(cfg: PartyConfig) -> Iterator[Problem]:
+def node_ports_in_range(cfg: StackConfig) -> Iterator[Problem]:
     low, high = cfg.node_port_range
     if low >= high:
         yield Problem(("nodePortRange",), "nodeport-range", f"{cfg.nodePortRange} is empty")
         return
-    for path, port, _ in node_ports(cfg):
-        if not low <= port <= high:
+    for claim in cfg.node_ports():
+        if claim.port is not None and not low <= claim.port <= high:
             yield Problem(
-                path,
+                claim.path,
                 "nodeport-range",
-                f"NodePort {port} is outside the cluster's NodePort range {cfg.nodePortRange}",
+                f"NodePort {claim.port} is outside the cluster's NodePort range "
+                f"{cfg.nodePortRange}",
             )
 
 
-def node_ports_unique(cfg: PartyConfig) -> Iterator[Problem]:
+def node_ports_unique(cfg: StackConfig) -> Iterator[Problem]:
     seen: dict[int, Path] = {}
-    for path, port, used in node_ports(cfg):
-        if not used:
+    for claim in cfg.node_ports():
+        if not claim.used or claim.port is None:
             continue
-        if port in seen:
-            first = ".".join(str(p) for p in seen[port])
-            yield Problem(path, "nodeport-unique", f"NodePort {port} is already used by {first}")
+        if claim.port in seen:
+            first = _dotted(seen[claim.port])
+            yield Problem(
+                claim.path, "nodeport-unique", f"NodePort {claim.port} is already used by {first}"
+            )
         else:
-            seen[port] = path
+            seen[claim.port] = claim.path
 
 
-def node_ports_given(cfg: PartyConfig) -> Iterator[Problem]:
+def node_ports_given(cfg: StackConfig) -> Iterator[Problem]:
     """A NodePort Service needs its port written down: peers must be told it."""
-    rollsite = cfg.rollsite
-    if cfg.has("rollsite") and rollsite and rollsite.type == "NodePort" and not rollsite.nodePort:
-        yield Problem(
-            ("rollsite", "nodePort"),
-            "nodeport-required",
-            "rollsite.type is NodePort: set the nodePort peers will use to reach this party",
-        )
-    if cfg.has("python") and cfg.python is not None and cfg.python.type == "NodePort":
-        for key in ("httpNodePort", "grpcNodePort"):
-            if getattr(cfg.python, key) is None:
-                yield Problem(
-                    ("python", key),
-                    "nodeport-required",
-                    f"python.type is NodePort: set {key}",
-                )
+    for claim in cfg.node_ports():
+        if claim.missing:
+            module, key = claim.path[0], claim.path[-1]
+            yield Problem(
+                claim.path,
+                "nodeport-required",
+                f"{module}.type is NodePort: set {key}, the port others use to reach it",
+            )
 
 
-def party_list_valid(cfg: PartyConfig) -> Iterator[Problem]:
-    if cfg.rollsite is None or not cfg.rollsite.partyList:
-        return
+NODE_PORT_RULES = (node_ports_in_range, node_ports_unique, node_ports_given)
+
+
+def _party_list(entries: Iterable[Any], own_id: int | None) -> Iterator[Problem]:
+    """KubeFATE's hand-written routes (rollsite.partyList): each party once, not oneself."""
     seen: set[int] = set()
-    for index, entry in enumerate(cfg.rollsite.partyList):
+    for index, entry in enumerate(entries):
         path: Path = ("rollsite", "partyList", index, "partyId")
-        if entry.partyId == cfg.partyId:
+        if entry.partyId == own_id:
             yield Problem(
                 path, "party-list", f"party {entry.partyId} is this party; list only peers"
             )
@@ -150,12 +146,21 @@ def party_list_valid(cfg: PartyConfig) -> Iterator[Problem]:
         seen.add(entry.partyId)
 
 
-def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
-    """Peers and exchange named once each, static peers reachable."""
-    names = [p if isinstance(p, str) else f"party {p.partyId}" for p in cfg.peers]
+def _listed_once(key: str, references: Iterable[str | FederationRecord]) -> Iterator[Problem]:
+    """Stacks and static records named once each (under ``peers`` or ``members``)."""
+    names = [r if isinstance(r, str) else f"party {r.partyId}" for r in references]
     for index, name in enumerate(names):
         if name in names[:index]:
-            yield Problem(("peers", index), "peers", f"{name} is listed twice")
+            yield Problem((key, index), key, f"{name} is listed twice")
+
+
+def party_list_valid(cfg: PartyConfig) -> Iterator[Problem]:
+    yield from _party_list((cfg.rollsite.partyList or []) if cfg.rollsite else [], cfg.partyId)
+
+
+def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
+    """Peers and exchange named once each, static peers reachable."""
+    yield from _listed_once("peers", cfg.peers)
     for index, peer in enumerate(cfg.peers):
         if isinstance(peer, str):
             continue
@@ -260,11 +265,9 @@ def fateboard_login(cfg: PartyConfig) -> Iterator[Problem]:
         )
 
 
-RULES: tuple[Rule, ...] = (
+PARTY_RULES: tuple[Rule, ...] = (
     modules_match_engines,
-    node_ports_in_range,
-    node_ports_unique,
-    node_ports_given,
+    *NODE_PORT_RULES,
     party_list_valid,
     wiring_valid,
     persistence_complete,
@@ -275,8 +278,42 @@ RULES: tuple[Rule, ...] = (
 
 
 def check(cfg: PartyConfig) -> list[Problem]:
-    """Every problem every rule finds, in rule order."""
-    return [problem for rule in RULES for problem in rule(cfg)]
+    """Every problem every party rule finds, in rule order."""
+    return [problem for rule in PARTY_RULES for problem in rule(cfg)]
+
+
+# --- the exchange --------------------------------------------------------------------------
+
+
+def exchange_modules(cfg: ExchangeConfig) -> Iterator[Problem]:
+    spark = cfg.has("trafficServer") or cfg.has("nginx")
+    if spark and not (cfg.has("trafficServer") and cfg.has("nginx")):
+        yield Problem(("modules",), "modules", "trafficServer and nginx go together")
+    if not (spark or cfg.has("rollsite")):
+        yield Problem(
+            ("modules",), "modules", "an exchange needs rollsite, or trafficServer and nginx"
+        )
+
+
+def exchange_party_list(cfg: ExchangeConfig) -> Iterator[Problem]:
+    yield from _party_list((cfg.rollsite.partyList or []) if cfg.rollsite else [], None)
+
+
+def members_once(cfg: ExchangeConfig) -> Iterator[Problem]:
+    yield from _listed_once("members", cfg.members)
+
+
+EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
+    exchange_modules,
+    *NODE_PORT_RULES,
+    exchange_party_list,
+    members_once,
+)
+
+
+def check_exchange(cfg: ExchangeConfig) -> list[Problem]:
+    """Every problem every exchange rule finds, in rule order."""
+    return [problem for rule in EXCHANGE_RULES for problem in rule(cfg)]
 
 
 def advisories(cfg: PartyConfig) -> list[str]:

@@ -1,6 +1,10 @@
-"""Values for the ``fate`` chart from a party's config: what KubeFATE's values-template does.
+"""Chart values from a stack's config: what KubeFATE's values-templates do.
 
-The function below follows the chart's own ``values-template.yaml`` (the cluster.yaml ->
+:func:`render_values` (the ``fate`` chart), :func:`render_exchange_values` (the
+``fate-exchange`` chart) and :func:`render_serving_values` (the ``fate-serving`` chart
+of a serving exchange) each follow their chart's ``values-template.yaml``.
+
+The party's renderer follows the chart's own ``values-template.yaml`` (the cluster.yaml ->
 values mapping KubeFATE runs) key by key, for FATE on eggroll, so that the same intent
 gives the same Kubernetes objects. Where the template writes a key with no value, the
 result holds ``None`` (see :func:`fate_iac.release.release_values` for how that reaches
@@ -18,10 +22,10 @@ Differences from KubeFATE, on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from fate_iac.config import ALL_MODULES, PartyConfig
+from fate_iac.config import ALL_MODULES, ExchangeConfig, PartyConfig
 from fate_iac.gotemplate import (
     Values,
     default,
@@ -97,9 +101,6 @@ def render_values(cfg: PartyConfig) -> Values:
     values["externalMysqlDatabase"] = cfg.externalMysqlDatabase
     values["externalMysqlUser"] = cfg.externalMysqlUser
     values["externalMysqlPassword"] = cfg.externalMysqlPassword
-
-    if cfg.helmValues:
-        values = merge_values(values, cfg.helmValues)
     return values
 
 
@@ -226,6 +227,89 @@ def _fateboard(target: Values, cfg: PartyConfig) -> None:
         return
     target.update(type=section.type, username=section.username, password=section.password)
     placement(target, section)
+
+
+def nginx_route_table(table: Mapping[int, Any]) -> Values:
+    """nginx routes keyed by party id as text: the chart prints the keys as they are,
+    and Pulumi carries values as protobuf Structs, whose keys must be strings."""
+    return {str(party_id): routes for party_id, routes in table.items()}
+
+
+def render_exchange_values(cfg: ExchangeConfig) -> Values:
+    """Values for the fate-exchange chart, as its values-template computes them."""
+    image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
+    values: Values = {"partyId": cfg.partyId, "partyName": cfg.name, "image": image}
+    values["exchange"] = None
+    if present(cfg.podSecurityPolicy):
+        values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
+    rollsite = cfg.rollsite if present(cfg.rollsite) else None
+    party_list = plain(rollsite.partyList) if rollsite and rollsite.partyList else []
+    values["partyList"] = party_list
+
+    modules: Values = {m: {"include": cfg.has(m)} for m in ("rollsite", "nginx", "trafficServer")}
+    if rollsite is not None:
+        target = modules["rollsite"]
+        placement(target, rollsite)
+        target.update(
+            type=rollsite.type,
+            enableTLS=default(rollsite.enableTLS, False),
+            nodePort=rollsite.nodePort,
+            partyList=party_list,
+        )
+    if present(cfg.nginx):
+        target = modules["nginx"]
+        placement(target, cfg.nginx)
+        target.update(
+            type=cfg.nginx.type,
+            replicas=cfg.nginx.replicas,
+            httpNodePort=cfg.nginx.httpNodePort,
+            grpcNodePort=cfg.nginx.grpcNodePort,
+            route_table=nginx_route_table(cfg.nginx.route_table or {}),
+        )
+    if present(cfg.trafficServer):
+        target = modules["trafficServer"]
+        ts = cfg.trafficServer
+        placement(target, ts)
+        sni = ts.route_table.sni if ts.route_table else []
+        target.update(
+            type=ts.type,
+            replicas=ts.replicas,
+            nodePort=ts.nodePort,
+            route_table={"sni": plain(sni)},
+        )
+    values["modules"] = modules
+    return values
+
+
+def render_serving_values(cfg: ExchangeConfig) -> Values:
+    """Values for the fate-serving chart with servingProxy alone, as its values-template
+    computes them for a serving-exchange cluster.yaml."""
+    proxy = cfg.servingProxy
+    assert proxy is not None
+    image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
+    values: Values = {
+        "partyId": cfg.partyId,
+        "partyName": cfg.serving_release_name,
+        "image": image,
+        "persistence": {"enabled": False},
+    }
+    if present(cfg.podSecurityPolicy):
+        values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
+    values["ingressClassName"] = "nginx"
+    serving: Values = {
+        "include": True,
+        "ip": "serving-proxy",
+        "type": proxy.type,
+        "nodePort": proxy.nodePort,
+        "loadBalancerIP": proxy.loadBalancerIP,
+    }
+    with_(serving, "partyList", proxy.partyList)
+    placement(serving, proxy)
+    values["servingProxy"] = serving
+    for module in ("servingRedis", "servingServer", "servingZookeeper", "servingAdmin"):
+        values[module] = {"include": False}
+    values.update(externalRedisIp=None, externalRedisPort=None, externalRedisPassword=None)
+    return values
 
 
 def merge_values(base: Values, override: Values) -> Values:

@@ -18,10 +18,11 @@ import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.settings import SETTINGS
 
-from components.federation_refs import READ_STACK_OUTPUTS, short_name
 from fate_iac.secrets import Decrypter
+from fate_pulumi.federation_refs import READ_STACK_OUTPUTS, short_name
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 
 @dataclass
@@ -47,14 +48,19 @@ class Recorder(pulumi.runtime.Mocks):
         self.secret_outputs = secret_outputs or []
 
     def stacks_read(self) -> list[str]:
-        """Names (as given to the engine) of the stacks whose outputs were read."""
-        return [c.args["name"] for c in self.calls if c.token == READ_STACK_OUTPUTS]
+        """Names (as given to the engine) of the stacks whose outputs were read, by
+        StackReference or by the batched invoke."""
+        references = [str(r.inputs["name"]) for r in self.of_type(STACK_REFERENCE)]
+        invoked = [c.args["name"] for c in self.calls if c.token == READ_STACK_OUTPUTS]
+        return references + invoked
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs)))
-        if args.typ == "pulumi:pulumi:StackReference":
+        if args.typ == STACK_REFERENCE:
             stack = short_name(str(args.inputs["name"]))
-            state = {"name": args.inputs["name"], "outputs": self.stack_outputs.get(stack, {})}
+            outputs = self.stack_outputs.get(stack, {})
+            secret = sorted(set(outputs) & set(self.secret_outputs))
+            state = {"name": args.inputs["name"], "outputs": outputs, "secretOutputNames": secret}
             return f"{args.name}-id", state
         return f"{args.name}-id", dict(args.inputs)
 

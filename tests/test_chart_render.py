@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from fate_iac.charts import ChartRef
 from fate_iac.loader import load_party_config
-from fate_iac.render import render_party
+from fate_iac.render import render_stack
 from tests.conftest import party
 
 pytestmark = pytest.mark.chart
@@ -17,9 +16,9 @@ pytestmark = pytest.mark.chart
 Objects = dict[tuple[str, str], dict[str, Any]]
 
 
-def render(chart: ChartRef, redact: bool = True, **overrides: Any) -> Objects:
+def render(charts: str, redact: bool = True, **overrides: Any) -> Objects:
     cfg = load_party_config(party(**overrides), "party10000").config
-    release = render_party(cfg, chart, redact=redact)
+    [release] = render_stack(cfg, charts, redact=redact)
     return {(o["kind"], o["metadata"]["name"]): o for o in release.objects()}
 
 
@@ -27,8 +26,8 @@ def node_ports(service: dict[str, Any]) -> dict[str, int]:
     return {p["name"]: p.get("nodePort") for p in service["spec"]["ports"]}
 
 
-def test_services_expose_the_configured_node_ports(fate_chart: ChartRef) -> None:
-    objects = render(fate_chart)
+def test_services_expose_the_configured_node_ports(charts: str) -> None:
+    objects = render(charts)
     rollsite = objects[("Service", "rollsite")]
     assert rollsite["spec"]["type"] == "NodePort"
     assert node_ports(rollsite) == {"tcp-rollsite": 30101}
@@ -38,9 +37,9 @@ def test_services_expose_the_configured_node_ports(fate_chart: ChartRef) -> None
     assert objects[("Service", "mysql")]["spec"]["type"] == "ClusterIP"
 
 
-def test_route_table_names_the_peer_and_this_party(fate_chart: ChartRef) -> None:
+def test_route_table_names_the_peer_and_this_party(charts: str) -> None:
     routes = json.loads(
-        render(fate_chart)[("ConfigMap", "rollsite-config")]["data"]["route_table.json"]
+        render(charts)[("ConfigMap", "rollsite-config")]["data"]["route_table.json"]
     )
     table = routes["route_table"]
     assert table["9999"]["default"] == [{"ip": "192.168.9.1", "port": 30091}]
@@ -49,10 +48,10 @@ def test_route_table_names_the_peer_and_this_party(fate_chart: ChartRef) -> None
     assert "8888" not in table  # the chart's example peers are gone
 
 
-def test_route_table_through_an_exchange(fate_chart: ChartRef) -> None:
+def test_route_table_through_an_exchange(charts: str) -> None:
     raw = party()["rollsite"]
     objects = render(
-        fate_chart, rollsite={**raw, "partyList": [], "exchange": {"ip": "10.9.9.9", "port": 30000}}
+        charts, rollsite={**raw, "partyList": [], "exchange": {"ip": "10.9.9.9", "port": 30000}}
     )
     table = json.loads(objects[("ConfigMap", "rollsite-config")]["data"]["route_table.json"])[
         "route_table"
@@ -69,24 +68,22 @@ def images(objects: Objects) -> set[str]:
     return found
 
 
-def test_images_and_tags(fate_chart: ChartRef) -> None:
+def test_images_and_tags(charts: str) -> None:
     assert {
         "federatedai/eggroll:1.11.2-release",
         "federatedai/fateflow:1.11.2-release",
         "federatedai/fateboard:1.11.2-release",
         "federatedai/client:1.11.2-release",
-    } <= images(render(fate_chart))
+    } <= images(render(charts))
     custom = images(
-        render(
-            fate_chart, registry="mirror.example.org/fate", imageTag="1.11.2-hotfix", algorithm="NN"
-        )
+        render(charts, registry="mirror.example.org/fate", imageTag="1.11.2-hotfix", algorithm="NN")
     )
     assert "mirror.example.org/fate/eggroll-nn:1.11.2-hotfix" in custom
 
 
-def test_only_listed_modules_are_deployed(fate_chart: ChartRef) -> None:
+def test_only_listed_modules_are_deployed(charts: str) -> None:
     objects = render(
-        fate_chart,
+        charts,
         modules=["rollsite", "clustermanager", "nodemanager", "mysql", "python"],
         fateboard=None,
     )
@@ -95,16 +92,16 @@ def test_only_listed_modules_are_deployed(fate_chart: ChartRef) -> None:
     assert ("StatefulSet", "nodemanager") in objects
 
 
-def test_without_persistence_data_lives_in_empty_dirs(fate_chart: ChartRef) -> None:
-    nodemanager = render(fate_chart)[("StatefulSet", "nodemanager")]
+def test_without_persistence_data_lives_in_empty_dirs(charts: str) -> None:
+    nodemanager = render(charts)[("StatefulSet", "nodemanager")]
     volumes = {v["name"]: v for v in nodemanager["spec"]["template"]["spec"]["volumes"]}
     assert volumes["data-dir"] == {"name": "data-dir", "emptyDir": {}}
     assert "volumeClaimTemplates" not in nodemanager["spec"]
 
 
-def test_persistence_claims_volumes_of_the_named_class(fate_chart: ChartRef) -> None:
+def test_persistence_claims_volumes_of_the_named_class(charts: str) -> None:
     objects = render(
-        fate_chart,
+        charts,
         persistence=True,
         nodemanager={"storageClass": "fast-ssd", "size": "20Gi"},
         python={**party()["python"], "existingClaim": "fateflow-data"},
@@ -116,9 +113,9 @@ def test_persistence_claims_volumes_of_the_named_class(fate_chart: ChartRef) -> 
     assert claim["resources"]["requests"]["storage"] == "20Gi"
 
 
-def test_credentials_are_redacted_unless_shown(fate_chart: ChartRef) -> None:
-    redacted = json.dumps(list(render(fate_chart).values()))
+def test_credentials_are_redacted_unless_shown(charts: str) -> None:
+    redacted = json.dumps(list(render(charts).values()))
     assert "s3cret-mysql" not in redacted and "[secret]" in redacted
-    shown = render(fate_chart, redact=False)
+    shown = render(charts, redact=False)
     conf = shown[("ConfigMap", "eggroll-config")]["data"]["eggroll.properties"]
     assert "jdbc.password=s3cret-mysql" in conf

@@ -6,14 +6,13 @@ from typing import Any
 
 import pulumi
 
-from components import FateEggrollCluster
-from fate_iac.charts import ChartRef
 from fate_iac.config import PartyConfig
 from fate_iac.loader import load_party_config
+from fate_pulumi import FateEggrollCluster
 from tests.conftest import party
 from tests.pulumi_mocks import run_with_mocks, unwrap_secret
 
-REPO_CHART = ChartRef("fate", "v1.11.2", repo="https://federatedai.github.io/KubeFATE")
+REPO = "https://federatedai.github.io/KubeFATE"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
 
@@ -22,9 +21,9 @@ def config(**overrides: Any) -> PartyConfig:
     return load_party_config(party(**overrides), "party10000").config
 
 
-def build(cfg: PartyConfig, chart: ChartRef = REPO_CHART, outputs: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+def build(cfg: PartyConfig, source: str = REPO, outputs: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
     def body() -> Any:
-        cluster = FateEggrollCluster(cfg.release_name, cfg, chart)
+        cluster = FateEggrollCluster(cfg.release_name, cfg, None, source)
 
         def keep(values: list[Any]) -> None:
             if outputs is not None:
@@ -79,7 +78,8 @@ def test_keys_kubefate_leaves_empty_reach_helm_as_empty_strings() -> None:
 
 def test_local_chart_is_installed_from_its_path(tmp_path: Any) -> None:
     archive = tmp_path / "fate-v1.11.2.tgz"
-    release = build(config(), ChartRef("fate", "v1.11.2", path=archive)).one(RELEASE).inputs
+    archive.write_bytes(b"")  # only its path reaches the release
+    release = build(config(), str(archive)).one(RELEASE).inputs
     assert release["chart"] == str(archive)
     assert "repositoryOpts" not in release
 

@@ -8,12 +8,12 @@ import pytest
 
 from fate_iac import yamlio
 from fate_iac.charts import chart_archive, resolve_chart
-from fate_iac.exchange import ExchangeConfig
+from fate_iac.config import ExchangeConfig
 from fate_iac.federation import FederationRecord, exchange_routes, serving_routes
 from fate_iac.kubefate import import_cluster_yaml, kubefate_render
-from fate_iac.loader import LoadedExchange, load_exchange_config, load_stack_config
+from fate_iac.loader import load_exchange_config, load_stack_config
 from fate_iac.problems import ConfigError
-from fate_iac.render import render_party, render_stack
+from fate_iac.render import render_stack
 from tests.conftest import example
 from tests.test_kubefate_equivalence import assert_same_objects, by_name
 
@@ -38,9 +38,10 @@ def test_kubefate_exchange_examples_render_the_same_objects(name: str, charts: s
     imported = import_cluster_yaml(document)
     assert not imported.problems
     loaded = load_stack_config(imported.config, "exchange")
-    assert isinstance(loaded, LoadedExchange)
+    assert isinstance(loaded.config, ExchangeConfig)
     assert any("no effect" in note for note in loaded.notes)  # persistence/istio
-    actual = by_name(render_party(loaded.config, chart).objects())
+    [release] = render_stack(loaded.config, charts)
+    actual = by_name(release.objects())
     assert len(expected) >= 2
     assert_same_objects(expected, actual)
 
@@ -122,7 +123,7 @@ def test_member_records_render_kubefate_hand_written_route_tables(charts: str) -
         spark_party(9999, "192.168.9.1").model_dump(exclude_none=True),
     ]
     loaded = load_stack_config(config, "exchange")
-    [release] = render_stack(loaded.config, chart, None)
+    [release] = render_stack(loaded.config, charts)
     assert_same_objects(expected, by_name(release.objects()))
 
 
@@ -161,8 +162,7 @@ def test_serving_exchange_renders_what_kubefate_renders(charts: str) -> None:
     )
     proxy = {"type": "NodePort", "nodePort": 30006, "partyList": SERVING_LIST}
     cfg = load_exchange_config(exchange(servingProxy=proxy), "exchange").config
-    chart = resolve_chart("fate-exchange", cfg.chartVersion, charts)
-    releases = render_stack(cfg, chart, serving_chart)
+    releases = render_stack(cfg, charts)
     assert [r.name for r in releases] == ["fate-exchange", "fate-exchange-serving"]
     assert ("Service", "serving-proxy") in expected
     assert_same_objects(expected, by_name(releases[1].objects()))
@@ -181,8 +181,7 @@ def test_serving_routes_come_from_members_serving_proxies() -> None:
 
 
 def test_exchange_with_serving_proxy_installs_a_second_release() -> None:
-    from components import Exchange
-    from fate_iac.charts import ChartRef
+    from fate_pulumi import Exchange
     from tests.pulumi_mocks import run_with_mocks
 
     cfg = load_exchange_config(
@@ -190,8 +189,7 @@ def test_exchange_with_serving_proxy_installs_a_second_release() -> None:
     ).config
     repo = "https://federatedai.github.io/KubeFATE"
     recorder = run_with_mocks(
-        lambda: Exchange("fate-exchange", cfg, ChartRef("fate-exchange", "v1.11.2", repo=repo),
-                         {}, ChartRef("fate-serving", "v2.1.6", repo=repo)),
+        lambda: Exchange("fate-exchange", cfg, {}, repo),
         "exchange",
     )  # fmt: skip
     releases = {r.name: r.inputs for r in recorder.of_type("kubernetes:helm.sh/v3:Release")}

@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.federation_refs import READ_STACK_OUTPUTS
 from fate_iac.federation import FederationRecord, party_routes
+from fate_pulumi.federation_refs import READ_STACK_OUTPUTS
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR
 from tests.pulumi_mocks import Recorder, engine_config, run_program, unwrap_secret
 
@@ -102,7 +102,9 @@ def test_party_routes_through_the_exchange_stack(
     recorder = Recorder({"exchange": published(1, "192.168.0.1", 30000, "exchange")})
     run_program("party10000", config, secret_keys, recorder, preview)
     assert recorder.stacks_read() == ["organization/fate/exchange"]
-    assert recorder.of_type(REFERENCE) == []  # read by invoke: nothing per peer in the state
+    # A public StackReference: the link is in the state, named as before the batched reads.
+    [reference] = recorder.of_type(REFERENCE)
+    assert reference.name == "federation-exchange"
     _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
     assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
 
@@ -116,9 +118,13 @@ def test_party_deploys_while_its_exchange_does_not_exist(monkeypatch: pytest.Mon
     assert values["exchange"] == ""  # no route yet: the chart's example exchange is dropped
 
 
-def test_exchange_routes_every_member_that_published(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("reads", ["stackReference", "batched"])
+def test_exchange_routes_every_member_that_published(
+    reads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
     config, _ = stack_config("exchange")
+    config["fate:federationReads"] = reads
     recorder = Recorder(both_parties_published())
     run_program("exchange", config, [], recorder)
     values = recorder.one(RELEASE).inputs["values"]
@@ -132,8 +138,11 @@ def test_exchange_routes_every_member_that_published(monkeypatch: pytest.MonkeyP
     assert sorted(recorder.stacks_read()) == [
         "organization/fate/party10000", "organization/fate/party9999",
     ]  # fmt: skip
-    types = {r.type for r in recorder.resources}
-    assert types == {"fate:index:Exchange", NAMESPACE, RELEASE}  # no resource per member
+    types = [r.type for r in recorder.resources if r.type != "fate:index:Exchange"]
+    if reads == "batched":  # nothing per member in the state
+        assert sorted(types) == [NAMESPACE, RELEASE]
+    else:
+        assert sorted(types) == sorted([NAMESPACE, REFERENCE, REFERENCE, RELEASE])
 
 
 class SlowBackend(Recorder):
@@ -157,6 +166,7 @@ def test_member_stacks_are_read_concurrently(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("FATE_EXISTING_STACKS", ",".join(["exchange", *names]))
     config, _ = stack_config("exchange")
     config["fate:members"] = json.dumps(names)
+    config["fate:federationReads"] = "batched"
     outputs = {n: published(20000 + i, f"10.1.0.{i + 1}", 30091) for i, n in enumerate(names)}
     recorder = SlowBackend(outputs, together=len(names))
     run_program("exchange", config, [], recorder)
@@ -166,6 +176,11 @@ def test_member_stacks_are_read_concurrently(monkeypatch: pytest.MonkeyPatch) ->
 class UnreadableStack(Recorder):
     """A backend that fails to read one stack that exists."""
 
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == REFERENCE and str(args.inputs["name"]).endswith("/party9999"):
+            raise RuntimeError("cannot read stack party9999: backend unavailable")
+        return super().new_resource(args)
+
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -174,15 +189,18 @@ class UnreadableStack(Recorder):
         return super().call(args)
 
 
+@pytest.mark.parametrize("reads", ["stackReference", "batched"])
 def test_a_stack_that_cannot_be_read_fails_the_update_instead_of_dropping_its_route(
-    monkeypatch: pytest.MonkeyPatch,
+    reads: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
     config, _ = stack_config("exchange")
+    config["fate:federationReads"] = reads
     recorder = UnreadableStack({"party10000": published(10000, "192.168.10.1", 30101)})
-    with pytest.raises(pulumi.RunError, match=r"federation output of stack party9999: .*backend"):
+    with pytest.raises(Exception, match=r"stack party9999: .*backend unavailable"):
         run_program("exchange", config, [], recorder)
     assert recorder.of_type(RELEASE) == []
+    assert recorder.of_type(NAMESPACE) == []
 
 
 def test_a_secret_federation_output_keeps_the_routes_secret(
@@ -251,9 +269,8 @@ def test_a_member_removed_from_the_exchange_loses_its_route(
 
 
 def test_party_publishes_its_federation_record() -> None:
-    from components import FateEggrollCluster
-    from fate_iac.charts import ChartRef
     from fate_iac.loader import load_party_config
+    from fate_pulumi import FateEggrollCluster
     from tests.conftest import party
     from tests.pulumi_mocks import run_with_mocks
 
@@ -261,12 +278,12 @@ def test_party_publishes_its_federation_record() -> None:
     cfg = load_party_config(party(exchangeStack="exchange"), "party10000").config
 
     def body() -> Any:
-        cluster = FateEggrollCluster("p", cfg, ChartRef("fate", "v1.11.2", repo="https://x"))
+        cluster = FateEggrollCluster("p", cfg, {}, "https://x")
         return cluster.federation.apply(seen.update)
 
     run_with_mocks(body, "party10000")
     assert seen == {
-        "schemaVersion": 1, "kind": "party", "stack": "party10000", "partyId": 10000,
+        "schemaVersion": "1.0", "kind": "party", "stack": "party10000", "partyId": 10000,
         "protocols": ["eggroll"], "exchange": "exchange", "members": [],
         "endpoints": {
             "rollsite": {"host": "192.168.10.1", "port": 30101},
@@ -277,11 +294,10 @@ def test_party_publishes_its_federation_record() -> None:
 
 
 def test_components_take_records_from_a_stack_reference_too() -> None:
-    """The program reads records in one batch; a program of one's own can hand the
-    components StackReference outputs instead, mapping by mapping."""
-    from components import FateEggrollCluster
-    from fate_iac.charts import ChartRef
+    """A program of one's own can hand the components the records itself: here its own
+    StackReference's output."""
     from fate_iac.loader import load_party_config
+    from fate_pulumi import FateEggrollCluster
     from tests.conftest import party
     from tests.pulumi_mocks import run_with_mocks
 
@@ -291,7 +307,7 @@ def test_components_take_records_from_a_stack_reference_too() -> None:
     def body() -> None:
         reference = pulumi.StackReference("exchange", "organization/fate/exchange")
         records = {"exchange": reference.get_output("federation")}
-        FateEggrollCluster("p", cfg, ChartRef("fate", "v1.11.2", repo="https://x"), records)
+        FateEggrollCluster("p", cfg, records, "https://x")
 
     run_with_mocks(body, "party10000", recorder=recorder)
     assert len(recorder.of_type(REFERENCE)) == 1

@@ -17,7 +17,7 @@ import yaml
 from fate_iac.charts import resolve_chart
 from fate_iac.kubefate import import_cluster_yaml, kubefate_render
 from fate_iac.loader import load_party_config
-from fate_iac.render import render_party
+from fate_iac.render import render_stack
 from tests.conftest import FIXTURES, example
 
 pytestmark = pytest.mark.chart
@@ -41,8 +41,8 @@ def ours(
     edit(raw)
     raw["allowDefaultCredentials"] = True  # the examples rely on the charts' defaults
     cfg = load_party_config(raw, "equivalence").config
-    chart = resolve_chart("fate", cfg.chartVersion, charts)
-    return by_name(render_party(cfg, chart, redact=False).objects())
+    [release] = render_stack(cfg, charts, redact=False)
+    return by_name(release.objects())
 
 
 def theirs(document: dict[str, Any], charts: str) -> dict[Key, Any]:

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from fate_iac import yamlio
-from fate_iac.exchange import ExchangeConfig
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config
@@ -96,14 +95,7 @@ class FakeEngine:
     last updated: a preview shows a change when that set has grown or shrunk."""
 
     def __init__(self, members: dict[str, Member]) -> None:
-        self.references = {}
-        for name, m in members.items():
-            cfg = m.config
-            if isinstance(cfg, ExchangeConfig):
-                self.references[name] = set(cfg.member_stacks)
-            else:
-                exchanges = {cfg.exchangeStack} if cfg.exchangeStack else set()
-                self.references[name] = set(cfg.peer_stacks) | exchanges
+        self.references = {n: set(m.config.referenced_stacks) for n, m in members.items()}
         self.deployed: dict[str, set[str]] = {}
         self.log: list[tuple[str, str, str]] = []
 
@@ -133,6 +125,9 @@ class FakeEngine:
         return {
             "federation": {"kind": "party", "endpoints": {"rollsite": {"host": "h", "port": 1}}}
         }
+
+    def resource_count(self, stack: str) -> int:
+        return 5 if stack in self.deployed else 0
 
 
 def test_exchanges_run_first() -> None:

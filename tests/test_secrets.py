@@ -28,12 +28,12 @@ def test_wrong_passphrase_is_refused() -> None:
 
 def test_shipped_stack_secrets_decrypt_with_the_example_passphrase() -> None:
     raw = read_stack_file(PROJECT_DIR / "Pulumi.party10000.yaml", "party10000", EXAMPLE_PASSPHRASE)
-    assert raw["mysql"]["password"] == Secret("party10000-mysql-example", secure=True)
+    assert raw.values["mysql"]["password"] == Secret("party10000-mysql-example", secure=True)
 
 
 def test_without_passphrase_credentials_stay_opaque_secrets() -> None:
     raw = read_stack_file(PROJECT_DIR / "Pulumi.party10000.yaml", "party10000")
-    assert raw["mysql"]["password"] == Secret(None, secure=True)
+    assert raw.values["mysql"]["password"] == Secret(None, secure=True)
 
 
 def test_passphrase_file_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,7 +41,7 @@ def test_passphrase_file_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyP
     passphrase_file.write_text(EXAMPLE_PASSPHRASE + "\n")
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE_FILE", str(passphrase_file))
     raw = read_stack_file(PROJECT_DIR / "Pulumi.party9999.yaml", "party9999")
-    assert raw["fateboard"]["password"].value == "party9999-board-example"
+    assert raw.values["fateboard"]["password"].value == "party9999-board-example"
 
 
 def test_other_encrypted_keys_need_the_passphrase(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_other_encrypted_keys_need_the_passphrase(tmp_path: Path) -> None:
         ConfigError, match=r"fate:publicHost: is encrypted; set PULUMI_CONFIG_PASSPHRASE"
     ):
         read_stack_file(stack, "s")
-    assert read_stack_file(stack, "s", "pw")["publicHost"] == "192.168.1.1"
+    assert read_stack_file(stack, "s", "pw").values["publicHost"] == "192.168.1.1"
 
 
 def test_secret_never_shows_its_value() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fate_iac.config import ALL_MODULES
+from fate_iac.config import ALL_MODULES, UPSTREAM_CHART_REPO, PartyConfig
+from fate_iac.kinds import EGGROLL
 from fate_iac.loader import load_party_config
-from fate_iac.release import release_values
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets, merge_values, render_values
 from tests.conftest import party
@@ -14,6 +14,12 @@ from tests.conftest import party
 
 def values_for(**overrides: Any) -> dict[str, Any]:
     return render_values(load_party_config(party(**overrides), "s").config)
+
+
+def release_values(cfg: PartyConfig) -> dict[str, Any]:
+    """The values the party's release installs with (before the routes)."""
+    [spec] = EGGROLL.releases(cfg, UPSTREAM_CHART_REPO)
+    return spec.values
 
 
 def test_every_module_is_included_or_excluded_explicitly() -> None:
@@ -90,8 +96,10 @@ def test_default_credentials_are_written_only_with_opt_in() -> None:
 
 
 def test_helm_values_escape_hatch_merges_last() -> None:
-    values = values_for(helmValues={"modules": {"python": {"dependent_distribution": True}}})
-    python = values["modules"]["python"]
+    cfg = load_party_config(
+        party(helmValues={"modules": {"python": {"dependent_distribution": True}}}), "s"
+    ).config
+    python = release_values(cfg)["modules"]["python"]
     assert python["dependent_distribution"] is True and python["httpNodePort"] == 30107
 
 
@@ -121,5 +129,11 @@ def test_release_values_write_every_null_as_an_empty_string() -> None:
     assert values["exchangeList"] == [] and values["partyList"][0]["partyId"] == 9999
 
 
-def test_rendering_is_deterministic() -> None:
-    assert values_for() == values_for()
+def test_values_follow_the_config_not_the_defaults() -> None:
+    """Each typed key reaches its chart key: a change of one key changes that value."""
+    base = values_for()
+    changed = values_for(nodemanager={"replicas": 5}, python={"logLevel": "DEBUG"})
+    assert base["modules"]["nodemanager"] == {"include": True}
+    assert changed["modules"]["nodemanager"]["replicas"] == 5
+    assert changed["modules"]["python"]["logLevel"] == "DEBUG"
+    assert base["modules"]["python"]["logLevel"] == "INFO"

@@ -2,15 +2,16 @@
 # Build the tools the Pulumi + Kubernetes e2e harness needs, from Go modules
 # fetched through the Go module proxy, into a per-version cache outside the repo.
 #
-#   e2e/tools/build-tools.sh [pulumi] [kubernetes-provider] [kubernetes] [etcd]
-#   (no argument = all four groups)
+#   e2e/tools/build-tools.sh [pulumi] [kubernetes-provider] [kubernetes] [etcd] [kwok]
+#   (no argument = all five groups)
 #
 # Cache layout (each group is skipped when its bin/ and .complete stamp exist):
 #   $CACHE/pulumi-$PULUMI_VERSION/bin/{pulumi,pulumi-language-python,
 #                                      pulumi-language-python-exec,pulumi-resource-pulumi-python}
 #   $CACHE/pulumi-kubernetes-$PULUMI_KUBERNETES_VERSION/bin/pulumi-resource-kubernetes
-#   $CACHE/kubernetes-$KUBERNETES_VERSION/bin/{kube-apiserver,kube-controller-manager}
+#   $CACHE/kubernetes-$KUBERNETES_VERSION/bin/{kube-apiserver,kube-controller-manager,kube-scheduler}
 #   $CACHE/etcd-$ETCD_VERSION/bin/etcd
+#   $CACHE/kwok-$KWOK_VERSION/bin/kwok   (simulated nodes and pod lifecycles)
 #   each with a BUILD-INFO file naming the exact module versions that were built.
 # where CACHE=${FATE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fate-iac/tools}
 #
@@ -27,6 +28,7 @@
 #                                        github.com/pulumi/pulumi-kubernetes/provider/v4 version
 #   KUBERNETES_VERSION [1.37.2]         k8s.io/kubernetes (staging modules at v0.<minor>.<patch>)
 #   ETCD_VERSION [3.6.16]               go.etcd.io/etcd/server/v3
+#   KWOK_VERSION [0.8.0]                sigs.k8s.io/kwok (cmd/kwok)
 #   GOTOOLCHAIN [local]  GOMODCACHE/GOCACHE [go defaults]  BUILD_JOBS [go default -p]
 #
 # What the module proxy reachable here serves (checked 2026-11): pkg/v3 v3.271.0-v3.273.0 are
@@ -45,10 +47,11 @@ PULUMI_KUBERNETES_VERSION=${PULUMI_KUBERNETES_VERSION:-4.34.2}
 PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION=${PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-1.37.2}
 ETCD_VERSION=${ETCD_VERSION:-3.6.16}
+KWOK_VERSION=${KWOK_VERSION:-0.8.0}
 # Strip a leading "v" the user may have given.
 PULUMI_VERSION=${PULUMI_VERSION#v}; PULUMI_CLI_VERSION=${PULUMI_CLI_VERSION#v}
 PULUMI_KUBERNETES_VERSION=${PULUMI_KUBERNETES_VERSION#v}
-KUBERNETES_VERSION=${KUBERNETES_VERSION#v}; ETCD_VERSION=${ETCD_VERSION#v}
+KUBERNETES_VERSION=${KUBERNETES_VERSION#v}; ETCD_VERSION=${ETCD_VERSION#v}; KWOK_VERSION=${KWOK_VERSION#v}
 
 CACHE=${FATE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fate-iac/tools}
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
@@ -252,14 +255,14 @@ build_kubernetes_provider() {
 K8S_DIR=$CACHE/kubernetes-$KUBERNETES_VERSION
 
 build_kubernetes() {
-	if group_done "$K8S_DIR" kube-apiserver kube-controller-manager; then
+	if group_done "$K8S_DIR" kube-apiserver kube-controller-manager kube-scheduler; then
 		log "kubernetes: cached in $K8S_DIR"
 		return 0
 	fi
 	local v=$KUBERNETES_VERSION tmp=$WORK/k8s-out w=$WORK/k8s gomod info major minor stage
 	mkdir -p "$tmp/bin"
 	major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}; stage=v0.${v#*.}
-	log "kubernetes: building kube-apiserver, kube-controller-manager from k8s.io/kubernetes@v$v (staging $stage)"
+	log "kubernetes: building kube-apiserver, kube-controller-manager, kube-scheduler from k8s.io/kubernetes@v$v (staging $stage)"
 	new_wrapper "$w" k8s.io/kubernetes "v$v"
 	# k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging/...:
 	# point each one at its published v0.<minor>.<patch> instead.
@@ -280,7 +283,8 @@ print(json.load(open(json.load(sys.stdin)["Info"]))["Time"])')
 		ldf+=" -X $p.gitVersion=v$v -X $p.gitMajor=$major -X $p.gitMinor=$minor"
 		ldf+=" -X $p.gitTreeState=clean -X $p.buildDate=$date -X $p.gitCommit=unknown"
 	done
-	go_build "$w" "$tmp/bin/" "$ldf" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+	go_build "$w" "$tmp/bin/" "$ldf" k8s.io/kubernetes/cmd/kube-apiserver \
+		k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
 	printf 'kubernetes=k8s.io/kubernetes@v%s\nstaging=%s\n' "$v" "$stage" >"$tmp/BUILD-INFO"
 	finish_group "$tmp" "$K8S_DIR"
 	log "kubernetes: done -> $K8S_DIR/bin"
@@ -305,9 +309,27 @@ build_etcd() {
 	log "etcd: done -> $ETCD_DIR/bin"
 }
 
+# ----------------------------------------------------------------------------- kwok
+KWOK_DIR=$CACHE/kwok-$KWOK_VERSION
+
+build_kwok() {
+	if group_done "$KWOK_DIR" kwok; then
+		log "kwok: cached in $KWOK_DIR"
+		return 0
+	fi
+	local tmp=$WORK/kwok-out w=$WORK/kwok
+	mkdir -p "$tmp/bin"
+	log "kwok: building sigs.k8s.io/kwok@v$KWOK_VERSION (cmd/kwok)"
+	new_wrapper "$w" sigs.k8s.io/kwok "v$KWOK_VERSION"
+	go_build "$w" "$tmp/bin/kwok" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+	printf 'kwok=sigs.k8s.io/kwok@v%s\n' "$KWOK_VERSION" >"$tmp/BUILD-INFO"
+	finish_group "$tmp" "$KWOK_DIR"
+	log "kwok: done -> $KWOK_DIR/bin"
+}
+
 # ----------------------------------------------------------------------------- main
 GROUPS_WANTED=("$@")
-[ ${#GROUPS_WANTED[@]} -gt 0 ] || GROUPS_WANTED=(pulumi kubernetes-provider kubernetes etcd)
+[ ${#GROUPS_WANTED[@]} -gt 0 ] || GROUPS_WANTED=(pulumi kubernetes-provider kubernetes etcd kwok)
 TOTAL_START=$SECONDS
 for g in "${GROUPS_WANTED[@]}"; do
 	case $g in
@@ -315,7 +337,8 @@ for g in "${GROUPS_WANTED[@]}"; do
 	kubernetes-provider) timed kubernetes-provider build_kubernetes_provider ;;
 	kubernetes) timed kubernetes build_kubernetes ;;
 	etcd) timed etcd build_etcd ;;
-	*) die "unknown group '$g' (pulumi, kubernetes-provider, kubernetes, etcd)" ;;
+	kwok) timed kwok build_kwok ;;
+	*) die "unknown group '$g' (pulumi, kubernetes-provider, kubernetes, etcd, kwok)" ;;
 	esac
 done
 
@@ -328,6 +351,7 @@ for g in "${GROUPS_WANTED[@]}"; do
 	kubernetes-provider) echo "PULUMI_KUBERNETES_BIN=$KPROV_DIR/bin" ;;
 	kubernetes) echo "KUBERNETES_BIN=$K8S_DIR/bin" ;;
 	etcd) echo "ETCD_BIN=$ETCD_DIR/bin" ;;
+	kwok) echo "KWOK_BIN=$KWOK_DIR/bin" ;;
 	esac
 done
 cat <<EOF

@@ -13,7 +13,8 @@ from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import copy_project, workspace
 from fate_iac import yamlio
-from fate_iac.orchestrator import AutomationRunner, converge, destroy_all, discover, status_all
+from fate_iac.orchestrator import converge, destroy_all, discover, status_all
+from fate_pulumi.automation import AutomationRunner
 
 STACKS = ["exchange", "party9999", "party10000"]
 

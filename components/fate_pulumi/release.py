@@ -1,19 +1,18 @@
-"""What every component here does the same way: a labelled namespace and a Helm release
+"""What every component here does the same way: a labelled namespace and Helm releases
 whose values carry credentials as Pulumi secrets and routes from other stacks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from fate_iac.config import PartyConfig
-from fate_iac.exchange import ExchangeConfig
+from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
 from fate_iac.release import namespace_labels
-from fate_iac.routing import KeyPath, Overrides, RoutedValues, nest
+from fate_iac.routing import Overrides, RoutedValues, ValuesPath, nest
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets, merge_values
 
@@ -25,15 +24,22 @@ def _as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
 
 
 def namespace_for(
-    parent: pulumi.ComponentResource, name: str, config: PartyConfig | ExchangeConfig
+    parent: pulumi.ComponentResource,
+    name: str,
+    config: StackConfig,
+    role: str,
+    routed: pulumi.Output[RoutedValues],
 ) -> list[pulumi.Resource]:
-    """The labelled namespace, or nothing when the config adopts an existing one."""
+    """The labelled namespace, or nothing when the config adopts an existing one. It
+    waits for the routes: when they cannot be built, nothing at all is created."""
     if not config.createNamespace:
         return []
+    labels = namespace_labels(config, role)
     namespace = k8s.core.v1.Namespace(
         f"{name}-namespace",
         metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=config.k8s_namespace, labels=namespace_labels(config)
+            name=config.k8s_namespace,
+            labels=pulumi.Output.unsecret(routed.apply(lambda _: labels)),
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -47,11 +53,15 @@ def install_release(
     values: Values,
     overrides: Overrides,
     depends_on: list[pulumi.Resource],
+    secret: bool = False,
 ) -> k8s.helm.v3.Release:
     """A Helm release, child of ``parent``: credentials as Pulumi secrets, and
     ``overrides`` (values known only at deploy time, such as routes from other stacks)
-    merged over ``values``."""
-    merged = merge_values(map_secrets(values, _as_pulumi_secret), nest(overrides))
+    merged over ``values``. ``secret`` makes all the values one secret: for a config
+    with secret keys, whose values may be anywhere in them."""
+    merged: Any = merge_values(map_secrets(values, _as_pulumi_secret), nest(overrides))
+    if secret:
+        merged = pulumi.Output.secret(merged)
     return k8s.helm.v3.Release(
         resource_name,
         k8s.helm.v3.ReleaseArgs(**options, values=merged),
@@ -60,21 +70,20 @@ def install_release(
 
 
 def route_overrides(
-    routed: pulumi.Output[RoutedValues],
-    paths: Iterable[KeyPath],
-    pick: Callable[[RoutedValues], Overrides],
+    routed: pulumi.Output[RoutedValues], paths: Iterable[ValuesPath], key: str
 ) -> Overrides:
     """One Output per key path of the routes (the config alone decides the paths), so a
     secret or unknown record taints the routes, never the rest of the release."""
 
-    def at(path: KeyPath) -> pulumi.Output[Any]:
-        return routed.apply(lambda r: pick(r)[path])
+    def at(path: ValuesPath) -> pulumi.Output[Any]:
+        return routed.apply(lambda r: r.overrides[key][path])
 
     return {path: at(path) for path in paths}
 
 
 def report_routes(resource: pulumi.Resource, routed: pulumi.Output[RoutedValues]) -> None:
-    """Say which referenced stacks are not routed yet, and why."""
+    """Say which referenced stacks are not routed yet, and anything worth knowing about
+    the records read (problems never get here: they fail the update)."""
 
     def report(routed: RoutedValues) -> None:
         found = routed.routes
@@ -84,7 +93,7 @@ def report_routes(resource: pulumi.Resource, routed: pulumi.Output[RoutedValues]
                 "on the next run after it is deployed",
                 resource,
             )
-        for problem in found.problems:
-            pulumi.log.error(problem, resource)
+        for note in found.notes:
+            pulumi.log.warn(note, resource)
 
     routed.apply(report)

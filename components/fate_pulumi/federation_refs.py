@@ -1,17 +1,21 @@
 """Reading other stacks' ``federation`` outputs, with missing stacks reported as
 "waiting" instead of failing the update.
 
-The records are read with the engine's built-in ``pulumi:pulumi:readStackOutputs``
-invoke, the read behind every StackReference, all at once: a member is one RPC, not
-one resource in the state, so an exchange with a thousand members evaluates in seconds
-and its preview shows only what changes in the release.
+By default each referenced stack is a ``pulumi.StackReference`` resource named
+``federation-<stack>``: the federation's links are in the state, so ``pulumi stack
+graph``, Pulumi Cloud and any tool reading the state see them. With
+``fate:federationReads: batched`` the records are read instead with the engine's
+``pulumi:pulumi:readStackOutputs`` invoke (the read behind every StackReference, but not
+a public API), all at once and with nothing in the state: for an exchange with hundreds
+of members, whose program then evaluates in seconds, at the price of links no tool sees.
 
 Reading a stack that does not exist fails, so the program first learns which stacks
 exist: from ``FATE_EXISTING_STACKS`` (comma-separated, set by ``fatectl federation``),
-else by asking the Pulumi CLI running this update (``pulumi stack ls``); a stack not
-there yet is skipped, and its route appears on a later run. Any other failure to read
-fails the update, so a backend hiccup never drops a route. (When it cannot be told which
-stacks exist, every named stack is read, and one missing fails the update too.)
+else by asking the Pulumi CLI running this update (``pulumi stack ls``, bounded in
+time); a stack not there yet is waited for, and its route appears on a later run. Any
+other failure to read fails the update, so a backend hiccup never drops a route. (When
+it cannot be told which stacks exist, every named stack is read, and one missing fails
+the update too.)
 """
 
 from __future__ import annotations
@@ -22,13 +26,34 @@ import os
 import shutil
 import subprocess
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from fate_iac.config import StackConfig
 from fate_iac.federation import EXISTING_STACKS_ENV
 
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
+STACK_LS_TIMEOUT = 30.0
+
+
+def running_cli() -> str | None:
+    """The ``pulumi`` CLI running this update: the nearest ancestor process that is one
+    (read from /proc); elsewhere, or when none is found, the one on PATH."""
+    pid = os.getppid()
+    for _ in range(8):
+        try:
+            exe = os.readlink(f"/proc/{pid}/exe")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            break
+        if os.path.basename(exe) == "pulumi":
+            return exe
+        pid = int(stat.rsplit(")", 1)[1].split()[1])  # the parent's pid
+        if pid <= 1:
+            break
+    return shutil.which("pulumi")
 
 
 def existing_stacks() -> set[str] | None:
@@ -36,13 +61,20 @@ def existing_stacks() -> set[str] | None:
     listed = os.environ.get(EXISTING_STACKS_ENV)
     if listed is not None:
         return {name for name in listed.split(",") if name}
-    cli = shutil.which("pulumi")
+    cli = running_cli()
     if cli is None:
         return None
-    result = subprocess.run(
-        [cli, "stack", "ls", "--json", "--non-interactive"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    try:
+        result = subprocess.run(
+            [cli, "stack", "ls", "--json", "--non-interactive"],
+            capture_output=True, text=True, check=False, timeout=STACK_LS_TIMEOUT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pulumi.log.warn(
+            f"`pulumi stack ls` did not answer in {STACK_LS_TIMEOUT:.0f}s: every named stack "
+            "is read, and one that does not exist yet fails this update"
+        )
+        return None
     if result.returncode != 0:
         return None
     return {short_name(entry["name"]) for entry in json.loads(result.stdout or "[]")}
@@ -58,6 +90,19 @@ def qualified_name(name: str) -> str:
     if "/" in name:
         return name
     return f"{pulumi.get_organization()}/{pulumi.get_project()}/{name}"
+
+
+def stack_references(names: list[str], existing: set[str] | None) -> dict[str, Any]:
+    """A ``StackReference`` to each named stack that exists, and its ``federation``
+    output, by name (None for a stack that does not exist yet)."""
+    records: dict[str, Any] = {}
+    for name in names:
+        if existing is not None and short_name(name) not in existing:
+            records[name] = None
+            continue
+        reference = pulumi.StackReference(f"federation-{name}", stack_name=qualified_name(name))
+        records[name] = reference.get_output("federation")
+    return records
 
 
 async def _read(name: str) -> tuple[Any, bool]:
@@ -76,11 +121,10 @@ async def _read(name: str) -> tuple[Any, bool]:
     return (result.get("outputs") or {}).get("federation"), secret
 
 
-def federation_records(
-    names: list[str], existing: set[str] | None
-) -> pulumi.Output[dict[str, Any]]:
-    """Each named stack's ``federation`` record, by name: None while the stack does not
-    exist or has published none. Secret when any record read is secret."""
+def batched_records(names: list[str], existing: set[str] | None) -> pulumi.Output[dict[str, Any]]:
+    """Each named stack's ``federation`` record, by name, read concurrently with no
+    resource in the state: None while the stack does not exist or has published none.
+    Secret when any record read is secret."""
     to_read = [n for n in names if existing is None or short_name(n) in existing]
 
     async def read_all(_: None) -> tuple[dict[str, Any], bool]:
@@ -98,6 +142,15 @@ def federation_records(
 
     found: pulumi.Output[tuple[dict[str, Any], bool]] = known.apply(read_all)
     return found.apply(mark)
+
+
+def federation_records(config: StackConfig) -> pulumi.Input[Mapping[str, Any]]:
+    """The records of the stacks ``config`` references, read as it asks."""
+    names = config.referenced_stacks
+    existing = existing_stacks() if names else None
+    if config.federationReads == "batched":
+        return batched_records(names, existing)
+    return stack_references(names, existing)
 
 
 def as_output(records: pulumi.Input[Mapping[str, Any]] | None) -> pulumi.Output[Mapping[str, Any]]:

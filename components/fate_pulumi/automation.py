@@ -1,0 +1,82 @@
+"""The real engine behind ``fatectl federation``: each stack of a project through Pulumi's
+Automation API (the logic that drives it is :mod:`fate_iac.orchestrator`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fate_iac.orchestrator import Say, stderr
+
+
+class AutomationRunner:
+    """The real engine: each stack of ``project_dir`` through Pulumi's Automation API."""
+
+    def __init__(
+        self,
+        project_dir: Path,
+        env: Mapping[str, str] | None = None,
+        pulumi_root: Path | None = None,
+        policy_packs: list[str] | None = None,
+        say: Say = print,
+    ) -> None:
+        from pulumi import automation as auto
+
+        self._auto = auto
+        self.project_dir = project_dir
+        self.env = dict(env or {})
+        self.policy_packs = policy_packs or []
+        self.say = say
+        self._listed: set[str] | None = None
+        command = None
+        if pulumi_root is not None:
+            command = auto.PulumiCommand(root=str(pulumi_root), skip_version_check=True)
+        self.workspace = auto.LocalWorkspace(
+            work_dir=str(project_dir),
+            env_vars=self.env,
+            pulumi_home=self.env.get("PULUMI_HOME"),
+            pulumi_command=command,
+        )
+
+    def exists(self, stack: str) -> bool:
+        # One `pulumi stack ls` serves every question until a stack is created: the
+        # orchestrator asks for each stack at each step.
+        if self._listed is None:
+            self._listed = {s.name for s in self.workspace.list_stacks()}
+        return stack in self._listed
+
+    def _stack(self, stack: str, env: dict[str, str]) -> Any:
+        self.workspace.env_vars = {**self.env, **env}
+        if self._listed is not None and stack not in self._listed:
+            self._listed = None  # create_or_select is about to create it
+        return self._auto.Stack.create_or_select(stack, self.workspace)
+
+    def preview(self, stack: str, env: dict[str, str]) -> int:
+        result = self._stack(stack, env).preview(policy_packs=self.policy_packs)
+        return sum(count for op, count in result.change_summary.items() if op != "same")
+
+    def up(self, stack: str, env: dict[str, str]) -> int:
+        lines: list[str] = []
+        result = self._stack(stack, env).up(policy_packs=self.policy_packs, on_output=lines.append)
+        for line in lines:
+            if "waiting for" in line or "error" in line:
+                self.say(f"  {stack}: {line.strip()}")
+        changes = result.summary.resource_changes or {}
+        return sum(count for op, count in changes.items() if op != "same")
+
+    def destroy(self, stack: str) -> None:
+        self._stack(stack, {}).destroy()
+
+    def outputs(self, stack: str) -> dict[str, Any]:
+        return {k: v.value for k, v in self._stack(stack, {}).outputs().items()}
+
+    def resource_count(self, stack: str) -> int:
+        """Resources in the stack's state (what ``destroy`` would delete, and the stack)."""
+        deployment = self._stack(stack, {}).export_stack().deployment or {}
+        return len(deployment.get("resources") or [])
+
+
+def default_runner(project_dir: Path, policy_packs: list[str]) -> AutomationRunner:
+    return AutomationRunner(project_dir, dict(os.environ), None, policy_packs, stderr)

@@ -1,0 +1,53 @@
+"""The program every stack runs (``__main__.py`` calls :func:`main`): validate the
+running stack's config, build the component of its kind, export its outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as pulumi_config
+
+from fate_iac.charts import ChartSourceError
+from fate_iac.kinds import Loaded
+from fate_iac.loader import load_stack_config, raw_from_pulumi
+from fate_iac.problems import ConfigError
+from fate_pulumi.exchange import Exchange
+from fate_pulumi.fate_eggroll_cluster import FateEggrollCluster
+from fate_pulumi.stack import FateStack
+
+COMPONENTS: dict[str, type[FateStack]] = {
+    "eggroll": FateEggrollCluster,
+    "exchange": Exchange,
+}
+"""The component of each stack kind, by the kind's tag."""
+
+
+def engine_config() -> tuple[dict[str, Any], set[str]]:
+    """The config the engine gave this run, and which of its keys are secrets."""
+    values = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
+    secret = {key for key in values if pulumi_config.is_config_secret(key)}
+    secret |= set(pulumi_config.get_config_secret_keys_env())
+    return values, secret
+
+
+def load_stack_for_run(stack: str) -> Loaded[Any]:
+    """Validate the running stack's config; raises ConfigError."""
+    values, secret_keys = engine_config()
+    return load_stack_config(raw_from_pulumi(values, secret_keys), stack)
+
+
+def main() -> None:
+    stack = pulumi.get_stack()
+    try:
+        loaded = load_stack_for_run(stack)
+        for note in loaded.notes:
+            pulumi.log.warn(note)
+        config = loaded.config
+        component = COMPONENTS[loaded.kind.tag]
+        built = component(config.release_name, config)  # type: ignore[call-arg]
+    except (ConfigError, ChartSourceError) as error:
+        # Refused before any resource is registered: nothing is half-deployed.
+        raise pulumi.RunError(str(error)) from None
+    for key, value in built.outputs.items():
+        pulumi.export(key, value)

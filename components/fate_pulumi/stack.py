@@ -1,0 +1,88 @@
+"""The component every stack kind deploys through: its namespace, its releases, the routes
+they take from other stacks, and its outputs, all as its kind
+(:mod:`fate_iac.kinds`) says."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from fate_iac.config import UPSTREAM_CHART_REPO, StackConfig
+from fate_iac.federation import Routes
+from fate_iac.kinds import StackKind, kind_of
+from fate_iac.release import release_options
+from fate_iac.routing import RoutedValues, checked
+from fate_pulumi.federation_refs import as_output, federation_records
+from fate_pulumi.release import install_release, namespace_for, report_routes, route_overrides
+
+
+def credential_sections(config: StackConfig) -> frozenset[str]:
+    """Top-level keys that hold credentials: their other keys reach only release values."""
+    return frozenset(str(path[0]) for path in kind_of(config).credential_paths)
+
+
+def _pick(kind: StackKind[Any], config: StackConfig, stack: str, key: str) -> Any:
+    def pick(routed: RoutedValues) -> Any:
+        return kind.routed_outputs(config, stack, routed.routes)[key]
+
+    return pick
+
+
+class FateStack(pulumi.ComponentResource):
+    """A stack of any kind; each kind's component subclasses it with its type token.
+
+    ``records`` are the federation records of the stacks the config references, by stack
+    name; left out, they are read as ``config.federationReads`` says (StackReferences by
+    default). ``chart_source`` is where the charts come from (default
+    ``config.chartRepo``, else KubeFATE's repository)."""
+
+    outputs: dict[str, pulumi.Output[Any]]
+    """The stack outputs, by name (what ``pulumi stack output`` shows)."""
+
+    def __init__(
+        self,
+        type_token: str,
+        name: str,
+        config: StackConfig,
+        records: pulumi.Input[Mapping[str, Any]] | None = None,
+        chart_source: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        kind = kind_of(config)
+        # Charts are resolved before anything is registered: a chart that cannot be
+        # found leaves nothing behind.
+        specs = kind.releases(config, chart_source or config.chartRepo or UPSTREAM_CHART_REPO)
+        super().__init__(type_token, name, None, opts)
+        if records is None:
+            records = federation_records(config)
+        stack = pulumi.get_stack()
+        routed: pulumi.Output[RoutedValues] = as_output(records).apply(
+            lambda found: checked(kind.routed(config, found), stack)
+        )
+        report_routes(self, routed)
+        depends_on = namespace_for(self, name, config, kind.role, routed)
+        self.releases = [
+            install_release(
+                self,
+                f"{name}-{spec.key}",
+                release_options(config, spec),
+                spec.values,
+                route_overrides(routed, spec.route_paths, spec.key),
+                depends_on,
+                secret=bool(config.secret_keys),
+            )
+            for spec in specs
+        ]
+        outputs: dict[str, pulumi.Output[Any]] = {
+            key: pulumi.Output.from_input(value)
+            for key, value in kind.outputs(config, stack).items()
+        }
+        for key in kind.routed_outputs(config, stack, Routes()):
+            outputs[key] = routed.apply(_pick(kind, config, stack, key))
+        if config.secret_keys - credential_sections(config):
+            # A secret key may reach any output (an address, a name...): keep them all so.
+            outputs = {key: pulumi.Output.secret(value) for key, value in outputs.items()}
+        self.outputs = outputs
+        self.register_outputs(outputs)

@@ -1,0 +1,287 @@
+"""Stack kinds: the one seam every kind of stack plugs into.
+
+A kind (a FATE party on eggroll, an exchange; later Spark, serving, the KubeFATE
+service, FATE 2.0) is one :class:`StackKind` in :data:`KINDS`. It says:
+
+* how its config is loaded and validated (its model, its rules, its notes);
+* which Helm releases it installs (:class:`~fate_iac.release.ReleaseSpec`: name, chart,
+  values, the key paths routes override);
+* which stacks its routes come from, and the routes and values they make;
+* the federation record it publishes, and its other stack outputs.
+
+The kind of a stack is read from its config (:func:`kind_tag`): ``chartName`` says which
+chart, and for the ``fate`` chart the computing engine (``computing``, or the v1.5
+``backend``) says eggroll or Spark. The offline renderer, the cross-stack checks, the
+orchestrator and the Pulumi program all go through here, and none of them asks which
+kind it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import ValidationError
+
+from fate_iac import legacy, rules
+from fate_iac.charts import resolve_chart
+from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
+from fate_iac.endpoints import exchange_record as make_exchange_record
+from fate_iac.endpoints import (
+    fateflow_endpoints,
+    ingress_hosts,
+    party_record,
+    rollsite_endpoint,
+)
+from fate_iac.federation import FederationRecord, Routes
+from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
+from fate_iac.release import ReleaseSpec, blank_nulls
+from fate_iac.routing import (
+    MAIN,
+    RoutedValues,
+    exchange_routed_values,
+    members_of,
+    party_routed_values,
+    static_route_problems,
+)
+from fate_iac.values import (
+    merge_values,
+    render_exchange_values,
+    render_serving_values,
+    render_values,
+)
+
+C = TypeVar("C", bound=StackConfig)
+Role = Literal["party", "exchange"]
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[C]):
+    """A validated stack config, its kind, and what is worth saying about it."""
+
+    config: C
+    kind: StackKind[C]
+    notes: list[str] = field(default_factory=list)
+
+
+class StackKind(Generic[C]):
+    """What one kind of stack is; subclasses fill in each part."""
+
+    tag: ClassVar[str]
+    role: ClassVar[Role]
+    model: type[C]
+    component: ClassVar[str]
+    """The Pulumi component that deploys it (type token ``fate:index:<component>``)."""
+    references_key: ClassVar[str]
+    """The key that names the stacks this kind routes to (for route problems)."""
+
+    # --- loading --------------------------------------------------------------------------
+
+    def load(
+        self, raw: Mapping[str, Any], stack: str, secret_paths: frozenset[KeyPath] = frozenset()
+    ) -> Loaded[C]:
+        """Validate ``raw``; raise :class:`ConfigError` listing every problem. The values
+        under ``secret_paths`` are never echoed in a message."""
+        migration = self.migrate(dict(raw))
+        problems = list(migration.problems)
+        try:
+            config = self.model.model_validate(migration.config)
+        except ValidationError as error:
+            problems.extend(from_pydantic(error, secret_paths | set(self.credential_paths)))
+            raise ConfigError(stack, problems) from None
+        problems.extend(self.check(config))
+        if problems:
+            raise ConfigError(stack, problems)
+        problems = static_route_problems(self.routed(config, {}), self.references_key)
+        if problems:
+            raise ConfigError(stack, problems)
+        return Loaded(config, self, migration.notes + self.advisories(config))
+
+    def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
+        """Older spellings rewritten (a kind without any takes the config as it is)."""
+        return legacy.Migration(raw)
+
+    def check(self, cfg: C) -> list[Problem]:
+        raise NotImplementedError
+
+    def advisories(self, cfg: C) -> list[str]:
+        return []
+
+    @property
+    def credential_paths(self) -> tuple[tuple[str, ...], ...]:
+        return credential_paths(self.model)
+
+    # --- deploying ------------------------------------------------------------------------
+
+    def releases(self, cfg: C, source: str) -> list[ReleaseSpec]:
+        """The Helm releases of the stack, charts resolved from ``source``."""
+        raise NotImplementedError
+
+    def _main_release(self, cfg: C, source: str, values: dict[str, Any]) -> ReleaseSpec:
+        if cfg.helmValues:
+            values = merge_values(values, cfg.helmValues)
+        return ReleaseSpec(
+            key=MAIN,
+            name=cfg.release_name,
+            namespace=cfg.k8s_namespace,
+            chart=resolve_chart(cfg.chartName, cfg.chartVersion, source),
+            values=blank_nulls(values),
+            route_paths=tuple(self.routed(cfg, {}).overrides.get(MAIN, {})),
+        )
+
+    def routed(self, cfg: C, records: Mapping[str, Any]) -> RoutedValues:
+        """Routes to the stacks ``cfg`` names (``records`` by stack name) and its static
+        records, and the values they put into each release."""
+        raise NotImplementedError
+
+    def record(self, cfg: C, stack: str, routes: Routes) -> FederationRecord:
+        """The ``federation`` output."""
+        raise NotImplementedError
+
+    def outputs(self, cfg: C, stack: str) -> dict[str, Any]:
+        """Stack outputs known from the config alone."""
+        return {"namespace": cfg.k8s_namespace, "releaseName": cfg.release_name}
+
+    def routed_outputs(self, cfg: C, stack: str, routes: Routes) -> dict[str, Any]:
+        """Stack outputs that depend on the routes (and so on other stacks' records)."""
+        return {}
+
+    def federation(self, cfg: C, stack: str, routes: Routes) -> dict[str, Any]:
+        return self.record(cfg, stack, routes).model_dump(exclude_none=True)
+
+
+class EggrollParty(StackKind[PartyConfig]):
+    """A FATE party on eggroll: the ``fate`` chart (``FateEggrollCluster``)."""
+
+    tag = "eggroll"
+    role = "party"
+    model = PartyConfig
+    component = "FateEggrollCluster"
+    references_key = "peers"
+
+    def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
+        return legacy.migrate(raw)
+
+    def check(self, cfg: PartyConfig) -> list[Problem]:
+        return rules.check(cfg)
+
+    def advisories(self, cfg: PartyConfig) -> list[str]:
+        return rules.advisories(cfg)
+
+    def releases(self, cfg: PartyConfig, source: str) -> list[ReleaseSpec]:
+        return [self._main_release(cfg, source, render_values(cfg))]
+
+    def routed(self, cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
+        return party_routed_values(cfg, records)
+
+    def record(self, cfg: PartyConfig, stack: str, routes: Routes) -> FederationRecord:
+        return party_record(cfg, stack)
+
+    def outputs(self, cfg: PartyConfig, stack: str) -> dict[str, Any]:
+        rollsite = rollsite_endpoint(cfg)
+        return {
+            "partyId": cfg.partyId,
+            **super().outputs(cfg, stack),
+            "chartVersion": cfg.chartVersion,
+            "federationEndpoint": rollsite.as_dict() if rollsite else None,
+            "fateflow": {kind: e.as_dict() for kind, e in fateflow_endpoints(cfg).items()},
+            "fateboardHosts": ingress_hosts(cfg, "fateboard"),
+            "notebookHosts": ingress_hosts(cfg, "client"),
+            "federation": self.federation(cfg, stack, Routes()),
+        }
+
+
+class Exchange(StackKind[ExchangeConfig]):
+    """The federation's exchange: the ``fate-exchange`` chart, and with servingProxy the
+    ``fate-serving`` chart as the serving exchange (``Exchange``)."""
+
+    tag = "exchange"
+    role = "exchange"
+    model = ExchangeConfig
+    component = "Exchange"
+    references_key = "members"
+
+    def check(self, cfg: ExchangeConfig) -> list[Problem]:
+        return rules.check_exchange(cfg)
+
+    def advisories(self, cfg: ExchangeConfig) -> list[str]:
+        return [
+            f"fate:{key} has no effect on an exchange (the fate-exchange chart has no such value)"
+            for key in ("persistence", "istio")
+            if key in cfg.model_fields_set
+        ]
+
+    def releases(self, cfg: ExchangeConfig, source: str) -> list[ReleaseSpec]:
+        specs = [self._main_release(cfg, source, render_exchange_values(cfg))]
+        proxy = cfg.servingProxy
+        if proxy is not None:
+            routed = self.routed(cfg, {}).overrides.get("serving", {})
+            specs.append(
+                ReleaseSpec(
+                    key="serving",
+                    name=cfg.serving_release_name,
+                    namespace=cfg.k8s_namespace,
+                    chart=resolve_chart("fate-serving", proxy.chartVersion, source),
+                    values=blank_nulls(render_serving_values(cfg)),
+                    route_paths=tuple(routed),
+                )
+            )
+        return specs
+
+    def routed(self, cfg: ExchangeConfig, records: Mapping[str, Any]) -> RoutedValues:
+        return exchange_routed_values(cfg, records)
+
+    def record(self, cfg: ExchangeConfig, stack: str, routes: Routes) -> FederationRecord:
+        return make_exchange_record(cfg, stack, members_of(routes))
+
+    def routed_outputs(self, cfg: ExchangeConfig, stack: str, routes: Routes) -> dict[str, Any]:
+        return {"members": members_of(routes), "federation": self.federation(cfg, stack, routes)}
+
+
+EGGROLL = EggrollParty()
+EXCHANGE = Exchange()
+KINDS: dict[str, StackKind[Any]] = {kind.tag: kind for kind in (EGGROLL, EXCHANGE)}
+"""Every kind this project deploys, by tag."""
+
+_SPARK = ("spark", "spark_local")
+
+
+def kind_tag(raw: Mapping[str, Any]) -> str:
+    """Which kind a raw config describes: its chart, and for the ``fate`` chart its
+    computing engine (``computing``, or the v1.5 ``backend``)."""
+    chart = raw.get("chartName") or "fate"
+    if chart == "fate-exchange":
+        return "exchange"
+    if chart != "fate":
+        return f"chart {chart}"
+    engine = raw.get("computing") or raw.get("backend") or "Eggroll"
+    return "spark" if str(engine).lower() in _SPARK else "eggroll"
+
+
+def kind_for(raw: Mapping[str, Any], stack: str) -> StackKind[Any]:
+    """The kind of a raw config; :class:`ConfigError` for a kind not deployed here."""
+    tag = kind_tag(raw)
+    kind = KINDS.get(tag)
+    if kind is not None:
+        return kind
+    if tag == "spark":
+        problems = legacy.migrate(dict(raw)).problems
+        problems.insert(0, Problem(
+            ("computing",),
+            "kind",
+            f"computing: {raw.get('computing') or 'Spark'} is FATE on Spark, which needs a "
+            "FateSparkCluster stack; this project deploys FATE on eggroll (computing: "
+            "Eggroll) and exchanges so far",
+        ))  # fmt: skip
+        raise ConfigError(stack, problems)
+    charts = ", ".join(sorted({"fate", "fate-exchange"}))
+    raise ConfigError(
+        stack,
+        [Problem(("chartName",), "kind", f"{tag} is not deployed by this project; use {charts}")],
+    )
+
+
+def kind_of(cfg: StackConfig) -> StackKind[Any]:
+    """The kind of a validated config."""
+    return KINDS[cfg.kind]
