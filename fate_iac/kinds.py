@@ -75,6 +75,8 @@ class StackKind(Generic[C]):
     """The Pulumi component that deploys it (type token ``fate:index:<component>``)."""
     references_key: ClassVar[str]
     """The key that names the stacks this kind routes to (for route problems)."""
+    title: ClassVar[str]
+    """Its heading in the configuration reference."""
 
     # --- loading --------------------------------------------------------------------------
 
@@ -159,6 +161,7 @@ class EggrollParty(StackKind[PartyConfig]):
     model = PartyConfig
     component = "FateEggrollCluster"
     references_key = "peers"
+    title = "Party stacks (FATE on eggroll: `FateEggrollCluster`)"
 
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         return legacy.migrate(raw)
@@ -201,6 +204,7 @@ class Exchange(StackKind[ExchangeConfig]):
     model = ExchangeConfig
     component = "Exchange"
     references_key = "members"
+    title = "Exchange stacks (`fate:chartName: fate-exchange`: `Exchange`)"
 
     def check(self, cfg: ExchangeConfig) -> list[Problem]:
         return rules.check_exchange(cfg)

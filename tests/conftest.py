@@ -1,50 +1,64 @@
 """Shared fixtures: the real chart repository and KubeFATE's example files.
 
 ``../shared/charts`` (a copy of KubeFATE's published chart repository) is used when
-present; otherwise the tests fetch from the upstream repository, as a user would.
+present; otherwise the tests fetch from the upstream repository, as a user would. Under
+CI (``CI=true``) ``../shared`` must be there: a test that needs it fails instead of
+skipping, so a run that checked nothing never passes for one that did.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fate_iac.charts import ChartRef, chart_archive, resolve_chart
+from fate_iac.charts import chart_archive, resolve_chart
 from fate_iac.config import UPSTREAM_CHART_REPO
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_DIR.parent / "shared"
-EXAMPLES = SHARED / "kubefate-examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_PASSPHRASE = "fate-example"
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def shared(relative: str) -> Path:
+    """A file of ../shared; skips when it is missing, fails under CI."""
+    path = SHARED / relative
+    if not path.exists():
+        message = f"{path} is not available on this machine"
+        if in_ci():
+            pytest.fail(f"{message}; CI runs beside a copy of shared/", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 def chart_source() -> str:
     local = SHARED / "charts"
-    return str(local) if (local / "index.yaml").exists() else UPSTREAM_CHART_REPO
+    if (local / "index.yaml").exists():
+        return str(local)
+    if in_ci():
+        pytest.fail(f"{local} is missing; CI runs beside a copy of shared/", pytrace=False)
+    return UPSTREAM_CHART_REPO
 
 
 @pytest.fixture(scope="session")
 def charts() -> str:
-    return chart_source()
-
-
-@pytest.fixture(scope="session")
-def fate_chart(charts: str) -> ChartRef:
-    ref = resolve_chart("fate", "v1.11.2", charts)
-    chart_archive(ref)  # fetched once per session when remote
-    return ref
+    source = chart_source()
+    chart_archive(resolve_chart("fate", "v1.11.2", source))  # fetched once when remote
+    return source
 
 
 def example(relative: str) -> Path:
-    """A KubeFATE example file; skips (saying why) when shared/ is not beside the project."""
-    path = EXAMPLES / relative
-    if not path.exists():
-        pytest.skip(f"{path} is not available on this machine")
-    return path
+    """A KubeFATE example file; skips (saying why) when shared/ is not beside the project,
+    and fails under CI."""
+    return shared(f"kubefate-examples/{relative}")
 
 
 @pytest.fixture(autouse=True)

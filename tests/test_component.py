@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pytest
 
+from fate_iac.charts import ChartSourceError
 from fate_iac.config import PartyConfig
 from fate_iac.loader import load_party_config
 from fate_pulumi import FateEggrollCluster
 from tests.conftest import party
-from tests.pulumi_mocks import run_with_mocks, unwrap_secret
+from tests.pulumi_mocks import Recorder, run_with_mocks, unwrap_secret
 
 REPO = "https://federatedai.github.io/KubeFATE"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -121,3 +123,14 @@ def test_cluster_ip_party_offers_in_cluster_endpoints() -> None:
     assert outputs["fateflow"]["http"] == {
         "host": "fateflow-client.fate-10000.svc.cluster.local", "port": 9380,
     }  # fmt: skip
+
+
+def test_a_chart_that_cannot_be_found_registers_nothing(tmp_path: Any) -> None:
+    recorder = Recorder()
+    with pytest.raises(ChartSourceError, match="neither a chart repository URL"):
+        run_with_mocks(
+            lambda: FateEggrollCluster("p", config(), None, str(tmp_path / "nowhere")),
+            "party10000",
+            recorder=recorder,
+        )
+    assert recorder.resources == []

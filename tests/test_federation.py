@@ -10,7 +10,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from fate_iac.federation import FederationRecord, party_routes
+from fate_iac.federation import (
+    SCHEMA_VERSION,
+    FederationRecord,
+    RecordError,
+    party_routes,
+    read_record,
+)
 from fate_pulumi.federation_refs import READ_STACK_OUTPUTS
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR
 from tests.pulumi_mocks import Recorder, engine_config, run_program, unwrap_secret
@@ -313,3 +319,99 @@ def test_components_take_records_from_a_stack_reference_too() -> None:
     assert len(recorder.of_type(REFERENCE)) == 1
     _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
     assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
+
+
+# --- routes are never dropped silently ------------------------------------------------------
+
+
+@pytest.mark.parametrize("reads", ["stackReference", "batched"])
+def test_a_member_without_the_endpoint_its_protocol_needs_fails_the_update(
+    reads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """party9999 publishes no rollsite endpoint (it has no publicHost, say): the exchange
+    cannot route to it, so its update fails, naming both stacks, before anything is
+    created; it never goes through with the route missing."""
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
+    config, _ = stack_config("exchange")
+    config["fate:federationReads"] = reads
+    outputs = both_parties_published()
+    del outputs["party9999"]["federation"]["endpoints"]["rollsite"]
+    recorder = Recorder(outputs)
+    with pytest.raises(Exception, match="stack exchange: cannot route") as caught:
+        run_program("exchange", config, [], recorder)
+    assert "party9999 (party 9999) has no rollsite endpoint" in str(caught.value)
+    assert recorder.of_type(RELEASE) == [] and recorder.of_type(NAMESPACE) == []
+
+
+def test_a_record_that_cannot_be_read_fails_the_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party9999,party10000")
+    config, secret_keys = stack_config("party10000")
+    recorder = Recorder({"exchange": {"federation": {"kind": "exchange", "partyId": "one"}}})
+    with pytest.raises(Exception, match="stack exchange: its federation record cannot be read"):
+        run_program("party10000", config, secret_keys, recorder)
+    assert recorder.of_type(RELEASE) == []
+
+
+# --- a federation record that can evolve ----------------------------------------------------
+
+
+def future_record(version: Any) -> dict[str, Any]:
+    """What a newer fate-iac might publish: a newer schema with fields this one lacks."""
+    return {
+        "schemaVersion": version, "kind": "exchange", "partyId": 1, "stack": "exchange",
+        "protocols": ["eggroll", "osx"], "region": "eu-west",
+        "endpoints": {
+            "rollsite": {"host": "192.168.0.1", "port": 30000, "alpn": "h2"},
+            "osx": {"host": "192.168.0.1", "port": 30010},
+        },
+    }  # fmt: skip
+
+
+def test_a_record_of_a_newer_minor_version_is_read_for_what_is_known() -> None:
+    record, notes = read_record(future_record("1.3"), "exchange")
+    assert record is not None and record.endpoints["rollsite"].port == 30000
+    assert record.protocols == ["eggroll"] and record.schemaVersion == "1.3"
+    [note] = notes
+    assert note.startswith("stack exchange publishes federation schema 1.3, newer than")
+    assert "region" in note and "protocol osx" in note and "endpoints.rollsite.alpn" in note
+
+
+def test_a_party_routes_through_an_exchange_of_a_newer_minor_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party10000")
+    config, secret_keys = stack_config("party10000")
+    recorder = Recorder({"exchange": {"federation": future_record("1.3")}})
+    run_program("party10000", config, secret_keys, recorder)
+    _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
+    assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
+
+
+@pytest.mark.parametrize("version", ["2.0", 2, "banana"])
+def test_a_record_of_another_major_version_is_refused_naming_the_stack(version: Any) -> None:
+    with pytest.raises(RecordError, match=r"^stack exchange: ") as caught:
+        read_record(future_record(version), "exchange")
+    assert "schema" in caught.value.reason or "schemaVersion" in caught.value.reason
+
+
+def test_version_1_records_and_todays_read_alike() -> None:
+    published_by_version_1 = {"schemaVersion": 1, "kind": "party", "partyId": 9999,
+                               "endpoints": {"rollsite": {"host": "h", "port": 1}}}  # fmt: skip
+    old, _ = read_record(published_by_version_1, "party9999")
+    assert old is not None and old.schemaVersion == "1.0"
+    with pytest.raises(RecordError, match="region: Extra inputs"):  # 1.0 knows every key
+        read_record({**published_by_version_1, "region": "eu"}, "party9999")
+    written = record(9999, "h", 1).model_dump(exclude_none=True)
+    assert written["schemaVersion"] == SCHEMA_VERSION == "1.0"
+    assert read_record(written, "party9999") == (record(9999, "h", 1), [])
+
+
+def test_the_program_refuses_a_record_of_another_major_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange,party10000")
+    config, secret_keys = stack_config("party10000")
+    recorder = Recorder({"exchange": {"federation": future_record("2.0")}})
+    with pytest.raises(Exception, match=r"stack exchange: it publishes federation schema 2\.0"):
+        run_program("party10000", config, secret_keys, recorder)
+    assert recorder.of_type(RELEASE) == []

@@ -13,8 +13,10 @@ from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config
 from fate_iac.orchestrator import (
+    ConvergeError,
     converge,
     destroy_all,
+    destroy_plan,
     discover,
     preview_all,
     run_order,
@@ -204,3 +206,40 @@ def test_discover_reads_and_validates_the_shipped_federation(tmp_path: Path) -> 
     (tmp_path / "Pulumi.exchange.yaml").write_text(yamlio.dump(document))
     with pytest.raises(FederationError, match="stacks party10000 and exchange: party10000 routes"):
         discover(tmp_path, EXAMPLE_PASSPHRASE)
+
+
+class FailingEngine(FakeEngine):
+    """The engine fails one stack's update."""
+
+    def __init__(self, members: dict[str, Member], failing: str) -> None:
+        super().__init__(members)
+        self.failing = failing
+
+    def up(self, stack: str, env: dict[str, str]) -> int:
+        if stack == self.failing:
+            raise RuntimeError("error: update failed\n  kubernetes: connection refused")
+        return super().up(stack, env)
+
+
+def test_an_engine_error_ends_with_every_stacks_outcome_so_far() -> None:
+    members = star()
+    with pytest.raises(ConvergeError) as caught:
+        converge(members, FailingEngine(members, "b"), say=lambda _: None)
+    error = caught.value
+    assert error.stack == "b" and error.cause == "error: update failed"
+    assert {o.stack: o.state for o in error.outcomes} == {
+        "exchange": "updated", "a": "updated", "b": "failed",
+    }  # fmt: skip
+    assert str(error).splitlines()[:2] == ["stack b failed: error: update failed", "so far:"]
+
+
+def test_destroy_plan_lists_what_goes_in_order() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    engine.destroy("a")
+    plan = destroy_plan(members, engine)
+    assert [line.split()[:2] for line in plan] == [
+        ["destroy", "b"], ["skip", "a"], ["destroy", "exchange"],
+    ]  # fmt: skip
+    assert "5 resources" in plan[0] and "not deployed" in plan[1]

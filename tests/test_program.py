@@ -13,9 +13,9 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 @pytest.mark.parametrize(
-    ("stack", "party", "peer"), [("party9999", 9999, 10000), ("party10000", 10000, 9999)]
+    ("stack", "party", "node_port"), [("party9999", 9999, 30091), ("party10000", 10000, 30101)]
 )
-def test_shipped_stack_builds_its_party(stack: str, party: int, peer: int) -> None:
+def test_shipped_stack_builds_its_party(stack: str, party: int, node_port: int) -> None:
     config, secret_keys = engine_config(PROJECT_DIR / f"Pulumi.{stack}.yaml", EXAMPLE_PASSPHRASE)
     assert secret_keys == ["fate:fateboard", "fate:mysql"]
     exchange = {
@@ -35,7 +35,7 @@ def test_shipped_stack_builds_its_party(stack: str, party: int, peer: int) -> No
     assert values["partyId"] == party
     assert values["partyList"] == []  # star: every other party is reached via the exchange
     assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}
-    assert peer != party
+    assert values["modules"]["rollsite"]["nodePort"] == node_port
 
 
 def test_the_shipped_federation_names_its_stacks_consistently() -> None:
