@@ -75,13 +75,8 @@ def main() -> None:
         work = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fate-bench-")))
         plane = cleanup.enter_context(control_plane(tools.bin_dirs, work / "plane"))
         repo = cleanup.enter_context(serve_chart_repository(SHARED_CHARTS))
-        ws = workspace(
-            tools,
-            copy_project(work / "project", [STACK], skip_await=True),
-            work,
-            plane.kubeconfig,
-            repo,
-        )
+        project = copy_project(work / "project", [STACK], repo)
+        ws = workspace(tools, project, work, plane.kubeconfig)
         stack = ws.stack(STACK)
         ups, installs = [], []
         for round_ in range(args.runs):

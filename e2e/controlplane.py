@@ -1,6 +1,9 @@
-"""A throwaway Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver with its own
-PKI and a static token, and kube-controller-manager (namespace deletion and garbage
-collection). There are no kubelets: objects are stored and served, no pod ever runs.
+"""A throwaway Kubernetes cluster on 127.0.0.1 with a simulated data plane: etcd,
+kube-apiserver with its own PKI and a static token, kube-controller-manager (workload
+controllers, namespace deletion, garbage collection), kube-scheduler, and KWOK, which
+plays the kubelet of a few simulated nodes: pods scheduled there are reported Running
+and Ready (a Job's pods complete), so Deployments, StatefulSets and Jobs become
+available exactly as a release's await expects. No container runs.
 
 Everything lives in one work directory and stops when the context exits, on failure too.
 """
@@ -40,6 +43,37 @@ class ControlPlane:
     token: str
     kubeconfig: Path
     workdir: Path
+    nodes: tuple[str, ...] = ()
+
+
+SIMULATED_NODES = 3
+NODE_LABEL = "fate.fedai.org/simulated-node"
+"""Every simulated node carries it (value: its name), for tests to select on."""
+NODE_CAPACITY = {"cpu": "64", "memory": "256Gi", "pods": "250", "ephemeral-storage": "1Ti"}
+"""Each simulated node's: more than a FATE party asks for."""
+CONTROLLERS = (
+    "namespace-controller", "garbage-collector-controller", "deployment-controller",
+    "replicaset-controller", "statefulset-controller", "daemonset-controller",
+    "job-controller", "ttl-after-finished-controller", "pod-garbage-collector-controller",
+    "serviceaccount-controller", "endpointslice-controller",
+)  # fmt: skip
+
+
+def simulated_node(name: str) -> dict[str, Any]:
+    """A Node that KWOK manages (its annotation says so) and the scheduler can use."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+            "labels": {
+                "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64", "type": "kwok", NODE_LABEL: name,
+            },
+        },
+        "status": {"capacity": NODE_CAPACITY, "allocatable": NODE_CAPACITY},
+    }  # fmt: skip
 
 
 def free_port() -> int:
@@ -193,15 +227,18 @@ def _http_ok(url: str, context: ssl.SSLContext | None = None, token: str | None 
 
 
 @contextmanager
-def control_plane(bin_dirs: dict[str, Path], workdir: Path) -> Iterator[ControlPlane]:
-    """Start etcd, kube-apiserver and kube-controller-manager; stop them on exit."""
+def control_plane(
+    bin_dirs: dict[str, Path], workdir: Path, nodes: int = SIMULATED_NODES
+) -> Iterator[ControlPlane]:
+    """Start etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK with
+    ``nodes`` simulated nodes, all Ready; stop everything on exit."""
     workdir.mkdir(parents=True, exist_ok=True)
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
     pki = write_pki(workdir / "pki")
     token = secrets.token_hex(16)
     (workdir / "tokens.csv").write_text(f'{token},admin,admin,"system:masters"\n')
-    etcd_port, peer_port, api_port, kcm_port = free_port(), free_port(), free_port(), free_port()
+    etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
     server = f"https://127.0.0.1:{api_port}"
     kubeconfig = workdir / "kubeconfig"
     kubeconfig.write_text(kubeconfig_text(server, pki["ca.crt"], token))
@@ -233,7 +270,9 @@ def control_plane(bin_dirs: dict[str, Path], workdir: Path) -> Iterator[ControlP
             f"--service-account-key-file={pki['sa.pub']}",
             f"--service-account-signing-key-file={pki['sa.key']}",
             "--endpoint-reconciler-type=none",
-            "--disable-admission-plugins=ServiceAccount",
+            # No service-account tokens to mount; and no not-ready taint on new nodes,
+            # which only the node lifecycle controller would lift (KWOK makes them Ready).
+            "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
             "--allow-privileged=true",
             f"--cert-dir={workdir / 'apiserver-certs'}",
         ])  # fmt: skip
@@ -243,17 +282,64 @@ def control_plane(bin_dirs: dict[str, Path], workdir: Path) -> Iterator[ControlP
             lambda: _http_ok(f"{server}/readyz", tls, token), 120,
         )  # fmt: skip
 
-        controllers = processes.start("kube-controller-manager", [
-            str(bin_dirs["kubernetes"] / "kube-controller-manager"),
-            f"--kubeconfig={kubeconfig}",
-            "--controllers=namespace-controller,garbage-collector-controller",
-            "--leader-elect=false",
+        plane = ControlPlane(server, token, kubeconfig, workdir)
+
+        def component(name: str, *args: str) -> subprocess.Popen[bytes]:
+            """A control-plane component of the kubernetes build, alone and on loopback."""
+            return processes.start(name, [
+                str(bin_dirs["kubernetes"] / name), f"--kubeconfig={kubeconfig}",
+                "--leader-elect=false", "--bind-address=127.0.0.1",
+                f"--secure-port={free_port()}", f"--cert-dir={workdir / f'{name}-certs'}", *args,
+            ])  # fmt: skip
+
+        controllers = component(
+            "kube-controller-manager",
+            f"--controllers={','.join(CONTROLLERS)}",
             "--use-service-account-credentials=false",
-            "--bind-address=127.0.0.1", f"--secure-port={kcm_port}",
-            f"--cert-dir={workdir / 'kcm-certs'}",
+        )
+        scheduler = component(
+            "kube-scheduler",
+            f"--authentication-kubeconfig={kubeconfig}",
+            f"--authorization-kubeconfig={kubeconfig}",
+        )
+        kwok_port = free_port()
+        kwok = processes.start("kwok", [
+            str(bin_dirs["kwok"] / "kwok"),
+            f"--kubeconfig={kubeconfig}",
+            f"--config={bin_dirs['kwok'].parent / 'stages.yaml'}",
+            "--manage-all-nodes=false",
+            "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+            "--node-ip=127.0.0.1", f"--node-port={kwok_port}",
+            f"--server-address=127.0.0.1:{kwok_port}",
+            "--cidr=10.244.0.1/16", "--node-lease-duration-seconds=40",
         ])  # fmt: skip
-        _wait(processes, "kube-controller-manager", controllers, lambda: True, 1)
-        yield ControlPlane(server, token, kubeconfig, workdir)
+        for name, process in (("kube-controller-manager", controllers),
+                              ("kube-scheduler", scheduler), ("kwok", kwok)):  # fmt: skip
+            _wait(processes, name, process, lambda: True, 1)
+        names = tuple(f"sim-node-{index}" for index in range(nodes))
+        for name in names:
+            kube_request(plane, "POST", "/api/v1/nodes", simulated_node(name))
+        _wait(processes, "kwok", kwok, lambda: all(_node_ready(plane, n) for n in names), 60)
+        yield ControlPlane(server, token, kubeconfig, workdir, names)
+
+
+def _node_ready(plane: ControlPlane, name: str) -> bool:
+    node = kube_get(plane, f"/api/v1/nodes/{name}") or {}
+    conditions = (node.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def kube_request(plane: ControlPlane, method: str, path: str, body: Any = None) -> Any:
+    """Send ``body`` (JSON) to an API path as the admin; the answer, decoded."""
+    import json
+
+    context = ssl.create_default_context(cafile=str(plane.workdir / "pki" / "ca.crt"))
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{plane.server}{path}", data=data, method=method)
+    request.add_header("Authorization", f"Bearer {plane.token}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+        return json.load(response)
 
 
 def kube_get(plane: ControlPlane, path: str) -> Any:

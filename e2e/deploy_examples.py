@@ -2,14 +2,17 @@
 engine, converged by the orchestrator as ``fatectl federation up`` does, and print each
 stack's outputs.
 
-* With a kubeconfig (``KUBECONFIG`` or ``~/.kube/config``): into that cluster, in this
-  project, with your Pulumi login and passphrase.
-* Without one: into a throwaway control plane on 127.0.0.1 (etcd, kube-apiserver,
-  kube-controller-manager) with a temporary backend; print what the API server then
-  holds, and stop everything. There are no kubelets there, so no FATE workload runs:
-  the releases are installed without waiting for readiness (``fate:release.skipAwait``).
+* By default: into a throwaway cluster on 127.0.0.1 (etcd, kube-apiserver,
+  kube-controller-manager, kube-scheduler, and KWOK simulating three nodes) with a
+  temporary backend; the releases wait for their workloads as on a real cluster (KWOK
+  reports the scheduled pods Ready; no container runs); print each stack as
+  ``fatectl describe`` shows it, and stop everything.
+* With ``--cluster`` only: into the current context of your kubeconfig, in this
+  project, with your Pulumi login and passphrase, after showing the plan and asking
+  (``--yes`` skips the question). The example stacks carry public credentials, so this
+  never happens by surprise.
 
-Run: .venv/bin/python -m e2e.deploy_examples [--local]
+Run: .venv/bin/python -m e2e.deploy_examples [--cluster [--yes]]
 """
 
 from __future__ import annotations
@@ -17,15 +20,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 from e2e.chartserver import serve_chart_repository
-from e2e.controlplane import control_plane, kube_get
+from e2e.controlplane import control_plane
 from e2e.tools import build_tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
-from fate_iac.orchestrator import converge, discover, run_order, stderr
+from fate_iac import yamlio
+from fate_iac.cli import NeedsConfirmation, confirm, describe_stack
+from fate_iac.orchestrator import converge, discover, preview_all, run_order, stderr
 from fate_pulumi.automation import AutomationRunner
 
 STACKS = ["exchange", "party9999", "party10000"]
@@ -46,17 +52,38 @@ def _print_outputs(runner: AutomationRunner, stack: str) -> None:
         print(f"  {key}: {json.dumps(value)}")
 
 
-def _converge(runner: AutomationRunner, project: Path) -> None:
+def _converge(runner: AutomationRunner, project: Path, kubeconfig: str | None = None) -> None:
     members = discover(project)
     for outcome in converge(members, runner, say=stderr):
         print(outcome.line())
     for stack in run_order(members):
         _print_outputs(runner, stack)
+        print(describe_stack(stack, members[stack], runner.outputs(stack), kubeconfig).text())
 
 
-def deploy_to_cluster() -> None:
+def deploy_to_cluster(assume_yes: bool) -> int:
+    kubeconfig = _kubeconfig()
+    if kubeconfig is None:
+        print("--cluster: no kubeconfig (KUBECONFIG or ~/.kube/config)", file=sys.stderr)
+        return 2
+    document = yamlio.load(kubeconfig.read_text()) or {}
+    context = document.get("current-context") or "(none)"
     tools = build_tools()
-    _converge(AutomationRunner(PROJECT_DIR, dict(os.environ), tools.pulumi_root), PROJECT_DIR)
+    runner = AutomationRunner(PROJECT_DIR, dict(os.environ), tools.pulumi_root, say=stderr)
+    members = discover(PROJECT_DIR)
+    plan = preview_all(members, runner, stderr)
+    stderr(f"into context {context} of {kubeconfig}:")
+    stderr("\n".join(f"  {o.stack:<16} {o.kind:<8} {o.state}" for o in plan))
+    stderr("the example stacks hold the public example credentials (see README)")
+    try:
+        if not confirm("deploy the example federation there?", assume_yes):
+            stderr("nothing changed")
+            return 1
+    except NeedsConfirmation as error:
+        stderr(str(error))
+        return 2
+    _converge(runner, PROJECT_DIR)
+    return 0
 
 
 def deploy_locally() -> None:
@@ -72,27 +99,28 @@ def deploy_locally() -> None:
             # exactly as it would from KubeFATE's repository.
             chart_repo = cleanup.enter_context(serve_chart_repository(local_repo))
         chart_repo = chart_repo or "https://federatedai.github.io/KubeFATE"
-        project = copy_project(work / "project", STACKS, skip_await=True)
-        ws = workspace(tools, project, work, plane.kubeconfig, chart_repo)
-        _converge(AutomationRunner(project, ws.env, tools.pulumi_root, say=stderr), project)
-        for namespace in ("fate-exchange", "fate-9999", "fate-10000"):
-            services = kube_get(plane, f"/api/v1/namespaces/{namespace}/services") or {}
-            print(f"\nservices in {namespace}:")
-            for item in services.get("items", []):
-                ports = [p.get("nodePort") or p["port"] for p in item["spec"]["ports"]]
-                print(f"  {item['metadata']['name']:<18} {item['spec']['type']:<10} {ports}")
-        print("\nno kubelets run here: the objects exist, no FATE pod runs. Stopping.")
+        project = copy_project(work / "project", STACKS, chart_repo)
+        ws = workspace(tools, project, work, plane.kubeconfig)
+        runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=stderr)
+        _converge(runner, project, str(plane.kubeconfig))
+        print(
+            f"\nthe federation is ready on {len(plane.nodes)} simulated nodes (KWOK: pods are "
+            "scheduled and reported Ready, no container runs). Stopping."
+        )
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--local", action="store_true", help="ignore any kubeconfig")
+    parser.add_argument(
+        "--cluster", action="store_true", help="deploy into your kubeconfig's current context"
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="with --cluster: do not ask")
     args = parser.parse_args()
-    if not args.local and _kubeconfig() is not None:
-        deploy_to_cluster()
-    else:
-        deploy_locally()
+    if args.cluster:
+        return deploy_to_cluster(args.yes)
+    deploy_locally()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -27,7 +27,7 @@ class Tools:
     pulumi_root: Path  # holds bin/pulumi and the Python language host beside it
     kubernetes_provider: Path  # the pulumi-resource-kubernetes binary
     kubernetes_provider_version: str
-    bin_dirs: dict[str, Path]  # "etcd", "kubernetes" -> directories of the binaries
+    bin_dirs: dict[str, Path]  # "etcd", "kubernetes", "kwok" -> directories of the binaries
 
 
 def cache_root() -> Path:
@@ -55,12 +55,13 @@ def build_tools() -> Tools:
         pulumi_root = Path(on_path).resolve().parent.parent
     kubernetes = next(iter(sorted(root.glob("kubernetes-*/bin"))))
     etcd = next(iter(sorted(root.glob("etcd-*/bin"))))
+    kwok = next(iter(sorted(root.glob("kwok-*/bin"))))
     return Tools(
         pulumi_root=pulumi_root,
         kubernetes_provider=root / f"pulumi-kubernetes-{provider_version}" / "bin"
         / "pulumi-resource-kubernetes",
         kubernetes_provider_version=provider_version,
-        bin_dirs={"etcd": etcd, "kubernetes": kubernetes},
+        bin_dirs={"etcd": etcd, "kubernetes": kubernetes, "kwok": kwok},
     )  # fmt: skip
 
 

@@ -49,10 +49,11 @@ class Workspace:
         )
 
 
-def copy_project(target: Path, stacks: list[str], skip_await: bool = False) -> Path:
+def copy_project(target: Path, stacks: list[str], chart_repo: str) -> Path:
     """The program and its stack files in ``target`` (stack config changes land there, not
-    in the repository), running in this interpreter's virtualenv. ``skip_await`` sets
-    ``fate:release.skipAwait`` in each stack: without kubelets nothing becomes ready."""
+    in the repository), running in this interpreter's virtualenv, each stack taking its
+    charts from ``chart_repo`` (``fate:chartRepo``: a Pulumi run follows its config
+    only). Releases wait for their workloads, as on a real cluster."""
     target.mkdir(parents=True, exist_ok=True)
     venv = Path(sys.prefix)
     text = (
@@ -64,18 +65,14 @@ def copy_project(target: Path, stacks: list[str], skip_await: bool = False) -> P
     shutil.copy(PROJECT_DIR / "__main__.py", target / "__main__.py")
     for stack in stacks:
         name = f"Pulumi.{stack}.yaml"
-        shutil.copy(PROJECT_DIR / name, target / name)
-        if skip_await:
-            document = yamlio.load((target / name).read_text())
-            document["config"]["fate:release"] = {"skipAwait": True}
-            (target / name).write_text(yamlio.dump(document))
+        document = yamlio.load((PROJECT_DIR / name).read_text())
+        document["config"]["fate:chartRepo"] = chart_repo
+        (target / name).write_text(yamlio.dump(document))
     return target
 
 
-def workspace(
-    tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path, chart_repo: str
-) -> Workspace:
-    """An isolated Pulumi environment targeting ``kubeconfig``, charts from ``chart_repo``."""
+def workspace(tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path) -> Workspace:
+    """An isolated Pulumi environment targeting ``kubeconfig``."""
     home = state_dir / "pulumi-home"
     backend = state_dir / "backend"
     backend.mkdir(parents=True, exist_ok=True)
@@ -92,7 +89,6 @@ def workspace(
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
         "KUBECONFIG": str(kubeconfig),
-        "FATE_CHART_REPO": chart_repo,
     }
     result = subprocess.run(
         [

@@ -8,13 +8,28 @@ cannot be asked for: pass --yes).
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.charts import ChartSourceError, chart_source
+from fate_iac.describe import Description, describe
+from fate_iac.federation_check import Member
+from fate_iac.history import as_json as updates_json
+from fate_iac.history import history
+from fate_iac.kube import ClusterError
 from fate_iac.kubefate import import_cluster_yaml
-from fate_iac.loader import load_party_config, load_stack_config, read_stack_file, stack_file
+from fate_iac.loader import (
+    cluster_context,
+    load_party_config,
+    load_stack_config,
+    read_stack_file,
+    stack_file,
+)
+from fate_iac.orchestrator import StackRunner as StackRunnerLike
 from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
 from fate_iac.render import mask, render_stack
@@ -51,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--project-dir", type=Path, default=Path.cwd())
     imp.add_argument("--chart-version", help="upgrade to this fate chart version on import")
     imp.add_argument("--force", action="store_true", help="overwrite an existing stack file")
+
+    describe = sub.add_parser(
+        "describe", help="a deployed stack: releases, modules, pods, endpoints (live)"
+    )
+    with_stack(describe)
+    describe.add_argument("--json", action="store_true", help="machine-readable output")
+
+    history = sub.add_parser("history", help="a stack's updates: kind, start, duration, result")
+    with_stack(history)
+    history.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("reference", help="print the configuration reference (Markdown)")
 
@@ -140,6 +165,71 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runner(project_dir: Path, policy_packs: list[str] | None = None) -> StackRunnerLike:
+    from fate_pulumi.automation import default_runner  # the Automation API: only here
+
+    return default_runner(project_dir, policy_packs or [])
+
+
+def describe_stack(
+    stack: str, member: Member, outputs: Mapping[str, Any], kubeconfig: str | None = None
+) -> Description:
+    """``stack`` as the cluster it deploys to holds it (raises ClusterError)."""
+    from fate_iac.kube import read_namespace
+
+    namespace = str(outputs.get("namespace") or member.config.k8s_namespace)
+    observed = read_namespace(namespace, member.cluster or None, kubeconfig)
+    return describe(stack, namespace, outputs, observed, datetime.datetime.now(datetime.UTC))
+
+
+def _deployed_outputs(runner: StackRunnerLike, stack: str) -> dict[str, Any]:
+    outputs = runner.outputs(stack) if runner.exists(stack) else {}
+    if not outputs:
+        raise NotDeployed(f"stack {stack} has not been deployed: it has no outputs (pulumi up)")
+    return outputs
+
+
+class NotDeployed(Exception):
+    """The stack does not exist in the backend, or has never completed an update."""
+
+
+def _describe(args: argparse.Namespace) -> int:
+    path = stack_file(args.project_dir, args.stack)
+    loaded = load_stack_config(read_stack_file(path, args.stack), args.stack)
+    member = Member(loaded.config, cluster_context(path))
+    outputs = _deployed_outputs(_runner(args.project_dir), args.stack)
+    try:
+        description = describe_stack(args.stack, member, outputs)
+    except ClusterError as error:
+        where = f"context {member.cluster}" if member.cluster else "the current kube-context"
+        print(f"stack {args.stack}: cannot read its cluster ({where}): {error}", file=sys.stderr)
+        return 1
+    print(description.as_json() if args.json else description.text())
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    runner = _runner(args.project_dir)
+    if not runner.exists(args.stack):
+        raise NotDeployed(f"stack {args.stack} does not exist in this backend")
+    updates = history(runner.history(args.stack))
+    if args.json:
+        print(updates_json(updates))
+    else:
+        print(
+            "\n".join([f"stack {args.stack}: {len(updates)} updates", *(u.line() for u in updates)])
+        )
+    return 0
+
+
+def _health(stack: str, member: Member, outputs: Mapping[str, Any]) -> str:
+    """One word for ``federation status``: the describe model's health, or why not."""
+    try:
+        return describe_stack(stack, member, outputs).health
+    except ClusterError:
+        return "unreachable"
+
+
 def confirm(question: str, assume_yes: bool) -> bool:
     """Ask on the terminal; refuse (raise) when there is none to ask on."""
     if assume_yes:
@@ -156,7 +246,6 @@ class NeedsConfirmation(Exception):
 
 def _federation(args: argparse.Namespace) -> int:
     from fate_iac import orchestrator
-    from fate_pulumi.automation import default_runner  # the Automation API: only here
 
     members = orchestrator.discover(args.project_dir)
     stderr = orchestrator.stderr
@@ -164,10 +253,10 @@ def _federation(args: argparse.Namespace) -> int:
     if args.action in ("up", "destroy") and not args.yes and not sys.stdin.isatty():
         # Refuse before touching any backend: nothing to show the plan to.
         raise NeedsConfirmation(f"federation {args.action} needs a confirmation: pass --yes")
-    runner = default_runner(args.project_dir, args.policy_pack)
+    runner = _runner(args.project_dir, args.policy_pack)
     try:
         if args.action == "status":
-            lines = orchestrator.status_all(members, runner)
+            lines = orchestrator.status_all(members, runner, _health)
         elif args.action == "preview":
             lines = [o.line() for o in orchestrator.preview_all(members, runner, stderr)]
         elif args.action == "up":
@@ -205,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
             return _import(args)
         if args.command == "federation":
             return _federation(args)
+        if args.command == "describe":
+            return _describe(args)
+        if args.command == "history":
+            return _history(args)
         print(config_reference(), end="")
         return 0
     except ConfigError as error:
@@ -219,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     except NeedsConfirmation as error:
         print(error, file=sys.stderr)
         return 2
+    except NotDeployed as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

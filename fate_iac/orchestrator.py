@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from fate_iac import yamlio
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
-from fate_iac.loader import load_stack_config, read_stack_file
+from fate_iac.loader import cluster_context, load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
 
 Say = Callable[[str], None]
@@ -37,6 +36,7 @@ class StackRunner(Protocol):
     def destroy(self, stack: str) -> None: ...
     def outputs(self, stack: str) -> dict[str, Any]: ...
     def resource_count(self, stack: str) -> int: ...
+    def history(self, stack: str) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -79,9 +79,7 @@ def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Memb
         except ConfigError as error:
             errors.append(error.report())
             continue
-        document = yamlio.load(path.read_text()) or {}
-        cluster = str((document.get("config") or {}).get("kubernetes:context") or "")
-        members[name] = Member(loaded.config, cluster)
+        members[name] = Member(loaded.config, cluster_context(path))
     if not members and not errors:
         raise FederationError(f"no Pulumi.<stack>.yaml files in {project_dir}")
     problems = [p.render() for p in check_federation(members)] if not errors else []
@@ -188,17 +186,27 @@ def destroy_all(
     return list(outcomes.values())
 
 
-def status_all(members: Mapping[str, Member], runner: StackRunner) -> list[str]:
+Health = Callable[[str, Member, Mapping[str, Any]], str]
+"""A stack's health word (see :mod:`fate_iac.describe`) from its name, member and outputs."""
+
+
+def status_all(
+    members: Mapping[str, Member], runner: StackRunner, health: Health | None = None
+) -> list[str]:
+    """One line per stack: deployed or not, its health in the cluster (when ``health``
+    is given), its rollsite endpoint, an exchange's members."""
     lines = []
     for name in run_order(members):
         if not runner.exists(name):
             lines.append(f"{name:<16} {_kind(members[name]):<8} not deployed")
             continue
-        record = runner.outputs(name).get("federation") or {}
+        outputs = runner.outputs(name)
+        record = outputs.get("federation") or {}
         rollsite = (record.get("endpoints") or {}).get("rollsite")
         where = f"rollsite {rollsite['host']}:{rollsite['port']}" if rollsite else "no endpoint"
         extra = f" members {record.get('members')}" if record.get("kind") == "exchange" else ""
-        lines.append(f"{name:<16} {_kind(members[name]):<8} deployed  {where}{extra}")
+        word = f"{health(name, members[name], outputs):<12} " if health else ""
+        lines.append(f"{name:<16} {_kind(members[name]):<8} deployed  {word}{where}{extra}")
     return lines
 
 

@@ -131,6 +131,13 @@ class FakeEngine:
     def resource_count(self, stack: str) -> int:
         return 5 if stack in self.deployed else 0
 
+    def history(self, stack: str) -> list[dict[str, Any]]:
+        runs = [action for action, name, _ in self.log if name == stack and action != "preview"]
+        return [
+            {"version": n, "kind": action, "result": "succeeded", "resourceChanges": {"same": 5}}
+            for n, action in enumerate(runs, 1)
+        ]
+
 
 def test_exchanges_run_first() -> None:
     assert run_order(star()) == ["exchange", "a", "b"]

@@ -10,6 +10,27 @@ from typing import Any
 
 from fate_iac.orchestrator import Say, stderr
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+class Steps:
+    """Counts the steps of a preview or update that change something a party runs on.
+
+    A StackReference's step is not one: it is read again whenever the referenced stack's
+    outputs change at all (an exchange's member list, say), while what matters is whether
+    the routes in the release change, which its own step shows."""
+
+    def __init__(self) -> None:
+        self.changes = 0
+
+    def see(self, event: Any) -> None:
+        step = event.resource_pre_event
+        if step is None:
+            return
+        op, kind = step.metadata.op.value, step.metadata.type
+        if kind != STACK_REFERENCE and op not in ("same", "read"):
+            self.changes += 1
+
 
 class AutomationRunner:
     """The real engine: each stack of ``project_dir`` through Pulumi's Automation API."""
@@ -54,23 +75,37 @@ class AutomationRunner:
         return self._auto.Stack.create_or_select(stack, self.workspace)
 
     def preview(self, stack: str, env: dict[str, str]) -> int:
-        result = self._stack(stack, env).preview(policy_packs=self.policy_packs)
-        return sum(count for op, count in result.change_summary.items() if op != "same")
+        steps = Steps()
+        self._stack(stack, env).preview(policy_packs=self.policy_packs, on_event=steps.see)
+        return steps.changes
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         lines: list[str] = []
-        result = self._stack(stack, env).up(policy_packs=self.policy_packs, on_output=lines.append)
+        steps = Steps()
+        self._stack(stack, env).up(
+            policy_packs=self.policy_packs, on_output=lines.append, on_event=steps.see
+        )
         for line in lines:
             if "waiting for" in line or "error" in line:
                 self.say(f"  {stack}: {line.strip()}")
-        changes = result.summary.resource_changes or {}
-        return sum(count for op, count in changes.items() if op != "same")
+        return steps.changes
 
     def destroy(self, stack: str) -> None:
         self._stack(stack, {}).destroy()
 
     def outputs(self, stack: str) -> dict[str, Any]:
         return {k: v.value for k, v in self._stack(stack, {}).outputs().items()}
+
+    def history(self, stack: str) -> list[dict[str, Any]]:
+        """The stack's updates, as ``pulumi stack history`` keeps them."""
+        return [
+            {
+                "version": s.version, "kind": s.kind, "startTime": s.start_time,
+                "endTime": s.end_time, "result": s.result,
+                "resourceChanges": s.resource_changes or {},
+            }
+            for s in self._stack(stack, {}).history()
+        ]  # fmt: skip
 
     def resource_count(self, stack: str) -> int:
         """Resources in the stack's state (what ``destroy`` would delete, and the stack)."""

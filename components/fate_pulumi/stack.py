@@ -71,7 +71,9 @@ class FateStack(pulumi.ComponentResource):
                 spec.values,
                 route_overrides(routed, spec.route_paths, spec.key),
                 depends_on,
-                secret=bool(config.secret_keys),
+                # Credentials are secrets where they stand; any other secret key may
+                # be anywhere in the values, which then are one secret.
+                secret=bool(config.secret_keys - credential_sections(config)),
             )
             for spec in specs
         ]

@@ -11,7 +11,7 @@
 #   $CACHE/pulumi-kubernetes-$PULUMI_KUBERNETES_VERSION/bin/pulumi-resource-kubernetes
 #   $CACHE/kubernetes-$KUBERNETES_VERSION/bin/{kube-apiserver,kube-controller-manager,kube-scheduler}
 #   $CACHE/etcd-$ETCD_VERSION/bin/etcd
-#   $CACHE/kwok-$KWOK_VERSION/bin/kwok   (simulated nodes and pod lifecycles)
+#   $CACHE/kwok-$KWOK_VERSION/bin/kwok, stages.yaml   (simulated nodes and pod lifecycles)
 #   each with a BUILD-INFO file naming the exact module versions that were built.
 # where CACHE=${FATE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fate-iac/tools}
 #
@@ -313,16 +313,26 @@ build_etcd() {
 KWOK_DIR=$CACHE/kwok-$KWOK_VERSION
 
 build_kwok() {
-	if group_done "$KWOK_DIR" kwok; then
+	if group_done "$KWOK_DIR" kwok && [ -s "$KWOK_DIR/stages.yaml" ]; then
 		log "kwok: cached in $KWOK_DIR"
 		return 0
 	fi
-	local tmp=$WORK/kwok-out w=$WORK/kwok
+	local tmp=$WORK/kwok-out w=$WORK/kwok src stage
 	mkdir -p "$tmp/bin"
 	log "kwok: building sigs.k8s.io/kwok@v$KWOK_VERSION (cmd/kwok)"
 	new_wrapper "$w" sigs.k8s.io/kwok "v$KWOK_VERSION"
 	go_build "$w" "$tmp/bin/kwok" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
-	printf 'kwok=sigs.k8s.io/kwok@v%s\n' "$KWOK_VERSION" >"$tmp/BUILD-INFO"
+	# The kwok binary simulates nothing without Stage configs (kwokctl embeds the "fast"
+	# ones): the same, from the same module: nodes become Ready and keep a lease, pods are
+	# Running and Ready at once, a Job's pods complete.
+	src=$(mod_json "sigs.k8s.io/kwok@v$KWOK_VERSION" | json_field Dir)
+	for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
+		pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+		[ -f "$src/kustomize/stage/$stage.yaml" ] || die "kwok: no stage $stage in $src"
+		{ echo "---"; cat "$src/kustomize/stage/$stage.yaml"; } >>"$tmp/stages.yaml"
+	done
+	printf 'kwok=sigs.k8s.io/kwok@v%s\nstages=node-initialize,node-heartbeat-with-lease,pod-ready,pod-complete,pod-delete\n' \
+		"$KWOK_VERSION" >"$tmp/BUILD-INFO"
 	finish_group "$tmp" "$KWOK_DIR"
 	log "kwok: done -> $KWOK_DIR/bin"
 }

@@ -4,6 +4,7 @@ the real engine, in an awkward order, converged by the orchestrator, then destro
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import copy_project, workspace
 from fate_iac import yamlio
-from fate_iac.orchestrator import converge, destroy_all, discover, status_all
+from fate_iac.cli import describe_stack
+from fate_iac.history import as_json as updates_json
+from fate_iac.history import history as read_history
+from fate_iac.orchestrator import Outcome, converge, destroy_all, discover, status_all
 from fate_pulumi.automation import AutomationRunner
 
 STACKS = ["exchange", "party9999", "party10000"]
@@ -26,28 +30,61 @@ def routes(plane: ControlPlane, namespace: str) -> dict[str, Any]:
     return table
 
 
+@dataclass
+class Brought:
+    """How the federation came up (recorded by the fixture, so every test stands alone)."""
+
+    alone: dict[str, Any]
+    said: list[str]
+    outcomes: list[Outcome]
+    tables: dict[str, dict[str, Any]]
+    status: list[str]
+    references: dict[str, list[str]]
+    described: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
 def federation(
     tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[AutomationRunner, Any]:
+) -> tuple[AutomationRunner, Any, Brought]:
+    """The example federation from nothing: party10000 alone first, before its exchange
+    exists (it deploys and waits), then converged."""
     state = tmp_path_factory.mktemp("federation")
-    project = copy_project(state / "project", STACKS, skip_await=True)
-    ws = workspace(tools, project, state, plane.kubeconfig, chart_repo)
+    project = copy_project(state / "project", STACKS, chart_repo)
+    ws = workspace(tools, project, state, plane.kubeconfig)
     runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
     members = discover(project, "fate-example")
-    return runner, members
+    runner.up("party10000", {"FATE_EXISTING_STACKS": "party10000"})
+    alone = routes(plane, "fate-10000")
+    said: list[str] = []
+    outcomes = converge(members, runner, say=said.append)
+    tables = {ns: routes(plane, ns) for ns in ("fate-10000", "fate-9999", "fate-exchange")}
+    references = {}
+    for name in STACKS:
+        exported = ws.stack(name).export_stack().deployment or {}
+        references[name] = sorted(
+            r["urn"].split("::")[-1]
+            for r in exported.get("resources", [])
+            if r["type"] == "pulumi:pulumi:StackReference"
+        )
+    status = status_all(members, runner, lambda n, m, o: describe_stack(
+        n, m, o, str(plane.kubeconfig)).health)  # fmt: skip
+    described = json.loads(
+        describe_stack("party10000", members["party10000"], runner.outputs("party10000"),
+                       str(plane.kubeconfig)).as_json()
+    )  # fmt: skip
+    history = json.loads(updates_json(read_history(runner.history("exchange"))))
+    brought = Brought(alone, said, outcomes, tables, status, references, described, history)
+    return runner, members, brought
 
 
 def test_a_party_first_then_the_federation_converges(
-    federation: tuple[AutomationRunner, Any], plane: ControlPlane
+    federation: tuple[AutomationRunner, Any, Brought],
 ) -> None:
-    runner, members = federation
-    # party10000 alone, before its exchange exists: it deploys and waits.
-    runner.up("party10000", {"FATE_EXISTING_STACKS": "party10000"})
-    assert routes(plane, "fate-10000")["default"]["default"] == [{"ip": "rollsite", "port": 9370}]
-
-    said: list[str] = []
-    outcomes = converge(members, runner, say=said.append)
+    _, _, brought = federation
+    assert brought.alone["default"]["default"] == [{"ip": "rollsite", "port": 9370}]
+    said, outcomes = brought.said, brought.outcomes
     assert said[-1] == "converged after 3 passes"
     # The exchange twice (party9999 appears after its first run), each party once: a
     # party whose peers' records did not change its routes is not updated again.
@@ -56,22 +93,69 @@ def test_a_party_first_then_the_federation_converges(
     }  # fmt: skip
 
     exchange_route = [{"ip": "192.168.0.1", "port": 30000}]
-    assert routes(plane, "fate-10000")["default"]["default"] == exchange_route
-    assert routes(plane, "fate-9999")["default"]["default"] == exchange_route
-    table = routes(plane, "fate-exchange")
+    assert brought.tables["fate-10000"]["default"]["default"] == exchange_route
+    assert brought.tables["fate-9999"]["default"]["default"] == exchange_route
+    table = brought.tables["fate-exchange"]
     assert table["9999"]["default"] == [{"ip": "192.168.9.1", "port": 30091}]
     assert table["10000"]["default"] == [{"ip": "192.168.10.1", "port": 30101}]
+    assert any("exchange" in line and "members [9999, 10000]" in line for line in brought.status)
+    assert all(" ready " in line for line in brought.status), brought.status
 
-    lines = status_all(members, runner)
-    assert any("exchange" in line and "members [9999, 10000]" in line for line in lines)
+
+def test_describe_shows_every_module_ready_on_simulated_nodes(
+    federation: tuple[AutomationRunner, Any, Brought], plane: ControlPlane
+) -> None:
+    described = federation[2].described
+    assert described["health"] == "ready"
+    [release] = described["releases"]
+    assert (release["name"], release["chart"], release["version"]) == (
+        "fate-10000", "fate", "v1.11.2",
+    )  # fmt: skip
+    assert release["status"] == "deployed" and release["revision"] >= 1
+    modules = {m["module"]: m for m in described["modules"]}
+    assert set(modules) == {
+        "rollsite", "clustermanager", "nodemanager", "mysql", "python", "fateboard", "client",
+    }  # fmt: skip
+    for module in modules.values():
+        assert module["condition"] == "ready", module
+        assert module["pods"], module
+        for pod in module["pods"]:
+            assert pod["phase"] == "Running" and pod["ready"], pod
+            assert pod["node"] in plane.nodes
+    assert modules["nodemanager"]["ready"] == "2/2"
+    assert described["endpoints"]["rollsite"] == "192.168.10.1:30101"
+    assert described["endpoints"]["fateboard"] == "party10000.fateboard.example.com"
+
+
+def test_history_lists_the_updates(federation: tuple[AutomationRunner, Any, Brought]) -> None:
+    """The exchange went up twice while the federation converged."""
+    updates = federation[2].history
+    assert [u["kind"] for u in updates][:2] == ["update", "update"]
+    assert all(u["result"] == "succeeded" for u in updates)
+    assert updates[0]["number"] > updates[1]["number"]
+    assert updates[-1]["changes"].get("create", 0) >= 3  # component, namespace, release
+    assert all(u["duration_s"] is not None and u["duration_s"] > 0 for u in updates)
+
+
+def test_the_links_between_stacks_are_public_stack_references(
+    federation: tuple[AutomationRunner, Any, Brought],
+) -> None:
+    """Any tool reading the state (pulumi stack graph, Pulumi Cloud) sees the federation."""
+    _, _, brought = federation
+    assert brought.references == {
+        "exchange": ["federation-party10000", "federation-party9999"],
+        "party9999": ["federation-exchange"],
+        "party10000": ["federation-exchange"],
+    }
 
 
 def test_a_party_that_leaves_is_dropped_from_the_exchange_routes(
-    federation: tuple[AutomationRunner, Any], plane: ControlPlane
+    federation: tuple[AutomationRunner, Any, Brought], plane: ControlPlane
 ) -> None:
     """party9999 leaves: the exchange operator drops it from fate:members, its stack file
     leaves the project, and the next converge takes its route out of the exchange."""
-    runner, _ = federation
+    runner, members, _ = federation
+    converge(members, runner, say=print)  # the whole federation, whatever ran before
     project = runner.project_dir
     document = yamlio.load((project / "Pulumi.exchange.yaml").read_text())
     document["config"]["fate:members"] = ["party10000"]
@@ -90,9 +174,10 @@ def test_a_party_that_leaves_is_dropped_from_the_exchange_routes(
 
 
 def test_destroy_takes_the_federation_down(
-    federation: tuple[AutomationRunner, Any], plane: ControlPlane
+    federation: tuple[AutomationRunner, Any, Brought], plane: ControlPlane
 ) -> None:
-    runner, members = federation
+    runner, members, _ = federation
+    converge(members, runner, say=print)  # the whole federation, whatever ran before
     outcomes = destroy_all(members, runner, say=print)
     assert [o.stack for o in outcomes] == ["party9999", "party10000", "exchange"]
     for namespace in ("fate-9999", "fate-10000", "fate-exchange"):
@@ -110,7 +195,7 @@ config:
   fate:trafficServer: {type: NodePort, nodePort: 30007}
   fate:nginx: {type: NodePort, httpNodePort: 30003, grpcNodePort: 30008}
   fate:servingProxy: {type: NodePort, nodePort: 30006}
-  fate:release: {skipAwait: true}
+  fate:chartRepo: @CHART_REPO@
   fate:members:
 """
 
@@ -134,10 +219,11 @@ def test_a_spark_exchange_routes_by_sni_nginx_and_serving_proxy(
 ) -> None:
     """trafficServer, nginx and the serving exchange through the real engine: the route
     tables the API server holds name both Spark members."""
-    project = copy_project(tmp_path / "project", [])
+    project = copy_project(tmp_path / "project", [], chart_repo)
     members = spark_member(9999, "192.168.9.1", 30090) + spark_member(10000, "192.168.10.1", 30100)
-    (project / "Pulumi.spark-exchange.yaml").write_text(SPARK_EXCHANGE + members)
-    ws = workspace(tools, project, tmp_path, plane.kubeconfig, chart_repo)
+    stack_file = SPARK_EXCHANGE.replace("@CHART_REPO@", chart_repo) + members
+    (project / "Pulumi.spark-exchange.yaml").write_text(stack_file)
+    ws = workspace(tools, project, tmp_path, plane.kubeconfig)
     stack = ws.stack("spark-exchange")
     result = stack.up()
     assert result.outputs["members"].value == [9999, 10000]

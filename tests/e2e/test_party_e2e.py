@@ -1,8 +1,11 @@
 """A party stack through the real Pulumi engine, installed into a real API server.
 
-There are no kubelets, so no workload ever becomes ready: the stack sets
-``fate:release.skipAwait: true`` and the assertions are on the objects the API server
-stores, which is what ``pulumi up`` is responsible for.
+The cluster's data plane is simulated (KWOK): pods are scheduled onto simulated nodes
+and reported Ready, so ``pulumi up`` waits for the release's workloads as on a real
+cluster, and the assertions are on the objects the API server holds.
+
+Every test stands alone: the module's stack is brought up once by a fixture, tests that
+change its config put it back, and the destroy test deploys a party of its own.
 """
 
 from __future__ import annotations
@@ -22,13 +25,19 @@ STACK = "party10000"
 
 
 @pytest.fixture(scope="module")
-def party(
+def deployed(
     tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Workspace, auto.Stack]:
+) -> tuple[Workspace, auto.Stack, auto.UpResult]:
     state = tmp_path_factory.mktemp("pulumi")
-    project = copy_project(state / "project", [STACK], skip_await=True)
-    ws = workspace(tools, project, state, plane.kubeconfig, chart_repo)
-    return ws, ws.stack(STACK)
+    project = copy_project(state / "project", [STACK], chart_repo)
+    ws = workspace(tools, project, state, plane.kubeconfig)
+    stack = ws.stack(STACK)
+    return ws, stack, stack.up(on_output=print)
+
+
+@pytest.fixture
+def party(deployed: tuple[Workspace, auto.Stack, auto.UpResult]) -> tuple[Workspace, auto.Stack]:
+    return deployed[0], deployed[1]
 
 
 def object_at(plane: ControlPlane, path: str) -> dict[str, Any]:
@@ -37,9 +46,10 @@ def object_at(plane: ControlPlane, path: str) -> dict[str, Any]:
     return found
 
 
-def test_up_installs_the_release(party: tuple[Workspace, auto.Stack], plane: ControlPlane) -> None:
-    _, stack = party
-    result = stack.up(on_output=print)
+def test_up_installs_the_release(
+    deployed: tuple[Workspace, auto.Stack, auto.UpResult], plane: ControlPlane
+) -> None:
+    _, _, result = deployed
     assert result.summary.result == "succeeded"
     # Its exchange stack does not exist yet: the party deploys and says it is waiting.
     assert "waiting for exchange" in result.stdout
@@ -101,13 +111,25 @@ def test_changing_one_value_shows_exactly_that_change(party: tuple[Workspace, au
 
 
 def test_destroy_removes_the_release(
-    party: tuple[Workspace, auto.Stack], plane: ControlPlane
+    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path
 ) -> None:
-    _, stack = party
+    """A party of its own (another id, namespace and NodePorts), up then destroyed."""
+    project = copy_project(tmp_path / "project", [STACK], chart_repo)
+    ws = workspace(tools, project, tmp_path, plane.kubeconfig)
+    stack = ws.stack(STACK)
+    own = {
+        "partyId": "10001", "name": "fate-10001", "namespace": "fate-10001",
+        "rollsite.nodePort": "31101", "python.httpNodePort": "31107",
+        "python.grpcNodePort": "31102",
+    }  # fmt: skip
+    for key, value in own.items():
+        stack.set_config(key, auto.ConfigValue(value), path=True)
+    stack.up()
+    assert kube_get(plane, "/api/v1/namespaces/fate-10001/services/rollsite") is not None
     stack.destroy(on_output=print)
-    secrets = object_at(plane, "/api/v1/namespaces/fate-10000/secrets?labelSelector=owner%3Dhelm")
+    secrets = object_at(plane, "/api/v1/namespaces/fate-10001/secrets?labelSelector=owner%3Dhelm")
     assert secrets["items"] == []
-    assert kube_get(plane, "/api/v1/namespaces/fate-10000/services/rollsite") is None
+    assert kube_get(plane, "/api/v1/namespaces/fate-10001/services/rollsite") is None
 
 
 def test_refused_stack_changes_nothing(party: tuple[Workspace, auto.Stack], tmp_path: Path) -> None:
