@@ -5,6 +5,7 @@ Used where no real engine can run (the real-engine tests are a separate harness)
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import runpy
@@ -83,6 +84,45 @@ class Recorder(pulumi.runtime.Mocks):
         return found[0]
 
 
+_FAILURES: set[str] = set()
+"""What the programs run here failed with: the test expected it."""
+
+
+def _root(error: BaseException) -> str:
+    """The message of the first error in a chain (chains may loop)."""
+    seen: set[int] = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        following = error.__cause__ or error.__context__
+        if following is None:
+            break
+        error = following
+    return str(error)
+
+
+def _quiet_expected_failures() -> None:
+    """A failed program leaves every Output derived from the failure faulted; asyncio
+    reports each as "exception was never retrieved" when it is collected, long after the
+    test that expected the failure. Those reports are dropped; any other is kept."""
+    loop = asyncio.get_event_loop()
+    if getattr(loop, "_fate_quiet", False):
+        return
+    default = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        never_retrieved = "never retrieved" in str(context.get("message", ""))
+        if never_retrieved and error is not None and _root(error) in _FAILURES:
+            return
+        if default is not None:
+            default(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    loop._fate_quiet = True  # type: ignore[attr-defined]
+
+
 def run_with_mocks(
     body: Callable[[], Any],
     stack: str,
@@ -95,12 +135,16 @@ def run_with_mocks(
     given) keeps what was registered even when the program fails. The organization is
     the one a self-managed backend has, ``organization``."""
     recorder = recorder or Recorder()
+    _quiet_expected_failures()
     pulumi.runtime.set_mocks(
         recorder, project="fate", stack=stack, preview=preview, organization="organization"
     )
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
     try:
         pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
+    except Exception as error:
+        _FAILURES.add(_root(error))
+        raise
     finally:
         # A failed program leaves faulted outputs behind, which the engine's runtime
         # reports once at exit. Here the failure is the test's result: mark them seen and
