@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,10 +242,12 @@ def federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[FakeEngi
     engines: list[FakeEngine] = []
 
     def runner(project_dir: Path, policy_packs: list[str]) -> FakeEngine:
+        """One engine (one backend) for every fatectl run of the test."""
         from fate_iac.orchestrator import discover
 
-        engines.append(FakeEngine(discover(project_dir)))
-        return engines[-1]
+        if not engines:
+            engines.append(FakeEngine(discover(project_dir)))
+        return engines[0]
 
     monkeypatch.setattr("fate_pulumi.automation.default_runner", runner)
     return engines
@@ -324,3 +327,53 @@ def test_an_engine_failure_mid_converge_reports_every_stack(
     assert "stack party10000 failed: error: the API server refused the release" in err
     assert "exchange         exchange updated" in err
     assert "party10000       party    failed" in err
+
+
+# --- fatectl describe and history: what they say when they cannot ------------------------
+
+
+def test_describe_a_stack_never_deployed_says_so(
+    federation: list[FakeEngine], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "describe", "--stack", "party10000", "--project-dir", ".")
+    assert code == 1 and out == ""
+    assert "stack party10000 has not been deployed: it has no outputs (pulumi up)" in err
+
+
+def test_describe_an_unreachable_cluster_says_which_and_why(
+    federation: list[FakeEngine],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    terminal(monkeypatch, None)
+    assert run(capsys, "federation", "up", "--yes")[0] == 0
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: u}}]\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    code, _, err = run(capsys, "describe", "--stack", "party10000", "--project-dir", ".")
+    assert code == 1
+    assert "stack party10000: cannot read its cluster (the current kube-context)" in err
+    assert "https://127.0.0.1:9" in err
+    code, out, _ = run(capsys, "federation", "status")
+    assert code == 0 and all(" unreachable " in line for line in out.splitlines()), out
+
+
+def test_history_lists_a_stacks_updates(
+    federation: list[FakeEngine],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, _, err = run(capsys, "history", "--stack", "exchange", "--project-dir", ".")
+    assert code == 1 and "stack exchange does not exist in this backend" in err
+    terminal(monkeypatch, None)
+    assert run(capsys, "federation", "up", "--yes")[0] == 0
+    code, out, _ = run(capsys, "history", "--stack", "exchange", "--project-dir", ".")
+    assert code == 0 and out.splitlines()[0] == "stack exchange: 2 updates"
+    code, out, _ = run(capsys, "history", "--stack", "exchange", "--json", "--project-dir", ".")
+    assert [u["number"] for u in json.loads(out)] == [2, 1]
