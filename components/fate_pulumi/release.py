@@ -4,6 +4,7 @@ whose values carry credentials as Pulumi secrets and routes from other stacks.""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib.metadata import version
 from typing import Any
 
 import pulumi
@@ -15,6 +16,10 @@ from fate_iac.release import namespace_labels
 from fate_iac.routing import Overrides, RoutedValues, ValuesPath, nest
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets, merge_values
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+KUBERNETES_PROVIDER_VERSION = version("pulumi_kubernetes")
+"""The kubernetes provider the SDK's own resources ask for."""
 
 
 def _as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
@@ -35,14 +40,20 @@ def namespace_for(
     if not config.createNamespace:
         return []
     labels = namespace_labels(config, role)
-    namespace = k8s.core.v1.Namespace(
+    metadata = {
+        "name": config.k8s_namespace,
+        "labels": pulumi.Output.unsecret(routed.apply(lambda _: labels)),
+    }
+    # The same resource k8s.core.v1.Namespace registers (type, inputs, provider version),
+    # without importing that module: its 78,000 lines of generated types cost every
+    # preview and update of a stack about a second, for one object.
+    namespace = pulumi.CustomResource(
+        NAMESPACE,
         f"{name}-namespace",
-        metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=config.k8s_namespace,
-            labels=pulumi.Output.unsecret(routed.apply(lambda _: labels)),
-        ),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata, "spec": None,
+         "status": None},
+        opts=pulumi.ResourceOptions(parent=parent, version=KUBERNETES_PROVIDER_VERSION),
+    )  # fmt: skip
     return [namespace]
 
 
