@@ -4,6 +4,7 @@ the model built from what it reads is :mod:`fate_iac.describe`."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fate_iac.describe import Observed, decode_helm_release
@@ -25,9 +26,12 @@ def read_namespace(
     from kubernetes import client, config  # a large import: only when a cluster is read
     from kubernetes.config.config_exception import ConfigException
 
+    # KUBECONFIG is read now, not when the client was imported (it keeps the value of
+    # that moment as its default); it may list several files, which the client merges.
+    config_file = kubeconfig or os.environ.get("KUBECONFIG") or None
     try:
         api = config.new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig, context=context or None
+            config_file=config_file, context=context or None
         )
     except (ConfigException, OSError) as error:
         where = f"context {context}" if context else "the current context"

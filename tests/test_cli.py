@@ -377,3 +377,28 @@ def test_history_lists_a_stacks_updates(
     assert code == 0 and out.splitlines()[0] == "stack exchange: 2 updates"
     code, out, _ = run(capsys, "history", "--stack", "exchange", "--json", "--project-dir", ".")
     assert [u["number"] for u in json.loads(out)] == [2, 1]
+
+
+def test_describe_reads_kubeconfig_as_set_now_not_at_first_import(
+    federation: list[FakeEngine],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The Kubernetes client keeps KUBECONFIG's value of its first import as its default;
+    a later KUBECONFIG (another stack's cluster) must still be the one read."""
+    from kubernetes.config import kube_config
+
+    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(tmp_path / "stale"))
+    terminal(monkeypatch, None)
+    assert run(capsys, "federation", "up", "--yes")[0] == 0
+    kubeconfig = tmp_path / "now"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: now\n"
+        "clusters: [{name: now, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: now, context: {cluster: now, user: u}}]\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    code, _, err = run(capsys, "describe", "--stack", "party10000", "--project-dir", ".")
+    assert code == 1 and "cannot reach https://127.0.0.1:9" in err
