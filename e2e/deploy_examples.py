@@ -24,6 +24,7 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from e2e.chartserver import serve_chart_repository
 from e2e.controlplane import control_plane
@@ -46,9 +47,9 @@ def _kubeconfig() -> Path | None:
     return default if default.exists() else None
 
 
-def _print_outputs(runner: AutomationRunner, stack: str) -> None:
+def _print_outputs(stack: str, outputs: dict[str, Any]) -> None:
     print(f"\n== stack {stack} outputs")
-    for key, value in sorted(runner.outputs(stack).items()):
+    for key, value in sorted(outputs.items()):
         print(f"  {key}: {json.dumps(value)}")
 
 
@@ -57,8 +58,9 @@ def _converge(runner: AutomationRunner, project: Path, kubeconfig: str | None = 
     for outcome in converge(members, runner, say=stderr):
         print(outcome.line())
     for stack in run_order(members):
-        _print_outputs(runner, stack)
-        print(describe_stack(stack, members[stack], runner.outputs(stack), kubeconfig).text())
+        outputs = runner.outputs(stack)
+        _print_outputs(stack, outputs)
+        print(describe_stack(stack, members[stack], outputs, kubeconfig).text())
 
 
 def deploy_to_cluster(assume_yes: bool) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
@@ -768,6 +769,7 @@ def _leaf_types(annotation: Any) -> list[Any]:
     return [leaf for arg in args for leaf in _leaf_types(arg)]
 
 
+@cache
 def credential_paths(model: type[BaseModel]) -> tuple[tuple[str, ...], ...]:
     """Where a kind's credentials live: every field typed :data:`Credential`."""
     return tuple(_credential_paths(model))

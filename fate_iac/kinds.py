@@ -120,7 +120,11 @@ class StackKind(Generic[C]):
         """The Helm releases of the stack, charts resolved from ``source``."""
         raise NotImplementedError
 
-    def _main_release(self, cfg: C, source: str, values: dict[str, Any]) -> ReleaseSpec:
+    def _main_release(
+        self, cfg: C, source: str, values: dict[str, Any], paths: RoutedValues
+    ) -> ReleaseSpec:
+        """The stack's own chart, ``helmValues`` merged last; ``paths`` are the routes
+        with no records, whose key paths the deployed routes override."""
         if cfg.helmValues:
             values = merge_values(values, cfg.helmValues)
         return ReleaseSpec(
@@ -129,7 +133,7 @@ class StackKind(Generic[C]):
             namespace=cfg.k8s_namespace,
             chart=resolve_chart(cfg.chartName, cfg.chartVersion, source),
             values=blank_nulls(values),
-            route_paths=tuple(self.routed(cfg, {}).overrides.get(MAIN, {})),
+            route_paths=tuple(paths.overrides.get(MAIN, {})),
         )
 
     def routed(self, cfg: C, records: Mapping[str, Any]) -> RoutedValues:
@@ -173,7 +177,7 @@ class EggrollParty(StackKind[PartyConfig]):
         return rules.advisories(cfg)
 
     def releases(self, cfg: PartyConfig, source: str) -> list[ReleaseSpec]:
-        return [self._main_release(cfg, source, render_values(cfg))]
+        return [self._main_release(cfg, source, render_values(cfg), self.routed(cfg, {}))]
 
     def routed(self, cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
         return party_routed_values(cfg, records)
@@ -217,10 +221,10 @@ class Exchange(StackKind[ExchangeConfig]):
         ]
 
     def releases(self, cfg: ExchangeConfig, source: str) -> list[ReleaseSpec]:
-        specs = [self._main_release(cfg, source, render_exchange_values(cfg))]
+        paths = self.routed(cfg, {})
+        specs = [self._main_release(cfg, source, render_exchange_values(cfg), paths)]
         proxy = cfg.servingProxy
         if proxy is not None:
-            routed = self.routed(cfg, {}).overrides.get("serving", {})
             specs.append(
                 ReleaseSpec(
                     key="serving",
@@ -228,7 +232,7 @@ class Exchange(StackKind[ExchangeConfig]):
                     namespace=cfg.k8s_namespace,
                     chart=resolve_chart("fate-serving", proxy.chartVersion, source),
                     values=blank_nulls(render_serving_values(cfg)),
-                    route_paths=tuple(routed),
+                    route_paths=tuple(paths.overrides.get("serving", {})),
                 )
             )
         return specs

@@ -28,6 +28,7 @@ from fate_iac.config import ExchangeConfig, PartyConfig
 from fate_iac.kinds import EGGROLL, EXCHANGE, KINDS, Loaded, kind_for
 from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, KeyPath, Problem
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
+from fate_iac.values import map_secrets
 
 _PREFIX = f"{CONFIG_NAMESPACE}:"
 CREDENTIAL_PATHS: frozenset[KeyPath] = frozenset(
@@ -110,18 +111,12 @@ def raw_from_pulumi(config_env: Mapping[str, str], secret_keys: set[str]) -> Raw
     for path in CREDENTIAL_PATHS:
         secure = (path[0],) in secret
         _replace(raw, path, lambda value, s=secure: Secret(str(value), s))
-    plaintexts = {leaf for (key,) in secret for leaf in _leaves(_plain(raw.get(str(key))))}
+    plaintexts = {
+        leaf
+        for (key,) in secret
+        for leaf in _leaves(map_secrets(raw.get(str(key)), lambda s: s.value))
+    }
     return RawConfig(raw, frozenset(secret), frozenset(plaintexts))
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, Secret):
-        return node.value
-    if isinstance(node, dict):
-        return {k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def _replace(raw: dict[str, Any], path: KeyPath, fn: Any) -> None:

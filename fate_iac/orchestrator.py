@@ -94,10 +94,6 @@ def run_order(members: Mapping[str, Member]) -> list[str]:
     return exchanges + sorted(n for n in members if n not in exchanges)
 
 
-def _kind(member: Member) -> str:
-    return member.role
-
-
 def _env(runner: StackRunner, members: Mapping[str, Member]) -> dict[str, str]:
     return {EXISTING_STACKS_ENV: ",".join(n for n in sorted(members) if runner.exists(n))}
 
@@ -107,7 +103,7 @@ def converge(
 ) -> list[Outcome]:
     """Update the stacks in order, again and again, until a pass previews no change."""
     order = run_order(members)
-    outcomes = {name: Outcome(name, _kind(members[name])) for name in order}
+    outcomes = {name: Outcome(name, members[name].role) for name in order}
     for number in range(1, max_passes + 1):
         changed = False
         for name in order:
@@ -145,7 +141,7 @@ def preview_all(
 ) -> list[Outcome]:
     outcomes = []
     for name in run_order(members):
-        outcome = Outcome(name, _kind(members[name]))
+        outcome = Outcome(name, members[name].role)
         if runner.exists(name):
             outcome.changes = runner.preview(name, _env(runner, members))
             outcome.state = "changes" if outcome.changes else "up-to-date"
@@ -162,9 +158,9 @@ def destroy_plan(members: Mapping[str, Member], runner: StackRunner) -> list[str
     for name in reversed(run_order(members)):
         if runner.exists(name):
             count = runner.resource_count(name)
-            lines.append(f"destroy {name:<16} {_kind(members[name]):<8} {count} resources")
+            lines.append(f"destroy {name:<16} {members[name].role:<8} {count} resources")
         else:
-            lines.append(f"skip    {name:<16} {_kind(members[name]):<8} not deployed")
+            lines.append(f"skip    {name:<16} {members[name].role:<8} not deployed")
     return lines
 
 
@@ -173,7 +169,7 @@ def destroy_all(
 ) -> list[Outcome]:
     """Parties first, then exchanges; a failure ends with every stack's outcome so far."""
     order = list(reversed(run_order(members)))
-    outcomes = {n: Outcome(n, _kind(members[n]), state="absent") for n in order}
+    outcomes = {n: Outcome(n, members[n].role, state="absent") for n in order}
     for name in order:
         if runner.exists(name):
             say(f"destroy {name}")
@@ -198,7 +194,7 @@ def status_all(
     lines = []
     for name in run_order(members):
         if not runner.exists(name):
-            lines.append(f"{name:<16} {_kind(members[name]):<8} not deployed")
+            lines.append(f"{name:<16} {members[name].role:<8} not deployed")
             continue
         outputs = runner.outputs(name)
         record = outputs.get("federation") or {}
@@ -206,7 +202,7 @@ def status_all(
         where = f"rollsite {rollsite['host']}:{rollsite['port']}" if rollsite else "no endpoint"
         extra = f" members {record.get('members')}" if record.get("kind") == "exchange" else ""
         word = f"{health(name, members[name], outputs):<12} " if health else ""
-        lines.append(f"{name:<16} {_kind(members[name]):<8} deployed  {word}{where}{extra}")
+        lines.append(f"{name:<16} {members[name].role:<8} deployed  {word}{where}{extra}")
     return lines
 
 

@@ -332,6 +332,17 @@ def test_an_engine_failure_mid_converge_reports_every_stack(
 # --- fatectl describe and history: what they say when they cannot ------------------------
 
 
+def unreachable_kubeconfig(path: Path) -> Path:
+    """A kubeconfig whose current context is a cluster nobody listens for."""
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
+        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: u}}]\n"
+    )
+    return path
+
+
 def test_describe_a_stack_never_deployed_says_so(
     federation: list[FakeEngine], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -348,14 +359,7 @@ def test_describe_an_unreachable_cluster_says_which_and_why(
 ) -> None:
     terminal(monkeypatch, None)
     assert run(capsys, "federation", "up", "--yes")[0] == 0
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: gone\n"
-        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-        "users: [{name: u, user: {token: t}}]\n"
-        "contexts: [{name: gone, context: {cluster: gone, user: u}}]\n"
-    )
-    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", str(unreachable_kubeconfig(tmp_path / "kubeconfig")))
     code, _, err = run(capsys, "describe", "--stack", "party10000", "--project-dir", ".")
     assert code == 1
     assert "stack party10000: cannot read its cluster (the current kube-context)" in err
@@ -392,13 +396,6 @@ def test_describe_reads_kubeconfig_as_set_now_not_at_first_import(
     monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(tmp_path / "stale"))
     terminal(monkeypatch, None)
     assert run(capsys, "federation", "up", "--yes")[0] == 0
-    kubeconfig = tmp_path / "now"
-    kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: now\n"
-        "clusters: [{name: now, cluster: {server: 'https://127.0.0.1:9'}}]\n"
-        "users: [{name: u, user: {token: t}}]\n"
-        "contexts: [{name: now, context: {cluster: now, user: u}}]\n"
-    )
-    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", str(unreachable_kubeconfig(tmp_path / "now")))
     code, _, err = run(capsys, "describe", "--stack", "party10000", "--project-dir", ".")
     assert code == 1 and "cannot reach https://127.0.0.1:9" in err

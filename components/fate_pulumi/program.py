@@ -16,11 +16,8 @@ from fate_pulumi.exchange import Exchange
 from fate_pulumi.fate_eggroll_cluster import FateEggrollCluster
 from fate_pulumi.stack import FateStack
 
-COMPONENTS: dict[str, type[FateStack]] = {
-    "eggroll": FateEggrollCluster,
-    "exchange": Exchange,
-}
-"""The component of each stack kind, by the kind's tag."""
+COMPONENTS: dict[str, type[FateStack]] = {c.__name__: c for c in (FateEggrollCluster, Exchange)}
+"""Every component, by the name a stack kind gives for it (``StackKind.component``)."""
 
 
 def engine_config() -> tuple[dict[str, Any], set[str]]:
@@ -44,7 +41,7 @@ def main() -> None:
         for note in loaded.notes:
             pulumi.log.warn(note)
         config = loaded.config
-        component = COMPONENTS[loaded.kind.tag]
+        component = COMPONENTS[loaded.kind.component]
         built = component(config.release_name, config)  # type: ignore[call-arg]
     except (ConfigError, ChartSourceError) as error:
         # Refused before any resource is registered: nothing is half-deployed.

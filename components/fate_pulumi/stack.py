@@ -11,7 +11,7 @@ import pulumi
 
 from fate_iac.config import UPSTREAM_CHART_REPO, StackConfig
 from fate_iac.federation import Routes
-from fate_iac.kinds import StackKind, kind_of
+from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
 from fate_iac.routing import RoutedValues, checked
 from fate_pulumi.federation_refs import as_output, federation_records
@@ -23,11 +23,8 @@ def credential_sections(config: StackConfig) -> frozenset[str]:
     return frozenset(str(path[0]) for path in kind_of(config).credential_paths)
 
 
-def _pick(kind: StackKind[Any], config: StackConfig, stack: str, key: str) -> Any:
-    def pick(routed: RoutedValues) -> Any:
-        return kind.routed_outputs(config, stack, routed.routes)[key]
-
-    return pick
+def _item(mapping: pulumi.Output[dict[str, Any]], key: str) -> pulumi.Output[Any]:
+    return mapping.apply(lambda values: values[key])
 
 
 class FateStack(pulumi.ComponentResource):
@@ -63,6 +60,9 @@ class FateStack(pulumi.ComponentResource):
         )
         report_routes(self, routed)
         depends_on = namespace_for(self, name, config, kind.role, routed)
+        # Credentials are secrets where they stand; any other secret key may be anywhere
+        # in the values and the outputs, which then are secrets whole.
+        secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))
         self.releases = [
             install_release(
                 self,
@@ -71,9 +71,7 @@ class FateStack(pulumi.ComponentResource):
                 spec.values,
                 route_overrides(routed, spec.route_paths, spec.key),
                 depends_on,
-                # Credentials are secrets where they stand; any other secret key may
-                # be anywhere in the values, which then are one secret.
-                secret=bool(config.secret_keys - credential_sections(config)),
+                secret=secret_beyond_credentials,
             )
             for spec in specs
         ]
@@ -81,10 +79,10 @@ class FateStack(pulumi.ComponentResource):
             key: pulumi.Output.from_input(value)
             for key, value in kind.outputs(config, stack).items()
         }
+        routed_outputs = routed.apply(lambda r: kind.routed_outputs(config, stack, r.routes))
         for key in kind.routed_outputs(config, stack, Routes()):
-            outputs[key] = routed.apply(_pick(kind, config, stack, key))
-        if config.secret_keys - credential_sections(config):
-            # A secret key may reach any output (an address, a name...): keep them all so.
+            outputs[key] = _item(routed_outputs, key)
+        if secret_beyond_credentials:
             outputs = {key: pulumi.Output.secret(value) for key, value in outputs.items()}
         self.outputs = outputs
         self.register_outputs(outputs)
