@@ -177,7 +177,7 @@ def describe_stack(
     """``stack`` as the cluster it deploys to holds it (raises ClusterError)."""
     from fate_iac.kube import read_namespace
 
-    namespace = str(outputs.get("namespace") or member.config.k8s_namespace)
+    namespace = member.config.k8s_namespace  # what the namespace output says, never secret
     observed = read_namespace(namespace, member.cluster or None, kubeconfig)
     return describe(stack, namespace, outputs, observed, datetime.datetime.now(datetime.UTC))
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fate_iac.secrets import REDACTED
+
 Object = dict[str, Any]
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
@@ -230,12 +232,16 @@ def module_state(workload: Object, pods: Sequence[Object]) -> ModuleState:
 def endpoints_of(outputs: Mapping[str, Any]) -> dict[str, str]:
     """``name: host:port`` of every endpoint the stack publishes, and its ingress hosts."""
     found: dict[str, str] = {}
-    record = outputs.get("federation") or {}
-    for name, endpoint in sorted((record.get("endpoints") or {}).items()):
+    record = outputs.get("federation")
+    if record == REDACTED:  # a secret output: shown as what it is, never its value
+        found["federation"] = REDACTED
+    endpoints = record.get("endpoints") if isinstance(record, dict) else None
+    for name, endpoint in sorted((endpoints or {}).items()):
         found[name] = f"{endpoint.get('host')}:{endpoint.get('port')}"
     for key, name in (("fateboardHosts", "fateboard"), ("notebookHosts", "notebook")):
-        if outputs.get(key):
-            found[name] = ", ".join(outputs[key])
+        hosts = outputs.get(key)
+        if hosts:
+            found[name] = REDACTED if hosts == REDACTED else ", ".join(hosts)
     return found
 
 

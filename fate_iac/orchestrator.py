@@ -197,7 +197,8 @@ def status_all(
             lines.append(f"{name:<16} {members[name].role:<8} not deployed")
             continue
         outputs = runner.outputs(name)
-        record = outputs.get("federation") or {}
+        record = outputs.get("federation")
+        record = record if isinstance(record, dict) else {}  # a secret one shows nothing
         rollsite = (record.get("endpoints") or {}).get("rollsite")
         where = f"rollsite {rollsite['host']}:{rollsite['port']}" if rollsite else "no endpoint"
         extra = f" members {record.get('members')}" if record.get("kind") == "exchange" else ""

@@ -250,3 +250,12 @@ def test_destroy_plan_lists_what_goes_in_order() -> None:
         ["destroy", "b"], ["skip", "a"], ["destroy", "exchange"],
     ]  # fmt: skip
     assert "5 resources" in plan[0] and "not deployed" in plan[1]
+
+
+def test_status_of_a_stack_whose_record_is_secret_shows_no_endpoint() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    engine.outputs = lambda stack: {"federation": "[secret]"}  # type: ignore[method-assign]
+    lines = status_all(members, engine)
+    assert len(lines) == 3 and all("deployed  no endpoint" in line for line in lines)

@@ -272,3 +272,26 @@ def test_another_providers_secrets_are_read_through_the_pulumi_cli(
     assert loaded.config.mysql is not None and loaded.config.mysql.password is not None
     assert loaded.config.mysql.password.value == "s3cret-mysql"
     assert os.environ["PATH"] == str(bin_dir)
+
+
+def test_secret_stack_outputs_are_shown_as_secret() -> None:
+    """What status, describe and the main command print of a stack's outputs: a secret
+    output (a stack with a secret publicHost, say) never shows its value."""
+    from pulumi.automation import OutputValue
+
+    from fate_pulumi.automation import shown_outputs
+
+    outputs = {
+        "federation": OutputValue({"endpoints": {"rollsite": {"host": "10.77.0.5"}}}, True),
+        "namespace": OutputValue("fate-10000", False),
+    }
+    assert shown_outputs(outputs) == {"federation": "[secret]", "namespace": "fate-10000"}
+
+
+def test_describe_shows_a_secret_record_as_secret() -> None:
+    from fate_iac.describe import endpoints_of
+
+    shown = {"federation": "[secret]", "fateboardHosts": "[secret]", "notebookHosts": ["nb"]}
+    assert endpoints_of(shown) == {
+        "federation": "[secret]", "fateboard": "[secret]", "notebook": "nb",
+    }  # fmt: skip

@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac.orchestrator import Say, stderr
+from fate_iac.secrets import REDACTED
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+def shown_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Stack outputs (the Automation API's ``OutputValue``s, which hold secrets in
+    plaintext) as they may be shown: each secret one as ``[secret]``."""
+    return {key: REDACTED if value.secret else value.value for key, value in outputs.items()}
 
 
 class Steps:
@@ -94,7 +101,9 @@ class AutomationRunner:
         self._stack(stack, {}).destroy()
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        return {k: v.value for k, v in self._stack(stack, {}).outputs().items()}
+        """The stack's outputs; a secret one as ``[secret]``: whoever prints them (status,
+        describe, the main command) never shows a secret's value."""
+        return shown_outputs(self._stack(stack, {}).outputs())
 
     def history(self, stack: str) -> list[dict[str, Any]]:
         """The stack's updates, as ``pulumi stack history`` keeps them."""
