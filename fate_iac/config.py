@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -35,7 +35,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from fate_iac.federation import FederationRecord
+from fate_iac.federation import FederationRecord, Protocol
 from fate_iac.problems import KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
@@ -72,6 +72,25 @@ EGGROLL_MODULES: tuple[Module, ...] = (
     "client",
 )
 SPARK_MODULES: tuple[Module, ...] = ("spark", "hdfs", "nginx", "rabbitmq", "pulsar")
+
+
+def default_modules(computing: object, federation: object, storage: object) -> list[Module]:
+    """The modules a party deploys when its config lists none: what its engines need."""
+    if computing in (None, "Eggroll"):
+        return list(EGGROLL_MODULES)
+    modules: list[Module] = ["python", "mysql", "fateboard", "client"]
+    if computing == "Spark":
+        modules.append("spark")
+    if storage == "HDFS":
+        modules.append("hdfs")
+    modules.append("nginx")
+    if federation == "RabbitMQ":
+        modules.append("rabbitmq")
+    elif federation == "Pulsar":
+        modules.append("pulsar")
+    return modules
+
+
 ALL_MODULES: tuple[Module, ...] = (*EGGROLL_MODULES, "lbrollsite", *SPARK_MODULES)
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
@@ -206,6 +225,9 @@ class IngressRule(Section):
 class Ingresses(Section):
     fateboard: IngressRule | None = Field(None, description="Ingress of FATE-Board.")
     client: IngressRule | None = Field(None, description="Ingress of the notebook client.")
+    spark: IngressRule | None = Field(None, description="Ingress of the Spark master UI.")
+    rabbitmq: IngressRule | None = Field(None, description="Ingress of RabbitMQ's console.")
+    pulsar: IngressRule | None = Field(None, description="Ingress of Pulsar's admin API.")
 
 
 class Exchange(Section):
@@ -271,6 +293,58 @@ class ClustermanagerResources(Section):
     nodes: int | None = Field(None, description="Nodes fateflow schedules on.")
 
 
+class FateflowSpark(Section):
+    """How fateflow submits to Spark (written into its service_conf as it is)."""
+
+    cores_per_node: int | None = Field(None, ge=1, description="Cores per Spark worker.")
+    nodes: int | None = Field(None, ge=1, description="Spark workers fateflow schedules on.")
+    master: str | None = Field(None, description="Default (chart): spark://spark-master:7077.")
+    driverHost: str | None = Field(None, description="Default (chart): fateflow.")
+    driverHostType: str | None = Field(None, description="Spark driver host type.")
+    portMaxRetries: int | None = Field(None, description="spark.port.maxRetries.")
+    driverStartPort: Port | None = Field(None, description="First spark.driver.port.")
+    blockManagerStartPort: Port | None = Field(None, description="First block manager port.")
+    pysparkPython: str | None = Field(None, description="PYSPARK_PYTHON.")
+
+
+class FateflowHdfs(Section):
+    name_node: str | None = Field(None, description="Default: hdfs://namenode:9000.")
+    path_prefix: str | None = Field(None, description="Path prefix of FATE's tables.")
+
+
+class FateflowPulsar(Section):
+    host: str | None = Field(None, description="Pulsar host. Default (chart): pulsar.")
+    mng_port: Port | None = Field(None, description="Admin port. Default (chart): 8080.")
+    port: Port | None = Field(None, description="Broker port. Default (chart): 6650.")
+    topic_ttl: int | None = Field(None, ge=0, description="Topic TTL (minutes). From v1.10.")
+    cluster: str | None = Field(None, description="Pulsar cluster. From v1.10.")
+    tenant: str | None = Field(None, description="Pulsar tenant. From v1.10.")
+
+
+class FateflowRabbitmq(Section):
+    host: str | None = Field(None, description="RabbitMQ host. Default (chart): rabbitmq.")
+    mng_port: Port | None = Field(None, description="Management port. Default: 15672.")
+    port: Port | None = Field(None, description="AMQP port. Default (chart): 5672.")
+    user: str | None = Field(None, description="User fateflow connects as.")
+    password: Credential | None = Field(
+        None, description="Secret. The chart's broker only knows fate (see the README)."
+    )
+
+
+class FateflowNginx(Section):
+    host: str | None = Field(None, description="nginx host. Default (chart): nginx.")
+    http_port: Port | None = Field(None, description="Default (chart): 9300.")
+    grpc_port: Port | None = Field(None, description="Default (chart): 9310.")
+
+
+class FateflowHive(Section):
+    host: str | None = Field(None, description="Hive server host. From v1.10.")
+    port: Port | None = Field(None, description="Hive server port.")
+    auth_mechanism: str | None = Field(None, description="Hive auth mechanism.")
+    username: str | None = Field(None, description="Hive user.")
+    password: Credential | None = Field(None, description="Secret. Hive password.")
+
+
 class Python(Placement, Storage):
     """fateflow (the ``python`` module)."""
 
@@ -291,6 +365,14 @@ class Python(Placement, Storage):
     clustermanager: ClustermanagerResources | None = Field(
         None, description="Resources fateflow assumes the eggroll cluster has."
     )
+    spark: FateflowSpark | None = Field(None, description="Spark: how fateflow submits jobs.")
+    hdfs: FateflowHdfs | None = Field(None, description="Spark: the HDFS fateflow stores in.")
+    pulsar: FateflowPulsar | None = Field(None, description="Spark: the Pulsar it federates by.")
+    rabbitmq: FateflowRabbitmq | None = Field(
+        None, description="Spark: the RabbitMQ it federates by."
+    )
+    nginx: FateflowNginx | None = Field(None, description="Spark: the nginx it sends through.")
+    hive: FateflowHive | None = Field(None, description="Spark: a Hive storage (v1.10+).")
 
 
 class Mysql(Placement, Storage):
@@ -348,6 +430,142 @@ class Serving(Section):
     zookeeper: Zookeeper | None = Field(None, description="The zookeeper FATE-Serving uses.")
 
 
+# --- FATE on Spark -------------------------------------------------------------------------
+
+
+class SparkNode(Placement):
+    """A Spark master or worker Deployment."""
+
+    Image: str | None = Field(
+        None, description="Image (without tag). Default: <registry>/spark-master|worker."
+    )
+    ImageTag: str | None = Field(None, description="Image tag. Default: the chart's tag.")
+    replicas: int | None = Field(None, ge=1, description="Replicas. Default: 1 master, 2 workers.")
+    resources: Resources | None = Field(None, description="Pod resources.")
+    type: ServiceType | None = Field(
+        None, description="Service type. Default: the chart's (ClusterIP)."
+    )
+
+
+class SparkMaster(SparkNode):
+    nodePort: Port | None = Field(None, description="NodePort of the master's web UI (8080).")
+
+
+class Spark(Section):
+    """The Spark cluster (module ``spark``; computing: Spark)."""
+
+    master: SparkMaster | None = Field(None, description="The Spark master.")
+    worker: SparkNode | None = Field(None, description="The Spark workers.")
+
+
+class HdfsNode(Placement, Storage):
+    type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
+
+
+class HdfsNamenode(HdfsNode):
+    nodePort: Port | None = Field(None, description="NodePort of the namenode (9000).")
+
+
+class HdfsDatanode(HdfsNode):
+    replicas: int | None = Field(None, ge=1, description="Datanodes. Default: 3.")
+
+
+class Hdfs(Section):
+    """HDFS (module ``hdfs``; storage: HDFS)."""
+
+    namenode: HdfsNamenode | None = Field(None, description="The namenode.")
+    datanode: HdfsDatanode | None = Field(None, description="The datanodes.")
+
+
+class NginxHost(Section):
+    host: str = Field(description="Address.")
+    http_port: Port = Field(description="HTTP port.")
+    grpc_port: Port = Field(description="gRPC port.")
+
+
+class NginxRoute(Section):
+    """Where nginx sends one party's traffic."""
+
+    proxy: list[NginxHost] | None = Field(None, description="That party's proxy (nginx).")
+    fateflow: list[NginxHost] | None = Field(None, description="That party's fateflow.")
+
+
+class NginxExchange(Section):
+    ip: str = Field(description="Address of the exchange's nginx.")
+    httpPort: Port = Field(description="HTTP port of the exchange's nginx.")
+    grpcPort: Port = Field(description="gRPC port of the exchange's nginx.")
+
+
+class SparkNginx(Placement):
+    """A Spark party's nginx: fateflow's federation proxy (module ``nginx``)."""
+
+    type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
+    httpNodePort: Port | None = Field(None, description="NodePort of nginx's HTTP port (9300).")
+    grpcNodePort: Port | None = Field(None, description="NodePort of nginx's gRPC port (9310).")
+    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    exchange: NginxExchange | None = Field(
+        None, description="The exchange's nginx (star mode; see exchangeStack)."
+    )
+    route_table: dict[PartyId, NginxRoute] | None = Field(
+        None, description="Static routes by party id (KubeFATE's way; see peers)."
+    )
+
+
+class RabbitmqRoute(Section):
+    host: str = Field(description="Address of that party's RabbitMQ.")
+    port: Port = Field(description="Its AMQP port (5672, or its NodePort).")
+
+
+class Rabbitmq(Placement):
+    """RabbitMQ (module ``rabbitmq``; federation: RabbitMQ)."""
+
+    type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
+    nodePort: Port | None = Field(None, description="NodePort of the AMQP port (5672).")
+    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    default_user: str | None = Field(None, description="Broker's default user.")
+    default_pass: Credential | None = Field(None, description="Secret. Its password.")
+    user: str | None = Field(None, description="Federation user.")
+    password: Credential | None = Field(None, description="Secret. Its password.")
+    route_table: dict[PartyId, RabbitmqRoute] | None = Field(
+        None, description="Routes by party id, this party's own included (see peers)."
+    )
+    resources: Resources | None = Field(None, description="Pod resources.")
+
+
+class PulsarRoute(Section):
+    host: str = Field(description="Address of that party's Pulsar.")
+    port: Port = Field(description="Its broker port (6650, or its NodePort).")
+    sslPort: Port | None = Field(None, description="Its TLS port (6651, or its NodePort).")
+    proxy: str | None = Field(None, description='A proxy in front of it; "" for none.')
+
+
+class PulsarExchange(Section):
+    ip: str = Field(description="Address of the exchange's trafficServer.")
+    port: Port = Field(description="Port of the exchange's trafficServer.")
+    domain: str | None = Field(None, description="SNI domain. Default: fate.org.")
+
+
+class Pulsar(Placement, Storage):
+    """Pulsar (module ``pulsar``; federation: Pulsar)."""
+
+    type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
+    httpNodePort: Port | None = Field(None, description="NodePort of the broker port (6650).")
+    httpsNodePort: Port | None = Field(None, description="NodePort of the TLS port (6651).")
+    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    publicLB: Toggle | None = Field(
+        None, description="Also a LoadBalancer Service for the TLS port. Default: off."
+    )
+    exchange: PulsarExchange | None = Field(
+        None, description="The exchange's trafficServer (star mode; see exchangeStack)."
+    )
+    route_table: dict[PartyId, PulsarRoute] | None = Field(
+        None, description="Routes by party id, this party's own included (see peers)."
+    )
+    env: list[dict[str, Any]] | None = Field(None, description="Extra container env.")
+    confs: dict[str, Any] | None = Field(None, description="Extra broker configuration.")
+    resources: Resources | None = Field(None, description="Pod resources.")
+
+
 class ReleaseOptions(Section):
     """*(Pulumi)* How the Helm release is installed and upgraded."""
 
@@ -401,8 +619,10 @@ class StackConfig(Section):
 
     Each kind's model adds its own keys and says which Services claim NodePorts."""
 
-    kind: ClassVar[str]
-    """The stack kind's tag (see :mod:`fate_iac.kinds`)."""
+    @property
+    def kind(self) -> str:
+        """The stack kind's tag (see :mod:`fate_iac.kinds`)."""
+        raise NotImplementedError
 
     partyId: PartyId
     name: ReleaseName | None = Field(None, description="Helm release (cluster) name.")
@@ -511,12 +731,13 @@ class StackConfig(Section):
         return iter(())
 
     def _claims(
-        self, module: str, section: Any, keys: tuple[str, ...], default_type: str = "ClusterIP"
+        self, module: str, section: Any, keys: tuple[str, ...], at: tuple[str, ...] = ()
     ) -> Iterator[NodePortClaim]:
-        service_type = (getattr(section, "type", None) if section else None) or default_type
+        """``keys`` of ``section`` (at ``module.<at>``), a Service of ``module``."""
+        service_type = (getattr(section, "type", None) if section else None) or "ClusterIP"
         for key in keys:
             port = getattr(section, key, None) if section else None
-            yield NodePortClaim((module, key), port, service_type, self.has(module))
+            yield NodePortClaim((module, *at, key), port, service_type, self.has(module))
 
     @property
     def referenced_stacks(self) -> list[str]:
@@ -525,9 +746,13 @@ class StackConfig(Section):
 
 
 class PartyConfig(StackConfig):
-    """A FATE party on eggroll: the ``fate:`` config of a party stack."""
+    """A FATE party: the ``fate:`` config of a party stack, the whole ``fate`` chart. Its
+    computing engine makes it FATE on eggroll or FATE on Spark; each kind's rules say
+    which sections it deploys."""
 
-    kind: ClassVar[str] = "eggroll"
+    @property
+    def kind(self) -> str:
+        return "eggroll" if self.computing == "Eggroll" else "spark"
 
     partyId: PartyId = Field(description="This party's id. Required.")
     name: ReleaseName | None = Field(
@@ -545,7 +770,10 @@ class PartyConfig(StackConfig):
     ingress: Ingresses | None = Field(None, description="Ingress hosts of fateboard and client.")
     modules: list[Module] = Field(
         list(EGGROLL_MODULES),
-        description="Modules to deploy. Default: " + ", ".join(EGGROLL_MODULES) + ".",
+        description="Modules to deploy. Default: what the engines need: on eggroll "
+        + ", ".join(EGGROLL_MODULES)
+        + "; on Spark python, mysql, fateboard, client, nginx, spark (computing: Spark), "
+        "hdfs (storage: HDFS), pulsar or rabbitmq (the federation engine).",
     )
     computing: Literal["Eggroll", "Spark", "Spark_local"] = Field(
         "Eggroll", description="Computing engine. Default: Eggroll."
@@ -579,6 +807,11 @@ class PartyConfig(StackConfig):
     servingIp: str | None = Field(None, description="Address of this party's serving-server.")
     servingPort: Port | None = Field(None, description="Port of this party's serving-server.")
     serving: Serving | None = Field(None, description="Serving registry (zookeeper).")
+    spark: Spark | None = Field(None, description="Spark: the Spark cluster.")
+    hdfs: Hdfs | None = Field(None, description="Spark: HDFS.")
+    nginx: SparkNginx | None = Field(None, description="Spark: the federation proxy.")
+    rabbitmq: Rabbitmq | None = Field(None, description="Spark: RabbitMQ federation.")
+    pulsar: Pulsar | None = Field(None, description="Spark: Pulsar federation.")
     # --- keys this project adds -------------------------------------------------------
     peers: list[str | FederationRecord] = Field(
         default_factory=list,
@@ -594,13 +827,28 @@ class PartyConfig(StackConfig):
     allowDefaultCredentials: bool = Field(
         False,
         description="(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, "
-        "fateboard admin/admin). Default: false.",
+        "fateboard admin/admin, RabbitMQ fate/fate). Default: false.",
     )
 
     @classmethod
     def default_name(cls, party_id: Any) -> str | None:
         text = str(party_id)
         return f"fate-{text}" if text.isdigit() and int(text) > 0 else None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_modules(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("modules") is None:
+            engines = (data.get(key) for key in ("computing", "federation", "storage"))
+            data = {**data, "modules": default_modules(*engines)}
+        return data
+
+    @property
+    def protocol(self) -> Protocol:
+        """What this party speaks to its peers and exchange."""
+        if self.computing == "Eggroll":
+            return "eggroll"
+        return "spark-rabbitmq" if self.federation == "RabbitMQ" else "spark-pulsar"
 
     @property
     def uses_external_mysql(self) -> bool:
@@ -621,6 +869,13 @@ class PartyConfig(StackConfig):
     def node_ports(self) -> Iterator[NodePortClaim]:
         yield from self._claims("rollsite", self.rollsite, ("nodePort",))
         yield from self._claims("python", self.python, ("httpNodePort", "grpcNodePort"))
+        master = self.spark.master if self.spark else None
+        yield from self._claims("spark", master, ("nodePort",), at=("master",))
+        namenode = self.hdfs.namenode if self.hdfs else None
+        yield from self._claims("hdfs", namenode, ("nodePort",), at=("namenode",))
+        yield from self._claims("nginx", self.nginx, ("httpNodePort", "grpcNodePort"))
+        yield from self._claims("rabbitmq", self.rabbitmq, ("nodePort",))
+        yield from self._claims("pulsar", self.pulsar, ("httpNodePort", "httpsNodePort"))
 
 
 # --- the exchange -------------------------------------------------------------------------
@@ -664,7 +919,7 @@ class Nginx(Placement):
     replicas: int | None = Field(None, ge=1, description="Replicas.")
     httpNodePort: Port | None = Field(None, description="NodePort of nginx's HTTP port.")
     grpcNodePort: Port | None = Field(None, description="NodePort of nginx's gRPC port.")
-    route_table: dict[int, dict[str, Any]] | None = Field(
+    route_table: dict[PartyId, NginxRoute] | None = Field(
         None, description="Static routes: party id -> {proxy, fateflow}."
     )
 
@@ -691,7 +946,9 @@ class ServingProxy(Placement):
 class ExchangeConfig(StackConfig):
     """An exchange: the ``fate:`` config of an exchange stack (chartName fate-exchange)."""
 
-    kind: ClassVar[str] = "exchange"
+    @property
+    def kind(self) -> str:
+        return "exchange"
 
     partyId: PartyId = Field(1, description="The exchange's own id. Default: 1.")
     name: ReleaseName | None = Field(None, description="Release name. Default: fate-exchange.")

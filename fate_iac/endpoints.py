@@ -22,21 +22,31 @@ FATEFLOW_HTTP_PORT = 9380
 FATEFLOW_GRPC_PORT = 9360
 NGINX_HTTP_PORT = 9300
 NGINX_GRPC_PORT = 9310
+PULSAR_PORT = 6650
+PULSAR_TLS_PORT = 6651
+RABBITMQ_PORT = 5672
+DEFAULT_SNI_DOMAIN = "fate.org"
 TRAFFIC_SERVER_PORT = 443
 SERVING_PROXY_PORT = 8869
-CHART_DEFAULT_HOSTS = {"fateboard": "fateboard.example.com", "client": "notebook.example.com"}
+CHART_DEFAULT_HOSTS = {
+    "fateboard": "fateboard.example.com",
+    "client": "notebook.example.com",
+    "spark": "spark.example.com",
+}
 
 
 @dataclass(frozen=True)
 class Endpoint:
     """``host`` is None when the config does not say where the Service is reachable
-    (set ``fate:publicHost``)."""
+    (set ``fate:publicHost``). A Pulsar broker adds its TLS port and SNI domain."""
 
     host: str | None
     port: int
+    tlsPort: int | None = None
+    domain: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None or k == "host"}
 
 
 def service_endpoint(
@@ -103,29 +113,80 @@ def ingress_hosts(cfg: PartyConfig, module: str) -> list[str]:
 def _published(endpoints: dict[str, Endpoint | None]) -> dict[str, RecordEndpoint]:
     """The endpoints that have a host: the others cannot be told to anyone."""
     return {
-        name: RecordEndpoint(host=e.host, port=e.port)
+        name: RecordEndpoint(host=e.host, port=e.port, tlsPort=e.tlsPort, domain=e.domain)
         for name, e in endpoints.items()
         if e is not None and e.host
     }
 
 
-def party_record(cfg: PartyConfig, stack: str) -> FederationRecord:
-    """The ``federation`` output of a party stack."""
+def nginx_endpoints(cfg: PartyConfig | ExchangeConfig) -> dict[str, Endpoint]:
+    """A Spark party's or exchange's nginx: ``nginxHttp`` and ``nginxGrpc``."""
+    if not cfg.has("nginx"):
+        return {}
+    nginx = cfg.nginx
+    lb_ip = getattr(nginx, "loadBalancerIP", None)
+    return {
+        name: service_endpoint(
+            cfg, "nginx", nginx.type if nginx else None, port, getattr(nginx, key, None), lb_ip
+        )
+        for name, port, key in (("nginxHttp", NGINX_HTTP_PORT, "httpNodePort"),
+                                ("nginxGrpc", NGINX_GRPC_PORT, "grpcNodePort"))
+    }  # fmt: skip
+
+
+def sni_domain(cfg: PartyConfig) -> str:
+    """The domain an exchange's trafficServer knows this party's Pulsar by
+    (``<partyId>.<domain>``)."""
+    exchange = cfg.pulsar.exchange if cfg.pulsar else None
+    return (exchange.domain if exchange else None) or DEFAULT_SNI_DOMAIN
+
+
+def broker_endpoint(cfg: PartyConfig) -> tuple[str, Endpoint] | None:
+    """A Spark party's federation broker (``pulsar`` or ``rabbitmq``) as peers reach it;
+    None without one."""
+    if cfg.has("pulsar"):
+        pulsar = cfg.pulsar
+        kind = pulsar.type if pulsar else None
+        lb_ip = pulsar.loadBalancerIP if pulsar else None
+        plain = service_endpoint(cfg, "pulsar", kind, PULSAR_PORT,
+                                 pulsar.httpNodePort if pulsar else None, lb_ip)  # fmt: skip
+        tls = service_endpoint(cfg, "pulsar", kind, PULSAR_TLS_PORT,
+                               pulsar.httpsNodePort if pulsar else None, lb_ip)  # fmt: skip
+        return "pulsar", Endpoint(plain.host, plain.port, tls.port, sni_domain(cfg))
+    if cfg.has("rabbitmq"):
+        mq = cfg.rabbitmq
+        return "rabbitmq", service_endpoint(
+            cfg, "rabbitmq", mq.type if mq else None, RABBITMQ_PORT,
+            mq.nodePort if mq else None, mq.loadBalancerIP if mq else None,
+        )  # fmt: skip
+    return None
+
+
+def federation_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
+    """What a party's peers and exchange reach: its rollsite (eggroll), or its nginx and
+    broker (Spark); and fateflow."""
     fateflow = fateflow_endpoints(cfg)
-    endpoints = _published(
-        {
-            "rollsite": rollsite_endpoint(cfg),
-            "fateflowHttp": fateflow.get("http"),
-            "fateflowGrpc": fateflow.get("grpc"),
-        }
-    )
+    found: dict[str, Endpoint] = {}
+    rollsite = rollsite_endpoint(cfg)
+    if rollsite is not None:
+        found["rollsite"] = rollsite
+    found.update(nginx_endpoints(cfg))
+    broker = broker_endpoint(cfg)
+    if broker is not None:
+        found[broker[0]] = broker[1]
+    found.update({f"fateflow{k.title()}": e for k, e in fateflow.items()})
+    return found
+
+
+def party_record(cfg: PartyConfig, stack: str, protocol: Protocol) -> FederationRecord:
+    """The ``federation`` output of a party stack."""
     return FederationRecord(
         kind="party",
         stack=stack,
         partyId=cfg.partyId,
-        protocols=["eggroll"],
+        protocols=[protocol],
         exchange=cfg.exchangeStack,
-        endpoints=endpoints,
+        endpoints=_published(dict(federation_endpoints(cfg))),
     )
 
 
@@ -138,13 +199,7 @@ def exchange_endpoints(cfg: ExchangeConfig) -> dict[str, Endpoint | None]:
             cfg, "traffic-server", ts.type if ts else None, TRAFFIC_SERVER_PORT,
             ts.nodePort if ts else None,
         )  # fmt: skip
-    nginx = cfg.nginx
-    if cfg.has("nginx"):
-        for name, port, key in (("nginxHttp", NGINX_HTTP_PORT, "httpNodePort"),
-                                ("nginxGrpc", NGINX_GRPC_PORT, "grpcNodePort")):  # fmt: skip
-            found[name] = service_endpoint(
-                cfg, "nginx", nginx.type if nginx else None, port, getattr(nginx, key, None)
-            )
+    found.update(nginx_endpoints(cfg))
     proxy = cfg.servingProxy
     if proxy is not None:
         found["servingProxy"] = service_endpoint(

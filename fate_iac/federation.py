@@ -301,3 +301,95 @@ def exchange_routes(
         else:
             routes.problems.append(f"member {name} publishes no nginx or fateflow endpoints")
     return routes
+
+
+@dataclass
+class SparkRoutes(Routes):
+    """Routes of a Spark party: nginx's route table, its broker's (pulsar or rabbitmq)
+    route table, and, behind an exchange, the exchange's nginx and trafficServer."""
+
+    nginx: dict[int, dict[str, Any]] = field(default_factory=dict)
+    broker: dict[int, dict[str, Any]] = field(default_factory=dict)
+    nginx_exchange: dict[str, Any] | None = None
+    pulsar_exchange: dict[str, Any] | None = None
+
+
+BROKER_SELF_ROUTES: dict[str, dict[str, Any]] = {
+    "pulsar": {"host": "pulsar", "port": 6650, "sslPort": 6651},
+    "rabbitmq": {"host": "rabbitmq", "port": 5672},
+}
+"""A party's route to its own broker, as KubeFATE's examples write it."""
+
+
+def _broker_route(broker: str, endpoint: Endpoint) -> dict[str, Any]:
+    if broker == "pulsar":
+        return {"host": endpoint.host, "port": endpoint.port,
+                "sslPort": endpoint.tlsPort or endpoint.port, "proxy": ""}  # fmt: skip
+    return {"host": endpoint.host, "port": endpoint.port}
+
+
+def spark_party_routes(
+    own_party_id: int,
+    protocol: Protocol,
+    domain: str,
+    static_nginx: Mapping[int, dict[str, Any]],
+    static_broker: Mapping[int, dict[str, Any]],
+    peers: Iterable[tuple[str, FederationRecord | None]],
+    exchange: tuple[str, FederationRecord | None] | None = None,
+) -> SparkRoutes:
+    """Route tables of a Spark party (``protocol`` spark-pulsar or spark-rabbitmq).
+
+    Each peer gets an nginx route to its nginx (fateflow's traffic goes nginx to nginx,
+    as in KubeFATE's examples) and a broker route; the broker table then also holds this
+    party's own route, which the chart writes only when the table is empty. A party
+    behind an exchange sends to the exchange's nginx and, with Pulsar, to its
+    trafficServer, which knows this party as ``<partyId>.<domain>``.
+    """
+    broker = "pulsar" if protocol == "spark-pulsar" else "rabbitmq"
+    routes = SparkRoutes(
+        nginx={k: dict(v) for k, v in static_nginx.items()},
+        broker={k: dict(v) for k, v in static_broker.items()},
+    )
+    seen = set(routes.nginx)
+    for name, record in peers:
+        if record is None:
+            routes.waiting.append(name)
+            continue
+        who = _who(name, record)
+        http, grpc = record.endpoints.get("nginxHttp"), record.endpoints.get("nginxGrpc")
+        endpoint = record.endpoints.get(broker)
+        if protocol not in record.protocols:
+            routes.problems.append(f"peer {who} speaks {', '.join(record.protocols)}; this "
+                                   f"party speaks {protocol}")  # fmt: skip
+        elif record.partyId == own_party_id:
+            routes.problems.append(f"peer {name} is party {own_party_id}: this party itself")
+        elif record.partyId in seen:
+            routes.problems.append(f"party {record.partyId} is reached twice (again via {name})")
+        elif http is None or grpc is None or endpoint is None:
+            routes.problems.append(f"{who} publishes no nginx or {broker} endpoint")
+        else:
+            seen.add(record.partyId)
+            routes.nginx[record.partyId] = {
+                "fateflow": [{"host": http.host, "http_port": http.port, "grpc_port": grpc.port}]
+            }
+            routes.broker[record.partyId] = _broker_route(broker, endpoint)
+    if len(routes.broker) > len(static_broker) and own_party_id not in routes.broker:
+        routes.broker = {own_party_id: dict(BROKER_SELF_ROUTES[broker]), **routes.broker}
+    if exchange is not None:
+        name, record = exchange
+        if record is None:
+            routes.waiting.append(name)
+            return routes
+        http, grpc = record.endpoints.get("nginxHttp"), record.endpoints.get("nginxGrpc")
+        sni = record.endpoints.get("trafficServer")
+        if http is None or grpc is None:
+            routes.problems.append(f"exchange {name} has no nginx endpoints (it needs "
+                                   "trafficServer and nginx to route Spark parties)")  # fmt: skip
+        elif broker == "pulsar" and sni is None:
+            routes.problems.append(f"exchange {name} has no trafficServer endpoint")
+        else:
+            routes.nginx_exchange = {"ip": http.host, "httpPort": http.port,
+                                     "grpcPort": grpc.port}  # fmt: skip
+            if broker == "pulsar" and sni is not None:
+                routes.pulsar_exchange = {"ip": sni.host, "port": sni.port, "domain": domain}
+    return routes

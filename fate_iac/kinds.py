@@ -27,13 +27,15 @@ from pydantic import ValidationError
 from fate_iac import legacy, rules
 from fate_iac.charts import resolve_chart
 from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
-from fate_iac.endpoints import exchange_record as make_exchange_record
 from fate_iac.endpoints import (
+    broker_endpoint,
     fateflow_endpoints,
     ingress_hosts,
+    nginx_endpoints,
     party_record,
     rollsite_endpoint,
 )
+from fate_iac.endpoints import exchange_record as make_exchange_record
 from fate_iac.federation import FederationRecord, Routes
 from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
 from fate_iac.release import ReleaseSpec, blank_nulls
@@ -43,6 +45,7 @@ from fate_iac.routing import (
     exchange_routed_values,
     members_of,
     party_routed_values,
+    spark_routed_values,
     static_route_problems,
 )
 from fate_iac.values import (
@@ -165,7 +168,7 @@ class EggrollParty(StackKind[PartyConfig]):
     model = PartyConfig
     component = "FateEggrollCluster"
     references_key = "peers"
-    title = "Party stacks (FATE on eggroll: `FateEggrollCluster`)"
+    title = "Party stacks: on eggroll (`fate:computing: Eggroll`): `FateEggrollCluster`"
 
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         return legacy.migrate(raw)
@@ -183,7 +186,7 @@ class EggrollParty(StackKind[PartyConfig]):
         return party_routed_values(cfg, records)
 
     def record(self, cfg: PartyConfig, stack: str, routes: Routes) -> FederationRecord:
-        return party_record(cfg, stack)
+        return party_record(cfg, stack, cfg.protocol)
 
     def outputs(self, cfg: PartyConfig, stack: str) -> dict[str, Any]:
         rollsite = rollsite_endpoint(cfg)
@@ -196,6 +199,33 @@ class EggrollParty(StackKind[PartyConfig]):
             "fateboardHosts": ingress_hosts(cfg, "fateboard"),
             "notebookHosts": ingress_hosts(cfg, "client"),
             "federation": self.federation(cfg, stack, Routes()),
+        }
+
+
+class SparkParty(EggrollParty):
+    """A FATE party on Spark (computing Spark or Spark_local): the same ``fate`` chart
+    and model as eggroll, with nginx and Pulsar or RabbitMQ for federation
+    (``FateSparkCluster``)."""
+
+    tag = "spark"
+    component = "FateSparkCluster"
+    title = "on Spark (`fate:computing: Spark` or `Spark_local`): `FateSparkCluster`"
+
+    def routed(self, cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
+        return spark_routed_values(cfg, records)
+
+    def outputs(self, cfg: PartyConfig, stack: str) -> dict[str, Any]:
+        nginx = nginx_endpoints(cfg)
+        broker = broker_endpoint(cfg)
+        outputs = super().outputs(cfg, stack)
+        federation = outputs.pop("federation")
+        del outputs["federationEndpoint"]  # no rollsite: nginx and the broker take its place
+        return {
+            **outputs,
+            "nginx": {name: e.as_dict() for name, e in nginx.items()},
+            "broker": {broker[0]: broker[1].as_dict()} if broker else {},
+            "sparkHosts": ingress_hosts(cfg, "spark") if cfg.has("spark") else [],
+            "federation": federation,
         }
 
 
@@ -248,8 +278,9 @@ class Exchange(StackKind[ExchangeConfig]):
 
 
 EGGROLL = EggrollParty()
+SPARK = SparkParty()
 EXCHANGE = Exchange()
-KINDS: dict[str, StackKind[Any]] = {kind.tag: kind for kind in (EGGROLL, EXCHANGE)}
+KINDS: dict[str, StackKind[Any]] = {kind.tag: kind for kind in (EGGROLL, SPARK, EXCHANGE)}
 """Every kind this project deploys, by tag."""
 
 _SPARK = ("spark", "spark_local")
@@ -273,16 +304,6 @@ def kind_for(raw: Mapping[str, Any], stack: str) -> StackKind[Any]:
     kind = KINDS.get(tag)
     if kind is not None:
         return kind
-    if tag == "spark":
-        problems = legacy.migrate(dict(raw)).problems
-        problems.insert(0, Problem(
-            ("computing",),
-            "kind",
-            f"computing: {raw.get('computing') or 'Spark'} is FATE on Spark, which needs a "
-            "FateSparkCluster stack; this project deploys FATE on eggroll (computing: "
-            "Eggroll) and exchanges so far",
-        ))  # fmt: skip
-        raise ConfigError(stack, problems)
     charts = ", ".join(sorted({"fate", "fate-exchange"}))
     raise ConfigError(
         stack,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fate_iac.config import SPARK_MODULES
 from fate_iac.problems import Problem
 
 _BACKENDS = {
@@ -18,20 +17,15 @@ _BACKENDS = {
     "spark": ("Spark", "RabbitMQ", "HDFS"),
 }
 
-_SPARK_HINT = (
-    "this section configures FATE on Spark; this party stack deploys FATE on eggroll "
-    "(computing: Eggroll). Remove it"
-)
-
 REFUSED_TOP_LEVEL: dict[str, str] = {
-    **{name: _SPARK_HINT for name in SPARK_MODULES},
     "lbrollsite": "the load-balanced rollsite belongs to an exchange cluster, not to a party. "
     "Remove it; exchanges are deployed by the exchange stack",
-    "route_table": "spark's route table; eggroll parties route with rollsite.partyList and "
-    "rollsite.exchange",
+    "route_table": "a route table belongs to a module: rollsite.partyList (eggroll), or "
+    "nginx.route_table with pulsar.route_table or rabbitmq.route_table (Spark); or name "
+    "peers by stack in fate:peers",
 }
 
-REFUSED_PYTHON_KEYS = ("spark", "hdfs", "rabbitmq", "pulsar", "nginx", "hive")
+_TWO_PORTS = "v1.5's single {what} port is two since v1.6: write {http} and {grpc}"
 
 
 @dataclass
@@ -116,13 +110,71 @@ def migrate(raw: dict[str, Any]) -> Migration:
         if key in config:
             config.pop(key)
             result.problems.append(Problem((key,), "legacy-key", why))
-
-    python = config.get("python")
-    if isinstance(python, dict):
-        python = dict(python)
-        config["python"] = python
-        for key in REFUSED_PYTHON_KEYS:
-            if key in python:
-                python.pop(key)
-                result.problems.append(Problem(("python", key), "legacy-key", _SPARK_HINT))
+    _spark(config, result)
     return result
+
+
+def _section(config: dict[str, Any], *path: str) -> dict[str, Any] | None:
+    """The mapping at ``path``, copied into place so it can be rewritten; None if absent."""
+    node = config
+    for key in path:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            return None
+        node[key] = node = dict(child)
+    return node
+
+
+def _spark(config: dict[str, Any], result: Migration) -> None:
+    """v1.5's FATE-on-Spark spellings."""
+    for role in ("master", "worker"):
+        node = _section(config, "spark", role)
+        if node is None or not {"cpu", "memory"} & set(node):
+            continue
+        requests = {k: node.pop(k) for k in ("cpu", "memory") if k in node}
+        resources = dict(node.get("resources") or {})
+        resources["requests"] = {**requests, **(resources.get("requests") or {})}
+        node["resources"] = resources
+        result.notes.append(
+            f"fate:spark.{role}.cpu/memory are the v1.5 spelling of spark.{role}.resources.requests"
+        )
+    nginx = _section(config, "nginx")
+    if nginx is not None and "nodePort" in nginx:
+        nginx.pop("nodePort")
+        result.problems.append(Problem(("nginx", "nodePort"), "legacy-key", _TWO_PORTS.format(
+            what="nginx", http="nginx.httpNodePort", grpc="nginx.grpcNodePort")))  # fmt: skip
+    table = nginx.get("route_table") if nginx is not None else None
+    old = [
+        (party, service)
+        for party, routes in (table.items() if isinstance(table, dict) else ())
+        for service, hosts in (routes.items() if isinstance(routes, dict) else ())
+        if isinstance(hosts, list) and any(isinstance(h, dict) and "port" in h for h in hosts)
+    ]
+    for party, service in old:
+        result.problems.append(Problem(
+            ("nginx", "route_table", party, service), "legacy-key",
+            _TWO_PORTS.format(what="route", http="http_port", grpc="grpc_port"),
+        ))  # fmt: skip
+    if old and nginx is not None:
+        nginx.pop("route_table")  # said once here, not again by the model
+    python = _section(config, "python")
+    if python is None:
+        return
+    spark = _section(config, "python", "spark")
+    if spark is not None and "home" in spark:
+        spark.pop("home")
+        result.notes.append("fate:python.spark.home dropped: the chart sets SPARK_HOME itself")
+    rabbitmq = _section(config, "python", "rabbitmq")
+    if rabbitmq is not None and "route_table" in rabbitmq:
+        rabbitmq.pop("route_table")
+        result.notes.append(
+            "fate:python.rabbitmq.route_table dropped: the chart mounts the route table "
+            "built from rabbitmq.route_table"
+        )
+    python_nginx = _section(config, "python", "nginx")
+    if python_nginx is not None and "port" in python_nginx:
+        python_nginx.pop("port")
+        why = _TWO_PORTS.format(
+            what="nginx", http="python.nginx.http_port", grpc="python.nginx.grpc_port"
+        )
+        result.problems.append(Problem(("python", "nginx", "port"), "legacy-key", why))

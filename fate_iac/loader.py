@@ -25,7 +25,7 @@ from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.config import ExchangeConfig, PartyConfig
-from fate_iac.kinds import EGGROLL, EXCHANGE, KINDS, Loaded, kind_for
+from fate_iac.kinds import EXCHANGE, KINDS, Loaded, kind_for
 from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, KeyPath, Problem
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
 from fate_iac.values import map_secrets
@@ -70,8 +70,13 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
 
 
 def load_party_config(raw: Mapping[str, Any], stack: str) -> Loaded[PartyConfig]:
-    """Validate a party's raw config; raise :class:`ConfigError` listing every problem."""
-    return EGGROLL.load(raw, stack)
+    """Validate a party's raw config (eggroll or Spark, as its engines say); raise
+    :class:`ConfigError` listing every problem."""
+    kind = kind_for(raw, stack)
+    if kind.role != "party":
+        raise ValueError(f"stack {stack}: not a party config ({kind.tag})")
+    loaded: Loaded[PartyConfig] = kind.load(raw, stack)
+    return loaded
 
 
 def load_exchange_config(raw: Mapping[str, Any], stack: str) -> Loaded[ExchangeConfig]:

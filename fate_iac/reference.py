@@ -50,20 +50,24 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         description = (info.description or "").replace("|", "\\|").replace("<", "&lt;")
         rows.append(f"| `fate:{key}` | {_type_name(annotation)} | {description} |")
         for inner in _models_in(annotation):
-            rows.extend(_rows(inner, f"{key}[]." if _is_list(annotation) else f"{key}."))
+            inside = "[]" if _is(list, annotation) else "<partyId>" if _is(dict, annotation) else ""
+            rows.extend(_rows(inner, f"{key}{'.' if inside == '<partyId>' else ''}{inside}."))
     return rows
 
 
-def _is_list(annotation: Any) -> bool:
-    if typing.get_origin(annotation) is list:
+def _is(container: type, annotation: Any) -> bool:
+    if typing.get_origin(annotation) is container:
         return True
-    return any(_is_list(a) for a in typing.get_args(annotation))
+    return any(_is(container, a) for a in typing.get_args(annotation))
 
 
 def config_reference() -> str:
     header = ["| key | type | meaning and default |", "| --- | --- | --- |"]
     lines = [BEGIN]
-    for number, kind in enumerate(KINDS.values()):
+    models: dict[type[BaseModel], list[str]] = {}
+    for kind in KINDS.values():  # kinds sharing a model share its table
+        models.setdefault(kind.model, []).append(kind.title)
+    for number, (model, titles) in enumerate(models.items()):
         lines += [""] if number else []
-        lines += [f"### {kind.title}", "", *header, *_rows(kind.model, "")]
+        lines += [f"### {'; '.join(titles)}", "", *header, *_rows(model, "")]
     return "\n".join([*lines, END]) + "\n"

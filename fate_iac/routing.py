@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fate_iac.config import ExchangeConfig, PartyConfig
+from fate_iac.endpoints import sni_domain
 from fate_iac.federation import (
     ExchangeRoutes,
     FederationRecord,
@@ -22,10 +23,11 @@ from fate_iac.federation import (
     exchange_routes,
     party_routes,
     read_record,
+    spark_party_routes,
 )
 from fate_iac.gotemplate import Values, plain
 from fate_iac.problems import Problem
-from fate_iac.values import nginx_route_table
+from fate_iac.values import nginx_route_table, route_table
 
 ValuesPath = tuple[str, ...]
 Overrides = dict[ValuesPath, Any]
@@ -118,6 +120,49 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     return RoutedValues(routes, {MAIN: values})
 
 
+WAITING_NGINX_EXCHANGE = {"ip": "", "httpPort": "", "grpcPort": ""}
+"""nginx's exchange while the exchange stack has published nothing: blank, never the
+chart's example address (192.168.10.1)."""
+
+
+def spark_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
+    """A Spark party's nginx and broker route tables (KubeFATE's own entries, static
+    peers, referenced peers) and, behind an exchange, the exchange's nginx and
+    trafficServer ("" while the exchange is waited for)."""
+    problems: list[str] = []
+    notes: list[str] = []
+    protocol = cfg.protocol
+    broker = "pulsar" if protocol == "spark-pulsar" else "rabbitmq"
+    section = getattr(cfg, broker)
+    static_nginx = cfg.nginx.route_table if cfg.nginx else None
+    static_broker = section.route_table if section else None
+    peers = _named(cfg.peer_stacks, cfg.static_peers, records, problems, notes)
+    exchange = None
+    if cfg.exchangeStack:
+        named = _named([cfg.exchangeStack], [], records, problems, notes)
+        exchange = named[0] if named else None
+    routes = spark_party_routes(
+        cfg.partyId,
+        protocol,
+        sni_domain(cfg),
+        {k: plain(v) for k, v in (static_nginx or {}).items()},
+        {k: plain(v) for k, v in (static_broker or {}).items()},
+        peers,
+        exchange,
+    )
+    _with(routes, problems, notes)
+    values: Overrides = {}
+    if cfg.has("nginx"):
+        values["modules", "nginx", "route_table"] = route_table(routes.nginx) or {}
+    if cfg.has(broker):
+        values["modules", broker, "route_table"] = route_table(routes.broker) or {}
+    if cfg.exchangeStack:
+        values["modules", "nginx", "exchange"] = routes.nginx_exchange or WAITING_NGINX_EXCHANGE
+        if cfg.has("pulsar"):
+            values["modules", "pulsar", "exchange"] = routes.pulsar_exchange or ""
+    return RoutedValues(routes, {MAIN: values})
+
+
 def exchange_routed_values(cfg: ExchangeConfig, records: Mapping[str, Any]) -> RoutedValues:
     """The exchange's rollsite partyList, SNI (trafficServer) and nginx route tables, and
     the serving exchange's partyList."""
@@ -129,7 +174,7 @@ def exchange_routed_values(cfg: ExchangeConfig, records: Mapping[str, Any]) -> R
     routes: ExchangeRoutes = exchange_routes(
         plain(rollsite.partyList) if rollsite and rollsite.partyList else [],
         plain(ts.route_table.sni) if ts and ts.route_table else [],
-        dict(cfg.nginx.route_table or {}) if cfg.nginx else {},
+        {k: plain(v) for k, v in (cfg.nginx.route_table or {}).items()} if cfg.nginx else {},
         _named(cfg.member_stacks, cfg.static_members, records, problems, notes),
         spark=cfg.has("trafficServer"),
         static_serving=plain(proxy.partyList) if proxy and proxy.partyList else [],

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fate_iac.config import (
+    ALL_MODULES,
     CREDENTIAL_PATHS,
-    EGGROLL_MODULES,
-    SPARK_MODULES,
     ExchangeConfig,
     PartyConfig,
     StackConfig,
@@ -33,55 +33,123 @@ DEFAULT_CREDENTIALS = {
 }
 
 
+ENGINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Eggroll": (("Eggroll",), ("Eggroll",)),
+    "Spark": (("Pulsar", "RabbitMQ"), ("HDFS",)),
+    "Spark_local": (("Pulsar", "RabbitMQ"), ("LocalFS",)),
+}
+"""computing -> the federation and storage engines it works with (KubeFATE's table)."""
+
+
+def _engine(key: str, *values: str) -> Callable[[PartyConfig], bool]:
+    return lambda cfg: getattr(cfg, key) in values
+
+
+@dataclass(frozen=True)
+class ModuleRule:
+    """When a module may be deployed (``allowed``, described by ``when``); a
+    ``required`` module must then be, unless ``external`` (a key path) points at one
+    outside the party."""
+
+    when: str
+    allowed: Callable[[PartyConfig], bool]
+    required: bool = True
+    external: tuple[str, ...] | None = None
+
+
+_EGGROLL = "FATE on eggroll (computing: Eggroll)"
+MODULE_RULES: dict[str, ModuleRule] = {
+    "rollsite": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
+    "clustermanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
+    "nodemanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
+    "lbrollsite": ModuleRule("an exchange cluster", lambda cfg: False, required=False),
+    "python": ModuleRule("every party", lambda cfg: True),
+    "mysql": ModuleRule(
+        "a party without externalMysqlIp (with one it would run unused)",
+        lambda cfg: not cfg.uses_external_mysql,
+        external=("externalMysqlIp",),
+    ),
+    "fateboard": ModuleRule("every party", lambda cfg: True, required=False),
+    "client": ModuleRule("every party", lambda cfg: True, required=False),
+    "spark": ModuleRule("FATE on Spark (computing: Spark)", _engine("computing", "Spark"),
+                        external=("python", "spark", "master")),
+    "hdfs": ModuleRule("FATE on Spark (storage: HDFS)", _engine("storage", "HDFS"),
+                       external=("python", "hdfs", "name_node")),
+    "nginx": ModuleRule("FATE on Spark (computing: Spark or Spark_local)",
+                        _engine("computing", "Spark", "Spark_local")),
+    "rabbitmq": ModuleRule("FATE on Spark (federation: RabbitMQ)",
+                           _engine("federation", "RabbitMQ"),
+                           external=("python", "rabbitmq", "host")),
+    "pulsar": ModuleRule("FATE on Spark (federation: Pulsar)", _engine("federation", "Pulsar"),
+                         external=("python", "pulsar", "host")),
+}  # fmt: skip
+"""Which modules a party deploys, read from the chart's templates: each module's
+objects only work with the engines named here (the README has this table)."""
+
+
+def _set(cfg: object, path: tuple[str, ...]) -> bool:
+    node = cfg
+    for key in path:
+        node = getattr(node, key, None)
+        if node is None:
+            return False
+    return True
+
+
+def _engines(cfg: PartyConfig) -> str:
+    return f"computing: {cfg.computing}, federation: {cfg.federation}, storage: {cfg.storage}"
+
+
 def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
-    """Eggroll computing needs eggroll federation and storage, and the eggroll modules."""
+    """Engines that work together, and exactly the modules they need (MODULE_RULES)."""
     rule = "modules"
-    if cfg.computing != "Eggroll":
-        yield Problem(
-            ("computing",),
-            rule,
-            f"computing: {cfg.computing} is FATE on Spark, which needs a FateSparkCluster "
-            "stack; this party stack deploys FATE on eggroll (computing: Eggroll)",
-        )
-        return
-    for key in ("federation", "storage"):
-        if getattr(cfg, key) != "Eggroll":
+    federations, storages = ENGINES[cfg.computing]
+    engines_agree = cfg.federation in federations and cfg.storage in storages
+    for key, allowed in (("federation", federations), ("storage", storages)):
+        if getattr(cfg, key) not in allowed:
             yield Problem(
-                (key,), rule, f"computing: Eggroll needs {key}: Eggroll, not {getattr(cfg, key)}"
-            )
+                (key,), rule, f"computing: {cfg.computing} needs {key}: "
+                f"{' or '.join(allowed)}, not {getattr(cfg, key)}",
+            )  # fmt: skip
     for module, count in Counter(cfg.modules).items():
         if count > 1:
             yield Problem(("modules",), rule, f"module {module} is listed {count} times")
-    for module in cfg.modules:
-        if module in SPARK_MODULES:
-            yield Problem(
-                ("modules",), rule, f"module {module} belongs to FATE on Spark, not eggroll"
-            )
-        elif module == "lbrollsite":
-            yield Problem(("modules",), rule, "module lbrollsite belongs to an exchange cluster")
-    required = ["rollsite", "clustermanager", "nodemanager", "python"]
-    if cfg.uses_external_mysql:
-        if cfg.has("mysql"):
-            yield Problem(
-                ("modules",),
-                rule,
-                "externalMysqlIp is set, so the mysql module would run unused; remove it",
-            )
-    else:
-        required.append("mysql")
-    missing = [m for m in required if not cfg.has(m)]
-    if missing:
-        yield Problem(
-            ("modules",),
-            rule,
-            f"FATE on eggroll needs module{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}"
-            + (
-                ""
-                if cfg.uses_external_mysql or "mysql" not in missing
-                else " (or an external mysql: externalMysqlIp...)"
-            ),
-        )
+    for module in dict.fromkeys(cfg.modules):
+        table = MODULE_RULES[module]
+        if not table.allowed(cfg):
+            this = "" if module == "lbrollsite" else f", not to this party ({_engines(cfg)})"
+            yield Problem(("modules",), rule, f"module {module} belongs to {table.when}{this}")
+    missing = []
+    for name, table in MODULE_RULES.items():
+        external = table.external is not None and _set(cfg, table.external)
+        if table.required and table.allowed(cfg) and not cfg.has(name) and not external:
+            hint = f" (or an external one: {'.'.join(table.external)})" if table.external else ""
+            missing.append(f"{name}{hint}")
+    if missing and engines_agree:  # else the engines are the problem, not the modules
+        engine = "eggroll" if cfg.computing == "Eggroll" else cfg.computing
+        yield Problem(("modules",), rule, f"FATE on {engine} with these engines needs "
+                      f"module{'s' if len(missing) > 1 else ''} {', '.join(missing)}")  # fmt: skip
+
+
+def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
+    """Keys and flavours an older chart does not know: KubeFATE would drop them silently."""
+    version = tuple(int(p) for p in cfg.chartVersion.lstrip("v").split("."))
+    gpu_since = (1, 11, 1) if cfg.computing == "Eggroll" else (1, 11, 2)  # Spark's worker image
+    needs: list[tuple[tuple[str, ...], bool, tuple[int, ...]]] = [
+        (("algorithm",), cfg.algorithm == "ALL", (1, 11, 2)),
+        (("device",), cfg.device == "GPU", gpu_since),
+        (("python", "hive"), _set(cfg, ("python", "hive")), (1, 10, 0)),
+    ]
+    pulsar = cfg.python.pulsar if cfg.python else None
+    for key in ("topic_ttl", "cluster", "tenant"):
+        needs.append((("python", "pulsar", key), getattr(pulsar, key, None) is not None, (1, 10)))
+    for path, used, since in needs:
+        if used and version < since:
+            value = getattr(cfg, path[0]) if len(path) == 1 else None
+            what = f"{path[0]}: {value}" if value else ".".join(path)
+            first = "v" + ".".join(map(str, since))
+            yield Problem(path, "chart-version", f"{what} needs the fate chart {first} or "
+                          f"later, not {cfg.chartVersion}")  # fmt: skip
 
 
 def _dotted(path: Path) -> str:
@@ -166,12 +234,40 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
             continue
         if peer.partyId == cfg.partyId:
             yield Problem(("peers", index), "peers", f"party {peer.partyId} is this party")
-        if "rollsite" not in peer.endpoints:
-            yield Problem(("peers", index, "endpoints"), "peers", "a static eggroll peer needs "
-                          "endpoints.rollsite {host, port}")  # fmt: skip
-    if cfg.exchangeStack and cfg.rollsite is not None and cfg.rollsite.exchange is not None:
-        yield Problem(("exchangeStack",), "peers", "both exchangeStack and rollsite.exchange "
-                      "are set; keep one")  # fmt: skip
+        needs = PEER_ENDPOINTS[cfg.protocol]
+        missing = [name for name in needs if name not in peer.endpoints]
+        if missing:
+            yield Problem(("peers", index, "endpoints"), "peers", f"a static "
+                          f"{cfg.protocol} peer needs endpoints {', '.join(needs)} "
+                          f"(missing {', '.join(missing)})")  # fmt: skip
+    if not cfg.exchangeStack:
+        return
+    for section in ("rollsite", "nginx", "pulsar"):
+        if getattr(getattr(cfg, section), "exchange", None) is not None:
+            yield Problem(("exchangeStack",), "peers", f"both exchangeStack and "
+                          f"{section}.exchange are set; keep one")  # fmt: skip
+    if cfg.federation == "RabbitMQ":
+        yield Problem(("exchangeStack",), "peers", "federation: RabbitMQ cannot go through an "
+                      "exchange (its trafficServer routes Pulsar's TLS by SNI); list the "
+                      "parties in peers, or federate with Pulsar")  # fmt: skip
+
+
+PEER_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "eggroll": ("rollsite",),
+    "spark-pulsar": ("nginxHttp", "nginxGrpc", "pulsar"),
+    "spark-rabbitmq": ("nginxHttp", "nginxGrpc", "rabbitmq"),
+}
+"""The endpoints a peer's record needs for each protocol."""
+
+
+def spark_route_tables(cfg: PartyConfig) -> Iterator[Problem]:
+    """KubeFATE's hand-written Spark routes: the chart writes this party's own nginx
+    route, so nginx.route_table names peers only."""
+    table = cfg.nginx.route_table if cfg.nginx else None
+    if table and cfg.partyId in table:
+        yield Problem(("nginx", "route_table", cfg.partyId), "route-table", f"party "
+                      f"{cfg.partyId} is this party, whose route the chart writes itself; list "
+                      "only peers")  # fmt: skip
 
 
 def persistence_complete(cfg: PartyConfig) -> Iterator[Problem]:
@@ -252,6 +348,38 @@ def no_default_credentials(cfg: PartyConfig) -> Iterator[Problem]:
             )
 
 
+RABBITMQ_BROKER_LOGIN = "fate"
+"""The user and password of the fate chart's RabbitMQ broker: its Deployment sets them
+as they are, whatever rabbitmq.user and rabbitmq.password say."""
+
+
+def rabbitmq_credentials(cfg: PartyConfig) -> Iterator[Problem]:
+    """The chart's RabbitMQ broker only knows fate/fate, and peers log in to it so."""
+    if cfg.protocol != "spark-rabbitmq":
+        return
+    login = cfg.python.rabbitmq if cfg.python else None
+    secret = login.password if login else None
+    if not cfg.has("rabbitmq"):
+        if cfg.allowDefaultCredentials:
+            return
+        if secret is None or secret.value == RABBITMQ_BROKER_LOGIN:
+            yield Problem(("python", "rabbitmq", "password"), "default-credentials",
+                          "an external RabbitMQ needs its password set as a Pulumi secret, not "
+                          f"the chart's well-known {RABBITMQ_BROKER_LOGIN!r} (or opt in with "
+                          "fate:allowDefaultCredentials: true)")  # fmt: skip
+        return
+    if not cfg.allowDefaultCredentials:
+        yield Problem(("rabbitmq",), "default-credentials", "the fate chart's RabbitMQ broker "
+                      f"logs in as {RABBITMQ_BROKER_LOGIN}/{RABBITMQ_BROKER_LOGIN} whatever "
+                      "rabbitmq.user and rabbitmq.password say (its Deployment does not read "
+                      "them), and peers log in to it the same way: opt in with "
+                      "fate:allowDefaultCredentials: true, or federate with Pulsar")  # fmt: skip
+    if secret is not None and secret.value not in (None, RABBITMQ_BROKER_LOGIN):
+        yield Problem(("python", "rabbitmq", "password"), "rabbitmq-login", "the chart's "
+                      f"broker only accepts {RABBITMQ_BROKER_LOGIN!r}: fateflow could not log in "
+                      "with another password; remove it")  # fmt: skip
+
+
 def fateboard_login(cfg: PartyConfig) -> Iterator[Problem]:
     """KubeFATE's template writes every fateboard key once the section exists: an unset
     username becomes an empty login name, and nobody can sign in to FATE-Board."""
@@ -267,14 +395,18 @@ def fateboard_login(cfg: PartyConfig) -> Iterator[Problem]:
 
 PARTY_RULES: tuple[Rule, ...] = (
     modules_match_engines,
+    chart_version_has,
     *NODE_PORT_RULES,
     party_list_valid,
+    spark_route_tables,
     wiring_valid,
     persistence_complete,
     fateboard_login,
     credentials_are_secrets,
     no_default_credentials,
+    rabbitmq_credentials,
 )
+"""The rules of every party, on eggroll or Spark: each rule reads the engines itself."""
 
 
 def check(cfg: PartyConfig) -> list[Problem]:
@@ -327,7 +459,7 @@ def advisories(cfg: PartyConfig) -> list[str]:
                 "fate:publicHost is not set: this party's federation endpoint has no host, "
                 "so peers cannot be told where to reach it"
             )
-    unused = [m for m in EGGROLL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
+    unused = [m for m in ALL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
     for module in unused:
         notes.append(f"fate:{module} is configured but {module} is not in fate:modules")
     return notes

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fate_iac.config import ALL_MODULES, ExchangeConfig, PartyConfig
+from fate_iac.config import ALL_MODULES, ExchangeConfig, HdfsDatanode, HdfsNamenode, PartyConfig
 from fate_iac.gotemplate import (
     Values,
     default,
@@ -58,7 +58,7 @@ def render_values(cfg: PartyConfig) -> Values:
     }
     if present(cfg.ingress):
         ingress: Values = {}
-        for name in ("fateboard", "client"):
+        for name in ("fateboard", "client", "spark", "rabbitmq", "pulsar"):
             rule = getattr(cfg.ingress, name)
             if present(rule):
                 entry: Values = {}
@@ -94,6 +94,11 @@ def render_values(cfg: PartyConfig) -> Values:
     _mysql(modules["mysql"], cfg)
     modules["serving"] = _serving(cfg)
     _fateboard(modules["fateboard"], cfg)
+    _spark(modules["spark"], cfg)
+    _hdfs(modules["hdfs"], cfg)
+    _nginx(modules["nginx"], cfg)
+    _rabbitmq(modules["rabbitmq"], cfg)
+    _pulsar(modules["pulsar"], cfg)
     values["modules"] = {name: modules[name] for name in _MODULE_ORDER}
 
     values["externalMysqlIp"] = cfg.externalMysqlIp
@@ -160,6 +165,21 @@ def _python(target: Values, cfg: PartyConfig) -> None:
             "cores_per_node": scheduling.cores_per_node,
             "nodes": scheduling.nodes,
         }
+    with_(target, "spark", section.spark)
+    for name, keys in _FATEFLOW_SPARK_KEYS.items():
+        link = getattr(section, name)
+        if present(link):
+            target[name] = {key: getattr(link, key) for key in keys}
+
+
+_FATEFLOW_SPARK_KEYS: dict[str, tuple[str, ...]] = {
+    "hdfs": ("name_node", "path_prefix"),
+    "pulsar": ("host", "mng_port", "port", "topic_ttl", "cluster", "tenant"),
+    "rabbitmq": ("host", "mng_port", "port", "user", "password"),
+    "nginx": ("host", "http_port", "grpc_port"),
+    "hive": ("host", "port", "auth_mechanism", "username", "password"),
+}
+"""The keys of fateflow's Spark-side sections the template writes, each even when unset."""
 
 
 def _clustermanager(target: Values, cfg: PartyConfig) -> None:
@@ -229,10 +249,119 @@ def _fateboard(target: Values, cfg: PartyConfig) -> None:
     placement(target, section)
 
 
+def _spark(target: Values, cfg: PartyConfig) -> None:
+    section = cfg.spark
+    if not present(section):
+        return
+    for role in ("master", "worker"):
+        node = getattr(section, role)
+        if not present(node):  # the template's {{- if .master }}
+            continue
+        entry: Values = {
+            "Image": default(node.Image, ""),
+            "ImageTag": default(node.ImageTag, ""),
+            "replicas": node.replicas,
+        }
+        resources(entry, node.resources)
+        placement(entry, node)
+        if role == "master":
+            entry.update(type=node.type, nodePort=getattr(node, "nodePort", None))
+        else:
+            entry["type"] = default(node.type, "ClusterIP")
+        target[role] = entry
+
+
+def _hdfs(target: Values, cfg: PartyConfig) -> None:
+    section = cfg.hdfs
+    if not present(section):
+        return
+    namenode = section.namenode or HdfsNamenode()
+    entry: Values = {}
+    placement(entry, namenode)
+    entry.update(
+        type=default(namenode.type, "ClusterIP"),
+        nodePort=namenode.nodePort,
+        **volume(namenode, ""),
+    )
+    target["namenode"] = entry
+    datanode = section.datanode or HdfsDatanode()
+    entry = {"replicas": default(datanode.replicas, 3)}
+    placement(entry, datanode)
+    entry.update(type=default(datanode.type, "ClusterIP"), **volume(datanode, ""))
+    target["datanode"] = entry
+
+
+def _nginx(target: Values, cfg: PartyConfig) -> None:
+    section = cfg.nginx
+    if not present(section):
+        return
+    placement(target, section)
+    target.update(
+        type=default(section.type, "ClusterIP"),
+        httpNodePort=section.httpNodePort,
+        grpcNodePort=section.grpcNodePort,
+        loadBalancerIP=section.loadBalancerIP,
+    )
+    with_(target, "exchange", section.exchange)
+    target["route_table"] = route_table(section.route_table)
+
+
+def _rabbitmq(target: Values, cfg: PartyConfig) -> None:
+    section = cfg.rabbitmq
+    if not present(section):
+        return
+    resources(target, section.resources)
+    placement(target, section)
+    target.update(
+        type=default(section.type, "ClusterIP"),
+        nodePort=section.nodePort,
+        default_user=section.default_user,
+        default_pass=section.default_pass,
+        loadBalancerIP=section.loadBalancerIP,
+        user=section.user,
+        password=section.password,
+        route_table=route_table(section.route_table),
+    )
+
+
+def _pulsar(target: Values, cfg: PartyConfig) -> None:
+    section = cfg.pulsar
+    if not present(section):
+        return
+    resources(target, section.resources)
+    with_(target, "env", section.env)
+    with_(target, "confs", section.confs)
+    placement(target, section)
+    target.update(
+        type=default(section.type, "ClusterIP"),
+        httpNodePort=section.httpNodePort,
+        httpsNodePort=section.httpsNodePort,
+        loadBalancerIP=section.loadBalancerIP,
+    )
+    if present(section.publicLB):
+        target["publicLB"] = {"enabled": section.publicLB.enabled}
+    exchange = section.exchange
+    if present(exchange):
+        target["exchange"] = {
+            "ip": exchange.ip,
+            "port": exchange.port,
+            "domain": default(exchange.domain, "fate.org"),
+        }
+    target.update(route_table=route_table(section.route_table), **volume(section, ""))
+
+
+def route_table(table: Mapping[int, Any] | None) -> Values | None:
+    """A route table keyed by party id as text: the chart prints the keys as they are,
+    and Pulumi carries values as protobuf Structs, whose keys must be strings. None (the
+    template's empty ``route_table:``) when there are no routes."""
+    if not table:
+        return None
+    return {str(party_id): plain(routes) for party_id, routes in table.items()}
+
+
 def nginx_route_table(table: Mapping[int, Any]) -> Values:
-    """nginx routes keyed by party id as text: the chart prints the keys as they are,
-    and Pulumi carries values as protobuf Structs, whose keys must be strings."""
-    return {str(party_id): routes for party_id, routes in table.items()}
+    """An exchange's nginx routes (an empty map when there are none)."""
+    return route_table(table) or {}
 
 
 def render_exchange_values(cfg: ExchangeConfig) -> Values:

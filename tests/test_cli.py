@@ -207,11 +207,21 @@ def test_import_kubefate_upgrades_a_v1_5_file(capsys: pytest.CaptureFixture[str]
 def test_import_kubefate_refuses_what_it_cannot_carry(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = example("v1.11.2/party-10000/cluster-spark-rabbitmq.yaml")
-    code, _, err = run(capsys, "import-kubefate", str(source))
+    source = example("v1.5.0/party-9999/cluster-spark.yaml")
+    code, _, err = run(capsys, "import-kubefate", str(source), "--chart-version", "v1.11.2")
     assert code == 1
-    assert "fate:nginx: this section configures FATE on Spark" in err
-    assert "fate:rabbitmq: this section configures FATE on Spark" in err
+    assert "fate:nginx.nodePort: v1.5's single nginx port is two since v1.6" in err
+    assert "fate:nginx.route_table[10000].proxy" in err
+
+
+def test_import_kubefate_carries_a_spark_party(capsys: pytest.CaptureFixture[str]) -> None:
+    source = example("v1.11.2/party-10000/cluster-spark-rabbitmq.yaml")
+    code, out, err = run(capsys, "import-kubefate", str(source))
+    assert code == 0, err
+    config = yaml.safe_load(out)["config"]
+    assert config["fate:computing"] == "Spark" and config["fate:rabbitmq"]["nodePort"] == 30104
+    # What remains before `pulumi up`: credentials, and RabbitMQ's fixed broker login.
+    assert "fate:rabbitmq: the fate chart's RabbitMQ broker logs in as fate/fate" in err
 
 
 def test_readme_holds_the_current_configuration_reference(

@@ -67,7 +67,7 @@ def test_error_names_stack_key_path_and_rule() -> None:
         ({"name": "f" * 54}, ("name",), "dns-label"),
         ({"namespace": "-fate"}, ("namespace",), "dns-label"),
         ({"chartVersion": "v1.5.0"}, ("chartVersion",), "chart-version"),
-        ({"chartName": "fate-serving"}, ("chartName",), "allowed-values"),
+        ({"chartName": "fate-serving"}, ("chartName",), "kind"),
         ({"servingPort": 70000}, ("servingPort",), "port-range"),
         ({"externalMysqlPort": 0}, ("externalMysqlPort",), "port-range"),
         ({"colour": "blue"}, ("colour",), "unknown-key"),
@@ -158,7 +158,7 @@ def test_party_list_rules(entries: list[dict[str, Any]], message: str) -> None:
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
-        ({"computing": "Spark"}, "FateSparkCluster"),
+        ({"computing": "Spark_local", "federation": "Pulsar", "storage": "HDFS"}, "LocalFS"),
         ({"federation": "RabbitMQ"}, "federation: Eggroll"),
         ({"storage": "HDFS"}, "storage: Eggroll"),
         ({"modules": ["rollsite", "clustermanager", "python", "mysql"]}, "nodemanager"),
@@ -302,11 +302,15 @@ def test_legacy_spellings_are_carried_over_with_a_note() -> None:
 @pytest.mark.parametrize(
     ("overrides", "path", "fragment"),
     [
-        ({"backend": "spark"}, ("computing",), "FateSparkCluster"),
         ({"backend": "eggroll", "computing": "Spark"}, ("computing",), "remove backend"),
         ({"nodemanager": {"list": [{"name": "nm"}]}}, ("nodemanager", "list"), "replicas"),
-        ({"spark": {"master": {"cpu": "1"}}}, ("spark",), "FATE on Spark"),
-        ({"nginx": {"type": "NodePort"}}, ("nginx",), "FATE on Spark"),
+        ({"nginx": {"nodePort": 30093}}, ("nginx", "nodePort"), "nginx.grpcNodePort"),
+        (
+            {"nginx": {"route_table": {10000: {"proxy": [{"host": "h", "port": 30103}]}}}},
+            ("nginx", "route_table", 10000, "proxy"),
+            "http_port and grpc_port",
+        ),
+        ({"python": {"nginx": {"port": 9390}}}, ("python", "nginx", "port"), "http_port"),
         ({"lbrollsite": {"type": "NodePort"}}, ("lbrollsite",), "exchange"),
     ],
 )
@@ -317,11 +321,36 @@ def test_legacy_spellings_that_cannot_apply_are_refused(
     assert any(p.path == path and fragment in p.message for p in problems), problems
 
 
-def test_python_spark_keys_are_refused() -> None:
-    raw = party()
-    raw["python"] = {**raw["python"], "spark": {"master": "spark://x:7077"}}
-    problem = only_problem(raw)
-    assert problem.path == ("python", "spark") and problem.rule == "legacy-key"
+def test_spark_sections_of_an_eggroll_party_are_advised_not_deployed() -> None:
+    """KubeFATE renders them with include: false; here they are said to be unused."""
+    raw = party(spark={"master": {"replicas": 1}}, nginx={"type": "NodePort",
+                "httpNodePort": 30093, "grpcNodePort": 30098})  # fmt: skip
+    loaded = load_party_config(raw, "s")
+    assert loaded.kind.tag == "eggroll"
+    assert "fate:spark is configured but spark is not in fate:modules" in loaded.notes
+    assert "fate:nginx is configured but nginx is not in fate:modules" in loaded.notes
+
+
+def test_v1_5_spark_spellings_are_carried_over_with_a_note() -> None:
+    raw = party(
+        backend="spark",
+        modules=None,
+        rollsite=None,
+        allowDefaultCredentials=True,
+        spark={"master": {"cpu": "1", "memory": "2Gi"}, "worker": {"cpu": "2"}},
+        python={"type": "NodePort", "httpNodePort": 30107, "grpcNodePort": 30102,
+                "spark": {"home": "/opt/spark"}, "rabbitmq": {"route_table": "x.yaml"}},
+    )  # fmt: skip
+    loaded = load_party_config(raw, "s")
+    cfg = loaded.config
+    assert (cfg.computing, cfg.federation, cfg.storage) == ("Spark", "RabbitMQ", "HDFS")
+    assert loaded.kind.tag == "spark" and "rabbitmq" in cfg.modules
+    assert cfg.spark and cfg.spark.master and cfg.spark.master.resources
+    assert cfg.spark.master.resources.requests == {"cpu": "1", "memory": "2Gi"}
+    assert cfg.python and cfg.python.spark and not cfg.python.spark.model_fields_set
+    notes = " ".join(loaded.notes)
+    for fragment in ("backend: spark", "spark.master.cpu/memory", "SPARK_HOME", "route_table"):
+        assert fragment in notes
 
 
 def test_missing_public_host_is_advised_not_refused() -> None:

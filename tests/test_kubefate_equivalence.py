@@ -80,6 +80,80 @@ def test_kubefate_examples_render_the_same_objects(relative: str, charts: str) -
     assert_same_objects(expected, ours(document, charts))
 
 
+SPARK_EXAMPLES = [
+    "v1.11.2/cluster-spark-pulsar.yaml",
+    "v1.11.2/cluster-spark-rabbitmq.yaml",
+    "v1.11.2/cluster-spark-slim.yaml",
+    *(
+        f"v1.11.2/{party}/cluster-spark-{flavour}.yaml"
+        for party in ("party-9999", "party-10000")
+        for flavour in ("pulsar", "rabbitmq", "local-pulsar")
+    ),
+]
+
+
+@pytest.mark.parametrize("relative", SPARK_EXAMPLES)
+def test_kubefate_spark_examples_render_the_same_objects(relative: str, charts: str) -> None:
+    document = yaml.safe_load(example(relative).read_text())
+    expected = theirs(document, charts)
+    assert ("ConfigMap", "nginx-config") in expected
+    assert_same_objects(expected, ours(document, charts))
+
+
+@pytest.mark.parametrize("fixture", ["kubefate-full-spark-pulsar", "kubefate-full-spark-rabbitmq"])
+def test_every_spark_key_renders_the_same_objects(fixture: str, charts: str) -> None:
+    document = yaml.safe_load((FIXTURES / f"{fixture}.yaml").read_text())
+    expected = theirs(document, charts)
+    assert_same_objects(expected, ours(document, charts))
+    # The fixture does reach the chart: its less common keys show in the objects.
+    if fixture.endswith("pulsar"):
+        routes = expected[("ConfigMap", "pulsar-route-table")]["data"]["pulsar_route_table.yaml"]
+        assert "fate.example.org" in routes and "30109" in routes
+        assert expected[("Deployment", "spark-worker")]["spec"]["replicas"] == 3
+        assert ("Service", "pulsar-public-tls") in expected
+    else:
+        routes = expected[("ConfigMap", "rabbitmq-route-table")]["data"]
+        assert "30094" in routes["rabbitmq_route_table.yaml"]
+
+
+@pytest.mark.parametrize("version", ["v1.9.0", "v1.10.0", "v1.11.1"])
+def test_older_supported_charts_render_the_same_spark_objects(version: str, charts: str) -> None:
+    for relative in ("v1.11.2/party-10000/cluster-spark-pulsar.yaml",):
+        document = yaml.safe_load(example(relative).read_text())
+        document["chartVersion"] = version
+        assert_same_objects(theirs(document, charts), ours(document, charts))
+    document = yaml.safe_load((FIXTURES / "kubefate-full-spark-rabbitmq.yaml").read_text())
+    document["chartVersion"] = version
+    assert_same_objects(theirs(document, charts), ours(document, charts))
+
+
+def test_spark_peers_given_as_records_render_kubefate_hand_written_routes(charts: str) -> None:
+    """party-9999's Spark-with-Pulsar cluster.yaml types party 10000's nginx and pulsar
+    addresses into two route tables; the same peer given as a federation record (as its
+    FateSparkCluster stack publishes it) renders the same objects."""
+    document = yaml.safe_load(example("v1.11.2/party-9999/cluster-spark-pulsar.yaml").read_text())
+
+    def as_record(raw: dict[str, Any]) -> None:
+        nginx = raw["nginx"].pop("route_table")[10000]["fateflow"][0]
+        pulsar = raw["pulsar"].pop("route_table")[10000]
+        raw["peers"] = [{
+            "partyId": 10000,
+            "protocols": ["spark-pulsar"],
+            "endpoints": {
+                "nginxHttp": {"host": nginx["host"], "port": nginx["http_port"]},
+                "nginxGrpc": {"host": nginx["host"], "port": nginx["grpc_port"]},
+                "pulsar": {"host": pulsar["host"], "port": pulsar["port"],
+                           "tlsPort": pulsar["sslPort"], "domain": "fate.org"},
+            },
+        }]  # fmt: skip
+
+    expected = theirs(document, charts)
+    assert (
+        "30109" in expected[("ConfigMap", "pulsar-route-table")]["data"]["pulsar_route_table.yaml"]
+    )
+    assert_same_objects(expected, ours(document, charts, edit=as_record))
+
+
 def test_every_eggroll_key_renders_the_same_objects(charts: str) -> None:
     document = yaml.safe_load((FIXTURES / "kubefate-full-eggroll.yaml").read_text())
     expected = theirs(document, charts)
