@@ -41,6 +41,14 @@ def _node_ports(cfg: StackConfig) -> Iterator[int]:
     return (claim.port for claim in cfg.node_ports() if claim.used and claim.port is not None)
 
 
+EXCHANGE_MODULES: dict[str, tuple[str, ...]] = {
+    "eggroll": ("rollsite",),
+    "spark-pulsar": ("trafficServer", "nginx"),
+    "spark-rabbitmq": (),
+}
+"""The exchange modules that route each protocol (none routes RabbitMQ)."""
+
+
 def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     """Every cross-stack rule the federation breaks."""
     problems: list[FederationProblem] = []
@@ -81,6 +89,9 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
                 add(name, peer, "p2p", f"{peer} is an exchange: name it in exchangeStack")
             elif name not in parties[peer].peer_stacks:
                 add(name, peer, "p2p", f"{name} lists {peer} as a peer, but not the reverse")
+            elif party.protocol != (theirs := parties[peer].protocol) and name < peer:
+                add(name, peer, "protocol", f"{name} speaks {party.protocol} and {peer} "
+                    f"speaks {theirs}: peers federate with the same engines")  # fmt: skip
         exchange = party.exchangeStack
         if exchange is None:
             continue
@@ -90,9 +101,15 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
         elif name not in exchanges[exchange].member_stacks:
             add(name, exchange, "membership", f"{name} routes through {exchange}, which does "
                 "not list it in members")  # fmt: skip
-        elif not exchanges[exchange].has("rollsite"):
-            add(name, exchange, "modes", f"{name} federates with eggroll; {exchange} has no "
-                "rollsite")  # fmt: skip
+        else:
+            needs = EXCHANGE_MODULES[party.protocol]
+            if not needs:
+                add(name, exchange, "modes", f"{name} federates with RabbitMQ, which no "
+                    f"exchange routes (trafficServer routes Pulsar by SNI): list its peers "
+                    "in peers, or federate with Pulsar")  # fmt: skip
+            elif not all(exchanges[exchange].has(m) for m in needs):
+                add(name, exchange, "modes", f"{name} federates with {party.protocol}; "
+                    f"{exchange} has no {' and '.join(needs)}")  # fmt: skip
     for name in sorted(exchanges):
         for member in exchanges[name].member_stacks:
             if member not in members:

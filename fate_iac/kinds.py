@@ -1,7 +1,9 @@
 """Stack kinds: the one seam every kind of stack plugs into.
 
-A kind (a FATE party on eggroll, an exchange; later Spark, serving, the KubeFATE
-service, FATE 2.0) is one :class:`StackKind` in :data:`KINDS`. It says:
+A kind (a FATE party on eggroll or on Spark, an exchange; later serving, the KubeFATE
+service, FATE 2.0) is one :class:`StackKind` in :data:`KINDS`. Kinds may share a model:
+both party kinds read the whole ``fate`` chart's config, and differ in their routes,
+record and outputs. It says:
 
 * how its config is loaded and validated (its model, its rules, its notes);
 * which Helm releases it installs (:class:`~fate_iac.release.ReleaseSpec`: name, chart,

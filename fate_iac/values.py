@@ -5,8 +5,8 @@
 of a serving exchange) each follow their chart's ``values-template.yaml``.
 
 The party's renderer follows the chart's own ``values-template.yaml`` (the cluster.yaml ->
-values mapping KubeFATE runs) key by key, for FATE on eggroll, so that the same intent
-gives the same Kubernetes objects. Where the template writes a key with no value, the
+values mapping KubeFATE runs) key by key, for FATE on eggroll and on Spark, so that the
+same intent gives the same Kubernetes objects. Where the template writes a key with no value, the
 result holds ``None`` (see :func:`fate_iac.release.release_values` for how that reaches
 Helm). Credentials stay :class:`~fate_iac.secrets.Secret` objects; whoever consumes the
 values decides how they travel (a Pulumi secret, or redacted on screen).
@@ -17,7 +17,9 @@ Differences from KubeFATE, on purpose:
 * ``helmValues`` is merged last, as raw chart values;
 * ``computing``/``federation``/``storage``/``algorithm``/``device`` are always written
   (defaults Eggroll/Eggroll/Eggroll/Basic/CPU); KubeFATE writes null for a missing one,
-  which leaves fateflow without a computing engine.
+  which leaves fateflow without a computing engine;
+* an ``hdfs`` section without ``namenode`` or ``datanode`` renders that node with the
+  template's defaults; KubeFATE's template fails on it (nil pointer).
 """
 
 from __future__ import annotations

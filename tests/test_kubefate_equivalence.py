@@ -211,3 +211,17 @@ def test_deliberate_difference_missing_computing(charts: str) -> None:
         theirs(document, charts)
     conf = ours(document, charts)[("ConfigMap", "python-config")]["data"]["service_conf.yaml"]
     assert "computing: eggroll" in conf
+
+
+def test_deliberate_difference_hdfs_section_without_namenode(charts: str) -> None:
+    """KubeFATE's template fails on an hdfs section that leaves out namenode (or
+    datanode); this project renders the missing node with the template's defaults."""
+    import helm_python as helm
+
+    document = yaml.safe_load(example("v1.11.2/party-9999/cluster-spark-pulsar.yaml").read_text())
+    document["hdfs"] = {"datanode": {"replicas": 2}}
+    with pytest.raises(helm.HelmRenderError, match="namenode"):
+        theirs(document, charts)
+    objects = ours(document, charts)
+    assert objects[("StatefulSet", "datanode")]["spec"]["replicas"] == 2
+    assert ("Service", "namenode") in objects

@@ -14,9 +14,12 @@ from fate_iac.loader import load_stack_config, raw_from_pulumi
 from fate_iac.problems import ConfigError
 from fate_pulumi.exchange import Exchange
 from fate_pulumi.fate_eggroll_cluster import FateEggrollCluster
+from fate_pulumi.fate_spark_cluster import FateSparkCluster
 from fate_pulumi.stack import FateStack
 
-COMPONENTS: dict[str, type[FateStack]] = {c.__name__: c for c in (FateEggrollCluster, Exchange)}
+COMPONENTS: dict[str, type[FateStack]] = {
+    c.__name__: c for c in (FateEggrollCluster, FateSparkCluster, Exchange)
+}
 """Every component, by the name a stack kind gives for it (``StackKind.component``)."""
 
 
