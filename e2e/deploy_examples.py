@@ -12,7 +12,9 @@ stack's outputs.
   (``--yes`` skips the question). The example stacks carry public credentials, so this
   never happens by surprise.
 
-Run: .venv/bin/python -m e2e.deploy_examples [--cluster [--yes]]
+``--project examples/spark-pulsar`` deploys the Spark example federation instead.
+
+Run: .venv/bin/python -m e2e.deploy_examples [--project DIR] [--cluster [--yes]]
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ from fate_iac.cli import NeedsConfirmation, confirm, describe_stack
 from fate_iac.orchestrator import converge, discover, preview_all, run_order, stderr
 from fate_pulumi.automation import AutomationRunner
 
-STACKS = ["exchange", "party9999", "party10000"]
 SHARED_CHARTS = PROJECT_DIR.parent / "shared" / "charts"
 
 
@@ -63,7 +64,12 @@ def _converge(runner: AutomationRunner, project: Path, kubeconfig: str | None = 
         print(describe_stack(stack, members[stack], outputs, kubeconfig).text())
 
 
-def deploy_to_cluster(assume_yes: bool) -> int:
+def stacks_of(project: Path) -> list[str]:
+    """The stacks a project directory has stack files for."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project.glob("Pulumi.*.yaml"))
+
+
+def deploy_to_cluster(source: Path, assume_yes: bool) -> int:
     kubeconfig = _kubeconfig()
     if kubeconfig is None:
         print("--cluster: no kubeconfig (KUBECONFIG or ~/.kube/config)", file=sys.stderr)
@@ -71,8 +77,8 @@ def deploy_to_cluster(assume_yes: bool) -> int:
     document = yamlio.load(kubeconfig.read_text()) or {}
     context = document.get("current-context") or "(none)"
     tools = build_tools()
-    runner = AutomationRunner(PROJECT_DIR, dict(os.environ), tools.pulumi_root, say=stderr)
-    members = discover(PROJECT_DIR)
+    runner = AutomationRunner(source, dict(os.environ), tools.pulumi_root, say=stderr)
+    members = discover(source)
     plan = preview_all(members, runner, stderr)
     stderr(f"into context {context} of {kubeconfig}:")
     stderr("\n".join(f"  {o.stack:<16} {o.kind:<8} {o.state}" for o in plan))
@@ -84,11 +90,11 @@ def deploy_to_cluster(assume_yes: bool) -> int:
     except NeedsConfirmation as error:
         stderr(str(error))
         return 2
-    _converge(runner, PROJECT_DIR)
+    _converge(runner, source)
     return 0
 
 
-def deploy_locally() -> None:
+def deploy_locally(source: Path) -> None:
     tools = build_tools()
     with ExitStack() as cleanup:
         work = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fate-")))
@@ -101,7 +107,7 @@ def deploy_locally() -> None:
             # exactly as it would from KubeFATE's repository.
             chart_repo = cleanup.enter_context(serve_chart_repository(local_repo))
         chart_repo = chart_repo or "https://federatedai.github.io/KubeFATE"
-        project = copy_project(work / "project", STACKS, chart_repo)
+        project = copy_project(work / "project", stacks_of(source), chart_repo, source)
         ws = workspace(tools, project, work, plane.kubeconfig)
         runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=stderr)
         _converge(runner, project, str(plane.kubeconfig))
@@ -117,10 +123,16 @@ def main() -> int:
         "--cluster", action="store_true", help="deploy into your kubeconfig's current context"
     )
     parser.add_argument("--yes", "-y", action="store_true", help="with --cluster: do not ask")
+    parser.add_argument(
+        "--project", type=Path, default=PROJECT_DIR,
+        help="the federation's project directory (default: this repository's eggroll "
+        "example; examples/spark-pulsar for the Spark one)",
+    )  # fmt: skip
     args = parser.parse_args()
+    source = args.project.resolve()
     if args.cluster:
-        return deploy_to_cluster(args.yes)
-    deploy_locally()
+        return deploy_to_cluster(source, args.yes)
+    deploy_locally(source)
     return 0
 
 

@@ -49,23 +49,23 @@ class Workspace:
         )
 
 
-def copy_project(target: Path, stacks: list[str], chart_repo: str) -> Path:
-    """The program and its stack files in ``target`` (stack config changes land there, not
-    in the repository), running in this interpreter's virtualenv, each stack taking its
-    charts from ``chart_repo`` (``fate:chartRepo``: a Pulumi run follows its config
-    only). Releases wait for their workloads, as on a real cluster."""
+def copy_project(
+    target: Path, stacks: list[str], chart_repo: str, source: Path = PROJECT_DIR
+) -> Path:
+    """The program and the stack files of the project in ``source`` (this repository's,
+    or an example's) in ``target`` (stack config changes land there, not in the
+    repository), running in this interpreter's virtualenv, each stack taking its charts
+    from ``chart_repo`` (``fate:chartRepo``: a Pulumi run follows its config only).
+    Releases wait for their workloads, as on a real cluster."""
     target.mkdir(parents=True, exist_ok=True)
-    venv = Path(sys.prefix)
-    text = (
-        (PROJECT_DIR / "Pulumi.yaml")
-        .read_text()
-        .replace("virtualenv: .venv", f"virtualenv: {venv}")
-    )
-    (target / "Pulumi.yaml").write_text(text)
+    project = yamlio.load((source / "Pulumi.yaml").read_text())
+    project.pop("main", None)  # the program is copied beside it
+    project["runtime"]["options"]["virtualenv"] = sys.prefix
+    (target / "Pulumi.yaml").write_text(yamlio.dump(project))
     shutil.copy(PROJECT_DIR / "__main__.py", target / "__main__.py")
     for stack in stacks:
         name = f"Pulumi.{stack}.yaml"
-        document = yamlio.load((PROJECT_DIR / name).read_text())
+        document = yamlio.load((source / name).read_text())
         document["config"]["fate:chartRepo"] = chart_repo
         (target / name).write_text(yamlio.dump(document))
     return target

@@ -283,3 +283,24 @@ def test_the_program_deploys_a_spark_party_routed_by_stack_name(
     assert modules["pulsar"]["route_table"]["10000"]["sslPort"] == 30109
     assert modules["spark"]["include"] and not modules["rollsite"]["include"]
     assert recorder.stacks_read() == ["organization/fate/party10000"]
+
+
+# --- the shipped Spark example ----------------------------------------------------------
+
+
+def test_the_spark_example_federation_validates_and_fits_beside_the_eggroll_one() -> None:
+    from fate_iac.orchestrator import discover
+    from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR
+
+    example = PROJECT_DIR / "examples" / "spark-pulsar"
+    spark_members = discover(example, EXAMPLE_PASSPHRASE)
+    assert {n: m.config.kind for n, m in spark_members.items()} == {
+        "exchange": "exchange", "party9999": "spark", "party10000": "spark",
+    }  # fmt: skip
+    for path in example.glob("Pulumi.party*.yaml"):
+        assert "-mysql" not in path.read_text()  # the example passwords are encrypted
+    # One cluster can hold both examples: no namespace or NodePort in common.
+    eggroll_members = discover(PROJECT_DIR, EXAMPLE_PASSPHRASE)
+    both = {f"spark-{n}": m for n, m in spark_members.items()} | eggroll_members
+    clashes = [p for p in check_federation(both) if p.rule in ("namespace", "nodeport")]
+    assert clashes == []

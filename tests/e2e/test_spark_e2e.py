@@ -1,0 +1,72 @@
+"""The Spark example federation (examples/spark-pulsar: two FATE-on-Spark parties with
+Pulsar behind a trafficServer + nginx exchange) brought up from nothing through the real
+engine by the orchestrator, as `fatectl federation up` does, then destroyed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from e2e.controlplane import ControlPlane, kube_get
+from e2e.tools import Tools
+from e2e.workspace import PROJECT_DIR, copy_project, workspace
+from fate_iac import yamlio
+from fate_iac.orchestrator import converge, destroy_all, discover
+from fate_pulumi.automation import AutomationRunner
+
+EXAMPLE = PROJECT_DIR / "examples" / "spark-pulsar"
+STACKS = ["exchange", "party9999", "party10000"]
+NAMESPACES = {"exchange": "fate-spark-exchange", "party9999": "fate-spark-9999",
+              "party10000": "fate-spark-10000"}  # fmt: skip
+
+
+def test_the_spark_example_converges_from_nothing_and_is_destroyed(
+    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path
+) -> None:
+    project = copy_project(tmp_path / "project", STACKS, chart_repo, source=EXAMPLE)
+    ws = workspace(tools, project, tmp_path, plane.kubeconfig)
+    runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
+    members = discover(project, "fate-example")
+    said: list[str] = []
+    outcomes = converge(members, runner, say=said.append)
+    assert said[-1].startswith("converged after"), said
+    assert {o.stack for o in outcomes} == set(STACKS)
+
+    def data(stack: str, configmap: str) -> dict[str, str]:
+        path = f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/{configmap}"
+        found = kube_get(plane, path)
+        assert found is not None, path
+        values: dict[str, str] = found["data"]
+        return values
+
+    # The exchange names both parties, from their stacks' records.
+    sni = yamlio.load(data("exchange", "traffic-server-sni")["sni.yaml"])["sni"]
+    assert {(r["fqdn"], r["tunnel_route"]) for r in sni} == {
+        ("9999.fate.org", "192.168.9.1:31099"), ("10000.fate.org", "192.168.10.1:31109"),
+    }  # fmt: skip
+    table: dict[Any, Any] = yamlio.load(data("exchange", "nginx-config")["route_table.yaml"])
+    assert table[9999]["proxy"] == [{"host": "192.168.9.1", "http_port": 31093,
+                                     "grpc_port": 31098}]  # fmt: skip
+    assert table[10000]["fateflow"] == [{"host": "192.168.10.1", "http_port": 31107,
+                                         "grpc_port": 31102}]  # fmt: skip
+    # Each party sends to the exchange: fateflow's traffic to its nginx, Pulsar's to its
+    # trafficServer by SNI.
+    for party in ("party9999", "party10000"):
+        own = yamlio.load(data(party, "nginx-config")["route_table.yaml"])
+        assert own["default"]["proxy"] == [{"host": "192.168.0.1", "http_port": 31003,
+                                            "grpc_port": 31008}]  # fmt: skip
+        pulsar = yamlio.load(data(party, "pulsar-route-table")["pulsar_route_table.yaml"])
+        assert pulsar["default"] == {"proxy": "192.168.0.1:31000", "domain": "fate.org"}
+        assert "brokerServicePortTls=6651" in data(party, "pulsar-config")["standalone.conf"]
+    outputs = runner.outputs("party9999")
+    assert outputs["federation"]["protocols"] == ["spark-pulsar"]
+    assert outputs["broker"]["pulsar"]["tlsPort"] == 31099
+    # Workloads became Ready on the simulated nodes (the releases waited for them).
+    spark = kube_get(plane, "/apis/apps/v1/namespaces/fate-spark-9999/deployments/spark-worker")
+    assert spark is not None and spark["status"].get("readyReplicas") == 2
+
+    destroyed = destroy_all(members, runner, say=print)
+    assert [o.stack for o in destroyed][-1] == "exchange"
+    for stack in STACKS:
+        assert kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/"
+                        "nginx-config") is None  # fmt: skip
