@@ -105,7 +105,7 @@ def _dns_label(max_length: int) -> Any:
         if len(value) > max_length or not _DNS_LABEL.match(value):
             raise PydanticCustomError(
                 "dns-label",
-                "{value!r} is not a DNS-1123 label: at most {max} characters of a-z, 0-9 and "
+                "'{value}' is not a DNS-1123 label: at most {max} characters of a-z, 0-9 and "
                 "'-', starting and ending with a letter or digit",
                 {"value": value, "max": max_length},
             )
@@ -132,7 +132,7 @@ def _check_quantity(value: str | int | float) -> str | int | float:
     if isinstance(value, bool) or not _QUANTITY.match(str(value)):
         raise PydanticCustomError(
             "quantity",
-            "{value!r} is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 2)",
+            "'{value}' is not a Kubernetes quantity (e.g. 1Gi, 500Mi, 2)",
             {"value": value},
         )
     return value  # as written: the manifest keeps the user's 1 or "1"
@@ -159,7 +159,28 @@ def _to_secret(value: object) -> Secret:
     raise PydanticCustomError("secret", "expected a password string set as a Pulumi secret")
 
 
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$")
+
+
+def _check_host(value: str) -> str:
+    """An IPv4 or IPv6 address, or a DNS name (RFC 1123 labels, at most 253 characters)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    labels = value.removesuffix(".").split(".")
+    if len(value) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
+        raise PydanticCustomError(
+            "host", "'{value}' is neither an IP address nor a DNS name", {"value": value}
+        )
+    return value
+
+
 Port = Annotated[int, AfterValidator(_check_port)]
+Host = Annotated[str, AfterValidator(_check_host)]
 PartyId = Annotated[int, AfterValidator(_check_party_id)]
 Quantity = Annotated[str | int | float, AfterValidator(_check_quantity)]
 ChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
@@ -231,18 +252,18 @@ class Ingresses(Section):
 
 
 class Exchange(Section):
-    ip: str = Field(description="Address of the exchange's rollsite.")
+    ip: Host = Field(description="Address of the exchange's rollsite.")
     port: Port = Field(description="Port of the exchange's rollsite.")
 
 
 class PartyEntry(Section):
     partyId: PartyId = Field(description="Id of the peer party.")
-    partyIp: str = Field(description="Address of the peer's rollsite.")
+    partyIp: Host = Field(description="Address of the peer's rollsite.")
     partyPort: Port = Field(description="Port of the peer's rollsite (its NodePort).")
 
 
 class PollingServer(Section):
-    ip: str = Field(description="Address of the polling server's rollsite.")
+    ip: Host = Field(description="Address of the polling server's rollsite.")
     port: Port = Field(description="Port of the polling server's rollsite.")
 
 
@@ -313,7 +334,7 @@ class FateflowHdfs(Section):
 
 
 class FateflowPulsar(Section):
-    host: str | None = Field(None, description="Pulsar host. Default (chart): pulsar.")
+    host: Host | None = Field(None, description="Pulsar host. Default (chart): pulsar.")
     mng_port: Port | None = Field(None, description="Admin port. Default (chart): 8080.")
     port: Port | None = Field(None, description="Broker port. Default (chart): 6650.")
     topic_ttl: int | None = Field(None, ge=0, description="Topic TTL (minutes). From v1.10.")
@@ -322,7 +343,7 @@ class FateflowPulsar(Section):
 
 
 class FateflowRabbitmq(Section):
-    host: str | None = Field(None, description="RabbitMQ host. Default (chart): rabbitmq.")
+    host: Host | None = Field(None, description="RabbitMQ host. Default (chart): rabbitmq.")
     mng_port: Port | None = Field(None, description="Management port. Default: 15672.")
     port: Port | None = Field(None, description="AMQP port. Default (chart): 5672.")
     user: str | None = Field(None, description="User fateflow connects as.")
@@ -332,13 +353,13 @@ class FateflowRabbitmq(Section):
 
 
 class FateflowNginx(Section):
-    host: str | None = Field(None, description="nginx host. Default (chart): nginx.")
+    host: Host | None = Field(None, description="nginx host. Default (chart): nginx.")
     http_port: Port | None = Field(None, description="Default (chart): 9300.")
     grpc_port: Port | None = Field(None, description="Default (chart): 9310.")
 
 
 class FateflowHive(Section):
-    host: str | None = Field(None, description="Hive server host. From v1.10.")
+    host: Host | None = Field(None, description="Hive server host. From v1.10.")
     port: Port | None = Field(None, description="Hive server port.")
     auth_mechanism: str | None = Field(None, description="Hive auth mechanism.")
     username: str | None = Field(None, description="Hive user.")
@@ -478,7 +499,7 @@ class Hdfs(Section):
 
 
 class NginxHost(Section):
-    host: str = Field(description="Address.")
+    host: Host = Field(description="Address.")
     http_port: Port = Field(description="HTTP port.")
     grpc_port: Port = Field(description="gRPC port.")
 
@@ -491,7 +512,7 @@ class NginxRoute(Section):
 
 
 class NginxExchange(Section):
-    ip: str = Field(description="Address of the exchange's nginx.")
+    ip: Host = Field(description="Address of the exchange's nginx.")
     httpPort: Port = Field(description="HTTP port of the exchange's nginx.")
     grpcPort: Port = Field(description="gRPC port of the exchange's nginx.")
 
@@ -512,7 +533,7 @@ class SparkNginx(Placement):
 
 
 class RabbitmqRoute(Section):
-    host: str = Field(description="Address of that party's RabbitMQ.")
+    host: Host = Field(description="Address of that party's RabbitMQ.")
     port: Port = Field(description="Its AMQP port (5672, or its NodePort).")
 
 
@@ -533,14 +554,14 @@ class Rabbitmq(Placement):
 
 
 class PulsarRoute(Section):
-    host: str = Field(description="Address of that party's Pulsar.")
+    host: Host = Field(description="Address of that party's Pulsar.")
     port: Port = Field(description="Its broker port (6650, or its NodePort).")
     sslPort: Port | None = Field(None, description="Its TLS port (6651, or its NodePort).")
     proxy: str | None = Field(None, description='A proxy in front of it; "" for none.')
 
 
 class PulsarExchange(Section):
-    ip: str = Field(description="Address of the exchange's trafficServer.")
+    ip: Host = Field(description="Address of the exchange's trafficServer.")
     port: Port = Field(description="Port of the exchange's trafficServer.")
     domain: str | None = Field(None, description="SNI domain. Default: fate.org.")
 
@@ -885,7 +906,7 @@ ExchangeModule = Literal["rollsite", "trafficServer", "nginx"]
 
 class ExchangePartyEntry(Section):
     partyId: PartyId = Field(description="A member party's id.")
-    partyIp: str = Field(description="Address of the member's rollsite.")
+    partyIp: Host = Field(description="Address of the member's rollsite.")
     partyPort: Port = Field(description="Port of the member's rollsite.")
 
 

@@ -81,7 +81,7 @@ _PYDANTIC_RULES = {
     "literal_error": "allowed-values",
 }
 KEY_RULES = frozenset(
-    {"dns-label", "port-range", "party-id", "quantity", "chart-version", "secret"}
+    {"dns-label", "port-range", "party-id", "quantity", "chart-version", "secret", "host"}
 )
 """Rules one key checks alone (the error types raised by the config's validators)."""
 

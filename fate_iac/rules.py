@@ -451,14 +451,14 @@ def check_exchange(cfg: ExchangeConfig) -> list[Problem]:
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
     notes = []
-    exposed = cfg.rollsite is not None and cfg.rollsite.type in ("NodePort", "LoadBalancer")
-    if cfg.has("rollsite") and exposed and not cfg.publicHost:
-        lb_ip = cfg.rollsite.loadBalancerIP if cfg.rollsite else None
-        if not lb_ip:
-            notes.append(
-                "fate:publicHost is not set: this party's federation endpoint has no host, "
-                "so peers cannot be told where to reach it"
-            )
+    gateway = "rollsite" if cfg.protocol == "eggroll" else "nginx"  # what peers reach first
+    section = getattr(cfg, gateway)
+    exposed = section is not None and section.type in ("NodePort", "LoadBalancer")
+    if cfg.has(gateway) and exposed and not cfg.publicHost and not section.loadBalancerIP:
+        notes.append(
+            f"fate:publicHost is not set: this party's federation endpoint ({gateway}) has "
+            "no host, so peers cannot be told where to reach it"
+        )
     unused = [m for m in ALL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
     for module in unused:
         notes.append(f"fate:{module} is configured but {module} is not in fate:modules")

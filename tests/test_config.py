@@ -265,6 +265,14 @@ def test_an_unreadable_secret_is_still_a_secret() -> None:
     assert cfg.mysql is not None and cfg.mysql.password == Secret(None, secure=True)
 
 
+def test_single_key_messages_quote_the_offending_value() -> None:
+    """The message names the value it refuses (pydantic formats {value}, not {value!r})."""
+    [problem] = problems_of(party(name="Not_A_Label"))
+    assert problem.message.startswith("'Not_A_Label' is not a DNS-1123 label")
+    [problem] = problems_of(party(python={"resources": {"requests": {"cpu": "lots"}}}))
+    assert problem.message.startswith("'lots' is not a Kubernetes quantity")
+
+
 def test_every_problem_is_reported_together() -> None:
     raw = party(
         name="Not_A_Label",

@@ -115,6 +115,20 @@ def test_spark_rules(overrides: dict[str, Any], path: tuple[Any, ...], fragment:
     assert any(p.path == path and fragment in p.message for p in problems), problems
 
 
+def test_route_hosts_must_be_addresses() -> None:
+    route = {"fateflow": [{"host": "not a host!", "http_port": 30103, "grpc_port": 30108}]}
+    problems = problems_of(spark(nginx={**NGINX, "route_table": {10000: route}}))
+    assert [p.rule for p in problems] == ["host"]
+    assert "'not a host!' is neither an IP address nor a DNS name" in problems[0].message
+
+
+def test_a_public_nginx_without_public_host_is_advised() -> None:
+    raw = spark()
+    raw.pop("publicHost")
+    notes = load_party_config(raw, "p").notes
+    assert any("federation endpoint (nginx) has no host" in note for note in notes)
+
+
 def test_spark_rules_are_reported_together_with_the_stack_and_key() -> None:
     modules = ["python", "mysql", "spark", "nginx", "rabbitmq"]
     raw = spark(federation="RabbitMQ", modules=modules, pulsar=None, exchangeStack="exchange",
