@@ -238,7 +238,11 @@ def endpoints_of(outputs: Mapping[str, Any]) -> dict[str, str]:
     endpoints = record.get("endpoints") if isinstance(record, dict) else None
     for name, endpoint in sorted((endpoints or {}).items()):
         found[name] = f"{endpoint.get('host')}:{endpoint.get('port')}"
-    for key, name in (("fateboardHosts", "fateboard"), ("notebookHosts", "notebook")):
+        if endpoint.get("tlsPort"):
+            found[name] += f" (TLS {endpoint['tlsPort']}, SNI {endpoint.get('domain')})"
+    hosts_of = (("fateboardHosts", "fateboard"), ("notebookHosts", "notebook"),
+                ("sparkHosts", "spark"))  # fmt: skip
+    for key, name in hosts_of:
         hosts = outputs.get(key)
         if hosts:
             found[name] = REDACTED if hosts == REDACTED else ", ".join(hosts)

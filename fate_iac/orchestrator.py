@@ -182,6 +182,9 @@ def destroy_all(
     return list(outcomes.values())
 
 
+GATEWAYS = ("rollsite", "nginxHttp", "trafficServer")
+"""The endpoints ``status`` shows, the first a stack publishes: what peers reach first."""
+
 Health = Callable[[str, Member, Mapping[str, Any]], str]
 """A stack's health word (see :mod:`fate_iac.describe`) from its name, member and outputs."""
 
@@ -190,7 +193,8 @@ def status_all(
     members: Mapping[str, Member], runner: StackRunner, health: Health | None = None
 ) -> list[str]:
     """One line per stack: deployed or not, its health in the cluster (when ``health``
-    is given), its rollsite endpoint, an exchange's members."""
+    is given), the endpoint peers reach first (rollsite; nginx on Spark; an exchange's
+    rollsite, else its trafficServer), an exchange's members."""
     lines = []
     for name in run_order(members):
         if not runner.exists(name):
@@ -199,8 +203,11 @@ def status_all(
         outputs = runner.outputs(name)
         record = outputs.get("federation")
         record = record if isinstance(record, dict) else {}  # a secret one shows nothing
-        rollsite = (record.get("endpoints") or {}).get("rollsite")
-        where = f"rollsite {rollsite['host']}:{rollsite['port']}" if rollsite else "no endpoint"
+        endpoints = record.get("endpoints") or {}
+        gateway = next((n for n in GATEWAYS if n in endpoints), None)
+        where = "no endpoint"
+        if gateway is not None:
+            where = f"{gateway} {endpoints[gateway]['host']}:{endpoints[gateway]['port']}"
         extra = f" members {record.get('members')}" if record.get("kind") == "exchange" else ""
         word = f"{health(name, members[name], outputs):<12} " if health else ""
         lines.append(f"{name:<16} {members[name].role:<8} deployed  {word}{where}{extra}")

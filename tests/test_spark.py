@@ -318,3 +318,24 @@ def test_the_spark_example_federation_validates_and_fits_beside_the_eggroll_one(
     both = {f"spark-{n}": m for n, m in spark_members.items()} | eggroll_members
     clashes = [p for p in check_federation(both) if p.rule in ("namespace", "nodeport")]
     assert clashes == []
+
+
+def test_status_and_describe_show_a_spark_partys_gateway_and_broker() -> None:
+    from fate_iac.describe import endpoints_of
+    from fate_iac.orchestrator import status_all
+
+    loaded = load_party_config(spark(), "party9999")
+    outputs = loaded.kind.outputs(loaded.config, "party9999")
+
+    class Deployed:
+        def exists(self, stack: str) -> bool:
+            return True
+
+        def outputs(self, stack: str) -> dict[str, Any]:
+            return outputs
+
+    [line] = status_all({"party9999": Member(loaded.config)}, Deployed())  # type: ignore[arg-type]
+    assert line.endswith("deployed  nginxHttp 192.168.9.1:30093")
+    shown = endpoints_of(outputs)
+    assert shown["pulsar"] == "192.168.9.1:30094 (TLS 30099, SNI fate.org)"
+    assert shown["spark"] == "spark.example.com"
