@@ -448,6 +448,10 @@ def check_exchange(cfg: ExchangeConfig) -> list[Problem]:
     return [problem for rule in EXCHANGE_RULES for problem in rule(cfg)]
 
 
+PULSAR_CERT = "pulsar-cert"
+"""The Secret the fate chart mounts into Pulsar when it federates through an exchange."""
+
+
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
     notes = []
@@ -458,6 +462,13 @@ def advisories(cfg: PartyConfig) -> list[str]:
         notes.append(
             f"fate:publicHost is not set: this party's federation endpoint ({gateway}) has "
             "no host, so peers cannot be told where to reach it"
+        )
+    behind_exchange = cfg.exchangeStack or (cfg.pulsar and cfg.pulsar.exchange)
+    if cfg.has("pulsar") and behind_exchange:
+        notes.append(
+            f"Pulsar behind an exchange speaks TLS: the chart mounts the Secret {PULSAR_CERT} "
+            f"(ca.cert.pem, broker.cert.pem, broker.key-pk8.pem) from namespace "
+            f"{cfg.k8s_namespace}, which must exist before the Pulsar pod can start"
         )
     unused = [m for m in ALL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
     for module in unused:
