@@ -193,8 +193,8 @@ def status_all(
     members: Mapping[str, Member], runner: StackRunner, health: Health | None = None
 ) -> list[str]:
     """One line per stack: deployed or not, its health in the cluster (when ``health``
-    is given), the endpoint peers reach first (rollsite; nginx on Spark; an exchange's
-    rollsite, else its trafficServer), an exchange's members."""
+    is given), the endpoint peers reach first (rollsite, else nginx on Spark), an
+    exchange's members."""
     lines = []
     for name in run_order(members):
         if not runner.exists(name):

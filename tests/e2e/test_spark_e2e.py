@@ -1,9 +1,12 @@
 """The Spark example federation (examples/spark-pulsar: two FATE-on-Spark parties with
 Pulsar behind a trafficServer + nginx exchange) brought up from nothing through the real
-engine by the orchestrator, as `fatectl federation up` does, then destroyed."""
+engine with `fatectl federation up`, then destroyed with `fatectl federation destroy`."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,6 @@ from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
 from fate_iac import yamlio
-from fate_iac.orchestrator import converge, destroy_all, discover
 from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "spark-pulsar"
@@ -26,11 +28,20 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
     project = copy_project(tmp_path / "project", STACKS, chart_repo, source=EXAMPLE)
     ws = workspace(tools, project, tmp_path, plane.kubeconfig)
     runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
-    members = discover(project, "fate-example")
-    said: list[str] = []
-    outcomes = converge(members, runner, say=said.append)
-    assert said[-1].startswith("converged after"), said
-    assert {o.stack for o in outcomes} == set(STACKS)
+
+    def fatectl(*args: str) -> subprocess.CompletedProcess[str]:
+        """The command a user runs, with the workspace's CLI, backend and cluster."""
+        done = subprocess.run(
+            [str(Path(sys.prefix) / "bin" / "fatectl"), "federation", *args,
+             "--project-dir", str(project)],
+            env={**os.environ, **ws.env}, capture_output=True, text=True, timeout=1200,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done
+
+    up = fatectl("up", "--yes")
+    assert "converged after" in up.stderr, up.stderr
+    assert {line.split()[0] for line in up.stdout.splitlines()} == set(STACKS)
 
     def data(stack: str, configmap: str) -> dict[str, str]:
         path = f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/{configmap}"
@@ -65,8 +76,14 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
     spark = kube_get(plane, "/apis/apps/v1/namespaces/fate-spark-9999/deployments/spark-worker")
     assert spark is not None and spark["status"].get("readyReplicas") == 2
 
-    destroyed = destroy_all(members, runner, say=print)
-    assert [o.stack for o in destroyed][-1] == "exchange"
+    status = fatectl("status").stdout.splitlines()
+    assert any("party9999" in line and "nginxHttp 192.168.9.1:31093" in line for line in status)
+    assert any("exchange" in line and "nginxHttp 192.168.0.1:31003" in line
+               and "members [9999, 10000]" in line for line in status)  # fmt: skip
+    assert all(" ready " in line for line in status), status
+
+    destroyed = fatectl("destroy", "--yes").stdout.splitlines()
+    assert destroyed[-1].split()[0] == "exchange"  # parties first
     for stack in STACKS:
         assert kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/"
                         "nginx-config") is None  # fmt: skip
