@@ -321,7 +321,9 @@ class FateflowSpark(Section):
     nodes: int | None = Field(None, ge=1, description="Spark workers fateflow schedules on.")
     master: str | None = Field(None, description="Default (chart): spark://spark-master:7077.")
     driverHost: str | None = Field(None, description="Default (chart): fateflow.")
-    driverHostType: str | None = Field(None, description="Spark driver host type.")
+    driverHostType: ServiceType | None = Field(
+        None, description="Type of the fateflow-sparkdriver Service (with portMaxRetries)."
+    )
     portMaxRetries: int | None = Field(None, description="spark.port.maxRetries.")
     driverStartPort: Port | None = Field(None, description="First spark.driver.port.")
     blockManagerStartPort: Port | None = Field(None, description="First block manager port.")
@@ -333,29 +335,40 @@ class FateflowHdfs(Section):
     path_prefix: str | None = Field(None, description="Path prefix of FATE's tables.")
 
 
+_WRITTEN = "once the section is written, set it (the chart's {} applies only without it)"
+
+
 class FateflowPulsar(Section):
-    host: Host | None = Field(None, description="Pulsar host. Default (chart): pulsar.")
-    mng_port: Port | None = Field(None, description="Admin port. Default (chart): 8080.")
-    port: Port | None = Field(None, description="Broker port. Default (chart): 6650.")
+    """fateflow's link to Pulsar: written whole, as the template does."""
+
+    host: Host | None = Field(None, description="Pulsar host: " + _WRITTEN.format("pulsar"))
+    mng_port: Port | None = Field(None, description="Admin port: " + _WRITTEN.format("8080"))
+    port: Port | None = Field(None, description="Broker port: " + _WRITTEN.format("6650"))
     topic_ttl: int | None = Field(None, ge=0, description="Topic TTL (minutes). From v1.10.")
     cluster: str | None = Field(None, description="Pulsar cluster. From v1.10.")
     tenant: str | None = Field(None, description="Pulsar tenant. From v1.10.")
 
 
 class FateflowRabbitmq(Section):
-    host: Host | None = Field(None, description="RabbitMQ host. Default (chart): rabbitmq.")
-    mng_port: Port | None = Field(None, description="Management port. Default: 15672.")
-    port: Port | None = Field(None, description="AMQP port. Default (chart): 5672.")
-    user: str | None = Field(None, description="User fateflow connects as.")
+    """fateflow's link to RabbitMQ: written whole, as the template does."""
+
+    host: Host | None = Field(None, description="RabbitMQ host: " + _WRITTEN.format("rabbitmq"))
+    mng_port: Port | None = Field(None, description="Management port: " + _WRITTEN.format("15672"))
+    port: Port | None = Field(None, description="AMQP port: " + _WRITTEN.format("5672"))
+    user: str | None = Field(
+        None, description="User fateflow logs in as: " + _WRITTEN.format("fate")
+    )
     password: Credential | None = Field(
         None, description="Secret. The chart's broker only knows fate (see the README)."
     )
 
 
 class FateflowNginx(Section):
-    host: Host | None = Field(None, description="nginx host. Default (chart): nginx.")
-    http_port: Port | None = Field(None, description="Default (chart): 9300.")
-    grpc_port: Port | None = Field(None, description="Default (chart): 9310.")
+    """fateflow's link to nginx: written whole, as the template does."""
+
+    host: Host | None = Field(None, description="nginx host: " + _WRITTEN.format("nginx"))
+    http_port: Port | None = Field(None, description="HTTP port: " + _WRITTEN.format("9300"))
+    grpc_port: Port | None = Field(None, description="gRPC port: " + _WRITTEN.format("9310"))
 
 
 class FateflowHive(Section):
@@ -623,6 +636,12 @@ class NodePortClaim:
     port: int | None
     service_type: str | None
     deployed: bool
+    type_key: str = "type"
+    """The key beside ``path`` that sets the Service's type."""
+
+    @property
+    def type_path(self) -> KeyPath:
+        return (*self.path[:-1], self.type_key)
 
     @property
     def used(self) -> bool:
@@ -794,7 +813,8 @@ class PartyConfig(StackConfig):
         description="Modules to deploy. Default: what the engines need: on eggroll "
         + ", ".join(EGGROLL_MODULES)
         + "; on Spark python, mysql, fateboard, client, nginx, spark (computing: Spark), "
-        "hdfs (storage: HDFS), pulsar or rabbitmq (the federation engine).",
+        "hdfs (storage: HDFS), pulsar or rabbitmq (the federation engine); mysql left out "
+        "with externalMysqlIp.",
     )
     computing: Literal["Eggroll", "Spark", "Spark_local"] = Field(
         "Eggroll", description="Computing engine. Default: Eggroll."
@@ -861,7 +881,10 @@ class PartyConfig(StackConfig):
     def _default_modules(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("modules") is None:
             engines = (data.get(key) for key in ("computing", "federation", "storage"))
-            data = {**data, "modules": default_modules(*engines)}
+            modules = default_modules(*engines)
+            if data.get("externalMysqlIp"):
+                modules.remove("mysql")
+            data = {**data, "modules": modules}
         return data
 
     @property
@@ -897,6 +920,24 @@ class PartyConfig(StackConfig):
         yield from self._claims("nginx", self.nginx, ("httpNodePort", "grpcNodePort"))
         yield from self._claims("rabbitmq", self.rabbitmq, ("nodePort",))
         yield from self._claims("pulsar", self.pulsar, ("httpNodePort", "httpsNodePort"))
+        yield from self._driver_ports()
+
+    def _driver_ports(self) -> Iterator[NodePortClaim]:
+        """The fateflow-sparkdriver Service's ports: portMaxRetries driver and block
+        manager ports each, from their start ports (the chart writes the Service when
+        portMaxRetries is set and driverHost is not fateflow)."""
+        spark = self.python.spark if self.python else None
+        if spark is None or not spark.portMaxRetries or spark.driverHost == "fateflow":
+            return
+        kind = spark.driverHostType
+        if kind not in EXPOSED:  # then they are only container ports
+            return
+        for key in ("driverStartPort", "blockManagerStartPort"):
+            start = getattr(spark, key)
+            ports = [None] if start is None else range(start, start + spark.portMaxRetries)
+            for port in ports:
+                path = ("python", "spark", key)
+                yield NodePortClaim(path, port, kind, self.has("python"), "driverHostType")
 
 
 # --- the exchange -------------------------------------------------------------------------

@@ -189,11 +189,11 @@ def node_ports_given(cfg: StackConfig) -> Iterator[Problem]:
     """A NodePort Service needs its port written down: peers must be told it."""
     for claim in cfg.node_ports():
         if claim.missing:
-            module, key = claim.path[0], claim.path[-1]
             yield Problem(
                 claim.path,
                 "nodeport-required",
-                f"{module}.type is NodePort: set {key}, the port others use to reach it",
+                f"{_dotted(claim.type_path)} is NodePort: set {claim.path[-1]}, the port "
+                "others use to reach it",
             )
 
 
@@ -348,6 +348,28 @@ def no_default_credentials(cfg: PartyConfig) -> Iterator[Problem]:
             )
 
 
+FATEFLOW_LINKS: dict[str, tuple[str, ...]] = {
+    "pulsar": ("host", "port", "mng_port"),
+    "rabbitmq": ("host", "port", "mng_port", "user", "password"),
+    "nginx": ("host", "http_port", "grpc_port"),
+}
+"""The keys of fateflow's links (python.<section>) its service_conf needs: the template
+writes every one once the section exists, empty when unset."""
+
+
+def fateflow_links_complete(cfg: PartyConfig) -> Iterator[Problem]:
+    """A link section written in part would leave fateflow with empty hosts or ports."""
+    for name, keys in FATEFLOW_LINKS.items():
+        link = getattr(cfg.python, name, None) if cfg.python else None
+        if link is None or not link.model_fields_set:
+            continue
+        missing = [key for key in keys if getattr(link, key) is None]
+        if missing:
+            yield Problem(("python", name), "fateflow-link", f"written in part: the chart "
+                          f"then takes none of its defaults, so set {', '.join(missing)} too, "
+                          f"or leave python.{name} out")  # fmt: skip
+
+
 RABBITMQ_BROKER_LOGIN = "fate"
 """The user and password of the fate chart's RabbitMQ broker: its Deployment sets them
 as they are, whatever rabbitmq.user and rabbitmq.password say."""
@@ -374,6 +396,10 @@ def rabbitmq_credentials(cfg: PartyConfig) -> Iterator[Problem]:
                       "rabbitmq.user and rabbitmq.password say (its Deployment does not read "
                       "them), and peers log in to it the same way: opt in with "
                       "fate:allowDefaultCredentials: true, or federate with Pulsar")  # fmt: skip
+    if login is not None and login.user not in (None, RABBITMQ_BROKER_LOGIN):
+        yield Problem(("python", "rabbitmq", "user"), "rabbitmq-login", "the chart's broker "
+                      f"only knows the user {RABBITMQ_BROKER_LOGIN!r}: fateflow could not log "
+                      "in as another")  # fmt: skip
     if secret is not None and secret.value not in (None, RABBITMQ_BROKER_LOGIN):
         yield Problem(("python", "rabbitmq", "password"), "rabbitmq-login", "the chart's "
                       f"broker only accepts {RABBITMQ_BROKER_LOGIN!r}: fateflow could not log in "
@@ -402,6 +428,7 @@ PARTY_RULES: tuple[Rule, ...] = (
     wiring_valid,
     persistence_complete,
     fateboard_login,
+    fateflow_links_complete,
     credentials_are_secrets,
     no_default_credentials,
     rabbitmq_credentials,

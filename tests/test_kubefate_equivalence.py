@@ -111,6 +111,8 @@ def test_every_spark_key_renders_the_same_objects(fixture: str, charts: str) -> 
         assert "fate.example.org" in routes and "30109" in routes
         assert expected[("Deployment", "spark-worker")]["spec"]["replicas"] == 3
         assert ("Service", "pulsar-public-tls") in expected
+        driver = expected[("Service", "fateflow-sparkdriver")]["spec"]["ports"]
+        assert len(driver) == 8 and driver[0]["port"] == 40000
     else:
         routes = expected[("ConfigMap", "rabbitmq-route-table")]["data"]
         assert "30094" in routes["rabbitmq_route_table.yaml"]

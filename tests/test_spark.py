@@ -93,7 +93,7 @@ def test_a_spark_party_loads_as_its_own_kind_with_the_modules_its_engines_need()
         ({"spark": {"master": {"type": "NodePort", "nodePort": 40000}}},
          ("spark", "master", "nodePort"), "outside the cluster's NodePort range"),
         ({"hdfs": {"namenode": {"type": "NodePort"}}}, ("hdfs", "namenode", "nodePort"),
-         "hdfs.type is NodePort"),
+         "hdfs.namenode.type is NodePort"),
         ({"nginx": {**NGINX, "route_table": {9999: {"proxy": []}}}},
          ("nginx", "route_table", 9999), "this party"),
         ({"exchangeStack": "exchange", "pulsar": {**PULSAR, "exchange": {"ip": "h",
@@ -113,6 +113,33 @@ def test_a_spark_party_loads_as_its_own_kind_with_the_modules_its_engines_need()
 def test_spark_rules(overrides: dict[str, Any], path: tuple[Any, ...], fragment: str) -> None:
     problems = problems_of(spark(**overrides))
     assert any(p.path == path and fragment in p.message for p in problems), problems
+
+
+def test_a_fateflow_link_written_in_part_is_refused() -> None:
+    """The template writes every key of python.pulsar once it exists: an external
+    Pulsar given by host alone would leave fateflow without its ports."""
+    raw = spark(modules=["python", "mysql", "spark", "hdfs", "nginx"], pulsar=None,
+                python={"pulsar": {"host": "pulsar.example.org"}})  # fmt: skip
+    [problem] = problems_of(raw)
+    assert problem.path == ("python", "pulsar") and problem.rule == "fateflow-link"
+    assert "set port, mng_port too" in problem.message
+    raw["python"]["pulsar"].update(port=6650, mng_port=8080)
+    assert load_party_config(raw, "p").config.python is not None
+
+
+def test_spark_driver_ports_are_node_ports_when_its_service_is_exposed() -> None:
+    link = {"portMaxRetries": 3, "driverHost": "fateflow-sparkdriver",
+            "driverHostType": "NodePort", "driverStartPort": 30096,
+            "blockManagerStartPort": 31000}  # fmt: skip
+    python = {"type": "NodePort", "httpNodePort": 30097, "grpcNodePort": 30092, "spark": link}
+    problems = problems_of(spark(python=python))
+    assert [(p.path[-1], p.rule, p.message.split(" is ")[0]) for p in problems] == [
+        ("driverStartPort", "nodeport-unique", "NodePort 30097"),
+        ("driverStartPort", "nodeport-unique", "NodePort 30098"),
+    ]  # fmt: skip
+    link["driverStartPort"] = None
+    [problem] = problems_of(spark(python=python))
+    assert problem.message.startswith("python.spark.driverHostType is NodePort: set driverStart")
 
 
 def test_route_hosts_must_be_addresses() -> None:
@@ -157,14 +184,21 @@ def test_rabbitmq_login_is_the_charts_fixed_one_only_when_opted_in() -> None:
     base = spark(federation="RabbitMQ", pulsar=None, allowDefaultCredentials=True,
                  rabbitmq={"type": "NodePort", "nodePort": 30094})  # fmt: skip
     assert load_party_config(base, "p").config.protocol == "spark-rabbitmq"
-    wrong = {**base, "python": {"rabbitmq": {"password": Secret("xyzzy-pw", secure=True)}}}
-    [problem] = problems_of(wrong)
-    assert problem.rule == "rabbitmq-login" and "xyzzy-pw" not in problem.message
+    link = {"host": "rabbitmq", "port": 5672, "mng_port": 15672, "user": "admin",
+            "password": Secret("xyzzy-pw", secure=True)}  # fmt: skip
+    problems = problems_of({**base, "python": {"rabbitmq": link}})
+    assert [(p.path[-1], p.rule) for p in problems] == [
+        ("user", "rabbitmq-login"), ("password", "rabbitmq-login"),
+    ]  # fmt: skip
+    assert not any("xyzzy-pw" in p.message for p in problems)
     external = spark(federation="RabbitMQ", pulsar=None,
                      modules=["python", "mysql", "spark", "hdfs", "nginx"],
-                     python={"rabbitmq": {"host": "mq.example.org"}})  # fmt: skip
-    [problem] = problems_of(external)
-    assert problem.path == ("python", "rabbitmq", "password")
+                     python={"rabbitmq": {"host": "mq.example.org", "port": 5672,
+                                          "mng_port": 15672, "user": "fate"}})  # fmt: skip
+    problems = problems_of(external)
+    assert [p.path for p in problems] == [("python", "rabbitmq"), ("python", "rabbitmq",
+                                                                   "password")]  # fmt: skip
+    assert "set password too" in problems[0].message
 
 
 # --- routes and records ---------------------------------------------------------------
