@@ -350,7 +350,8 @@ def spark_party_routes(
         nginx={k: dict(v) for k, v in static_nginx.items()},
         broker={k: dict(v) for k, v in static_broker.items()},
     )
-    seen = set(routes.nginx)
+    # A party is routed once: by KubeFATE's hand-written tables, or by its record.
+    seen = set(routes.nginx) | (set(routes.broker) - {own_party_id})
     for name, record in peers:
         if record is None:
             routes.waiting.append(name)
@@ -373,7 +374,8 @@ def spark_party_routes(
                 "fateflow": [{"host": http.host, "http_port": http.port, "grpc_port": grpc.port}]
             }
             routes.broker[record.partyId] = _broker_route(broker, endpoint)
-    if len(routes.broker) > len(static_broker) and own_party_id not in routes.broker:
+    peered = set(routes.broker) - set(static_broker)
+    if peered and own_party_id not in routes.broker:
         routes.broker = {own_party_id: dict(BROKER_SELF_ROUTES[broker]), **routes.broker}
     if exchange is not None:
         name, record = exchange

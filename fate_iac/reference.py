@@ -50,9 +50,26 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         description = (info.description or "").replace("|", "\\|").replace("<", "&lt;")
         rows.append(f"| `fate:{key}` | {_type_name(annotation)} | {description} |")
         for inner in _models_in(annotation):
-            inside = "[]" if _is(list, annotation) else "<partyId>" if _is(dict, annotation) else ""
-            rows.extend(_rows(inner, f"{key}{'.' if inside == '<partyId>' else ''}{inside}."))
+            rows.extend(_rows(inner, f"{key}{_inside(annotation)}."))
     return rows
+
+
+def _inside(annotation: Any) -> str:
+    """How a key path goes into a container: ``[]`` for a list, ``.<partyId>`` or
+    ``.<name>`` for a map (by its key type), nothing for a section."""
+    if _is(list, annotation):
+        return "[]"
+    maps = _maps(annotation)
+    if not maps:
+        return ""
+    key = typing.get_args(maps[0])[0]
+    return ".<partyId>" if typing.get_origin(key) is typing.Annotated else ".<name>"
+
+
+def _maps(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) is dict:
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _maps(arg)]
 
 
 def _is(container: type, annotation: Any) -> bool:

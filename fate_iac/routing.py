@@ -27,7 +27,7 @@ from fate_iac.federation import (
 )
 from fate_iac.gotemplate import Values, plain
 from fate_iac.problems import Problem
-from fate_iac.values import nginx_route_table, route_table
+from fate_iac.values import NO_NGINX_EXCHANGE, nginx_route_table, route_table
 
 ValuesPath = tuple[str, ...]
 Overrides = dict[ValuesPath, Any]
@@ -120,11 +120,6 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     return RoutedValues(routes, {MAIN: values})
 
 
-WAITING_NGINX_EXCHANGE = {"ip": "", "httpPort": "", "grpcPort": ""}
-"""nginx's exchange while the exchange stack has published nothing: blank, never the
-chart's example address (192.168.10.1)."""
-
-
 def spark_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
     """A Spark party's nginx and broker route tables (KubeFATE's own entries, static
     peers, referenced peers) and, behind an exchange, the exchange's nginx and
@@ -157,7 +152,7 @@ def spark_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     if cfg.has(broker):
         values["modules", broker, "route_table"] = route_table(routes.broker) or {}
     if cfg.exchangeStack:
-        values["modules", "nginx", "exchange"] = routes.nginx_exchange or WAITING_NGINX_EXCHANGE
+        values["modules", "nginx", "exchange"] = routes.nginx_exchange or NO_NGINX_EXCHANGE
         if cfg.has("pulsar"):
             values["modules", "pulsar", "exchange"] = routes.pulsar_exchange or ""
     return RoutedValues(routes, {MAIN: values})

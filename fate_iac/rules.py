@@ -240,6 +240,12 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
             yield Problem(("peers", index, "endpoints"), "peers", f"a static "
                           f"{cfg.protocol} peer needs endpoints {', '.join(needs)} "
                           f"(missing {', '.join(missing)})")  # fmt: skip
+    broker = {"spark-pulsar": "pulsar", "spark-rabbitmq": "rabbitmq"}.get(cfg.protocol)
+    if broker and not cfg.has(broker) and (cfg.peer_stacks or cfg.exchangeStack):
+        key = "exchangeStack" if cfg.exchangeStack else "peers"
+        yield Problem((key,), "peers", f"routes by stack name need this party's own {broker} "
+                      f"module, which its record publishes; with an external {broker}, write "
+                      f"{broker}.route_table by hand")  # fmt: skip
     if not cfg.exchangeStack:
         return
     for section in ("rollsite", "nginx", "pulsar"):

@@ -19,7 +19,9 @@ Differences from KubeFATE, on purpose:
   (defaults Eggroll/Eggroll/Eggroll/Basic/CPU); KubeFATE writes null for a missing one,
   which leaves fateflow without a computing engine;
 * an ``hdfs`` section without ``namenode`` or ``datanode`` renders that node with the
-  template's defaults; KubeFATE's template fails on it (nil pointer).
+  template's defaults; KubeFATE's template fails on it (nil pointer);
+* a Spark party's nginx without an exchange has a blank default route
+  (:data:`NO_NGINX_EXCHANGE`), not the chart's example address.
 """
 
 from __future__ import annotations
@@ -293,8 +295,16 @@ def _hdfs(target: Values, cfg: PartyConfig) -> None:
     target["datanode"] = entry
 
 
+NO_NGINX_EXCHANGE: Values = {"ip": "", "httpPort": "", "grpcPort": ""}
+"""nginx's default route when no exchange is given: blank, where KubeFATE leaves the
+chart's example address (192.168.10.1:30003), which would receive the traffic for any
+party nginx has no route to."""
+
+
 def _nginx(target: Values, cfg: PartyConfig) -> None:
     section = cfg.nginx
+    if cfg.has("nginx") and not (section and section.exchange):
+        target["exchange"] = dict(NO_NGINX_EXCHANGE)
     if not present(section):
         return
     placement(target, section)

@@ -7,6 +7,7 @@ the same chart. Both run through the same Helm engine, on the real chart package
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable
 from typing import Any
@@ -45,11 +46,27 @@ def ours(
     return by_name(release.objects())
 
 
-def theirs(document: dict[str, Any], charts: str) -> dict[Key, Any]:
+def theirs(document: dict[str, Any], charts: str, deliberate: bool = True) -> dict[Key, Any]:
+    """KubeFATE's objects for ``document``; with ``deliberate``, for the document a
+    KubeFATE user would write to get this project's deliberate differences (each also
+    tested on its own, below)."""
     chart = resolve_chart("fate", document["chartVersion"], charts)
     from fate_iac.charts import chart_archive
 
+    if deliberate:
+        document = with_deliberate_differences(document)
     return by_name([m.object for m in kubefate_render(document, chart_archive(chart))])
+
+
+def with_deliberate_differences(document: dict[str, Any]) -> dict[str, Any]:
+    """A Spark party's nginx without an exchange gets a blank default route here, where
+    KubeFATE leaves the chart's example address: a KubeFATE user writes it so."""
+    document = copy.deepcopy(document)
+    if "nginx" in (document.get("modules") or []):
+        nginx = document.get("nginx") or {}
+        if not nginx.get("exchange"):
+            document["nginx"] = {**nginx, "exchange": {"ip": "", "httpPort": "", "grpcPort": ""}}
+    return document
 
 
 def assert_same_objects(expected: dict[Key, Any], actual: dict[Key, Any]) -> None:
@@ -213,6 +230,36 @@ def test_deliberate_difference_missing_computing(charts: str) -> None:
         theirs(document, charts)
     conf = ours(document, charts)[("ConfigMap", "python-config")]["data"]["service_conf.yaml"]
     assert "computing: eggroll" in conf
+
+
+def test_deliberate_difference_no_example_exchange_for_spark_nginx(charts: str) -> None:
+    """KubeFATE's nginx sends the traffic of any party it has no route for to the chart's
+    example exchange (192.168.10.1:30003, party 10000's address in KubeFATE's examples);
+    here that default route is blank until an exchange is given."""
+    document = yaml.safe_load(example("v1.11.2/party-9999/cluster-spark-pulsar.yaml").read_text())
+    kubefate = theirs(document, charts, deliberate=False)
+    default = yaml.safe_load(kubefate[("ConfigMap", "nginx-config")]["data"]["route_table.yaml"])
+    assert default["default"]["proxy"][0]["host"] == "192.168.10.1"
+    table = ours(document, charts)[("ConfigMap", "nginx-config")]["data"]["route_table.yaml"]
+    assert yaml.safe_load(table)["default"]["proxy"] == [
+        {"host": None, "http_port": None, "grpc_port": None}
+    ]
+
+
+def test_deliberate_difference_strings_stay_strings(charts: str) -> None:
+    """KubeFATE's template prints most values unquoted and reads its output back as
+    YAML, so a string such as a Pulsar tenant "0123" reaches the chart as the number 83;
+    here a value reaches the chart as it was written."""
+    document = yaml.safe_load(example("v1.11.2/party-9999/cluster-spark-pulsar.yaml").read_text())
+    document["python"]["pulsar"] = {"host": "pulsar", "port": 6650, "mng_port": 8080,
+                                    "tenant": "0123"}  # fmt: skip
+
+    def tenant(objects: dict[Key, Any]) -> str:
+        conf: str = objects[("ConfigMap", "python-config")]["data"]["service_conf.yaml"]
+        return next(line.split()[1] for line in conf.splitlines() if "tenant:" in line)
+
+    assert tenant(theirs(document, charts)) == "83"
+    assert tenant(ours(document, charts)) == "0123"
 
 
 def test_deliberate_difference_hdfs_section_without_namenode(charts: str) -> None:

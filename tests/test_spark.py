@@ -249,6 +249,31 @@ def test_a_peer_that_cannot_be_routed_stops_the_update(peer: dict[str, Any], fra
     assert routes.nginx == {} and any(fragment in p for p in routes.problems), routes.problems
 
 
+def test_a_peer_already_in_a_hand_written_broker_table_is_not_overwritten() -> None:
+    peer = FederationRecord.model_validate(record(10000, "192.168.10.1", 30100))
+    static = {10000: {"host": "10.1.1.1", "port": 6650, "sslPort": 6651}}
+    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", {}, static,
+                                [("party10000", peer)])  # fmt: skip
+    assert routes.broker == static
+    assert routes.problems == ["party 10000 is reached twice (again via party10000)"]
+
+
+def test_routes_by_stack_name_need_the_partys_own_broker() -> None:
+    python = {"pulsar": {"host": "pulsar.example.org", "port": 6650, "mng_port": 8080}}
+    raw = spark(modules=["python", "mysql", "spark", "hdfs", "nginx"], pulsar=None,
+                python=python, peers=["party10000"])  # fmt: skip
+    [problem] = problems_of(raw)
+    assert problem.path == ("peers",) and "own pulsar module" in problem.message
+    raw.pop("peers")
+    assert load_party_config(raw, "p").config.protocol == "spark-pulsar"
+
+
+def test_an_external_mysql_leaves_mysql_out_of_the_default_modules() -> None:
+    raw = spark(externalMysqlIp="db.example.org",
+                externalMysqlPassword=Secret("db-pw", secure=True), mysql=None)  # fmt: skip
+    assert "mysql" not in load_party_config(raw, "p").config.modules
+
+
 def test_behind_an_exchange_the_party_sends_to_its_nginx_and_traffic_server() -> None:
     exchange = FederationRecord.model_validate({
         "kind": "exchange", "stack": "exchange", "partyId": 1,
