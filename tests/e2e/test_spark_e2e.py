@@ -14,6 +14,7 @@ from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
 from fate_iac import yamlio
+from fate_iac.orchestrator import converge, destroy_all, discover
 from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "spark-pulsar"
@@ -87,3 +88,55 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
     for stack in STACKS:
         assert kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/"
                         "nginx-config") is None  # fmt: skip
+
+
+P2P_PARTY = """\
+config:
+  fate:partyId: {party}
+  fate:namespace: p2p-{party}
+  fate:publicHost: 10.0.{octet}.1
+  fate:computing: Spark_local
+  fate:federation: RabbitMQ
+  fate:storage: LocalFS
+  # The chart's RabbitMQ broker only knows fate/fate (see the README).
+  fate:allowDefaultCredentials: true
+  fate:peers: [{peer}]
+  fate:chartRepo: {chart_repo}
+  fate:python: {{type: NodePort, httpNodePort: {base}7, grpcNodePort: {base}2}}
+  fate:nginx: {{type: NodePort, httpNodePort: {base}3, grpcNodePort: {base}8}}
+  fate:rabbitmq: {{type: NodePort, nodePort: {base}4}}
+"""
+
+
+def test_two_rabbitmq_peers_route_to_each_other_by_stack_name(
+    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path
+) -> None:
+    """P2P Spark_local parties federating with RabbitMQ, each naming the other's stack:
+    the API server's nginx and RabbitMQ route tables name the peer, from its record."""
+    project = copy_project(tmp_path / "project", [], chart_repo)
+    for party, peer, octet, base in ((9999, 10000, 9, 3209), (10000, 9999, 10, 3210)):
+        text = P2P_PARTY.format(
+            party=party, peer=f"p{peer}", octet=octet, base=base, chart_repo=chart_repo
+        )
+        (project / f"Pulumi.p{party}.yaml").write_text(text)
+    ws = workspace(tools, project, tmp_path, plane.kubeconfig)
+    runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
+    members = discover(project, "fate-example")
+    said: list[str] = []
+    converge(members, runner, say=said.append)
+    assert said[-1].startswith("converged after"), said
+
+    def data(namespace: str, configmap: str, key: str) -> Any:
+        found = kube_get(plane, f"/api/v1/namespaces/{namespace}/configmaps/{configmap}")
+        assert found is not None, (namespace, configmap)
+        return yamlio.load(found["data"][key])
+
+    nginx = data("p2p-9999", "nginx-config", "route_table.yaml")
+    assert nginx[10000] == {"fateflow": [{"host": "10.0.10.1", "http_port": 32103,
+                                          "grpc_port": 32108}]}  # fmt: skip
+    assert nginx["default"]["proxy"] == [{"host": None, "http_port": None, "grpc_port": None}]
+    mq = data("p2p-10000", "rabbitmq-route-table", "rabbitmq_route_table.yaml")
+    assert mq == {10000: {"host": "rabbitmq", "port": 5672},
+                  9999: {"host": "10.0.9.1", "port": 32094}}  # fmt: skip
+    destroy_all(members, runner, say=print)
+    assert kube_get(plane, "/api/v1/namespaces/p2p-9999/configmaps/nginx-config") is None
