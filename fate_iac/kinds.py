@@ -221,7 +221,9 @@ class SparkParty(EggrollParty):
         broker = broker_endpoint(cfg)
         outputs = super().outputs(cfg, stack)
         federation = outputs.pop("federation")
-        del outputs["federationEndpoint"]  # no rollsite: nginx and the broker take its place
+        # Where peers reach it first, as for eggroll: its nginx (there is no rollsite).
+        http = nginx.get("nginxHttp")
+        outputs["federationEndpoint"] = http.as_dict() if http else None
         return {
             **outputs,
             "nginx": {name: e.as_dict() for name, e in nginx.items()},

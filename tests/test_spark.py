@@ -216,6 +216,9 @@ def test_a_spark_party_publishes_its_nginx_and_pulsar() -> None:
         "fateflowGrpc": {"host": "192.168.9.1", "port": 30092},
     }
     assert "rollsite" not in json.dumps(federation)
+    outputs = loaded.kind.outputs(loaded.config, "party9999")
+    assert outputs["federationEndpoint"] == {"host": "192.168.9.1", "port": 30093}
+    assert outputs["broker"] == {"pulsar": federation["endpoints"]["pulsar"]}
 
 
 def test_peers_fill_the_nginx_and_broker_route_tables() -> None:

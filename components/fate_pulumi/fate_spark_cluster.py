@@ -29,6 +29,8 @@ class FateSparkCluster(FateStack):
     """The Helm release name."""
     chart_version: pulumi.Output[str]
     """The installed ``fate`` chart version."""
+    federation_endpoint: pulumi.Output[dict[str, Any] | None]
+    """Where peers reach this party first: its nginx's HTTP port, ``{host, port}``."""
     nginx: pulumi.Output[dict[str, Any]]
     """Where peers and exchanges reach this party's nginx: ``nginxHttp`` and
     ``nginxGrpc``, each ``{host, port}``."""
@@ -63,6 +65,7 @@ class FateSparkCluster(FateStack):
         self.namespace = self.outputs["namespace"]
         self.release_name = self.outputs["releaseName"]
         self.chart_version = self.outputs["chartVersion"]
+        self.federation_endpoint = self.outputs["federationEndpoint"]
         self.nginx = self.outputs["nginx"]
         self.broker = self.outputs["broker"]
         self.fateflow = self.outputs["fateflow"]
