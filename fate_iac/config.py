@@ -35,7 +35,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from fate_iac.federation import FederationRecord, Protocol
+from fate_iac.federation import BROKERS, FederationRecord, Protocol
 from fate_iac.problems import KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
@@ -893,6 +893,11 @@ class PartyConfig(StackConfig):
         if self.computing == "Eggroll":
             return "eggroll"
         return "spark-rabbitmq" if self.federation == "RabbitMQ" else "spark-pulsar"
+
+    @property
+    def broker(self) -> str | None:
+        """The broker a Spark party federates through (pulsar or rabbitmq); None on eggroll."""
+        return BROKERS.get(self.protocol)
 
     @property
     def uses_external_mysql(self) -> bool:

@@ -141,10 +141,20 @@ def sni_domain(cfg: PartyConfig) -> str:
     return (exchange.domain if exchange else None) or DEFAULT_SNI_DOMAIN
 
 
-def broker_endpoint(cfg: PartyConfig) -> tuple[str, Endpoint] | None:
-    """A Spark party's federation broker (``pulsar`` or ``rabbitmq``) as peers reach it;
-    None without one."""
-    if cfg.has("pulsar"):
+BROKER_SELF_ROUTES: dict[str, dict[str, Any]] = {
+    "pulsar": {"host": "pulsar", "port": PULSAR_PORT, "sslPort": PULSAR_TLS_PORT},
+    "rabbitmq": {"host": "rabbitmq", "port": RABBITMQ_PORT},
+}
+"""A party's route to its own broker's Service, as KubeFATE's examples write it."""
+
+
+def broker_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
+    """Where peers reach a Spark party's own broker, by its name (``cfg.broker``:
+    ``pulsar`` or ``rabbitmq``); empty without the broker's module."""
+    broker = cfg.broker
+    if broker is None or not cfg.has(broker):
+        return {}
+    if broker == "pulsar":
         pulsar = cfg.pulsar
         kind = pulsar.type if pulsar else None
         lb_ip = pulsar.loadBalancerIP if pulsar else None
@@ -152,14 +162,12 @@ def broker_endpoint(cfg: PartyConfig) -> tuple[str, Endpoint] | None:
                                  pulsar.httpNodePort if pulsar else None, lb_ip)  # fmt: skip
         tls = service_endpoint(cfg, "pulsar", kind, PULSAR_TLS_PORT,
                                pulsar.httpsNodePort if pulsar else None, lb_ip)  # fmt: skip
-        return "pulsar", Endpoint(plain.host, plain.port, tls.port, sni_domain(cfg))
-    if cfg.has("rabbitmq"):
-        mq = cfg.rabbitmq
-        return "rabbitmq", service_endpoint(
-            cfg, "rabbitmq", mq.type if mq else None, RABBITMQ_PORT,
-            mq.nodePort if mq else None, mq.loadBalancerIP if mq else None,
-        )  # fmt: skip
-    return None
+        return {broker: Endpoint(plain.host, plain.port, tls.port, sni_domain(cfg))}
+    mq = cfg.rabbitmq
+    return {broker: service_endpoint(
+        cfg, "rabbitmq", mq.type if mq else None, RABBITMQ_PORT,
+        mq.nodePort if mq else None, mq.loadBalancerIP if mq else None,
+    )}  # fmt: skip
 
 
 def federation_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
@@ -171,9 +179,7 @@ def federation_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
     if rollsite is not None:
         found["rollsite"] = rollsite
     found.update(nginx_endpoints(cfg))
-    broker = broker_endpoint(cfg)
-    if broker is not None:
-        found[broker[0]] = broker[1]
+    found.update(broker_endpoints(cfg))
     found.update({f"fateflow{k.title()}": e for k, e in fateflow.items()})
     return found
 

@@ -314,11 +314,8 @@ class SparkRoutes(Routes):
     pulsar_exchange: dict[str, Any] | None = None
 
 
-BROKER_SELF_ROUTES: dict[str, dict[str, Any]] = {
-    "pulsar": {"host": "pulsar", "port": 6650, "sslPort": 6651},
-    "rabbitmq": {"host": "rabbitmq", "port": 5672},
-}
-"""A party's route to its own broker, as KubeFATE's examples write it."""
+BROKERS: dict[Protocol, str] = {"spark-pulsar": "pulsar", "spark-rabbitmq": "rabbitmq"}
+"""The broker each Spark protocol federates through (its endpoint's and module's name)."""
 
 
 def _broker_route(broker: str, endpoint: Endpoint) -> dict[str, Any]:
@@ -332,6 +329,7 @@ def spark_party_routes(
     own_party_id: int,
     protocol: Protocol,
     domain: str,
+    own_route: Mapping[str, Any],
     static_nginx: Mapping[int, dict[str, Any]],
     static_broker: Mapping[int, dict[str, Any]],
     peers: Iterable[tuple[str, FederationRecord | None]],
@@ -341,11 +339,12 @@ def spark_party_routes(
 
     Each peer gets an nginx route to its nginx (fateflow's traffic goes nginx to nginx,
     as in KubeFATE's examples) and a broker route; the broker table then also holds this
-    party's own route, which the chart writes only when the table is empty. A party
+    party's own route (``own_route``), which the chart writes only when the table is
+    empty. A party
     behind an exchange sends to the exchange's nginx and, with Pulsar, to its
     trafficServer, which knows this party as ``<partyId>.<domain>``.
     """
-    broker = "pulsar" if protocol == "spark-pulsar" else "rabbitmq"
+    broker = BROKERS[protocol]
     routes = SparkRoutes(
         nginx={k: dict(v) for k, v in static_nginx.items()},
         broker={k: dict(v) for k, v in static_broker.items()},
@@ -376,7 +375,7 @@ def spark_party_routes(
             routes.broker[record.partyId] = _broker_route(broker, endpoint)
     peered = set(routes.broker) - set(static_broker)
     if peered and own_party_id not in routes.broker:
-        routes.broker = {own_party_id: dict(BROKER_SELF_ROUTES[broker]), **routes.broker}
+        routes.broker = {own_party_id: dict(own_route), **routes.broker}
     if exchange is not None:
         name, record = exchange
         if record is None:

@@ -30,7 +30,7 @@ from fate_iac import legacy, rules
 from fate_iac.charts import resolve_chart
 from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
 from fate_iac.endpoints import (
-    broker_endpoint,
+    broker_endpoints,
     fateflow_endpoints,
     ingress_hosts,
     nginx_endpoints,
@@ -218,18 +218,14 @@ class SparkParty(EggrollParty):
 
     def outputs(self, cfg: PartyConfig, stack: str) -> dict[str, Any]:
         nginx = nginx_endpoints(cfg)
-        broker = broker_endpoint(cfg)
-        outputs = super().outputs(cfg, stack)
-        federation = outputs.pop("federation")
-        # Where peers reach it first, as for eggroll: its nginx (there is no rollsite).
         http = nginx.get("nginxHttp")
-        outputs["federationEndpoint"] = http.as_dict() if http else None
         return {
-            **outputs,
+            **super().outputs(cfg, stack),
+            # Where peers reach it first, as for eggroll: its nginx (there is no rollsite).
+            "federationEndpoint": http.as_dict() if http else None,
             "nginx": {name: e.as_dict() for name, e in nginx.items()},
-            "broker": {broker[0]: broker[1].as_dict()} if broker else {},
-            "sparkHosts": ingress_hosts(cfg, "spark") if cfg.has("spark") else [],
-            "federation": federation,
+            "broker": {name: e.as_dict() for name, e in broker_endpoints(cfg).items()},
+            "sparkHosts": ingress_hosts(cfg, "spark"),
         }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fate_iac.config import ExchangeConfig, PartyConfig
-from fate_iac.endpoints import sni_domain
+from fate_iac.endpoints import BROKER_SELF_ROUTES, sni_domain
 from fate_iac.federation import (
     ExchangeRoutes,
     FederationRecord,
@@ -96,6 +96,18 @@ def _named(
     return named
 
 
+def _references(
+    cfg: PartyConfig, records: Mapping[str, Any], problems: list[str], notes: list[str]
+) -> tuple[list[tuple[str, FederationRecord | None]], tuple[str, FederationRecord | None] | None]:
+    """A party's peers (static and by stack name) and its exchange, with their records."""
+    peers = _named(cfg.peer_stacks, cfg.static_peers, records, problems, notes)
+    exchange = None
+    if cfg.exchangeStack:
+        named = _named([cfg.exchangeStack], [], records, problems, notes)
+        exchange = named[0] if named else None
+    return peers, exchange
+
+
 def _with(routes: Routes, problems: list[str], notes: list[str]) -> Routes:
     routes.problems[:0] = problems
     routes.notes[:0] = notes
@@ -108,11 +120,7 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     problems: list[str] = []
     notes: list[str] = []
     static_list = plain(cfg.rollsite.partyList) if cfg.rollsite else None
-    peers = _named(cfg.peer_stacks, cfg.static_peers, records, problems, notes)
-    exchange = None
-    if cfg.exchangeStack:
-        named = _named([cfg.exchangeStack], [], records, problems, notes)
-        exchange = named[0] if named else None
+    peers, exchange = _references(cfg, records, problems, notes)
     routes = _with(party_routes(cfg.partyId, static_list or [], peers, exchange), problems, notes)
     values: Overrides = {("partyList",): routes.party_list}
     if cfg.exchangeStack:
@@ -126,20 +134,17 @@ def spark_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     trafficServer ("" while the exchange is waited for)."""
     problems: list[str] = []
     notes: list[str] = []
-    protocol = cfg.protocol
-    broker = "pulsar" if protocol == "spark-pulsar" else "rabbitmq"
+    broker = cfg.broker
+    assert broker is not None  # a Spark party
     section = getattr(cfg, broker)
     static_nginx = cfg.nginx.route_table if cfg.nginx else None
     static_broker = section.route_table if section else None
-    peers = _named(cfg.peer_stacks, cfg.static_peers, records, problems, notes)
-    exchange = None
-    if cfg.exchangeStack:
-        named = _named([cfg.exchangeStack], [], records, problems, notes)
-        exchange = named[0] if named else None
+    peers, exchange = _references(cfg, records, problems, notes)
     routes = spark_party_routes(
         cfg.partyId,
-        protocol,
+        cfg.protocol,
         sni_domain(cfg),
+        BROKER_SELF_ROUTES[broker],
         {k: plain(v) for k, v in (static_nginx or {}).items()},
         {k: plain(v) for k, v in (static_broker or {}).items()},
         peers,

@@ -87,13 +87,19 @@ MODULE_RULES: dict[str, ModuleRule] = {
 objects only work with the engines named here (the README has this table)."""
 
 
-def _set(cfg: object, path: tuple[str, ...]) -> bool:
+def _at(cfg: object, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` (attributes of nested sections); None where a section or
+    the key is unset."""
     node = cfg
     for key in path:
         node = getattr(node, key, None)
         if node is None:
-            return False
-    return True
+            return None
+    return node
+
+
+def _set(cfg: object, path: tuple[str, ...]) -> bool:
+    return _at(cfg, path) is not None
 
 
 def _engines(cfg: PartyConfig) -> str:
@@ -140,9 +146,9 @@ def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
         (("device",), cfg.device == "GPU", gpu_since),
         (("python", "hive"), _set(cfg, ("python", "hive")), (1, 10, 0)),
     ]
-    pulsar = cfg.python.pulsar if cfg.python else None
     for key in ("topic_ttl", "cluster", "tenant"):
-        needs.append((("python", "pulsar", key), getattr(pulsar, key, None) is not None, (1, 10)))
+        link: tuple[str, ...] = ("python", "pulsar", key)
+        needs.append((link, _set(cfg, link), (1, 10, 0)))
     for path, used, since in needs:
         if used and version < since:
             value = getattr(cfg, path[0]) if len(path) == 1 else None
@@ -240,7 +246,7 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
             yield Problem(("peers", index, "endpoints"), "peers", f"a static "
                           f"{cfg.protocol} peer needs endpoints {', '.join(needs)} "
                           f"(missing {', '.join(missing)})")  # fmt: skip
-    broker = {"spark-pulsar": "pulsar", "spark-rabbitmq": "rabbitmq"}.get(cfg.protocol)
+    broker = cfg.broker
     if broker and not cfg.has(broker) and (cfg.peer_stacks or cfg.exchangeStack):
         key = "exchangeStack" if cfg.exchangeStack else "peers"
         yield Problem((key,), "peers", f"routes by stack name need this party's own {broker} "
@@ -301,11 +307,7 @@ def persistence_complete(cfg: PartyConfig) -> Iterator[Problem]:
 
 
 def _credential(cfg: PartyConfig, path: tuple[str, ...]) -> Secret | None:
-    node: object = cfg
-    for key in path:
-        node = getattr(node, key, None)
-        if node is None:
-            return None
+    node = _at(cfg, path)
     return node if isinstance(node, Secret) else None
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fate_iac.config import ALL_MODULES, ExchangeConfig, HdfsDatanode, HdfsNamenode, PartyConfig
+from fate_iac.endpoints import DEFAULT_SNI_DOMAIN
 from fate_iac.gotemplate import (
     Values,
     default,
@@ -357,7 +358,7 @@ def _pulsar(target: Values, cfg: PartyConfig) -> None:
         target["exchange"] = {
             "ip": exchange.ip,
             "port": exchange.port,
-            "domain": default(exchange.domain, "fate.org"),
+            "domain": default(exchange.domain, DEFAULT_SNI_DOMAIN),
         }
     target.update(route_table=route_table(section.route_table), **volume(section, ""))
 

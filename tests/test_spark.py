@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fate_iac.endpoints import BROKER_SELF_ROUTES
 from fate_iac.federation import FederationRecord, spark_party_routes
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_party_config, load_stack_config
@@ -17,6 +18,7 @@ from fate_iac.secrets import Secret
 from tests.pulumi_mocks import Recorder, run_program, unwrap_secret
 
 NGINX = {"type": "NodePort", "httpNodePort": 30093, "grpcNodePort": 30098}
+OWN_PULSAR = BROKER_SELF_ROUTES["pulsar"]
 PULSAR = {"type": "NodePort", "httpNodePort": 30094, "httpsNodePort": 30099}
 
 
@@ -223,7 +225,9 @@ def test_a_spark_party_publishes_its_nginx_and_pulsar() -> None:
 
 def test_peers_fill_the_nginx_and_broker_route_tables() -> None:
     peer = FederationRecord.model_validate(record(10000, "192.168.10.1", 30100))
-    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", {}, {}, [("party10000", peer)])
+    routes = spark_party_routes(
+        9999, "spark-pulsar", "fate.org", OWN_PULSAR, {}, {}, [("party10000", peer)]
+    )
     assert routes.problems == []
     assert routes.nginx == {
         10000: {"fateflow": [{"host": "192.168.10.1", "http_port": 30103, "grpc_port": 30108}]}
@@ -246,7 +250,7 @@ def test_peers_fill_the_nginx_and_broker_route_tables() -> None:
 )  # fmt: skip
 def test_a_peer_that_cannot_be_routed_stops_the_update(peer: dict[str, Any], fragment: str) -> None:
     routes = spark_party_routes(
-        9999, "spark-pulsar", "fate.org", {}, {},
+        9999, "spark-pulsar", "fate.org", OWN_PULSAR, {}, {},
         [("party10000", FederationRecord.model_validate(peer))],
     )  # fmt: skip
     assert routes.nginx == {} and any(fragment in p for p in routes.problems), routes.problems
@@ -255,7 +259,7 @@ def test_a_peer_that_cannot_be_routed_stops_the_update(peer: dict[str, Any], fra
 def test_a_peer_already_in_a_hand_written_broker_table_is_not_overwritten() -> None:
     peer = FederationRecord.model_validate(record(10000, "192.168.10.1", 30100))
     static = {10000: {"host": "10.1.1.1", "port": 6650, "sslPort": 6651}}
-    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", {}, static,
+    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", OWN_PULSAR, {}, static,
                                 [("party10000", peer)])  # fmt: skip
     assert routes.broker == static
     assert routes.problems == ["party 10000 is reached twice (again via party10000)"]
@@ -285,13 +289,13 @@ def test_behind_an_exchange_the_party_sends_to_its_nginx_and_traffic_server() ->
             "nginxHttp": {"host": "192.168.0.1", "port": 30003},
             "nginxGrpc": {"host": "192.168.0.1", "port": 30008}},
     })  # fmt: skip
-    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", {}, {}, [],
+    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", OWN_PULSAR, {}, {}, [],
                                 ("exchange", exchange))  # fmt: skip
     assert routes.nginx_exchange == {"ip": "192.168.0.1", "httpPort": 30003, "grpcPort": 30008}
     assert routes.pulsar_exchange == {"ip": "192.168.0.1", "port": 30007, "domain": "fate.org"}
     rollsite_only = exchange.model_copy(update={"endpoints": {"rollsite": exchange.endpoints[
         "trafficServer"]}})  # fmt: skip
-    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", {}, {}, [],
+    routes = spark_party_routes(9999, "spark-pulsar", "fate.org", OWN_PULSAR, {}, {}, [],
                                 ("exchange", rollsite_only))  # fmt: skip
     assert "has no nginx endpoints" in routes.problems[0]
 
