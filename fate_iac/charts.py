@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -16,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
-from fate_iac.config import UPSTREAM_CHART_REPO
 
+UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
+"""KubeFATE's published Helm chart repository."""
 CHART_REPO_ENV = "FATE_CHART_REPO"
+
+Values = dict[str, Any]
+"""Chart values, as a values.yaml holds them."""
+
+_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or comment
 
 
 class ChartSourceError(Exception):
@@ -125,3 +133,44 @@ def chart_archive(ref: ChartRef) -> Path:
             raise ChartSourceError(f"fetching {ref.describe()} gave {pulled}")
         shutil.move(str(pulled[0]), target)
     return target
+
+
+@dataclass(frozen=True)
+class Manifest:
+    source: str
+    text: str
+
+    @property
+    def object(self) -> dict[str, Any]:
+        loaded = yamlio.load(self.text)
+        assert isinstance(loaded, dict)
+        return loaded
+
+
+def render_chart(archive: Path, values: Values, name: str, namespace: str) -> list[Manifest]:
+    """Render a chart as ``helm template`` would, one manifest per Kubernetes object."""
+    import helm_python as helm
+
+    with helm.Chart.load(archive) as chart:
+        rendered: dict[str, str] = chart.render(
+            values=values, name=name, namespace=namespace, is_install=True
+        )
+    manifests = []
+    for source in sorted(rendered):
+        if source.endswith("NOTES.txt"):
+            continue
+        for document in _SEPARATOR.split(rendered[source]):
+            if _CONTENT.search(document):  # helm template drops documents with no content
+                manifests.append(Manifest(source, document.strip("\n")))
+    return manifests
+
+
+def merge_values(base: Values, override: Values) -> Values:
+    """Deep-merge ``override`` into a copy of ``base``, maps key by key, the way Helm does."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_values(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

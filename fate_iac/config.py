@@ -35,12 +35,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.federation import BROKERS, FederationRecord, Protocol
 from fate_iac.problems import KeyPath
 from fate_iac.secrets import REDACTED, Secret
-
-UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
-"""KubeFATE's published Helm chart repository."""
 
 SUPPORTED_FATE_CHART_VERSIONS = ("v1.9.0", "v1.9.1", "v1.9.2", "v1.10.0", "v1.11.1", "v1.11.2")
 """Versions of the ``fate`` chart that share the values interface this project renders."""

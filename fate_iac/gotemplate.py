@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from typing_extensions import TypeIs
 
+from fate_iac.charts import Values as Values  # the values' type: one home, re-exported
 from fate_iac.config import Placement, Resources, Storage
 
-Values = dict[str, Any]
 _Section = TypeVar("_Section", bound=BaseModel)
 
 

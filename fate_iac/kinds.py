@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import ValidationError
 
 from fate_iac import legacy, rules
-from fate_iac.charts import resolve_chart
+from fate_iac.charts import merge_values, resolve_chart
 from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
 from fate_iac.endpoints import (
     broker_endpoints,
@@ -50,12 +50,7 @@ from fate_iac.routing import (
     spark_routed_values,
     static_route_problems,
 )
-from fate_iac.values import (
-    merge_values,
-    render_exchange_values,
-    render_serving_values,
-    render_values,
-)
+from fate_iac.values import render_exchange_values, render_serving_values, render_values
 
 C = TypeVar("C", bound=StackConfig)
 Role = Literal["party", "exchange"]

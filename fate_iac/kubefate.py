@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import legacy, yamlio
+from fate_iac.charts import Manifest, render_chart
 from fate_iac.config import CREDENTIAL_PATHS, ExchangeConfig, PartyConfig
 from fate_iac.problems import Problem, key_path
-from fate_iac.render import Manifest, render_chart
 from fate_iac.secrets import Secret
 
 _CARRIED_KEYS = set(PartyConfig.model_fields)

@@ -4,35 +4,16 @@ Helm's own engine (the Helm SDK), with no cluster and no Pulumi CLI."""
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from fate_iac import yamlio
-from fate_iac.charts import ChartRef, chart_archive
+from fate_iac.charts import ChartRef, Manifest, chart_archive, merge_values, render_chart
 from fate_iac.config import StackConfig
-from fate_iac.gotemplate import Values
 from fate_iac.kinds import kind_of
 from fate_iac.problems import hide
 from fate_iac.routing import nest
-from fate_iac.values import map_secrets, merge_values
-
-_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
-_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or comment
-
-
-@dataclass(frozen=True)
-class Manifest:
-    source: str
-    text: str
-
-    @property
-    def object(self) -> dict[str, Any]:
-        loaded = yamlio.load(self.text)
-        assert isinstance(loaded, dict)
-        return loaded
+from fate_iac.values import map_secrets
 
 
 @dataclass(frozen=True)
@@ -47,24 +28,6 @@ class RenderedRelease:
 
     def to_yaml(self) -> str:
         return "".join(f"---\n# Source: {m.source}\n{m.text}\n" for m in self.manifests)
-
-
-def render_chart(archive: Path, values: Values, name: str, namespace: str) -> list[Manifest]:
-    """Render a chart as ``helm template`` would, one manifest per Kubernetes object."""
-    import helm_python as helm
-
-    with helm.Chart.load(archive) as chart:
-        rendered: dict[str, str] = chart.render(
-            values=values, name=name, namespace=namespace, is_install=True
-        )
-    manifests = []
-    for source in sorted(rendered):
-        if source.endswith("NOTES.txt"):
-            continue
-        for document in _SEPARATOR.split(rendered[source]):
-            if _CONTENT.search(document):  # helm template drops documents with no content
-                manifests.append(Manifest(source, document.strip("\n")))
-    return manifests
 
 
 def render_stack(

@@ -19,6 +19,7 @@ from fate_iac.config import (
     StackConfig,
     Storage,
 )
+from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
 from fate_iac.problems import KeyPath, Problem
 from fate_iac.secrets import Secret
@@ -27,10 +28,9 @@ Path = KeyPath
 Rule = Callable[[PartyConfig], Iterator[Problem]]
 
 DEFAULT_CREDENTIALS = {
-    ("mysql", "password"): "fate_dev",
-    ("externalMysqlPassword",): "fate_dev",
-    ("fateboard", "password"): "admin",
+    c.config_path: c.default for c in WELL_KNOWN_CREDENTIALS if c.config_path is not None
 }
+"""The well-known credentials a party's config sets, by key path."""
 
 
 ENGINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -376,11 +376,6 @@ def fateflow_links_complete(cfg: PartyConfig) -> Iterator[Problem]:
             yield Problem(("python", name), "fateflow-link", f"written in part: the chart "
                           f"then takes none of its defaults, so set {', '.join(missing)} too, "
                           f"or leave python.{name} out")  # fmt: skip
-
-
-RABBITMQ_BROKER_LOGIN = "fate"
-"""The user and password of the fate chart's RabbitMQ broker: its Deployment sets them
-as they are, whatever rabbitmq.user and rabbitmq.password say."""
 
 
 def rabbitmq_credentials(cfg: PartyConfig) -> Iterator[Problem]:

@@ -454,17 +454,6 @@ def render_serving_values(cfg: ExchangeConfig) -> Values:
     return values
 
 
-def merge_values(base: Values, override: Values) -> Values:
-    """Deep-merge ``override`` into a copy of ``base``, maps key by key, the way Helm does."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge_values(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def map_secrets(values: Any, fn: Callable[[Secret], Any]) -> Any:
     """``values`` with every :class:`Secret` replaced by ``fn(secret)``."""
     if isinstance(values, Secret):

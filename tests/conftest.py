@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from fate_iac.charts import chart_archive, resolve_chart
-from fate_iac.config import UPSTREAM_CHART_REPO
+from fate_iac.charts import UPSTREAM_CHART_REPO, chart_archive, resolve_chart
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_DIR.parent / "shared"

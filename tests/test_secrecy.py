@@ -15,8 +15,8 @@ import pulumi
 import pytest
 import yaml
 
+from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.cli import main
-from fate_iac.config import UPSTREAM_CHART_REPO
 from fate_iac.loader import load_stack_config, raw_from_pulumi
 from fate_iac.secrets import Decrypter
 from fate_pulumi import Exchange, FateEggrollCluster

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fate_iac.config import ALL_MODULES, UPSTREAM_CHART_REPO, PartyConfig
+from fate_iac.charts import UPSTREAM_CHART_REPO, merge_values
+from fate_iac.config import ALL_MODULES, PartyConfig
 from fate_iac.kinds import EGGROLL
 from fate_iac.loader import load_party_config
 from fate_iac.secrets import Secret
-from fate_iac.values import map_secrets, merge_values, render_values
+from fate_iac.values import map_secrets, render_values
 from tests.conftest import party
 
 

@@ -10,12 +10,13 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from fate_iac.charts import merge_values
 from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
 from fate_iac.release import namespace_labels
 from fate_iac.routing import Overrides, RoutedValues, ValuesPath, nest
 from fate_iac.secrets import Secret
-from fate_iac.values import map_secrets, merge_values
+from fate_iac.values import map_secrets
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 KUBERNETES_PROVIDER_VERSION = version("pulumi_kubernetes")

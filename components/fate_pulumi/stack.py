@@ -9,7 +9,8 @@ from typing import Any
 
 import pulumi
 
-from fate_iac.config import UPSTREAM_CHART_REPO, StackConfig
+from fate_iac.charts import UPSTREAM_CHART_REPO
+from fate_iac.config import StackConfig
 from fate_iac.federation import Routes
 from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
