@@ -61,6 +61,7 @@ export CGO_ENABLED=${CGO_ENABLED:-0}
 GO_P=()
 [ -n "${BUILD_JOBS:-}" ] && GO_P=(-p "$BUILD_JOBS")
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PULUMI_SDK=github.com/pulumi/pulumi/sdk/v3
 PULUMI_PKG=github.com/pulumi/pulumi/pkg/v3
 PULUMI_LANGPY=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
@@ -144,12 +145,79 @@ if have=$(command -v pulumi 2>/dev/null) && [ "$(pulumi version 2>/dev/null)" = 
 	PULUMI_BIN_DIR=$(dirname "$have"); PULUMI_REUSED=$have
 fi
 
+# The language host from $PULUMI_SDK@v3.79.0 predates the CLI's RunPlugin request (the CLI
+# names the plugin in `info` where that host reads `program`): without this patch it runs
+# the project's program instead of a Python policy pack. Its id is in BUILD-INFO, so a cached
+# host without it is rebuilt.
+LANGPY_PATCH=$HERE/patches/language-python-v3.79.0-run-plugin-info.patch
+LANGPY_PATCH_ID=run-plugin-info-1
+
+# build_language_host BINDIR CLI_VERSION: pulumi-language-python into BINDIR; writes the
+# BUILD-INFO lines that say what it was built from to $WORK/langpy-info.
+build_language_host() {
+	local bindir=$1 cli=$2 lp_mod lp_ver lp_pkg hash w=$WORK/pulumi-langpy patched=""
+	# Its own module (…/sdk/python/cmd/pulumi-language-python/v3) has no version tags: use the
+	# pseudo-version of the commit behind the CLI's tag. When that cannot be resolved (the
+	# proxy gives no commit hash, or refuses the module), fall back to the newest $PULUMI_SDK
+	# release that still carried the language host in-module.
+	if [ "$PULUMI_LANGUAGE_PYTHON_MODULE" = auto ]; then
+		hash=$(cd "$WORK" && "$GO" list -m -json "$PULUMI_PKG@v$cli" 2>/dev/null \
+			| python3 -c 'import json,sys; print((json.load(sys.stdin).get("Origin") or {}).get("Hash",""))' || true)
+		lp_ver=""
+		if [ -n "$hash" ]; then
+			lp_ver=$(cd "$WORK" && "$GO" list -m -f '{{.Version}}' "$PULUMI_LANGPY@$hash" 2>/dev/null || true)
+		fi
+		if [ -n "$lp_ver" ]; then
+			lp_mod=$PULUMI_LANGPY; lp_pkg=$PULUMI_LANGPY
+		else
+			lp_mod=$PULUMI_SDK; lp_ver=v3.79.0; lp_pkg=$PULUMI_SDK/python/cmd/pulumi-language-python
+			log "pulumi: WARNING: $PULUMI_LANGPY at the commit of v$cli cannot be resolved through the proxy;"
+			log "pulumi:          building pulumi-language-python from $PULUMI_SDK@$lp_ver (last release that contains it)"
+		fi
+	else
+		lp_mod=${PULUMI_LANGUAGE_PYTHON_MODULE%@*}; lp_ver=${PULUMI_LANGUAGE_PYTHON_MODULE#*@}
+		if [ "$lp_mod" = "$PULUMI_SDK" ]; then lp_pkg=$PULUMI_SDK/python/cmd/pulumi-language-python; else lp_pkg=$lp_mod; fi
+	fi
+	log "pulumi: building language host $lp_pkg ($lp_mod@$lp_ver)"
+	rm -rf "$w"
+	new_wrapper "$w" "$lp_mod" "$lp_ver"
+	if [ "$lp_mod@$lp_ver" = "$PULUMI_SDK@v3.79.0" ]; then
+		local src
+		src=$(mod_json "$lp_mod@$lp_ver" | json_field Dir)
+		cp -r "$src" "$w/src"; chmod -R u+w "$w/src"
+		patch -s -p1 -d "$w/src" <"$LANGPY_PATCH" || die "cannot apply $LANGPY_PATCH"
+		(cd "$w" && "$GO" mod edit -replace="$lp_mod=./src")
+		patched=$LANGPY_PATCH_ID
+		log "pulumi: language host patched ($patched: runs Python policy packs for this CLI)"
+	fi
+	local lp_stamp=$lp_ver
+	[ "$lp_mod" = "$PULUMI_LANGPY" ] && lp_stamp=v$cli
+	go_build "$w" "$bindir/pulumi-language-python" "-X $PULUMI_SDK/go/common/version.Version=$lp_stamp" "$lp_pkg"
+	{
+		printf 'language-python=%s@%s\n' "$lp_mod" "$lp_ver"
+		[ -z "$patched" ] || printf 'language-python-patch=%s\n' "$patched"
+	} >"$WORK/langpy-info"
+}
+
+# The cached host is current unless it is the v3.79.0 one without the patch.
+language_host_current() {
+	local info=$PULUMI_DIR/BUILD-INFO
+	! grep -q "^language-python=$PULUMI_SDK@v3.79.0$" "$info" \
+		|| grep -q "^language-python-patch=$LANGPY_PATCH_ID$" "$info"
+}
+
 build_pulumi() {
 	if [ -n "$PULUMI_REUSED" ]; then
 		log "pulumi: reusing v$PULUMI_VERSION already on PATH at $PULUMI_REUSED (pulumi-language-python beside it)"
 		return 0
 	fi
 	if group_done "$PULUMI_DIR" "${PULUMI_BINS[@]}"; then
+		if ! language_host_current; then
+			log "pulumi: the cached language host lacks $LANGPY_PATCH_ID: rebuilding it"
+			build_language_host "$PULUMI_DIR/bin" "$(sed -n 's/^cli=.*@v//p' "$PULUMI_DIR/BUILD-INFO")"
+			grep -v '^language-python' "$PULUMI_DIR/BUILD-INFO" >"$WORK/info"
+			cat "$WORK/langpy-info" "$WORK/info" >"$PULUMI_DIR/BUILD-INFO"
+		fi
 		log "pulumi: cached in $PULUMI_DIR ($(cat "$PULUMI_DIR/BUILD-INFO" | tr '\n' ' '))"
 		return 0
 	fi
@@ -174,34 +242,8 @@ print(next((".".join(map(str, v)) for v in vs if v > want), ""))' "$cli")
 	new_wrapper "$WORK/pulumi-cli" "$PULUMI_PKG" "v$cli"
 	go_build "$WORK/pulumi-cli" "$tmp/bin/pulumi" "-X $PULUMI_SDK/go/common/version.Version=v$cli" "$PULUMI_PKG/cmd/pulumi"
 
-	# 2. The Python language host. Its own module (…/sdk/python/cmd/pulumi-language-python/v3)
-	# has no version tags: use the pseudo-version of the commit behind the CLI's tag. When
-	# that cannot be resolved (the proxy gives no commit hash, or refuses the module), fall
-	# back to the newest $PULUMI_SDK release that still carried the language host in-module.
-	local lp_mod lp_ver lp_pkg hash
-	if [ "$PULUMI_LANGUAGE_PYTHON_MODULE" = auto ]; then
-		hash=$(cd "$WORK" && "$GO" list -m -json "$PULUMI_PKG@v$cli" 2>/dev/null \
-			| python3 -c 'import json,sys; print((json.load(sys.stdin).get("Origin") or {}).get("Hash",""))' || true)
-		lp_ver=""
-		if [ -n "$hash" ]; then
-			lp_ver=$(cd "$WORK" && "$GO" list -m -f '{{.Version}}' "$PULUMI_LANGPY@$hash" 2>/dev/null || true)
-		fi
-		if [ -n "$lp_ver" ]; then
-			lp_mod=$PULUMI_LANGPY; lp_pkg=$PULUMI_LANGPY
-		else
-			lp_mod=$PULUMI_SDK; lp_ver=v3.79.0; lp_pkg=$PULUMI_SDK/python/cmd/pulumi-language-python
-			log "pulumi: WARNING: $PULUMI_LANGPY at the commit of v$cli cannot be resolved through the proxy;"
-			log "pulumi:          building pulumi-language-python from $PULUMI_SDK@$lp_ver (last release that contains it)"
-		fi
-	else
-		lp_mod=${PULUMI_LANGUAGE_PYTHON_MODULE%@*}; lp_ver=${PULUMI_LANGUAGE_PYTHON_MODULE#*@}
-		if [ "$lp_mod" = "$PULUMI_SDK" ]; then lp_pkg=$PULUMI_SDK/python/cmd/pulumi-language-python; else lp_pkg=$lp_mod; fi
-	fi
-	log "pulumi: building language host $lp_pkg ($lp_mod@$lp_ver)"
-	new_wrapper "$WORK/pulumi-langpy" "$lp_mod" "$lp_ver"
-	local lp_stamp=$lp_ver
-	[ "$lp_mod" = "$PULUMI_LANGPY" ] && lp_stamp=v$cli
-	go_build "$WORK/pulumi-langpy" "$tmp/bin/pulumi-language-python" "-X $PULUMI_SDK/go/common/version.Version=$lp_stamp" "$lp_pkg"
+	# 2. The Python language host.
+	build_language_host "$tmp/bin" "$cli"
 
 	# 3. Helper scripts, plain files in the sdk/v3 module of the pinned Python SDK version.
 	local sdkdir
@@ -210,8 +252,8 @@ print(next((".".join(map(str, v)) for v in vs if v > want), ""))' "$cli")
 	install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$tmp/bin/"
 	install -m 0755 "$sdkdir/python/dist/pulumi-resource-pulumi-python" "$tmp/bin/"
 
-	printf 'cli=%s@v%s\nlanguage-python=%s@%s\nhelper-scripts=%s@v%s\n' \
-		"$PULUMI_PKG" "$cli" "$lp_mod" "$lp_ver" "$PULUMI_SDK" "$PULUMI_VERSION" >"$tmp/BUILD-INFO"
+	printf 'cli=%s@v%s\n%shelper-scripts=%s@v%s\n' \
+		"$PULUMI_PKG" "$cli" "$(cat "$WORK/langpy-info")" "$PULUMI_SDK" "$PULUMI_VERSION" >"$tmp/BUILD-INFO"
 	finish_group "$tmp" "$PULUMI_DIR"
 	log "pulumi: done -> $PULUMI_DIR/bin"
 }
