@@ -6,7 +6,7 @@ neither waits for workloads). Each round installs fresh and is torn down untimed
 Also reports how long a warm ``build-tools.sh`` takes (the cold build is timed by
 running it with an empty ``FATE_TOOLS_CACHE``: ``--cold``, tens of minutes).
 
-Run: .venv/bin/python bench/bench_e2e.py [--runs N] [--cold]
+Run: .venv/bin/python -m bench.bench_e2e [--runs N] [--cold]
 """
 
 from __future__ import annotations

@@ -83,7 +83,19 @@ def _parser() -> argparse.ArgumentParser:
     federation.add_argument("action", choices=["preview", "up", "destroy", "status"])
     federation.add_argument("--project-dir", type=Path, default=Path.cwd())
     federation.add_argument(
-        "--policy-pack", action="append", default=[], help="passed to every preview and up"
+        "--policy-pack",
+        action="append",
+        default=[],
+        type=_absolute,
+        help="a policy pack (such as policies/) run with every preview and up; stacks not "
+        "deployed yet are previewed too",
+    )
+    federation.add_argument(
+        "--policy-pack-config",
+        action="append",
+        default=[],
+        type=_absolute,
+        help="a JSON file of policy config, one per --policy-pack, in the same order",
     )
     federation.add_argument("--max-passes", type=int, default=4, help="bound on converging")
     federation.add_argument(
@@ -165,10 +177,17 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _runner(project_dir: Path, policy_packs: list[str] | None = None) -> StackRunnerLike:
+def _runner(
+    project_dir: Path, policy_packs: list[str] | None = None, pack_configs: list[str] | None = None
+) -> StackRunnerLike:
     from fate_pulumi.automation import default_runner  # the Automation API: only here
 
-    return default_runner(project_dir, policy_packs or [])
+    return default_runner(project_dir, policy_packs or [], pack_configs or [])
+
+
+def _absolute(path: str) -> str:
+    """A path as given on the command line, made absolute: the engine runs elsewhere."""
+    return str(Path(path).resolve())
 
 
 def describe_stack(
@@ -253,14 +272,18 @@ def _federation(args: argparse.Namespace) -> int:
     if args.action in ("up", "destroy") and not args.yes and not sys.stdin.isatty():
         # Refuse before touching any backend: nothing to show the plan to.
         raise NeedsConfirmation(f"federation {args.action} needs a confirmation: pass --yes")
-    runner = _runner(args.project_dir, args.policy_pack)
+    if args.policy_pack_config and len(args.policy_pack_config) != len(args.policy_pack):
+        raise FederationError("give one --policy-pack-config per --policy-pack, or none")
+    runner = _runner(args.project_dir, args.policy_pack, args.policy_pack_config)
+    new_too = bool(args.policy_pack)
     try:
         if args.action == "status":
             lines = orchestrator.status_all(members, runner, _health)
         elif args.action == "preview":
-            lines = [o.line() for o in orchestrator.preview_all(members, runner, stderr)]
+            previewed = orchestrator.preview_all(members, runner, stderr, new_too)
+            lines = [o.line() for o in previewed]
         elif args.action == "up":
-            plan = orchestrator.preview_all(members, runner, stderr)
+            plan = orchestrator.preview_all(members, runner, stderr, new_too)
             if all(o.state == "up-to-date" for o in plan):
                 print("\n".join(o.line() for o in plan))
                 return 0
@@ -276,7 +299,7 @@ def _federation(args: argparse.Namespace) -> int:
                 _say(["nothing changed"])
                 return 1
             lines = [o.line() for o in orchestrator.destroy_all(members, runner, stderr)]
-    except orchestrator.ConvergeError as error:
+    except (orchestrator.ConvergeError, orchestrator.PreviewError) as error:
         _say([str(error)])
         return 1
     print("\n".join(lines))

@@ -15,6 +15,7 @@ went through so far, so the operator sees where the federation stands.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -62,10 +63,43 @@ class ConvergeError(FederationError):
     stack: str
     cause: str
     outcomes: list[Outcome] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    """The policies the stack broke, when a policy pack refused it."""
 
     def __str__(self) -> str:
         lines = [o.line() for o in self.outcomes]
-        return "\n".join([f"stack {self.stack} failed: {self.cause}", "so far:", *lines])
+        refused = [f"  {v}" for v in self.violations]
+        return "\n".join([f"stack {self.stack} failed: {self.cause}", *refused, "so far:", *lines])
+
+
+@dataclass
+class PreviewError(FederationError):
+    """Previews the engine refused (a policy pack's mandatory policies, say), each stack's."""
+
+    failures: dict[str, list[str]]
+    outcomes: list[Outcome]
+
+    def __str__(self) -> str:
+        lines = []
+        for stack, reasons in self.failures.items():
+            lines += [f"stack {stack} refused:", *(f"  {r}" for r in reasons)]
+        return "\n".join([*lines, "previews:", *(o.line() for o in self.outcomes)])
+
+
+def policy_violations(text: str) -> list[str]:
+    """The policy violations in the engine's report of a preview or update: one line each,
+    ``<policy> [<level>] <resource>: <message>``."""
+    lines = text.splitlines()
+    found = []
+    for index, line in enumerate(lines):
+        match = _VIOLATION.match(line)
+        if match and index + 2 < len(lines):
+            level, policy, resource = match.groups()
+            found.append(f"{policy} [{level}] {resource}: {lines[index + 2].strip()}")
+    return found
+
+
+_VIOLATION = re.compile(r"^\s*- \[(mandatory|advisory|remediate)\]\s+(\S+)\s+\((.*)\)\s*$")
 
 
 def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Member]:
@@ -119,7 +153,8 @@ def converge(
                 outcome.changes += runner.up(name, env)
             except Exception as error:  # the engine's own error, whatever its type
                 outcome.state = "failed"
-                raise ConvergeError(name, _first_line(error), list(outcomes.values())) from error
+                raise ConvergeError(name, _first_line(error), list(outcomes.values()),
+                                    policy_violations(str(error))) from error  # fmt: skip
             outcome.updates += 1
             outcome.state = "updated"
             changed = True
@@ -137,18 +172,28 @@ def _first_line(error: BaseException) -> str:
 
 
 def preview_all(
-    members: Mapping[str, Member], runner: StackRunner, say: Say = print
+    members: Mapping[str, Member], runner: StackRunner, say: Say = print, new_too: bool = False
 ) -> list[Outcome]:
+    """Preview every stack in order; one not deployed yet only with ``new_too`` (which
+    creates it, empty, in the backend: a policy pack can only see a stack in a preview).
+    Every stack is previewed even when one is refused; then :class:`PreviewError` says why."""
     outcomes = []
+    failures: dict[str, list[str]] = {}
     for name in run_order(members):
         outcome = Outcome(name, members[name].role)
-        if runner.exists(name):
-            outcome.changes = runner.preview(name, _env(runner, members))
-            outcome.state = "changes" if outcome.changes else "up-to-date"
-        else:
-            outcome.state = "new"
+        existed = runner.exists(name)
+        if existed or new_too:
+            try:
+                outcome.changes = runner.preview(name, _env(runner, members))
+            except Exception as error:  # the engine's own error, whatever its type
+                outcome.state = "refused"
+                failures[name] = policy_violations(str(error)) or [_first_line(error)]
+        if outcome.state != "refused":
+            outcome.state = "new" if not existed else "changes" if outcome.changes else "up-to-date"
         say(f"preview {name}: {outcome.state}")
         outcomes.append(outcome)
+    if failures:
+        raise PreviewError(failures, outcomes)
     return outcomes
 
 

@@ -251,12 +251,14 @@ def federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[FakeEngi
     monkeypatch.chdir(tmp_path)
     engines: list[FakeEngine] = []
 
-    def runner(project_dir: Path, policy_packs: list[str]) -> FakeEngine:
-        """One engine (one backend) for every fatectl run of the test."""
+    def runner(project_dir: Path, policy_packs: list[str], configs: list[str]) -> FakeEngine:
+        """One engine (one backend) for every fatectl run of the test; it keeps the policy
+        packs and their configs it was given."""
         from fate_iac.orchestrator import discover
 
         if not engines:
             engines.append(FakeEngine(discover(project_dir)))
+        engines[0].packs = (policy_packs, configs)
         return engines[0]
 
     monkeypatch.setattr("fate_pulumi.automation.default_runner", runner)
@@ -297,6 +299,21 @@ def test_federation_up_shows_the_plan_and_asks(
     code, out, _ = run(capsys, "federation", "up")
     assert code == 0 and "exchange         exchange updated" in out
     assert set(federation[-1].deployed) == {"exchange", "party9999", "party10000"}
+
+
+def test_federation_preview_with_a_policy_pack_previews_new_stacks_too(
+    federation: list[FakeEngine], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "federation", "preview", "--policy-pack", "policies",
+                       "--policy-pack-config", "pack.json")  # fmt: skip
+    [engine] = federation
+    assert code == 0 and [line.split()[2] for line in out.splitlines()] == ["new"] * 3
+    assert engine.packs == ([str(tmp_path / "policies")], [str(tmp_path / "pack.json")])
+    assert sorted(s for action, s, _ in engine.log if action == "preview") == [
+        "exchange", "party10000", "party9999"]  # fmt: skip
+    code, _, err = run(capsys, "federation", "preview", "--policy-pack", "a",
+                       "--policy-pack", "b", "--policy-pack-config", "a.json")  # fmt: skip
+    assert code == 1 and "one --policy-pack-config per --policy-pack" in err
 
 
 def test_federation_up_with_yes_runs_unattended(

@@ -14,16 +14,18 @@ from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config
 from fate_iac.orchestrator import (
     ConvergeError,
+    PreviewError,
     converge,
     destroy_all,
     destroy_plan,
     discover,
+    policy_violations,
     preview_all,
     run_order,
     status_all,
 )
 from fate_iac.problems import FederationError
-from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
+from tests.conftest import EXAMPLE_PASSPHRASE, FIXTURES, PROJECT_DIR, party
 
 
 def member(raw: dict[str, Any], cluster: str = "") -> Member:
@@ -100,6 +102,8 @@ class FakeEngine:
         self.references = {n: set(m.config.referenced_stacks) for n, m in members.items()}
         self.deployed: dict[str, set[str]] = {}
         self.log: list[tuple[str, str, str]] = []
+        self.packs: tuple[list[str], list[str]] = ([], [])
+        """The policy packs and their configs fatectl gave (tests/test_cli.py)."""
 
     def exists(self, stack: str) -> bool:
         return stack in self.deployed
@@ -111,6 +115,8 @@ class FakeEngine:
 
     def preview(self, stack: str, env: dict[str, str]) -> int:
         self.log.append(("preview", stack, env[EXISTING_STACKS_ENV]))
+        if stack not in self.deployed:
+            return 3  # a new stack's preview creates everything
         return 0 if self._seen(stack, env) == self.deployed[stack] else 1
 
     def up(self, stack: str, env: dict[str, str]) -> int:
@@ -259,3 +265,59 @@ def test_status_of_a_stack_whose_record_is_secret_shows_no_endpoint() -> None:
     engine.outputs = lambda stack: {"federation": "[secret]"}  # type: ignore[method-assign]
     lines = status_all(members, engine)
     assert len(lines) == 3 and all("deployed  no endpoint" in line for line in lines)
+
+
+REFUSED_PREVIEW = (FIXTURES / "policy" / "refused-preview.txt").read_text()
+"""What the CLI says when a policy pack refuses a preview (recorded from a real run)."""
+
+
+def test_policy_violations_are_read_from_the_engines_report() -> None:
+    assert policy_violations(REFUSED_PREVIEW) == [
+        "nodeport-range [mandatory] kubernetes:helm.sh/v3:Release: fate-9999-release: Service "
+        "fate-9999/rollsite in release fate-9999 (fate v1.11.2): nodePort 40000 is outside the "
+        "allowed range 30000-32767",
+        "release-visibility [advisory] kubernetes:helm.sh/v3:Release: other: release other "
+        "(fate v1.11.2): the policies cannot see its objects: its chart cannot be had",
+    ]
+    assert policy_violations("error: update failed") == []
+
+
+class PolicyEngine(FakeEngine):
+    """A fake engine whose policy pack refuses some stacks, new ones included."""
+
+    def __init__(self, members: dict[str, Member], refused: set[str]) -> None:
+        super().__init__(members)
+        self.refused = refused
+
+    def preview(self, stack: str, env: dict[str, str]) -> int:
+        if stack in self.refused:
+            raise RuntimeError(REFUSED_PREVIEW)
+        return super().preview(stack, env)
+
+    def up(self, stack: str, env: dict[str, str]) -> int:
+        if stack in self.refused:
+            raise RuntimeError(REFUSED_PREVIEW)
+        return super().up(stack, env)
+
+
+def test_a_policy_gate_previews_new_stacks_and_every_refusal_is_shown() -> None:
+    members = star()
+    engine = PolicyEngine(members, {"a", "b"})
+    with pytest.raises(PreviewError) as raised:
+        preview_all(members, engine, say=lambda _: None, new_too=True)
+    error = raised.value
+    assert list(error.failures) == ["a", "b"]  # the refusal of a does not hide b's
+    assert [o.state for o in error.outcomes] == ["new", "refused", "refused"]
+    assert "nodeport-range [mandatory]" in str(error) and "stack b refused:" in str(error)
+    assert [s for a, s, _ in engine.log if a == "preview"] == ["exchange"]
+    # without a gate, new stacks are left alone as before
+    assert [o.state for o in preview_all(members, engine, say=lambda _: None)] == ["new"] * 3
+
+
+def test_an_update_a_policy_refuses_says_which_policies() -> None:
+    members = star()
+    with pytest.raises(ConvergeError) as raised:
+        converge(members, PolicyEngine(members, {"a"}), say=lambda _: None)
+    assert raised.value.stack == "a"
+    assert raised.value.violations[0].startswith("nodeport-range [mandatory]")
+    assert "nodePort 40000" in str(raised.value)

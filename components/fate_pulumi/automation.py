@@ -49,6 +49,7 @@ class AutomationRunner:
         pulumi_root: Path | None = None,
         policy_packs: list[str] | None = None,
         say: Say = print,
+        policy_pack_configs: list[str] | None = None,
     ) -> None:
         from pulumi import automation as auto
 
@@ -56,6 +57,7 @@ class AutomationRunner:
         self.project_dir = project_dir
         self.env = dict(env or {})
         self.policy_packs = policy_packs or []
+        self.policy_pack_configs = policy_pack_configs or []
         self.say = say
         self._listed: set[str] | None = None
         command = None
@@ -83,14 +85,21 @@ class AutomationRunner:
 
     def preview(self, stack: str, env: dict[str, str]) -> int:
         steps = Steps()
-        self._stack(stack, env).preview(policy_packs=self.policy_packs, on_event=steps.see)
+        self._stack(stack, env).preview(
+            policy_packs=self.policy_packs,
+            policy_pack_configs=self.policy_pack_configs,
+            on_event=steps.see,
+        )
         return steps.changes
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         lines: list[str] = []
         steps = Steps()
         self._stack(stack, env).up(
-            policy_packs=self.policy_packs, on_output=lines.append, on_event=steps.see
+            policy_packs=self.policy_packs,
+            policy_pack_configs=self.policy_pack_configs,
+            on_output=lines.append,
+            on_event=steps.see,
         )
         for line in lines:
             if "waiting for" in line or "error" in line:
@@ -122,5 +131,9 @@ class AutomationRunner:
         return len(deployment.get("resources") or [])
 
 
-def default_runner(project_dir: Path, policy_packs: list[str]) -> AutomationRunner:
-    return AutomationRunner(project_dir, dict(os.environ), None, policy_packs, stderr)
+def default_runner(
+    project_dir: Path, policy_packs: list[str], policy_pack_configs: list[str]
+) -> AutomationRunner:
+    return AutomationRunner(
+        project_dir, dict(os.environ), None, policy_packs, stderr, policy_pack_configs
+    )

@@ -1,0 +1,173 @@
+"""The rules of the policy pack, free of Pulumi: each takes the objects a stack creates
+(its own resources and what its Helm releases will install) and the policy's config, and
+yields what breaks the rule. :mod:`fate_policies.pack` turns them into Pulumi policies."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fate_iac.credentials import WELL_KNOWN_CREDENTIALS
+from fate_policies.objects import (
+    NOT_KNOWN,
+    SYSTEM_NAMESPACES,
+    KubeObject,
+    from_allowed_registry,
+    images,
+    ingress_hosts,
+    node_ports,
+    service_type,
+    value_at,
+)
+from fate_policies.releases import Expansion
+
+KUBEFATE_SERVER = "fate:index:KubeFateServer"
+"""The KubeFATE service's component: the one whose cluster-wide RBAC is allowed."""
+KUBEFATE_SERVER_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding"})
+
+_EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+@dataclass(frozen=True)
+class Violation:
+    message: str
+    urn: str | None = None
+
+
+def _config_list(config: Mapping[str, Any], key: str, default: Iterable[str]) -> list[str]:
+    value = config.get(key)
+    return [str(v) for v in value] if value is not None else list(default)
+
+
+def nodeport_range(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> Iterator[Violation]:
+    """Every NodePort inside the range the cluster allows (its service-node-port-range)."""
+    low, high = int(config.get("minPort", 30000)), int(config.get("maxPort", 32767))
+    for obj in objects:
+        for port, _ in node_ports(obj):
+            if not low <= port <= high:
+                yield Violation(f"{obj}: nodePort {port} is outside the allowed range "
+                                f"{low}-{high}", obj.urn)  # fmt: skip
+
+
+def nodeport_unique(objects: Iterable[KubeObject]) -> Iterator[Violation]:
+    """No NodePort claimed twice in a stack (the API server refuses the second Service)."""
+    claims: dict[tuple[int, str], list[KubeObject]] = defaultdict(list)
+    for obj in objects:
+        for claim in node_ports(obj):
+            claims[claim].append(obj)
+    for (port, protocol), owners in sorted(claims.items()):
+        if len(owners) > 1:
+            names = ", ".join(str(o) for o in owners)
+            yield Violation(f"nodePort {port}/{protocol} is claimed {len(owners)} times: {names}",
+                            owners[1].urn)  # fmt: skip
+
+
+def load_balancers(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> Iterator[Violation]:
+    """LoadBalancer Services only where the platform allows them (each one is a paid,
+    reachable address)."""
+    if config.get("allowed", False):
+        return
+    for obj in objects:
+        if service_type(obj) == "LoadBalancer":
+            yield Violation(f"{obj}: a LoadBalancer Service, which this cluster does not allow "
+                            "(use NodePort or ClusterIP, or allow it in the pack's config)",
+                            obj.urn)  # fmt: skip
+
+
+def image_registries(
+    objects: Iterable[KubeObject], config: Mapping[str, Any]
+) -> Iterator[Violation]:
+    """Images only from the allowed registries (or repository prefixes)."""
+    allowed = _config_list(config, "allowedRegistries", ["docker.io"])
+    for obj in objects:
+        for image in images(obj):
+            if not from_allowed_registry(image, allowed):
+                yield Violation(f"{obj}: image {image} is not from an allowed registry "
+                                f"({', '.join(allowed)})", obj.urn)  # fmt: skip
+
+
+def ingress_hosts_unique(objects: Iterable[KubeObject]) -> Iterator[Violation]:
+    """Each ingress host served by one Ingress of the stack (two would race for it)."""
+    owners: dict[str, list[KubeObject]] = defaultdict(list)
+    for obj in objects:
+        for host in sorted(set(ingress_hosts(obj))):
+            owners[host].append(obj)
+    for host, found in sorted(owners.items()):
+        if len(found) > 1:
+            names = ", ".join(str(o) for o in found)
+            yield Violation(f"ingress host {host} is served by {len(found)} Ingresses: {names}",
+                            found[1].urn)  # fmt: skip
+
+
+def namespace_isolation(
+    objects: Iterable[KubeObject], declared: Iterable[str], config: Mapping[str, Any]
+) -> Iterator[Violation]:
+    """Everything a stack creates in its own namespaces (``namespaces`` in the config,
+    else the ones the stack declares), nothing in a system namespace, and cluster-scoped
+    objects only from the allow list."""
+    system = set(_config_list(config, "systemNamespaces", SYSTEM_NAMESPACES))
+    own = set(_config_list(config, "namespaces", sorted(set(declared))))
+    allowed_kinds = set(_config_list(config, "clusterScopedKinds", []))
+    shown = ", ".join(sorted(own)) or "none"
+    for obj in objects:
+        if obj.kind == "Namespace":
+            namespace: str | None = obj.name
+        elif obj.namespace is None:
+            if obj.kind in allowed_kinds or (
+                obj.parent_type == KUBEFATE_SERVER and obj.kind in KUBEFATE_SERVER_KINDS
+            ):
+                continue
+            yield Violation(f"{obj}: a cluster-scoped {obj.kind}, not in the allow list "
+                            "(clusterScopedKinds)", obj.urn)  # fmt: skip
+            continue
+        else:
+            namespace = obj.namespace
+        if namespace == NOT_KNOWN:
+            continue  # a preview cannot tell; the check at the update can
+        if namespace in system:
+            yield Violation(f"{obj}: in the system namespace {namespace}", obj.urn)
+        elif namespace not in own:
+            yield Violation(f"{obj}: in namespace {namespace}, not one of this stack's "
+                            f"({shown})", obj.urn)  # fmt: skip
+
+
+def default_credentials(expansion: Expansion) -> Iterator[Violation]:
+    """No chart's well-known credential reaches a release (set in its values or left to
+    the chart's default), for a module the release renders."""
+    release = expansion.release
+    for credential in WELL_KNOWN_CREDENTIALS:
+        if expansion.unseen is not None or credential.chart != release.chart:
+            continue
+        included = credential.include is None or value_at(expansion.values, credential.include)
+        if included is False:
+            continue
+        if value_at(expansion.values, credential.values_path) == credential.default:
+            yield Violation(f"{release}: {'.'.join(credential.values_path)} is the chart's "
+                            "well-known default credential")  # fmt: skip
+
+
+def chart_pinned(props: Mapping[str, Any]) -> Iterator[Violation]:
+    """A release's chart pinned to one exact version: a range or no version installs
+    whatever the repository serves that day."""
+    chart = str(props.get("chart") or "")
+    version = str(props.get("version") or "")
+    repo = (props.get("repositoryOpts") or {}).get("repo")
+    if not repo and not chart.startswith("oci://") and Path(chart).expanduser().exists():
+        return  # a local chart: its files are the version
+    if not version:
+        yield Violation(f"release {props.get('name')}: chart {chart} has no version, so it "
+                        "installs the newest the repository serves")  # fmt: skip
+    elif not _EXACT_VERSION.match(version):
+        yield Violation(f"release {props.get('name')}: chart {chart} version {version!r} is "
+                        "not one exact version")  # fmt: skip
+
+
+def release_visible(expansion: Expansion) -> Iterator[Violation]:
+    """Say so when the objects inside a release cannot be checked."""
+    if expansion.unseen is not None:
+        yield Violation(f"{expansion.release}: the policies cannot see its objects: "
+                        f"{expansion.unseen}")  # fmt: skip

@@ -1,0 +1,173 @@
+"""Kubernetes objects as the policies see them: what kind, where, claiming which NodePorts,
+images and ingress hosts, whether a stack created it directly or a Helm release will."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
+"""Namespaces no stack may put anything in."""
+
+CLUSTER_SCOPED = frozenset({
+    "APIService", "CertificateSigningRequest", "ClusterIssuer", "ClusterRole",
+    "ClusterRoleBinding", "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema",
+    "IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
+    "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
+    "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration", "VolumeAttachment",
+})  # fmt: skip
+"""Kinds that live outside every namespace (the built-in ones, and cert-manager's issuer)."""
+
+NOT_KNOWN = "<not known until the update>"
+"""A name or namespace a preview cannot know yet (computed from another resource)."""
+
+DEFAULT_REGISTRY = "docker.io"
+"""Where an image with no registry in its name comes from."""
+
+_POD_SPEC_AT = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+
+
+class Unknown:
+    """A value the engine does not know yet (a preview of something computed at update)."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+
+
+def text_of(value: Any, default: str = "") -> str:
+    """A name as text: :data:`NOT_KNOWN` when the engine does not know it yet."""
+    if isinstance(value, Unknown):
+        return NOT_KNOWN
+    return default if value in (None, "") else str(value)
+
+
+@dataclass(frozen=True)
+class Release:
+    """The Helm release an object comes from."""
+
+    name: str
+    namespace: str
+    chart: str
+    """The chart's name (as given, until its Chart.yaml is read)."""
+    version: str
+
+    def __str__(self) -> str:
+        return f"release {self.name} ({self.chart} {self.version or '(no version)'})"
+
+
+@dataclass(frozen=True)
+class KubeObject:
+    """One object a stack creates: a Pulumi resource of its own, or one inside a release."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    """Where it lives (None: a cluster-scoped kind)."""
+    body: Mapping[str, Any]
+    release: Release | None = None
+    urn: str | None = None
+    """The Pulumi resource it is, or comes from (its release)."""
+    parent_type: str | None = None
+    """The Pulumi type of that resource's parent (the component that made it)."""
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        inside = f" in {self.release}" if self.release else ""
+        return f"{self.kind} {where}{inside}"
+
+
+def kube_object(
+    body: Mapping[str, Any],
+    default_namespace: str,
+    release: Release | None = None,
+    urn: str | None = None,
+    parent_type: str | None = None,
+) -> KubeObject:
+    """``body`` (a manifest, or a resource's inputs) as a :class:`KubeObject`; a namespaced
+    object that names no namespace lands in ``default_namespace``, as the API server or
+    Helm puts it."""
+    kind = text_of(body.get("kind"))
+    metadata = body.get("metadata") or {}
+    name = text_of(metadata.get("name"))
+    namespace = None
+    if kind not in CLUSTER_SCOPED:
+        namespace = text_of(metadata.get("namespace"), default_namespace)
+    return KubeObject(kind, name, namespace, body, release, urn, parent_type)
+
+
+def value_at(body: Any, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` in nested mappings, None where any key is missing."""
+    for key in path:
+        if not isinstance(body, Mapping):
+            return None
+        body = body.get(key)
+    return body
+
+
+def service_type(obj: KubeObject) -> str:
+    return str(value_at(obj.body, ("spec", "type")) or "ClusterIP") if obj.kind == "Service" else ""
+
+
+def node_ports(obj: KubeObject) -> Iterator[tuple[int, str]]:
+    """The NodePorts a Service claims explicitly, with their protocols."""
+    if service_type(obj) not in ("NodePort", "LoadBalancer"):
+        return
+    for port in value_at(obj.body, ("spec", "ports")) or []:
+        if isinstance(port, Mapping) and port.get("nodePort") not in (None, ""):
+            yield int(port["nodePort"]), str(port.get("protocol") or "TCP")
+
+
+def images(obj: KubeObject) -> Iterator[str]:
+    """The images of every container of a workload's pods (init and ephemeral included)."""
+    path = _POD_SPEC_AT.get(obj.kind)
+    spec = value_at(obj.body, path) if path else None
+    if not isinstance(spec, Mapping):
+        return
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        for container in spec.get(key) or []:
+            if isinstance(container, Mapping) and container.get("image"):
+                yield str(container["image"])
+
+
+def ingress_hosts(obj: KubeObject) -> Iterator[str]:
+    if obj.kind != "Ingress":
+        return
+    for rule in value_at(obj.body, ("spec", "rules")) or []:
+        if isinstance(rule, Mapping) and rule.get("host"):
+            yield str(rule["host"])
+
+
+def image_repository(image: str) -> str:
+    """An image reference as ``registry/path``, without tag or digest: what Docker pulls.
+    ``federatedai/eggroll:1.11.2`` is ``docker.io/federatedai/eggroll``."""
+    name = image.split("@", 1)[0]
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        registry, path = first, rest
+    else:
+        registry, path = DEFAULT_REGISTRY, name if rest else f"library/{name}"
+    last = path.rsplit("/", 1)
+    last[-1] = last[-1].split(":", 1)[0]
+    return f"{registry}/{'/'.join(last)}"
+
+
+def from_allowed_registry(image: str, allowed: list[str]) -> bool:
+    """Whether ``image`` comes from one of ``allowed``: registries (``docker.io``) or
+    repository prefixes (``docker.io/federatedai``, ``registry.example.com/fate``)."""
+    repository = image_repository(image)
+    return any(repository == a.rstrip("/") or repository.startswith(a.rstrip("/") + "/")
+               for a in allowed)  # fmt: skip

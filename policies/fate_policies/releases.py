@@ -1,0 +1,170 @@
+"""What a Helm release will install, seen before it does: its chart, located from the
+release's own options, rendered offline with its values through Helm's engine (the same
+renderer and chart cache as ``fatectl render``). A Pulumi preview shows a release's values,
+never its objects; the policies check these."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from fate_iac import yamlio
+from fate_iac.charts import ChartRef, ChartSourceError, chart_archive, merge_values, render_chart
+from fate_iac.problems import hide
+from fate_policies.objects import KubeObject, Release, Unknown, kube_object, text_of
+
+RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A release's objects, or why they cannot be seen."""
+
+    release: Release
+    objects: tuple[KubeObject, ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """The values the chart renders with: its defaults, under the release's own."""
+    unseen: str | None = None
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def chart_ref(props: Mapping[str, Any]) -> ChartRef:
+    """The chart a release installs, as its options locate it: a repository
+    (``repositoryOpts.repo``), an ``oci://`` reference, or a local chart (relative paths
+    from the program's directory, where the engine runs the pack)."""
+    chart = str(props.get("chart") or "")
+    version = str(props.get("version") or "")
+    repo = str((props.get("repositoryOpts") or {}).get("repo") or "")
+    if repo:
+        return ChartRef(chart, version, repo=repo.rstrip("/"))
+    if chart.startswith("oci://"):
+        base, _, name = chart.rpartition("/")
+        return ChartRef(name, version, repo=base)
+    path = Path(chart).expanduser()
+    if chart and path.exists():
+        return ChartRef(path.name, version, path=path.resolve())
+    raise ChartSourceError(
+        f"chart {chart!r} is neither in a repository (repositoryOpts.repo), an oci:// "
+        "reference nor a local chart"
+    )
+
+
+def chart_file(archive: Path, name: str) -> dict[str, Any]:
+    """One YAML file at the top of a chart (``values.yaml``, ``Chart.yaml``), directory or
+    archive."""
+    if archive.is_dir():
+        text = (archive / name).read_text()
+    else:
+        with tarfile.open(archive) as tar:
+            member = next(m for m in tar.getmembers()
+                          if m.name.count("/") == 1 and m.name.endswith(f"/{name}"))  # fmt: skip
+            extracted = tar.extractfile(member)
+            assert extracted is not None
+            text = extracted.read().decode()
+    return dict(yamlio.load(text) or {})
+
+
+def _value_files(files: Any) -> dict[str, Any]:
+    """``valueYamlFiles`` (file or string assets), merged in order as Helm does."""
+    merged: dict[str, Any] = {}
+    for asset in files or []:
+        if getattr(asset, "path", None):
+            text = Path(asset.path).read_text()
+        elif getattr(asset, "text", None) is not None:
+            text = asset.text
+        else:
+            raise ChartSourceError(f"a valueYamlFiles entry the pack cannot read: {asset!r}")
+        merged = merge_values(merged, dict(yamlio.load(text) or {}))
+    return merged
+
+
+_lock = threading.Lock()
+_rendered: dict[str, Expansion] = {}
+
+
+def _identity(value: Any) -> Any:
+    """How a value that is not JSON (an asset) counts in the render cache's key."""
+    return getattr(value, "path", None) or getattr(value, "text", None) or repr(value)
+
+
+def expand(
+    props: Mapping[str, Any],
+    urn: str | None,
+    default_namespace: str,
+    parent_type: str | None = None,
+) -> Expansion:
+    """The objects the release ``props`` (its inputs, plain, :data:`UNKNOWN` where not
+    known yet) will install. Rendered once per chart and values in this process: several
+    policies, and the stack's own check, ask for the same release."""
+    namespace = text_of(props.get("namespace"), default_namespace)
+    release = Release(text_of(props.get("name")), namespace, text_of(props.get("chart")),
+                      text_of(props.get("version")))  # fmt: skip
+    if _has_unknown(props):
+        return Expansion(release, unseen="its inputs are not known until the update (they "
+                         "depend on other resources' outputs)")  # fmt: skip
+    if props.get("postrender"):
+        return Expansion(release, unseen="a post-renderer changes its objects after the chart "
+                         "renders them")  # fmt: skip
+    key = hashlib.sha256(
+        json.dumps([props, namespace, urn, parent_type], sort_keys=True, default=_identity).encode()
+    ).hexdigest()
+    with _lock:
+        if key not in _rendered:
+            _rendered[key] = _render(props, release, urn, parent_type)
+        return _rendered[key]
+
+
+def _render(
+    props: Mapping[str, Any], release: Release, urn: str | None, parent_type: str | None
+) -> Expansion:
+    given = dict(props.get("values") or {})
+    try:
+        values = merge_values(_value_files(props.get("valueYamlFiles")), given)
+        archive = chart_archive(chart_ref(props))
+        defaults = chart_file(archive, "values.yaml")
+        # Its own name (Chart.yaml), wherever it comes from: a local archive's path is not.
+        release = replace(release, chart=str(chart_file(archive, "Chart.yaml").get("name")))
+    except Exception as error:  # a chart that cannot be had, whatever the cause
+        return Expansion(release, unseen=f"its chart cannot be had: {_first_line(error)}")
+    try:
+        manifests = render_chart(archive, values, release.name, release.namespace)
+    except Exception as error:  # the Helm SDK's own errors
+        # Helm may quote a value, a credential perhaps: none of the release's own shows
+        # (the chart's defaults are public, and keep the message readable).
+        own = set(_strings(values)) - set(_strings(defaults))
+        return Expansion(release, unseen=f"its chart cannot be rendered: "
+                         f"{hide(_first_line(error), own)}")  # fmt: skip
+    objects = tuple(kube_object(m.object, release.namespace, release, urn, parent_type)
+                    for m in manifests)  # fmt: skip
+    return Expansion(release, objects, merge_values(defaults, values))
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

@@ -1,0 +1,580 @@
+"""The policy pack (``policies/``): each policy with passing and failing cases, built as the
+engine's validation arguments, objects inside Helm releases rendered through the real
+charts; every shipped stack passes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi_policy import (
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import PolicyCustomTimeouts
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from fate_iac.charts import ChartRef, merge_values
+from fate_iac.kinds import kind_of
+from fate_iac.loader import load_stack_config, read_stack_file
+from fate_iac.routing import nest
+from fate_iac.values import map_secrets
+from fate_policies.objects import image_repository
+from fate_policies.pack import POLICIES, parent_type, plain
+from fate_policies.releases import RELEASE_TYPE
+from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source
+
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""How the engine sends a value it does not know yet."""
+PROJECT = "fate"
+STACK = "party9999"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def urn(resource_type: str, name: str, parent: str | None = None) -> str:
+    qualified = f"{parent}${resource_type}" if parent else resource_type
+    return f"urn:pulumi:{STACK}::{PROJECT}::{qualified}::{name}"
+
+
+def _props(raw: Mapping[str, Any]) -> Any:
+    """Properties as the pack receives them from the engine."""
+    return unknown_checking_proxy(deserialize_properties(dict(raw)))
+
+
+def _options(parent: str | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+def _collect(found: list[str]) -> Callable[[str, str | None], None]:
+    """A ``report_violation`` that keeps the messages."""
+
+    def report(message: str, _urn: str | None = None) -> None:
+        found.append(message)
+
+    return report
+
+
+def policy(name: str) -> ResourceValidationPolicy | StackValidationPolicy:
+    return next(p for p in POLICIES if p.name == name)
+
+
+def check_resource(
+    name: str,
+    resource_type: str,
+    props: Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
+    parent: str | None = None,
+) -> list[str]:
+    """The violations policy ``name`` reports for one resource."""
+    chosen = policy(name)
+    assert isinstance(chosen, ResourceValidationPolicy)
+    found: list[str] = []
+    resource_urn = urn(resource_type, str(props.get("metadata", {}).get("name", "r")), parent)
+    args = ResourceValidationArgs(
+        resource_type, _props(props), resource_urn, "r", _options(), None, dict(config or {})
+    )
+    for validate in chosen.validate if isinstance(chosen.validate, list) else [chosen.validate]:
+        validate(args, _collect(found))
+    return found
+
+
+def stack_resource(
+    resource_type: str,
+    props: Mapping[str, Any],
+    name: str = "r",
+    parent: PolicyResource | None = None,
+    provider_namespace: str | None = None,
+) -> PolicyResource:
+    provider = None
+    if provider_namespace:
+        provider = PolicyProviderResource(
+            "pulumi:providers:kubernetes",
+            _props({"namespace": provider_namespace}),
+            "urn:provider",
+            "k8s",
+        )
+    return PolicyResource(
+        resource_type,
+        _props(props),
+        urn(resource_type, name),
+        name,
+        _options(),
+        provider,
+        parent,
+        [],
+        {},
+    )
+
+
+def check_stack(
+    name: str, resources: list[PolicyResource], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    chosen = policy(name)
+    assert isinstance(chosen, StackValidationPolicy)
+    found: list[str] = []
+    chosen.validate(StackValidationArgs(resources, dict(config or {})), _collect(found))
+    return found
+
+
+def service(name: str, namespace: str | None, *node_ports: int, kind: str = "NodePort") -> Any:
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    ports = [{"port": 80 + i, "nodePort": p} for i, p in enumerate(node_ports)]
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata,
+        "spec": {"type": kind, "ports": ports},
+    }
+
+
+def deployment(name: str, namespace: str, image: str) -> Any:
+    pod = {"containers": [{"name": "c", "image": image}]}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"template": {"spec": pod}},
+    }
+
+
+def ingress(name: str, namespace: str, *hosts: str) -> Any:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"rules": [{"host": h} for h in hosts]},
+    }
+
+
+SERVICE = "kubernetes:core/v1:Service"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+CONFIGMAP = "kubernetes:core/v1:ConfigMap"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+
+
+def stack_file_releases(
+    project: Path, stack: str, changes: Mapping[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The releases a shipped stack's program registers, as the pack sees their inputs
+    (credentials revealed, as the engine gives them to a pack), charts from the local
+    copy of KubeFATE's repository; ``changes`` edit its ``fate:`` config first."""
+    raw = read_stack_file(project / f"Pulumi.{stack}.yaml", stack, EXAMPLE_PASSPHRASE)
+    raw.values.update(changes or {})
+    cfg = load_stack_config(raw, stack).config
+    kind = kind_of(cfg)
+    routes = kind.routed(cfg, {}).overrides  # the static routes, as before any record
+    for spec in kind.releases(cfg, chart_source()):
+        values = map_secrets(spec.values, lambda s: s.value)
+        values = merge_values(values, nest(routes.get(spec.key, {})))
+        yield release_props(spec.name, spec.namespace, spec.chart, values)
+
+
+def release_props(name: str, namespace: str, chart: ChartRef, values: Any) -> dict[str, Any]:
+    args = chart.release_args()
+    props = {
+        "name": name,
+        "namespace": namespace,
+        "chart": args["chart"],
+        "version": args.get("version", chart.version),
+        "values": values,
+        "postrender": "",
+        "createNamespace": False,
+    }
+    if "repository_opts" in args:
+        props["repositoryOpts"] = args["repository_opts"]
+    return props
+
+
+def party_release(changes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return next(stack_file_releases(PROJECT_DIR, "party9999", changes))
+
+
+# ------------------------------------------------------------------------ plain objects
+
+
+def test_nodeports_outside_the_range_are_refused_and_the_range_is_configurable() -> None:
+    assert check_resource("nodeport-range", SERVICE, service("ok", "fate-9999", 30500)) == []
+    found = check_resource("nodeport-range", SERVICE, service("far", "fate-9999", 40000))
+    assert found == [
+        "Service fate-9999/far: nodePort 40000 is outside the allowed range 30000-32767"
+    ]
+    narrow = {"minPort": 31000, "maxPort": 31999}
+    assert check_resource("nodeport-range", SERVICE, service("s", "n", 30500), narrow) != []
+    assert check_resource("nodeport-range", SERVICE, service("s", "n", 31500), narrow) == []
+
+
+def test_a_clusterip_service_claims_no_nodeport() -> None:
+    body = service("inside", "fate-9999", 40000, kind="ClusterIP")
+    assert check_resource("nodeport-range", SERVICE, body) == []
+
+
+def test_load_balancers_only_when_allowed() -> None:
+    body = service("lb", "fate-9999", kind="LoadBalancer")
+    assert "LoadBalancer Service" in check_resource("loadbalancer-services", SERVICE, body)[0]
+    assert check_resource("loadbalancer-services", SERVICE, body, {"allowed": True}) == []
+    assert check_resource("loadbalancer-services", SERVICE, service("np", "n", 30001)) == []
+
+
+@pytest.mark.parametrize(
+    ("image", "repository"),
+    [
+        ("federatedai/eggroll:1.11.2-release", "docker.io/federatedai/eggroll"),
+        ("mysql:8.0.28", "docker.io/library/mysql"),
+        ("localhost:5000/fate/client", "localhost:5000/fate/client"),
+        (
+            "registry.example.com:8443/fate/python@sha256:abc",
+            "registry.example.com:8443/fate/python",
+        ),
+        ("docker.io/fluent/fluent-bit:2.1.4", "docker.io/fluent/fluent-bit"),
+    ],
+)
+def test_image_repositories_are_what_docker_pulls(image: str, repository: str) -> None:
+    assert image_repository(image) == repository
+
+
+def test_images_only_from_allowed_registries() -> None:
+    good = deployment("d", "fate-9999", "federatedai/fateflow:1.11.2-release")
+    bad = deployment("d", "fate-9999", "quay.io/someone/fateflow:latest")
+    assert check_resource("image-registries", DEPLOYMENT, good) == []
+    assert check_resource("image-registries", DEPLOYMENT, bad) == [
+        "Deployment fate-9999/d: image quay.io/someone/fateflow:latest is not from an allowed "
+        "registry (docker.io)"
+    ]
+    mirror = {"allowedRegistries": ["registry.example.com/fate"]}
+    mirrored = deployment("d", "n", "registry.example.com/fate/fateflow:1")
+    assert check_resource("image-registries", DEPLOYMENT, mirrored, mirror) == []
+    lookalike = deployment("d", "n", "registry.example.com/fate-evil/fateflow:1")
+    assert check_resource("image-registries", DEPLOYMENT, lookalike, mirror) != []
+    assert check_resource("image-registries", DEPLOYMENT, good, mirror) != []
+
+
+def test_nodeports_unique_in_the_stack() -> None:
+    resources = [
+        stack_resource(SERVICE, service("a", "fate-9999", 30091), "a"),
+        stack_resource(SERVICE, service("b", "fate-9999", 30092, 30091), "b"),
+    ]
+    assert check_stack("nodeport-unique", resources) == [
+        "nodePort 30091/TCP is claimed 2 times: Service fate-9999/a, Service fate-9999/b"
+    ]
+    assert check_stack("nodeport-unique", resources[:1]) == []
+
+
+def test_ingress_hosts_unique_in_the_stack() -> None:
+    resources = [
+        stack_resource(INGRESS, ingress("a", "fate-9999", "board.example.com"), "a"),
+        stack_resource(INGRESS, ingress("b", "fate-9999", "board.example.com"), "b"),
+    ]
+    found = check_stack("ingress-hosts-unique", resources)
+    assert found == [
+        "ingress host board.example.com is served by 2 Ingresses: "
+        "Ingress fate-9999/a, Ingress fate-9999/b"
+    ]
+    one = [stack_resource(INGRESS, ingress("a", "n", "a.example.com", "b.example.com"))]
+    assert check_stack("ingress-hosts-unique", one) == []
+
+
+def _namespace(name: str) -> PolicyResource:
+    return stack_resource(
+        NAMESPACE,
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+        f"{name}-ns",
+    )
+
+
+def _configmap(name: str, namespace: str | None) -> Any:
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {}}
+
+
+def test_namespace_isolation_keeps_a_stack_in_the_namespaces_it_declares() -> None:
+    own = [_namespace("fate-9999"), stack_resource(CONFIGMAP, _configmap("c", "fate-9999"), "c")]
+    assert check_stack("namespace-isolation", own) == []
+    elsewhere = [*own, stack_resource(CONFIGMAP, _configmap("x", "fate-10000"), "x")]
+    assert check_stack("namespace-isolation", elsewhere) == [
+        "ConfigMap fate-10000/x: in namespace fate-10000, not one of this stack's (fate-9999)"
+    ]
+    # the pack's config names the namespaces outright
+    assert (
+        check_stack("namespace-isolation", elsewhere, {"namespaces": ["fate-9999", "fate-10000"]})
+        == []
+    )
+
+
+def test_nothing_in_a_system_namespace_not_even_by_default() -> None:
+    resources = [
+        _namespace("fate-9999"),
+        stack_resource(CONFIGMAP, _configmap("a", "kube-system"), "a"),
+        stack_resource(CONFIGMAP, _configmap("b", None), "b"),
+        stack_resource(CONFIGMAP, _configmap("c", None), "c", provider_namespace="fate-9999"),
+    ]
+    assert check_stack("namespace-isolation", resources) == [
+        "ConfigMap kube-system/a: in the system namespace kube-system",
+        "ConfigMap default/b: in the system namespace default",
+    ]
+    listed = {"namespaces": ["kube-system", "fate-9999"]}
+    assert (
+        "system namespace kube-system" in check_stack("namespace-isolation", resources, listed)[0]
+    )
+
+
+def test_a_namespace_not_known_at_preview_is_not_judged() -> None:
+    """An auto-named Namespace, and what goes in it, cannot be told apart at preview; the
+    check at the update sees the names."""
+    auto = stack_resource(NAMESPACE, {"apiVersion": "v1", "kind": "Namespace",
+                                      "metadata": {"name": UNKNOWN_STRING}}, "auto")  # fmt: skip
+    inside = stack_resource(CONFIGMAP, _configmap("c", UNKNOWN_STRING), "c")
+    assert check_stack("namespace-isolation", [_namespace("fate-9999"), auto, inside]) == []
+
+
+def test_a_components_namespace_output_is_declared() -> None:
+    """A party that adopts an existing namespace creates no Namespace: its component's
+    ``namespace`` output declares it."""
+    component = stack_resource("fate:index:FateEggrollCluster", {"namespace": "fate-9999"})
+    resources = [component, stack_resource(CONFIGMAP, _configmap("c", "fate-9999"), "c")]
+    assert check_stack("namespace-isolation", resources) == []
+
+
+def test_cluster_scoped_objects_only_from_the_allow_list() -> None:
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "everything"},
+        "rules": [],
+    }
+    resources = [_namespace("fate-9999"), stack_resource(CLUSTER_ROLE, role, "everything")]
+    assert check_stack("namespace-isolation", resources) == [
+        "ClusterRole everything: a cluster-scoped ClusterRole, not in the allow list "
+        "(clusterScopedKinds)"
+    ]
+    assert (
+        check_stack("namespace-isolation", resources, {"clusterScopedKinds": ["ClusterRole"]}) == []
+    )
+    server = stack_resource("fate:index:KubeFateServer", {"namespace": "kube-fate"}, "kubefate")
+    rbac = stack_resource(CLUSTER_ROLE, role, "kubefate-role", parent=server)
+    assert check_stack("namespace-isolation", [server, rbac]) == []
+
+
+def test_parent_type_comes_from_the_urn() -> None:
+    assert parent_type(urn(SERVICE, "s", "fate:index:FateEggrollCluster")) == (
+        "fate:index:FateEggrollCluster"
+    )
+    assert parent_type(urn(SERVICE, "s")) is None
+
+
+def test_unknown_values_stay_unknown() -> None:
+    props = _props({"a": UNKNOWN_STRING, "b": [1.0, UNKNOWN_STRING], "c": 0.5})
+    converted = plain(props)
+    assert repr(converted["a"]) == "<unknown>"
+    assert converted["b"][0] == 1 and isinstance(converted["b"][0], int)
+    assert converted["c"] == 0.5
+
+
+# ------------------------------------------------------------------ inside Helm releases
+
+
+@pytest.mark.chart
+def test_a_nodeport_hidden_in_helm_values_is_caught_inside_the_release() -> None:
+    clean = party_release()
+    assert check_resource("nodeport-range", RELEASE_TYPE, clean) == []
+    hidden = party_release({"helmValues": {"modules": {"rollsite": {"nodePort": 40000}}}})
+    assert check_resource("nodeport-range", RELEASE_TYPE, hidden) == [
+        "Service fate-9999/rollsite in release fate-9999 (fate v1.11.2): nodePort 40000 is "
+        "outside the allowed range 30000-32767"
+    ]
+
+
+@pytest.mark.chart
+def test_an_image_registry_hidden_in_helm_values_is_caught_inside_the_release() -> None:
+    hidden = party_release({"helmValues": {"image": {"registry": "evil.example.com/fate"}}})
+    found = check_resource("image-registries", RELEASE_TYPE, hidden)
+    assert found and all(
+        "evil.example.com/fate/" in f and "in release fate-9999" in f for f in found
+    )
+    assert any(f.startswith("StatefulSet fate-9999/python ") for f in found)
+
+
+@pytest.mark.chart
+def test_a_release_and_what_it_installs_share_the_stacks_nodeports() -> None:
+    release = stack_resource(RELEASE_TYPE, party_release(), "fate-9999-release")
+    clash = stack_resource(SERVICE, service("mine", "fate-9999", 30091), "mine")
+    found = check_stack("nodeport-unique", [release, clash])
+    assert found == [
+        "nodePort 30091/TCP is claimed 2 times: Service fate-9999/rollsite in "
+        "release fate-9999 (fate v1.11.2), Service fate-9999/mine"
+    ]
+
+
+@pytest.mark.chart
+def test_a_plain_ingress_taking_a_release_host_is_caught() -> None:
+    release = stack_resource(RELEASE_TYPE, party_release(), "fate-9999-release")
+    board = stack_resource(
+        INGRESS, ingress("mine", "fate-9999", "party9999.fateboard.example.com"), "mine"
+    )
+    found = check_stack("ingress-hosts-unique", [release, board])
+    assert len(found) == 1 and "party9999.fateboard.example.com" in found[0]
+
+
+@pytest.mark.chart
+def test_a_release_in_another_namespace_is_refused_with_its_objects() -> None:
+    props = party_release()
+    props["namespace"] = "fate-10000"
+    component = stack_resource("fate:index:FateEggrollCluster", {"namespace": "fate-9999"})
+    found = check_stack(
+        "namespace-isolation", [component, stack_resource(RELEASE_TYPE, props, "rel")]
+    )
+    assert found[0] == (
+        "Release fate-10000/fate-9999: in namespace fate-10000, not one of this stack's (fate-9999)"
+    )
+    assert any(f.startswith("Deployment fate-10000/rollsite in release fate-9999") for f in found)
+
+
+@pytest.mark.chart
+def test_default_credentials_are_caught_set_or_left_to_the_chart() -> None:
+    props = party_release()
+    assert check_resource("default-credentials", RELEASE_TYPE, props) == []
+    props["values"]["modules"]["mysql"]["password"] = "fate_dev"
+    found = check_resource("default-credentials", RELEASE_TYPE, props)
+    assert found == [
+        "release fate-9999 (fate v1.11.2): modules.mysql.password is the chart's "
+        "well-known default credential"
+    ]
+    del props["values"]["modules"]["mysql"]["password"]  # the chart's own default applies
+    assert check_resource("default-credentials", RELEASE_TYPE, props) == found
+    props["values"]["modules"]["mysql"]["include"] = False  # no mysql, no credential
+    assert check_resource("default-credentials", RELEASE_TYPE, props) == []
+    props["values"]["modules"]["fateboard"]["password"] = "admin"
+    assert (
+        "modules.fateboard.password"
+        in check_resource("default-credentials", RELEASE_TYPE, props)[0]
+    )
+
+
+def test_a_chart_version_is_pinned_exactly() -> None:
+    base = {"name": "fate-9999", "chart": "fate", "repositoryOpts": {"repo": "https://x"}}
+    assert (
+        check_resource("chart-version-pinned", RELEASE_TYPE, {**base, "version": "v1.11.2"}) == []
+    )
+    assert (
+        check_resource("chart-version-pinned", RELEASE_TYPE, {**base, "version": "1.11.2-rc.1"})
+        == []
+    )
+    assert check_resource("chart-version-pinned", RELEASE_TYPE, base) == [
+        "release fate-9999: chart fate has no version, so it installs the newest the "
+        "repository serves"
+    ]
+    for loose in ("^1.11.0", "~1.11", ">=1.10.0", "1.x"):
+        found = check_resource("chart-version-pinned", RELEASE_TYPE, {**base, "version": loose})
+        assert found == [
+            f"release fate-9999: chart fate version {loose!r} is not one exact version"
+        ]
+
+
+@pytest.mark.chart
+def test_a_local_chart_archive_is_its_own_version() -> None:
+    props = party_release()
+    assert "repositoryOpts" not in props and Path(props["chart"]).is_file()
+    assert check_resource("chart-version-pinned", RELEASE_TYPE, {**props, "version": ""}) == []
+
+
+def test_a_release_the_pack_cannot_see_into_is_said() -> None:
+    missing = {
+        "name": "r",
+        "namespace": "n",
+        "chart": "nowhere/fate",
+        "version": "v1.11.2",
+        "values": {"password": "s3cr3t-value"},
+    }
+    found = check_resource("release-visibility", RELEASE_TYPE, missing)
+    assert found == [
+        "release r (nowhere/fate v1.11.2): the policies cannot see its objects: "
+        "its chart cannot be had: chart 'nowhere/fate' is neither in a "
+        "repository (repositoryOpts.repo), an oci:// reference nor a local "
+        "chart"
+    ]
+    unknown = {**missing, "values": {"route": UNKNOWN_STRING}}
+    assert (
+        "not known until the update"
+        in check_resource("release-visibility", RELEASE_TYPE, unknown)[0]
+    )
+    postrendered = {**missing, "postrender": "/usr/local/bin/kustomize-it"}
+    assert "post-renderer" in check_resource("release-visibility", RELEASE_TYPE, postrendered)[0]
+    # the other policies see nothing to check in it, and say nothing
+    assert check_resource("nodeport-range", RELEASE_TYPE, missing) == []
+
+
+@pytest.mark.chart
+def test_a_render_error_never_shows_a_value() -> None:
+    props = party_release()
+    props["values"]["modules"]["rollsite"]["nodePort"] = "s3cr3t-not-a-port"
+    props["values"]["modules"]["rollsite"]["resources"] = "s3cr3t-not-a-map"
+    found = check_resource("release-visibility", RELEASE_TYPE, props)
+    assert len(found) == 1 and "cannot be rendered" in found[0]
+    assert "s3cr3t" not in found[0]
+
+
+# ------------------------------------------------------------------------ shipped stacks
+
+SHIPPED = [(PROJECT_DIR, s) for s in ("party9999", "party10000", "exchange")] + [
+    (PROJECT_DIR / "examples" / "spark-pulsar", s) for s in ("party9999", "party10000", "exchange")
+]
+
+
+@pytest.mark.chart
+@pytest.mark.parametrize(("project", "stack"), SHIPPED, ids=lambda v: str(v))
+def test_every_shipped_stack_passes_every_policy(project: Path, stack: str) -> None:
+    """The pack as a platform team runs it, over the releases each shipped stack's
+    program registers (the e2e tests run it through the engine)."""
+    raw = read_stack_file(project / f"Pulumi.{stack}.yaml", stack, EXAMPLE_PASSPHRASE)
+    cfg = load_stack_config(raw, stack).config
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": cfg.k8s_namespace}}
+    resources = [stack_resource(NAMESPACE, namespace, "ns")]
+    for props in stack_file_releases(project, stack):
+        for chosen in POLICIES:
+            if isinstance(chosen, ResourceValidationPolicy):
+                assert check_resource(chosen.name, RELEASE_TYPE, props) == [], chosen.name
+        resources.append(stack_resource(RELEASE_TYPE, props, str(props["name"])))
+    for chosen in POLICIES:
+        if isinstance(chosen, StackValidationPolicy):
+            assert check_stack(chosen.name, resources) == [], chosen.name
+
+
+def test_the_pack_names_each_policy_once() -> None:
+    names = [p.name for p in POLICIES]
+    assert len(names) == len(set(names)) == 9
+
+
+def test_the_example_config_names_only_what_the_policies_take() -> None:
+    """``policies/config.example.json`` (``--policy-pack-config``) stays true to the pack."""
+    example = json.loads((PROJECT_DIR / "policies" / "config.example.json").read_text())
+    schemas = {p.name: p.config_schema for p in POLICIES}
+    assert set(example) == set(schemas)
+    for name, value in example.items():
+        if isinstance(value, str):
+            assert value in ("advisory", "mandatory", "disabled", "remediate")
+            continue
+        schema = schemas[name]
+        known = set(schema.properties) if schema is not None else set()
+        assert set(value) - {"enforcementLevel"} <= known, name
+
+
+@pytest.mark.chart
+def test_the_example_config_lets_the_shipped_party_through() -> None:
+    example = json.loads((PROJECT_DIR / "policies" / "config.example.json").read_text())
+    props = party_release()
+    config = example["image-registries"]
+    assert check_resource("image-registries", RELEASE_TYPE, props, config) == []
+    props["values"]["image"]["registry"] = "docker.io/someone-else"
+    assert check_resource("image-registries", RELEASE_TYPE, props, config) != []
