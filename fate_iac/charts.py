@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,14 +148,19 @@ class Manifest:
         return loaded
 
 
-def render_chart(archive: Path, values: Values, name: str, namespace: str) -> list[Manifest]:
-    """Render a chart as ``helm template`` would, one manifest per Kubernetes object."""
+def render_chart(
+    archive: Path, values: Values, name: str, namespace: str, crds: bool = False
+) -> list[Manifest]:
+    """Render a chart as ``helm template`` would, one manifest per Kubernetes object
+    (with ``crds``, its ``crds/`` too, which ``helm install`` applies first)."""
     import helm_python as helm
 
     with helm.Chart.load(archive) as chart:
         rendered: dict[str, str] = chart.render(
             values=values, name=name, namespace=namespace, is_install=True
         )
+        if crds:
+            rendered |= {f"crds/{crd['filename']}": crd["data"] for crd in chart.crds}
     manifests = []
     for source in sorted(rendered):
         if source.endswith("NOTES.txt"):
@@ -163,6 +169,15 @@ def render_chart(archive: Path, values: Values, name: str, namespace: str) -> li
             if _CONTENT.search(document):  # helm template drops documents with no content
                 manifests.append(Manifest(source, document.strip("\n")))
     return manifests
+
+
+def chart_facts(archive: Path) -> tuple[str, Values]:
+    """A chart's own name (its Chart.yaml: a local archive's path does not say it) and
+    its default values (values.yaml)."""
+    import helm_python as helm
+
+    with helm.Chart.load(archive) as chart:
+        return chart.name, chart.values
 
 
 def merge_values(base: Values, override: Values) -> Values:
@@ -174,3 +189,12 @@ def merge_values(base: Values, override: Values) -> Values:
         else:
             merged[key] = value
     return merged
+
+
+def value_at(values: Any, path: Sequence[str]) -> Any:
+    """The value at ``path`` in nested values, None where a key is missing."""
+    for key in path:
+        if not isinstance(values, Mapping):
+            return None
+        values = values.get(key)
+    return values

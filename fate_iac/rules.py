@@ -27,9 +27,7 @@ from fate_iac.secrets import Secret
 Path = KeyPath
 Rule = Callable[[PartyConfig], Iterator[Problem]]
 
-DEFAULT_CREDENTIALS = {
-    c.config_path: c.default for c in WELL_KNOWN_CREDENTIALS if c.config_path is not None
-}
+DEFAULT_CREDENTIALS = {path: c.known for c in WELL_KNOWN_CREDENTIALS for path in c.config}
 """The well-known credentials a party's config sets, by key path."""
 
 

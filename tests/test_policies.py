@@ -23,7 +23,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from fate_iac.charts import ChartRef, merge_values
+from fate_iac.charts import ChartRef, merge_values, resolve_chart
 from fate_iac.kinds import kind_of
 from fate_iac.loader import load_stack_config, read_stack_file
 from fate_iac.routing import nest
@@ -267,9 +267,13 @@ def test_nodeports_unique_in_the_stack() -> None:
         stack_resource(SERVICE, service("b", "fate-9999", 30092, 30091), "b"),
     ]
     assert check_stack("nodeport-unique", resources) == [
-        "nodePort 30091/TCP is claimed 2 times: Service fate-9999/a, Service fate-9999/b"
+        "nodePort 30091 is claimed 2 times: Service fate-9999/a, Service fate-9999/b"
     ]
     assert check_stack("nodeport-unique", resources[:1]) == []
+    # the API server allocates NodePorts by number: a UDP port takes it from TCP too
+    udp = service("u", "fate-9999", 30091)
+    udp["spec"]["ports"][0]["protocol"] = "UDP"
+    assert check_stack("nodeport-unique", [resources[0], stack_resource(SERVICE, udp, "u")]) != []
 
 
 def test_ingress_hosts_unique_in_the_stack() -> None:
@@ -313,21 +317,44 @@ def test_namespace_isolation_keeps_a_stack_in_the_namespaces_it_declares() -> No
     )
 
 
-def test_nothing_in_a_system_namespace_not_even_by_default() -> None:
+def test_nothing_in_a_system_namespace_checked_on_each_resource() -> None:
+    """A resource policy: a plain ``pulumi up`` stops before creating the object (stack
+    policies run after the steps)."""
+    assert check_resource("system-namespaces", CONFIGMAP, _configmap("a", "kube-system")) == [
+        "ConfigMap kube-system/a: in the system namespace kube-system"
+    ]
+    # naming no namespace lands in the provider's: "default" unless it says otherwise
+    assert check_resource("system-namespaces", CONFIGMAP, _configmap("b", None)) == [
+        "ConfigMap default/b: in the system namespace default"
+    ]
+    assert check_resource("system-namespaces", CONFIGMAP, _configmap("c", "fate-9999")) == []
+    kube_public = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-public"}}
+    assert check_resource("system-namespaces", NAMESPACE, kube_public) == [
+        "Namespace kube-public: the system namespace kube-public"
+    ]
+    custom = {"systemNamespaces": ["platform"]}
+    assert check_resource("system-namespaces", CONFIGMAP, _configmap("d", "platform"), custom) != []
+
+
+def test_a_provider_namespace_is_where_unnamed_objects_land() -> None:
     resources = [
         _namespace("fate-9999"),
-        stack_resource(CONFIGMAP, _configmap("a", "kube-system"), "a"),
-        stack_resource(CONFIGMAP, _configmap("b", None), "b"),
         stack_resource(CONFIGMAP, _configmap("c", None), "c", provider_namespace="fate-9999"),
+        stack_resource(CONFIGMAP, _configmap("d", None), "d"),
     ]
     assert check_stack("namespace-isolation", resources) == [
-        "ConfigMap kube-system/a: in the system namespace kube-system",
-        "ConfigMap default/b: in the system namespace default",
+        "ConfigMap default/d: in namespace default, not one of this stack's (fate-9999)"
     ]
-    listed = {"namespaces": ["kube-system", "fate-9999"]}
-    assert (
-        "system namespace kube-system" in check_stack("namespace-isolation", resources, listed)[0]
-    )
+
+
+def test_a_stack_cannot_claim_another_partys_namespace_by_creating_it() -> None:
+    component = stack_resource("fate:index:FateEggrollCluster", {"namespace": "fate-9999"})
+    resources = [component, _namespace("fate-9999"), _namespace("fate-10000"),
+                 stack_resource(CONFIGMAP, _configmap("c", "fate-10000"), "c")]  # fmt: skip
+    assert check_stack("namespace-isolation", resources) == [
+        "Namespace fate-10000: not one of this stack's namespaces (fate-9999)",
+        "ConfigMap fate-10000/c: in namespace fate-10000, not one of this stack's (fate-9999)",
+    ]
 
 
 def test_a_namespace_not_known_at_preview_is_not_judged() -> None:
@@ -354,17 +381,22 @@ def test_cluster_scoped_objects_only_from_the_allow_list() -> None:
         "metadata": {"name": "everything"},
         "rules": [],
     }
-    resources = [_namespace("fate-9999"), stack_resource(CLUSTER_ROLE, role, "everything")]
-    assert check_stack("namespace-isolation", resources) == [
+    assert check_resource("system-namespaces", CLUSTER_ROLE, role) == [
         "ClusterRole everything: a cluster-scoped ClusterRole, not in the allow list "
         "(clusterScopedKinds)"
     ]
-    assert (
-        check_stack("namespace-isolation", resources, {"clusterScopedKinds": ["ClusterRole"]}) == []
-    )
-    server = stack_resource("fate:index:KubeFateServer", {"namespace": "kube-fate"}, "kubefate")
-    rbac = stack_resource(CLUSTER_ROLE, role, "kubefate-role", parent=server)
-    assert check_stack("namespace-isolation", [server, rbac]) == []
+    allowed = {"clusterScopedKinds": ["ClusterRole"]}
+    assert check_resource("system-namespaces", CLUSTER_ROLE, role, allowed) == []
+    # the KubeFATE service's own RBAC, as its component's child
+    server = "fate:index:KubeFateServer"
+    assert check_resource("system-namespaces", CLUSTER_ROLE, role, parent=server) == []
+    assert check_resource("system-namespaces", CLUSTER_ROLE, role,
+                          parent="fate:index:FateEggrollCluster") != []  # fmt: skip
+    # a custom kind named Cluster... is cluster-scoped; one the pack does not know is not
+    issuer = {"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer",
+              "metadata": {"name": "ca"}}  # fmt: skip
+    assert check_resource("system-namespaces", "kubernetes:cert-manager.io/v1:ClusterIssuer",
+                          issuer) != []  # fmt: skip
 
 
 def test_parent_type_comes_from_the_urn() -> None:
@@ -412,7 +444,7 @@ def test_a_release_and_what_it_installs_share_the_stacks_nodeports() -> None:
     clash = stack_resource(SERVICE, service("mine", "fate-9999", 30091), "mine")
     found = check_stack("nodeport-unique", [release, clash])
     assert found == [
-        "nodePort 30091/TCP is claimed 2 times: Service fate-9999/rollsite in "
+        "nodePort 30091 is claimed 2 times: Service fate-9999/rollsite in "
         "release fate-9999 (fate v1.11.2), Service fate-9999/mine"
     ]
 
@@ -442,24 +474,51 @@ def test_a_release_in_another_namespace_is_refused_with_its_objects() -> None:
 
 
 @pytest.mark.chart
+@pytest.mark.chart
 def test_default_credentials_are_caught_set_or_left_to_the_chart() -> None:
     props = party_release()
     assert check_resource("default-credentials", RELEASE_TYPE, props) == []
-    props["values"]["modules"]["mysql"]["password"] = "fate_dev"
+    mysql = props["values"]["modules"]["mysql"]
+    mysql["password"] = "fate_dev"
     found = check_resource("default-credentials", RELEASE_TYPE, props)
-    assert found == [
-        "release fate-9999 (fate v1.11.2): modules.mysql.password is the chart's "
-        "well-known default credential"
-    ]
-    del props["values"]["modules"]["mysql"]["password"]  # the chart's own default applies
+    assert found == ["release fate-9999 (fate v1.11.2): the MySQL password is the chart's "
+                     "well-known default"]  # fmt: skip
+    del mysql["password"]  # the chart's own default applies
     assert check_resource("default-credentials", RELEASE_TYPE, props) == found
-    props["values"]["modules"]["mysql"]["include"] = False  # no mysql, no credential
+    mysql["password"] = ""  # the templates then write their own fallback, fate_dev
+    assert check_resource("default-credentials", RELEASE_TYPE, props) == found
+    props["values"]["externalMysqlPassword"] = "chosen"  # read first by fateflow
+    for module in ("mysql", "python", "clustermanager"):
+        props["values"]["modules"][module]["include"] = None  # Helm: removed, so off
     assert check_resource("default-credentials", RELEASE_TYPE, props) == []
     props["values"]["modules"]["fateboard"]["password"] = "admin"
-    assert (
-        "modules.fateboard.password"
-        in check_resource("default-credentials", RELEASE_TYPE, props)[0]
+    assert check_resource("default-credentials", RELEASE_TYPE, props) == [
+        "release fate-9999 (fate v1.11.2): FATE-Board's password is the chart's well-known default"
+    ]
+
+
+@pytest.mark.chart
+def test_the_rabbitmq_broker_always_runs_with_its_published_login() -> None:
+    props = party_release()
+    props["values"]["modules"]["rabbitmq"] = {"include": True, "default_pass": "changed"}
+    found = check_resource("default-credentials", RELEASE_TYPE, props)
+    assert len(found) == 1 and "RabbitMQ broker's password" in found[0]
+
+
+@pytest.mark.chart
+def test_the_serving_charts_credentials_are_known_too() -> None:
+    chart = resolve_chart("fate-serving", "v2.1.6", chart_source())
+    props = release_props(
+        "serving", "fate-serving-9999", chart, {"servingRedis": {"password": "x"}}
     )
+    found = check_resource("default-credentials", RELEASE_TYPE, props)
+    assert found == ["release serving (fate-serving v2.1.6): serving-admin's password is the "
+                     "chart's well-known default"]  # fmt: skip
+    props["values"] = {"servingAdmin": {"password": "chosen"}}  # Redis: the chart's fate_dev
+    assert "the Redis password" in check_resource("default-credentials", RELEASE_TYPE, props)[0]
+    props["values"] = {"servingAdmin": {"include": False}, "servingRedis": {"include": False},
+                       "servingServer": {"include": False}}  # fmt: skip
+    assert check_resource("default-credentials", RELEASE_TYPE, props) == []
 
 
 def test_a_chart_version_is_pinned_exactly() -> None:
@@ -515,16 +574,6 @@ def test_a_release_the_pack_cannot_see_into_is_said() -> None:
     assert check_resource("nodeport-range", RELEASE_TYPE, missing) == []
 
 
-@pytest.mark.chart
-def test_a_render_error_never_shows_a_value() -> None:
-    props = party_release()
-    props["values"]["modules"]["rollsite"]["nodePort"] = "s3cr3t-not-a-port"
-    props["values"]["modules"]["rollsite"]["resources"] = "s3cr3t-not-a-map"
-    found = check_resource("release-visibility", RELEASE_TYPE, props)
-    assert len(found) == 1 and "cannot be rendered" in found[0]
-    assert "s3cr3t" not in found[0]
-
-
 # ------------------------------------------------------------------------ shipped stacks
 
 SHIPPED = [(PROJECT_DIR, s) for s in ("party9999", "party10000", "exchange")] + [
@@ -553,7 +602,7 @@ def test_every_shipped_stack_passes_every_policy(project: Path, stack: str) -> N
 
 def test_the_pack_names_each_policy_once() -> None:
     names = [p.name for p in POLICIES]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 10
 
 
 def test_the_example_config_names_only_what_the_policies_take() -> None:
@@ -578,3 +627,88 @@ def test_the_example_config_lets_the_shipped_party_through() -> None:
     assert check_resource("image-registries", RELEASE_TYPE, props, config) == []
     props["values"]["image"]["registry"] = "docker.io/someone-else"
     assert check_resource("image-registries", RELEASE_TYPE, props, config) != []
+
+
+def test_values_not_known_at_preview_are_left_to_the_update() -> None:
+    """Nothing the engine does not know yet is judged (or crashes the pack)."""
+    port_unknown = service("s", "fate-9999", 30091)
+    port_unknown["spec"]["ports"][0]["nodePort"] = UNKNOWN_STRING
+    ports_unknown = {**service("t", "fate-9999"), "spec": {"type": "NodePort",
+                                                           "ports": UNKNOWN_STRING}}  # fmt: skip
+    for body in (port_unknown, ports_unknown):
+        assert check_resource("nodeport-range", SERVICE, body) == []
+    image_unknown = deployment("d", "fate-9999", UNKNOWN_STRING)
+    assert check_resource("image-registries", DEPLOYMENT, image_unknown) == []
+    hosts = [stack_resource(INGRESS, ingress(n, "fate-9999", UNKNOWN_STRING), n) for n in "ab"]
+    assert check_stack("ingress-hosts-unique", hosts) == []
+
+
+def _tiny_chart(root: Path) -> Path:
+    """A chart with what the FATE charts never do: an object naming its own namespace,
+    a NodePort from a values file, and a CRD in crds/."""
+    chart = root / "tiny"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "crds").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: tiny\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("port: 30001\n")
+    (chart / "templates" / "objects.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sneaky\n  namespace: kube-system\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  type: NodePort\n"
+        "  ports:\n  - port: 80\n    nodePort: {{ .Values.port }}\n"
+    )
+    (chart / "crds" / "crd.yaml").write_text(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata:\n  name: widgets.example.com\n"
+    )
+    return chart
+
+
+def test_what_a_chart_writes_itself_is_seen_too(tmp_path: Path) -> None:
+    values_file = tmp_path / "values.yaml"
+    values_file.write_text("port: 40001\n")
+    asset = {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17",
+             "path": str(values_file)}  # fmt: skip
+    chart = str(_tiny_chart(tmp_path))
+    props: dict[str, Any] = {"name": "tiny", "namespace": "apps", "chart": chart, "version": "",
+                             "values": {}, "valueYamlFiles": [asset]}  # fmt: skip
+    assert check_resource("system-namespaces", RELEASE_TYPE, props) == [
+        "CustomResourceDefinition widgets.example.com in release tiny (tiny (no version)): a "
+        "cluster-scoped CustomResourceDefinition, not in the allow list (clusterScopedKinds)",
+        "ConfigMap kube-system/sneaky in release tiny (tiny (no version)): in the system "
+        "namespace kube-system",
+    ]
+    assert check_resource("nodeport-range", RELEASE_TYPE, props) == [
+        "Service apps/svc in release tiny (tiny (no version)): nodePort 40001 is outside the "
+        "allowed range 30000-32767"
+    ]
+    props["values"] = {"port": 30002}  # values win over the files, as in Helm
+    assert check_resource("nodeport-range", RELEASE_TYPE, props) == []
+    props["skipCrds"] = True
+    assert len(check_resource("system-namespaces", RELEASE_TYPE, props)) == 1
+
+
+@pytest.mark.chart
+def test_a_render_error_never_quotes_the_releases_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(archive: Path, values: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"template: bad value {values['modules']['mysql']['password']!r} "
+                           "at fate/templates/core/mysql/statefulSet.yaml:52")  # fmt: skip
+
+    monkeypatch.setattr("fate_policies.releases.render_chart", failing)
+    props = party_release()
+    props["values"]["modules"]["mysql"]["password"] = "s3cr3t-quoted-by-helm"
+    [found] = check_resource("release-visibility", RELEASE_TYPE, props)
+    assert "cannot be rendered" in found and "fate/templates/core/mysql" in found
+    assert "s3cr3t" not in found and "[secret]" in found
+
+
+def test_a_repository_login_never_shows() -> None:
+    props = {
+        "name": "r",
+        "namespace": "n",
+        "chart": "fate",
+        "version": "v1.11.2",
+        "repositoryOpts": {"repo": "http://robot:t0ken-s3cret@127.0.0.1:9"},
+        "values": {},
+    }
+    [found] = check_resource("release-visibility", RELEASE_TYPE, props)
+    assert "cannot be had" in found and "t0ken" not in found and "robot" not in found

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fate_iac.orchestrator import Say, stderr
+from fate_iac.orchestrator import Say, policy_violations, stderr
 from fate_iac.secrets import REDACTED
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -84,12 +84,15 @@ class AutomationRunner:
         return self._auto.Stack.create_or_select(stack, self.workspace)
 
     def preview(self, stack: str, env: dict[str, str]) -> int:
+        lines: list[str] = []
         steps = Steps()
         self._stack(stack, env).preview(
             policy_packs=self.policy_packs,
             policy_pack_configs=self.policy_pack_configs,
+            on_output=lines.append,
             on_event=steps.see,
         )
+        self._tell_advisories(stack, lines)
         return steps.changes
 
     def up(self, stack: str, env: dict[str, str]) -> int:
@@ -104,7 +107,14 @@ class AutomationRunner:
         for line in lines:
             if "waiting for" in line or "error" in line:
                 self.say(f"  {stack}: {line.strip()}")
+        self._tell_advisories(stack, lines)
         return steps.changes
+
+    def _tell_advisories(self, stack: str, lines: list[str]) -> None:
+        """A run that passed may still carry advisory violations: they are said, never
+        dropped (a mandatory one fails the run, and its error says it)."""
+        for violation in policy_violations("\n".join(line.rstrip("\n") for line in lines)):
+            self.say(f"  {stack}: {violation}")
 
     def destroy(self, stack: str) -> None:
         self._stack(stack, {}).destroy()

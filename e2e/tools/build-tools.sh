@@ -214,9 +214,14 @@ build_pulumi() {
 	if group_done "$PULUMI_DIR" "${PULUMI_BINS[@]}"; then
 		if ! language_host_current; then
 			log "pulumi: the cached language host lacks $LANGPY_PATCH_ID: rebuilding it"
-			build_language_host "$PULUMI_DIR/bin" "$(sed -n 's/^cli=.*@v//p' "$PULUMI_DIR/BUILD-INFO")"
+			# Built aside, then renamed into place: another run using the cache never sees
+			# half a binary.
+			mkdir -p "$WORK/langpy-bin"
+			build_language_host "$WORK/langpy-bin" "$(sed -n 's/^cli=.*@v//p' "$PULUMI_DIR/BUILD-INFO")"
 			grep -v '^language-python' "$PULUMI_DIR/BUILD-INFO" >"$WORK/info"
-			cat "$WORK/langpy-info" "$WORK/info" >"$PULUMI_DIR/BUILD-INFO"
+			cat "$WORK/langpy-info" "$WORK/info" >"$WORK/BUILD-INFO"
+			mv "$WORK/langpy-bin/pulumi-language-python" "$PULUMI_DIR/bin/pulumi-language-python"
+			mv "$WORK/BUILD-INFO" "$PULUMI_DIR/BUILD-INFO"
 		fi
 		log "pulumi: cached in $PULUMI_DIR ($(cat "$PULUMI_DIR/BUILD-INFO" | tr '\n' ' '))"
 		return 0

@@ -8,9 +8,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from fate_iac.charts import ChartSourceError
 from fate_iac.credentials import WELL_KNOWN_CREDENTIALS
 from fate_policies.objects import (
     NOT_KNOWN,
@@ -21,9 +21,8 @@ from fate_policies.objects import (
     ingress_hosts,
     node_ports,
     service_type,
-    value_at,
 )
-from fate_policies.releases import Expansion
+from fate_policies.releases import Expansion, chart_ref
 
 KUBEFATE_SERVER = "fate:index:KubeFateServer"
 """The KubeFATE service's component: the one whose cluster-wide RBAC is allowed."""
@@ -47,22 +46,23 @@ def nodeport_range(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> 
     """Every NodePort inside the range the cluster allows (its service-node-port-range)."""
     low, high = int(config.get("minPort", 30000)), int(config.get("maxPort", 32767))
     for obj in objects:
-        for port, _ in node_ports(obj):
+        for port in node_ports(obj):
             if not low <= port <= high:
                 yield Violation(f"{obj}: nodePort {port} is outside the allowed range "
                                 f"{low}-{high}", obj.urn)  # fmt: skip
 
 
 def nodeport_unique(objects: Iterable[KubeObject]) -> Iterator[Violation]:
-    """No NodePort claimed twice in a stack (the API server refuses the second Service)."""
-    claims: dict[tuple[int, str], list[KubeObject]] = defaultdict(list)
+    """No NodePort claimed twice in a stack: the API server allocates them by number,
+    whatever the protocol, and refuses the second Service."""
+    claims: dict[int, list[KubeObject]] = defaultdict(list)
     for obj in objects:
-        for claim in node_ports(obj):
-            claims[claim].append(obj)
-    for (port, protocol), owners in sorted(claims.items()):
+        for port in set(node_ports(obj)):
+            claims[port].append(obj)
+    for port, owners in sorted(claims.items()):
         if len(owners) > 1:
             names = ", ".join(str(o) for o in owners)
-            yield Violation(f"nodePort {port}/{protocol} is claimed {len(owners)} times: {names}",
+            yield Violation(f"nodePort {port} is claimed {len(owners)} times: {names}",
                             owners[1].urn)  # fmt: skip
 
 
@@ -103,51 +103,56 @@ def ingress_hosts_unique(objects: Iterable[KubeObject]) -> Iterator[Violation]:
                             found[1].urn)  # fmt: skip
 
 
+def system_namespaces(
+    objects: Iterable[KubeObject], config: Mapping[str, Any]
+) -> Iterator[Violation]:
+    """Nothing in (or named as) a system namespace, and cluster-scoped objects only from
+    the allow list: checked on each resource, so an update stops before creating one."""
+    system = set(_config_list(config, "systemNamespaces", SYSTEM_NAMESPACES))
+    allowed_kinds = set(_config_list(config, "clusterScopedKinds", []))
+    for obj in objects:
+        if obj.kind == "Namespace":
+            if obj.name in system:
+                yield Violation(f"{obj}: the system namespace {obj.name}", obj.urn)
+        elif obj.namespace is None:
+            kubefate = obj.parent_type == KUBEFATE_SERVER and obj.kind in KUBEFATE_SERVER_KINDS
+            if obj.kind not in allowed_kinds and not kubefate:
+                yield Violation(f"{obj}: a cluster-scoped {obj.kind}, not in the allow list "
+                                "(clusterScopedKinds)", obj.urn)  # fmt: skip
+        elif obj.namespace in system:
+            yield Violation(f"{obj}: in the system namespace {obj.namespace}", obj.urn)
+
+
 def namespace_isolation(
     objects: Iterable[KubeObject], declared: Iterable[str], config: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    """Everything a stack creates in its own namespaces (``namespaces`` in the config,
-    else the ones the stack declares), nothing in a system namespace, and cluster-scoped
-    objects only from the allow list."""
-    system = set(_config_list(config, "systemNamespaces", SYSTEM_NAMESPACES))
+    """Everything a stack creates in its own namespaces: ``namespaces`` in the config,
+    else the ones the stack declares (see :func:`fate_policies.pack.stack_objects`)."""
     own = set(_config_list(config, "namespaces", sorted(set(declared))))
-    allowed_kinds = set(_config_list(config, "clusterScopedKinds", []))
     shown = ", ".join(sorted(own)) or "none"
     for obj in objects:
+        namespace = obj.name if obj.kind == "Namespace" else obj.namespace
+        if namespace is None or namespace == NOT_KNOWN or namespace in own:
+            continue  # cluster-scoped; or a preview cannot tell (the update's check can)
         if obj.kind == "Namespace":
-            namespace: str | None = obj.name
-        elif obj.namespace is None:
-            if obj.kind in allowed_kinds or (
-                obj.parent_type == KUBEFATE_SERVER and obj.kind in KUBEFATE_SERVER_KINDS
-            ):
-                continue
-            yield Violation(f"{obj}: a cluster-scoped {obj.kind}, not in the allow list "
-                            "(clusterScopedKinds)", obj.urn)  # fmt: skip
-            continue
+            yield Violation(f"{obj}: not one of this stack's namespaces ({shown})", obj.urn)
         else:
-            namespace = obj.namespace
-        if namespace == NOT_KNOWN:
-            continue  # a preview cannot tell; the check at the update can
-        if namespace in system:
-            yield Violation(f"{obj}: in the system namespace {namespace}", obj.urn)
-        elif namespace not in own:
             yield Violation(f"{obj}: in namespace {namespace}, not one of this stack's "
                             f"({shown})", obj.urn)  # fmt: skip
 
 
 def default_credentials(expansion: Expansion) -> Iterator[Violation]:
-    """No chart's well-known credential reaches a release (set in its values or left to
-    the chart's default), for a module the release renders."""
+    """No chart's well-known credential reaches a release (written in its values, left to
+    the chart's default, or hard-coded by a module it renders)."""
     release = expansion.release
+    if expansion.unseen is not None:
+        return
     for credential in WELL_KNOWN_CREDENTIALS:
-        if expansion.unseen is not None or credential.chart != release.chart:
-            continue
-        included = credential.include is None or value_at(expansion.values, credential.include)
-        if included is False:
-            continue
-        if value_at(expansion.values, credential.values_path) == credential.default:
-            yield Violation(f"{release}: {'.'.join(credential.values_path)} is the chart's "
-                            "well-known default credential")  # fmt: skip
+        if (
+            credential.chart == release.chart
+            and credential.in_use(expansion.values) == credential.known
+        ):
+            yield Violation(f"{release}: {credential.name} is the chart's well-known default")
 
 
 def chart_pinned(props: Mapping[str, Any]) -> Iterator[Violation]:
@@ -155,9 +160,11 @@ def chart_pinned(props: Mapping[str, Any]) -> Iterator[Violation]:
     whatever the repository serves that day."""
     chart = str(props.get("chart") or "")
     version = str(props.get("version") or "")
-    repo = (props.get("repositoryOpts") or {}).get("repo")
-    if not repo and not chart.startswith("oci://") and Path(chart).expanduser().exists():
-        return  # a local chart: its files are the version
+    try:
+        if chart_ref(props).path is not None:
+            return  # a local chart: its files are the version
+    except ChartSourceError:
+        pass  # a repository alias, say: it has a version to pin all the same
     if not version:
         yield Violation(f"release {props.get('name')}: chart {chart} has no version, so it "
                         "installs the newest the repository serves")  # fmt: skip

@@ -7,18 +7,31 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fate_iac.charts import value_at
+
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
 """Namespaces no stack may put anything in."""
 
 CLUSTER_SCOPED = frozenset({
     "APIService", "CertificateSigningRequest", "ClusterIssuer", "ClusterRole",
-    "ClusterRoleBinding", "CSIDriver", "CSINode", "CustomResourceDefinition", "FlowSchema",
-    "IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
+    "ClusterRoleBinding", "ClusterTrustBundle", "CSIDriver", "CSINode",
+    "CustomResourceDefinition", "DeviceClass", "FlowSchema", "IngressClass", "IPAddress",
+    "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
     "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
-    "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration", "VolumeAttachment",
+    "ServiceCIDR", "StorageClass", "StorageVersionMigration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration", "VolumeAttachment",
+    "VolumeAttributesClass",
 })  # fmt: skip
-"""Kinds that live outside every namespace (the built-in ones, and cert-manager's issuer)."""
+"""Kinds that live outside every namespace: the built-in ones, and any kind named
+``Cluster...`` (cert-manager's ClusterIssuer, Istio's, ...; see :func:`cluster_scoped`)."""
+
+
+def cluster_scoped(kind: str) -> bool:
+    """Whether objects of ``kind`` live outside every namespace. A custom kind the pack
+    does not know counts as namespaced unless its name says ``Cluster``."""
+    return kind in CLUSTER_SCOPED or kind.startswith("Cluster")
+
 
 NOT_KNOWN = "<not known until the update>"
 """A name or namespace a preview cannot know yet (computed from another resource)."""
@@ -104,51 +117,52 @@ def kube_object(
     metadata = body.get("metadata") or {}
     name = text_of(metadata.get("name"))
     namespace = None
-    if kind not in CLUSTER_SCOPED:
+    if not cluster_scoped(kind):
         namespace = text_of(metadata.get("namespace"), default_namespace)
     return KubeObject(kind, name, namespace, body, release, urn, parent_type)
-
-
-def value_at(body: Any, path: tuple[str, ...]) -> Any:
-    """The value at ``path`` in nested mappings, None where any key is missing."""
-    for key in path:
-        if not isinstance(body, Mapping):
-            return None
-        body = body.get(key)
-    return body
 
 
 def service_type(obj: KubeObject) -> str:
     return str(value_at(obj.body, ("spec", "type")) or "ClusterIP") if obj.kind == "Service" else ""
 
 
-def node_ports(obj: KubeObject) -> Iterator[tuple[int, str]]:
-    """The NodePorts a Service claims explicitly, with their protocols."""
+def _items(value: Any) -> list[Any]:
+    """A list as given; nothing for a list (or a value) not known yet."""
+    return value if isinstance(value, list) else []
+
+
+def node_ports(obj: KubeObject) -> Iterator[int]:
+    """The NodePorts a Service claims explicitly (known ones: an unknown port is the
+    update's to check)."""
     if service_type(obj) not in ("NodePort", "LoadBalancer"):
         return
-    for port in value_at(obj.body, ("spec", "ports")) or []:
-        if isinstance(port, Mapping) and port.get("nodePort") not in (None, ""):
-            yield int(port["nodePort"]), str(port.get("protocol") or "TCP")
+    for port in _items(value_at(obj.body, ("spec", "ports"))):
+        number = port.get("nodePort") if isinstance(port, Mapping) else None
+        if isinstance(number, (int, float, str)) and str(number).isdigit():
+            yield int(number)
 
 
 def images(obj: KubeObject) -> Iterator[str]:
-    """The images of every container of a workload's pods (init and ephemeral included)."""
+    """The images of every container of a workload's pods (init and ephemeral included;
+    known ones)."""
     path = _POD_SPEC_AT.get(obj.kind)
     spec = value_at(obj.body, path) if path else None
     if not isinstance(spec, Mapping):
         return
     for key in ("initContainers", "containers", "ephemeralContainers"):
-        for container in spec.get(key) or []:
-            if isinstance(container, Mapping) and container.get("image"):
-                yield str(container["image"])
+        for container in _items(spec.get(key)):
+            image = container.get("image") if isinstance(container, Mapping) else None
+            if isinstance(image, str) and image:
+                yield image
 
 
 def ingress_hosts(obj: KubeObject) -> Iterator[str]:
     if obj.kind != "Ingress":
         return
-    for rule in value_at(obj.body, ("spec", "rules")) or []:
-        if isinstance(rule, Mapping) and rule.get("host"):
-            yield str(rule["host"])
+    for rule in _items(value_at(obj.body, ("spec", "rules"))):
+        host = rule.get("host") if isinstance(rule, Mapping) else None
+        if isinstance(host, str) and host:
+            yield host
 
 
 def image_repository(image: str) -> str:

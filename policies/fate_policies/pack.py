@@ -137,26 +137,29 @@ def _chart_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 
 def stack_objects(args: StackValidationArgs) -> tuple[list[KubeObject], set[str]]:
-    """Every object the stack creates, and the namespaces it declares: its Namespaces, its
-    components' ``namespace`` outputs, and the namespaces its releases create."""
+    """Every object the stack creates, and the namespaces it declares: its components'
+    ``namespace`` outputs when it has any of this project's components (a Namespace of
+    its own beyond them is a claim on another's), else its Namespaces and the namespaces
+    its releases create."""
     objects: list[KubeObject] = []
-    declared: set[str] = set()
+    components: set[str] = set()
+    created: set[str] = set()
     for resource in args.resources:
         props = plain(resource.props)
-        parent_type = resource.parent.resource_type if resource.parent else None
         if resource.resource_type.startswith(COMPONENT_PREFIX):
             if isinstance(props.get("namespace"), str):  # (not known: nothing declared)
-                declared.add(props["namespace"])
+                components.add(props["namespace"])
             continue
         found, _ = objects_of(resource.resource_type, props, resource.urn,
-                              _provider_namespace(resource.provider), parent_type)  # fmt: skip
+                              _provider_namespace(resource.provider),
+                              parent_type(resource.urn))  # fmt: skip
         for obj in found:
             if obj.kind == "Namespace" and obj.release is None:
-                declared.add(obj.name)
+                created.add(obj.name)
             if obj.kind == "Release" and props.get("createNamespace") and obj.namespace:
-                declared.add(obj.namespace)
+                created.add(obj.namespace)
         objects += found
-    return objects, declared
+    return objects, components or created
 
 
 def _stack(
@@ -178,17 +181,23 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     StackValidationPolicy(
         name="namespace-isolation",
         description="Every object the stack creates, in its Helm releases too, lives in the "
-        "stack's own namespaces; nothing in a system namespace; cluster-scoped objects only "
-        "from the allow list.",
-        validate=_stack(lambda objects, declared, config: checks.namespace_isolation(
-            objects, declared, config)),
+        "stack's own namespaces.",
+        validate=_stack(checks.namespace_isolation),
         config_schema=PolicyConfigSchema({
             "namespaces": {"type": "array", "items": {"type": "string"}, "description":
                            "The namespaces the stack may use (default: the ones it declares: "
-                           "its Namespaces and its components' namespace outputs)."},
+                           "its components' namespace outputs, else its Namespaces)."},
+        }),
+    ),
+    ResourceValidationPolicy(
+        name="system-namespaces",
+        description="Nothing in a system namespace, in Helm releases too; cluster-scoped "
+        "objects only from the allow list.",
+        validate=_on_objects(checks.system_namespaces),
+        config_schema=PolicyConfigSchema({
             "systemNamespaces": _strings(list(SYSTEM_NAMESPACES), "Never used by a stack."),
             "clusterScopedKinds": _strings([], "Cluster-scoped kinds a stack may create "
-                                           "(its Namespaces are always allowed)."),
+                                           "(besides its Namespaces)."),
         }),
     ),
     ResourceValidationPolicy(
@@ -203,7 +212,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     StackValidationPolicy(
         name="nodeport-unique",
         description="No NodePort claimed twice in the stack.",
-        validate=_stack(lambda objects, declared, config: checks.nodeport_unique(objects)),
+        validate=_stack(lambda objects, _declared, _config: checks.nodeport_unique(objects)),
     ),
     ResourceValidationPolicy(
         name="loadbalancer-services",
@@ -223,7 +232,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     StackValidationPolicy(
         name="ingress-hosts-unique",
         description="Each ingress host served by one Ingress of the stack.",
-        validate=_stack(lambda objects, declared, config: checks.ingress_hosts_unique(objects)),
+        validate=_stack(lambda objects, _declared, _config: checks.ingress_hosts_unique(objects)),
     ),
     ResourceValidationPolicy(
         name="default-credentials",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tarfile
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
-from fate_iac.charts import ChartRef, ChartSourceError, chart_archive, merge_values, render_chart
+from fate_iac.charts import (
+    ChartRef,
+    ChartSourceError,
+    chart_archive,
+    chart_facts,
+    merge_values,
+    render_chart,
+)
 from fate_iac.problems import hide
 from fate_policies.objects import KubeObject, Release, Unknown, kube_object, text_of
 
@@ -43,15 +50,16 @@ def _has_unknown(value: Any) -> bool:
     return False
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
+def _leaves(value: Any) -> Iterator[str]:
+    """Every scalar in ``value``, as text (a number may be a credential too)."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield str(value)
     elif isinstance(value, Mapping):
         for v in value.values():
-            yield from _strings(v)
+            yield from _leaves(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _strings(v)
+            yield from _leaves(v)
 
 
 def chart_ref(props: Mapping[str, Any]) -> ChartRef:
@@ -75,21 +83,6 @@ def chart_ref(props: Mapping[str, Any]) -> ChartRef:
     )
 
 
-def chart_file(archive: Path, name: str) -> dict[str, Any]:
-    """One YAML file at the top of a chart (``values.yaml``, ``Chart.yaml``), directory or
-    archive."""
-    if archive.is_dir():
-        text = (archive / name).read_text()
-    else:
-        with tarfile.open(archive) as tar:
-            member = next(m for m in tar.getmembers()
-                          if m.name.count("/") == 1 and m.name.endswith(f"/{name}"))  # fmt: skip
-            extracted = tar.extractfile(member)
-            assert extracted is not None
-            text = extracted.read().decode()
-    return dict(yamlio.load(text) or {})
-
-
 def _value_files(files: Any) -> dict[str, Any]:
     """``valueYamlFiles`` (file or string assets), merged in order as Helm does."""
     merged: dict[str, Any] = {}
@@ -104,6 +97,8 @@ def _value_files(files: Any) -> dict[str, Any]:
     return merged
 
 
+_RENDER_INPUTS = ("name", "chart", "version", "repositoryOpts", "values", "valueYamlFiles",
+                  "skipCrds")  # fmt: skip
 _lock = threading.Lock()
 _rendered: dict[str, Expansion] = {}
 
@@ -131,8 +126,13 @@ def expand(
     if props.get("postrender"):
         return Expansion(release, unseen="a post-renderer changes its objects after the chart "
                          "renders them")  # fmt: skip
+    # What decides the objects: the same whether a policy sees the release's inputs or
+    # (a stack policy) its outputs, so each release renders once per preview.
+    deciding = {key: props.get(key) for key in _RENDER_INPUTS}
     key = hashlib.sha256(
-        json.dumps([props, namespace, urn, parent_type], sort_keys=True, default=_identity).encode()
+        json.dumps(
+            [deciding, namespace, urn, parent_type], sort_keys=True, default=_identity
+        ).encode()
     ).hexdigest()
     with _lock:
         if key not in _rendered:
@@ -147,22 +147,31 @@ def _render(
     try:
         values = merge_values(_value_files(props.get("valueYamlFiles")), given)
         archive = chart_archive(chart_ref(props))
-        defaults = chart_file(archive, "values.yaml")
-        # Its own name (Chart.yaml), wherever it comes from: a local archive's path is not.
-        release = replace(release, chart=str(chart_file(archive, "Chart.yaml").get("name")))
+        chart, defaults = chart_facts(archive)
     except Exception as error:  # a chart that cannot be had, whatever the cause
-        return Expansion(release, unseen=f"its chart cannot be had: {_first_line(error)}")
+        reason = without_url_credentials(_first_line(error))
+        return Expansion(release, unseen=f"its chart cannot be had: {reason}")
+    release = replace(release, chart=chart)
     try:
-        manifests = render_chart(archive, values, release.name, release.namespace)
+        manifests = render_chart(archive, values, release.name, release.namespace,
+                                 crds=not props.get("skipCrds"))  # fmt: skip
     except Exception as error:  # the Helm SDK's own errors
         # Helm may quote a value, a credential perhaps: none of the release's own shows
         # (the chart's defaults are public, and keep the message readable).
-        own = set(_strings(values)) - set(_strings(defaults))
-        return Expansion(release, unseen=f"its chart cannot be rendered: "
-                         f"{hide(_first_line(error), own)}")  # fmt: skip
+        own = set(_leaves(values)) - set(_leaves(defaults)) - {chart}
+        reason = hide(_first_line(error), own)
+        return Expansion(release, unseen=f"its chart cannot be rendered: {reason}")
     objects = tuple(kube_object(m.object, release.namespace, release, urn, parent_type)
                     for m in manifests)  # fmt: skip
     return Expansion(release, objects, merge_values(defaults, values))
+
+
+_URL_CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
+
+
+def without_url_credentials(text: str) -> str:
+    """``text`` with the user and password of any URL in it (a repository's) hidden."""
+    return _URL_CREDENTIALS.sub(r"\1[secret]@", text)
 
 
 def _first_line(error: BaseException) -> str:
