@@ -55,7 +55,10 @@ CONTROLLERS = (
     "namespace-controller", "garbage-collector-controller", "deployment-controller",
     "replicaset-controller", "statefulset-controller", "daemonset-controller",
     "job-controller", "ttl-after-finished-controller", "pod-garbage-collector-controller",
-    "serviceaccount-controller", "endpointslice-controller",
+    "serviceaccount-controller", "endpointslice-controller", "endpoints-controller",
+    # Claims bind to PersistentVolumes a test creates, and are deleted once unused.
+    "persistentvolume-binder-controller", "persistentvolume-protection-controller",
+    "persistentvolumeclaim-protection-controller",
 )  # fmt: skip
 
 

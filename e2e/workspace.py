@@ -50,7 +50,7 @@ class Workspace:
 
 
 def copy_project(
-    target: Path, stacks: list[str], chart_repo: str, source: Path = PROJECT_DIR
+    target: Path, stacks: list[str], chart_repo: str | None, source: Path = PROJECT_DIR
 ) -> Path:
     """The program and the stack files of the project in ``source`` (this repository's,
     or an example's) in ``target`` (stack config changes land there, not in the
@@ -66,7 +66,8 @@ def copy_project(
     for stack in stacks:
         name = f"Pulumi.{stack}.yaml"
         document = yamlio.load((source / name).read_text())
-        document["config"]["fate:chartRepo"] = chart_repo
+        if chart_repo is not None:  # (a stack that installs no chart takes none)
+            document["config"]["fate:chartRepo"] = chart_repo
         (target / name).write_text(yamlio.dump(document))
     return target
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fate_iac import yamlio
+from fate_iac import kubefate_server, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
+from fate_iac.config import KubeFateServerConfig
 from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
@@ -109,8 +110,18 @@ def _say(lines: list[str]) -> None:
         print(line, file=sys.stderr)
 
 
+def _service_line(cfg: KubeFateServerConfig) -> str:
+    return (f"KubeFATE service (KubeFateServer) in namespace {cfg.namespace}, RBAC scope "
+            f"{cfg.rbac.scope}, at {kubefate_server.service_url(cfg)}")  # fmt: skip
+
+
 def _validate(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
+    if kubefate_server.standalone(raw.values):
+        print(
+            f"stack {args.stack}: ok: {_service_line(kubefate_server.load(raw.values, args.stack))}"
+        )
+        return 0
     loaded = load_stack_config(raw, args.stack)
     _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
@@ -119,11 +130,18 @@ def _validate(args: argparse.Namespace) -> int:
         f"release {cfg.release_name} in namespace {cfg.k8s_namespace}, {cfg.chartName} "
         f"chart {cfg.chartVersion}"
     )
+    if cfg.kubefate is not None:
+        print(f"stack {args.stack}: beside it: {_service_line(cfg.kubefate)}")
     return 0
 
 
 def _render(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
+    if kubefate_server.standalone(raw.values):
+        service = kubefate_server.load(raw.values, args.stack)
+        return _write(
+            args, {"kubefate": kubefate_server.render(service, None, not args.show_secrets)}
+        )
     loaded = load_stack_config(raw, args.stack)
     _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
@@ -138,14 +156,29 @@ def _render(args: argparse.Namespace) -> int:
         # Credentials are redacted structurally; other secret keys by their values.
         return release_yaml if args.show_secrets else mask(release_yaml, raw.plaintexts)
 
+    documents = {f"{r.name}": text(r.to_yaml()) for r in releases}
+    described = {r.name: r.chart.describe() for r in releases}
+    if cfg.kubefate is not None:
+        name = f"{cfg.release_name}-kubefate"
+        documents[name] = kubefate_server.render(cfg.kubefate, cfg.k8s_namespace,
+                                                 not args.show_secrets)  # fmt: skip
+        described[name] = "KubeFateServer, no chart"
+    return _write(args, documents, described)
+
+
+def _write(
+    args: argparse.Namespace, documents: dict[str, str], described: dict[str, str] | None = None
+) -> int:
+    """Rendered objects, each named set to stdout or to ``<out>/<name>.yaml``."""
     if args.out is None:
-        sys.stdout.write("".join(text(release.to_yaml()) for release in releases))
+        sys.stdout.write("".join(documents.values()))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    for release in releases:
-        target = args.out / f"{release.name}.yaml"
-        target.write_text(text(release.to_yaml()))
-        print(f"{target}: {len(release.manifests)} objects ({release.chart.describe()})")
+    for name, text in documents.items():
+        target = args.out / f"{name}.yaml"
+        target.write_text(text)
+        count = text.count("\n---\n") + text.startswith("---\n")
+        print(f"{target}: {count} objects ({(described or {}).get(name, 'no chart')})")
     return 0
 
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from fate_iac import legacy, rules
+from fate_iac import kubefate_server, legacy, rules
 from fate_iac.charts import merge_values, resolve_chart
 from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
 from fate_iac.endpoints import (
@@ -93,6 +93,8 @@ class StackKind(Generic[C]):
             problems.extend(from_pydantic(error, secret_paths | set(self.credential_paths)))
             raise ConfigError(stack, problems) from None
         problems.extend(self.check(config))
+        if config.kubefate is not None:
+            problems.extend(kubefate_server.check(config.kubefate, config.k8s_namespace))
         if problems:
             raise ConfigError(stack, problems)
         problems = static_route_problems(self.routed(config, {}), self.references_key)

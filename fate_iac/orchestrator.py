@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
+from fate_iac.kubefate_server import standalone
 from fate_iac.loader import cluster_context, load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
 
@@ -109,7 +110,10 @@ def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Memb
     for path in sorted(project_dir.glob("Pulumi.*.yaml")):
         name = path.name[len("Pulumi.") : -len(".yaml")]
         try:
-            loaded = load_stack_config(read_stack_file(path, name, passphrase), name)
+            raw = read_stack_file(path, name, passphrase)
+            if standalone(raw.values):
+                continue  # the KubeFATE service alone: not a member of the federation
+            loaded = load_stack_config(raw, name)
         except ConfigError as error:
             errors.append(error.report())
             continue

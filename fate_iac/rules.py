@@ -311,6 +311,8 @@ def _credential(cfg: PartyConfig, path: tuple[str, ...]) -> Secret | None:
 
 def credentials_are_secrets(cfg: PartyConfig) -> Iterator[Problem]:
     for path in CREDENTIAL_PATHS:
+        if path[0] == "kubefate":
+            continue  # the KubeFATE service's, checked with it (fate_iac.kubefate_server)
         secret = _credential(cfg, path)
         if secret is not None and not secret.secure:
             dotted = ".".join(path)

@@ -8,13 +8,16 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as pulumi_config
 
+from fate_iac import kubefate_server
 from fate_iac.charts import ChartSourceError
+from fate_iac.config import KubeFateServerConfig
 from fate_iac.kinds import Loaded
 from fate_iac.loader import load_stack_config, raw_from_pulumi
 from fate_iac.problems import ConfigError
 from fate_pulumi.exchange import Exchange
 from fate_pulumi.fate_eggroll_cluster import FateEggrollCluster
 from fate_pulumi.fate_spark_cluster import FateSparkCluster
+from fate_pulumi.kubefate_server import KubeFateServer
 from fate_pulumi.stack import FateStack
 
 COMPONENTS: dict[str, type[FateStack]] = {
@@ -31,23 +34,36 @@ def engine_config() -> tuple[dict[str, Any], set[str]]:
     return values, secret
 
 
-def load_stack_for_run(stack: str) -> Loaded[Any]:
-    """Validate the running stack's config; raises ConfigError."""
+def load_stack_for_run(stack: str) -> Loaded[Any] | KubeFateServerConfig:
+    """Validate the running stack's config; raises ConfigError. A stack with only
+    ``fate:kubefate`` deploys the KubeFATE service alone."""
     values, secret_keys = engine_config()
-    return load_stack_config(raw_from_pulumi(values, secret_keys), stack)
+    raw = raw_from_pulumi(values, secret_keys)
+    if kubefate_server.standalone(raw.values):
+        return kubefate_server.load(raw.values, stack)
+    return load_stack_config(raw, stack)
 
 
 def main() -> None:
     stack = pulumi.get_stack()
+    outputs: dict[str, Any] = {}
     try:
         loaded = load_stack_for_run(stack)
-        for note in loaded.notes:
-            pulumi.log.warn(note)
-        config = loaded.config
-        component = COMPONENTS[loaded.kind.component]
-        built = component(config.release_name, config)  # type: ignore[call-arg]
+        if isinstance(loaded, KubeFateServerConfig):
+            outputs["kubefate"] = KubeFateServer("kubefate", loaded).outputs()
+        else:
+            for note in loaded.notes:
+                pulumi.log.warn(note)
+            config = loaded.config
+            component = COMPONENTS[loaded.kind.component]
+            built = component(config.release_name, config)  # type: ignore[call-arg]
+            outputs.update(built.outputs)
+            if config.kubefate is not None:
+                server = KubeFateServer(f"{config.release_name}-kubefate", config.kubefate,
+                                        config.k8s_namespace)  # fmt: skip
+                outputs["kubefate"] = server.outputs()
     except (ConfigError, ChartSourceError) as error:
         # Refused before any resource is registered: nothing is half-deployed.
         raise pulumi.RunError(str(error)) from None
-    for key, value in built.outputs.items():
+    for key, value in outputs.items():
         pulumi.export(key, value)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fate_iac.charts import ChartSourceError
+from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.credentials import WELL_KNOWN_CREDENTIALS
 from fate_policies.objects import (
     NOT_KNOWN,
-    SYSTEM_NAMESPACES,
     KubeObject,
     from_allowed_registry,
     images,

@@ -9,9 +9,6 @@ from typing import Any
 
 from fate_iac.charts import value_at
 
-SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
-"""Namespaces no stack may put anything in."""
-
 CLUSTER_SCOPED = frozenset({
     "APIService", "CertificateSigningRequest", "ClusterIssuer", "ClusterRole",
     "ClusterRoleBinding", "ClusterTrustBundle", "CSIDriver", "CSINode",

@@ -19,9 +19,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_policies import checks
 from fate_policies.checks import Violation
-from fate_policies.objects import SYSTEM_NAMESPACES, UNKNOWN, KubeObject, kube_object
+from fate_policies.objects import UNKNOWN, KubeObject, kube_object
 from fate_policies.releases import RELEASE_TYPE, Expansion, expand
 
 PACK_NAME = "fate-guardrails"

@@ -19,7 +19,10 @@ from fate_iac import yamlio
 
 PACK = PROJECT_DIR / "policies"
 STACKS = ["exchange", "party9999", "party10000"]
-PROJECTS = {"eggroll": PROJECT_DIR, "spark": PROJECT_DIR / "examples" / "spark-pulsar"}
+PROJECTS = {"eggroll": (PROJECT_DIR, STACKS),
+            "spark": (PROJECT_DIR / "examples" / "spark-pulsar", STACKS),
+            "kubefate": (PROJECT_DIR / "examples" / "kubefate", ["kubefate"])}  # fmt: skip
+"""Every shipped stack, by project: its directory and its stacks."""
 HIDDEN_NODEPORT = {"modules": {"rollsite": {"nodePort": 40000}}}
 REFUSAL = (
     "Service fate-9999/rollsite in release fate-9999 (fate v1.11.2): nodePort 40000 is "
@@ -28,9 +31,14 @@ REFUSAL = (
 
 
 def _workspace(
-    tools: Tools, plane: ControlPlane, chart_repo: str, state: Path, source: Path
+    tools: Tools,
+    plane: ControlPlane,
+    chart_repo: str | None,
+    state: Path,
+    source: Path,
+    stacks: list[str] = STACKS,
 ) -> Workspace:
-    project = copy_project(state / "project", STACKS, chart_repo, source=source)
+    project = copy_project(state / "project", stacks, chart_repo, source=source)
     ws = workspace(tools, project, state, plane.kubeconfig)
     # The pack fetches each release's chart from its own repository into this cache.
     ws.env["XDG_CACHE_HOME"] = str(state / "cache")
@@ -53,8 +61,11 @@ def _hide_a_nodeport(ws: Workspace, stack: str) -> None:
 def test_pulumi_preview_with_the_pack_accepts_every_shipped_stack(
     example: str, tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path
 ) -> None:
-    ws = _workspace(tools, plane, chart_repo, tmp_path, PROJECTS[example])
-    for stack in STACKS:
+    source, stacks = PROJECTS[example]
+    # (the KubeFATE service installs no chart: its stack takes no chart repository)
+    repo = chart_repo if stacks == STACKS else None
+    ws = _workspace(tools, plane, repo, tmp_path, source, stacks)
+    for stack in stacks:
         done = _preview(ws, stack)
         assert done.returncode == 0, f"{stack}:\n{done.stdout}\n{done.stderr}"
         assert "fate-guardrails" in done.stdout, done.stdout

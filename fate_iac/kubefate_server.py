@@ -1,0 +1,399 @@
+"""The KubeFATE service (its REST API and MariaDB) as Kubernetes objects, free of Pulumi:
+the permissions it really uses, credentials as :class:`~fate_iac.secrets.Secret` objects,
+a persistent database. ``fate_pulumi.kubefate_server.KubeFateServer`` creates them.
+
+KubeFATE has no chart for its service; its manifests (``rbac-config.yaml``,
+``kubefate.yaml``) bind a ClusterRole that may also create namespaces and touch every
+Secret of the cluster, ship admin/admin and kubefate/kubefate, and keep MariaDB's data in
+an emptyDir. The differences are listed in the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from fate_iac import yamlio
+from fate_iac.cluster import SYSTEM_NAMESPACES
+from fate_iac.config import KubeFateServerConfig, Resources, Section, credential_paths
+from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
+from fate_iac.secrets import Secret
+from fate_iac.values import map_secrets
+
+NAME = "kubefate"
+SERVICE_ACCOUNT = "kubefate-admin"
+SECRET = "kubefate-secret"
+DATABASE = "mariadb"
+PORT = 8080
+"""The API's port (``FATECLOUD_SERVER_PORT``)."""
+DATABASE_PORT = 3306
+KUBEFATE_PASSWORD = "admin"
+DATABASE_PASSWORD = "kubefate"
+"""KubeFATE's published credentials (its ``kubefate-secret``)."""
+DEFAULT_RESOURCES = {"requests": {"cpu": "500m", "memory": "512Mi"},
+                     "limits": {"cpu": "2", "memory": "4Gi"}}  # fmt: skip
+"""KubeFATE's own, for both containers."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One RBAC rule, and why the service needs it (read in KubeFATE's source)."""
+
+    groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...]
+    why: str
+
+    def manifest(self) -> dict[str, Any]:
+        return {"apiGroups": list(self.groups), "resources": list(self.resources),
+                "verbs": list(self.verbs)}  # fmt: skip
+
+
+_WRITE = ("get", "list", "create", "update", "patch", "delete")
+NAMESPACED_RULES = (
+    Rule(("",), ("secrets",), ("get", "list", "create", "update", "delete"),
+         "Helm keeps each release as Secrets in its namespace"),
+    Rule(("",), ("configmaps", "services", "serviceaccounts", "persistentvolumeclaims"), _WRITE,
+         "objects of the FATE charts; services listed to find rollsite's NodePort"),
+    Rule(("",), ("pods",), ("get", "list"), "cluster describe and status"),
+    Rule(("",), ("pods/log",), ("get",), "kubefate cluster logs"),
+    Rule(("apps",), ("deployments", "statefulsets"), _WRITE,
+         "objects of the FATE charts; polled while an install or update runs"),
+    Rule(("apps",), ("deployments/status", "statefulsets/status"),
+         ("get", "list", "update", "patch"),
+         "the upgrade manager's Role grants them, and a Role can only grant what its "
+         "creator holds"),
+    Rule(("networking.k8s.io",), ("ingresses",), _WRITE,
+         "objects of the FATE charts; listed for the dashboards' URLs"),
+    Rule(("batch",), ("jobs",), _WRITE, "the upgrade manager's MySQL migration Job"),
+    Rule(("rbac.authorization.k8s.io",), ("roles", "rolebindings"),
+         ("get", "create", "update", "patch", "delete"), "the upgrade manager's Role"),
+)  # fmt: skip
+"""What the service does inside a party namespace (its Kubernetes calls, and what Helm
+needs to install, upgrade, roll back and uninstall the FATE charts)."""
+
+ISTIO_RULES = (
+    Rule(("networking.istio.io",), ("gateways", "virtualservices"),
+         ("get", "create", "update", "patch", "delete"), "charts with istio.enabled"),
+)  # fmt: skip
+CLUSTER_READS = (
+    Rule(("",), ("namespaces",), ("list",), "kubefate namespace ls"),
+    Rule(("",), ("nodes",), ("list",), "the node IP in kubefate cluster describe"),
+)
+"""The only cluster-wide calls the service makes: it never creates a namespace."""
+
+
+def _secret_problems(secret: Secret | None, path: KeyPath, known: str, allow: bool,
+                     where: KeyPath) -> Iterator[Problem]:  # fmt: skip
+    full = (*where, *path)
+    dotted = ".".join(str(p) for p in full)
+    if secret is None:
+        yield Problem(full, "required", f"set it as a Pulumi secret: pulumi config set "
+                      f"--secret --path 'fate:{dotted}' <value>")  # fmt: skip
+    elif not secret.secure:
+        yield Problem(full, "secret", f"credentials must be Pulumi secrets: pulumi config set "
+                      f"--secret --path 'fate:{dotted}' <value>")  # fmt: skip
+    elif secret.value == known and not allow:
+        opt_in = f"fate:{'.'.join(map(str, where))}.allowDefaultCredentials: true"
+        yield Problem(full, "default-credentials", f"is KubeFATE's published {known!r}; "
+                      f"choose another (or opt in with {opt_in})")  # fmt: skip
+
+
+def check(
+    cfg: KubeFateServerConfig, party_namespace: str | None, where: KeyPath = ("kubefate",)
+) -> list[Problem]:
+    """Every problem of the service's config, with key paths under ``where``."""
+    problems = [
+        *_secret_problems(cfg.password, ("password",), KUBEFATE_PASSWORD,
+                          cfg.allowDefaultCredentials, where),
+        *_secret_problems(cfg.database.password, ("database", "password"), DATABASE_PASSWORD,
+                          cfg.allowDefaultCredentials, where),
+    ]  # fmt: skip
+    if cfg.namespace in SYSTEM_NAMESPACES:
+        problems.append(Problem((*where, "namespace"), "namespace", f"{cfg.namespace} is a "
+                                "system namespace: give the service its own"))  # fmt: skip
+    if cfg.rbac.scope == "namespaces" and not rbac_namespaces(cfg, party_namespace):
+        need = "scope namespaces needs the namespaces the service deploys into"
+        problems.append(Problem((*where, "rbac", "namespaces"), "required", need))
+    for namespace in cfg.rbac.namespaces or []:
+        if namespace in SYSTEM_NAMESPACES:
+            problems.append(Problem((*where, "rbac", "namespaces"), "namespace",
+                                    f"{namespace} is a system namespace"))  # fmt: skip
+    if cfg.nodePort is not None and cfg.serviceType != "NodePort":
+        problems.append(Problem((*where, "nodePort"), "service-type", "is only used with "
+                                "serviceType NodePort"))  # fmt: skip
+    return problems
+
+
+class KubeFateStack(Section):
+    """A stack that deploys the KubeFATE service alone: ``fate:kubefate`` and nothing else."""
+
+    kubefate: KubeFateServerConfig = Field(description="The KubeFATE service.")
+
+
+def load(raw: Mapping[str, Any], stack: str) -> KubeFateServerConfig:
+    """The service's config of a stack that deploys only it; raises :class:`ConfigError`
+    listing every problem."""
+    try:
+        cfg = KubeFateStack.model_validate(raw).kubefate
+    except ValidationError as error:
+        secret = {(*("kubefate",), *path) for path in credential_paths(KubeFateServerConfig)}
+        raise ConfigError(stack, from_pydantic(error, secret)) from None
+    problems = check(cfg, None)
+    if problems:
+        raise ConfigError(stack, problems)
+    return cfg
+
+
+def standalone(raw: Mapping[str, Any]) -> bool:
+    """Whether a stack's ``fate:`` config deploys the KubeFATE service alone."""
+    return "kubefate" in raw and "partyId" not in raw and "chartName" not in raw
+
+
+def rbac_namespaces(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[str]:
+    """The namespaces a namespaced service may deploy into."""
+    if cfg.rbac.namespaces:
+        return list(cfg.rbac.namespaces)
+    return [party_namespace] if party_namespace else []
+
+
+def cluster_reads(cfg: KubeFateServerConfig) -> bool:
+    if cfg.rbac.clusterReads is not None:
+        return cfg.rbac.clusterReads
+    return cfg.rbac.scope == "cluster"
+
+
+def _labels(component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "kubefate",
+            "app.kubernetes.io/managed-by": "pulumi"}  # fmt: skip
+
+
+def _meta(name: str, namespace: str | None, component: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "labels": _labels(component)}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    return meta
+
+
+def _resources(resources: Resources | None) -> dict[str, Any]:
+    return resources.model_dump(exclude_none=True) if resources else DEFAULT_RESOURCES
+
+
+def _from_secret(key: str) -> dict[str, Any]:
+    return {"valueFrom": {"secretKeyRef": {"name": SECRET, "key": key}}}
+
+
+def rules(cfg: KubeFateServerConfig, scope: str) -> list[Rule]:
+    """The rules of the service's ClusterRole (``cluster``), of its Role in each party
+    namespace (``namespace``), or of its cluster reads alone (``reads``)."""
+    namespaced = [*NAMESPACED_RULES, *(ISTIO_RULES if cfg.rbac.istio else ())]
+    reads = list(CLUSTER_READS) if cluster_reads(cfg) else []
+    return {"cluster": namespaced + reads, "namespace": namespaced, "reads": reads}[scope]
+
+
+def _rbac(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[dict[str, Any]]:
+    ns = cfg.namespace
+    subject = [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": ns}]
+    cluster_name = f"kubefate-{ns}"  # one KubeFATE service per namespace: names never clash
+    objects: list[dict[str, Any]] = []
+
+    def cluster_role(rules_: list[Rule]) -> None:
+        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                        "metadata": _meta(cluster_name, None, NAME),
+                        "rules": [r.manifest() for r in rules_]})  # fmt: skip
+        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1",
+                        "kind": "ClusterRoleBinding", "metadata": _meta(cluster_name, None, NAME),
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                    "name": cluster_name},
+                        "subjects": subject})  # fmt: skip
+
+    if cfg.rbac.scope == "cluster":
+        cluster_role(rules(cfg, "cluster"))
+        return objects
+    for namespace in rbac_namespaces(cfg, party_namespace):
+        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                        "metadata": _meta(cluster_name, namespace, NAME),
+                        "rules": [r.manifest() for r in rules(cfg, "namespace")]})  # fmt: skip
+        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                        "metadata": _meta(cluster_name, namespace, NAME),
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                    "name": cluster_name},
+                        "subjects": subject})  # fmt: skip
+    if rules(cfg, "reads"):
+        cluster_role(rules(cfg, "reads"))
+    return objects
+
+
+def _database(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
+    db, ns = cfg.database, cfg.namespace
+    if db.host is not None:
+        return []
+    objects: list[dict[str, Any]] = []
+    if db.ephemeral:
+        volume: dict[str, Any] = {"name": "data", "emptyDir": {}}
+    else:
+        claim = db.existingClaim or f"{DATABASE}-data"
+        volume = {"name": "data", "persistentVolumeClaim": {"claimName": claim}}
+        if db.existingClaim is None:
+            storage = {"requests": {"storage": str(db.size)}}
+            spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": storage}
+            if db.storageClass is not None:
+                spec["storageClassName"] = db.storageClass
+            objects.append({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                            "metadata": _meta(claim, ns, DATABASE), "spec": spec})  # fmt: skip
+    ping = {"exec": {"command": ["mysqladmin", "ping"]}, "periodSeconds": 10,
+            "timeoutSeconds": 5}  # fmt: skip
+    container = {
+        "name": DATABASE, "image": db.image, "imagePullPolicy": cfg.pullPolicy,
+        "env": [
+            {"name": "MYSQL_DATABASE", "value": db.name},
+            # No root password anyone knows: the service logs in as its own user.
+            {"name": "MYSQL_RANDOM_ROOT_PASSWORD", "value": "yes"},
+            {"name": "MYSQL_USER", **_from_secret("mariadbUsername")},
+            {"name": "MYSQL_PASSWORD", **_from_secret("mariadbPassword")},
+        ],
+        "ports": [{"containerPort": DATABASE_PORT, "name": "mysql"}],
+        "resources": _resources(db.resources),
+        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}],
+        "readinessProbe": {**ping, "initialDelaySeconds": 10},
+        "livenessProbe": {**ping, "initialDelaySeconds": 60, "periodSeconds": 30},
+    }  # fmt: skip
+    objects.append({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(DATABASE, ns, DATABASE),
+        "spec": {
+            "replicas": 1, "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": {"app.kubernetes.io/name": DATABASE}},
+            "template": {
+                "metadata": {"labels": _labels(DATABASE)},
+                # The database needs no Kubernetes API: no token in its pod.
+                "spec": {"automountServiceAccountToken": False, "containers": [container],
+                         "volumes": [volume]},
+            },
+        },
+    })  # fmt: skip
+    objects.append(_service(DATABASE, ns, DATABASE_PORT, "ClusterIP", None))
+    return objects
+
+
+def _service(name: str, ns: str, port: int, kind: str, node_port: int | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": str(port), "port": port, "targetPort": port,
+                             "protocol": "TCP"}  # fmt: skip
+    if node_port is not None:
+        entry["nodePort"] = node_port
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(name, ns, name),
+            "spec": {"type": kind, "ports": [entry],
+                     "selector": {"app.kubernetes.io/name": name}}}  # fmt: skip
+
+
+def database_host(cfg: KubeFateServerConfig) -> str:
+    return cfg.database.host or DATABASE
+
+
+def _server(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
+    ns, db = cfg.namespace, cfg.database
+    env = [
+        {"name": "FATECLOUD_DB_TYPE", "value": "mysql"},
+        {"name": "FATECLOUD_DB_HOST", "value": database_host(cfg)},
+        {"name": "FATECLOUD_DB_PORT", "value": str(db.port)},
+        {"name": "FATECLOUD_DB_NAME", "value": db.name},
+        {"name": "FATECLOUD_DB_USERNAME", **_from_secret("mariadbUsername")},
+        {"name": "FATECLOUD_DB_PASSWORD", **_from_secret("mariadbPassword")},
+        {"name": "FATECLOUD_REPO_NAME", "value": "kubefate"},
+        {"name": "FATECLOUD_REPO_URL", "value": cfg.chartRepo},
+        {"name": "FATECLOUD_USER_USERNAME", **_from_secret("kubefateUsername")},
+        {"name": "FATECLOUD_USER_PASSWORD", **_from_secret("kubefatePassword")},
+        {"name": "FATECLOUD_SERVER_ADDRESS", "value": "0.0.0.0"},
+        {"name": "FATECLOUD_SERVER_PORT", "value": str(PORT)},
+        {"name": "FATECLOUD_LOG_LEVEL", "value": cfg.logLevel},
+        {"name": "FATECLOUD_LOG_NOCOLOR", "value": "true"},
+    ]
+    # GET / answers without a login; the port opens once the database is reached.
+    http = {"httpGet": {"path": "/", "port": PORT}, "periodSeconds": 10, "timeoutSeconds": 5}
+    container = {
+        "name": NAME, "image": cfg.image, "imagePullPolicy": cfg.pullPolicy, "env": env,
+        "ports": [{"containerPort": PORT, "name": "http"}],
+        "resources": _resources(cfg.resources),
+        "startupProbe": {**http, "failureThreshold": 30},
+        "readinessProbe": http, "livenessProbe": {**http, "failureThreshold": 3},
+        "securityContext": {"allowPrivilegeEscalation": False},
+    }  # fmt: skip
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME, ns, NAME),
+        "spec": {
+            # One replica: each process signs its logins with its own random key.
+            "replicas": 1, "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
+            "template": {"metadata": {"labels": _labels(NAME)},
+                         "spec": {"serviceAccountName": SERVICE_ACCOUNT,
+                                  "containers": [container]}},
+        },
+    }  # fmt: skip
+    objects = [deployment, _service(NAME, ns, PORT, cfg.serviceType, cfg.nodePort)]
+    if cfg.ingress is not None:
+        ingress = cfg.ingress
+        spec: dict[str, Any] = {
+            "ingressClassName": ingress.className,
+            "rules": [{"host": ingress.host, "http": {"paths": [{
+                "path": "/", "pathType": "Prefix",
+                "backend": {"service": {"name": NAME, "port": {"number": PORT}}},
+            }]}}],
+        }  # fmt: skip
+        if ingress.tlsSecret is not None:
+            spec["tls"] = [{"hosts": [ingress.host], "secretName": ingress.tlsSecret}]
+        metadata = _meta(NAME, ns, NAME)
+        if ingress.annotations:
+            metadata["annotations"] = dict(ingress.annotations)
+        objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                        "metadata": metadata, "spec": spec})  # fmt: skip
+    return objects
+
+
+def manifests(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[dict[str, Any]]:
+    """Every object of the service, in the order they are needed; credentials as
+    :class:`Secret` objects (in the Secret's ``stringData`` only)."""
+    ns = cfg.namespace
+    assert cfg.password is not None and cfg.database.password is not None, "checked first"
+    objects: list[dict[str, Any]] = []
+    if cfg.createNamespace:
+        objects.append({"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": _meta(ns, None, NAME)})  # fmt: skip
+    objects.append({"apiVersion": "v1", "kind": "ServiceAccount",
+                    "metadata": _meta(SERVICE_ACCOUNT, ns, NAME)})  # fmt: skip
+    objects += _rbac(cfg, party_namespace)
+    objects.append({
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": _meta(SECRET, ns, NAME),
+        "stringData": {"kubefateUsername": cfg.username, "kubefatePassword": cfg.password,
+                       "mariadbUsername": cfg.database.username,
+                       "mariadbPassword": cfg.database.password},
+    })  # fmt: skip
+    return objects + _database(cfg) + _server(cfg)
+
+
+def service_url(cfg: KubeFateServerConfig) -> str:
+    """Where the API answers: its Ingress host, else its in-cluster Service."""
+    if cfg.ingress is not None:
+        scheme = "https" if cfg.ingress.tlsSecret else "http"
+        return f"{scheme}://{cfg.ingress.host}"
+    return f"http://{NAME}.{cfg.namespace}.svc.cluster.local:{PORT}"
+
+
+def cli_config(cfg: KubeFateServerConfig, password: str) -> str:
+    """The `kubefate` CLI's ``config.yaml`` for this service (it holds the password)."""
+    scheme, _, where = service_url(cfg).partition("://")
+    return yamlio.dump({
+        "log": {"level": "info"},
+        "user": {"username": cfg.username, "password": password},
+        "serviceurl": where,
+        "safeconnect": scheme == "https",
+    })  # fmt: skip
+
+
+def render(cfg: KubeFateServerConfig, party_namespace: str | None, redact: bool = True) -> str:
+    """The service's objects as YAML documents (``fatectl render``); credentials as
+    ``[secret]`` when redacted."""
+    objects = map_secrets(manifests(cfg, party_namespace), lambda s: s.reveal(redact))
+    return "".join(f"---\n{yamlio.dump(o)}" for o in objects)

@@ -1,0 +1,376 @@
+"""The KubeFATE service (``KubeFateServer``): its objects and their wiring, least-privilege
+RBAC, validation, and its credentials as Pulumi secrets (under the SDK's mocks; the real
+API server checks the RBAC in tests/e2e)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from fate_iac import kubefate_server as service
+from fate_iac.cli import main
+from fate_iac.config import KubeFateServerConfig
+from fate_iac.loader import load_stack_config
+from fate_iac.problems import ConfigError
+from fate_iac.secrets import Secret
+from fate_pulumi.kubefate_server import KubeFateServer, type_token
+from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
+from tests.pulumi_mocks import Recorder, engine_config, run_program, run_with_mocks, unwrap_secret
+
+EXAMPLE = PROJECT_DIR / "examples" / "kubefate"
+ADMIN = "s3cr3t-admin-pw"
+DB = "s3cr3t-db-pw"
+
+
+def server(**overrides: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "password": Secret(ADMIN, True),
+        "database": {"password": Secret(DB, True)},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(raw.get(key), dict):
+            raw[key] = {**raw[key], **value}
+        else:
+            raw[key] = value
+    return raw
+
+
+def config(**overrides: Any) -> KubeFateServerConfig:
+    return KubeFateServerConfig.model_validate(server(**overrides))
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def one(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    [found] = [o for o in by_kind(objects, kind) if o["metadata"]["name"] == name]
+    return found
+
+
+def rules_of(role: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {
+        (g, r, v)
+        for rule in role["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in rule["verbs"]
+    }
+
+
+# ------------------------------------------------------------------------------ objects
+
+
+def test_the_default_service_is_kubefates_set_with_a_persistent_database() -> None:
+    objects = service.manifests(config(), None)
+    assert [o["kind"] for o in objects] == [
+        "Namespace",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Secret",
+        "PersistentVolumeClaim",
+        "Deployment",
+        "Service",
+        "Deployment",
+        "Service",
+    ]
+    assert {o["metadata"].get("namespace") for o in objects} == {None, "kube-fate"}
+    claim = one(objects, "PersistentVolumeClaim", "mariadb-data")
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
+    mariadb = one(objects, "Deployment", "mariadb")["spec"]["template"]["spec"]
+    assert mariadb["volumes"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "mariadb-data"}}
+    ]
+    assert mariadb["automountServiceAccountToken"] is False
+    env = {e["name"]: e for e in mariadb["containers"][0]["env"]}
+    assert "MYSQL_ALLOW_EMPTY_PASSWORD" not in env and env["MYSQL_RANDOM_ROOT_PASSWORD"]["value"]
+
+
+def test_the_server_reads_its_credentials_from_the_secret() -> None:
+    objects = service.manifests(config(), None)
+    secret = one(objects, "Secret", "kubefate-secret")
+    assert secret["stringData"]["kubefatePassword"] == Secret(ADMIN, True)
+    assert secret["stringData"]["mariadbPassword"] == Secret(DB, True)
+    pod = one(objects, "Deployment", "kubefate")["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == service.SERVICE_ACCOUNT
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    for name, key in (
+        ("FATECLOUD_USER_PASSWORD", "kubefatePassword"),
+        ("FATECLOUD_DB_PASSWORD", "mariadbPassword"),
+        ("FATECLOUD_DB_USERNAME", "mariadbUsername"),
+    ):
+        assert env[name] == {
+            "name": name,
+            "valueFrom": {"secretKeyRef": {"name": "kubefate-secret", "key": key}},
+        }
+    assert env["FATECLOUD_DB_HOST"]["value"] == "mariadb"
+    # no credential anywhere but the Secret
+    rest = [o for o in objects if o["kind"] != "Secret"]
+    assert ADMIN not in json.dumps(rest, default=str) and DB not in json.dumps(rest, default=str)
+    probe = pod["containers"][0]["readinessProbe"]["httpGet"]
+    assert probe == {"path": "/", "port": 8080}
+
+
+def test_the_cluster_role_grants_what_the_service_uses_and_nothing_wider() -> None:
+    objects = service.manifests(config(), None)
+    role = one(objects, "ClusterRole", "kubefate-kube-fate")
+    granted = rules_of(role)
+    assert not any("*" in triple for triple in granted)
+    assert ("", "namespaces", "create") not in granted  # the service never creates one
+    assert ("", "namespaces", "list") in granted and ("", "nodes", "list") in granted
+    assert ("", "secrets", "create") in granted  # Helm's release storage
+    assert ("apps", "deployments/status", "patch") in granted  # the upgrade manager's Role
+    assert ("", "nodes", "delete") not in granted
+    assert not any(r == "clusterroles" or r == "clusterrolebindings" for _, r, _ in granted)
+    binding = one(objects, "ClusterRoleBinding", "kubefate-kube-fate")
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "kubefate-admin", "namespace": "kube-fate"}
+    ]
+
+
+def test_namespaced_rbac_grants_roles_in_the_listed_namespaces_only() -> None:
+    cfg = config(rbac={"scope": "namespaces", "namespaces": ["fate-9999", "fate-10000"]})
+    objects = service.manifests(cfg, None)
+    assert by_kind(objects, "ClusterRole") == []  # no cluster reads unless asked
+    roles = by_kind(objects, "Role")
+    assert [r["metadata"]["namespace"] for r in roles] == ["fate-9999", "fate-10000"]
+    assert ("", "namespaces", "list") not in rules_of(roles[0])
+    bindings = by_kind(objects, "RoleBinding")
+    assert all(b["subjects"][0]["namespace"] == "kube-fate" for b in bindings)
+    # beside a party, its own namespace is the default
+    beside = service.manifests(config(rbac={"scope": "namespaces"}), "fate-9999")
+    assert [r["metadata"]["namespace"] for r in by_kind(beside, "Role")] == ["fate-9999"]
+    reads = service.manifests(config(rbac={"scope": "namespaces", "clusterReads": True}), "x")
+    assert rules_of(one(reads, "ClusterRole", "kubefate-kube-fate")) == {
+        ("", "namespaces", "list"),
+        ("", "nodes", "list"),
+    }
+    istio = service.manifests(config(rbac={"istio": True}), None)
+    assert ("networking.istio.io", "gateways", "create") in rules_of(
+        by_kind(istio, "ClusterRole")[0]
+    )
+
+
+def test_an_external_database_deploys_no_mariadb() -> None:
+    cfg = config(database={"host": "db.example.com", "port": 3307, "name": "kf"})
+    objects = service.manifests(cfg, None)
+    assert not [o for o in objects if o["metadata"]["name"].startswith("mariadb")]
+    env = {
+        e["name"]: e.get("value")
+        for e in one(objects, "Deployment", "kubefate")["spec"]["template"]["spec"]["containers"][
+            0
+        ]["env"]
+    }
+    assert (env["FATECLOUD_DB_HOST"], env["FATECLOUD_DB_PORT"], env["FATECLOUD_DB_NAME"]) == (
+        "db.example.com",
+        "3307",
+        "kf",
+    )
+
+
+def test_storage_options() -> None:
+    classed = service.manifests(config(database={"storageClass": "fast", "size": "5Gi"}), None)
+    spec = one(classed, "PersistentVolumeClaim", "mariadb-data")["spec"]
+    assert spec["storageClassName"] == "fast" and spec["resources"]["requests"]["storage"] == "5Gi"
+    existing = service.manifests(config(database={"existingClaim": "kept"}), None)
+    assert by_kind(existing, "PersistentVolumeClaim") == []
+    volumes = one(existing, "Deployment", "mariadb")["spec"]["template"]["spec"]["volumes"]
+    assert volumes[0]["persistentVolumeClaim"] == {"claimName": "kept"}
+    ephemeral = service.manifests(config(database={"ephemeral": True}), None)
+    volumes = one(ephemeral, "Deployment", "mariadb")["spec"]["template"]["spec"]["volumes"]
+    assert volumes == [{"name": "data", "emptyDir": {}}]
+
+
+def test_the_ingress_and_the_cli_config_point_at_the_service() -> None:
+    plain = config()
+    assert service.service_url(plain) == "http://kubefate.kube-fate.svc.cluster.local:8080"
+    cli = yaml.safe_load(service.cli_config(plain, "pw"))
+    assert cli == {
+        "log": {"level": "info"},
+        "user": {"username": "admin", "password": "pw"},
+        "serviceurl": "kubefate.kube-fate.svc.cluster.local:8080",
+        "safeconnect": False,
+    }
+    tls = config(ingress={"host": "kubefate.example.com", "tlsSecret": "kubefate-tls"})
+    ingress = one(service.manifests(tls, None), "Ingress", "kubefate")
+    assert ingress["spec"]["tls"] == [
+        {"hosts": ["kubefate.example.com"], "secretName": "kubefate-tls"}
+    ]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert service.service_url(tls) == "https://kubefate.example.com"
+    cli = yaml.safe_load(service.cli_config(tls, "pw"))
+    assert cli["serviceurl"] == "kubefate.example.com" and cli["safeconnect"] is True
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def problems(
+    cfg: KubeFateServerConfig, party_namespace: str | None = None
+) -> list[tuple[Any, ...]]:
+    return [(p.path, p.rule) for p in service.check(cfg, party_namespace)]
+
+
+def test_credentials_are_required_secret_and_not_kubefates() -> None:
+    assert problems(config()) == []
+    missing = KubeFateServerConfig.model_validate({})
+    assert problems(missing) == [
+        (("kubefate", "password"), "required"),
+        (("kubefate", "database", "password"), "required"),
+    ]
+    plaintext = config(password=Secret(ADMIN, False))
+    assert problems(plaintext) == [(("kubefate", "password"), "secret")]
+    published = config(
+        password=Secret("admin", True), database={"password": Secret("kubefate", True)}
+    )
+    assert problems(published) == [
+        (("kubefate", "password"), "default-credentials"),
+        (("kubefate", "database", "password"), "default-credentials"),
+    ]
+    opted_in = config(password=Secret("admin", True), allowDefaultCredentials=True)
+    assert problems(opted_in) == []
+
+
+def test_bad_rbac_and_service_settings_are_refused() -> None:
+    assert problems(config(namespace="kube-system")) == [(("kubefate", "namespace"), "namespace")]
+    alone = config(rbac={"scope": "namespaces"})
+    assert problems(alone) == [(("kubefate", "rbac", "namespaces"), "required")]
+    assert problems(alone, "fate-9999") == []
+    system = config(rbac={"scope": "namespaces", "namespaces": ["default"]})
+    assert problems(system) == [(("kubefate", "rbac", "namespaces"), "namespace")]
+    assert problems(config(nodePort=30800)) == [(("kubefate", "nodePort"), "service-type")]
+    assert problems(config(serviceType="NodePort", nodePort=30800)) == []
+
+
+def test_a_standalone_stack_reports_every_problem_with_key_paths_and_no_secret() -> None:
+    raw = {
+        "kubefate": {
+            "password": Secret(ADMIN, False),
+            "rbac": {"scope": "everything"},
+            "databse": {},
+        },
+        "partyName": "x",
+    }
+    with pytest.raises(ConfigError) as raised:
+        service.load(raw, "kubefate")
+    report = raised.value.report()
+    assert "fate:kubefate.rbac.scope" in report and "fate:kubefate.databse" in report
+    assert "fate:partyName" in report and ADMIN not in report
+
+
+def test_beside_a_party_its_problems_come_with_the_partys() -> None:
+    raw = {**party(), "kubefate": {"password": Secret("admin", True)}}
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(raw, "party9999")
+    rules = {(p.path, p.rule) for p in raised.value.problems}
+    assert (("kubefate", "password"), "default-credentials") in rules
+    assert (("kubefate", "database", "password"), "required") in rules
+
+
+# ----------------------------------------------------------------------- Pulumi (mocks)
+
+
+def test_type_tokens_follow_the_kubernetes_provider() -> None:
+    assert type_token({"apiVersion": "v1", "kind": "Secret"}) == "kubernetes:core/v1:Secret"
+    assert type_token({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role"}) == (
+        "kubernetes:rbac.authorization.k8s.io/v1:Role"
+    )
+
+
+def test_the_standalone_stack_deploys_the_service_with_its_credentials_secret() -> None:
+    config_, secret_keys = engine_config(EXAMPLE / "Pulumi.kubefate.yaml", EXAMPLE_PASSPHRASE)
+    exported: dict[str, Any] = {}
+    recorder = Recorder()
+
+    def program() -> None:
+        from fate_pulumi.program import main as program_main
+
+        original = pulumi.export
+        pulumi.export = lambda key, value: exported.__setitem__(key, value)  # type: ignore[assignment]
+        try:
+            program_main()
+        finally:
+            pulumi.export = original
+
+    run_with_mocks(program, "kubefate", config_, secret_keys, recorder)
+    kinds = [r.type for r in recorder.resources if r.type.startswith("kubernetes:")]
+    assert "kubernetes:apps/v1:Deployment" in kinds and "kubernetes:helm.sh/v3:Release" not in kinds
+    [secret] = recorder.of_type("kubernetes:core/v1:Secret")
+    # the credentials make the Secret's data a secret as a whole
+    is_secret, data = unwrap_secret(secret.inputs["stringData"])
+    assert is_secret and data["kubefateUsername"] == "admin"
+    state = json.dumps([r.inputs for r in recorder.resources if r.type != secret.type], default=str)
+    assert "kubefate-example-admin" not in state and "kubefate-example-db" not in state
+    assert set(exported) == {"kubefate"}
+
+
+def test_outputs_keep_the_password_and_cli_config_secret() -> None:
+    recorder = Recorder()
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        built = KubeFateServer("kubefate", config())
+        for key, value in built.outputs().items():
+            pulumi.CustomResource("test:index:Sink", f"sink-{key}", {"value": value})
+        seen["built"] = built
+
+    run_with_mocks(program, "kubefate", recorder=recorder)
+    sinks = {
+        r.name.removeprefix("sink-"): r.inputs["value"] for r in recorder.of_type("test:index:Sink")
+    }
+    assert unwrap_secret(sinks["password"]) == (True, ADMIN)
+    is_secret, text = unwrap_secret(sinks["cliConfig"])
+    assert is_secret and yaml.safe_load(text)["user"]["password"] == ADMIN
+    assert unwrap_secret(sinks["url"]) == (False, service.service_url(config()))
+
+
+def test_a_party_stack_with_kubefate_deploys_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "party9999")
+    config_, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party9999.yaml", EXAMPLE_PASSPHRASE)
+    config_["fate:kubefate"] = json.dumps(
+        {
+            "password": "beside-pw-1",
+            "rbac": {"scope": "namespaces"},
+            "database": {"password": "beside-db-1"},
+        }
+    )
+    recorder = run_program("party9999", config_, [*secret_keys, "fate:kubefate"])
+    assert len(recorder.of_type("kubernetes:helm.sh/v3:Release")) == 1
+    [role] = recorder.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")
+    assert role.inputs["metadata"]["namespace"] == "fate-9999"
+    assert recorder.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole") == []
+
+
+# ------------------------------------------------------------------------------ fatectl
+
+
+def test_fatectl_validates_and_renders_the_standalone_stack(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    assert main(["validate", "--stack", "kubefate", "--project-dir", str(EXAMPLE)]) == 0
+    assert "KubeFATE service (KubeFateServer) in namespace kube-fate" in capsys.readouterr().out
+    assert main(["render", "--stack", "kubefate", "--project-dir", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    documents = [d for d in yaml.safe_load_all(out) if d]
+    assert len(documents) == len(
+        service.manifests(
+            service.load(
+                {
+                    "kubefate": {
+                        "password": Secret("x", True),
+                        "database": {"password": Secret("y", True)},
+                    }
+                },
+                "k",
+            ),
+            None,
+        )
+    )
+    assert "kubefate-example" not in out and "[secret]" in out
