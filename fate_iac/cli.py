@@ -160,8 +160,8 @@ def _render(args: argparse.Namespace) -> int:
     described = {r.name: r.chart.describe() for r in releases}
     if cfg.kubefate is not None:
         name = f"{cfg.release_name}-kubefate"
-        documents[name] = kubefate_server.render(cfg.kubefate, cfg.k8s_namespace,
-                                                 not args.show_secrets)  # fmt: skip
+        service = kubefate_server.beside(cfg.kubefate, cfg.chartRepo)
+        documents[name] = kubefate_server.render(service, cfg.k8s_namespace, not args.show_secrets)
         described[name] = "KubeFateServer, no chart"
     return _write(args, documents, described)
 
@@ -247,7 +247,13 @@ class NotDeployed(Exception):
 
 def _describe(args: argparse.Namespace) -> int:
     path = stack_file(args.project_dir, args.stack)
-    loaded = load_stack_config(read_stack_file(path, args.stack), args.stack)
+    raw = read_stack_file(path, args.stack)
+    if kubefate_server.standalone(raw.values):
+        print(f"stack {args.stack} deploys the KubeFATE service alone: describe covers party "
+              "and exchange stacks (its output `kubefate` says where the service answers)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    loaded = load_stack_config(raw, args.stack)
     member = Member(loaded.config, cluster_context(path))
     outputs = _deployed_outputs(_runner(args.project_dir), args.stack)
     try:

@@ -704,7 +704,7 @@ class KubeFateRbac(Section):
 
 
 class KubeFateIngress(Section):
-    host: str = Field(description="Host the API is served at.")
+    host: Host = Field(description="Host the API is served at.")
     className: str = Field("nginx", description="IngressClass. Default: nginx.")
     tlsSecret: str | None = Field(None, description="TLS Secret in the service's namespace: "
                                   "the API is then https.")  # fmt: skip
@@ -726,8 +726,10 @@ class KubeFateServerConfig(Section):
         None, description="Secret. Required; KubeFATE's admin is refused unless "
         "allowDefaultCredentials.",
     )  # fmt: skip
-    chartRepo: str = Field(UPSTREAM_CHART_REPO, description="The chart repository the "
-                           f"service installs from. Default: {UPSTREAM_CHART_REPO}.")  # fmt: skip
+    chartRepo: str | None = Field(
+        None, description="The chart repository the service installs from. Default: the "
+        f"stack's fate:chartRepo when it is a URL, else {UPSTREAM_CHART_REPO}.",
+    )  # fmt: skip
     logLevel: Literal["debug", "info", "warn", "error"] = Field(
         "info", description="Default: info."
     )

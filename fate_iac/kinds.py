@@ -94,7 +94,8 @@ class StackKind(Generic[C]):
             raise ConfigError(stack, problems) from None
         problems.extend(self.check(config))
         if config.kubefate is not None:
-            problems.extend(kubefate_server.check(config.kubefate, config.k8s_namespace))
+            problems.extend(kubefate_server.check(
+                config.kubefate, config.k8s_namespace, config.node_port_range))  # fmt: skip
         if problems:
             raise ConfigError(stack, problems)
         problems = static_route_problems(self.routed(config, {}), self.references_key)

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from fate_iac import yamlio
+from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.config import KubeFateServerConfig, Resources, Section, credential_paths
 from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
@@ -96,6 +97,8 @@ def _secret_problems(secret: Secret | None, path: KeyPath, known: str, allow: bo
     elif not secret.secure:
         yield Problem(full, "secret", f"credentials must be Pulumi secrets: pulumi config set "
                       f"--secret --path 'fate:{dotted}' <value>")  # fmt: skip
+    elif not secret.value:
+        yield Problem(full, "required", "is empty")
     elif secret.value == known and not allow:
         opt_in = f"fate:{'.'.join(map(str, where))}.allowDefaultCredentials: true"
         yield Problem(full, "default-credentials", f"is KubeFATE's published {known!r}; "
@@ -103,9 +106,14 @@ def _secret_problems(secret: Secret | None, path: KeyPath, known: str, allow: bo
 
 
 def check(
-    cfg: KubeFateServerConfig, party_namespace: str | None, where: KeyPath = ("kubefate",)
+    cfg: KubeFateServerConfig,
+    party_namespace: str | None,
+    node_ports: tuple[int, int] = (30000, 32767),
+    where: KeyPath = ("kubefate",),
 ) -> list[Problem]:
-    """Every problem of the service's config, with key paths under ``where``."""
+    """Every problem of the service's config, with key paths under ``where``;
+    ``party_namespace`` is the namespace of the stack it is beside, ``node_ports`` the
+    cluster's NodePort range."""
     problems = [
         *_secret_problems(cfg.password, ("password",), KUBEFATE_PASSWORD,
                           cfg.allowDefaultCredentials, where),
@@ -118,14 +126,47 @@ def check(
     if cfg.rbac.scope == "namespaces" and not rbac_namespaces(cfg, party_namespace):
         need = "scope namespaces needs the namespaces the service deploys into"
         problems.append(Problem((*where, "rbac", "namespaces"), "required", need))
-    for namespace in cfg.rbac.namespaces or []:
+    seen: set[str] = set()
+    for index, namespace in enumerate(cfg.rbac.namespaces or []):
+        at = (*where, "rbac", "namespaces", index)
         if namespace in SYSTEM_NAMESPACES:
-            problems.append(Problem((*where, "rbac", "namespaces"), "namespace",
-                                    f"{namespace} is a system namespace"))  # fmt: skip
+            problems.append(Problem(at, "namespace", f"{namespace} is a system namespace"))
+        if namespace in seen:
+            problems.append(Problem(at, "unique", f"{namespace} is listed twice"))
+        seen.add(namespace)
+    if cfg.rbac.namespaces and cfg.rbac.scope == "cluster":
+        problems.append(Problem((*where, "rbac", "namespaces"), "no-effect", "is only used "
+                                "with rbac.scope namespaces"))  # fmt: skip
+    if cfg.namespace == party_namespace and cfg.createNamespace:
+        problems.append(Problem((*where, "namespace"), "namespace", f"{cfg.namespace} is the "
+                                "party's own: give the service its own namespace"))  # fmt: skip
     if cfg.nodePort is not None and cfg.serviceType != "NodePort":
         problems.append(Problem((*where, "nodePort"), "service-type", "is only used with "
                                 "serviceType NodePort"))  # fmt: skip
-    return problems
+    low, high = node_ports
+    if cfg.nodePort is not None and not low <= cfg.nodePort <= high:
+        problems.append(Problem((*where, "nodePort"), "nodeport-range", f"{cfg.nodePort} is "
+                                f"outside the cluster's NodePort range {low}-{high}"))  # fmt: skip
+    return problems + list(_database_problems(cfg, where))
+
+
+_MARIADB_ONLY = ("image", "storageClass", "size", "existingClaim", "ephemeral", "resources")
+"""Database keys that shape the MariaDB this project deploys, and nothing else."""
+
+
+def _database_problems(cfg: KubeFateServerConfig, where: KeyPath) -> Iterator[Problem]:
+    db = cfg.database
+    at = (*where, "database")
+    if db.host is not None:
+        for key in sorted(set(_MARIADB_ONLY) & db.model_fields_set):
+            yield Problem((*at, key), "no-effect", "only shapes the MariaDB deployed when "
+                          "database.host is not set")  # fmt: skip
+    elif db.existingClaim is not None and db.ephemeral:
+        yield Problem((*at, "ephemeral"), "no-effect", "an emptyDir instead of the existing "
+                      "claim: choose one")  # fmt: skip
+    if db.host is None and db.username == "root":
+        yield Problem((*at, "username"), "database-user", "MariaDB's image creates its own "
+                      "root: give the service a user of its own")  # fmt: skip
 
 
 class KubeFateStack(Section):
@@ -149,8 +190,21 @@ def load(raw: Mapping[str, Any], stack: str) -> KubeFateServerConfig:
 
 
 def standalone(raw: Mapping[str, Any]) -> bool:
-    """Whether a stack's ``fate:`` config deploys the KubeFATE service alone."""
-    return "kubefate" in raw and "partyId" not in raw and "chartName" not in raw
+    """Whether a stack's ``fate:`` config deploys the KubeFATE service alone (it has
+    ``fate:kubefate`` and nothing else)."""
+    return set(raw) == {"kubefate"}
+
+
+def beside(cfg: KubeFateServerConfig, stack_chart_repo: str | None) -> KubeFateServerConfig:
+    """The service of a party or exchange stack: it installs from the stack's chart
+    repository (a mirror, say) unless told otherwise; a local one it cannot reach."""
+    if cfg.chartRepo is None and stack_chart_repo and _is_url(stack_chart_repo):
+        return cfg.model_copy(update={"chartRepo": stack_chart_repo})
+    return cfg
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://", "oci://"))
 
 
 def rbac_namespaces(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[str]:
@@ -302,7 +356,7 @@ def _server(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
         {"name": "FATECLOUD_DB_USERNAME", **_from_secret("mariadbUsername")},
         {"name": "FATECLOUD_DB_PASSWORD", **_from_secret("mariadbPassword")},
         {"name": "FATECLOUD_REPO_NAME", "value": "kubefate"},
-        {"name": "FATECLOUD_REPO_URL", "value": cfg.chartRepo},
+        {"name": "FATECLOUD_REPO_URL", "value": cfg.chartRepo or UPSTREAM_CHART_REPO},
         {"name": "FATECLOUD_USER_USERNAME", **_from_secret("kubefateUsername")},
         {"name": "FATECLOUD_USER_PASSWORD", **_from_secret("kubefatePassword")},
         {"name": "FATECLOUD_SERVER_ADDRESS", "value": "0.0.0.0"},
@@ -344,8 +398,9 @@ def _server(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
         if ingress.tlsSecret is not None:
             spec["tls"] = [{"hosts": [ingress.host], "secretName": ingress.tlsSecret}]
         metadata = _meta(NAME, ns, NAME)
-        if ingress.annotations:
-            metadata["annotations"] = dict(ingress.annotations)
+        # Nothing here waits for an ingress controller to publish an address: a cluster
+        # without one would otherwise hold the update until it times out.
+        metadata["annotations"] = {**(ingress.annotations or {}), "pulumi.com/skipAwait": "true"}
         objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
                         "metadata": metadata, "spec": spec})  # fmt: skip
     return objects

@@ -142,7 +142,16 @@ def test_namespaced_rbac_grants_roles_in_the_listed_namespaces_only() -> None:
     assert [r["metadata"]["namespace"] for r in roles] == ["fate-9999", "fate-10000"]
     assert ("", "namespaces", "list") not in rules_of(roles[0])
     bindings = by_kind(objects, "RoleBinding")
-    assert all(b["subjects"][0]["namespace"] == "kube-fate" for b in bindings)
+    for role, binding in zip(roles, bindings, strict=True):
+        assert binding["metadata"]["namespace"] == role["metadata"]["namespace"]
+        assert binding["roleRef"] == {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": role["metadata"]["name"],
+        }
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": "kubefate-admin", "namespace": "kube-fate"}
+        ]
     # beside a party, its own namespace is the default
     beside = service.manifests(config(rbac={"scope": "namespaces"}), "fate-9999")
     assert [r["metadata"]["namespace"] for r in by_kind(beside, "Role")] == ["fate-9999"]
@@ -235,6 +244,7 @@ def test_credentials_are_required_secret_and_not_kubefates() -> None:
     ]
     opted_in = config(password=Secret("admin", True), allowDefaultCredentials=True)
     assert problems(opted_in) == []
+    assert problems(config(password=Secret("", True))) == [(("kubefate", "password"), "required")]
 
 
 def test_bad_rbac_and_service_settings_are_refused() -> None:
@@ -243,7 +253,31 @@ def test_bad_rbac_and_service_settings_are_refused() -> None:
     assert problems(alone) == [(("kubefate", "rbac", "namespaces"), "required")]
     assert problems(alone, "fate-9999") == []
     system = config(rbac={"scope": "namespaces", "namespaces": ["default"]})
-    assert problems(system) == [(("kubefate", "rbac", "namespaces"), "namespace")]
+    assert problems(system) == [(("kubefate", "rbac", "namespaces", 0), "namespace")]
+    twice = config(rbac={"scope": "namespaces", "namespaces": ["fate-9999", "fate-9999"]})
+    assert problems(twice) == [(("kubefate", "rbac", "namespaces", 1), "unique")]
+    listed = config(rbac={"namespaces": ["fate-9999"]})  # scope cluster: they would be ignored
+    assert problems(listed) == [(("kubefate", "rbac", "namespaces"), "no-effect")]
+    assert problems(config(namespace="fate-9999"), "fate-9999") == [
+        (("kubefate", "namespace"), "namespace")
+    ]
+    assert problems(config(namespace="fate-9999", createNamespace=False), "fate-9999") == []
+    far = config(serviceType="NodePort", nodePort=30800)
+    assert [(p.path, p.rule) for p in service.check(far, None, (31000, 31999))] == [
+        (("kubefate", "nodePort"), "nodeport-range")
+    ]
+    external = config(database={"host": "db.example.com", "size": "5Gi", "ephemeral": True})
+    assert problems(external) == [
+        (("kubefate", "database", "ephemeral"), "no-effect"),
+        (("kubefate", "database", "size"), "no-effect"),
+    ]
+    both = config(database={"existingClaim": "kept", "ephemeral": True})
+    assert problems(both) == [(("kubefate", "database", "ephemeral"), "no-effect")]
+    assert problems(config(database={"username": "root"})) == [
+        (("kubefate", "database", "username"), "database-user")
+    ]
+    with pytest.raises(ValueError):
+        config(ingress={"host": ""})
     assert problems(config(nodePort=30800)) == [(("kubefate", "nodePort"), "service-type")]
     assert problems(config(serviceType="NodePort", nodePort=30800)) == []
 
@@ -374,3 +408,38 @@ def test_fatectl_validates_and_renders_the_standalone_stack(
         )
     )
     assert "kubefate-example" not in out and "[secret]" in out
+
+
+def test_the_readme_table_is_the_rbac_the_service_gets() -> None:
+    """The README's RBAC table says what the code grants, rule by rule."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    table = readme[readme.index("| API group | resources | verbs | why |") :]
+    rows = table[: table.index("\n\n")].splitlines()[2:]
+    for rule in (*service.NAMESPACED_RULES, *service.ISTIO_RULES, *service.CLUSTER_READS):
+        group = rule.groups[0] or "core"
+        matching = [r for r in rows if r.startswith(f"| {group}") and
+                    all(resource in r for resource in rule.resources) and
+                    all(verb in r for verb in rule.verbs)]  # fmt: skip
+        assert matching, rule
+
+
+def test_a_beside_service_installs_from_the_stacks_mirror() -> None:
+    cfg = config()
+    assert (
+        service.beside(cfg, "https://mirror.example/charts").chartRepo
+        == "https://mirror.example/charts"
+    )
+    assert service.beside(cfg, "/srv/charts").chartRepo is None  # the service cannot read it
+    own = config(chartRepo="https://own.example")
+    assert service.beside(own, "https://mirror.example").chartRepo == "https://own.example"
+    env = {e["name"]: e.get("value") for e in one(service.manifests(cfg, None), "Deployment",
+           "kubefate")["spec"]["template"]["spec"]["containers"][0]["env"]}  # fmt: skip
+    assert env["FATECLOUD_REPO_URL"] == "https://federatedai.github.io/KubeFATE"
+
+
+def test_a_changed_secret_rolls_the_pods_that_read_it() -> None:
+    recorder = Recorder()
+    run_with_mocks(lambda: KubeFateServer("kubefate", config()), "kubefate", recorder=recorder)
+    for deployment in recorder.of_type("kubernetes:apps/v1:Deployment"):
+        annotations = deployment.inputs["spec"]["template"]["metadata"]["annotations"]
+        assert "kubefate.fedai.org/secret-version" in annotations

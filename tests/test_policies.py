@@ -366,6 +366,16 @@ def test_a_namespace_not_known_at_preview_is_not_judged() -> None:
     assert check_stack("namespace-isolation", [_namespace("fate-9999"), auto, inside]) == []
 
 
+def test_the_kubefate_services_party_namespaces_are_declared_by_it() -> None:
+    """Its Roles go in the party namespaces it deploys into (its ``namespaces`` output)."""
+    outputs = {"namespace": "kube-fate", "namespaces": ["kube-fate", "fate-9999"]}
+    server = stack_resource("fate:index:KubeFateServer", outputs)
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "kubefate-kube-fate", "namespace": "fate-9999"}}  # fmt: skip
+    resources = [server, stack_resource("kubernetes:rbac.authorization.k8s.io/v1:Role", role)]
+    assert check_stack("namespace-isolation", resources) == []
+
+
 def test_a_components_namespace_output_is_declared() -> None:
     """A party that adopts an existing namespace creates no Namespace: its component's
     ``namespace`` output declares it."""
@@ -387,9 +397,11 @@ def test_cluster_scoped_objects_only_from_the_allow_list() -> None:
     ]
     allowed = {"clusterScopedKinds": ["ClusterRole"]}
     assert check_resource("system-namespaces", CLUSTER_ROLE, role, allowed) == []
-    # the KubeFATE service's own RBAC, as its component's child
+    # the KubeFATE service's own RBAC, as its component's child, without wildcards
     server = "fate:index:KubeFateServer"
     assert check_resource("system-namespaces", CLUSTER_ROLE, role, parent=server) == []
+    wild = {**role, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
+    assert check_resource("system-namespaces", CLUSTER_ROLE, wild, parent=server) != []
     assert check_resource("system-namespaces", CLUSTER_ROLE, role,
                           parent="fate:index:FateEggrollCluster") != []  # fmt: skip
     # a custom kind named Cluster... is cluster-scoped; one the pack does not know is not

@@ -14,6 +14,8 @@ from fate_iac.values import map_secrets
 from fate_pulumi.release import KUBERNETES_PROVIDER_VERSION
 
 TYPE_TOKEN = "fate:index:KubeFateServer"
+SECRET_VERSION = "kubefate.fedai.org/secret-version"
+"""Pod template annotation: the resourceVersion of the Secret its pods read."""
 
 
 def _secret(secret: Secret) -> pulumi.Output[str]:
@@ -40,6 +42,8 @@ class KubeFateServer(pulumi.ComponentResource):
     url: pulumi.Output[str]
     """Where the API answers (its Ingress, else its in-cluster Service)."""
     namespace: pulumi.Output[str]
+    namespaces: pulumi.Output[list[str]]
+    """Every namespace it puts objects in: its own, and the party namespaces of its Roles."""
     username: pulumi.Output[str]
     password: pulumi.Output[str]
     """Secret."""
@@ -57,9 +61,15 @@ class KubeFateServer(pulumi.ComponentResource):
         manifests = service.manifests(config, party_namespace)
         created: list[pulumi.Resource] = []
         namespace: list[pulumi.Resource] = []
+        secret_version: pulumi.Output[str] | None = None
         for manifest in manifests:
             kind = str(manifest["kind"])
             meta = manifest["metadata"]
+            if kind == "Deployment" and secret_version is not None:
+                # Pods read the credentials at start: a changed Secret rolls them. Its
+                # resourceVersion says it changed without saying anything about it.
+                template = manifest["spec"]["template"]["metadata"]
+                template["annotations"] = {SECRET_VERSION: secret_version}
             where = f"-{meta['namespace']}" if kind in ("Role", "RoleBinding") else ""
             # A workload waits for what it reads (its Secret, account, RBAC, claim, database).
             depends = created if kind == "Deployment" else namespace
@@ -78,10 +88,17 @@ class KubeFateServer(pulumi.ComponentResource):
             created.append(resource)
             if kind == "Namespace":
                 namespace.append(resource)
+            if kind == "Secret":
+                metadata: pulumi.Output[Any] = getattr(resource, "metadata")  # noqa: B009
+                secret_version = metadata.apply(lambda m: str((m or {}).get("resourceVersion", "")))
         assert config.password is not None and config.password.value is not None
         password = pulumi.Output.secret(config.password.value)
         self.url = pulumi.Output.from_input(service.service_url(config))
         self.namespace = pulumi.Output.from_input(config.namespace)
+        self.namespaces = pulumi.Output.from_input(
+            [config.namespace, *service.rbac_namespaces(config, party_namespace)]
+            if config.rbac.scope == "namespaces" else [config.namespace]
+        )  # fmt: skip
         self.username = pulumi.Output.from_input(config.username)
         self.password = password
         self.cli_config = password.apply(lambda p: service.cli_config(config, p))
@@ -90,5 +107,6 @@ class KubeFateServer(pulumi.ComponentResource):
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The ``kubefate`` stack output: the URL, the login (password secret) and the
         CLI's ``config.yaml`` (secret)."""
-        return {"url": self.url, "namespace": self.namespace, "username": self.username,
-                "password": self.password, "cliConfig": self.cli_config}  # fmt: skip
+        return {"url": self.url, "namespace": self.namespace, "namespaces": self.namespaces,
+                "username": self.username, "password": self.password,
+                "cliConfig": self.cli_config}  # fmt: skip

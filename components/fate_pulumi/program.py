@@ -59,8 +59,13 @@ def main() -> None:
             built = component(config.release_name, config)  # type: ignore[call-arg]
             outputs.update(built.outputs)
             if config.kubefate is not None:
-                server = KubeFateServer(f"{config.release_name}-kubefate", config.kubefate,
-                                        config.k8s_namespace)  # fmt: skip
+                server = KubeFateServer(
+                    f"{config.release_name}-kubefate",
+                    kubefate_server.beside(config.kubefate, config.chartRepo),
+                    config.k8s_namespace,
+                    # its Roles may go in the party's namespace: after it exists
+                    pulumi.ResourceOptions(depends_on=built.namespace_resources),
+                )
                 outputs["kubefate"] = server.outputs()
     except (ConfigError, ChartSourceError) as error:
         # Refused before any resource is registered: nothing is half-deployed.

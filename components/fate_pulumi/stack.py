@@ -61,6 +61,8 @@ class FateStack(pulumi.ComponentResource):
         )
         report_routes(self, routed)
         depends_on = namespace_for(self, name, config, kind.role, routed)
+        self.namespace_resources = depends_on
+        """The namespace it creates (nothing when it adopts one): what goes in it waits."""
         # Credentials are secrets where they stand; any other secret key may be anywhere
         # in the values and the outputs, which then are secrets whole.
         secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))

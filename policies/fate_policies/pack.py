@@ -148,8 +148,8 @@ def stack_objects(args: StackValidationArgs) -> tuple[list[KubeObject], set[str]
     for resource in args.resources:
         props = plain(resource.props)
         if resource.resource_type.startswith(COMPONENT_PREFIX):
-            if isinstance(props.get("namespace"), str):  # (not known: nothing declared)
-                components.add(props["namespace"])
+            named = [props.get("namespace"), *(props.get("namespaces") or [])]
+            components |= {n for n in named if isinstance(n, str)}  # (not known: none)
             continue
         found, _ = objects_of(resource.resource_type, props, resource.urn,
                               _provider_namespace(resource.provider),

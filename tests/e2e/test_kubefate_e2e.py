@@ -123,7 +123,8 @@ def test_the_kubefate_service_least_privilege_persistent_and_secret(
     assert cli["serviceurl"] == "kubefate.kube-fate.svc.cluster.local:8080"
     backend = Path(ws.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
     state = (backend / ".pulumi" / "stacks" / "kubefate" / "kubefate.json").read_text()
-    assert "kubefate-example-admin" not in state and "kubefate-example-db" not in state
+    for plain in ("kubefate-example-admin", "kubefate-example-db"):
+        assert plain not in state and base64.b64encode(plain.encode()).decode() not in state
     resources = json.loads(state)["checkpoint"]["latest"]["resources"]
     [root] = [r for r in resources if r["type"] == "pulumi:pulumi:Stack"]
     recorded = root["outputs"]["kubefate"]
