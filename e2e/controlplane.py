@@ -332,15 +332,22 @@ def _node_ready(plane: ControlPlane, name: str) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
-def kube_request(plane: ControlPlane, method: str, path: str, body: Any = None) -> Any:
-    """Send ``body`` (JSON) to an API path as the admin; the answer, decoded."""
+def kube_request(
+    plane: ControlPlane,
+    method: str,
+    path: str,
+    body: Any = None,
+    content_type: str = "application/json",
+) -> Any:
+    """Send ``body`` (JSON; a PATCH says which patch in ``content_type``) to an API path
+    as the admin; the answer, decoded."""
     import json
 
     context = ssl.create_default_context(cafile=str(plane.workdir / "pki" / "ca.crt"))
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"{plane.server}{path}", data=data, method=method)
     request.add_header("Authorization", f"Bearer {plane.token}")
-    request.add_header("Content-Type", "application/json")
+    request.add_header("Content-Type", content_type)
     with urllib.request.urlopen(request, context=context, timeout=10) as response:
         return json.load(response)
 

@@ -1,20 +1,23 @@
 """``fatectl``: validate, render and import stacks offline; run a whole federation.
 
-Exit status: 0 on success, 1 when a stack's configuration (or chart source) is refused
-or the engine fails, 2 on usage errors (and when a change needs a confirmation that
-cannot be asked for: pass --yes).
+Exit status (:class:`fate_iac.report.Exit`): 0 success, 1 engine, cluster or chart
+repository failure (or a change declined at the prompt), 2 usage error (and a change
+that needs --yes without a terminal), 3 configuration or policy refused, 4 changes
+pending (--expect-no-changes), 5 drift found. With --json, the result (or the error) is
+one JSON document on stdout (:data:`fate_iac.report.SCHEMA`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fate_iac import kubefate_server, yamlio
+from fate_iac import kubefate_server, report, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.config import KubeFateServerConfig
 from fate_iac.describe import Description, describe
@@ -30,6 +33,7 @@ from fate_iac.loader import (
     read_stack_file,
     stack_file,
 )
+from fate_iac.orchestrator import NotConverged
 from fate_iac.orchestrator import StackRunner as StackRunnerLike
 from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
@@ -46,8 +50,12 @@ def _parser() -> argparse.ArgumentParser:
             "--project-dir", type=Path, default=Path.cwd(), help="where Pulumi.<stack>.yaml is"
         )
 
+    def with_json(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+
     validate = sub.add_parser("validate", help="check a stack's configuration")
     with_stack(validate)
+    with_json(validate)
 
     render = sub.add_parser("render", help="render the manifests a stack's releases install")
     with_stack(render)
@@ -60,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--show-secrets", action="store_true", help="print credentials instead of [secret]"
     )
+    with_json(render)
 
     imp = sub.add_parser("import-kubefate", help="turn a KubeFATE cluster.yaml into stack config")
     imp.add_argument("file", type=Path, help="a KubeFATE cluster.yaml")
@@ -72,16 +81,25 @@ def _parser() -> argparse.ArgumentParser:
         "describe", help="a deployed stack: releases, modules, pods, endpoints (live)"
     )
     with_stack(describe)
-    describe.add_argument("--json", action="store_true", help="machine-readable output")
+    with_json(describe)
 
     history = sub.add_parser("history", help="a stack's updates: kind, start, duration, result")
     with_stack(history)
-    history.add_argument("--json", action="store_true", help="machine-readable output")
+    with_json(history)
 
     sub.add_parser("reference", help="print the configuration reference (Markdown)")
 
     federation = sub.add_parser("federation", help="run every stack of the federation")
-    federation.add_argument("action", choices=["preview", "up", "destroy", "status"])
+    federation.add_argument("action", choices=["preview", "up", "destroy", "status", "drift"])
+    with_json(federation)
+    federation.add_argument(
+        "--expect-no-changes", action="store_true",
+        help="preview: exit 4 when any stack would change (or is not deployed)",
+    )  # fmt: skip
+    federation.add_argument(
+        "--markdown", metavar="FILE",
+        help="preview: write the per-stack summary for a pull request here (- for stdout)",
+    )  # fmt: skip
     federation.add_argument("--project-dir", type=Path, default=Path.cwd())
     federation.add_argument(
         "--policy-pack",
@@ -118,13 +136,25 @@ def _service_line(cfg: KubeFateServerConfig) -> str:
 def _validate(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
     if kubefate_server.standalone(raw.values):
-        print(
-            f"stack {args.stack}: ok: {_service_line(kubefate_server.load(raw.values, args.stack))}"
-        )
+        service = kubefate_server.load(raw.values, args.stack)
+        if args.json:
+            print(report.document("validate", ok=True, stack=args.stack, kind="kubefate",
+                                  component="KubeFateServer", namespace=service.namespace,
+                                  notes=[], problems=[]))  # fmt: skip
+        else:
+            print(f"stack {args.stack}: ok: {_service_line(service)}")
         return 0
     loaded = load_stack_config(raw, args.stack)
-    _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
+    if args.json:
+        print(report.document(
+            "validate", ok=True, stack=args.stack, kind=loaded.kind.tag,
+            component=loaded.kind.component, partyId=cfg.partyId, release=cfg.release_name,
+            namespace=cfg.k8s_namespace, chart=cfg.chartName, chartVersion=cfg.chartVersion,
+            kubefate=cfg.kubefate is not None, notes=loaded.notes, problems=[],
+        ))  # fmt: skip
+        return 0
+    _say([f"note: {n}" for n in loaded.notes])
     print(
         f"stack {args.stack}: ok: {loaded.kind.role} {cfg.partyId} ({loaded.kind.component}), "
         f"release {cfg.release_name} in namespace {cfg.k8s_namespace}, {cfg.chartName} "
@@ -169,7 +199,25 @@ def _render(args: argparse.Namespace) -> int:
 def _write(
     args: argparse.Namespace, documents: dict[str, str], described: dict[str, str] | None = None
 ) -> int:
-    """Rendered objects, each named set to stdout or to ``<out>/<name>.yaml``."""
+    """Rendered objects, each named set to stdout or to ``<out>/<name>.yaml``; with
+    --json, what was rendered (and written, with --out) as one document."""
+    if args.json:
+        sets = []
+        for name, text in documents.items():
+            kinds: dict[str, int] = {}
+            for found in yamlio.load_all(text):
+                if isinstance(found, dict):
+                    kinds[str(found.get("kind"))] = kinds.get(str(found.get("kind")), 0) + 1
+            target = None
+            if args.out is not None:
+                args.out.mkdir(parents=True, exist_ok=True)
+                target = args.out / f"{name}.yaml"
+                target.write_text(text)
+            sets.append({"name": name, "source": (described or {}).get(name, "no chart"),
+                         "objects": sum(kinds.values()), "kinds": kinds,
+                         "file": str(target) if target else None})  # fmt: skip
+        print(report.document("render", ok=True, stack=args.stack, releases=sets))
+        return 0
     if args.out is None:
         sys.stdout.write("".join(documents.values()))
         return 0
@@ -262,7 +310,10 @@ def _describe(args: argparse.Namespace) -> int:
         where = f"context {member.cluster}" if member.cluster else "the current kube-context"
         print(f"stack {args.stack}: cannot read its cluster ({where}): {error}", file=sys.stderr)
         return 1
-    print(description.as_json() if args.json else description.text())
+    if args.json:
+        print(report.document("describe", ok=True, **json.loads(description.as_json())))
+    else:
+        print(description.text())
     return 0
 
 
@@ -272,7 +323,8 @@ def _history(args: argparse.Namespace) -> int:
         raise NotDeployed(f"stack {args.stack} does not exist in this backend")
     updates = history(runner.history(args.stack))
     if args.json:
-        print(updates_json(updates))
+        print(report.document("history", ok=True, stack=args.stack,
+                              updates=json.loads(updates_json(updates))))  # fmt: skip
     else:
         print(
             "\n".join([f"stack {args.stack}: {len(updates)} updates", *(u.line() for u in updates)])
@@ -302,6 +354,10 @@ class NeedsConfirmation(Exception):
     """A change that asks first was run with no terminal and without --yes."""
 
 
+class UsageError(Exception):
+    """Arguments that do not go together."""
+
+
 def _federation(args: argparse.Namespace) -> int:
     from fate_iac import orchestrator
 
@@ -312,41 +368,99 @@ def _federation(args: argparse.Namespace) -> int:
         # Refuse before touching any backend: nothing to show the plan to.
         raise NeedsConfirmation(f"federation {args.action} needs a confirmation: pass --yes")
     if args.policy_pack_config and len(args.policy_pack_config) != len(args.policy_pack):
-        raise FederationError("give one --policy-pack-config per --policy-pack, or none")
+        raise UsageError("give one --policy-pack-config per --policy-pack, or none")
+    if (args.expect_no_changes or args.markdown) and args.action != "preview":
+        raise UsageError("--expect-no-changes and --markdown go with federation preview")
+    command = f"federation {args.action}"
     runner = _runner(args.project_dir, args.policy_pack, args.policy_pack_config)
     new_too = bool(args.policy_pack)
+    code = report.Exit.OK
     try:
         if args.action == "status":
-            lines = orchestrator.status_all(members, runner, _health)
-        elif args.action == "preview":
-            previewed = orchestrator.preview_all(members, runner, stderr, new_too)
-            lines = [o.line() for o in previewed]
-        elif args.action == "up":
+            found = orchestrator.statuses(members, runner, _health)
+            return _tell(args, command, [s.line() for s in found], code,
+                         stacks=[s.as_json() for s in found])  # fmt: skip
+        if args.action == "drift":
+            outcomes = orchestrator.drift_all(members, runner, stderr)
+            states = {o.state for o in outcomes}
+            if "drifted" in states:
+                code = report.Exit.DRIFT
+            elif "pending" in states:
+                code = report.Exit.CHANGES
+            return _outcomes(args, command, outcomes, code)
+        if args.action == "preview":
+            outcomes = orchestrator.preview_all(members, runner, stderr, new_too)
+            _summary(args, outcomes)
+            if args.expect_no_changes and any(o.state != "up-to-date" for o in outcomes):
+                code = report.Exit.CHANGES
+            return _outcomes(args, command, outcomes, code)
+        if args.action == "up":
             plan = orchestrator.preview_all(members, runner, stderr, new_too)
             if all(o.state == "up-to-date" for o in plan):
-                print("\n".join(o.line() for o in plan))
-                return 0
+                return _outcomes(args, command, plan, code)
             _say(["plan:", *(f"  {o.stack:<16} {o.kind:<8} {o.state}" for o in plan)])
             if not confirm("bring the federation up as planned?", args.yes):
                 _say(["nothing changed"])
-                return 1
+                return report.Exit.FAILED
             outcomes = orchestrator.converge(members, runner, args.max_passes, stderr)
-            lines = [o.line() for o in outcomes]
-        else:
-            _say(["plan:", *(f"  {line}" for line in orchestrator.destroy_plan(members, runner))])
-            if not confirm("destroy these stacks' resources?", args.yes):
-                _say(["nothing changed"])
-                return 1
-            lines = [o.line() for o in orchestrator.destroy_all(members, runner, stderr)]
-    except (orchestrator.ConvergeError, orchestrator.PreviewError) as error:
+            return _outcomes(args, command, outcomes, code)
+        _say(["plan:", *(f"  {line}" for line in orchestrator.destroy_plan(members, runner))])
+        if not confirm("destroy these stacks' resources?", args.yes):
+            _say(["nothing changed"])
+            return report.Exit.FAILED
+        return _outcomes(args, command, orchestrator.destroy_all(members, runner, stderr), code)
+    except orchestrator.PreviewError as error:
+        _summary(args, error.outcomes)
+        refused = any(o.violations for o in error.outcomes if o.state == "refused")
+        code = report.Exit.REFUSED if refused else report.Exit.FAILED
         _say([str(error)])
-        return 1
-    print("\n".join(lines))
-    return 0
+        return _outcomes(args, command, error.outcomes, code, quiet=True)
+    except orchestrator.ConvergeError as error:
+        code = report.Exit.REFUSED if error.violations else report.Exit.FAILED
+        _say([str(error)])
+        return _outcomes(args, command, error.outcomes, code, quiet=True)
+
+
+def _summary(args: argparse.Namespace, outcomes: list[Any]) -> None:
+    """The preview's summary for a pull request (--markdown)."""
+    if not args.markdown:
+        return
+    text = report.markdown("fatectl federation preview", outcomes)
+    if args.markdown == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.markdown).write_text(text)
+
+
+def _outcomes(
+    args: argparse.Namespace, command: str, outcomes: list[Any], code: int, quiet: bool = False
+) -> int:
+    lines = [] if quiet else [o.line() for o in outcomes]
+    return _tell(args, command, lines, code, stacks=[o.as_json() for o in outcomes])
+
+
+def _tell(args: argparse.Namespace, command: str, lines: list[str], code: int,
+          **body: Any) -> int:  # fmt: skip
+    """The result: lines for a person, or one JSON document (with the exit code) for a
+    machine."""
+    if args.json:
+        print(report.document(command, ok=code == report.Exit.OK, exitCode=int(code), **body))
+    elif lines and args.markdown != "-":
+        print("\n".join(lines))
+    return int(code)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    command = args.command if args.command != "federation" else f"federation {args.action}"
+
+    def refused(code: report.Exit, message: str, **extra: Any) -> int:
+        if getattr(args, "json", False):
+            print(report.error_document(command, code, message, **extra))
+        else:
+            print(message, file=sys.stderr)
+        return int(code)
+
     try:
         if args.command == "validate":
             return _validate(args)
@@ -363,20 +477,17 @@ def main(argv: list[str] | None = None) -> int:
         print(config_reference(), end="")
         return 0
     except ConfigError as error:
-        print(error.report(), file=sys.stderr)
-        return 1
+        return refused(report.Exit.REFUSED, error.report(), problems=report.problems(error))
     except ChartSourceError as error:
-        print(f"chart: {error}", file=sys.stderr)
-        return 1
+        return refused(report.Exit.FAILED, f"chart: {error}")
+    except NotConverged as error:
+        return refused(report.Exit.FAILED, str(error))
     except FederationError as error:
-        print(error, file=sys.stderr)
-        return 1
-    except NeedsConfirmation as error:
-        print(error, file=sys.stderr)
-        return 2
+        return refused(report.Exit.REFUSED, str(error))
+    except (NeedsConfirmation, UsageError) as error:
+        return refused(report.Exit.USAGE, str(error))
     except NotDeployed as error:
-        print(error, file=sys.stderr)
-        return 1
+        return refused(report.Exit.FAILED, str(error))
 
 
 if __name__ == "__main__":

@@ -31,9 +31,33 @@ from fate_iac.problems import ConfigError, FederationError
 Say = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class StepChange:
+    """One resource a preview or update changes: the operation, the resource and the
+    property paths that change (names only: never a value, so never a credential)."""
+
+    op: str
+    type: str
+    name: str
+    keys: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"op": self.op, "type": self.type, "name": self.name, "keys": list(self.keys)}
+
+
+@dataclass(frozen=True)
+class Previewed:
+    """What the engine said of a stack's last preview or update, besides its count."""
+
+    steps: tuple[StepChange, ...] = ()
+    violations: tuple[str, ...] = ()
+    """Policy violations of a run that passed (advisory ones)."""
+
+
 class StackRunner(Protocol):
     def exists(self, stack: str) -> bool: ...
-    def preview(self, stack: str, env: dict[str, str]) -> int: ...
+    def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int: ...
+    def last(self, stack: str) -> Previewed: ...
     def up(self, stack: str, env: dict[str, str]) -> int: ...
     def destroy(self, stack: str) -> None: ...
     def outputs(self, stack: str) -> dict[str, Any]: ...
@@ -48,6 +72,15 @@ class Outcome:
     updates: int = 0
     changes: int = 0
     state: str = "unchanged"
+    steps: list[StepChange] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    """Policy violations the engine reported (each line says its level)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "kind": self.kind, "state": self.state,
+                "updates": self.updates, "changes": self.changes,
+                "steps": [s.as_json() for s in self.steps],
+                "violations": list(self.violations)}  # fmt: skip
 
     def line(self) -> str:
         return (
@@ -55,6 +88,10 @@ class Outcome:
             f"{self.updates} update{'s' if self.updates != 1 else ''}, "
             f"{self.changes} resource change{'s' if self.changes != 1 else ''}"
         )
+
+
+class NotConverged(FederationError):
+    """Stacks still change after the bound on passes: the engine's doing, not the config's."""
 
 
 @dataclass
@@ -157,15 +194,19 @@ def converge(
                 outcome.changes += runner.up(name, env)
             except Exception as error:  # the engine's own error, whatever its type
                 outcome.state = "failed"
+                outcome.violations = policy_violations(str(error))
                 raise ConvergeError(name, _first_line(error), list(outcomes.values()),
-                                    policy_violations(str(error))) from error  # fmt: skip
+                                    outcome.violations) from error  # fmt: skip
+            last = runner.last(name)
+            outcome.steps += last.steps
+            outcome.violations += [v for v in last.violations if v not in outcome.violations]
             outcome.updates += 1
             outcome.state = "updated"
             changed = True
         if not changed:
             say(f"converged after {number} pass{'es' if number > 1 else ''}")
             return list(outcomes.values())
-    raise FederationError(f"not converged after {max_passes} passes: stacks still change")
+    raise NotConverged(f"not converged after {max_passes} passes: stacks still change")
 
 
 def _first_line(error: BaseException) -> str:
@@ -189,9 +230,12 @@ def preview_all(
         if existed or new_too:
             try:
                 outcome.changes = runner.preview(name, _env(runner, members))
+                last = runner.last(name)
+                outcome.steps, outcome.violations = list(last.steps), list(last.violations)
             except Exception as error:  # the engine's own error, whatever its type
                 outcome.state = "refused"
-                failures[name] = policy_violations(str(error)) or [_first_line(error)]
+                outcome.violations = policy_violations(str(error))
+                failures[name] = outcome.violations or [_first_line(error)]
         if outcome.state != "refused":
             outcome.state = "new" if not existed else "changes" if outcome.changes else "up-to-date"
         say(f"preview {name}: {outcome.state}")
@@ -238,29 +282,86 @@ Health = Callable[[str, Member, Mapping[str, Any]], str]
 """A stack's health word (see :mod:`fate_iac.describe`) from its name, member and outputs."""
 
 
+@dataclass
+class Status:
+    """A stack as ``federation status`` sees it."""
+
+    stack: str
+    kind: str
+    deployed: bool
+    health: str | None = None
+    endpoints: dict[str, Any] = field(default_factory=dict)
+    members: list[Any] | None = None
+
+    def line(self) -> str:
+        if not self.deployed:
+            return f"{self.stack:<16} {self.kind:<8} not deployed"
+        gateway = next((n for n in GATEWAYS if n in self.endpoints), None)
+        where = "no endpoint"
+        if gateway is not None:
+            found = self.endpoints[gateway]
+            where = f"{gateway} {found['host']}:{found['port']}"
+        extra = f" members {self.members}" if self.members is not None else ""
+        word = f"{self.health:<12} " if self.health is not None else ""
+        return f"{self.stack:<16} {self.kind:<8} deployed  {word}{where}{extra}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "kind": self.kind, "deployed": self.deployed,
+                "health": self.health, "endpoints": self.endpoints,
+                "members": self.members}  # fmt: skip
+
+
+def statuses(
+    members: Mapping[str, Member], runner: StackRunner, health: Health | None = None
+) -> list[Status]:
+    """Each stack: deployed or not, its health in the cluster (when ``health`` is
+    given), the endpoints it publishes, an exchange's members."""
+    found = []
+    for name in run_order(members):
+        status = Status(name, members[name].role, runner.exists(name))
+        if status.deployed:
+            outputs = runner.outputs(name)
+            record = outputs.get("federation")
+            record = record if isinstance(record, dict) else {}  # a secret one shows nothing
+            status.endpoints = dict(record.get("endpoints") or {})
+            if record.get("kind") == "exchange":
+                status.members = list(record.get("members") or [])
+            if health is not None:
+                status.health = health(name, members[name], outputs)
+        found.append(status)
+    return found
+
+
 def status_all(
     members: Mapping[str, Member], runner: StackRunner, health: Health | None = None
 ) -> list[str]:
-    """One line per stack: deployed or not, its health in the cluster (when ``health``
-    is given), the endpoint peers reach first (rollsite, else nginx on Spark), an
-    exchange's members."""
-    lines = []
+    """One line per stack (see :func:`statuses`): the endpoint peers reach first
+    (rollsite, else nginx on Spark)."""
+    return [s.line() for s in statuses(members, runner, health)]
+
+
+def drift_all(
+    members: Mapping[str, Member], runner: StackRunner, say: Say = print
+) -> list[Outcome]:
+    """Each deployed stack, previewed as deployed and then against what the cluster holds
+    now (a refresh first): ``pending`` when its config or program is not deployed yet,
+    ``drifted`` when the cluster no longer holds what the stack deployed, else
+    ``in-sync``. Helm releases are compared as Helm records them (chart and values), not
+    object by object."""
+    outcomes = []
     for name in run_order(members):
-        if not runner.exists(name):
-            lines.append(f"{name:<16} {members[name].role:<8} not deployed")
-            continue
-        outputs = runner.outputs(name)
-        record = outputs.get("federation")
-        record = record if isinstance(record, dict) else {}  # a secret one shows nothing
-        endpoints = record.get("endpoints") or {}
-        gateway = next((n for n in GATEWAYS if n in endpoints), None)
-        where = "no endpoint"
-        if gateway is not None:
-            where = f"{gateway} {endpoints[gateway]['host']}:{endpoints[gateway]['port']}"
-        extra = f" members {record.get('members')}" if record.get("kind") == "exchange" else ""
-        word = f"{health(name, members[name], outputs):<12} " if health else ""
-        lines.append(f"{name:<16} {members[name].role:<8} deployed  {word}{where}{extra}")
-    return lines
+        outcome = Outcome(name, members[name].role, state="not-deployed")
+        if runner.exists(name):
+            env = _env(runner, members)
+            outcome.changes = runner.preview(name, env)
+            outcome.state = "pending"
+            if not outcome.changes:
+                outcome.changes = runner.preview(name, env, refresh=True)
+                outcome.state = "drifted" if outcome.changes else "in-sync"
+            outcome.steps = list(runner.last(name).steps)
+        say(f"drift {name}: {outcome.state}")
+        outcomes.append(outcome)
+    return outcomes
 
 
 def stderr(line: str) -> None:

@@ -17,3 +17,8 @@ def load(text: str) -> Any:
 
 def dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False)
+
+
+def load_all(text: str) -> list[Any]:
+    """Every document of a multi-document text."""
+    return list(yaml.load_all(text, Loader=_Loader))

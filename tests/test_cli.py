@@ -46,7 +46,7 @@ def test_validate_lists_every_problem(project: Path, capsys: pytest.CaptureFixtu
     ]
     stack.write_text(yaml.safe_dump(document))
     code, _, err = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project))
-    assert code == 1
+    assert code == 3  # configuration refused
     assert "stack party10000: 2 configuration problems" in err
     assert "fate:python.grpcNodePort: NodePort 30102 is already used by rollsite.nodePort" in err
     assert "fate:rollsite.partyList[0].partyId: party 10000 is this party" in err
@@ -54,7 +54,7 @@ def test_validate_lists_every_problem(project: Path, capsys: pytest.CaptureFixtu
 
 def test_validate_a_missing_stack(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "validate", "-s", "nope", "--project-dir", str(tmp_path))
-    assert code == 1 and "Pulumi.nope.yaml does not exist" in err
+    assert code == 3 and "Pulumi.nope.yaml does not exist" in err
 
 
 def test_render_writes_one_file_per_release(
@@ -209,7 +209,7 @@ def test_import_kubefate_refuses_what_it_cannot_carry(
 ) -> None:
     source = example("v1.5.0/party-9999/cluster-spark.yaml")
     code, _, err = run(capsys, "import-kubefate", str(source), "--chart-version", "v1.11.2")
-    assert code == 1
+    assert code == 3
     assert "fate:nginx.nodePort: v1.5's single nginx port is two since v1.6" in err
     assert "fate:nginx.route_table[10000].proxy" in err
 
@@ -313,7 +313,7 @@ def test_federation_preview_with_a_policy_pack_previews_new_stacks_too(
         "exchange", "party10000", "party9999"]  # fmt: skip
     code, _, err = run(capsys, "federation", "preview", "--policy-pack", "a",
                        "--policy-pack", "b", "--policy-pack-config", "a.json")  # fmt: skip
-    assert code == 1 and "one --policy-pack-config per --policy-pack" in err
+    assert code == 2 and "one --policy-pack-config per --policy-pack" in err
 
 
 def test_federation_up_with_yes_runs_unattended(
@@ -407,7 +407,9 @@ def test_history_lists_a_stacks_updates(
     code, out, _ = run(capsys, "history", "--stack", "exchange", "--project-dir", ".")
     assert code == 0 and out.splitlines()[0] == "stack exchange: 2 updates"
     code, out, _ = run(capsys, "history", "--stack", "exchange", "--json", "--project-dir", ".")
-    assert [u["number"] for u in json.loads(out)] == [2, 1]
+    document = json.loads(out)
+    assert document["schema"] == "fatectl/v1" and document["command"] == "history"
+    assert [u["number"] for u in document["updates"]] == [2, 1]
 
 
 def test_describe_reads_kubeconfig_as_set_now_not_at_first_import(
@@ -426,3 +428,81 @@ def test_describe_reads_kubeconfig_as_set_now_not_at_first_import(
     monkeypatch.setenv("KUBECONFIG", str(unreachable_kubeconfig(tmp_path / "now")))
     code, _, err = run(capsys, "describe", "--stack", "party10000", "--project-dir", ".")
     assert code == 1 and "cannot reach https://127.0.0.1:9" in err
+
+
+# --- machine-readable: JSON documents and exit codes ---------------------------------
+
+
+def test_validate_json_is_the_contract(
+    capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project),
+                       "--json")  # fmt: skip
+    document = json.loads(out)
+    assert code == 0 and document["schema"] == "fatectl/v1" and document["ok"] is True
+    assert (document["command"], document["stack"], document["kind"], document["partyId"]) == (
+        "validate", "party10000", "eggroll", 10000)  # fmt: skip
+    stack = project / "Pulumi.party10000.yaml"
+    config = yaml.safe_load(stack.read_text())
+    config["config"]["fate:rollsite"]["nodePort"] = 99999
+    stack.write_text(yaml.safe_dump(config))
+    code, out, err = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project),
+                         "--json")  # fmt: skip
+    document = json.loads(out)
+    assert code == 3 and document["ok"] is False and document["exitCode"] == 3 and err == ""
+    [problem] = document["error"]["problems"]
+    assert problem == {"stack": "party10000", "key": "fate:rollsite.nodePort",
+                       "path": ["rollsite", "nodePort"], "rule": "port-range",
+                       "message": problem["message"]}  # fmt: skip
+
+
+def test_render_json_lists_each_release_and_its_objects(
+    capsys: pytest.CaptureFixture[str], charts: str, tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "render", "-s", "party10000", "--project-dir", str(PROJECT_DIR),
+                       "--chart-repo", charts, "--json", "--out", str(tmp_path))  # fmt: skip
+    document = json.loads(out)
+    [release] = document["releases"]
+    assert code == 0 and release["name"] == "fate-10000" and release["objects"] == 25
+    assert release["kinds"]["StatefulSet"] == 4 and Path(release["file"]).exists()
+
+
+def test_federation_json_and_exit_codes(
+    federation: list[FakeEngine], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "federation", "preview", "--json", "--expect-no-changes")
+    document = json.loads(out)
+    assert code == 4 and document["exitCode"] == 4  # nothing deployed yet: changes pending
+    assert [s["state"] for s in document["stacks"]] == ["new"] * 3
+    code, out, _ = run(capsys, "federation", "up", "--yes", "--json")
+    document = json.loads(out)
+    assert code == 0 and {s["state"] for s in document["stacks"]} == {"updated"}
+    code, out, _ = run(capsys, "federation", "preview", "--expect-no-changes", "--markdown",
+                       str(tmp_path / "summary.md"))  # fmt: skip
+    assert code == 0 and "| party9999 | party | up-to-date | 0 | passed |" in (
+        tmp_path / "summary.md").read_text()  # fmt: skip
+    code, out, _ = run(capsys, "federation", "status", "--json")
+    stacks = json.loads(out)["stacks"]
+    assert code == 0 and stacks[0]["endpoints"] == {"rollsite": {"host": "h", "port": 1}}
+    assert all(s["deployed"] for s in stacks)
+    code, out, _ = run(capsys, "federation", "drift", "--json")
+    assert code == 0 and {s["state"] for s in json.loads(out)["stacks"]} == {"in-sync"}
+    [engine] = federation
+    engine.drifted.add("party10000")
+    code, out, _ = run(capsys, "federation", "drift", "--json")
+    states = {s["stack"]: s["state"] for s in json.loads(out)["stacks"]}
+    assert code == 5 and states["party10000"] == "drifted" and states["exchange"] == "in-sync"
+    code, _, err = run(capsys, "federation", "up", "--markdown", "x.md", "--yes")
+    assert code == 2 and "go with federation preview" in err
+
+
+def test_unattended_destructive_commands_are_a_usage_error_in_json_too(
+    federation: list[FakeEngine],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal(monkeypatch, None)
+    code, out, _ = run(capsys, "federation", "destroy", "--json")
+    document = json.loads(out)
+    assert code == 2 and document["error"]["kind"] == "usage"
+    assert "pass --yes" in document["error"]["message"]

@@ -14,6 +14,7 @@ from fate_iac.federation_check import Member, check_federation
 from fate_iac.loader import load_stack_config
 from fate_iac.orchestrator import (
     ConvergeError,
+    Previewed,
     PreviewError,
     converge,
     destroy_all,
@@ -103,6 +104,8 @@ class FakeEngine:
         self.deployed: dict[str, set[str]] = {}
         self.log: list[tuple[str, str, str]] = []
         self.packs: tuple[list[str], list[str]] = ([], [])
+        self.drifted: set[str] = set()
+        """Stacks whose objects someone changed behind the engine's back."""
         """The policy packs and their configs fatectl gave (tests/test_cli.py)."""
 
     def exists(self, stack: str) -> bool:
@@ -113,11 +116,17 @@ class FakeEngine:
         assert existing == set(self.deployed), "the program must be told exactly which exist"
         return self.references[stack] & existing
 
-    def preview(self, stack: str, env: dict[str, str]) -> int:
-        self.log.append(("preview", stack, env[EXISTING_STACKS_ENV]))
+    def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
+        self.log.append(("preview" if not refresh else "refresh-preview", stack,
+                         env[EXISTING_STACKS_ENV]))  # fmt: skip
         if stack not in self.deployed:
             return 3  # a new stack's preview creates everything
+        if refresh and stack in self.drifted:
+            return 1  # what the cluster holds differs from what was deployed
         return 0 if self._seen(stack, env) == self.deployed[stack] else 1
+
+    def last(self, stack: str) -> Previewed:
+        return Previewed()
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         self.log.append(("up", stack, env[EXISTING_STACKS_ENV]))
@@ -186,7 +195,7 @@ def test_a_party_that_leaves_is_dropped_from_the_exchange() -> None:
 def test_convergence_is_bounded() -> None:
     members = star()
     engine = FakeEngine(members)
-    engine.preview = lambda stack, env: 1  # type: ignore[method-assign]
+    engine.preview = lambda stack, env, refresh=False: 1  # type: ignore[method-assign]
     with pytest.raises(FederationError, match="not converged after 2 passes"):
         converge(members, engine, max_passes=2, say=lambda _: None)
 
@@ -289,10 +298,10 @@ class PolicyEngine(FakeEngine):
         super().__init__(members)
         self.refused = refused
 
-    def preview(self, stack: str, env: dict[str, str]) -> int:
+    def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
         if stack in self.refused:
             raise RuntimeError(REFUSED_PREVIEW)
-        return super().preview(stack, env)
+        return super().preview(stack, env, refresh)
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         if stack in self.refused:

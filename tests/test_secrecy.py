@@ -198,7 +198,7 @@ def test_validate_names_a_bad_secret_key_without_its_value(
     header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
     write_stack(tmp_path, {**CREDENTIALS, "name": "Bad_Secret_Name"}, party_plain(), header)
     code, _, err = run_cli(capsys, "validate", "-s", "s", "--project-dir", str(tmp_path))
-    assert code == 1 and "fate:name: is not valid here (dns-label)" in err
+    assert code == 3 and "fate:name: is not valid here (dns-label)" in err
     assert "Bad_Secret_Name" not in err
 
 
@@ -228,7 +228,7 @@ def test_another_providers_other_secrets_are_a_plain_problem_without_the_cli(
     without_pulumi_cli(monkeypatch, tmp_path)
     write_stack(tmp_path, {**CREDENTIALS, "servingIp": "10.77.0.5"}, party_plain(), KMS)
     code, _, err = run_cli(capsys, "validate", "-s", "s", "--project-dir", str(tmp_path))
-    assert code == 1
+    assert code == 3
     assert "fate:servingIp: is encrypted by the stack's secrets provider (awskms://" in err
     assert "through the Pulumi CLI, which is not on PATH" in err
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fate_iac.orchestrator import Say, policy_violations, stderr
+from fate_iac.orchestrator import Previewed, Say, StepChange, policy_violations, stderr
 from fate_iac.secrets import REDACTED
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -25,18 +25,26 @@ class Steps:
 
     A StackReference's step is not one: it is read again whenever the referenced stack's
     outputs change at all (an exchange's member list, say), while what matters is whether
-    the routes in the release change, which its own step shows."""
+    the routes in the release change, which its own step shows. Nor is a refresh's
+    reading of a resource: what the refresh found shows in the step that follows it."""
 
     def __init__(self) -> None:
-        self.changes = 0
+        self.changed: list[StepChange] = []
+
+    @property
+    def changes(self) -> int:
+        return len(self.changed)
 
     def see(self, event: Any) -> None:
         step = event.resource_pre_event
         if step is None:
             return
-        op, kind = step.metadata.op.value, step.metadata.type
-        if kind != STACK_REFERENCE and op not in ("same", "read"):
-            self.changes += 1
+        meta = step.metadata
+        op, kind = meta.op.value, meta.type
+        if kind != STACK_REFERENCE and op not in ("same", "read", "refresh"):
+            # Property paths only (the detailed diff's keys): never a value.
+            keys = tuple(sorted(meta.detailed_diff or {})) or tuple(meta.diffs or ())
+            self.changed.append(StepChange(op, kind, meta.urn.split("::")[-1], keys))
 
 
 class AutomationRunner:
@@ -60,6 +68,7 @@ class AutomationRunner:
         self.policy_pack_configs = policy_pack_configs or []
         self.say = say
         self._listed: set[str] | None = None
+        self._last: dict[str, Previewed] = {}
         command = None
         if pulumi_root is not None:
             command = auto.PulumiCommand(root=str(pulumi_root), skip_version_check=True)
@@ -83,17 +92,32 @@ class AutomationRunner:
             self._listed = None  # create_or_select is about to create it
         return self._auto.Stack.create_or_select(stack, self.workspace)
 
-    def preview(self, stack: str, env: dict[str, str]) -> int:
+    def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
+        """What an update would change; with ``refresh``, against what the cluster holds
+        now rather than what the state says."""
         lines: list[str] = []
         steps = Steps()
         self._stack(stack, env).preview(
             policy_packs=self.policy_packs,
             policy_pack_configs=self.policy_pack_configs,
+            refresh=refresh or None,
             on_output=lines.append,
             on_event=steps.see,
         )
-        self._tell_advisories(stack, lines)
+        self._done(stack, steps, lines)
         return steps.changes
+
+    def last(self, stack: str) -> Previewed:
+        return self._last.get(stack, Previewed())
+
+    def _done(self, stack: str, steps: Steps, lines: list[str]) -> None:
+        """Keep what the run changed; a run that passed may still carry advisory
+        violations: they are kept and said, never dropped (a mandatory one fails the run,
+        and its error says it)."""
+        violations = policy_violations("\n".join(line.rstrip("\n") for line in lines))
+        self._last[stack] = Previewed(tuple(steps.changed), tuple(violations))
+        for violation in violations:
+            self.say(f"  {stack}: {violation}")
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         lines: list[str] = []
@@ -107,14 +131,8 @@ class AutomationRunner:
         for line in lines:
             if "waiting for" in line or "error" in line:
                 self.say(f"  {stack}: {line.strip()}")
-        self._tell_advisories(stack, lines)
+        self._done(stack, steps, lines)
         return steps.changes
-
-    def _tell_advisories(self, stack: str, lines: list[str]) -> None:
-        """A run that passed may still carry advisory violations: they are said, never
-        dropped (a mandatory one fails the run, and its error says it)."""
-        for violation in policy_violations("\n".join(line.rstrip("\n") for line in lines)):
-            self.say(f"  {stack}: {violation}")
 
     def destroy(self, stack: str) -> None:
         self._stack(stack, {}).destroy()

@@ -106,7 +106,7 @@ def test_fatectl_federation_preview_gates_a_whole_federation_on_the_pack(
 
     _hide_a_nodeport(ws, "party9999")
     refused = fatectl("preview")
-    assert refused.returncode == 1
+    assert refused.returncode == 3  # refused by policy
     said = refused.stderr
     assert "stack party9999 refused:" in said, said
     assert (
@@ -116,4 +116,4 @@ def test_fatectl_federation_preview_gates_a_whole_federation_on_the_pack(
     assert "stack party10000 refused" not in said and "stack exchange refused" not in said
 
     up = fatectl("up", "--yes")  # the same gate stops an update before anything is created
-    assert up.returncode == 1 and "stack party9999 refused:" in up.stderr, up.stderr
+    assert up.returncode == 3 and "stack party9999 refused:" in up.stderr, up.stderr
