@@ -297,10 +297,9 @@ def _describe(args: argparse.Namespace) -> int:
     path = stack_file(args.project_dir, args.stack)
     raw = read_stack_file(path, args.stack)
     if kubefate_server.standalone(raw.values):
-        print(f"stack {args.stack} deploys the KubeFATE service alone: describe covers party "
-              "and exchange stacks (its output `kubefate` says where the service answers)",
-              file=sys.stderr)  # fmt: skip
-        return 1
+        raise UsageError(f"stack {args.stack} deploys the KubeFATE service alone: describe "
+                         "covers party and exchange stacks (its output `kubefate` says where "
+                         "the service answers)")  # fmt: skip
     loaded = load_stack_config(raw, args.stack)
     member = Member(loaded.config, cluster_context(path))
     outputs = _deployed_outputs(_runner(args.project_dir), args.stack)
@@ -308,8 +307,9 @@ def _describe(args: argparse.Namespace) -> int:
         description = describe_stack(args.stack, member, outputs)
     except ClusterError as error:
         where = f"context {member.cluster}" if member.cluster else "the current kube-context"
-        print(f"stack {args.stack}: cannot read its cluster ({where}): {error}", file=sys.stderr)
-        return 1
+        raise ClusterError(
+            f"stack {args.stack}: cannot read its cluster ({where}): {error}"
+        ) from None
     if args.json:
         print(report.document("describe", ok=True, **json.loads(description.as_json())))
     else:
@@ -346,7 +346,9 @@ def confirm(question: str, assume_yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise NeedsConfirmation(f"{question} needs a confirmation: pass --yes to go ahead")
-    answer = input(f"{question} [y/N] ")
+    # The question goes where the plan went (stderr): stdout is the result's (--json).
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = input()
     return answer.strip().lower() in ("y", "yes")
 
 
@@ -371,6 +373,8 @@ def _federation(args: argparse.Namespace) -> int:
         raise UsageError("give one --policy-pack-config per --policy-pack, or none")
     if (args.expect_no_changes or args.markdown) and args.action != "preview":
         raise UsageError("--expect-no-changes and --markdown go with federation preview")
+    if args.json and args.markdown == "-":
+        raise UsageError("--json owns stdout: write the --markdown summary to a file")
     command = f"federation {args.action}"
     runner = _runner(args.project_dir, args.policy_pack, args.policy_pack_config)
     new_too = bool(args.policy_pack)
@@ -385,7 +389,9 @@ def _federation(args: argparse.Namespace) -> int:
             states = {o.state for o in outcomes}
             if "drifted" in states:
                 code = report.Exit.DRIFT
-            elif "pending" in states:
+            elif "failed" in states:
+                code = report.Exit.FAILED
+            elif states & {"pending", "not-deployed"}:
                 code = report.Exit.CHANGES
             return _outcomes(args, command, outcomes, code)
         if args.action == "preview":
@@ -411,14 +417,21 @@ def _federation(args: argparse.Namespace) -> int:
         return _outcomes(args, command, orchestrator.destroy_all(members, runner, stderr), code)
     except orchestrator.PreviewError as error:
         _summary(args, error.outcomes)
-        refused = any(o.violations for o in error.outcomes if o.state == "refused")
+        refused = any(o.state == "refused" for o in error.outcomes)
         code = report.Exit.REFUSED if refused else report.Exit.FAILED
         _say([str(error)])
-        return _outcomes(args, command, error.outcomes, code, quiet=True)
+        return _outcomes(args, command, error.outcomes, code, quiet=True, error=_error(
+            code, "a stack's preview was refused or failed"))  # fmt: skip
     except orchestrator.ConvergeError as error:
-        code = report.Exit.REFUSED if error.violations else report.Exit.FAILED
+        refused = orchestrator.refused_by_policy(error.violations)
+        code = report.Exit.REFUSED if refused else report.Exit.FAILED
         _say([str(error)])
-        return _outcomes(args, command, error.outcomes, code, quiet=True)
+        failed = _error(code, f"stack {error.stack} failed: {error.cause}")
+        return _outcomes(args, command, error.outcomes, code, quiet=True, error=failed)
+
+
+def _error(code: report.Exit, message: str) -> dict[str, Any]:
+    return {"kind": code.name.lower(), "message": message}
 
 
 def _summary(args: argparse.Namespace, outcomes: list[Any]) -> None:
@@ -433,10 +446,15 @@ def _summary(args: argparse.Namespace, outcomes: list[Any]) -> None:
 
 
 def _outcomes(
-    args: argparse.Namespace, command: str, outcomes: list[Any], code: int, quiet: bool = False
+    args: argparse.Namespace,
+    command: str,
+    outcomes: list[Any],
+    code: int,
+    quiet: bool = False,
+    **extra: Any,
 ) -> int:
     lines = [] if quiet else [o.line() for o in outcomes]
-    return _tell(args, command, lines, code, stacks=[o.as_json() for o in outcomes])
+    return _tell(args, command, lines, code, stacks=[o.as_json() for o in outcomes], **extra)
 
 
 def _tell(args: argparse.Namespace, command: str, lines: list[str], code: int,
@@ -486,8 +504,10 @@ def main(argv: list[str] | None = None) -> int:
         return refused(report.Exit.REFUSED, str(error))
     except (NeedsConfirmation, UsageError) as error:
         return refused(report.Exit.USAGE, str(error))
-    except NotDeployed as error:
+    except (NotDeployed, ClusterError) as error:
         return refused(report.Exit.FAILED, str(error))
+    except Exception as error:  # the engine's or a backend's own, whatever its type
+        return refused(report.Exit.FAILED, f"{type(error).__name__}: {error}")
 
 
 if __name__ == "__main__":

@@ -75,12 +75,14 @@ class Outcome:
     steps: list[StepChange] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     """Policy violations the engine reported (each line says its level)."""
+    error: str | None = None
+    """Why the engine failed it, when it did."""
 
     def as_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "kind": self.kind, "state": self.state,
                 "updates": self.updates, "changes": self.changes,
                 "steps": [s.as_json() for s in self.steps],
-                "violations": list(self.violations)}  # fmt: skip
+                "violations": list(self.violations), "error": self.error}  # fmt: skip
 
     def line(self) -> str:
         return (
@@ -122,6 +124,11 @@ class PreviewError(FederationError):
         for stack, reasons in self.failures.items():
             lines += [f"stack {stack} refused:", *(f"  {r}" for r in reasons)]
         return "\n".join([*lines, "previews:", *(o.line() for o in self.outcomes)])
+
+
+def refused_by_policy(violations: list[str]) -> bool:
+    """Whether a policy pack refused the run (a mandatory or remediating policy)."""
+    return any("[mandatory]" in v or "[remediate]" in v for v in violations)
 
 
 def policy_violations(text: str) -> list[str]:
@@ -195,6 +202,7 @@ def converge(
             except Exception as error:  # the engine's own error, whatever its type
                 outcome.state = "failed"
                 outcome.violations = policy_violations(str(error))
+                outcome.error = _first_line(error)
                 raise ConvergeError(name, _first_line(error), list(outcomes.values()),
                                     outcome.violations) from error  # fmt: skip
             last = runner.last(name)
@@ -233,10 +241,11 @@ def preview_all(
                 last = runner.last(name)
                 outcome.steps, outcome.violations = list(last.steps), list(last.violations)
             except Exception as error:  # the engine's own error, whatever its type
-                outcome.state = "refused"
                 outcome.violations = policy_violations(str(error))
-                failures[name] = outcome.violations or [_first_line(error)]
-        if outcome.state != "refused":
+                outcome.state = "refused" if refused_by_policy(outcome.violations) else "failed"
+                outcome.error = _first_line(error)
+                failures[name] = outcome.violations or [outcome.error]
+        if outcome.state not in ("refused", "failed"):
             outcome.state = "new" if not existed else "changes" if outcome.changes else "up-to-date"
         say(f"preview {name}: {outcome.state}")
         outcomes.append(outcome)
@@ -343,22 +352,29 @@ def status_all(
 def drift_all(
     members: Mapping[str, Member], runner: StackRunner, say: Say = print
 ) -> list[Outcome]:
-    """Each deployed stack, previewed as deployed and then against what the cluster holds
-    now (a refresh first): ``pending`` when its config or program is not deployed yet,
-    ``drifted`` when the cluster no longer holds what the stack deployed, else
-    ``in-sync``. Helm releases are compared as Helm records them (chart and values), not
-    object by object."""
+    """Each stack, previewed as deployed and again against what the cluster holds now (a
+    refresh first): ``drifted`` when the refreshed preview changes something the plain
+    one does not (the cluster no longer holds what the stack deployed), else ``pending``
+    when the plain one changes something (config or program not deployed yet), else
+    ``in-sync``; ``not-deployed`` (pending too) and ``failed`` (the engine's error).
+    Helm releases are compared as Helm records them (chart and values), not object by
+    object."""
     outcomes = []
     for name in run_order(members):
         outcome = Outcome(name, members[name].role, state="not-deployed")
-        if runner.exists(name):
-            env = _env(runner, members)
-            outcome.changes = runner.preview(name, env)
-            outcome.state = "pending"
-            if not outcome.changes:
+        try:
+            if runner.exists(name):
+                env = _env(runner, members)
+                pending = runner.preview(name, env)
+                planned = set(runner.last(name).steps)
                 outcome.changes = runner.preview(name, env, refresh=True)
-                outcome.state = "drifted" if outcome.changes else "in-sync"
-            outcome.steps = list(runner.last(name).steps)
+                refreshed = list(runner.last(name).steps)
+                drift = [step for step in refreshed if step not in planned]
+                outcome.steps = drift or refreshed
+                outcome.state = "drifted" if drift or outcome.changes > pending else (
+                    "pending" if pending else "in-sync")  # fmt: skip
+        except Exception as error:  # the engine's own error, whatever its type
+            outcome.state, outcome.error = "failed", _first_line(error)
         say(f"drift {name}: {outcome.state}")
         outcomes.append(outcome)
     return outcomes

@@ -58,7 +58,7 @@ def markdown(title: str, outcomes: Iterable[Outcome]) -> str:
              "| --- | --- | --- | --- | --- |"]  # fmt: skip
     outcomes = list(outcomes)
     for o in outcomes:
-        mandatory = sum("[mandatory]" in v for v in o.violations)
+        mandatory = sum("[mandatory]" in v or "[remediate]" in v for v in o.violations)
         advisory = len(o.violations) - mandatory
         policy = ", ".join([f"{mandatory} mandatory"] * bool(mandatory)
                            + [f"{advisory} advisory"] * bool(advisory)) or "passed"  # fmt: skip
@@ -70,9 +70,14 @@ def markdown(title: str, outcomes: Iterable[Outcome]) -> str:
         if o.steps:
             lines += ["| op | resource | changes |", "| --- | --- | --- |"]
             for step in o.steps:
-                keys = ", ".join(f"`{k}`" for k in step.keys[:12])
+                keys = ", ".join(f"`{_cell(k)}`" for k in step.keys[:12])
                 more = f" and {len(step.keys) - 12} more" if len(step.keys) > 12 else ""
-                lines.append(f"| {step.op} | `{step.type}` {step.name} | {keys}{more} |")
+                lines.append(f"| {step.op} | `{step.type}` {_cell(step.name)} | {keys}{more} |")
             lines.append("")
         lines += [f"- policy: {v}" for v in o.violations]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text inside a Markdown table cell."""
+    return text.replace("|", "\\|")

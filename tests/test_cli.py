@@ -6,6 +6,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -268,7 +269,7 @@ def federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[FakeEngi
 def terminal(monkeypatch: pytest.MonkeyPatch, answer: str | None) -> None:
     """stdin as a terminal answering ``answer``, or not a terminal at all (None)."""
     monkeypatch.setattr("sys.stdin.isatty", lambda: answer is not None)
-    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+    monkeypatch.setattr("builtins.input", lambda prompt="": answer)
 
 
 @pytest.mark.parametrize("action", ["up", "destroy"])
@@ -506,3 +507,54 @@ def test_unattended_destructive_commands_are_a_usage_error_in_json_too(
     document = json.loads(out)
     assert code == 2 and document["error"]["kind"] == "usage"
     assert "pass --yes" in document["error"]["message"]
+
+
+def test_a_failure_with_only_advisory_violations_is_the_engines_not_a_refusal(
+    federation: list[FakeEngine], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "federation", "up", "--yes")[0] == 0
+    [engine] = federation
+
+    def failing(stack: str, env: dict[str, str], refresh: bool = False) -> int:
+        raise RuntimeError("- [advisory]  release-visibility  (kubernetes:helm.sh/v3:Release: r)"
+                           "\n  d\n  cannot see\nerror: the backend is unreachable")  # fmt: skip
+
+    engine.preview = failing  # type: ignore[method-assign]
+    code, out, _ = run(capsys, "federation", "preview", "--json")
+    document = json.loads(out)
+    assert code == 1 and document["error"]["kind"] == "failed"
+    assert {s["state"] for s in document["stacks"]} == {"failed"}
+    assert document["stacks"][0]["error"] == "error: the backend is unreachable"
+    assert document["stacks"][0]["violations"][0].startswith("release-visibility [advisory]")
+    code, out, _ = run(capsys, "federation", "drift", "--json")
+    assert code == 1 and {s["state"] for s in json.loads(out)["stacks"]} == {"failed"}
+
+
+def test_json_keeps_stdout_to_itself(
+    federation: list[FakeEngine], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "federation", "preview", "--json", "--markdown", "-")
+    assert code == 2 and json.loads(out)["error"]["kind"] == "usage"
+    code, out, _ = run(capsys, "federation", "drift", "--json")
+    assert code == 4 and {s["state"] for s in json.loads(out)["stacks"]} == {"not-deployed"}
+
+
+def test_the_engines_steps_are_counted_without_refresh_reads() -> None:
+    from types import SimpleNamespace
+
+    from fate_pulumi.automation import Steps
+
+    def event(op: str, diff: dict[str, Any] | None = None) -> Any:
+        meta = SimpleNamespace(op=SimpleNamespace(value=op), type="kubernetes:core/v1:Namespace",
+                               urn="urn:pulumi:s::p::kubernetes:core/v1:Namespace::ns",
+                               detailed_diff=diff, diffs=["metadata"])  # fmt: skip
+        return SimpleNamespace(resource_pre_event=SimpleNamespace(metadata=meta))
+
+    steps = Steps()
+    for e in (event("refresh"), event("same"), event("read"),
+              event("update", {"metadata.labels.role": {}})):  # fmt: skip
+        steps.see(e)
+    steps.see(SimpleNamespace(resource_pre_event=None))
+    assert steps.changes == 1
+    [change] = steps.changed
+    assert (change.op, change.name, change.keys) == ("update", "ns", ("metadata.labels.role",))

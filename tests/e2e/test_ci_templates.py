@@ -62,24 +62,44 @@ def github_job(document: Mapping[str, Any], job: str) -> list[tuple[dict[str, st
 
 
 def gitlab_job(document: Mapping[str, Any], job: str) -> Iterator[tuple[dict[str, str], str]]:
-    for line in [*document["default"]["before_script"], *document[job]["script"]]:
+    lines = [*document["default"]["before_script"], *document[job]["script"],
+             *document[job].get("after_script", [])]  # fmt: skip
+    for line in lines:
         yield {}, str(line)
 
 
 def run(script: str, env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A command as a runner starts it: no terminal, nothing on stdin."""
     return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd,
-                          env=dict(env), capture_output=True, text=True, timeout=900)  # fmt: skip
+                          env=dict(env), stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=900)  # fmt: skip
+
+
+TOOLCHAIN = ("PATH", "PULUMI_HOME", "PULUMI_PYTHON_CMD", "PULUMI_SKIP_UPDATE_CHECK",
+             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
+             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK")  # fmt: skip
+"""What the runner's own setup (the Pulumi CLI, Python) puts in a job's environment."""
+
+
+def runner(ws: Workspace) -> dict[str, str]:
+    """A runner's environment before the template's: no backend, passphrase or cluster;
+    those must come from the template's wiring of the secret store."""
+    inherited = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("PULUMI_", "KUBECONFIG", "FATE_"))}  # fmt: skip
+    return {**inherited, **{k: ws.env[k] for k in TOOLCHAIN}}
 
 
 def secrets(ws: Workspace, plane: ControlPlane) -> dict[str, str]:
     """What the CI system's secret store holds for these templates."""
-    return {"PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE,
+    return {"PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE, "PULUMI_ACCESS_TOKEN": "",
             "PULUMI_BACKEND_URL": ws.env["PULUMI_BACKEND_URL"],
             "KUBECONFIG_DATA": Path(plane.kubeconfig).read_text()}  # fmt: skip
 
 
-def tear_down(ws: Workspace, env: Mapping[str, str]) -> None:
-    done = run(".venv/bin/fatectl federation destroy --yes", env, ws.project_dir)
+def tear_down(ws: Workspace) -> None:
+    done = subprocess.run([".venv/bin/fatectl", "federation", "destroy", "--yes"],
+                          cwd=ws.project_dir, env={**os.environ, **ws.env},
+                          capture_output=True, text=True, timeout=900)  # fmt: skip
     assert done.returncode == 0, done.stderr
 
 
@@ -92,7 +112,7 @@ def test_the_github_actions_template_reviews_deploys_and_checks_drift(
     context = {f"secrets.{k}": v for k, v in store.items()}
     context["github.workspace"] = str(ws.project_dir)
     workflow = {k: fill(str(v), context) for k, v in document["env"].items()}
-    base = {**os.environ, **ws.env, **workflow}
+    base = {**runner(ws), **workflow}
     assert base["KUBECONFIG"] == str(ws.project_dir / ".kubeconfig")
     for job in ("review", "deploy", "drift"):
         for step_env, script in github_job(document, job):
@@ -110,15 +130,16 @@ def test_the_github_actions_template_reviews_deploys_and_checks_drift(
     kube_request(plane, "PATCH", "/api/v1/namespaces/fate-9999",
                  {"metadata": {"labels": {"fate.fedai.org/role": None}}},
                  "application/merge-patch+json")  # fmt: skip
-    [(_, drift)] = github_job(document, "drift")[-1:]
-    done = run(f"{drift} --json", base, ws.project_dir)
+    [(drift_env, drift)] = github_job(document, "drift")[-1:]
+    env = {**base, **{k: fill(v, context) for k, v in drift_env.items()}}
+    done = run(f"{drift} --json", env, ws.project_dir)
     report = json.loads(done.stdout)
     states = {s["stack"]: s["state"] for s in report["stacks"]}
     assert done.returncode == 5 and states == {"exchange": "in-sync", "party10000": "in-sync",
                                                "party9999": "drifted"}, done.stdout  # fmt: skip
     [step] = next(s for s in report["stacks"] if s["stack"] == "party9999")["steps"]
     assert step["op"] == "update" and step["type"] == "kubernetes:core/v1:Namespace"
-    tear_down(ws, base)
+    tear_down(ws)
 
 
 def test_the_gitlab_ci_template_reviews_deploys_and_checks_drift(
@@ -126,7 +147,10 @@ def test_the_gitlab_ci_template_reviews_deploys_and_checks_drift(
 ) -> None:
     ws = checkout(tools, plane, chart_repo, tmp_path)
     document = yaml.safe_load((TEMPLATES / "gitlab-ci.yml").read_text())
-    base: dict[str, str] = {**os.environ, **ws.env, **secrets(ws, plane),
+    store = secrets(ws, plane)
+    kubeconfig_file = tmp_path / "kubeconfig-variable"  # a File variable: GitLab gives a path
+    kubeconfig_file.write_text(store.pop("KUBECONFIG_DATA"))
+    base: dict[str, str] = {**runner(ws), **store, "KUBECONFIG_DATA": str(kubeconfig_file),
                             "CI_PROJECT_DIR": str(ws.project_dir)}  # fmt: skip
     for key, value in document["variables"].items():  # GitLab expands $VARIABLES in them
         base[key] = string.Template(str(value)).safe_substitute(base)
@@ -136,7 +160,7 @@ def test_the_gitlab_ci_template_reviews_deploys_and_checks_drift(
             done = run(script, base, ws.project_dir)
             assert done.returncode == 0, f"{job}: {script}\n{done.stdout}\n{done.stderr}"
     assert (ws.project_dir / "summary.md").exists()
-    tear_down(ws, base)
+    tear_down(ws)
 
 
 @pytest.mark.parametrize("template", ["github-actions.yml", "gitlab-ci.yml"])
