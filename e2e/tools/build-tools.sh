@@ -257,8 +257,11 @@ print(next((".".join(map(str, v)) for v in vs if v > want), ""))' "$cli")
 	install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$tmp/bin/"
 	install -m 0755 "$sdkdir/python/dist/pulumi-resource-pulumi-python" "$tmp/bin/"
 
-	printf 'cli=%s@v%s\n%shelper-scripts=%s@v%s\n' \
-		"$PULUMI_PKG" "$cli" "$(cat "$WORK/langpy-info")" "$PULUMI_SDK" "$PULUMI_VERSION" >"$tmp/BUILD-INFO"
+	{
+		printf 'cli=%s@v%s\n' "$PULUMI_PKG" "$cli"
+		cat "$WORK/langpy-info"
+		printf 'helper-scripts=%s@v%s\n' "$PULUMI_SDK" "$PULUMI_VERSION"
+	} >"$tmp/BUILD-INFO"
 	finish_group "$tmp" "$PULUMI_DIR"
 	log "pulumi: done -> $PULUMI_DIR/bin"
 }
