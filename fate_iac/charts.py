@@ -60,13 +60,14 @@ def chart_source(explicit: str | None = None, configured: str | None = None) -> 
     return explicit or os.environ.get(CHART_REPO_ENV) or configured or UPSTREAM_CHART_REPO
 
 
-def _is_url(source: str) -> bool:
+def is_url(source: str) -> bool:
+    """Whether a chart source is a repository URL (else a local path)."""
     return source.startswith(("http://", "https://", "oci://"))
 
 
 def resolve_chart(name: str, version: str, source: str) -> ChartRef:
     """Find ``name`` at ``version`` in ``source`` (see :func:`chart_source`)."""
-    if _is_url(source):
+    if is_url(source):
         return ChartRef(name, version, repo=source.rstrip("/"))
     path = Path(source).expanduser().resolve()
     if path.is_dir() and (path / "index.yaml").exists():
@@ -91,7 +92,7 @@ def _from_local_repository(name: str, version: str, root: Path) -> ChartRef:
         known = ", ".join(str(e.get("version")) for e in entries) or "none"
         raise ChartSourceError(f"{root}/index.yaml has no {name} {version} (has: {known})")
     url = str((entry.get("urls") or [""])[0])
-    if _is_url(url):
+    if is_url(url):
         raise ChartSourceError(f"{root}/index.yaml points {name} {version} at {url}, not a file")
     archive = (root / url).resolve()
     if not archive.is_file():

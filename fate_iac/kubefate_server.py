@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from fate_iac import yamlio
-from fate_iac.charts import UPSTREAM_CHART_REPO
+from fate_iac.charts import UPSTREAM_CHART_REPO, is_url
 from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.config import KubeFateServerConfig, Resources, Section, credential_paths
 from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
@@ -198,13 +198,9 @@ def standalone(raw: Mapping[str, Any]) -> bool:
 def beside(cfg: KubeFateServerConfig, stack_chart_repo: str | None) -> KubeFateServerConfig:
     """The service of a party or exchange stack: it installs from the stack's chart
     repository (a mirror, say) unless told otherwise; a local one it cannot reach."""
-    if cfg.chartRepo is None and stack_chart_repo and _is_url(stack_chart_repo):
+    if cfg.chartRepo is None and stack_chart_repo and is_url(stack_chart_repo):
         return cfg.model_copy(update={"chartRepo": stack_chart_repo})
     return cfg
-
-
-def _is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://", "oci://"))
 
 
 def rbac_namespaces(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,18 +52,25 @@ def nodeport_range(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> 
                                 f"{low}-{high}", obj.urn)  # fmt: skip
 
 
+def _claimed_twice(
+    objects: Iterable[KubeObject], claims: Callable[[KubeObject], Iterable[Any]]
+) -> Iterator[tuple[Any, list[KubeObject]]]:
+    """Each thing (a port, a host) more than one object claims, with its claimants."""
+    owners: dict[Any, list[KubeObject]] = defaultdict(list)
+    for obj in objects:
+        for claim in sorted(set(claims(obj))):
+            owners[claim].append(obj)
+    for claim, found in sorted(owners.items()):
+        if len(found) > 1:
+            yield claim, found
+
+
 def nodeport_unique(objects: Iterable[KubeObject]) -> Iterator[Violation]:
     """No NodePort claimed twice in a stack: the API server allocates them by number,
     whatever the protocol, and refuses the second Service."""
-    claims: dict[int, list[KubeObject]] = defaultdict(list)
-    for obj in objects:
-        for port in set(node_ports(obj)):
-            claims[port].append(obj)
-    for port, owners in sorted(claims.items()):
-        if len(owners) > 1:
-            names = ", ".join(str(o) for o in owners)
-            yield Violation(f"nodePort {port} is claimed {len(owners)} times: {names}",
-                            owners[1].urn)  # fmt: skip
+    for port, owners in _claimed_twice(objects, node_ports):
+        names = ", ".join(str(o) for o in owners)
+        yield Violation(f"nodePort {port} is claimed {len(owners)} times: {names}", owners[1].urn)
 
 
 def load_balancers(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> Iterator[Violation]:
@@ -92,15 +99,10 @@ def image_registries(
 
 def ingress_hosts_unique(objects: Iterable[KubeObject]) -> Iterator[Violation]:
     """Each ingress host served by one Ingress of the stack (two would race for it)."""
-    owners: dict[str, list[KubeObject]] = defaultdict(list)
-    for obj in objects:
-        for host in sorted(set(ingress_hosts(obj))):
-            owners[host].append(obj)
-    for host, found in sorted(owners.items()):
-        if len(found) > 1:
-            names = ", ".join(str(o) for o in found)
-            yield Violation(f"ingress host {host} is served by {len(found)} Ingresses: {names}",
-                            found[1].urn)  # fmt: skip
+    for host, found in _claimed_twice(objects, ingress_hosts):
+        names = ", ".join(str(o) for o in found)
+        yield Violation(f"ingress host {host} is served by {len(found)} Ingresses: {names}",
+                        found[1].urn)  # fmt: skip
 
 
 def system_namespaces(
