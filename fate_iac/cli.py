@@ -19,7 +19,7 @@ from typing import Any
 
 from fate_iac import kubefate_server, report, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
-from fate_iac.config import KubeFateServerConfig
+from fate_iac.config import KubeFateServerConfig, StackConfig
 from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
@@ -28,7 +28,6 @@ from fate_iac.kube import ClusterError
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import (
     cluster_context,
-    load_party_config,
     load_stack_config,
     read_stack_file,
     stack_file,
@@ -151,7 +150,8 @@ def _validate(args: argparse.Namespace) -> int:
             "validate", ok=True, stack=args.stack, kind=loaded.kind.tag,
             component=loaded.kind.component, partyId=cfg.partyId, release=cfg.release_name,
             namespace=cfg.k8s_namespace, chart=cfg.chartName, chartVersion=cfg.chartVersion,
-            kubefate=cfg.kubefate is not None, notes=loaded.notes, problems=[],
+            kubefate=cfg.kubefate is not None, serving=_serving_summary(cfg),
+            notes=loaded.notes, problems=[],
         ))  # fmt: skip
         return 0
     _say([f"note: {n}" for n in loaded.notes])
@@ -160,9 +160,22 @@ def _validate(args: argparse.Namespace) -> int:
         f"release {cfg.release_name} in namespace {cfg.k8s_namespace}, {cfg.chartName} "
         f"chart {cfg.chartVersion}"
     )
+    serving = getattr(cfg, "servingCluster", None)
+    if serving is not None:
+        print(f"stack {args.stack}: beside it: serving cluster (FateServing), release "
+              f"{serving.release_name} in namespace {serving.k8s_namespace}, fate-serving "
+              f"chart {serving.chartVersion}")  # fmt: skip
     if cfg.kubefate is not None:
         print(f"stack {args.stack}: beside it: {_service_line(cfg.kubefate)}")
     return 0
+
+
+def _serving_summary(cfg: StackConfig) -> dict[str, str] | None:
+    serving = getattr(cfg, "servingCluster", None)
+    if serving is None:
+        return None
+    return {"release": serving.release_name, "namespace": serving.k8s_namespace,
+            "chartVersion": serving.chartVersion}  # fmt: skip
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -238,20 +251,31 @@ def _import(args: argparse.Namespace) -> int:
     stack = args.stack or f"party{document.get('partyId', '')}"
     if result.problems:
         raise ConfigError(stack, result.problems)
-    _say([f"note: {n}" for n in result.notes])
+    target = stack_file(args.project_dir, args.stack) if args.stack else None
+    existing = target.read_text() if target and target.exists() else None
+    keys = ((yamlio.load(existing) or {}).get("config") or {}) if existing else {}
+    beside = result.serving and any(str(k).startswith("fate:") for k in keys)
+    if existing is not None and not args.force and (not beside or "fate-serving:" in existing):
+        what = "a serving cluster (fate-serving: keys)" if beside else "a stack file"
+        print(f"{target} holds {what} already; pass --force to replace it", file=sys.stderr)
+        return 1
     # Validate what was carried over, taking the credentials as the secrets they will be.
+    if beside and existing is not None:
+        # The serving keys join the party's training keys, which stay as they are.
+        result = result.beside(existing)
+    _say([f"note: {n}" for n in result.notes])
     try:
-        load_party_config(result.config_with_credentials(), stack)
+        config = result.config_with_credentials()
+        if beside and target is not None:
+            config = {**read_stack_file(target, stack).values, **config}
+        load_stack_config(config, stack)
     except ConfigError as error:
         _say(["after import, fix these before `pulumi up`:", *error.report().splitlines()[1:]])
-    if args.stack is None:
-        sys.stdout.write(result.stack_yaml())
+    text = result.stack_yaml(existing if beside else None)
+    if target is None:
+        sys.stdout.write(text)
     else:
-        target = stack_file(args.project_dir, args.stack)
-        if target.exists() and not args.force:
-            print(f"{target} exists; pass --force to overwrite it", file=sys.stderr)
-            return 1
-        target.write_text(result.stack_yaml())
+        target.write_text(text)
         print(f"wrote {target}")
     if result.credentials:
         _say(["set the credentials as secrets:", *result.secret_commands(stack)])

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from typing import Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -37,7 +37,7 @@ from pydantic_core import PydanticCustomError
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.federation import BROKERS, FederationRecord, Protocol
-from fate_iac.problems import KeyPath
+from fate_iac.problems import SERVING_NAMESPACE, KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
 SUPPORTED_FATE_CHART_VERSIONS = ("v1.9.0", "v1.9.1", "v1.9.2", "v1.10.0", "v1.11.1", "v1.11.2")
@@ -888,7 +888,264 @@ class StackConfig(Section):
         return []
 
 
-class PartyConfig(StackConfig):
+class Peered:
+    """A party's routes by reference: ``peers`` (stack names or static records) and its
+    ``exchangeStack``; the training and the serving cluster each have them."""
+
+    if TYPE_CHECKING:
+        peers: list[str | FederationRecord]
+        exchangeStack: str | None
+
+    @property
+    def peer_stacks(self) -> list[str]:
+        return [p for p in self.peers if isinstance(p, str)]
+
+    @property
+    def static_peers(self) -> list[FederationRecord]:
+        return [p for p in self.peers if isinstance(p, FederationRecord)]
+
+    @property
+    def own_references(self) -> list[str]:
+        """The stacks its own routes come from."""
+        return [*self.peer_stacks, *([self.exchangeStack] if self.exchangeStack else [])]
+
+
+# --- FATE-Serving ---------------------------------------------------------------------------
+
+ServingModule = Literal[
+    "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin"
+]
+SERVING_MODULES: tuple[ServingModule, ...] = (
+    "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin",
+)  # fmt: skip
+SERVING_CHART_VERSIONS = ("v2.0.4", "v2.1.5", "v2.1.6")
+"""Versions of the ``fate-serving`` chart that share the values interface rendered here
+(v2.0.0, KubeFATE v1.5's, writes example routes into every cluster: not supported)."""
+ServingChartVersion = Literal["v2.0.4", "v2.1.5", "v2.1.6"]
+DEFAULT_SERVING_CHART_VERSION: ServingChartVersion = "v2.1.6"
+SERVING_INHERITED = (
+    "partyId", "publicHost", "chartRepo", "nodePortRange", "federationReads", "peers",
+    "exchangeStack",
+)  # fmt: skip
+"""Keys a party's serving cluster takes from its training cluster (``fate:<key>``) unless
+``fate-serving:<key>`` sets them."""
+
+
+class ServingRoute(Section):
+    partyId: PartyId = Field(description="Id of the peer party.")
+    partyIp: Host = Field(description="Address of the peer's serving proxy.")
+    partyPort: Port = Field(description="Port of the peer's serving proxy (8869, or its NodePort).")
+
+
+class ServingExchangeAddress(Section):
+    ip: Host = Field(description="Address of the serving exchange's proxy.")
+    port: Port = Field(description="Port of the serving exchange's proxy.")
+
+
+class ServingProxyService(Placement):
+    """A serving proxy's Service and static routes (a party's, or an exchange's)."""
+
+    type: ServiceType | None = Field(
+        None, description="Service type. Default: ClusterIP (without the section, the "
+        "chart's NodePort 30109).",
+    )  # fmt: skip
+    nodePort: Port | None = Field(None, description="NodePort of the proxy's port 8869.")
+    loadBalancerIP: Host | None = Field(
+        None, description="loadBalancerIP of the Service (chart v2.1.5 and later)."
+    )
+    partyList: list[ServingRoute] | None = Field(
+        None, description="Static routes to peers' serving proxies (KubeFATE's way; see peers)."
+    )
+
+
+class ServingProxy(ServingProxyService):
+    """A party's serving proxy: its federation gateway for FATE-Serving."""
+
+    ingressHost: Host | None = Field(
+        None, description="Ingress host (chart v2.0.4 only). Default: "
+        "<partyId>.serving-proxy.kubefate.net.",
+    )  # fmt: skip
+    exchange: ServingExchangeAddress | None = Field(
+        None, description="The serving exchange (KubeFATE's way; see exchangeStack). Default: "
+        "none: parties not in partyList are not routed.",
+    )  # fmt: skip
+
+
+class ServingFateflow(Section):
+    ip: Host = Field(description="Address of the training cluster's fateflow.")
+    port: Port = Field(description="Port of fateflow's HTTP API (9380, or its NodePort).")
+
+
+class ServingRedis(Placement, Storage):
+    password: Credential | None = Field(
+        None, description="Secret. Redis password. Default: fate_dev, refused unless "
+        "allowDefaultCredentials.",
+    )  # fmt: skip
+    subPath: str | None = Field(None, description="Sub-path in the volume.")
+
+
+class ServingServer(Placement, Storage):
+    type: ServiceType | None = Field(
+        None, description="Service type. Default: ClusterIP (without the section, the "
+        "chart's NodePort 30209).",
+    )  # fmt: skip
+    nodePort: Port | None = Field(None, description="NodePort of the server's port 8000.")
+    loadBalancerIP: Host | None = Field(
+        None, description="loadBalancerIP of the Service (chart v2.1.5 and later)."
+    )
+    fateflow: ServingFateflow | None = Field(
+        None, description="fateflow, where models are loaded from. Default: the training "
+        "cluster of the same stack (its fateflow Service); required otherwise.",
+    )  # fmt: skip
+    cacheSwitch: bool | None = Field(
+        None, description="Cache inference results (chart v2.1.5 and later). Default: false.",
+    )  # fmt: skip
+    cacheType: Literal["local", "redis"] | None = Field(
+        None, description="Cache type (chart v2.1.5 and later). Default: local."
+    )
+    singleAdaptor: str | None = Field(
+        None, description="Feature adaptor class for single inference (chart v2.1.5 and "
+        "later). Default: the chart's MockAdapter.",
+    )  # fmt: skip
+    batchAdaptor: str | None = Field(
+        None, description="Feature adaptor class for batch inference (chart v2.1.5 and "
+        "later). Default: the chart's MockBatchAdapter.",
+    )  # fmt: skip
+    AdapterURL: str | None = Field(
+        None, description="URL the HTTP adaptor fetches features from (chart v2.1.5 and "
+        "later). Default: http://127.0.0.1:9380/v1/http/adapter/getFeature.",
+    )  # fmt: skip
+    subPath: str | None = Field(None, description="Sub-path in the volume.")
+
+
+class ServingZookeeper(Placement, Storage):
+    subPath: str | None = Field(None, description="Sub-path in the volume.")
+    storageClassName: str | None = Field(
+        None, description="Written by KubeFATE's template; no chart reads it. Default: "
+        "managed-nfs-storage.",
+    )  # fmt: skip
+
+
+class ServingAdmin(Placement):
+    ingressHost: Host | None = Field(
+        None, description="Ingress host (chart v2.0.4; later charts use ingress.servingAdmin). "
+        "Default: <partyId>.serving-admin.kubefate.net (v2.0.4), .example.com after.",
+    )  # fmt: skip
+    username: str | None = Field(None, description="Login of the admin UI. Default: admin.")
+    password: Credential | None = Field(
+        None, description="Secret. Password of the admin UI. Default: admin, refused unless "
+        "allowDefaultCredentials.",
+    )  # fmt: skip
+
+
+class ServingIngresses(Section):
+    servingProxy: IngressRule | None = Field(None, description="Ingress of the serving proxy.")
+    servingAdmin: IngressRule | None = Field(None, description="Ingress of the admin UI.")
+
+
+class ServingConfig(Peered, StackConfig):
+    """A party's serving cluster: the ``fate-serving`` chart (``FateServing``), its keys
+    under ``fate-serving:``, alone in a stack or beside the party's training cluster."""
+
+    @property
+    def kind(self) -> str:
+        return "serving"
+
+    partyId: PartyId = Field(
+        description="This party's id. Required alone; beside a training cluster, its fate:partyId."
+    )
+    name: ReleaseName | None = Field(
+        None, description="Helm release (cluster) name. Default: fate-serving-<partyId>."
+    )
+    namespace: NamespaceName | None = Field(
+        None, description="Kubernetes namespace. Default: fate-serving-<partyId>."
+    )
+    chartName: Literal["fate-serving"] = Field(
+        "fate-serving", description="Chart to install. Default: fate-serving."
+    )
+    chartVersion: ServingChartVersion = Field(
+        DEFAULT_SERVING_CHART_VERSION,
+        description=f"fate-serving chart version, one of {', '.join(SERVING_CHART_VERSIONS)}. "
+        f"Default: {DEFAULT_SERVING_CHART_VERSION}.",
+    )
+    imageTag: str | None = Field(
+        None, description="Image tag of FATE-Serving's images. Default: <version>-release."
+    )
+    persistence: bool = Field(False, description="Keep data in PVCs. Default: false.")
+    ingressClassName: str | None = Field(
+        None, description="Default: nginx (chart v2.1.5 and later)."
+    )
+    ingress: ServingIngresses | None = Field(
+        None, description="Ingress hosts of the serving proxy and admin UI (chart v2.1.5 and "
+        "later).",
+    )  # fmt: skip
+    modules: list[ServingModule] = Field(
+        list(SERVING_MODULES), description="Modules to deploy. Default: all of "
+        + ", ".join(SERVING_MODULES) + ".",
+    )  # fmt: skip
+    servingProxy: ServingProxy | None = Field(None, description="The serving proxy.")
+    servingRedis: ServingRedis | None = Field(None, description="The serving cache (Redis).")
+    servingServer: ServingServer | None = Field(None, description="The serving server.")
+    servingZookeeper: ServingZookeeper | None = Field(None, description="The registry.")
+    servingAdmin: ServingAdmin | None = Field(None, description="The admin UI.")
+    externalRedisIp: Host | None = Field(None, description="Use this Redis instead of "
+                                         "servingRedis.")  # fmt: skip
+    externalRedisPort: Port | None = Field(None, description="Port of the external Redis.")
+    externalRedisPassword: Credential | None = Field(
+        None, description="Secret. Password of the external Redis."
+    )
+    # --- keys this project adds -------------------------------------------------------
+    peers: list[str | FederationRecord] = Field(
+        default_factory=list,
+        description="(Pulumi) Parties whose serving proxies this one reaches directly: stack "
+        "names, or static federation records with a servingProxy endpoint. Added to "
+        "servingProxy.partyList. Default beside a training cluster: fate:peers.",
+    )
+    exchangeStack: str | None = Field(
+        None,
+        description="(Pulumi) The exchange stack whose serving proxy routes for this one, in "
+        "place of servingProxy.exchange. Default beside a training cluster: "
+        "fate:exchangeStack.",
+    )
+    allowDefaultCredentials: bool = Field(
+        False,
+        description="(Pulumi) Accept the chart's well-known credentials (Redis fate_dev, "
+        "admin admin/admin). Default: false.",
+    )
+
+    @classmethod
+    def default_name(cls, party_id: Any) -> str | None:
+        text = str(party_id)
+        return f"fate-serving-{text}" if text.isdigit() and int(text) > 0 else None
+
+    @property
+    def uses_external_redis(self) -> bool:
+        return self.externalRedisIp is not None
+
+    @property
+    def referenced_stacks(self) -> list[str]:
+        return self.own_references
+
+    def service(self, module: str) -> tuple[str | None, int | None, str | None]:
+        """The type, NodePort and loadBalancerIP of a module's Service (servingProxy or
+        servingServer): the chart's NodePort defaults when its section is left out."""
+        section = getattr(self, module)
+        if section is None:
+            return "NodePort", SERVING_CHART_NODE_PORTS[module], None
+        return section.type or "ClusterIP", section.nodePort, section.loadBalancerIP
+
+    def node_ports(self) -> Iterator[NodePortClaim]:
+        for module in ("servingProxy", "servingServer"):
+            service_type, port, _ = self.service(module)
+            yield NodePortClaim((module, "nodePort"), port, service_type, self.has(module))
+
+
+SERVING_CHART_NODE_PORTS = {"servingProxy": 30109, "servingServer": 30209}
+"""The NodePorts the fate-serving chart's values.yaml gives a module whose section a
+cluster-serving.yaml leaves out (KubeFATE's template then writes none)."""
+
+
+class PartyConfig(Peered, StackConfig):
     """A FATE party: the ``fate:`` config of a party stack, the whole ``fate`` chart. Its
     computing engine makes it FATE on eggroll or FATE on Spark; each kind's rules say
     which sections it deploys."""
@@ -973,11 +1230,25 @@ class PartyConfig(StackConfig):
         description="(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, "
         "fateboard admin/admin, RabbitMQ fate/fate). Default: false.",
     )
+    servingCluster: ServingConfig | None = Field(
+        None,
+        alias=SERVING_NAMESPACE,
+        description="(Pulumi) This party's serving cluster: the `fate-serving:` keys "
+        "(`FateServing`). Default: none.",
+    )
 
     @classmethod
     def default_name(cls, party_id: Any) -> str | None:
         text = str(party_id)
         return f"fate-{text}" if text.isdigit() and int(text) > 0 else None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _serving_inherits(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get(SERVING_NAMESPACE), dict):
+            inherited = {k: data[k] for k in SERVING_INHERITED if data.get(k) is not None}
+            data = {**data, SERVING_NAMESPACE: {**inherited, **data[SERVING_NAMESPACE]}}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -1007,18 +1278,15 @@ class PartyConfig(StackConfig):
         return self.externalMysqlIp is not None
 
     @property
-    def peer_stacks(self) -> list[str]:
-        return [p for p in self.peers if isinstance(p, str)]
-
-    @property
-    def static_peers(self) -> list[FederationRecord]:
-        return [p for p in self.peers if isinstance(p, FederationRecord)]
-
-    @property
     def referenced_stacks(self) -> list[str]:
-        return [*self.peer_stacks, *([self.exchangeStack] if self.exchangeStack else [])]
+        serving = self.servingCluster.referenced_stacks if self.servingCluster else []
+        return list(dict.fromkeys([*self.own_references, *serving]))
 
     def node_ports(self) -> Iterator[NodePortClaim]:
+        """Every NodePort of the stack: its serving cluster's too (one cluster's nodes)."""
+        if self.servingCluster is not None:
+            for claim in self.servingCluster.node_ports():
+                yield replace(claim, path=(SERVING_NAMESPACE, *claim.path))
         yield from self._claims("rollsite", self.rollsite, ("nodePort",))
         yield from self._claims("python", self.python, ("httpNodePort", "grpcNodePort"))
         master = self.spark.master if self.spark else None
@@ -1094,22 +1362,13 @@ class Nginx(Placement):
     )
 
 
-SERVING_CHART_VERSIONS = ("v2.1.5", "v2.1.6")
-"""Versions of the ``fate-serving`` chart the serving exchange is rendered for."""
-
-
-class ServingProxy(Placement):
+class ExchangeServingProxy(ServingProxyService):
     """The serving exchange: the ``fate-serving`` chart with only servingProxy, routing
     FATE-Serving traffic between parties' serving proxies."""
 
-    chartVersion: Literal["v2.1.5", "v2.1.6"] = Field(
-        "v2.1.6", description="fate-serving chart version. Default: v2.1.6."
-    )
-    type: ServiceType | None = Field(None, description="Service type.")
-    nodePort: Port | None = Field(None, description="NodePort parties' proxies reach it on.")
-    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
-    partyList: list[ExchangePartyEntry] | None = Field(
-        None, description="Static routes to parties' serving proxies."
+    chartVersion: ServingChartVersion = Field(
+        DEFAULT_SERVING_CHART_VERSION,
+        description=f"fate-serving chart version. Default: {DEFAULT_SERVING_CHART_VERSION}.",
     )
 
 
@@ -1131,7 +1390,7 @@ class ExchangeConfig(StackConfig):
     rollsite: ExchangeRollsite | None = Field(None)
     trafficServer: TrafficServer | None = Field(None)
     nginx: Nginx | None = Field(None)
-    servingProxy: ServingProxy | None = Field(
+    servingProxy: ExchangeServingProxy | None = Field(
         None, description="(Pulumi) Also deploy the serving exchange (fate-serving chart)."
     )
     members: list[str | FederationRecord] = Field(
@@ -1151,6 +1410,25 @@ class ExchangeConfig(StackConfig):
     @property
     def serving_release_name(self) -> str:
         return f"{self.release_name}-serving"
+
+    @property
+    def serving_cluster(self) -> ServingConfig | None:
+        """The serving exchange as a serving cluster of servingProxy alone, in the
+        exchange's namespace: what KubeFATE's cluster-serving.yaml for it says."""
+        proxy = self.servingProxy
+        if proxy is None:
+            return None
+        shared = ("partyId", "registry", "pullPolicy", "imagePullSecrets", "podSecurityPolicy",
+                  "publicHost", "nodePortRange", "chartRepo", "release")  # fmt: skip
+        return ServingConfig.model_validate({
+            **{key: getattr(self, key) for key in shared},
+            "name": self.serving_release_name,
+            "namespace": self.k8s_namespace,
+            "createNamespace": False,
+            "chartVersion": proxy.chartVersion,
+            "modules": ["servingProxy"],
+            "servingProxy": proxy.model_dump(exclude={"chartVersion"}, exclude_none=True),
+        })  # fmt: skip
 
     @property
     def member_stacks(self) -> list[str]:
@@ -1175,7 +1453,7 @@ def _credential_paths(
     model: type[BaseModel], prefix: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, ...]]:
     for name, info in model.model_fields.items():
-        path = (*prefix, name)
+        path = (*prefix, info.alias or name)  # as the config spells it
         if Secret in _leaf_types(info.annotation):
             yield path
         for inner in _leaf_types(info.annotation):

@@ -9,10 +9,11 @@ its port.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig
+from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
 from fate_iac.federation import Endpoint as RecordEndpoint
 from fate_iac.federation import FederationRecord, Protocol
 
@@ -28,6 +29,8 @@ RABBITMQ_PORT = 5672
 DEFAULT_SNI_DOMAIN = "fate.org"
 TRAFFIC_SERVER_PORT = 443
 SERVING_PROXY_PORT = 8869
+SERVING_SERVER_PORT = 8000
+SERVING_ZOOKEEPER_PORT = 2181
 CHART_DEFAULT_HOSTS = {
     "fateboard": "fateboard.example.com",
     "client": "notebook.example.com",
@@ -110,7 +113,7 @@ def ingress_hosts(cfg: PartyConfig, module: str) -> list[str]:
     return [host.name for host in rule.hosts]
 
 
-def _published(endpoints: dict[str, Endpoint | None]) -> dict[str, RecordEndpoint]:
+def _published(endpoints: Mapping[str, Endpoint | None]) -> dict[str, RecordEndpoint]:
     """The endpoints that have a host: the others cannot be told to anyone."""
     return {
         name: RecordEndpoint(host=e.host, port=e.port, tlsPort=e.tlsPort, domain=e.domain)
@@ -184,15 +187,48 @@ def federation_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
     return found
 
 
+def serving_endpoints(cfg: ServingConfig) -> dict[str, Endpoint]:
+    """A serving cluster's proxy (its federation gateway) and server (what a training
+    cluster's fateflow reaches), where each is reached from outside its namespace."""
+    found: dict[str, Endpoint] = {}
+    services = (("servingProxy", "serving-proxy", SERVING_PROXY_PORT),
+                ("servingServer", "serving-server", SERVING_SERVER_PORT))  # fmt: skip
+    for module, service, port in services:
+        if cfg.has(module):
+            kind, node_port, lb_ip = cfg.service(module)
+            found[module] = service_endpoint(cfg, service, kind, port, node_port, lb_ip)
+    return found
+
+
 def party_record(cfg: PartyConfig, stack: str, protocol: Protocol) -> FederationRecord:
-    """The ``federation`` output of a party stack."""
+    """The ``federation`` output of a party stack: with a serving cluster beside its
+    training cluster, its serving proxy too."""
+    protocols: list[Protocol] = [protocol]
+    endpoints = dict(federation_endpoints(cfg))
+    serving = cfg.servingCluster
+    if serving is not None and serving.has("servingProxy"):
+        protocols.append("serving")
+        endpoints["servingProxy"] = serving_endpoints(serving)["servingProxy"]
     return FederationRecord(
         kind="party",
         stack=stack,
         partyId=cfg.partyId,
-        protocols=[protocol],
+        protocols=protocols,
         exchange=cfg.exchangeStack,
-        endpoints=_published(dict(federation_endpoints(cfg))),
+        endpoints=_published(endpoints),
+    )
+
+
+def serving_record(cfg: ServingConfig, stack: str) -> FederationRecord:
+    """The ``federation`` output of a stack that runs a serving cluster alone."""
+    proxy = serving_endpoints(cfg).get("servingProxy")
+    return FederationRecord(
+        kind="party",
+        stack=stack,
+        partyId=cfg.partyId,
+        protocols=["serving"],
+        exchange=cfg.exchangeStack,
+        endpoints=_published({"servingProxy": proxy}),
     )
 
 
@@ -206,12 +242,9 @@ def exchange_endpoints(cfg: ExchangeConfig) -> dict[str, Endpoint | None]:
             ts.nodePort if ts else None,
         )  # fmt: skip
     found.update(nginx_endpoints(cfg))
-    proxy = cfg.servingProxy
-    if proxy is not None:
-        found["servingProxy"] = service_endpoint(
-            cfg, "serving-proxy", proxy.type, SERVING_PROXY_PORT, proxy.nodePort,
-            proxy.loadBalancerIP,
-        )  # fmt: skip
+    serving = cfg.serving_cluster
+    if serving is not None:
+        found.update(serving_endpoints(serving))
     return found
 
 

@@ -184,8 +184,11 @@ def _who(name: str, record: FederationRecord) -> str:
     return own if name == own else f"{name} ({own})"
 
 
-def _rollsite(record: FederationRecord) -> Endpoint | None:
-    return record.endpoints.get("rollsite")
+GATEWAY_MISSING = {
+    "rollsite": "has no rollsite endpoint",
+    "servingProxy": "publishes no servingProxy endpoint (it runs no FATE-Serving proxy)",
+}
+"""What is said of a peer or exchange that publishes no endpoint for a gateway."""
 
 
 def party_routes(
@@ -193,21 +196,24 @@ def party_routes(
     static_party_list: Iterable[dict[str, Any]],
     peers: Iterable[tuple[str, FederationRecord | None]],
     exchange: tuple[str, FederationRecord | None] | None = None,
+    gateway: str = "rollsite",
 ) -> Routes:
-    """partyList and exchange route of an eggroll party.
+    """partyList and exchange route of a party's ``gateway``: its rollsite (eggroll), or
+    its serving proxy (FATE-Serving), which route the same way.
 
     ``peers`` pairs each peer's name (stack or static) with its record, None while that
     stack has not published one; ``static_party_list`` is KubeFATE's own partyList.
     """
+    missing = GATEWAY_MISSING[gateway]
     routes = Routes(party_list=[dict(entry) for entry in static_party_list])
     seen = {entry["partyId"] for entry in routes.party_list}
     for name, record in peers:
         if record is None:
             routes.waiting.append(name)
             continue
-        endpoint = _rollsite(record)
+        endpoint = record.endpoints.get(gateway)
         if endpoint is None:
-            routes.problems.append(f"{_who(name, record)} has no rollsite endpoint")
+            routes.problems.append(f"{_who(name, record)} {missing}")
         elif own_party_id is not None and record.partyId == own_party_id:
             routes.problems.append(f"peer {name} is party {own_party_id}: this party itself")
         elif record.partyId in seen:
@@ -219,11 +225,11 @@ def party_routes(
             )
     if exchange is not None:
         name, record = exchange
-        endpoint = _rollsite(record) if record is not None else None
+        endpoint = record.endpoints.get(gateway) if record is not None else None
         if record is None:
             routes.waiting.append(name)
         elif endpoint is None:
-            routes.problems.append(f"exchange {name} has no rollsite endpoint")
+            routes.problems.append(f"exchange {name} {missing}")
         else:
             routes.exchange = {"partyIp": endpoint.host, "partyPort": endpoint.port}
     return routes

@@ -21,14 +21,21 @@ kind it holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from fate_iac import kubefate_server, legacy, rules
+from fate_iac import kubefate_server, legacy, rules, serving
 from fate_iac.charts import merge_values, resolve_chart
-from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
+from fate_iac.config import (
+    SERVING_MODULES,
+    ExchangeConfig,
+    PartyConfig,
+    ServingConfig,
+    StackConfig,
+    credential_paths,
+)
 from fate_iac.endpoints import (
     broker_endpoints,
     fateflow_endpoints,
@@ -36,10 +43,12 @@ from fate_iac.endpoints import (
     nginx_endpoints,
     party_record,
     rollsite_endpoint,
+    serving_endpoints,
+    serving_record,
 )
 from fate_iac.endpoints import exchange_record as make_exchange_record
 from fate_iac.federation import FederationRecord, Routes
-from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
+from fate_iac.problems import SERVING_NAMESPACE, ConfigError, KeyPath, Problem, from_pydantic
 from fate_iac.release import ReleaseSpec, blank_nulls
 from fate_iac.routing import (
     MAIN,
@@ -47,6 +56,7 @@ from fate_iac.routing import (
     exchange_routed_values,
     members_of,
     party_routed_values,
+    serving_routed_values,
     spark_routed_values,
     static_route_problems,
 )
@@ -92,6 +102,7 @@ class StackKind(Generic[C]):
         except ValidationError as error:
             problems.extend(from_pydantic(error, secret_paths | set(self.credential_paths)))
             raise ConfigError(stack, problems) from None
+        config = self.complete(config)
         problems.extend(self.check(config))
         if config.kubefate is not None:
             problems.extend(kubefate_server.check(
@@ -106,6 +117,10 @@ class StackKind(Generic[C]):
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         """Older spellings rewritten (a kind without any takes the config as it is)."""
         return legacy.Migration(raw)
+
+    def complete(self, cfg: C) -> C:
+        """What the config implies filled in, before its rules are checked."""
+        return cfg
 
     def check(self, cfg: C) -> list[Problem]:
         raise NotImplementedError
@@ -124,19 +139,19 @@ class StackKind(Generic[C]):
         raise NotImplementedError
 
     def _main_release(
-        self, cfg: C, source: str, values: dict[str, Any], paths: RoutedValues
+        self, cfg: C, source: str, values: dict[str, Any], paths: RoutedValues, key: str = MAIN
     ) -> ReleaseSpec:
         """The stack's own chart, ``helmValues`` merged last; ``paths`` are the routes
         with no records, whose key paths the deployed routes override."""
         if cfg.helmValues:
             values = merge_values(values, cfg.helmValues)
         return ReleaseSpec(
-            key=MAIN,
+            key=key,
             name=cfg.release_name,
             namespace=cfg.k8s_namespace,
             chart=resolve_chart(cfg.chartName, cfg.chartVersion, source),
             values=blank_nulls(values),
-            route_paths=tuple(paths.overrides.get(MAIN, {})),
+            route_paths=tuple(paths.overrides.get(key, {})),
         )
 
     def routed(self, cfg: C, records: Mapping[str, Any]) -> RoutedValues:
@@ -172,6 +187,9 @@ class EggrollParty(StackKind[PartyConfig]):
 
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         return legacy.migrate(raw)
+
+    def complete(self, cfg: PartyConfig) -> PartyConfig:
+        return serving.link(cfg)
 
     def check(self, cfg: PartyConfig) -> list[Problem]:
         return rules.check(cfg)
@@ -251,18 +269,10 @@ class Exchange(StackKind[ExchangeConfig]):
     def releases(self, cfg: ExchangeConfig, source: str) -> list[ReleaseSpec]:
         paths = self.routed(cfg, {})
         specs = [self._main_release(cfg, source, render_exchange_values(cfg), paths)]
-        proxy = cfg.servingProxy
+        proxy = cfg.serving_cluster
         if proxy is not None:
-            specs.append(
-                ReleaseSpec(
-                    key="serving",
-                    name=cfg.serving_release_name,
-                    namespace=cfg.k8s_namespace,
-                    chart=resolve_chart("fate-serving", proxy.chartVersion, source),
-                    values=blank_nulls(render_serving_values(cfg)),
-                    route_paths=tuple(paths.overrides.get("serving", {})),
-                )
-            )
+            values = render_serving_values(proxy)
+            specs.append(SERVING._main_release(proxy, source, values, paths, key="serving"))
         return specs
 
     def routed(self, cfg: ExchangeConfig, records: Mapping[str, Any]) -> RoutedValues:
@@ -275,11 +285,105 @@ class Exchange(StackKind[ExchangeConfig]):
         return {"members": members_of(routes), "federation": self.federation(cfg, stack, routes)}
 
 
+class Serving(StackKind[ServingConfig]):
+    """A party's serving cluster: the ``fate-serving`` chart (``FateServing``), its keys
+    under ``fate-serving:``. A stack may run it alone (this kind), or beside the party's
+    training cluster (a party kind's ``servingCluster``; see :func:`parts`)."""
+
+    tag = "serving"
+    role = "party"
+    model = ServingConfig
+    component = "FateServing"
+    references_key = "peers"
+    title = (
+        f"Serving clusters (`{SERVING_NAMESPACE}:`, alone or beside a party's `fate:` keys): "
+        "`FateServing`"
+    )
+
+    def load(
+        self, raw: Mapping[str, Any], stack: str, secret_paths: frozenset[KeyPath] = frozenset()
+    ) -> Loaded[ServingConfig]:
+        """``raw`` holds the ``fate-serving:`` keys under ``fate-serving``; every problem
+        is reported at its ``fate-serving:`` key."""
+        inner = raw.get(SERVING_NAMESPACE)
+        own = frozenset(p[1:] for p in secret_paths if p[:1] == (SERVING_NAMESPACE,))
+        try:
+            return super().load(inner if isinstance(inner, dict) else {}, stack, own)
+        except ConfigError as error:
+            problems = [replace(p, path=_in_namespace(p.path)) for p in error.problems]
+            raise ConfigError(stack, problems) from None
+
+    @property
+    def credential_paths(self) -> tuple[tuple[str, ...], ...]:
+        return tuple((SERVING_NAMESPACE, *path) for path in credential_paths(self.model))
+
+    def check(self, cfg: ServingConfig) -> list[Problem]:
+        return rules.check_serving(cfg, alone=True)
+
+    def advisories(self, cfg: ServingConfig) -> list[str]:
+        return serving_advisories(cfg)
+
+    def releases(self, cfg: ServingConfig, source: str) -> list[ReleaseSpec]:
+        values = render_serving_values(cfg)
+        return [self._main_release(cfg, source, values, self.routed(cfg, {}))]
+
+    def routed(self, cfg: ServingConfig, records: Mapping[str, Any]) -> RoutedValues:
+        return serving_routed_values(cfg, records)
+
+    def record(self, cfg: ServingConfig, stack: str, routes: Routes) -> FederationRecord:
+        return serving_record(cfg, stack)
+
+    def outputs(self, cfg: ServingConfig, stack: str) -> dict[str, Any]:
+        endpoints = serving_endpoints(cfg)
+        proxy = endpoints.get("servingProxy")
+        return {
+            "partyId": cfg.partyId,
+            **super().outputs(cfg, stack),
+            "chartVersion": cfg.chartVersion,
+            "federationEndpoint": proxy.as_dict() if proxy else None,
+            **{module: e.as_dict() for module, e in endpoints.items()},
+            "federation": self.federation(cfg, stack, Routes()),
+        }
+
+
+def _in_namespace(path: KeyPath) -> KeyPath:
+    """A serving kind's key path, as the stack config spells it."""
+    return path if path[:1] == (SERVING_NAMESPACE,) else (SERVING_NAMESPACE, *path)
+
+
+def serving_advisories(cfg: ServingConfig) -> list[str]:
+    """Things worth saying about a serving cluster that do not block it."""
+    notes = []
+    proxy_type, _, lb_ip = cfg.service("servingProxy")
+    if cfg.has("servingProxy") and proxy_type != "ClusterIP" and not (cfg.publicHost or lb_ip):
+        notes.append(
+            f"{SERVING_NAMESPACE}:publicHost is not set: this party's serving proxy has no "
+            "host, so peers cannot be told where to reach it"
+        )
+    for module in SERVING_MODULES:
+        if getattr(cfg, module) is not None and not cfg.has(module):
+            notes.append(f"{SERVING_NAMESPACE}:{module} is configured but {module} is not in "
+                         f"{SERVING_NAMESPACE}:modules")  # fmt: skip
+    return notes
+
+
 EGGROLL = EggrollParty()
 SPARK = SparkParty()
 EXCHANGE = Exchange()
-KINDS: dict[str, StackKind[Any]] = {kind.tag: kind for kind in (EGGROLL, SPARK, EXCHANGE)}
+SERVING = Serving()
+KINDS: dict[str, StackKind[Any]] = {kind.tag: kind for kind in (EGGROLL, SPARK, EXCHANGE, SERVING)}
 """Every kind this project deploys, by tag."""
+
+
+def parts(cfg: StackConfig) -> list[tuple[StackKind[Any], StackConfig]]:
+    """What a stack deploys, each part with its kind: its own config, and a party's
+    serving cluster beside its training cluster (each its own component and namespace)."""
+    found: list[tuple[StackKind[Any], StackConfig]] = [(kind_of(cfg), cfg)]
+    serving = getattr(cfg, "servingCluster", None)
+    if serving is not None:
+        found.append((SERVING, serving))
+    return found
+
 
 _SPARK = ("spark", "spark_local")
 
@@ -287,6 +391,8 @@ _SPARK = ("spark", "spark_local")
 def kind_tag(raw: Mapping[str, Any]) -> str:
     """Which kind a raw config describes: its chart, and for the ``fate`` chart its
     computing engine (``computing``, or the v1.5 ``backend``)."""
+    if set(raw) == {SERVING_NAMESPACE}:
+        return "serving"
     chart = raw.get("chartName") or "fate"
     if chart == "fate-exchange":
         return "exchange"
@@ -302,7 +408,7 @@ def kind_for(raw: Mapping[str, Any], stack: str) -> StackKind[Any]:
     kind = KINDS.get(tag)
     if kind is not None:
         return kind
-    charts = ", ".join(sorted({"fate", "fate-exchange"}))
+    charts = "fate, fate-exchange (fate:chartName), fate-serving (fate-serving: keys)"
     raise ConfigError(
         stack,
         [Problem(("chartName",), "kind", f"{tag} is not deployed by this project; use {charts}")],

@@ -17,27 +17,82 @@ from typing import Any
 
 from fate_iac import legacy, yamlio
 from fate_iac.charts import Manifest, render_chart
-from fate_iac.config import CREDENTIAL_PATHS, ExchangeConfig, PartyConfig
-from fate_iac.problems import Problem, key_path
+from fate_iac.config import (
+    CREDENTIAL_PATHS,
+    ExchangeConfig,
+    PartyConfig,
+    ServingConfig,
+    credential_paths,
+)
+from fate_iac.problems import CONFIG_NAMESPACE, SERVING_NAMESPACE, Problem, key_path
 from fate_iac.secrets import Secret
 
 _CARRIED_KEYS = set(PartyConfig.model_fields)
 _EXCHANGE_KEYS = set(ExchangeConfig.model_fields)
+_SERVING_KEYS = set(ServingConfig.model_fields)
+SERVING_CREDENTIAL_PATHS = tuple(
+    (SERVING_NAMESPACE, *path) for path in credential_paths(ServingConfig)
+)
 
 
 @dataclass
 class ImportResult:
-    """A cluster.yaml as stack config: ``config`` (without the ``fate:`` prefix), the
-    credentials taken out of it (to be set as Pulumi secrets), notes and problems."""
+    """A cluster.yaml as stack config: ``config`` (without the ``fate:`` prefix; a
+    serving cluster's keys under ``fate-serving``), the credentials taken out of it (to
+    be set as Pulumi secrets), notes and problems."""
 
     config: dict[str, Any]
     credentials: dict[tuple[str, ...], str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    serving: bool = False
+    """A cluster-serving.yaml: its keys go to ``fate-serving:``, alone or beside a party."""
 
-    def stack_yaml(self) -> str:
-        document = {"config": {f"fate:{k}": v for k, v in self.config.items()}}
-        return yamlio.dump(document)
+    def entries(self) -> dict[str, Any]:
+        """The stack file's config entries, by full key (``fate:x``, ``fate-serving:y``)."""
+        found: dict[str, Any] = {}
+        for key, value in self.config.items():
+            if key == SERVING_NAMESPACE and isinstance(value, dict):
+                found.update({f"{SERVING_NAMESPACE}:{k}": v for k, v in value.items()})
+            else:
+                found[f"{CONFIG_NAMESPACE}:{key}"] = value
+        return found
+
+    def stack_yaml(self, existing: str | None = None) -> str:
+        """The stack file: this config alone, or ``existing`` (a party's stack file) with
+        its serving keys replaced by these and every other line as it was."""
+        entries = self.entries()
+        if existing is None:
+            return yamlio.dump({"config": entries})
+        document = yamlio.load(existing) or {}
+        config = dict(document.get("config") or {})
+        kept = {k: v for k, v in config.items() if not k.startswith(f"{SERVING_NAMESPACE}:")}
+        if len(kept) == len(config) and list(document)[-1:] == ["config"]:
+            block = "".join(f"  {line}\n" for line in yamlio.dump(entries).splitlines())
+            appended = existing.rstrip("\n") + "\n" + block
+            if (yamlio.load(appended) or {}).get("config") == {**config, **entries}:
+                return appended  # comments and layout kept
+        return yamlio.dump({**document, "config": {**kept, **entries}})
+
+    def beside(self, existing: str) -> ImportResult:
+        """This serving cluster added to a party's stack file (``existing``): the keys
+        the two clusters share come from the party, so they are dropped here, and an
+        address typed by hand that the stack would now derive is pointed out."""
+        config = dict((yamlio.load(existing) or {}).get("config") or {})
+        serving = dict(self.config[SERVING_NAMESPACE])
+        notes = list(self.notes)
+        training_id = config.get(f"{CONFIG_NAMESPACE}:partyId")
+        if training_id is not None and serving.get("partyId") == training_id:
+            del serving["partyId"]  # inherited
+        if (serving.get("servingServer") or {}).get("fateflow"):
+            notes.append(f"{SERVING_NAMESPACE}:servingServer.fateflow is set by hand; left "
+                         "out, it is the training cluster's fateflow in this stack")  # fmt: skip
+        for key in ("servingIp", "servingPort"):
+            if f"{CONFIG_NAMESPACE}:{key}" in config:
+                notes.append(f"{CONFIG_NAMESPACE}:{key} is set by hand; left out, it is this "
+                             "stack's serving server")  # fmt: skip
+        return ImportResult({SERVING_NAMESPACE: serving}, dict(self.credentials), notes,
+                            list(self.problems), serving=True)  # fmt: skip
 
     def config_with_credentials(self) -> dict[str, Any]:
         """The config with its credentials back in place, as the secrets they will be."""
@@ -52,7 +107,7 @@ class ImportResult:
     def secret_commands(self, stack: str) -> list[str]:
         return [
             f"pulumi config set --stack {stack} --secret --path '{key_path(path)}' <value of "
-            f"{'.'.join(path)} in the cluster.yaml>"
+            f"{'.'.join(path[1:] if self.serving else path)} in the cluster.yaml>"
             for path in self.credentials
         ]
 
@@ -74,24 +129,31 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
     as secrets; anything else is refused by name.
     """
     document = _without_nulls(document)
-    exchange = document.get("chartName") == "fate-exchange"
-    migration = legacy.Migration(document) if exchange else legacy.migrate(document)
+    chart = document.get("chartName")
+    serving = chart == "fate-serving"
+    migration = legacy.migrate(document) if chart in (None, "fate") else legacy.Migration(document)
     config = migration.config
-    carried = _EXCHANGE_KEYS if exchange else _CARRIED_KEYS
-    result = ImportResult({}, notes=migration.notes, problems=migration.problems)
+    carried = {"fate-exchange": _EXCHANGE_KEYS, "fate-serving": _SERVING_KEYS}.get(
+        str(chart), _CARRIED_KEYS
+    )
+    prefix: tuple[str, ...] = (SERVING_NAMESPACE,) if serving else ()
+    result = ImportResult({}, notes=migration.notes, problems=migration.problems, serving=serving)
+    carried_config: dict[str, Any] = {}
     for key, value in config.items():
         if key in carried:
-            result.config[key] = value
+            carried_config[key] = value
         else:
-            result.problems.append(
-                Problem((key,), "unknown-key", "KubeFATE key this project cannot carry over")
-            )
+            reason = "KubeFATE key this project cannot carry over"
+            result.problems.append(Problem((*prefix, key), "unknown-key", reason))
     if chart_version is not None:
-        previous = result.config.get("chartVersion")
-        result.config["chartVersion"] = chart_version
+        previous = carried_config.get("chartVersion")
+        carried_config["chartVersion"] = chart_version
         if previous != chart_version:
-            result.notes.append(f"fate:chartVersion {previous} upgraded to {chart_version}")
-    for path in CREDENTIAL_PATHS:
+            result.notes.append(
+                f"{key_path((*prefix, 'chartVersion'))} {previous} upgraded to {chart_version}"
+            )
+    result.config = {SERVING_NAMESPACE: carried_config} if serving else carried_config
+    for path in SERVING_CREDENTIAL_PATHS if serving else CREDENTIAL_PATHS:
         node: Any = result.config
         for key in path[:-1]:
             node = node.get(key) if isinstance(node, dict) else None

@@ -24,13 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
-from fate_iac.config import ExchangeConfig, PartyConfig
+from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig
 from fate_iac.kinds import EXCHANGE, KINDS, Loaded, kind_for
-from fate_iac.problems import CONFIG_NAMESPACE, ConfigError, KeyPath, Problem
+from fate_iac.problems import (
+    CONFIG_NAMESPACE,
+    SERVING_NAMESPACE,
+    ConfigError,
+    KeyPath,
+    Problem,
+    config_key,
+)
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
 from fate_iac.values import map_secrets
 
-_PREFIX = f"{CONFIG_NAMESPACE}:"
 CREDENTIAL_PATHS: frozenset[KeyPath] = frozenset(
     path for kind in KINDS.values() for path in kind.credential_paths
 )
@@ -51,9 +57,24 @@ class RawConfig:
     plaintexts: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
 
-    @property
-    def secret_keys(self) -> frozenset[str]:
-        return frozenset(str(path[0]) for path in self.secret_paths)
+    def secret_keys_in(self, namespace: str) -> frozenset[str]:
+        """The keys of a config namespace that were given (in part) as secrets."""
+        keys = set()
+        for path in self.secret_paths:
+            if path[:1] == (SERVING_NAMESPACE,):
+                if namespace == SERVING_NAMESPACE and len(path) > 1:
+                    keys.add(str(path[1]))
+            elif namespace == CONFIG_NAMESPACE:
+                keys.add(str(path[0]))
+        return frozenset(keys)
+
+
+def _nest(values: dict[str, Any], path: KeyPath, value: Any) -> None:
+    """``values`` with the key at ``path`` (a config key, see config_key) set."""
+    node = values
+    for key in path[:-1]:
+        node = node.setdefault(str(key), {})
+    node[str(path[-1])] = value
 
 
 def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[Any]:
@@ -64,7 +85,14 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
         loaded = kind_for(raw.values, stack).load(raw.values, stack, raw.secret_paths)
     except ConfigError as error:
         raise error.hiding(raw.plaintexts) from None
-    loaded.config.with_secret_keys(raw.secret_keys)
+    serving = raw.secret_keys_in(SERVING_NAMESPACE)
+    config = loaded.config
+    if isinstance(config, ServingConfig):
+        config.with_secret_keys(serving)
+    else:
+        config.with_secret_keys(raw.secret_keys_in(CONFIG_NAMESPACE))
+        if getattr(config, "servingCluster", None) is not None:
+            config.servingCluster.with_secret_keys(serving)
     loaded.notes[:0] = raw.notes
     return loaded
 
@@ -104,24 +132,30 @@ def raw_from_pulumi(config_env: Mapping[str, str], secret_keys: set[str]) -> Raw
     raw: dict[str, Any] = {}
     secret: set[KeyPath] = set()
     for full_key, text in config_env.items():
-        if not full_key.startswith(_PREFIX):
+        path = config_key(full_key)
+        if path is None:
             continue
-        key = full_key[len(_PREFIX) :]
-        raw[key] = text
+        value: Any = text
         if text[:1] in "{[":
             with contextlib.suppress(json.JSONDecodeError):
-                raw[key] = json.loads(text)
+                value = json.loads(text)
+        _nest(raw, path, value)
         if full_key in secret_keys:
-            secret.add((key,))
+            secret.add(path)
     for path in CREDENTIAL_PATHS:
-        secure = (path[0],) in secret
+        secure = any(path[: len(key)] == key for key in secret)
         _replace(raw, path, lambda value, s=secure: Secret(str(value), s))
     plaintexts = {
-        leaf
-        for (key,) in secret
-        for leaf in _leaves(map_secrets(raw.get(str(key)), lambda s: s.value))
+        leaf for path in secret for leaf in _leaves(map_secrets(_get(raw, path), lambda s: s.value))
     }
     return RawConfig(raw, frozenset(secret), frozenset(plaintexts))
+
+
+def _get(raw: dict[str, Any], path: KeyPath) -> Any:
+    node: Any = raw
+    for key in path:
+        node = node.get(str(key)) if isinstance(node, dict) else None
+    return node
 
 
 def _replace(raw: dict[str, Any], path: KeyPath, fn: Any) -> None:
@@ -224,9 +258,9 @@ def read_with_cli(
         )
     values: dict[str, Any] = {}
     for full_key, entry in json.loads(result.stdout or "{}").items():
-        if full_key.startswith(_PREFIX) and isinstance(entry, dict):
-            value = entry.get("objectValue", entry.get("value"))
-            values[full_key[len(_PREFIX) :]] = value
+        path = config_key(full_key)
+        if path is not None and isinstance(entry, dict):
+            _nest(values, path, entry.get("objectValue", entry.get("value")))
     return values, ""
 
 
@@ -241,7 +275,11 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
         raise ConfigError(stack, [Problem((), "stack-file", f"{path} does not exist")])
     document = yamlio.load(path.read_text()) or {}
     config = document.get("config") or {}
-    raw = {k[len(_PREFIX) :]: v for k, v in config.items() if k.startswith(_PREFIX)}
+    raw: dict[str, Any] = {}
+    for full_key, value in config.items():
+        where = config_key(full_key)
+        if where is not None:
+            _nest(raw, where, value)
     opener: _Secrets | None = None
     problems: list[Problem] = []
     secret: set[KeyPath] = set()

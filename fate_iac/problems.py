@@ -10,21 +10,40 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 CONFIG_NAMESPACE = "fate"
-"""Every key of this project lives under ``fate:`` in a stack's config."""
+"""The keys of this project live under ``fate:`` in a stack's config..."""
+SERVING_NAMESPACE = "fate-serving"
+"""...but a party's serving cluster's, under ``fate-serving:``, KubeFATE's
+cluster-serving.yaml keys as they are. Inside this project a key path starting with
+``fate-serving`` is one of those."""
+NAMESPACES = (CONFIG_NAMESPACE, SERVING_NAMESPACE)
 
 KeyPath = tuple[str | int, ...]
 """Where a key is in a stack's config: ``("rollsite", "partyList", 0, "partyId")``."""
 
 
 def key_path(path: Sequence[str | int]) -> str:
-    """``("rollsite", "partyList", 0, "partyId")`` -> ``fate:rollsite.partyList[0].partyId``."""
+    """``("rollsite", "partyList", 0, "partyId")`` -> ``fate:rollsite.partyList[0].partyId``;
+    ``("fate-serving", "servingProxy", "nodePort")`` -> ``fate-serving:servingProxy.nodePort``."""
+    namespace = CONFIG_NAMESPACE
+    if path[:1] == (SERVING_NAMESPACE,):
+        namespace, path = SERVING_NAMESPACE, path[1:]
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
             text += f".{part}" if text else part
-    return f"{CONFIG_NAMESPACE}:{text}" if text else f"{CONFIG_NAMESPACE}:"
+    return f"{namespace}:{text}"
+
+
+def config_key(full_key: str) -> KeyPath | None:
+    """A stack file's or the engine's config key as a key path (``fate:mysql`` ->
+    ``("mysql",)``, ``fate-serving:servingProxy`` -> ``("fate-serving", "servingProxy")``);
+    None for another namespace's key (``kubernetes:context``)."""
+    namespace, sep, key = full_key.partition(":")
+    if not sep or namespace not in NAMESPACES:
+        return None
+    return (key,) if namespace == CONFIG_NAMESPACE else (SERVING_NAMESPACE, key)
 
 
 @dataclass(frozen=True)
@@ -107,7 +126,7 @@ def from_pydantic(error: ValidationError, secret_paths: Collection[KeyPath] = ()
             message = "required key is missing"
         elif secret:
             message = f"is not valid here ({rule}); the value is a secret, so it is not shown"
-        elif rule == "type":
+        elif rule in ("type", "allowed-values"):
             message = f"{message} (got {item.get('input')!r})"
         problems.append(Problem(path, rule, message))
     return problems

@@ -10,7 +10,7 @@ from typing import Any
 
 from fate_iac.charts import ChartRef, Manifest, chart_archive, merge_values, render_chart
 from fate_iac.config import StackConfig
-from fate_iac.kinds import kind_of
+from fate_iac.kinds import parts
 from fate_iac.problems import hide
 from fate_iac.routing import nest
 from fate_iac.values import map_secrets
@@ -39,14 +39,14 @@ def render_stack(
     """Every release of a stack, charts from ``source``, routed from ``records``
     (referenced stacks' federation records; none by default, so only the static routes
     show). Credentials show as ``[secret]`` when redacted."""
-    kind = kind_of(cfg)
-    routed = kind.routed(cfg, records or {})
     releases = []
-    for spec in kind.releases(cfg, source):
-        values = map_secrets(spec.values, lambda s: s.reveal(redact))
-        values = merge_values(values, nest(routed.overrides.get(spec.key, {})))
-        manifests = render_chart(chart_archive(spec.chart), values, spec.name, spec.namespace)
-        releases.append(RenderedRelease(spec.name, spec.namespace, spec.chart, tuple(manifests)))
+    for kind, part in parts(cfg):  # a party's serving cluster too
+        routed = kind.routed(part, records or {})
+        for spec in kind.releases(part, source):
+            values = map_secrets(spec.values, lambda s: s.reveal(redact))
+            values = merge_values(values, nest(routed.overrides.get(spec.key, {})))
+            objects = render_chart(chart_archive(spec.chart), values, spec.name, spec.namespace)
+            releases.append(RenderedRelease(spec.name, spec.namespace, spec.chart, tuple(objects)))
     return releases
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fate_iac.config import ExchangeConfig, PartyConfig
+from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig
 from fate_iac.endpoints import BROKER_SELF_ROUTES, sni_domain
 from fate_iac.federation import (
     ExchangeRoutes,
@@ -97,7 +97,10 @@ def _named(
 
 
 def _references(
-    cfg: PartyConfig, records: Mapping[str, Any], problems: list[str], notes: list[str]
+    cfg: PartyConfig | ServingConfig,
+    records: Mapping[str, Any],
+    problems: list[str],
+    notes: list[str],
 ) -> tuple[list[tuple[str, FederationRecord | None]], tuple[str, FederationRecord | None] | None]:
     """A party's peers (static and by stack name) and its exchange, with their records."""
     peers = _named(cfg.peer_stacks, cfg.static_peers, records, problems, notes)
@@ -125,6 +128,24 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     values: Overrides = {("partyList",): routes.party_list}
     if cfg.exchangeStack:
         values["exchange",] = routes.exchange or ""
+    return RoutedValues(routes, {MAIN: values})
+
+
+def serving_routed_values(cfg: ServingConfig, records: Mapping[str, Any]) -> RoutedValues:
+    """A serving proxy's partyList (KubeFATE's own entries, static peers, referenced
+    peers) and, behind an exchange, the serving exchange's proxy ("" while waited for)."""
+    problems: list[str] = []
+    notes: list[str] = []
+    proxy = cfg.servingProxy
+    static_list = plain(proxy.partyList) if proxy and proxy.partyList else []
+    peers, exchange = _references(cfg, records, problems, notes)
+    routes = party_routes(cfg.partyId, static_list, peers, exchange, gateway="servingProxy")
+    _with(routes, problems, notes)
+    values: Overrides = {}
+    if cfg.has("servingProxy"):
+        values["servingProxy", "partyList"] = routes.party_list
+        if cfg.exchangeStack:
+            values["servingProxy", "exchange"] = routes.exchange or ""
     return RoutedValues(routes, {MAIN: values})
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fate_iac.config import (
@@ -16,12 +16,13 @@ from fate_iac.config import (
     CREDENTIAL_PATHS,
     ExchangeConfig,
     PartyConfig,
+    ServingConfig,
     StackConfig,
     Storage,
 )
 from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
-from fate_iac.problems import KeyPath, Problem
+from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
 
 Path = KeyPath
@@ -311,8 +312,8 @@ def _credential(cfg: PartyConfig, path: tuple[str, ...]) -> Secret | None:
 
 def credentials_are_secrets(cfg: PartyConfig) -> Iterator[Problem]:
     for path in CREDENTIAL_PATHS:
-        if path[0] == "kubefate":
-            continue  # the KubeFATE service's, checked with it (fate_iac.kubefate_server)
+        if path[0] in ("kubefate", SERVING_NAMESPACE):
+            continue  # checked with the KubeFATE service's and the serving cluster's rules
         secret = _credential(cfg, path)
         if secret is not None and not secret.secure:
             dotted = ".".join(path)
@@ -440,8 +441,12 @@ PARTY_RULES: tuple[Rule, ...] = (
 
 
 def check(cfg: PartyConfig) -> list[Problem]:
-    """Every problem every party rule finds, in rule order."""
-    return [problem for rule in PARTY_RULES for problem in rule(cfg)]
+    """Every problem every party rule finds, in rule order; its serving cluster's last."""
+    found = [problem for rule in PARTY_RULES for problem in rule(cfg)]
+    if cfg.servingCluster is not None:
+        found.extend(serving_beside_training(cfg))
+        found.extend(check_serving(cfg.servingCluster, alone=False))
+    return found
 
 
 # --- the exchange --------------------------------------------------------------------------
@@ -476,6 +481,128 @@ EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
 def check_exchange(cfg: ExchangeConfig) -> list[Problem]:
     """Every problem every exchange rule finds, in rule order."""
     return [problem for rule in EXCHANGE_RULES for problem in rule(cfg)]
+
+
+# --- FATE-Serving ----------------------------------------------------------------------------
+
+
+def _serving_key(path: KeyPath) -> str:
+    return key_path((SERVING_NAMESPACE, *path))
+
+
+LATER_SERVING_KEYS: tuple[tuple[str, ...], ...] = (
+    ("ingressClassName",), ("ingress",), ("servingProxy", "loadBalancerIP"),
+    ("servingServer", "loadBalancerIP"), ("servingServer", "cacheSwitch"),
+    ("servingServer", "cacheType"), ("servingServer", "singleAdaptor"),
+    ("servingServer", "batchAdaptor"), ("servingServer", "AdapterURL"),
+)  # fmt: skip
+"""Keys the fate-serving chart reads from v2.1.5 on (its v2.0.4 template drops them)."""
+V2_0_SERVING_KEYS: tuple[tuple[str, ...], ...] = (("servingProxy", "ingressHost"),)
+"""Keys only the v2.0.4 chart reads (later ones take ingress.servingProxy.hosts)."""
+
+
+def serving_chart_version_has(cfg: ServingConfig) -> Iterator[Problem]:
+    """A key the chart version does not read would be dropped without a word."""
+    later = cfg.chartVersion != "v2.0.4"
+    for path in V2_0_SERVING_KEYS if later else LATER_SERVING_KEYS:
+        if _set(cfg, path):
+            instead = "ingress.servingProxy.hosts" if later else "nothing: leave it out"
+            yield Problem(
+                path, "chart-version",
+                f"fate-serving chart {cfg.chartVersion} does not read it (use {instead})",
+            )  # fmt: skip
+
+
+def serving_routes_valid(cfg: ServingConfig) -> Iterator[Problem]:
+    proxy = cfg.servingProxy
+    entries = (proxy.partyList or []) if proxy else []
+    for problem in _party_list(entries, cfg.partyId):
+        yield replace(problem, path=("servingProxy", *problem.path))
+    yield from _listed_once("peers", cfg.peers)
+    if proxy is not None and proxy.exchange is not None and cfg.exchangeStack:
+        yield Problem(("servingProxy", "exchange"), "wiring",
+                      "set either servingProxy.exchange or exchangeStack, not both")  # fmt: skip
+
+
+def serving_fateflow_known(cfg: ServingConfig) -> Iterator[Problem]:
+    """The serving server loads models from fateflow: it must know where fateflow is."""
+    server = cfg.servingServer
+    if cfg.has("servingServer") and (server is None or server.fateflow is None):
+        yield Problem(
+            ("servingServer", "fateflow"), "serving-fateflow",
+            "the serving server needs fateflow's address (ip, port): set it, or configure "
+            "the party's training cluster in the same stack (fate: keys), which then gives it",
+        )  # fmt: skip
+
+
+def serving_credentials(cfg: ServingConfig) -> Iterator[Problem]:
+    """Credentials are Pulumi secrets; the chart's well-known ones need an opt-in."""
+    for path in (("servingRedis", "password"), ("servingAdmin", "password"),
+                 ("externalRedisPassword",)):  # fmt: skip
+        secret = _at(cfg, path)
+        if isinstance(secret, Secret) and not secret.secure:
+            yield Problem(path, "secret", "credentials must be Pulumi secrets: pulumi config "
+                          f"set --secret --path '{_serving_key(path)}' <value>")  # fmt: skip
+    if cfg.allowDefaultCredentials:
+        return
+    opt_in = f"(or opt in with {_serving_key(('allowDefaultCredentials',))}: true)"
+    in_use: list[tuple[tuple[str, ...], str]] = []
+    if cfg.has("servingRedis") or cfg.has("servingServer"):
+        external = cfg.uses_external_redis
+        in_use.append((("externalRedisPassword",) if external else ("servingRedis", "password"),
+                       "fate_dev"))  # fmt: skip
+    if cfg.has("servingAdmin"):
+        in_use.append((("servingAdmin", "password"), "admin"))
+    for key, known in in_use:
+        secret = _at(cfg, key)
+        if not isinstance(secret, Secret):
+            yield Problem(key, "default-credentials", f"not set, so the chart's well-known "
+                          f"{known!r} would be used; set it with pulumi config set --secret "
+                          f"--path '{_serving_key(key)}' <value> {opt_in}")  # fmt: skip
+        elif secret.value == known:
+            message = f"is the chart's well-known {known!r}; choose another {opt_in}"
+            yield Problem(key, "default-credentials", message)
+
+
+SERVING_RULES: tuple[Callable[[ServingConfig], Iterator[Problem]], ...] = (
+    serving_chart_version_has,
+    serving_routes_valid,
+    serving_fateflow_known,
+    serving_credentials,
+)
+
+
+def check_serving(cfg: ServingConfig, alone: bool) -> list[Problem]:
+    """Every problem of a serving cluster, its paths under ``fate-serving:``; ``alone``
+    in its stack, its NodePorts too (beside a training cluster, the party's rules count
+    them with the training cluster's)."""
+    rules = (*SERVING_RULES, *NODE_PORT_RULES) if alone else SERVING_RULES
+    found = [problem for rule in rules for problem in rule(cfg)]
+    if not alone and cfg.kubefate is not None:
+        found.append(Problem(("kubefate",), "kubefate", "set the KubeFATE service once, as "
+                             "fate:kubefate"))  # fmt: skip
+    return [replace(p, path=(SERVING_NAMESPACE, *p.path)) for p in found]
+
+
+def serving_beside_training(cfg: PartyConfig) -> Iterator[Problem]:
+    """A stack's two clusters are one party, each in its own namespace."""
+    serving = cfg.servingCluster
+    if serving is None:
+        return
+    if serving.partyId != cfg.partyId:
+        yield Problem((SERVING_NAMESPACE, "partyId"), "party-id",
+                      f"is {serving.partyId}, but this stack is party {cfg.partyId} "
+                      "(fate:partyId); leave it out")  # fmt: skip
+    if serving.k8s_namespace == cfg.k8s_namespace:
+        yield Problem((SERVING_NAMESPACE, "namespace"), "namespace",
+                      f"{serving.k8s_namespace} is the training cluster's namespace too; "
+                      "the serving cluster needs its own")  # fmt: skip
+    if serving.release_name == cfg.release_name:
+        yield Problem(
+            (SERVING_NAMESPACE, "name"),
+            "release-name",
+            f"{serving.release_name} is the training cluster's release name too",
+        )
 
 
 PULSAR_CERT = "pulsar-cert"

@@ -1,8 +1,9 @@
 """Chart values from a stack's config: what KubeFATE's values-templates do.
 
 :func:`render_values` (the ``fate`` chart), :func:`render_exchange_values` (the
-``fate-exchange`` chart) and :func:`render_serving_values` (the ``fate-serving`` chart
-of a serving exchange) each follow their chart's ``values-template.yaml``.
+``fate-exchange`` chart) and :func:`render_serving_values` (the ``fate-serving`` chart,
+of a party's serving cluster or an exchange's serving proxy) each follow their chart's
+``values-template.yaml``.
 
 The party's renderer follows the chart's own ``values-template.yaml`` (the cluster.yaml ->
 values mapping KubeFATE runs) key by key, for FATE on eggroll and on Spark, so that the
@@ -29,7 +30,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fate_iac.config import ALL_MODULES, ExchangeConfig, HdfsDatanode, HdfsNamenode, PartyConfig
+from fate_iac.config import (
+    ALL_MODULES,
+    ExchangeConfig,
+    HdfsDatanode,
+    HdfsNamenode,
+    PartyConfig,
+    ServingConfig,
+)
 from fate_iac.endpoints import DEFAULT_SNI_DOMAIN
 from fate_iac.gotemplate import (
     Values,
@@ -66,11 +74,7 @@ def render_values(cfg: PartyConfig) -> Values:
         for name in ("fateboard", "client", "spark", "rabbitmq", "pulsar"):
             rule = getattr(cfg.ingress, name)
             if present(rule):
-                entry: Values = {}
-                with_(entry, "annotations", rule.annotations)
-                with_(entry, "hosts", rule.hosts)
-                with_(entry, "tls", rule.tls)
-                ingress[name] = entry
+                ingress[name] = _ingress_rule(rule)
         values["ingress"] = ingress
     if present(cfg.istio):
         values["istio"] = {"enabled": cfg.istio.enabled}
@@ -423,35 +427,138 @@ def render_exchange_values(cfg: ExchangeConfig) -> Values:
     return values
 
 
-def render_serving_values(cfg: ExchangeConfig) -> Values:
-    """Values for the fate-serving chart with servingProxy alone, as its values-template
-    computes them for a serving-exchange cluster.yaml."""
-    proxy = cfg.servingProxy
-    assert proxy is not None
+MOCK_ADAPTER = "com.webank.ai.fate.serving.adaptor.dataaccess.MockAdapter"
+MOCK_BATCH_ADAPTER = "com.webank.ai.fate.serving.adaptor.dataaccess.MockBatchAdapter"
+ADAPTER_URL = "http://127.0.0.1:9380/v1/http/adapter/getFeature"
+
+
+def render_serving_values(cfg: ServingConfig) -> Values:
+    """Values for the ``fate-serving`` chart, as its values-template computes them (v2.0.4,
+    v2.1.5 and v2.1.6; the later two add ingress, loadBalancerIPs, cache and adaptors).
+
+    Deliberate differences from KubeFATE's template: ``cacheSwitch`` is written from
+    ``cacheSwitch`` (the template writes it from ``cacheType``, so ``cacheType: redis``
+    turned the cache *off*); a serving proxy without an exchange routes unknown parties to
+    itself (the template leaves the chart's example exchange, 192.168.0.1:30100); and
+    ``imageTag`` sets the image on v2.1.6 too."""
+    later = cfg.chartVersion != "v2.0.4"
     image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
+    image["tag"] = default(cfg.imageTag, f"{cfg.chartVersion.removeprefix('v')}-release")
     values: Values = {
         "partyId": cfg.partyId,
-        "partyName": cfg.serving_release_name,
+        "partyName": cfg.release_name,
         "image": image,
-        "persistence": {"enabled": False},
+        "persistence": {"enabled": cfg.persistence},
     }
+    if present(cfg.istio):
+        values["istio"] = {"enabled": cfg.istio.enabled}
     if present(cfg.podSecurityPolicy):
         values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
-    values["ingressClassName"] = "nginx"
-    serving: Values = {
-        "include": True,
-        "ip": "serving-proxy",
-        "type": proxy.type,
-        "nodePort": proxy.nodePort,
-        "loadBalancerIP": proxy.loadBalancerIP,
-    }
-    with_(serving, "partyList", proxy.partyList)
-    placement(serving, proxy)
-    values["servingProxy"] = serving
-    for module in ("servingRedis", "servingServer", "servingZookeeper", "servingAdmin"):
-        values[module] = {"include": False}
-    values.update(externalRedisIp=None, externalRedisPort=None, externalRedisPassword=None)
+    if later:
+        values["ingressClassName"] = default(cfg.ingressClassName, "nginx")
+        if present(cfg.ingress):
+            values["ingress"] = {
+                name: _ingress_rule(rule)
+                for name in ("servingProxy", "servingAdmin")
+                if present(rule := getattr(cfg.ingress, name))
+            }
+
+    values["servingProxy"] = _serving_proxy(cfg, later)
+    values["servingRedis"] = _serving_redis(cfg)
+    values["servingServer"] = _serving_server(cfg, later)
+    values["servingZookeeper"] = _serving_zookeeper(cfg)
+    values["servingAdmin"] = _serving_admin(cfg, later)
+    values.update(
+        externalRedisIp=cfg.externalRedisIp,
+        externalRedisPort=cfg.externalRedisPort,
+        externalRedisPassword=cfg.externalRedisPassword,
+    )
     return values
+
+
+def _serving_proxy(cfg: ServingConfig, later: bool) -> Values:
+    proxy: Values = {"include": cfg.has("servingProxy"), "exchange": None}
+    section = cfg.servingProxy
+    if present(section):
+        proxy.update(ip="serving-proxy", type=section.type, nodePort=section.nodePort)
+        if later:
+            proxy["loadBalancerIP"] = section.loadBalancerIP
+        else:
+            default_host = f"{cfg.partyId}.serving-proxy.kubefate.net"
+            proxy["ingressHost"] = default(section.ingressHost, default_host)
+        with_(proxy, "partyList", section.partyList)
+        if section.exchange is not None:
+            proxy["exchange"] = {"partyIp": section.exchange.ip, "partyPort": section.exchange.port}
+        placement(proxy, section)
+    return proxy
+
+
+def _serving_redis(cfg: ServingConfig) -> Values:
+    redis: Values = {"include": cfg.has("servingRedis")}
+    section = cfg.servingRedis
+    if present(section):
+        password = default(section.password, "fate_dev")
+        redis.update(password=password, subPath=section.subPath, **volume(section, "serving-redis"))
+        placement(redis, section)
+    return redis
+
+
+def _serving_server(cfg: ServingConfig, later: bool) -> Values:
+    server: Values = {"include": cfg.has("servingServer")}
+    section = cfg.servingServer
+    if present(section):
+        server.update(nodePort=section.nodePort, type=default(section.type, "ClusterIP"))
+        if later:
+            server["loadBalancerIP"] = section.loadBalancerIP
+        if section.fateflow is not None:
+            server["fateflow"] = {"ip": section.fateflow.ip, "port": section.fateflow.port}
+        if later:
+            server.update(
+                cacheSwitch=default(section.cacheSwitch, False),
+                cacheType=default(section.cacheType, "local"),
+                singleAdaptor=default(section.singleAdaptor, MOCK_ADAPTER),
+                batchAdaptor=default(section.batchAdaptor, MOCK_BATCH_ADAPTER),
+                AdapterURL=default(section.AdapterURL, ADAPTER_URL),
+            )
+        # The template's default class is serving-redis here too.
+        server.update(subPath=section.subPath, **volume(section, "serving-redis"))
+        placement(server, section)
+    return server
+
+
+def _serving_zookeeper(cfg: ServingConfig) -> Values:
+    zookeeper: Values = {"include": cfg.has("servingZookeeper")}
+    section = cfg.servingZookeeper
+    if present(section):
+        placement(zookeeper, section)
+        zookeeper.update(
+            subPath=section.subPath,
+            storageClassName=default(section.storageClassName, "managed-nfs-storage"),
+            **volume(section, None),
+        )
+    return zookeeper
+
+
+def _serving_admin(cfg: ServingConfig, later: bool) -> Values:
+    admin: Values = {"include": cfg.has("servingAdmin")}
+    section = cfg.servingAdmin
+    if present(section):
+        domain = "example.com" if later else "kubefate.net"
+        admin.update(
+            ingressHost=default(section.ingressHost, f"{cfg.partyId}.serving-admin.{domain}"),
+            username=section.username,
+            password=section.password,
+        )
+        placement(admin, section)
+    return admin
+
+
+def _ingress_rule(rule: Any) -> Values:
+    entry: Values = {}
+    with_(entry, "annotations", rule.annotations)
+    with_(entry, "hosts", rule.hosts)
+    with_(entry, "tls", rule.tls)
+    return entry
 
 
 def map_secrets(values: Any, fn: Callable[[Secret], Any]) -> Any:

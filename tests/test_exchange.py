@@ -149,12 +149,16 @@ SERVING_LIST = [{"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30309}]
 @pytest.mark.chart
 def test_serving_exchange_renders_what_kubefate_renders(charts: str) -> None:
     """KubeFATE deploys a serving exchange as a fate-serving cluster with servingProxy
-    alone; here it is the exchange stack's servingProxy section."""
+    alone; here it is the exchange stack's servingProxy section. Its default route is
+    itself, as a KubeFATE user gets it by naming it as the exchange (else KubeFATE's
+    routes unknown parties to the chart's example exchange, 192.168.0.1:30100)."""
+    itself = {"ip": "serving-proxy", "port": 8869}
     kubefate_cluster = {
         "name": "fate-exchange-serving", "namespace": "fate-exchange",
         "chartName": "fate-serving", "chartVersion": "v2.1.6", "partyId": 1, "registry": "",
         "modules": ["servingProxy"],
-        "servingProxy": {"type": "NodePort", "nodePort": 30006, "partyList": SERVING_LIST},
+        "servingProxy": {"type": "NodePort", "nodePort": 30006, "partyList": SERVING_LIST,
+                         "exchange": itself},
     }  # fmt: skip
     serving_chart = resolve_chart("fate-serving", "v2.1.6", charts)
     expected = by_name(

@@ -17,7 +17,8 @@ import yaml
 
 from fate_iac.charts import resolve_chart
 from fate_iac.kubefate import import_cluster_yaml, kubefate_render
-from fate_iac.loader import load_party_config
+from fate_iac.loader import load_party_config, load_stack_config
+from fate_iac.problems import ConfigError
 from fate_iac.render import render_stack
 from tests.conftest import FIXTURES, example
 
@@ -274,3 +275,110 @@ def test_deliberate_difference_hdfs_section_without_namenode(charts: str) -> Non
     objects = ours(document, charts)
     assert objects[("StatefulSet", "datanode")]["spec"]["replicas"] == 2
     assert ("Service", "namenode") in objects
+
+
+# --- FATE-Serving: the fate-serving chart --------------------------------------------------
+
+SERVING_EXAMPLES = [
+    "v1.11.2/cluster-serving.yaml",
+    "v1.11.2/party-9999/cluster-serving.yaml",
+    "v1.11.2/party-10000/cluster-serving.yaml",
+    "v2.0.0/cluster-serving.yaml",
+    "v2.0.0/party-9999/cluster-serving.yaml",
+    "v2.0.0/party-10000/cluster-serving.yaml",
+]
+
+
+def serving_ours(document: dict[str, Any], charts: str) -> dict[Key, Any]:
+    imported = import_cluster_yaml(document)
+    assert imported.serving and not imported.problems
+    raw = imported.config_with_credentials()
+    raw["fate-serving"]["allowDefaultCredentials"] = True  # the examples rely on them
+    fateflow = {"ip": "fateflow.fate-9999", "port": 9380}  # a serving-only stack names it
+    server = raw["fate-serving"].setdefault("servingServer", {})
+    server.setdefault("fateflow", fateflow)
+    cfg = load_stack_config(raw, "equivalence").config
+    [release] = render_stack(cfg, charts, redact=False)
+    return by_name(release.objects())
+
+
+def serving_theirs(document: dict[str, Any], charts: str) -> dict[Key, Any]:
+    """KubeFATE's objects for the document a KubeFATE user writes to get this project's
+    deliberate differences: a fateflow address (a serving-only stack must name it); a
+    proxy without an exchange routing to itself, not to the chart's example exchange
+    192.168.0.1:30100; and cacheSwitch read from cacheSwitch (the template reads
+    cacheType, so `cacheType: redis` switched the cache off)."""
+    from fate_iac.charts import chart_archive
+
+    document = copy.deepcopy(document)
+    server = document.setdefault("servingServer", {})
+    server.setdefault("fateflow", {"ip": "fateflow.fate-9999", "port": 9380})
+    # Without the section the chart's NodePort 30109 stays; the user writes it down.
+    proxy = document.setdefault("servingProxy", {"type": "NodePort", "nodePort": 30109})
+    proxy.setdefault("exchange", {"ip": "serving-proxy", "port": 8869})
+    chart = resolve_chart("fate-serving", document["chartVersion"], charts)
+    objects = by_name([m.object for m in kubefate_render(document, chart_archive(chart))])
+    cache = str(server.get("cacheSwitch", False)).lower()
+    switch = f"remoteModelInferenceResultCacheSwitch={cache}"
+    config = objects[("ConfigMap", "serving-server-config")]["data"]
+    for name, text in config.items():
+        lines = text.split("\n")
+        config[name] = "\n".join(
+            switch if line.startswith("remoteModelInferenceResultCacheSwitch=") else line
+            for line in lines
+        )
+    return objects
+
+
+@pytest.mark.parametrize("relative", SERVING_EXAMPLES)
+def test_kubefate_serving_examples_render_the_same_objects(relative: str, charts: str) -> None:
+    document = yaml.safe_load(example(relative).read_text())
+    expected = serving_theirs(document, charts)
+    assert ("Deployment", "serving-proxy") in expected
+    assert_same_objects(expected, serving_ours(document, charts))
+
+
+@pytest.mark.parametrize("version", ["v2.0.4", "v2.1.5", "v2.1.6"])
+def test_every_serving_key_renders_the_same_objects(version: str, charts: str) -> None:
+    document = yaml.safe_load((FIXTURES / "kubefate-full-serving.yaml").read_text())
+    document["chartVersion"] = version
+    if version == "v2.0.4":  # keys that chart does not read, refused here on it
+        for key in ("ingressClassName", "ingress"):
+            document.pop(key)
+        for key in ("loadBalancerIP",):
+            document["servingProxy"].pop(key)
+            document["servingServer"].pop(key)
+        for key in ("cacheSwitch", "cacheType", "singleAdaptor", "batchAdaptor", "AdapterURL"):
+            document["servingServer"].pop(key)
+    else:
+        document["servingProxy"].pop("ingressHost")
+    if version == "v2.1.6":  # its template has no imageTag (a deliberate difference, below)
+        document.pop("imageTag")
+    expected = serving_theirs(document, charts)
+    assert_same_objects(expected, serving_ours(document, charts))
+    # The fixture does reach the chart: its less common keys show in the objects.
+    routes = expected[("ConfigMap", "serving-proxy-config")]["data"]["route_table.json"]
+    assert '"8888"' in routes and "192.168.0.8" in routes
+    server = expected[("ConfigMap", "serving-server-config")]["data"]
+    assert "redis.ip=10.0.0.6" in server["serving-server.properties"]
+
+
+def test_v1_5_serving_files_are_refused_with_the_reason() -> None:
+    """The v2.0.0 chart writes example routes (party 9999 at 192.168.9.1) whenever
+    servingProxy is not set: not rendered here, and said so."""
+    document = yaml.safe_load(example("v1.5.0/cluster-serving.yaml").read_text())
+    imported = import_cluster_yaml(document)
+    with pytest.raises(ConfigError) as caught:
+        load_stack_config(imported.config_with_credentials(), "old")
+    report = str(caught.value)
+    assert "fate-serving:chartVersion" in report and "'v2.0.0'" in report
+    assert "fate-serving:servingProxy.ingerssHost: unknown key" in report
+
+
+def test_deliberate_difference_serving_image_tag_on_v2_1_6(charts: str) -> None:
+    """KubeFATE's v2.1.6 template dropped imageTag; here it still sets the images."""
+    document = yaml.safe_load(example("v1.11.2/cluster-serving.yaml").read_text())
+    objects = serving_ours({**document, "imageTag": "2.1.6-patched"}, charts)
+    images = [c["image"] for c in objects[("Deployment", "serving-proxy")]["spec"]["template"]
+              ["spec"]["containers"]]  # fmt: skip
+    assert images == ["federatedai/serving-proxy:2.1.6-patched"]

@@ -3,6 +3,7 @@ running stack's config, build the component of its kind, export its outputs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -16,14 +17,19 @@ from fate_iac.loader import load_stack_config, raw_from_pulumi
 from fate_iac.problems import ConfigError
 from fate_pulumi.exchange import Exchange
 from fate_pulumi.fate_eggroll_cluster import FateEggrollCluster
+from fate_pulumi.fate_serving import FateServing
 from fate_pulumi.fate_spark_cluster import FateSparkCluster
+from fate_pulumi.federation_refs import federation_records
 from fate_pulumi.kubefate_server import KubeFateServer
 from fate_pulumi.stack import FateStack
 
-COMPONENTS: dict[str, type[FateStack]] = {
-    c.__name__: c for c in (FateEggrollCluster, FateSparkCluster, Exchange)
+COMPONENTS: dict[str, Callable[..., FateStack]] = {
+    c.__name__: c for c in (FateEggrollCluster, FateSparkCluster, Exchange, FateServing)
 }
 """Every component, by the name a stack kind gives for it (``StackKind.component``)."""
+SHARED_OUTPUTS = ("partyId", "federation")
+"""Outputs a serving cluster beside a training cluster leaves to the stack's own (its
+proxy is in the party's federation record)."""
 
 
 def engine_config() -> tuple[dict[str, Any], set[str]]:
@@ -55,9 +61,17 @@ def main() -> None:
             for note in loaded.notes:
                 pulumi.log.warn(note)
             config = loaded.config
+            serving = getattr(config, "servingCluster", None)
+            # Both clusters of a party route with the same records, read once.
+            records = federation_records(config) if serving is not None else None
             component = COMPONENTS[loaded.kind.component]
-            built = component(config.release_name, config)  # type: ignore[call-arg]
+            built = component(config.release_name, config, records)
             outputs.update(built.outputs)
+            if serving is not None:
+                beside = FateServing(serving.release_name, serving, records)
+                outputs["serving"] = pulumi.Output.all(
+                    **{k: v for k, v in beside.outputs.items() if k not in SHARED_OUTPUTS}
+                )
             if config.kubefate is not None:
                 server = KubeFateServer(
                     f"{config.release_name}-kubefate",
