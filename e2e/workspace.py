@@ -25,6 +25,17 @@ class Workspace:
     env: dict[str, str]
     tools: Tools
 
+    def federation(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``fatectl federation <args>`` as a user runs it, with this workspace's CLI,
+        backend and cluster; it must succeed."""
+        done = subprocess.run(
+            [str(Path(sys.prefix) / "bin" / "fatectl"), "federation", *args,
+             "--project-dir", str(self.project_dir)],
+            env={**os.environ, **self.env}, capture_output=True, text=True, timeout=1200,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done
+
     def stack(self, name: str) -> auto.Stack:
         return auto.create_or_select_stack(
             stack_name=name,

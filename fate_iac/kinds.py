@@ -110,6 +110,9 @@ class StackKind(Generic[C]):
         if problems:
             raise ConfigError(stack, problems)
         problems = static_route_problems(self.routed(config, {}), self.references_key)
+        for kind, part in parts(config)[1:]:  # a serving cluster beside it routes too
+            found = static_route_problems(kind.routed(part, {}), kind.references_key)
+            problems.extend(replace(p, path=_in_namespace(p.path)) for p in found)
         if problems:
             raise ConfigError(stack, problems)
         return Loaded(config, self, migration.notes + self.advisories(config))

@@ -205,11 +205,13 @@ def node_ports_given(cfg: StackConfig) -> Iterator[Problem]:
 NODE_PORT_RULES = (node_ports_in_range, node_ports_unique, node_ports_given)
 
 
-def _party_list(entries: Iterable[Any], own_id: int | None) -> Iterator[Problem]:
-    """KubeFATE's hand-written routes (rollsite.partyList): each party once, not oneself."""
+def _party_list(
+    entries: Iterable[Any], own_id: int | None, at: Path = ("rollsite", "partyList")
+) -> Iterator[Problem]:
+    """KubeFATE's hand-written routes (a partyList at ``at``): each party once, not oneself."""
     seen: set[int] = set()
     for index, entry in enumerate(entries):
-        path: Path = ("rollsite", "partyList", index, "partyId")
+        path: Path = (*at, index, "partyId")
         if entry.partyId == own_id:
             yield Problem(
                 path, "party-list", f"party {entry.partyId} is this party; list only peers"
@@ -516,8 +518,7 @@ def serving_chart_version_has(cfg: ServingConfig) -> Iterator[Problem]:
 def serving_routes_valid(cfg: ServingConfig) -> Iterator[Problem]:
     proxy = cfg.servingProxy
     entries = (proxy.partyList or []) if proxy else []
-    for problem in _party_list(entries, cfg.partyId):
-        yield replace(problem, path=("servingProxy", *problem.path))
+    yield from _party_list(entries, cfg.partyId, ("servingProxy", "partyList"))
     yield from _listed_once("peers", cfg.peers)
     if proxy is not None and proxy.exchange is not None and cfg.exchangeStack:
         yield Problem(("servingProxy", "exchange"), "wiring",

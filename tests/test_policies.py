@@ -588,8 +588,10 @@ def test_a_release_the_pack_cannot_see_into_is_said() -> None:
 
 # ------------------------------------------------------------------------ shipped stacks
 
-SHIPPED = [(PROJECT_DIR, s) for s in ("party9999", "party10000", "exchange")] + [
-    (PROJECT_DIR / "examples" / "spark-pulsar", s) for s in ("party9999", "party10000", "exchange")
+SHIPPED = [
+    (PROJECT_DIR / example, s)
+    for example in ("", "examples/spark-pulsar", "examples/serving")
+    for s in ("party9999", "party10000", "exchange")
 ]
 
 
@@ -600,8 +602,12 @@ def test_every_shipped_stack_passes_every_policy(project: Path, stack: str) -> N
     program registers (the e2e tests run it through the engine)."""
     raw = read_stack_file(project / f"Pulumi.{stack}.yaml", stack, EXAMPLE_PASSPHRASE)
     cfg = load_stack_config(raw, stack).config
-    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": cfg.k8s_namespace}}
-    resources = [stack_resource(NAMESPACE, namespace, "ns")]
+    resources = []
+    for part in (cfg, getattr(cfg, "servingCluster", None)):  # a party's serving cluster too
+        if part is not None:
+            name = part.k8s_namespace
+            namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            resources.append(stack_resource(NAMESPACE, namespace, name))
     for props in stack_file_releases(project, stack):
         for chosen in POLICIES:
             if isinstance(chosen, ResourceValidationPolicy):

@@ -75,3 +75,37 @@ def test_cross_key_rules_are_reported_together_by_the_program() -> None:
     assert "fate:rollsite.nodePort: NodePort 80 is outside" in recorder_error
     assert "fate:mysql.password: credentials must be Pulumi secrets" in recorder_error
     assert "typed-in-clear" not in recorder_error
+
+
+def test_a_party_with_serving_builds_both_clusters_wired_to_each_other() -> None:
+    """examples/serving's party: FateEggrollCluster and FateServing, each in its own
+    namespace, reading the exchange's record once, and naming each other in-cluster."""
+    path = PROJECT_DIR / "examples" / "serving" / "Pulumi.party9999.yaml"
+    config, secret_keys = engine_config(path, EXAMPLE_PASSPHRASE)
+    assert "fate-serving:servingRedis" in secret_keys
+    exchange = {
+        "federation": {
+            "kind": "exchange", "partyId": 1, "stack": "exchange",
+            "protocols": ["serving", "eggroll"],
+            "endpoints": {"rollsite": {"host": "192.168.0.1", "port": 31500},
+                          "servingProxy": {"host": "192.168.0.1", "port": 31506}},
+        }
+    }  # fmt: skip
+    recorder = run_program("party9999", config, secret_keys, Recorder({"exchange": exchange}))
+    assert recorder.one("fate:index:FateEggrollCluster").name == "fate-train-9999"
+    assert recorder.one("fate:index:FateServing").name == "fate-serving-9999"
+    assert len(recorder.of_type("pulumi:pulumi:StackReference")) == 1  # read once, for both
+    releases = {r.inputs["namespace"]: r.inputs for r in recorder.of_type(RELEASE)}
+    assert set(releases) == {"fate-train-9999", "fate-serving-9999"}
+    _, training = unwrap_secret(releases["fate-train-9999"]["values"])
+    assert training["modules"]["serving"]["ip"] == (
+        "serving-server.fate-serving-9999.svc.cluster.local"
+    )
+    assert training["modules"]["serving"]["port"] == 8000
+    secret, serving = unwrap_secret(releases["fate-serving-9999"]["values"])
+    assert secret  # its Redis and admin passwords
+    assert serving["servingServer"]["fateflow"] == {
+        "ip": "fateflow.fate-train-9999.svc.cluster.local", "port": 9380,
+    }  # fmt: skip
+    assert serving["servingProxy"]["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 31506}
+    assert serving["servingProxy"]["partyList"] == []

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
-from fate_iac.config import StackConfig
+from fate_iac.config import StackConfig, credential_paths
 from fate_iac.federation import Routes
 from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
@@ -21,7 +21,7 @@ from fate_pulumi.release import install_release, namespace_for, report_routes, r
 
 def credential_sections(config: StackConfig) -> frozenset[str]:
     """Top-level keys that hold credentials: their other keys reach only release values."""
-    return frozenset(str(path[0]) for path in kind_of(config).credential_paths)
+    return frozenset(str(path[0]) for path in credential_paths(type(config)))
 
 
 def _item(mapping: pulumi.Output[dict[str, Any]], key: str) -> pulumi.Output[Any]:

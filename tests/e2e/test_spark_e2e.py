@@ -4,9 +4,6 @@ engine with `fatectl federation up`, then destroyed with `fatectl federation des
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +27,7 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
     ws = workspace(tools, project, tmp_path, plane.kubeconfig)
     runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
 
-    def fatectl(*args: str) -> subprocess.CompletedProcess[str]:
-        """The command a user runs, with the workspace's CLI, backend and cluster."""
-        done = subprocess.run(
-            [str(Path(sys.prefix) / "bin" / "fatectl"), "federation", *args,
-             "--project-dir", str(project)],
-            env={**os.environ, **ws.env}, capture_output=True, text=True, timeout=1200,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        return done
-
-    up = fatectl("up", "--yes")
+    up = ws.federation("up", "--yes")
     assert "converged after" in up.stderr, up.stderr
     assert {line.split()[0] for line in up.stdout.splitlines()} == set(STACKS)
 
@@ -77,13 +64,13 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
     spark = kube_get(plane, "/apis/apps/v1/namespaces/fate-spark-9999/deployments/spark-worker")
     assert spark is not None and spark["status"].get("readyReplicas") == 2
 
-    status = fatectl("status").stdout.splitlines()
+    status = ws.federation("status").stdout.splitlines()
     assert any("party9999" in line and "nginxHttp 192.168.9.1:31093" in line for line in status)
     assert any("exchange" in line and "nginxHttp 192.168.0.1:31003" in line
                and "members [9999, 10000]" in line for line in status)  # fmt: skip
     assert all(" ready " in line for line in status), status
 
-    destroyed = fatectl("destroy", "--yes").stdout.splitlines()
+    destroyed = ws.federation("destroy", "--yes").stdout.splitlines()
     assert destroyed[-1].split()[0] == "exchange"  # parties first
     for stack in STACKS:
         assert kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/"
