@@ -24,6 +24,7 @@ from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
 from fate_iac.history import history
+from fate_iac.kinds import parts
 from fate_iac.kube import ClusterError
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import (
@@ -301,9 +302,13 @@ def describe_stack(
     """``stack`` as the cluster it deploys to holds it (raises ClusterError)."""
     from fate_iac.kube import read_namespace
 
-    namespace = member.config.k8s_namespace  # what the namespace output says, never secret
+    # What the namespace outputs say, never secret; a party's serving cluster's too.
+    namespace, *also = dict.fromkeys(part.k8s_namespace for _, part in parts(member.config))
     observed = read_namespace(namespace, member.cluster or None, kubeconfig)
-    return describe(stack, namespace, outputs, observed, datetime.datetime.now(datetime.UTC))
+    for other in also:
+        observed += read_namespace(other, member.cluster or None, kubeconfig)
+    now = datetime.datetime.now(datetime.UTC)
+    return describe(stack, namespace, outputs, observed, now, also)
 
 
 def _deployed_outputs(runner: StackRunnerLike, stack: str) -> dict[str, Any]:

@@ -1123,6 +1123,11 @@ class ServingConfig(Peered, StackConfig):
         return self.externalRedisIp is not None
 
     @property
+    def protocol(self) -> Protocol:
+        """What it speaks to its peers and exchange."""
+        return "serving"
+
+    @property
     def referenced_stacks(self) -> list[str]:
         return self.own_references
 

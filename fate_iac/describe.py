@@ -34,6 +34,11 @@ class Observed:
     workloads: list[Object] = field(default_factory=list)
     pods: list[Object] = field(default_factory=list)
 
+    def __add__(self, other: Observed) -> Observed:
+        """What two namespaces hold (a party's training and serving clusters)."""
+        return Observed(self.releases + other.releases, self.workloads + other.workloads,
+                        self.pods + other.pods)  # fmt: skip
+
 
 def decode_helm_release(data: str) -> Object:
     """A Helm release record from its Secret's ``data.release``: base64 (the Secret's
@@ -92,12 +97,15 @@ class Description:
     releases: list[ReleaseState]
     modules: list[ModuleState]
     endpoints: dict[str, str]
+    also: list[str] = field(default_factory=list)
+    """Its other namespaces (a party's serving cluster), described with it."""
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
 
     def text(self) -> str:
-        lines = [f"stack {self.stack}: {self.health} (namespace {self.namespace})"]
+        also = "".join(f", {namespace}" for namespace in self.also)
+        lines = [f"stack {self.stack}: {self.health} (namespace {self.namespace}{also})"]
         for r in self.releases:
             lines.append(
                 f"  release {r.name}: chart {r.chart} {r.version} (FATE {r.app_version}), "
@@ -267,6 +275,7 @@ def describe(
     outputs: Mapping[str, Any],
     observed: Observed,
     now: datetime.datetime,
+    also: Sequence[str] = (),
 ) -> Description:
     """The description of ``stack`` from its outputs and what the cluster holds."""
     releases = [release_state(r, now) for r in latest_releases(observed.releases)]
@@ -282,4 +291,5 @@ def describe(
         releases=releases,
         modules=modules,
         endpoints=endpoints_of(outputs),
+        also=list(also),
     )

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig
+from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
 from fate_iac.kinds import kind_of
 
 
@@ -45,6 +45,7 @@ EXCHANGE_MODULES: dict[str, tuple[str, ...]] = {
     "eggroll": ("rollsite",),
     "spark-pulsar": ("trafficServer", "nginx"),
     "spark-rabbitmq": (),
+    "serving": ("servingProxy",),
 }
 """The exchange modules that route each protocol (none routes RabbitMQ)."""
 
@@ -87,8 +88,11 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
                 add(name, peer, "unknown-stack", f"{name} names peer {peer}, which has no stack")
             elif peer in exchanges:
                 add(name, peer, "p2p", f"{peer} is an exchange: name it in exchangeStack")
-            elif name not in parties[peer].peer_stacks:
+            elif name not in _peers(parties[peer], serving=isinstance(party, ServingConfig)):
                 add(name, peer, "p2p", f"{name} lists {peer} as a peer, but not the reverse")
+            elif isinstance(party, ServingConfig):
+                if not _serves(parties[peer]):
+                    add(name, peer, "serving", f"{peer} runs no serving cluster")
             elif party.protocol != (theirs := parties[peer].protocol) and name < peer:
                 add(name, peer, "protocol", f"{name} speaks {party.protocol} and {peer} "
                     f"speaks {theirs}: peers federate with the same engines")  # fmt: skip
@@ -110,6 +114,20 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
             elif not all(exchanges[exchange].has(m) for m in needs):
                 add(name, exchange, "modes", f"{name} federates with {party.protocol}; "
                     f"{exchange} has no {' and '.join(needs)}")  # fmt: skip
+    # A serving cluster beside a training cluster routes to serving clusters only.
+    serving = {n: p.servingCluster for n, p in parties.items() if _serving(p)}
+    for name in sorted(serving):
+        proxy = serving[name]
+        assert proxy is not None
+        for peer in proxy.peer_stacks:
+            if peer in parties and not _serves(parties[peer]):
+                message = (f"{name}'s serving proxy routes to {peer}, which runs no serving "
+                           "cluster: list the serving peers in fate-serving:peers")  # fmt: skip
+                add(name, peer, "serving", message)
+        exchange = proxy.exchangeStack
+        if exchange in exchanges and not exchanges[exchange].has("servingProxy"):
+            add(name, exchange, "modes", f"{name} serves models behind {exchange}, which has "
+                "no servingProxy (fate:servingProxy on the exchange stack)")  # fmt: skip
     for name in sorted(exchanges):
         for member in exchanges[name].member_stacks:
             if member not in members:
@@ -118,3 +136,20 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
                 add(name, member, "membership", f"{name} lists {member}, which does not route "
                     f"through {name}")  # fmt: skip
     return problems
+
+
+def _serving(cfg: PartyConfig) -> bool:
+    """A party stack whose training cluster has a serving cluster beside it."""
+    return getattr(cfg, "servingCluster", None) is not None
+
+
+def _serves(cfg: PartyConfig) -> bool:
+    """A party stack that runs a serving cluster, beside its training cluster or alone."""
+    return _serving(cfg) or isinstance(cfg, ServingConfig)
+
+
+def _peers(cfg: PartyConfig, serving: bool) -> list[str]:
+    """The peers a party names: its serving cluster's, or its training cluster's."""
+    if serving and not isinstance(cfg, ServingConfig):
+        return cfg.servingCluster.peer_stacks if cfg.servingCluster else []
+    return cfg.peer_stacks

@@ -320,6 +320,9 @@ class Serving(StackKind[ServingConfig]):
     def credential_paths(self) -> tuple[tuple[str, ...], ...]:
         return tuple((SERVING_NAMESPACE, *path) for path in credential_paths(self.model))
 
+    def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
+        return legacy.migrate_serving(raw)
+
     def check(self, cfg: ServingConfig) -> list[Problem]:
         return rules.check_serving(cfg, alone=True)
 

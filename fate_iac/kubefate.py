@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,13 +131,21 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
     document = _without_nulls(document)
     chart = document.get("chartName")
     serving = chart == "fate-serving"
-    migration = legacy.migrate(document) if chart in (None, "fate") else legacy.Migration(document)
+    previous = document.get("chartVersion")
+    if serving and chart_version is not None:  # the serving spellings depend on it
+        document = {**document, "chartVersion": chart_version}
+    migration = (
+        legacy.migrate(document) if chart in (None, "fate")
+        else legacy.migrate_serving(document) if serving
+        else legacy.Migration(document)
+    )  # fmt: skip
     config = migration.config
     carried = {"fate-exchange": _EXCHANGE_KEYS, "fate-serving": _SERVING_KEYS}.get(
         str(chart), _CARRIED_KEYS
     )
     prefix: tuple[str, ...] = (SERVING_NAMESPACE,) if serving else ()
-    result = ImportResult({}, notes=migration.notes, problems=migration.problems, serving=serving)
+    problems = [replace(p, path=(*prefix, *p.path)) for p in migration.problems]
+    result = ImportResult({}, notes=migration.notes, problems=problems, serving=serving)
     carried_config: dict[str, Any] = {}
     for key, value in config.items():
         if key in carried:
@@ -146,7 +154,6 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
             reason = "KubeFATE key this project cannot carry over"
             result.problems.append(Problem((*prefix, key), "unknown-key", reason))
     if chart_version is not None:
-        previous = carried_config.get("chartVersion")
         carried_config["chartVersion"] = chart_version
         if previous != chart_version:
             result.notes.append(

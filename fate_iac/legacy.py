@@ -7,10 +7,10 @@ KubeFATE itself, and mean nothing to a deployment, are dropped with a note.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fate_iac.problems import Problem
+from fate_iac.problems import SERVING_NAMESPACE, Problem
 
 _BACKENDS = {
     "eggroll": ("Eggroll", "Eggroll", "Eggroll"),
@@ -111,6 +111,48 @@ def migrate(raw: dict[str, Any]) -> Migration:
             config.pop(key)
             result.problems.append(Problem((key,), "legacy-key", why))
     _spark(config, result)
+    serving = config.get(SERVING_NAMESPACE)
+    if isinstance(serving, dict):  # the party's serving cluster beside it
+        inner = migrate_serving(serving)
+        config[SERVING_NAMESPACE] = inner.config
+        result.notes.extend(inner.notes)
+        result.problems.extend(replace(p, path=(SERVING_NAMESPACE, *p.path))
+                               for p in inner.problems)  # fmt: skip
+    return result
+
+
+SERVING_V2_0_0 = (
+    "fate-serving chart v2.0.0 (KubeFATE v1.5's) is not rendered: its template writes "
+    "example routes (party 9999 at 192.168.9.1) into every cluster that leaves servingProxy "
+    "out. Use v2.0.4 or later (fatectl import-kubefate --chart-version v2.1.6 converts a "
+    "v1.5 cluster-serving.yaml)"
+)
+
+
+def migrate_serving(raw: dict[str, Any]) -> Migration:
+    """Rewrite KubeFATE v1.5's serving spelling (``servingProxy.ingerssHost``, sic) in a
+    serving cluster's config (without the ``fate-serving:`` prefix); refuse chart v2.0.0."""
+    config = dict(raw)
+    result = Migration(config)
+    proxy = config.get("servingProxy")
+    if isinstance(proxy, dict) and "ingerssHost" in proxy:
+        proxy = dict(proxy)
+        host = proxy.pop("ingerssHost")
+        config["servingProxy"] = proxy
+        old = f"{SERVING_NAMESPACE}:servingProxy.ingerssHost (KubeFATE v1.5's spelling)"
+        if config.get("chartVersion") == "v2.0.4":
+            proxy["ingressHost"] = host
+            result.notes.append(f"{old} is servingProxy.ingressHost")
+        else:
+            ingress = dict(config.get("ingress") or {})
+            rule = dict(ingress.get("servingProxy") or {})
+            rule.setdefault("hosts", [{"name": host, "path": "/"}])
+            ingress["servingProxy"] = rule
+            config["ingress"] = ingress
+            result.notes.append(f"{old} is ingress.servingProxy.hosts since chart v2.1.5")
+    if config.get("chartVersion") == "v2.0.0":
+        del config["chartVersion"]  # said once, here
+        result.problems.append(Problem(("chartVersion",), "chart-version", SERVING_V2_0_0))
     return result
 
 

@@ -106,3 +106,16 @@ def test_latest_revision_wins() -> None:
         {"name": "b", "version": 2},
     ]
     assert [(r["name"], r["version"]) for r in latest_releases(records)] == [("a", 3), ("b", 2)]
+
+
+def test_a_party_with_serving_is_described_across_both_namespaces() -> None:
+    """A party's serving cluster lives in its own namespace: described with the party."""
+    ready = recorded("party10000-ready")
+    observed = ready + Observed()  # what the serving namespace holds, here nothing yet
+    described = describe("party10000", "fate-10000", OUTPUTS, observed, NOW,
+                         also=["fate-serving-10000"])  # fmt: skip
+    assert described.text().splitlines()[0] == (
+        "stack party10000: ready (namespace fate-10000, fate-serving-10000)"
+    )
+    assert json.loads(described.as_json())["also"] == ["fate-serving-10000"]
+    assert len(described.modules) == len(describe("p", "n", OUTPUTS, ready, NOW).modules)

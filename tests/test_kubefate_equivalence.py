@@ -18,7 +18,6 @@ import yaml
 from fate_iac.charts import resolve_chart
 from fate_iac.kubefate import import_cluster_yaml, kubefate_render
 from fate_iac.loader import load_party_config, load_stack_config
-from fate_iac.problems import ConfigError
 from fate_iac.render import render_stack
 from tests.conftest import FIXTURES, example
 
@@ -363,16 +362,27 @@ def test_every_serving_key_renders_the_same_objects(version: str, charts: str) -
     assert "redis.ip=10.0.0.6" in server["serving-server.properties"]
 
 
-def test_v1_5_serving_files_are_refused_with_the_reason() -> None:
+def test_v1_5_serving_files_are_refused_with_the_reason_or_converted(charts: str) -> None:
     """The v2.0.0 chart writes example routes (party 9999 at 192.168.9.1) whenever
-    servingProxy is not set: not rendered here, and said so."""
-    document = yaml.safe_load(example("v1.5.0/cluster-serving.yaml").read_text())
-    imported = import_cluster_yaml(document)
-    with pytest.raises(ConfigError) as caught:
-        load_stack_config(imported.config_with_credentials(), "old")
-    report = str(caught.value)
-    assert "fate-serving:chartVersion" in report and "'v2.0.0'" in report
-    assert "fate-serving:servingProxy.ingerssHost: unknown key" in report
+    servingProxy is not set: not rendered here, and said so; imported onto a later chart,
+    v1.5's `ingerssHost` (sic) becomes the proxy's ingress host."""
+    document = yaml.safe_load(example("v1.5.0/party-9999/cluster-serving.yaml").read_text())
+    [problem] = import_cluster_yaml(document).problems
+    assert problem.path == ("fate-serving", "chartVersion")
+    assert "v2.0.0 (KubeFATE v1.5's) is not rendered" in problem.message
+    assert "--chart-version v2.1.6" in problem.message
+
+    converted = import_cluster_yaml(document, "v2.1.6")
+    assert not converted.problems
+    assert any("ingerssHost" in note and "ingress.servingProxy.hosts" in note
+               for note in converted.notes)  # fmt: skip
+    raw = converted.config_with_credentials()
+    raw["fate-serving"]["allowDefaultCredentials"] = True
+    cfg = load_stack_config(raw, "old").config
+    [release] = render_stack(cfg, charts, redact=False)
+    objects = by_name(release.objects())
+    [rule] = objects[("Ingress", "serving-proxy")]["spec"]["rules"]
+    assert rule["host"] == "9999.serving-proxy.kubefate.net"
 
 
 def test_deliberate_difference_serving_image_tag_on_v2_1_6(charts: str) -> None:

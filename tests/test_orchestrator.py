@@ -26,6 +26,7 @@ from fate_iac.orchestrator import (
     status_all,
 )
 from fate_iac.problems import FederationError
+from fate_iac.secrets import Secret
 from tests.conftest import EXAMPLE_PASSPHRASE, FIXTURES, PROJECT_DIR, party
 
 
@@ -330,3 +331,46 @@ def test_an_update_a_policy_refuses_says_which_policies() -> None:
     assert raised.value.stack == "a"
     assert raised.value.violations[0].startswith("nodeport-range [mandatory]")
     assert "nodePort 40000" in str(raised.value)
+
+
+SERVING_SECRETS = {
+    "servingRedis": {"password": Secret("r3dis-pw", True)},
+    "servingAdmin": {"username": "admin", "password": Secret("adm1n-pw", True)},
+}
+
+
+def test_a_serving_star_passes_and_needs_the_exchanges_serving_proxy() -> None:
+    serving = {"fate-serving": {**SERVING_SECRETS, "servingProxy": {"type": "ClusterIP"}}}
+    proxy = {"servingProxy": {"type": "ClusterIP"}}
+    assert rules(star(a=serving, b=serving, exchange=proxy)) == []
+    assert rules(star(a=serving)) == [(("a", "exchange"), "modes")]
+    [problem] = check_federation(star(a=serving))
+    assert "a serves models behind exchange, which has no servingProxy" in problem.message
+
+
+def test_a_serving_peer_must_run_a_serving_cluster() -> None:
+    """Serving peers are the training peers unless fate-serving:peers says otherwise: a
+    peer that serves no models is named, not silently left out of the route table."""
+    rollsite = {"type": "NodePort", "nodePort": 30091}
+    a = party(
+        partyId=9999,
+        peers=["b"],
+        rollsite=rollsite,
+        **{"fate-serving": {**SERVING_SECRETS, "servingProxy": {"type": "ClusterIP"}}},
+    )
+    b = party(partyId=10000, peers=["a"])
+    members = {"a": member(a), "b": member(b)}
+    found = [p for p in check_federation(members) if p.rule == "serving"]
+    assert [p.stacks for p in found] == [("a", "b")]
+    assert "list the serving peers in fate-serving:peers" in found[0].message
+    alone = {
+        "fate-serving": {
+            "partyId": 10000,
+            **SERVING_SECRETS,
+            "peers": ["a"],
+            "servingServer": {"fateflow": {"ip": "h", "port": 9380}},
+        }
+    }
+    a["fate-serving"]["peers"] = ["c"]
+    members = {"a": member({**a, "peers": [], "exchangeStack": None}), "c": member(alone)}
+    assert rules(members) == []  # c serves alone; a's serving proxy peers with it

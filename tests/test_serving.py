@@ -213,7 +213,8 @@ def test_link_leaves_a_party_without_a_serving_cluster_or_server_alone() -> None
     ("overrides", "where", "rule", "fragment"),
     [
         ({"colour": "red"}, "fate-serving:colour", "unknown-key", "unknown key"),
-        ({"chartVersion": "v2.0.0"}, "fate-serving:chartVersion", "allowed-values", "v2.0.0"),
+        ({"chartVersion": "v2.0.0"}, "fate-serving:chartVersion", "chart-version", "v2.0.0"),
+        ({"chartVersion": "v3.0"}, "fate-serving:chartVersion", "allowed-values", "v3.0"),
         ({"chartVersion": "v2.0.4", "ingressClassName": "nginx"},
          "fate-serving:ingressClassName", "chart-version", "chart v2.0.4 does not read it"),
         ({"chartVersion": "v2.0.4", "servingServer": {"fateflow": FATEFLOW, "cacheSwitch": True}},

@@ -13,6 +13,8 @@ from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
 from fate_iac import yamlio
+from fate_iac.cli import describe_stack
+from fate_iac.orchestrator import discover
 from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "serving"
@@ -74,6 +76,14 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
     assert runner.outputs("exchange")["federation"]["endpoints"]["servingProxy"] == {
         "host": "192.168.0.1", "port": 31506,
     }  # fmt: skip
+    # describe covers both of a party's namespaces: both releases, every module ready.
+    members = discover(project, "fate-example")
+    described = describe_stack("party9999", members["party9999"], outputs,
+                               str(plane.kubeconfig))  # fmt: skip
+    assert described.health == "ready" and described.also == ["fate-serving-9999"]
+    assert {r.name for r in described.releases} == {"fate-train-9999", "fate-serving-9999"}
+    assert {"serving-proxy", "serving-server", "rollsite"} <= {m.module for m in
+                                                              described.modules}  # fmt: skip
     # Serving's workloads became Ready on the simulated nodes (the release waited).
     for deployment in ("serving-server", "serving-proxy", "serving-redis"):
         found = kube_get(plane, f"/apis/apps/v1/namespaces/fate-serving-9999/deployments/"
