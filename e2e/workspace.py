@@ -14,6 +14,9 @@ from pulumi import automation as auto
 
 from e2e.tools import Tools
 from fate_iac import yamlio
+from fate_iac.federation_check import Member
+from fate_iac.orchestrator import converge, discover
+from fate_pulumi.automation import AutomationRunner
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXAMPLE_PASSPHRASE = "fate-example"
@@ -113,3 +116,30 @@ def workspace(tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path
     if result.returncode != 0:
         raise RuntimeError(f"plugin install failed:\n{result.stdout}\n{result.stderr}")
     return Workspace(project_dir, env, tools)
+
+
+def converged_peers(
+    tools: Tools,
+    kubeconfig: Path,
+    chart_repo: str,
+    tmp_path: Path,
+    template: str,
+    prefix: str,
+    bases: tuple[int, int],
+) -> tuple[AutomationRunner, dict[str, Member]]:
+    """Parties 9999 and 10000 from ``template`` (formatted with ``party``, ``peer`` (the
+    other's stack), ``octet`` (9 or 10), ``base`` (from ``bases``) and ``chart_repo``), as
+    stacks ``<prefix><party>`` naming each other, converged from nothing."""
+    project = copy_project(tmp_path / "project", [], chart_repo)
+    for (party, peer, octet), base in zip(((9999, 10000, 9), (10000, 9999, 10)), bases,
+                                          strict=True):  # fmt: skip
+        text = template.format(party=party, peer=f"{prefix}{peer}", octet=octet, base=base,
+                               chart_repo=chart_repo)  # fmt: skip
+        (project / f"Pulumi.{prefix}{party}.yaml").write_text(text)
+    ws = workspace(tools, project, tmp_path, kubeconfig)
+    runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
+    members = discover(project, "fate-example")
+    said: list[str] = []
+    converge(members, runner, say=said.append)
+    assert said[-1].startswith("converged after"), said
+    return runner, members

@@ -40,13 +40,19 @@ from fate_iac.federation import BROKERS, FederationRecord, Protocol
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
-SUPPORTED_FATE_CHART_VERSIONS = ("v1.9.0", "v1.9.1", "v1.9.2", "v1.10.0", "v1.11.1", "v1.11.2")
-"""Versions of the ``fate`` chart that share the values interface this project renders."""
+SUPPORTED_FATE_CHART_VERSIONS = (
+    "v1.9.0", "v1.9.1", "v1.9.2", "v1.10.0", "v1.11.1", "v1.11.2", "v2.0.0",
+)  # fmt: skip
+"""Versions of the ``fate`` chart this project renders: FATE 1.x's values interface, and
+FATE 2.0's (v2.0.0: osx in place of rollsite, an image per module)."""
+FATE2_CHART_VERSIONS = ("v2.0.0",)
+"""The ``fate`` charts of FATE 2.0."""
 
 DEFAULT_FATE_CHART_VERSION = "v1.11.2"
 
 Module = Literal[
     "rollsite",
+    "osx",
     "clustermanager",
     "nodemanager",
     "mysql",
@@ -72,10 +78,13 @@ EGGROLL_MODULES: tuple[Module, ...] = (
 SPARK_MODULES: tuple[Module, ...] = ("spark", "hdfs", "nginx", "rabbitmq", "pulsar")
 
 
-def default_modules(computing: object, federation: object, storage: object) -> list[Module]:
-    """The modules a party deploys when its config lists none: what its engines need."""
+def default_modules(
+    computing: object, federation: object, storage: object, fate2: bool = False
+) -> list[Module]:
+    """The modules a party deploys when its config lists none: what its engines need (on
+    FATE 2.0, osx in place of rollsite)."""
     if computing in (None, "Eggroll"):
-        return list(EGGROLL_MODULES)
+        return ["osx" if m == "rollsite" and fate2 else m for m in EGGROLL_MODULES]
     modules: list[Module] = ["python", "mysql", "fateboard", "client"]
     if computing == "Spark":
         modules.append("spark")
@@ -89,7 +98,7 @@ def default_modules(computing: object, federation: object, storage: object) -> l
     return modules
 
 
-ALL_MODULES: tuple[Module, ...] = (*EGGROLL_MODULES, "lbrollsite", *SPARK_MODULES)
+ALL_MODULES: tuple[Module, ...] = (*EGGROLL_MODULES, "osx", "lbrollsite", *SPARK_MODULES)
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
@@ -281,6 +290,17 @@ class Polling(Section):
     concurrency: int | None = Field(None, description="Polling concurrency.")
 
 
+class Images(Section):
+    """A module's own image, which the fate chart v2.0.0 reads (1.x charts take every
+    image from ``registry`` and the chart's tag)."""
+
+    image: str | None = Field(
+        None, description="(chart v2.0.0) Image, without tag or registry. Default: the chart's."
+    )
+    imageTag: str | None = Field(None, description="(chart v2.0.0) Image tag. Default: the "
+                                 "chart's (2.0.0-release for FATE's own).")  # fmt: skip
+
+
 class Rollsite(Placement):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     nodePort: Port | None = Field(
@@ -296,6 +316,12 @@ class Rollsite(Placement):
     enableTLS: bool | None = Field(None, description="TLS between rollsites. Default: false.")
     polling: Polling | None = Field(None, description="Rollsite polling (parties behind NAT).")
     resources: Resources | None = Field(None, description="Pod resources.")
+
+
+class Osx(Rollsite, Images):
+    """FATE 2.0's federation gateway (chart v2.0.0), in place of rollsite: the same keys.
+    Its chart renders no route to an exchange and neither TLS nor polling, so
+    ``exchange``, ``enableTLS`` and ``polling`` are refused (rule ``osx``)."""
 
 
 class Storage(Section):
@@ -377,7 +403,7 @@ class FateflowHive(Section):
     password: Credential | None = Field(None, description="Secret. Hive password.")
 
 
-class Python(Placement, Storage):
+class Python(Placement, Storage, Images):
     """fateflow (the ``python`` module)."""
 
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
@@ -407,7 +433,7 @@ class Python(Placement, Storage):
     hive: FateflowHive | None = Field(None, description="Spark: a Hive storage (v1.10+).")
 
 
-class Mysql(Placement, Storage):
+class Mysql(Placement, Storage, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     ip: str | None = Field(None, description="Service host of mysql. Default: mysql.")
     port: Port | None = Field(None, description="Default: 3306.")
@@ -420,12 +446,12 @@ class Mysql(Placement, Storage):
     subPath: str | None = Field(None, description="Volume subPath.")
 
 
-class Clustermanager(Placement):
+class Clustermanager(Placement, Images):
     mysqlServerTimezone: str | None = Field(None, description="Default (chart): UTC.")
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
-class Nodemanager(Placement, Storage):
+class Nodemanager(Placement, Storage, Images):
     replicas: int | None = Field(None, ge=1, description="Nodemanagers. Default: 2.")
     sessionProcessorsPerNode: int | None = Field(
         None, ge=1, description="Egg processors per nodemanager."
@@ -434,7 +460,7 @@ class Nodemanager(Placement, Storage):
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
-class Fateboard(Placement):
+class Fateboard(Placement, Images):
     type: ServiceType | None = Field(None, description="Service type.")
     username: str | None = Field(None, description="Default (chart): admin.")
     password: Credential | None = Field(
@@ -443,7 +469,7 @@ class Fateboard(Placement):
     )
 
 
-class Client(Placement, Storage):
+class Client(Placement, Storage, Images):
     subPath: str | None = Field(None, description="Volume subPath.")
     notebook_hashed_password: Credential | None = Field(
         None, description="Secret. Jupyter hashed password of the notebook."
@@ -465,13 +491,15 @@ class Serving(Section):
 # --- FATE on Spark -------------------------------------------------------------------------
 
 
-class SparkNode(Placement):
+class SparkNode(Placement, Images):
     """A Spark master or worker Deployment."""
 
     Image: str | None = Field(
-        None, description="Image (without tag). Default: <registry>/spark-master|worker."
-    )
-    ImageTag: str | None = Field(None, description="Image tag. Default: the chart's tag.")
+        None, description="(chart 1.x) Image (without tag). Default: "
+        "<registry>/spark-master|worker.",
+    )  # fmt: skip
+    ImageTag: str | None = Field(None, description="(chart 1.x) Image tag. Default: the "
+                                 "chart's tag.")  # fmt: skip
     replicas: int | None = Field(None, ge=1, description="Replicas. Default: 1 master, 2 workers.")
     resources: Resources | None = Field(None, description="Pod resources.")
     type: ServiceType | None = Field(
@@ -502,9 +530,14 @@ class HdfsDatanode(HdfsNode):
     replicas: int | None = Field(None, ge=1, description="Datanodes. Default: 3.")
 
 
-class Hdfs(Section):
+class Hdfs(Images):
     """HDFS (module ``hdfs``; storage: HDFS)."""
 
+    image: str | None = Field(
+        None, description="(chart v2.0.0) Image of the namenode and of the datanodes alike (the "
+        "chart reads this one key for both). Default: federatedai/hadoop-namenode and "
+        "-datanode.",
+    )  # fmt: skip
     namenode: HdfsNamenode | None = Field(None, description="The namenode.")
     datanode: HdfsDatanode | None = Field(None, description="The datanodes.")
 
@@ -528,7 +561,7 @@ class NginxExchange(Section):
     grpcPort: Port = Field(description="gRPC port of the exchange's nginx.")
 
 
-class SparkNginx(Placement):
+class SparkNginx(Placement, Images):
     """A Spark party's nginx: fateflow's federation proxy (module ``nginx``)."""
 
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
@@ -548,7 +581,7 @@ class RabbitmqRoute(Section):
     port: Port = Field(description="Its AMQP port (5672, or its NodePort).")
 
 
-class Rabbitmq(Placement):
+class Rabbitmq(Placement, Images):
     """RabbitMQ (module ``rabbitmq``; federation: RabbitMQ)."""
 
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
@@ -577,7 +610,7 @@ class PulsarExchange(Section):
     domain: str | None = Field(None, description="SNI domain. Default: fate.org.")
 
 
-class Pulsar(Placement, Storage):
+class Pulsar(Placement, Storage, Images):
     """Pulsar (module ``pulsar``; federation: Pulsar)."""
 
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
@@ -1184,9 +1217,10 @@ class PartyConfig(Peered, StackConfig):
     computing: Literal["Eggroll", "Spark", "Spark_local"] = Field(
         "Eggroll", description="Computing engine. Default: Eggroll."
     )
-    federation: Literal["Eggroll", "RabbitMQ", "Pulsar"] = Field(
-        "Eggroll", description="Federation engine. Default: Eggroll."
-    )
+    federation: Literal["Eggroll", "OSX", "RabbitMQ", "Pulsar"] = Field(
+        "Eggroll", description="Federation engine. Default: Eggroll; OSX on eggroll with chart "
+        "v2.0.0.",
+    )  # fmt: skip
     storage: Literal["Eggroll", "HDFS", "LocalFS"] = Field(
         "Eggroll", description="Storage engine. Default: Eggroll."
     )
@@ -1196,7 +1230,9 @@ class PartyConfig(Peered, StackConfig):
     device: Literal["CPU", "IPCL", "GPU"] = Field(
         "CPU", description="Device image flavour. Default: CPU."
     )
-    rollsite: Rollsite | None = Field(None, description="The party's federation gateway.")
+    rollsite: Rollsite | None = Field(None, description="The party's federation gateway "
+                                      "(chart 1.x).")  # fmt: skip
+    osx: Osx | None = Field(None, description="The party's federation gateway (chart v2.0.0).")
     python: Python | None = Field(None, description="fateflow.")
     mysql: Mysql | None = Field(None, description="The in-cluster mysql.")
     externalMysqlIp: str | None = Field(None, description="Use this mysql instead of the module.")
@@ -1258,19 +1294,37 @@ class PartyConfig(Peered, StackConfig):
     @model_validator(mode="before")
     @classmethod
     def _default_modules(cls, data: Any) -> Any:
+        fate2 = isinstance(data, dict) and str(data.get("chartVersion")) in FATE2_CHART_VERSIONS
+        if fate2 and data.get("computing") in (None, "Eggroll") and data.get("federation") is None:
+            data = {**data, "federation": "OSX"}  # the 2.0 chart's default
         if isinstance(data, dict) and data.get("modules") is None:
-            engines = (data.get(key) for key in ("computing", "federation", "storage"))
-            modules = default_modules(*engines)
+            engines = [data.get(key) for key in ("computing", "federation", "storage")]
+            modules = default_modules(engines[0], engines[1], engines[2], fate2)
             if data.get("externalMysqlIp"):
                 modules.remove("mysql")
             data = {**data, "modules": modules}
         return data
 
     @property
+    def fate2(self) -> bool:
+        """FATE 2.0 (the fate chart v2.0.0), else FATE 1.x."""
+        return self.chartVersion in FATE2_CHART_VERSIONS
+
+    @property
+    def fate_version(self) -> str:
+        """FATE's major.minor version, which parties federating together share."""
+        return "2.0" if self.fate2 else ".".join(self.chartVersion.lstrip("v").split(".")[:2])
+
+    @property
+    def gateway(self) -> Literal["rollsite", "osx"]:
+        """The module peers reach an eggroll party at: rollsite, or osx on FATE 2.0."""
+        return "osx" if self.fate2 else "rollsite"
+
+    @property
     def protocol(self) -> Protocol:
         """What this party speaks to its peers and exchange."""
         if self.computing == "Eggroll":
-            return "eggroll"
+            return "osx" if self.federation == "OSX" else "eggroll"
         return "spark-rabbitmq" if self.federation == "RabbitMQ" else "spark-pulsar"
 
     @property
@@ -1293,6 +1347,7 @@ class PartyConfig(Peered, StackConfig):
             for claim in self.servingCluster.node_ports():
                 yield replace(claim, path=(SERVING_NAMESPACE, *claim.path))
         yield from self._claims("rollsite", self.rollsite, ("nodePort",))
+        yield from self._claims("osx", self.osx, ("nodePort",))
         yield from self._claims("python", self.python, ("httpNodePort", "grpcNodePort"))
         master = self.spark.master if self.spark else None
         yield from self._claims("spark", master, ("nodePort",), at=("master",))

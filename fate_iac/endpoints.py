@@ -70,13 +70,15 @@ def service_endpoint(
 
 
 def rollsite_endpoint(cfg: PartyConfig | ExchangeConfig) -> Endpoint | None:
-    """Where peers and exchanges reach a rollsite; None without rollsite."""
-    if not cfg.has("rollsite"):
+    """Where peers and exchanges reach a rollsite (on FATE 2.0, osx: the same port); None
+    without one."""
+    gateway = getattr(cfg, "gateway", "rollsite")
+    if not cfg.has(gateway):
         return None
-    section = cfg.rollsite
+    section = getattr(cfg, gateway)
     return service_endpoint(
         cfg,
-        "rollsite",
+        gateway,
         section.type if section else None,
         ROLLSITE_PORT,
         section.nodePort if section else None,
@@ -180,7 +182,7 @@ def federation_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
     found: dict[str, Endpoint] = {}
     rollsite = rollsite_endpoint(cfg)
     if rollsite is not None:
-        found["rollsite"] = rollsite
+        found[cfg.gateway] = rollsite
     found.update(nginx_endpoints(cfg))
     found.update(broker_endpoints(cfg))
     found.update({f"fateflow{k.title()}": e for k, e in fateflow.items()})
@@ -213,6 +215,7 @@ def party_record(cfg: PartyConfig, stack: str, protocol: Protocol) -> Federation
         kind="party",
         stack=stack,
         partyId=cfg.partyId,
+        fateVersion=cfg.fate_version,
         protocols=protocols,
         exchange=cfg.exchangeStack,
         endpoints=_published(endpoints),

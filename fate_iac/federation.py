@@ -7,17 +7,18 @@ outside this Pulumi backend as a static record in the same schema; the program r
 the referenced stacks' records and builds partyList and the exchange route from them,
 so nobody types another party's address twice.
 
-Schema, version 1.0::
+Schema, version 1.1::
 
-    schemaVersion: "1.0"         # major.minor; version 1 records wrote the integer 1
+    schemaVersion: "1.1"         # major.minor; version 1 records wrote the integer 1
     kind: party | exchange
     stack: party10000            # the stack that published it ("" for static records)
     partyId: 10000
-    protocols: [eggroll]         # what it speaks: eggroll | spark-pulsar | spark-rabbitmq | serving
+    fateVersion: "1.11"          # party: FATE's major.minor (1.1; peers must share it)
+    protocols: [eggroll]         # eggroll | osx | spark-pulsar | spark-rabbitmq | serving
     exchange: exchange           # party: the exchange stack it routes through, if any
     members: [9999, 10000]       # exchange: the parties it routes for
     endpoints:                   # each {host, port} (pulsar adds tlsPort and domain)
-      rollsite: {host: 192.168.10.1, port: 30101}
+      rollsite: {host: 192.168.10.1, port: 30101}   # osx on FATE 2.0
       fateflowHttp / fateflowGrpc / nginxHttp / nginxGrpc / rabbitmq / pulsar / servingProxy
 
 Parties in different organisations upgrade at different times, so the schema evolves by
@@ -34,13 +35,13 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-SCHEMA_MAJOR, SCHEMA_MINOR = 1, 0
+SCHEMA_MAJOR, SCHEMA_MINOR = 1, 1
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
 """The version of the records this program writes, and the newest it fully reads."""
 EXISTING_STACKS_ENV = "FATE_EXISTING_STACKS"
 """Set by the orchestrator for every run: the stacks that exist, so a program never
 references one that does not (which would fail the whole update)."""
-Protocol = Literal["eggroll", "spark-pulsar", "spark-rabbitmq", "serving"]
+Protocol = Literal["eggroll", "osx", "spark-pulsar", "spark-rabbitmq", "serving"]
 
 
 def parse_version(value: Any) -> tuple[int, int]:
@@ -80,6 +81,7 @@ class FederationRecord(BaseModel):
     kind: Literal["party", "exchange"] = "party"
     stack: str = ""
     partyId: int = Field(gt=0)
+    fateVersion: str | None = None
     protocols: list[Protocol] = Field(default_factory=lambda: list[Protocol](["eggroll"]))
     exchange: str | None = None
     members: list[int] = Field(default_factory=list)
@@ -186,6 +188,7 @@ def _who(name: str, record: FederationRecord) -> str:
 
 GATEWAY_MISSING = {
     "rollsite": "has no rollsite endpoint",
+    "osx": "has no osx endpoint (it runs no FATE 2.0 gateway)",
     "servingProxy": "publishes no servingProxy endpoint (it runs no FATE-Serving proxy)",
 }
 """What is said of a peer or exchange that publishes no endpoint for a gateway."""

@@ -45,9 +45,15 @@ EXCHANGE_MODULES: dict[str, tuple[str, ...]] = {
     "eggroll": ("rollsite",),
     "spark-pulsar": ("trafficServer", "nginx"),
     "spark-rabbitmq": (),
+    "osx": (),
     "serving": ("servingProxy",),
 }
-"""The exchange modules that route each protocol (none routes RabbitMQ)."""
+"""The exchange modules that route each protocol (none routes RabbitMQ or OSX)."""
+NO_EXCHANGE = {
+    "spark-rabbitmq": "trafficServer routes Pulsar by SNI; or federate with Pulsar",
+    "osx": "KubeFATE has no OSX exchange, and the fate chart v2.0.0 renders no route to one",
+}
+"""Why no exchange routes a protocol."""
 
 
 def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
@@ -96,6 +102,10 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
             elif party.protocol != (theirs := parties[peer].protocol) and name < peer:
                 add(name, peer, "protocol", f"{name} speaks {party.protocol} and {peer} "
                     f"speaks {theirs}: peers federate with the same engines")  # fmt: skip
+            elif party.fate_version != (other := parties[peer].fate_version) and name < peer:
+                add(name, peer, "fate-version", f"{name} runs FATE {party.fate_version} and "
+                    f"{peer} FATE {other}: FATE runs no job across versions whose first two "
+                    "numbers differ")  # fmt: skip
         exchange = party.exchangeStack
         if exchange is None:
             continue
@@ -108,9 +118,9 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
         else:
             needs = EXCHANGE_MODULES[party.protocol]
             if not needs:
-                add(name, exchange, "modes", f"{name} federates with RabbitMQ, which no "
-                    f"exchange routes (trafficServer routes Pulsar by SNI): list its peers "
-                    "in peers, or federate with Pulsar")  # fmt: skip
+                add(name, exchange, "modes", f"{name} federates with {party.federation}, "
+                    f"which no exchange routes here ({NO_EXCHANGE[party.protocol]}): list "
+                    "its peers in peers")  # fmt: skip
             elif not all(exchanges[exchange].has(m) for m in needs):
                 add(name, exchange, "modes", f"{name} federates with {party.protocol}; "
                     f"{exchange} has no {' and '.join(needs)}")  # fmt: skip

@@ -72,10 +72,13 @@ def volume(section: Storage, storage_class: str | None) -> Values:
     }
 
 
-def image(registry: str | None, pull_policy: str | None, pull_secrets: Any) -> Values:
-    """The ``image`` block every KubeFATE values-template writes the same way."""
+def image(
+    registry: str | None, pull_policy: str | None, pull_secrets: Any, fallback: str = "federatedai"
+) -> Values:
+    """The ``image`` block every KubeFATE values-template writes the same way (the fate
+    chart v2.0.0 with no registry by default: its images name their own)."""
     block: Values = {
-        "registry": default(registry, "federatedai"),
+        "registry": default(registry, fallback),
         "isThridParty": not empty(registry),
         "pullPolicy": default(pull_policy, "IfNotPresent"),
     }

@@ -19,6 +19,7 @@ from fate_iac import legacy, yamlio
 from fate_iac.charts import Manifest, render_chart
 from fate_iac.config import (
     CREDENTIAL_PATHS,
+    FATE2_CHART_VERSIONS,
     ExchangeConfig,
     PartyConfig,
     ServingConfig,
@@ -139,6 +140,11 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
         else legacy.migrate_serving(document) if serving
         else legacy.Migration(document)
     )  # fmt: skip
+    upgrade = chart_version in FATE2_CHART_VERSIONS and previous not in FATE2_CHART_VERSIONS
+    if chart in (None, "fate") and upgrade:  # FATE 1.x to 2.0: keys renamed
+        fate2 = legacy.to_fate2(migration.config)
+        migration = legacy.Migration(fate2.config, migration.notes + fate2.notes,
+                                     migration.problems + fate2.problems)  # fmt: skip
     config = migration.config
     carried = {"fate-exchange": _EXCHANGE_KEYS, "fate-serving": _SERVING_KEYS}.get(
         str(chart), _CARRIED_KEYS

@@ -220,3 +220,55 @@ def _spark(config: dict[str, Any], result: Migration) -> None:
             what="nginx", http="python.nginx.http_port", grpc="python.nginx.grpc_port"
         )
         result.problems.append(Problem(("python", "nginx", "port"), "legacy-key", why))
+
+
+def to_fate2(raw: dict[str, Any]) -> Migration:
+    """A FATE 1.x party's config (without the ``fate:`` prefix) rewritten for the fate
+    chart v2.0.0, each rewritten key noted; what cannot carry over is refused, or left for
+    the rules to refuse with their reason (rollsite's exchange, polling and TLS, which the
+    2.0 chart renders nothing for)."""
+    config = dict(raw)
+    result = Migration(config)
+    was = config.get("chartVersion")
+    config["chartVersion"] = "v2.0.0"
+
+    def note(old: str, new: str) -> None:
+        result.notes.append(f"fate:{old} becomes {new} on the fate chart v2.0.0 (from {was})")
+
+    if "rollsite" in config:
+        config["osx"] = config.pop("rollsite")
+        note("rollsite", "osx")
+    modules = config.get("modules")
+    if isinstance(modules, list) and "rollsite" in modules:
+        config["modules"] = ["osx" if m == "rollsite" else m for m in modules]
+        note("modules rollsite", "osx")
+    computing = config.get("computing") or "Eggroll"
+    if computing == "Eggroll" and config.get("federation") in (None, "Eggroll"):
+        config["federation"] = "OSX"
+        note("federation Eggroll", "OSX (fateflow 2.0 has no eggroll federation)")
+    registry = config.get("registry")
+    if registry:
+        if str(registry).rstrip("/").endswith("federatedai"):
+            config["registry"] = str(registry).rstrip("/")[: -len("federatedai")]
+            note(f"registry {registry}", f"{config['registry'] or '(none)'} (the 2.0 chart "
+                 "writes <registry>federatedai/<image>)")  # fmt: skip
+        else:
+            result.problems.append(Problem(("registry",), "legacy-key", f"{registry!r} holds "
+                                   "FATE's images as <registry>/<image> on 1.x; the fate chart "
+                                   "v2.0.0 writes <registry><image> with images named "
+                                   "federatedai/<name>: set registry (ending in /) and each "
+                                   "module's image for it"))  # fmt: skip
+    if config.get("imageTag"):
+        result.problems.append(Problem(("imageTag",), "legacy-key", "the fate chart v2.0.0 "
+                               "reads no global tag: set each module's imageTag"))  # fmt: skip
+    spark = config.get("spark")
+    if isinstance(spark, dict):
+        spark = {role: dict(node) if isinstance(node, dict) else node
+                 for role, node in spark.items()}  # fmt: skip
+        for role, node in spark.items():
+            for old, new in (("Image", "image"), ("ImageTag", "imageTag")):
+                if isinstance(node, dict) and old in node:
+                    node[new] = node.pop(old)
+                    note(f"spark.{role}.{old}", f"spark.{role}.{new}")
+        config["spark"] = spark
+    return result

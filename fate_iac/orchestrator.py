@@ -284,7 +284,7 @@ def destroy_all(
     return list(outcomes.values())
 
 
-GATEWAYS = ("rollsite", "nginxHttp", "trafficServer")
+GATEWAYS = ("rollsite", "osx", "nginxHttp", "trafficServer", "servingProxy")
 """The endpoints ``status`` shows, the first a stack publishes: what peers reach first."""
 
 Health = Callable[[str, Member, Mapping[str, Any]], str]
@@ -345,7 +345,7 @@ def status_all(
     members: Mapping[str, Member], runner: StackRunner, health: Health | None = None
 ) -> list[str]:
     """One line per stack (see :func:`statuses`): the endpoint peers reach first
-    (rollsite, else nginx on Spark)."""
+    (rollsite, osx on FATE 2.0, else nginx on Spark; a serving-only stack's proxy)."""
     return [s.line() for s in statuses(members, runner, health)]
 
 

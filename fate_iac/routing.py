@@ -111,6 +111,18 @@ def _references(
     return peers, exchange
 
 
+def _other_fate_versions(
+    cfg: PartyConfig, peers: list[tuple[str, FederationRecord | None]]
+) -> list[str]:
+    """Peers of another FATE major.minor version: FATE runs no job across them."""
+    return [
+        f"peer {name} runs FATE {record.fateVersion} and this party FATE {cfg.fate_version}: "
+        "FATE does not federate across versions whose first two numbers differ"
+        for name, record in peers
+        if record is not None and record.fateVersion not in (None, cfg.fate_version)
+    ]
+
+
 def _with(routes: Routes, problems: list[str], notes: list[str]) -> Routes:
     routes.problems[:0] = problems
     routes.notes[:0] = notes
@@ -122,9 +134,12 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     party behind an exchange, the exchange route ("" while the exchange is waited for)."""
     problems: list[str] = []
     notes: list[str] = []
-    static_list = plain(cfg.rollsite.partyList) if cfg.rollsite else None
+    gateway = getattr(cfg, cfg.gateway)
+    static_list = plain(gateway.partyList) if gateway else None
     peers, exchange = _references(cfg, records, problems, notes)
-    routes = _with(party_routes(cfg.partyId, static_list or [], peers, exchange), problems, notes)
+    problems.extend(_other_fate_versions(cfg, peers))
+    routes = party_routes(cfg.partyId, static_list or [], peers, exchange, cfg.gateway)
+    _with(routes, problems, notes)
     values: Overrides = {("partyList",): routes.party_list}
     if cfg.exchangeStack:
         values["exchange",] = routes.exchange or ""
@@ -161,6 +176,7 @@ def spark_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     static_nginx = cfg.nginx.route_table if cfg.nginx else None
     static_broker = section.route_table if section else None
     peers, exchange = _references(cfg, records, problems, notes)
+    problems.extend(_other_fate_versions(cfg, peers))
     routes = spark_party_routes(
         cfg.partyId,
         cfg.protocol,

@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config import (
     ALL_MODULES,
     CREDENTIAL_PATHS,
+    FATE2_CHART_VERSIONS,
     ExchangeConfig,
     PartyConfig,
     ServingConfig,
@@ -38,6 +40,9 @@ ENGINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Spark_local": (("Pulsar", "RabbitMQ"), ("LocalFS",)),
 }
 """computing -> the federation and storage engines it works with (KubeFATE's table)."""
+FATE2_ENGINES = {**ENGINES, "Eggroll": (("OSX",), ("Eggroll",))}
+"""The same on FATE 2.0: eggroll federates through OSX (fateflow 2.0 refuses eggroll's
+rollsite federation, and the chart has no rollsite)."""
 
 
 def _engine(key: str, *values: str) -> Callable[[PartyConfig], bool]:
@@ -58,7 +63,10 @@ class ModuleRule:
 
 _EGGROLL = "FATE on eggroll (computing: Eggroll)"
 MODULE_RULES: dict[str, ModuleRule] = {
-    "rollsite": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
+    "rollsite": ModuleRule("FATE 1.x on eggroll (computing: Eggroll, chart 1.x)",
+                           lambda cfg: cfg.computing == "Eggroll" and not cfg.fate2),
+    "osx": ModuleRule("FATE 2.0 on eggroll (computing: Eggroll, chart v2.0.0)",
+                      lambda cfg: cfg.computing == "Eggroll" and cfg.fate2),
     "clustermanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
     "nodemanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
     "lbrollsite": ModuleRule("an exchange cluster", lambda cfg: False, required=False),
@@ -108,7 +116,7 @@ def _engines(cfg: PartyConfig) -> str:
 def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
     """Engines that work together, and exactly the modules they need (MODULE_RULES)."""
     rule = "modules"
-    federations, storages = ENGINES[cfg.computing]
+    federations, storages = (FATE2_ENGINES if cfg.fate2 else ENGINES)[cfg.computing]
     engines_agree = cfg.federation in federations and cfg.storage in storages
     for key, allowed in (("federation", federations), ("storage", storages)):
         if getattr(cfg, key) not in allowed:
@@ -155,6 +163,70 @@ def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
             first = "v" + ".".join(map(str, since))
             yield Problem(path, "chart-version", f"{what} needs the fate chart {first} or "
                           f"later, not {cfg.chartVersion}")  # fmt: skip
+    yield from _generation_keys(cfg)
+
+
+IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = (
+    ("osx",), ("python",), ("clustermanager",), ("nodemanager",), ("client",), ("mysql",),
+    ("fateboard",), ("spark", "master"), ("spark", "worker"), ("hdfs",), ("nginx",),
+    ("rabbitmq",), ("pulsar",),
+)  # fmt: skip
+"""Sections with their own image and imageTag on the fate chart v2.0.0."""
+FATE1_ONLY: dict[tuple[str, ...], str] = {
+    ("rollsite",): "the fate chart v2.0.0 has no rollsite (eggroll 3 replaced it with osx): "
+    "write the osx section",
+    ("imageTag",): "the fate chart v2.0.0 reads no global tag: set each module's imageTag",
+    ("spark", "master", "Image"): "write spark.master.image on the fate chart v2.0.0",
+    ("spark", "master", "ImageTag"): "write spark.master.imageTag on the fate chart v2.0.0",
+    ("spark", "worker", "Image"): "write spark.worker.image on the fate chart v2.0.0",
+    ("spark", "worker", "ImageTag"): "write spark.worker.imageTag on the fate chart v2.0.0",
+}
+"""FATE 1.x keys the 2.0 chart does not read, and what to write instead."""
+
+
+def _generation_keys(cfg: PartyConfig) -> Iterator[Problem]:
+    """Keys of one FATE generation's chart set on the other's, where they would be
+    dropped without a word."""
+    if cfg.fate2:
+        for path, instead in FATE1_ONLY.items():
+            if _set(cfg, path):
+                yield Problem(path, "chart-version", instead)
+        if cfg.registry and not cfg.registry.endswith("/"):
+            yield Problem(("registry",), "chart-version", f"{cfg.registry!r}: the fate chart "
+                          "v2.0.0 writes <registry><image> with nothing between: end it "
+                          "with /")  # fmt: skip
+        return
+    later = [("osx",)] + [(*at, key) for at in IMAGE_SECTIONS for key in ("image", "imageTag")]
+    for path in later:
+        if _set(cfg, path):
+            yield Problem(path, "chart-version", f"{'.'.join(path)} needs the fate chart "
+                          f"v2.0.0, not {cfg.chartVersion}")  # fmt: skip
+
+
+OSX_UNSUPPORTED: dict[tuple[str, ...], str] = {
+    ("osx", "exchange"): "the fate chart v2.0.0 renders no route to an exchange (no template "
+    "reads osx.exchange): list the parties in osx.partyList, or name their stacks in peers",
+    ("osx", "polling"): "the fate chart v2.0.0 renders no polling for osx (no template reads it)",
+}
+"""osx keys the fate chart v2.0.0 takes but does nothing with, and why."""
+
+
+def osx_supported(cfg: PartyConfig) -> Iterator[Problem]:
+    """What an OSX party cannot do with the fate chart v2.0.0, refused with the reason."""
+    if not cfg.fate2:
+        return
+    for path, why in OSX_UNSUPPORTED.items():
+        if _set(cfg, path):
+            yield Problem(path, "osx", why)
+    if cfg.osx is not None and cfg.osx.enableTLS:
+        yield Problem(("osx", "enableTLS"), "osx", "the fate chart v2.0.0 turns on no TLS for "
+                      "osx (its broker keeps TLS off; enableTLS only mounts a Secret "
+                      "eggroll-certs it does not read)")  # fmt: skip
+    if cfg.protocol == "osx" and cfg.exchangeStack:
+        yield Problem(("exchangeStack",), "osx", "an OSX party cannot route through an "
+                      "exchange here: KubeFATE has no OSX exchange chart, fate-exchange's "
+                      "rollsite is FATE 1.x's, and the fate chart v2.0.0 renders no route to "
+                      "an exchange; name the peers' stacks in peers (P2P)")  # fmt: skip
 
 
 def _dotted(path: Path) -> str:
@@ -230,7 +302,9 @@ def _listed_once(key: str, references: Iterable[str | FederationRecord]) -> Iter
 
 
 def party_list_valid(cfg: PartyConfig) -> Iterator[Problem]:
-    yield from _party_list((cfg.rollsite.partyList or []) if cfg.rollsite else [], cfg.partyId)
+    gateway = getattr(cfg, cfg.gateway)
+    entries = (gateway.partyList or []) if gateway else []
+    yield from _party_list(entries, cfg.partyId, (cfg.gateway, "partyList"))
 
 
 def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
@@ -255,7 +329,7 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
                       f"{broker}.route_table by hand")  # fmt: skip
     if not cfg.exchangeStack:
         return
-    for section in ("rollsite", "nginx", "pulsar"):
+    for section in ("rollsite", "osx", "nginx", "pulsar"):
         if getattr(getattr(cfg, section), "exchange", None) is not None:
             yield Problem(("exchangeStack",), "peers", f"both exchangeStack and "
                           f"{section}.exchange are set; keep one")  # fmt: skip
@@ -267,6 +341,7 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
 
 PEER_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "eggroll": ("rollsite",),
+    "osx": ("osx",),
     "spark-pulsar": ("nginxHttp", "nginxGrpc", "pulsar"),
     "spark-rabbitmq": ("nginxHttp", "nginxGrpc", "rabbitmq"),
 }
@@ -428,6 +503,7 @@ def fateboard_login(cfg: PartyConfig) -> Iterator[Problem]:
 PARTY_RULES: tuple[Rule, ...] = (
     modules_match_engines,
     chart_version_has,
+    osx_supported,
     *NODE_PORT_RULES,
     party_list_valid,
     spark_route_tables,
@@ -454,6 +530,13 @@ def check(cfg: PartyConfig) -> list[Problem]:
 # --- the exchange --------------------------------------------------------------------------
 
 
+def exchange_chart(cfg: ExchangeConfig) -> Iterator[Problem]:
+    if cfg.chartVersion in FATE2_CHART_VERSIONS:
+        yield Problem(("chartVersion",), "chart-version", f"there is no fate-exchange "
+                      f"{cfg.chartVersion}: FATE 2.0's Spark parties route through v1.11.2's "
+                      "exchange, as KubeFATE's v2.0.0 examples do")  # fmt: skip
+
+
 def exchange_modules(cfg: ExchangeConfig) -> Iterator[Problem]:
     spark = cfg.has("trafficServer") or cfg.has("nginx")
     if spark and not (cfg.has("trafficServer") and cfg.has("nginx")):
@@ -473,6 +556,7 @@ def members_once(cfg: ExchangeConfig) -> Iterator[Problem]:
 
 
 EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
+    exchange_chart,
     exchange_modules,
     *NODE_PORT_RULES,
     exchange_party_list,
@@ -613,7 +697,7 @@ PULSAR_CERT = "pulsar-cert"
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
     notes = []
-    gateway = "rollsite" if cfg.protocol == "eggroll" else "nginx"  # what peers reach first
+    gateway = cfg.gateway if cfg.computing == "Eggroll" else "nginx"  # what peers reach first
     section = getattr(cfg, gateway)
     exposed = section is not None and section.type in ("NodePort", "LoadBalancer")
     if cfg.has(gateway) and exposed and not cfg.publicHost and not section.loadBalancerIP:
@@ -627,6 +711,15 @@ def advisories(cfg: PartyConfig) -> list[str]:
             f"Pulsar behind an exchange speaks TLS: the chart mounts the Secret {PULSAR_CERT} "
             f"(ca.cert.pem, broker.cert.pem, broker.key-pk8.pem) from namespace "
             f"{cfg.k8s_namespace}, which must exist before the Pulsar pod can start"
+        )
+    if cfg.fate2 and cfg.chartRepo in (None, UPSTREAM_CHART_REPO):
+        notes.append(f"KubeFATE does not publish the fate chart {cfg.chartVersion} in its "
+                     "repository: package it from KubeFATE's source and set fate:chartRepo "
+                     "(the README's FATE 2.0 section)")  # fmt: skip
+    if cfg.fate2 and cfg.storage == "LocalFS":
+        notes.append(
+            "storage: LocalFS on FATE 2.0: fateflow 2.0.0 lists no localfs "
+            "storage engine (KubeFATE's v2.0.0 examples use it; not verified here)"
         )
     unused = [m for m in ALL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
     for module in unused:

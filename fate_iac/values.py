@@ -55,7 +55,8 @@ from fate_iac.secrets import Secret
 
 def render_values(cfg: PartyConfig) -> Values:
     """Chart values for ``cfg``; pure, deterministic, with no I/O."""
-    image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
+    fallback = "" if cfg.fate2 else "federatedai"
+    image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets, fallback)
     if cfg.imageTag:
         image["tag"] = cfg.imageTag
 
@@ -82,7 +83,8 @@ def render_values(cfg: PartyConfig) -> Values:
         values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
     values["ingressClassName"] = default(cfg.ingressClassName, "nginx")
 
-    rollsite = cfg.rollsite if present(cfg.rollsite) else None
+    section = getattr(cfg, cfg.gateway)  # rollsite, or osx on FATE 2.0
+    rollsite = section if present(section) else None
     exchange = rollsite.exchange if rollsite is not None else None
     values["exchange"] = (
         {"partyIp": exchange.ip, "partyPort": exchange.port} if exchange is not None else None
@@ -95,7 +97,7 @@ def render_values(cfg: PartyConfig) -> Values:
     values["persistence"] = {"enabled": cfg.persistence}
 
     modules: Values = {name: {"include": cfg.has(name)} for name in ALL_MODULES}
-    _rollsite(modules["rollsite"], cfg)
+    _rollsite(modules[cfg.gateway], cfg)
     _python(modules["python"], cfg)
     _clustermanager(modules["clustermanager"], cfg)
     _nodemanager(modules["nodemanager"], cfg)
@@ -108,7 +110,10 @@ def render_values(cfg: PartyConfig) -> Values:
     _nginx(modules["nginx"], cfg)
     _rabbitmq(modules["rabbitmq"], cfg)
     _pulsar(modules["pulsar"], cfg)
-    values["modules"] = {name: modules[name] for name in _MODULE_ORDER}
+    if cfg.fate2:
+        _images(modules, cfg)
+    order = [cfg.gateway if name == "rollsite" else name for name in _MODULE_ORDER]
+    values["modules"] = {name: modules[name] for name in order}
 
     values["externalMysqlIp"] = cfg.externalMysqlIp
     values["externalMysqlPort"] = cfg.externalMysqlPort
@@ -124,12 +129,49 @@ _MODULE_ORDER = (
 )  # fmt: skip
 
 
+FATE2_IMAGES: dict[str, tuple[str, str]] = {
+    "osx": ("federatedai/osx", "2.0.0-release"),
+    "python": ("federatedai/fateflow", "2.0.0-release"),
+    "clustermanager": ("federatedai/eggroll", "2.0.0-release"),
+    "nodemanager": ("federatedai/eggroll", "2.0.0-release"),
+    "client": ("federatedai/client", "2.0.0-release"),
+    "mysql": ("mysql", "8.0.28"),
+    "fateboard": ("federatedai/fateboard", "2.0.0-release"),
+    "spark.master": ("federatedai/spark-master", "2.0.0-release"),
+    "spark.worker": ("federatedai/spark-worker", "2.0.0-release"),
+    "hdfs.namenode": ("federatedai/hadoop-namenode", "2.0.0-hadoop3.2.1-java8"),
+    "hdfs.datanode": ("federatedai/hadoop-datanode", "2.0.0-hadoop3.2.1-java8"),
+    "nginx": ("federatedai/nginx", "2.0.0-release"),
+    "rabbitmq": ("federatedai/rabbitmq", "3.8.3-management"),
+    "pulsar": ("federatedai/pulsar", "2.10.2"),
+}
+"""The image and tag of each module the fate chart v2.0.0's values-template writes when
+the module's section is (``spark.master`` and the like: written with the node)."""
+
+
+def _images(modules: Values, cfg: PartyConfig) -> None:
+    """Each written module's ``image`` and ``imageTag`` (FATE 2.0); hdfs's two nodes both
+    read ``hdfs.image``, as the template does."""
+    for where, (image, tag) in FATE2_IMAGES.items():
+        module, _, node = where.partition(".")
+        target = modules[module].get(node) if node else modules[module]
+        if not isinstance(target, dict) or set(target) <= {"include"}:
+            continue  # the template writes images only inside the module's section
+        section = getattr(cfg, module)
+        if node and module == "spark":
+            section = getattr(section, node)
+            for capital in ("Image", "ImageTag"):  # the 1.x spelling, gone in 2.0
+                target.pop(capital, None)
+        target["image"] = default(getattr(section, "image", None), image)
+        target["imageTag"] = default(getattr(section, "imageTag", None), tag)
+
+
 def _rollsite(target: Values, cfg: PartyConfig) -> None:
-    section = cfg.rollsite
+    section = getattr(cfg, cfg.gateway)
     if not present(section):
         return
     target.update(
-        ip="rollsite",
+        ip=cfg.gateway,
         type=default(section.type, "ClusterIP"),
         nodePort=section.nodePort,
         loadBalancerIP=section.loadBalancerIP,

@@ -289,8 +289,8 @@ def test_party_publishes_its_federation_record() -> None:
 
     run_with_mocks(body, "party10000")
     assert seen == {
-        "schemaVersion": "1.0", "kind": "party", "stack": "party10000", "partyId": 10000,
-        "protocols": ["eggroll"], "exchange": "exchange", "members": [],
+        "schemaVersion": "1.1", "kind": "party", "stack": "party10000", "partyId": 10000,
+        "fateVersion": "1.11", "protocols": ["eggroll"], "exchange": "exchange", "members": [],
         "endpoints": {
             "rollsite": {"host": "192.168.10.1", "port": 30101},
             "fateflowHttp": {"host": "192.168.10.1", "port": 30107},
@@ -359,10 +359,10 @@ def future_record(version: Any) -> dict[str, Any]:
     """What a newer fate-iac might publish: a newer schema with fields this one lacks."""
     return {
         "schemaVersion": version, "kind": "exchange", "partyId": 1, "stack": "exchange",
-        "protocols": ["eggroll", "osx"], "region": "eu-west",
+        "protocols": ["eggroll", "quic"], "region": "eu-west",
         "endpoints": {
             "rollsite": {"host": "192.168.0.1", "port": 30000, "alpn": "h2"},
-            "osx": {"host": "192.168.0.1", "port": 30010},
+            "quic": {"host": "192.168.0.1", "port": 30010},
         },
     }  # fmt: skip
 
@@ -373,7 +373,7 @@ def test_a_record_of_a_newer_minor_version_is_read_for_what_is_known() -> None:
     assert record.protocols == ["eggroll"] and record.schemaVersion == "1.3"
     [note] = notes
     assert note.startswith("stack exchange publishes federation schema 1.3, newer than")
-    assert "region" in note and "protocol osx" in note and "endpoints.rollsite.alpn" in note
+    assert "region" in note and "protocol quic" in note and "endpoints.rollsite.alpn" in note
 
 
 def test_a_party_routes_through_an_exchange_of_a_newer_minor_version(
@@ -402,7 +402,7 @@ def test_version_1_records_and_todays_read_alike() -> None:
     with pytest.raises(RecordError, match="region: Extra inputs"):  # 1.0 knows every key
         read_record({**published_by_version_1, "region": "eu"}, "party9999")
     written = record(9999, "h", 1).model_dump(exclude_none=True)
-    assert written["schemaVersion"] == SCHEMA_VERSION == "1.0"
+    assert written["schemaVersion"] == SCHEMA_VERSION == "1.1"
     assert read_record(written, "party9999") == (record(9999, "h", 1), [])
 
 

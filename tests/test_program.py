@@ -109,3 +109,27 @@ def test_a_party_with_serving_builds_both_clusters_wired_to_each_other() -> None
     }  # fmt: skip
     assert serving["servingProxy"]["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 31506}
     assert serving["servingProxy"]["partyList"] == []
+
+
+def test_a_fate_2_0_party_installs_the_2_0_chart_with_osx_routed_by_stack_name() -> None:
+    """The program as the engine runs it, for a FATE 2.0 party naming an OSX peer's stack:
+    FateEggrollCluster installs chart v2.0.0 with osx, its partyList from the peer's record."""
+    config = {
+        "fate:partyId": "9999", "fate:chartVersion": "v2.0.0", "fate:publicHost": "10.0.9.1",
+        "fate:allowDefaultCredentials": "true", "fate:peers": json.dumps(["party10000"]),
+        "fate:osx": json.dumps({"type": "NodePort", "nodePort": 30091}),
+        "fate:fateboard": json.dumps({"username": "admin"}),
+    }  # fmt: skip
+    peer = {
+        "federation": {
+            "kind": "party", "partyId": 10000, "stack": "party10000", "protocols": ["osx"],
+            "fateVersion": "2.0", "endpoints": {"osx": {"host": "10.0.10.1", "port": 30101}},
+        }
+    }  # fmt: skip
+    recorder = run_program("party9999", config, [], Recorder({"party10000": peer}))
+    release = recorder.one(RELEASE).inputs
+    assert release["version"] == "v2.0.0"
+    _, values = unwrap_secret(release["values"])
+    assert values["partyList"] == [{"partyId": 10000, "partyIp": "10.0.10.1", "partyPort": 30101}]
+    assert values["federation"] == "OSX" and values["modules"]["osx"]["include"] is True
+    assert "rollsite" not in values["modules"]

@@ -85,7 +85,7 @@ def test_a_spark_party_loads_as_its_own_kind_with_the_modules_its_engines_need()
         ({"modules": ["python", "mysql", "spark", "hdfs", "nginx", "pulsar", "rabbitmq"]},
          ("modules",), "module rabbitmq belongs to FATE on Spark (federation: RabbitMQ)"),
         ({"modules": ["python", "mysql", "spark", "hdfs", "nginx", "pulsar", "rollsite"]},
-         ("modules",), "module rollsite belongs to FATE on eggroll"),
+         ("modules",), "module rollsite belongs to FATE 1.x on eggroll"),
         ({"modules": ["python", "mysql", "spark", "nginx", "pulsar"]},
          ("modules",), "needs module hdfs (or an external one: python.hdfs.name_node)"),
         ({"modules": ["python", "mysql", "spark", "hdfs", "pulsar"]},

@@ -9,9 +9,9 @@ from typing import Any
 
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
-from e2e.workspace import PROJECT_DIR, copy_project, workspace
+from e2e.workspace import PROJECT_DIR, converged_peers, copy_project, workspace
 from fate_iac import yamlio
-from fate_iac.orchestrator import converge, destroy_all, discover
+from fate_iac.orchestrator import destroy_all
 from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "spark-pulsar"
@@ -100,18 +100,9 @@ def test_two_rabbitmq_peers_route_to_each_other_by_stack_name(
 ) -> None:
     """P2P Spark_local parties federating with RabbitMQ, each naming the other's stack:
     the API server's nginx and RabbitMQ route tables name the peer, from its record."""
-    project = copy_project(tmp_path / "project", [], chart_repo)
-    for party, peer, octet, base in ((9999, 10000, 9, 3209), (10000, 9999, 10, 3210)):
-        text = P2P_PARTY.format(
-            party=party, peer=f"p{peer}", octet=octet, base=base, chart_repo=chart_repo
-        )
-        (project / f"Pulumi.p{party}.yaml").write_text(text)
-    ws = workspace(tools, project, tmp_path, plane.kubeconfig)
-    runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
-    members = discover(project, "fate-example")
-    said: list[str] = []
-    converge(members, runner, say=said.append)
-    assert said[-1].startswith("converged after"), said
+    runner, members = converged_peers(
+        tools, plane.kubeconfig, chart_repo, tmp_path, P2P_PARTY, "p", (3209, 3210)
+    )
 
     def data(namespace: str, configmap: str, key: str) -> Any:
         found = kube_get(plane, f"/api/v1/namespaces/{namespace}/configmaps/{configmap}")
