@@ -264,6 +264,8 @@ def _import(args: argparse.Namespace) -> int:
     if beside and existing is not None:
         # The serving keys join the party's training keys, which stay as they are.
         result = result.beside(existing)
+        if result.problems:
+            raise ConfigError(stack, result.problems)
     _say([f"note: {n}" for n in result.notes])
     try:
         config = result.config_with_credentials()

@@ -265,8 +265,8 @@ class Exchange(Section):
 
 class PartyEntry(Section):
     partyId: PartyId = Field(description="Id of the peer party.")
-    partyIp: Host = Field(description="Address of the peer's rollsite.")
-    partyPort: Port = Field(description="Port of the peer's rollsite (its NodePort).")
+    partyIp: Host = Field(description="Address of the peer's gateway (rollsite or osx).")
+    partyPort: Port = Field(description="Port of the peer's gateway (its NodePort).")
 
 
 class PollingServer(Section):
@@ -304,17 +304,22 @@ class Images(Section):
 class Rollsite(Placement):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     nodePort: Port | None = Field(
-        None, description="NodePort of rollsite; required when type is NodePort."
+        None,
+        description="NodePort of the gateway (rollsite, or osx on chart v2.0.0); "
+        "required when type is NodePort.",
     )
     loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
     exchange: Exchange | None = Field(
-        None, description="The exchange this party routes through (star mode)."
-    )
+        None, description="The exchange this party routes through (star mode; not on osx: "
+        "the v2.0.0 chart renders no route to one).",
+    )  # fmt: skip
     partyList: list[PartyEntry] | None = Field(
         None, description="Peers reached directly (P2P mode). Default: none."
     )
-    enableTLS: bool | None = Field(None, description="TLS between rollsites. Default: false.")
-    polling: Polling | None = Field(None, description="Rollsite polling (parties behind NAT).")
+    enableTLS: bool | None = Field(None, description="TLS between gateways (not on osx: the "
+                                   "v2.0.0 chart turns none on). Default: false.")  # fmt: skip
+    polling: Polling | None = Field(None, description="Polling, for parties behind NAT (not "
+                                    "on osx: the v2.0.0 chart renders none).")  # fmt: skip
     resources: Resources | None = Field(None, description="Pod resources.")
 
 

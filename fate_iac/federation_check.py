@@ -87,26 +87,42 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     exchanges = {
         n: cast(ExchangeConfig, m.config) for n, m in members.items() if m.role == "exchange"
     }
+    # Each party's training cluster, and its serving cluster (beside it, or alone).
+    routers: list[tuple[str, PartyConfig | ServingConfig, bool]] = []
     for name in sorted(parties):
         party = parties[name]
-        for peer in party.peer_stacks:
+        routers.append((name, party, isinstance(party, ServingConfig)))
+        if _serving(party):
+            assert party.servingCluster is not None
+            routers.append((name, party.servingCluster, True))
+    for name, cluster, serving in routers:
+        for peer in cluster.peer_stacks:
+            theirs = parties.get(peer)
             if peer not in members:
                 add(name, peer, "unknown-stack", f"{name} names peer {peer}, which has no stack")
             elif peer in exchanges:
                 add(name, peer, "p2p", f"{peer} is an exchange: name it in exchangeStack")
-            elif name not in _peers(parties[peer], serving=isinstance(party, ServingConfig)):
+            elif theirs is None:
+                continue  # the KubeFATE service alone: refused by its own stack's rules
+            elif serving and not _serves(theirs):
+                said = "runs no serving cluster: list the serving peers in fate-serving:peers"
+                add(name, peer, "serving", f"{name}'s serving proxy routes to {peer}, which {said}")
+            elif not serving and isinstance(theirs, ServingConfig):
+                add(name, peer, "protocol", f"{peer} runs FATE-Serving alone: name it in "
+                    "fate-serving:peers")  # fmt: skip
+            elif name not in _peers(theirs, serving):
                 add(name, peer, "p2p", f"{name} lists {peer} as a peer, but not the reverse")
-            elif isinstance(party, ServingConfig):
-                if not _serves(parties[peer]):
-                    add(name, peer, "serving", f"{peer} runs no serving cluster")
-            elif party.protocol != (theirs := parties[peer].protocol) and name < peer:
-                add(name, peer, "protocol", f"{name} speaks {party.protocol} and {peer} "
-                    f"speaks {theirs}: peers federate with the same engines")  # fmt: skip
-            elif party.fate_version != (other := parties[peer].fate_version) and name < peer:
-                add(name, peer, "fate-version", f"{name} runs FATE {party.fate_version} and "
+            elif serving or name > peer or not isinstance(theirs, PartyConfig):
+                continue  # the training checks below are said once per pair
+            elif (mine := cast(PartyConfig, cluster)).fate_version != theirs.fate_version:
+                other = theirs.fate_version
+                add(name, peer, "fate-version", f"{name} runs FATE {mine.fate_version} and "
                     f"{peer} FATE {other}: FATE runs no job across versions whose first two "
                     "numbers differ")  # fmt: skip
-        exchange = party.exchangeStack
+            elif mine.protocol != (spoken := theirs.protocol):
+                add(name, peer, "protocol", f"{name} speaks {mine.protocol} and {peer} "
+                    f"speaks {spoken}: peers federate with the same engines")  # fmt: skip
+        exchange = cluster.exchangeStack
         if exchange is None:
             continue
         if exchange not in exchanges:
@@ -115,50 +131,52 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
         elif name not in exchanges[exchange].member_stacks:
             add(name, exchange, "membership", f"{name} routes through {exchange}, which does "
                 "not list it in members")  # fmt: skip
-        else:
-            needs = EXCHANGE_MODULES[party.protocol]
-            if not needs:
-                add(name, exchange, "modes", f"{name} federates with {party.federation}, "
-                    f"which no exchange routes here ({NO_EXCHANGE[party.protocol]}): list "
-                    "its peers in peers")  # fmt: skip
-            elif not all(exchanges[exchange].has(m) for m in needs):
-                add(name, exchange, "modes", f"{name} federates with {party.protocol}; "
-                    f"{exchange} has no {' and '.join(needs)}")  # fmt: skip
-    # A serving cluster beside a training cluster routes to serving clusters only.
-    serving = {n: p.servingCluster for n, p in parties.items() if _serving(p)}
-    for name in sorted(serving):
-        proxy = serving[name]
-        assert proxy is not None
-        for peer in proxy.peer_stacks:
-            if peer in parties and not _serves(parties[peer]):
-                message = (f"{name}'s serving proxy routes to {peer}, which runs no serving "
-                           "cluster: list the serving peers in fate-serving:peers")  # fmt: skip
-                add(name, peer, "serving", message)
-        exchange = proxy.exchangeStack
-        if exchange in exchanges and not exchanges[exchange].has("servingProxy"):
+        elif serving and not exchanges[exchange].has("servingProxy"):
             add(name, exchange, "modes", f"{name} serves models behind {exchange}, which has "
                 "no servingProxy (fate:servingProxy on the exchange stack)")  # fmt: skip
+        elif not serving:
+            needs = EXCHANGE_MODULES[cluster.protocol]
+            if not needs:
+                engine = cast(PartyConfig, cluster).federation
+                add(name, exchange, "modes", f"{name} federates with {engine}, "
+                    f"which no exchange routes here ({NO_EXCHANGE[cluster.protocol]}): list "
+                    "its peers in peers")  # fmt: skip
+            elif not all(exchanges[exchange].has(m) for m in needs):
+                add(name, exchange, "modes", f"{name} federates with {cluster.protocol}; "
+                    f"{exchange} has no {' and '.join(needs)}")  # fmt: skip
     for name in sorted(exchanges):
+        versions: dict[str, str] = {}
         for member in exchanges[name].member_stacks:
             if member not in members:
                 add(name, member, "unknown-stack", f"{name} lists {member}, which has no stack")
             elif member in parties and parties[member].exchangeStack != name:
                 add(name, member, "membership", f"{name} lists {member}, which does not route "
                     f"through {name}")  # fmt: skip
-    return problems
+            elif isinstance(parties.get(member), PartyConfig):
+                versions[member] = parties[member].fate_version
+        if len(set(versions.values())) > 1:
+            (first, version), *others = versions.items()
+            member, other = next((m, v) for m, v in others if v != version)
+            add(first, member, "fate-version", f"{first} runs FATE {version} and {member} "
+                f"FATE {other}, both behind {name}: FATE runs no job across versions whose "
+                "first two numbers differ")  # fmt: skip
+    once: dict[tuple[tuple[str, ...], str, str], FederationProblem] = {}
+    for problem in problems:  # a stack's two clusters may name the same stack wrongly
+        once.setdefault((problem.stacks, problem.rule, problem.message), problem)
+    return list(once.values())
 
 
-def _serving(cfg: PartyConfig) -> bool:
+def _serving(cfg: PartyConfig | ServingConfig) -> bool:
     """A party stack whose training cluster has a serving cluster beside it."""
     return getattr(cfg, "servingCluster", None) is not None
 
 
-def _serves(cfg: PartyConfig) -> bool:
+def _serves(cfg: PartyConfig | ServingConfig) -> bool:
     """A party stack that runs a serving cluster, beside its training cluster or alone."""
     return _serving(cfg) or isinstance(cfg, ServingConfig)
 
 
-def _peers(cfg: PartyConfig, serving: bool) -> list[str]:
+def _peers(cfg: PartyConfig | ServingConfig, serving: bool) -> list[str]:
     """The peers a party names: its serving cluster's, or its training cluster's."""
     if serving and not isinstance(cfg, ServingConfig):
         return cfg.servingCluster.peer_stacks if cfg.servingCluster else []

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from fate_iac import kubefate_server, legacy, rules, serving
 from fate_iac.charts import merge_values, resolve_chart
 from fate_iac.config import (
+    SERVING_INHERITED,
     SERVING_MODULES,
     ExchangeConfig,
     PartyConfig,
@@ -100,7 +101,10 @@ class StackKind(Generic[C]):
         try:
             config = self.model.model_validate(migration.config)
         except ValidationError as error:
-            problems.extend(from_pydantic(error, secret_paths | set(self.credential_paths)))
+            found = from_pydantic(error, secret_paths | set(self.credential_paths))
+            # A key a serving cluster inherits is reported once, where it was written.
+            written = migration.config.get(SERVING_NAMESPACE) or {}
+            problems.extend(p for p in found if not _inherited(p.path, written))
             raise ConfigError(stack, problems) from None
         config = self.complete(config)
         problems.extend(self.check(config))
@@ -259,6 +263,14 @@ class Exchange(StackKind[ExchangeConfig]):
     references_key = "members"
     title = "Exchange stacks (`fate:chartName: fate-exchange`: `Exchange`)"
 
+    def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
+        serving = raw.pop(SERVING_NAMESPACE, None)
+        keys = serving if isinstance(serving, dict) else {"": None}
+        why = ("fate-serving: keys configure a party's serving cluster; an exchange's serving "
+               "exchange is fate:servingProxy")  # fmt: skip
+        problems = [Problem((SERVING_NAMESPACE, key), "unknown-key", why) for key in keys]
+        return legacy.Migration(raw, problems=problems if serving is not None else [])
+
     def check(self, cfg: ExchangeConfig) -> list[Problem]:
         return rules.check_exchange(cfg)
 
@@ -350,6 +362,14 @@ class Serving(StackKind[ServingConfig]):
             **{module: e.as_dict() for module, e in endpoints.items()},
             "federation": self.federation(cfg, stack, Routes()),
         }
+
+
+def _inherited(path: KeyPath, written: Mapping[str, Any]) -> bool:
+    """A problem at a ``fate-serving:`` key its serving cluster took from ``fate:``."""
+    return (
+        path[:1] == (SERVING_NAMESPACE,) and len(path) > 1
+        and path[1] in SERVING_INHERITED and path[1] not in written
+    )  # fmt: skip
 
 
 def _in_namespace(path: KeyPath) -> KeyPath:

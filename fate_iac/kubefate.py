@@ -83,8 +83,13 @@ class ImportResult:
         serving = dict(self.config[SERVING_NAMESPACE])
         notes = list(self.notes)
         training_id = config.get(f"{CONFIG_NAMESPACE}:partyId")
+        problems = list(self.problems)
         if training_id is not None and serving.get("partyId") == training_id:
             del serving["partyId"]  # inherited
+        elif training_id is not None and "partyId" in serving:
+            problems.append(Problem((SERVING_NAMESPACE, "partyId"), "party-id", f"the "
+                                    f"cluster-serving.yaml is party {serving['partyId']}, this "
+                                    f"stack party {training_id}"))  # fmt: skip
         if (serving.get("servingServer") or {}).get("fateflow"):
             notes.append(f"{SERVING_NAMESPACE}:servingServer.fateflow is set by hand; left "
                          "out, it is the training cluster's fateflow in this stack")  # fmt: skip
@@ -93,7 +98,7 @@ class ImportResult:
                 notes.append(f"{CONFIG_NAMESPACE}:{key} is set by hand; left out, it is this "
                              "stack's serving server")  # fmt: skip
         return ImportResult({SERVING_NAMESPACE: serving}, dict(self.credentials), notes,
-                            list(self.problems), serving=True)  # fmt: skip
+                            problems, serving=True)  # fmt: skip
 
     def config_with_credentials(self) -> dict[str, Any]:
         """The config with its credentials back in place, as the secrets they will be."""

@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
-from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig
+from fate_iac.config import (
+    SERVING_INHERITED,
+    ExchangeConfig,
+    PartyConfig,
+    ServingConfig,
+    credential_paths,
+)
 from fate_iac.kinds import EXCHANGE, KINDS, Loaded, kind_for
 from fate_iac.problems import (
     CONFIG_NAMESPACE,
@@ -89,10 +95,17 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
     config = loaded.config
     if isinstance(config, ServingConfig):
         config.with_secret_keys(serving)
+    elif getattr(config, "servingCluster", None) is not None:
+        own = raw.secret_keys_in(CONFIG_NAMESPACE)
+        written = (raw.values.get(SERVING_NAMESPACE) or {}).keys()
+        inherited = {key for key in own & set(SERVING_INHERITED) if key not in written}
+        config.servingCluster.with_secret_keys(serving | inherited)
+        # What the training cluster publishes of its serving cluster (the proxy in its
+        # record) is secret when the serving keys it comes from are.
+        beyond = serving - {str(path[0]) for path in credential_paths(ServingConfig)}
+        config.with_secret_keys(own | {f"{SERVING_NAMESPACE}:{key}" for key in beyond})
     else:
         config.with_secret_keys(raw.secret_keys_in(CONFIG_NAMESPACE))
-        if getattr(config, "servingCluster", None) is not None:
-            config.servingCluster.with_secret_keys(serving)
     loaded.notes[:0] = raw.notes
     return loaded
 

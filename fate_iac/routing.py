@@ -27,7 +27,12 @@ from fate_iac.federation import (
 )
 from fate_iac.gotemplate import Values, plain
 from fate_iac.problems import Problem
-from fate_iac.values import NO_NGINX_EXCHANGE, nginx_route_table, route_table
+from fate_iac.values import (
+    NO_NGINX_EXCHANGE,
+    NO_SERVING_EXCHANGE,
+    nginx_route_table,
+    route_table,
+)
 
 ValuesPath = tuple[str, ...]
 Overrides = dict[ValuesPath, Any]
@@ -160,7 +165,7 @@ def serving_routed_values(cfg: ServingConfig, records: Mapping[str, Any]) -> Rou
     if cfg.has("servingProxy"):
         values["servingProxy", "partyList"] = routes.party_list
         if cfg.exchangeStack:
-            values["servingProxy", "exchange"] = routes.exchange or ""
+            values["servingProxy", "exchange"] = routes.exchange or dict(NO_SERVING_EXCHANGE)
     return RoutedValues(routes, {MAIN: values})
 
 

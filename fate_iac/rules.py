@@ -229,10 +229,6 @@ def osx_supported(cfg: PartyConfig) -> Iterator[Problem]:
                       "an exchange; name the peers' stacks in peers (P2P)")  # fmt: skip
 
 
-def _dotted(path: Path) -> str:
-    return ".".join(str(p) for p in path)
-
-
 def node_ports_in_range(cfg: StackConfig) -> Iterator[Problem]:
     low, high = cfg.node_port_range
     if low >= high:
@@ -254,7 +250,7 @@ def node_ports_unique(cfg: StackConfig) -> Iterator[Problem]:
         if not claim.used or claim.port is None:
             continue
         if claim.port in seen:
-            first = _dotted(seen[claim.port])
+            first = key_path(seen[claim.port])
             yield Problem(
                 claim.path, "nodeport-unique", f"NodePort {claim.port} is already used by {first}"
             )
@@ -269,7 +265,7 @@ def node_ports_given(cfg: StackConfig) -> Iterator[Problem]:
             yield Problem(
                 claim.path,
                 "nodeport-required",
-                f"{_dotted(claim.type_path)} is NodePort: set {claim.path[-1]}, the port "
+                f"{key_path(claim.type_path)} is NodePort: set {claim.path[-1]}, the port "
                 "others use to reach it",
             )
 
@@ -688,6 +684,13 @@ def serving_beside_training(cfg: PartyConfig) -> Iterator[Problem]:
             "release-name",
             f"{serving.release_name} is the training cluster's release name too",
         )
+    for key in ("nodePortRange", "federationReads"):  # one cluster, one program run
+        if getattr(serving, key) != getattr(cfg, key):
+            yield Problem(
+                (SERVING_NAMESPACE, key),
+                "serving-beside",
+                f"both clusters of this stack share fate:{key}; leave it out here",
+            )
 
 
 PULSAR_CERT = "pulsar-cert"

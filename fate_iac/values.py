@@ -518,8 +518,15 @@ def render_serving_values(cfg: ServingConfig) -> Values:
     return values
 
 
+NO_SERVING_EXCHANGE: Values = {"partyIp": "serving-proxy", "partyPort": 8869}
+"""A serving proxy's default route when no exchange is given: itself, as the template
+routes it without an exchange, where KubeFATE leaves the chart's example exchange
+(192.168.0.1:30100). Written as a route, not a null: a null does clear the chart's
+default, but Helm warns about it on every render."""
+
+
 def _serving_proxy(cfg: ServingConfig, later: bool) -> Values:
-    proxy: Values = {"include": cfg.has("servingProxy"), "exchange": None}
+    proxy: Values = {"include": cfg.has("servingProxy"), "exchange": dict(NO_SERVING_EXCHANGE)}
     section = cfg.servingProxy
     if present(section):
         proxy.update(ip="serving-proxy", type=section.type, nodePort=section.nodePort)

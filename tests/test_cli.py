@@ -49,7 +49,9 @@ def test_validate_lists_every_problem(project: Path, capsys: pytest.CaptureFixtu
     code, _, err = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project))
     assert code == 3  # configuration refused
     assert "stack party10000: 2 configuration problems" in err
-    assert "fate:python.grpcNodePort: NodePort 30102 is already used by rollsite.nodePort" in err
+    assert (
+        "fate:python.grpcNodePort: NodePort 30102 is already used by fate:rollsite.nodePort" in err
+    )
     assert "fate:rollsite.partyList[0].partyId: party 10000 is this party" in err
 
 

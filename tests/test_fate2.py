@@ -189,3 +189,13 @@ def test_what_a_1_x_file_cannot_carry_to_2_0_is_refused() -> None:
     refused = {p.path: p.message for p in imported.problems}
     assert "set registry (ending in /) and each module's image" in refused[("registry",)]
     assert "reads no global tag" in refused[("imageTag",)]
+
+
+def test_a_2_0_peer_of_a_1_x_party_is_refused_for_its_fate_version() -> None:
+    """The versions differ before the protocols do: that is the reason given."""
+    old = party(partyId=9999, peers=["b"], rollsite={"type": "NodePort", "nodePort": 30091})
+    new = fate2(peers=["a"], namespace="fate-10000-b")
+    members = {"a": Member(load_stack_config(old, "a").config, "c1"),
+               "b": Member(load_stack_config(new, "b").config, "c2")}  # fmt: skip
+    [problem] = check_federation(members)
+    assert (problem.stacks, problem.rule) == (("a", "b"), "fate-version")

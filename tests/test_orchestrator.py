@@ -374,3 +374,32 @@ def test_a_serving_peer_must_run_a_serving_cluster() -> None:
     a["fate-serving"]["peers"] = ["c"]
     members = {"a": member({**a, "peers": [], "exchangeStack": None}), "c": member(alone)}
     assert rules(members) == []  # c serves alone; a's serving proxy peers with it
+
+
+def test_a_serving_proxys_own_peers_and_exchange_are_checked_like_the_training_ones() -> None:
+    serving = {**SERVING_SECRETS, "servingProxy": {"type": "ClusterIP"}}
+    proxy = {"servingProxy": {"type": "ClusterIP"}}
+    for wrong, rule in ((["ghost"], "unknown-stack"), (["exchange"], "p2p"), (["b"], "p2p")):
+        members = star(a={"fate-serving": {**serving, "peers": wrong}},
+                       b={"fate-serving": dict(serving)}, exchange=proxy)  # fmt: skip
+        assert rule in [r for stacks, r in rules(members) if stacks[0] == "a"], wrong
+    members = star(a={"fate-serving": {**serving, "exchangeStack": "b"}},
+                   b={"fate-serving": dict(serving)}, exchange=proxy)  # fmt: skip
+    assert (("a", "b"), "unknown-stack") in rules(members)
+
+
+def test_parties_of_different_fate_versions_behind_one_exchange_are_refused(
+    tmp_path: Path,
+) -> None:
+    """The Spark example with one party moved to FATE 2.0: both still speak Pulsar through
+    the exchange, and FATE runs no job across them."""
+    example = PROJECT_DIR / "examples" / "spark-pulsar"
+    for name in ("Pulumi.exchange.yaml", "Pulumi.party9999.yaml", "Pulumi.party10000.yaml"):
+        shutil.copy(example / name, tmp_path / name)
+    moved = tmp_path / "Pulumi.party10000.yaml"
+    moved.write_text(moved.read_text().replace("fate:chartVersion: v1.11.2",
+                                               "fate:chartVersion: v2.0.0"))  # fmt: skip
+    with pytest.raises(FederationError) as caught:
+        discover(tmp_path, EXAMPLE_PASSPHRASE)
+    said = str(caught.value)
+    assert "party9999 runs FATE 1.11 and party10000 FATE 2.0, both behind exchange" in said

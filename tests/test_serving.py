@@ -18,6 +18,7 @@ from fate_iac.federation import FederationRecord
 from fate_iac.kinds import SERVING, kind_tag, parts
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import (
+    RawConfig,
     load_exchange_config,
     load_stack_config,
     raw_from_pulumi,
@@ -335,8 +336,9 @@ def test_a_node_port_is_unique_across_the_training_and_serving_clusters() -> Non
     problem = only_problem(beside(python=python))  # 30109: the serving proxy's chart default
     assert (key_path(problem.path), problem.rule) == ("fate:python.httpNodePort",
                                                       "nodeport-unique")  # fmt: skip
-    assert "NodePort 30109 is already used by" in problem.message
-    assert "servingProxy.nodePort" in problem.message
+    assert "NodePort 30109 is already used by fate-serving:servingProxy.nodePort" in (
+        problem.message
+    )
     proxy = {"type": "NodePort", "nodePort": 30101}  # the party's rollsite NodePort
     problem = only_problem(beside({"servingProxy": proxy}))
     assert problem.rule == "nodeport-unique" and "NodePort 30101" in problem.message
@@ -452,7 +454,9 @@ def test_stacks_not_published_yet_are_waited_for() -> None:
     assert routed.routes.waiting == ["party10000", "exchange"]
     assert routed.routes.problems == [] and routed.routes.party_list == []
     assert routed.overrides[MAIN] == {
-        ("servingProxy", "partyList"): [], ("servingProxy", "exchange"): "",
+        ("servingProxy", "partyList"): [],
+        # Until the exchange publishes, unknown parties go to this proxy itself.
+        ("servingProxy", "exchange"): {"partyIp": "serving-proxy", "partyPort": 8869},
     }  # fmt: skip
 
 
@@ -680,11 +684,66 @@ def test_importing_again_replaces_the_serving_keys_only() -> None:
 # --- values: the deliberate differences from KubeFATE's template -------------------------
 
 
-def test_cache_switch_comes_from_cache_switch_and_no_exchange_is_written_null() -> None:
+def test_cache_switch_comes_from_cache_switch_and_no_exchange_routes_to_itself() -> None:
     cfg = serving_cfg(servingServer={"fateflow": FATEFLOW, "cacheType": "redis"})
     values = render_serving_values(cfg)
     assert values["servingServer"]["cacheSwitch"] is False
     assert values["servingServer"]["cacheType"] == "redis"
-    assert values["servingProxy"]["exchange"] is None
+    # Not the chart's example exchange (192.168.0.1:30100): the proxy itself.
+    assert values["servingProxy"]["exchange"] == {"partyIp": "serving-proxy", "partyPort": 8869}
     switched = serving_cfg(servingServer={"fateflow": FATEFLOW, "cacheSwitch": True})
     assert render_serving_values(switched)["servingServer"]["cacheSwitch"] is True
+
+
+# --- what the review found -----------------------------------------------------------------
+
+
+def test_a_secret_key_of_one_namespace_keeps_the_other_clusters_outputs_secret() -> None:
+    """A secret inherited from fate: makes the serving cluster's outputs secret; a secret
+    fate-serving: key the training cluster publishes (its proxy's host) makes the
+    training cluster's secret. Secrecy then follows the loaded keys (stack.py)."""
+    raw = beside({"servingProxy": {"type": "NodePort", "nodePort": 30096}})
+    training = frozenset({("publicHost",), ("mysql",), ("fateboard",)})
+    config = load_stack_config(RawConfig(raw, training), "p").config
+    assert "publicHost" in serving_of(config).secret_keys
+    published = {**raw, "fate-serving": {**raw["fate-serving"], "publicHost": "10.1.2.3"}}
+    keys = frozenset({("mysql",), ("fateboard",), ("fate-serving", "publicHost")})
+    config = load_stack_config(RawConfig(published, keys), "p").config
+    assert "fate-serving:publicHost" in config.secret_keys
+    assert serving_of(config).secret_keys == {"publicHost"}
+    # Only the serving cluster's credential sections stay where they are.
+    keys = frozenset({("mysql",), ("fateboard",), ("fate-serving", "servingRedis")})
+    config = load_stack_config(RawConfig(raw, keys), "p").config
+    assert config.secret_keys == {"mysql", "fateboard"}
+
+
+def test_an_inherited_bad_key_is_reported_once_where_it_was_written() -> None:
+    found = problems_of(beside(federationReads="bogus"))
+    assert [key_path(p.path) for p in found] == ["fate:federationReads"]
+
+
+def test_one_stack_has_one_node_port_range_and_one_way_of_reading_records() -> None:
+    found = problems_of(beside({"nodePortRange": "30000-32000"}, nodePortRange="30000-31000"))
+    assert [(key_path(p.path), p.rule) for p in found] == [
+        ("fate-serving:nodePortRange", "serving-beside")
+    ]
+
+
+def test_fate_serving_keys_on_an_exchange_are_refused_one_by_one() -> None:
+    raw = {"chartName": "fate-exchange", "rollsite": {"type": "ClusterIP"},
+           "fate-serving": {"servingProxy": {}, "servingRedis": {}}}  # fmt: skip
+    found = problems_of(raw, "exchange")
+    assert [key_path(p.path) for p in found] == [
+        "fate-serving:servingProxy",
+        "fate-serving:servingRedis",
+    ]
+    assert "an exchange's serving exchange is fate:servingProxy" in found[0].message
+
+
+def test_importing_another_partys_serving_file_into_a_stack_is_refused() -> None:
+    document = yamlio.load(example("v1.11.2/party-10000/cluster-serving.yaml").read_text())
+    existing = (PROJECT_DIR / "Pulumi.party9999.yaml").read_text()
+    result = import_cluster_yaml(document).beside(existing)
+    [problem] = result.problems
+    assert (key_path(problem.path), problem.rule) == ("fate-serving:partyId", "party-id")
+    assert "party 10000, this stack party 9999" in problem.message

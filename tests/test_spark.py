@@ -91,7 +91,7 @@ def test_a_spark_party_loads_as_its_own_kind_with_the_modules_its_engines_need()
         ({"modules": ["python", "mysql", "spark", "hdfs", "pulsar"]},
          ("modules",), "needs module nginx"),
         ({"pulsar": {**PULSAR, "httpsNodePort": 30093}}, ("pulsar", "httpsNodePort"),
-         "already used by nginx.httpNodePort"),
+         "already used by fate:nginx.httpNodePort"),
         ({"spark": {"master": {"type": "NodePort", "nodePort": 40000}}},
          ("spark", "master", "nodePort"), "outside the cluster's NodePort range"),
         ({"hdfs": {"namenode": {"type": "NodePort"}}}, ("hdfs", "namenode", "nodePort"),
@@ -141,7 +141,9 @@ def test_spark_driver_ports_are_node_ports_when_its_service_is_exposed() -> None
     ]  # fmt: skip
     link["driverStartPort"] = None
     [problem] = problems_of(spark(python=python))
-    assert problem.message.startswith("python.spark.driverHostType is NodePort: set driverStart")
+    assert problem.message.startswith(
+        "fate:python.spark.driverHostType is NodePort: set driverStart"
+    )
 
 
 def test_route_hosts_must_be_addresses() -> None:
