@@ -1326,6 +1326,11 @@ class PartyConfig(Peered, StackConfig):
         return "osx" if self.fate2 else "rollsite"
 
     @property
+    def gateway_section(self) -> Rollsite | None:
+        """The config of that module: the ``rollsite`` section, or ``osx`` on FATE 2.0."""
+        return self.osx if self.fate2 else self.rollsite
+
+    @property
     def protocol(self) -> Protocol:
         """What this party speaks to its peers and exchange."""
         if self.computing == "Eggroll":

@@ -139,7 +139,7 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     party behind an exchange, the exchange route ("" while the exchange is waited for)."""
     problems: list[str] = []
     notes: list[str] = []
-    gateway = getattr(cfg, cfg.gateway)
+    gateway = cfg.gateway_section
     static_list = plain(gateway.partyList) if gateway else None
     peers, exchange = _references(cfg, records, problems, notes)
     problems.extend(_other_fate_versions(cfg, peers))

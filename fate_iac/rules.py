@@ -298,7 +298,7 @@ def _listed_once(key: str, references: Iterable[str | FederationRecord]) -> Iter
 
 
 def party_list_valid(cfg: PartyConfig) -> Iterator[Problem]:
-    gateway = getattr(cfg, cfg.gateway)
+    gateway = cfg.gateway_section
     entries = (gateway.partyList or []) if gateway else []
     yield from _party_list(entries, cfg.partyId, (cfg.gateway, "partyList"))
 

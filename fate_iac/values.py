@@ -83,7 +83,7 @@ def render_values(cfg: PartyConfig) -> Values:
         values["podSecurityPolicy"] = {"enabled": cfg.podSecurityPolicy.enabled}
     values["ingressClassName"] = default(cfg.ingressClassName, "nginx")
 
-    section = getattr(cfg, cfg.gateway)  # rollsite, or osx on FATE 2.0
+    section = cfg.gateway_section
     rollsite = section if present(section) else None
     exchange = rollsite.exchange if rollsite is not None else None
     values["exchange"] = (
@@ -167,7 +167,7 @@ def _images(modules: Values, cfg: PartyConfig) -> None:
 
 
 def _rollsite(target: Values, cfg: PartyConfig) -> None:
-    section = getattr(cfg, cfg.gateway)
+    section = cfg.gateway_section
     if not present(section):
         return
     target.update(
@@ -557,12 +557,11 @@ def _serving_server(cfg: ServingConfig, later: bool) -> Values:
     section = cfg.servingServer
     if present(section):
         server.update(nodePort=section.nodePort, type=default(section.type, "ClusterIP"))
-        if later:
-            server["loadBalancerIP"] = section.loadBalancerIP
         if section.fateflow is not None:
             server["fateflow"] = {"ip": section.fateflow.ip, "port": section.fateflow.port}
         if later:
             server.update(
+                loadBalancerIP=section.loadBalancerIP,
                 cacheSwitch=default(section.cacheSwitch, False),
                 cacheType=default(section.cacheType, "local"),
                 singleAdaptor=default(section.singleAdaptor, MOCK_ADAPTER),
