@@ -109,7 +109,10 @@ class ConvergeError(FederationError):
     def __str__(self) -> str:
         lines = [o.line() for o in self.outcomes]
         refused = [f"  {v}" for v in self.violations]
-        return "\n".join([f"stack {self.stack} failed: {self.cause}", *refused, "so far:", *lines])
+        causes = self.cause.splitlines()
+        head = [f"stack {self.stack} failed: {self.cause}"] if len(causes) == 1 else [
+            f"stack {self.stack} failed:", *(f"  {c}" for c in causes)]  # fmt: skip
+        return "\n".join([*head, *refused, "so far:", *lines])
 
 
 @dataclass
@@ -202,8 +205,8 @@ def converge(
             except Exception as error:  # the engine's own error, whatever its type
                 outcome.state = "failed"
                 outcome.violations = policy_violations(str(error))
-                outcome.error = _first_line(error)
-                raise ConvergeError(name, _first_line(error), list(outcomes.values()),
+                outcome.error = _cause(error)
+                raise ConvergeError(name, _cause(error), list(outcomes.values()),
                                     outcome.violations) from error  # fmt: skip
             last = runner.last(name)
             outcome.steps += last.steps
@@ -217,11 +220,58 @@ def converge(
     raise NotConverged(f"not converged after {max_passes} passes: stacks still change")
 
 
-def _first_line(error: BaseException) -> str:
-    """The gist of an engine error: its last line that says something."""
+def _cause(error: BaseException) -> str:
+    """Why the engine failed a stack: the errors of its Diagnostics section, one line per
+    resource; else the last line of the error that says something."""
+    found = engine_errors(str(error))
+    if found:
+        return "\n".join(found)
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower()]
     return (errors or lines or [type(error).__name__])[-1]
+
+
+_GENERIC = {"update failed", "preview failed", "destroy failed", "refresh failed"}
+_RESOURCE = re.compile(r"^  (\S+) \((.+)\):$")
+
+
+def engine_errors(text: str) -> list[str]:
+    """The errors in the Diagnostics section of the engine's report, one per resource:
+    ``<type> <name>: <message>`` (a message that ends in a colon, such as Helm's ``1
+    error occurred:`` or a program's unhandled exception, takes its last detail line).
+    The stack's bare ``update failed`` says nothing more and is left out."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Diagnostics:"), None)
+    if start is None:
+        return []
+    found: list[str] = []
+    resource, message = "", list[str]()
+
+    def flush() -> None:
+        if message and message[0] not in _GENERIC:
+            text = message[0]
+            if text.endswith(":") and len(message) > 1:
+                text = f"{text} {message[-1].removeprefix('* ')}"
+            found.append(f"{resource}: {text}")
+        message.clear()
+
+    for line in lines[start + 1 :]:
+        if line and not line[0].isspace():
+            break  # the next section (Resources:, Outputs:)
+        header = _RESOURCE.match(line)
+        stripped = line.strip()
+        if header:
+            flush()
+            resource = " ".join(header.groups())
+        elif stripped.startswith("error:"):
+            flush()
+            message.append(stripped.removeprefix("error:").strip())
+        elif stripped and message:
+            message.append(stripped)
+        elif not stripped:
+            flush()
+    flush()
+    return found
 
 
 def preview_all(
@@ -243,7 +293,7 @@ def preview_all(
             except Exception as error:  # the engine's own error, whatever its type
                 outcome.violations = policy_violations(str(error))
                 outcome.state = "refused" if refused_by_policy(outcome.violations) else "failed"
-                outcome.error = _first_line(error)
+                outcome.error = _cause(error)
                 failures[name] = outcome.violations or [outcome.error]
         if outcome.state not in ("refused", "failed"):
             outcome.state = "new" if not existed else "changes" if outcome.changes else "up-to-date"
@@ -279,7 +329,7 @@ def destroy_all(
                 runner.destroy(name)
             except Exception as error:  # the engine's own error, whatever its type
                 outcomes[name].state = "failed"
-                raise ConvergeError(name, _first_line(error), list(outcomes.values())) from error
+                raise ConvergeError(name, _cause(error), list(outcomes.values())) from error
             outcomes[name].state = "destroyed"
     return list(outcomes.values())
 
@@ -374,7 +424,7 @@ def drift_all(
                 outcome.state = "drifted" if drift or outcome.changes > pending else (
                     "pending" if pending else "in-sync")  # fmt: skip
         except Exception as error:  # the engine's own error, whatever its type
-            outcome.state, outcome.error = "failed", _first_line(error)
+            outcome.state, outcome.error = "failed", _cause(error)
         say(f"drift {name}: {outcome.state}")
         outcomes.append(outcome)
     return outcomes

@@ -240,8 +240,36 @@ class FailingEngine(FakeEngine):
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         if stack == self.failing:
-            raise RuntimeError("error: update failed\n  kubernetes: connection refused")
+            raise RuntimeError(ENGINE_REPORT)
         return super().up(stack, env)
+
+
+ENGINE_REPORT = """
+ code: 255
+ stdout: Updating (b):
+ +  kubernetes:helm.sh/v3:Release fate creating (0s) error: 1 error occurred:
+    pulumi:pulumi:Stack fate-b **failed** 1 error
+Diagnostics:
+  kubernetes:helm.sh/v3:Release (fate):
+    error: 1 error occurred:
+    \t* Service "rollsite" is invalid: spec.ports[0].nodePort: Invalid value: 30091: \
+provided port is already allocated
+
+  pulumi:pulumi:Stack (fate-b):
+    error: update failed
+
+  kubernetes:core/v1:ConfigMap (routes):
+    error: configured Kubernetes cluster is unreachable: dial tcp 127.0.0.1:1: connect: \
+connection refused
+
+Resources:
+    2 errored
+
+Duration: 2s
+
+ stderr: error: update failed
+"""
+"""How the Automation API reports a failed update (the shape of a real run's report)."""
 
 
 def test_an_engine_error_ends_with_every_stacks_outcome_so_far() -> None:
@@ -249,11 +277,33 @@ def test_an_engine_error_ends_with_every_stacks_outcome_so_far() -> None:
     with pytest.raises(ConvergeError) as caught:
         converge(members, FailingEngine(members, "b"), say=lambda _: None)
     error = caught.value
-    assert error.stack == "b" and error.cause == "error: update failed"
+    # Each failing resource with the engine's reason, not the summary's "2 errored".
+    assert error.stack == "b" and error.cause.splitlines() == [
+        'kubernetes:helm.sh/v3:Release fate: 1 error occurred: Service "rollsite" is '
+        "invalid: spec.ports[0].nodePort: Invalid value: 30091: provided port is already "
+        "allocated",
+        "kubernetes:core/v1:ConfigMap routes: configured Kubernetes cluster is unreachable: "
+        "dial tcp 127.0.0.1:1: connect: connection refused",
+    ]
     assert {o.stack: o.state for o in error.outcomes} == {
         "exchange": "updated", "a": "updated", "b": "failed",
     }  # fmt: skip
-    assert str(error).splitlines()[:2] == ["stack b failed: error: update failed", "so far:"]
+    assert str(error).splitlines()[:4] == [
+        "stack b failed:", f"  {error.cause.splitlines()[0]}",
+        f"  {error.cause.splitlines()[1]}", "so far:",
+    ]  # fmt: skip
+
+
+def test_an_engine_error_without_diagnostics_gives_its_last_error_line() -> None:
+    members = star()
+
+    class Broken(FakeEngine):
+        def up(self, stack: str, env: dict[str, str]) -> int:
+            raise RuntimeError("error: could not load plugin\n  error: no such file")
+
+    with pytest.raises(ConvergeError) as caught:
+        converge(members, Broken(members), say=lambda _: None)
+    assert str(caught.value).splitlines()[0] == "stack exchange failed: error: no such file"
 
 
 def test_destroy_plan_lists_what_goes_in_order() -> None:

@@ -19,7 +19,7 @@ from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "serving"
 STACKS = ["exchange", "party9999", "party10000"]
-PROXIES = {9999: ("192.168.9.1", 31596), 10000: ("192.168.10.1", 31606)}
+PROXIES = {9999: ("192.168.9.1", 30066), 10000: ("192.168.10.1", 30076)}
 """Each party's serving proxy, as its stack publishes it (publicHost, NodePort)."""
 
 
@@ -51,7 +51,7 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
     # ...and each party's proxy sends what is not its own to the serving exchange.
     for party in PROXIES:
         own = serving_routes(f"fate-serving-{party}")
-        assert own["default"]["default"] == [{"ip": "192.168.0.1", "port": 31506}]
+        assert own["default"]["default"] == [{"ip": "192.168.0.1", "port": 30056}]
         assert own[str(party)]["serving"] == [{"ip": "serving-server", "port": 8000}]
 
         # The training cluster names its serving server, and the server names fateflow,
@@ -70,11 +70,11 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
     outputs = runner.outputs("party9999")
     record = outputs["federation"]
     assert record["protocols"] == ["eggroll", "serving"]
-    assert record["endpoints"]["servingProxy"] == {"host": "192.168.9.1", "port": 31596}
+    assert record["endpoints"]["servingProxy"] == {"host": "192.168.9.1", "port": 30066}
     assert outputs["serving"]["namespace"] == "fate-serving-9999"
     assert outputs["serving"]["releaseName"] == "fate-serving-9999"
     assert runner.outputs("exchange")["federation"]["endpoints"]["servingProxy"] == {
-        "host": "192.168.0.1", "port": 31506,
+        "host": "192.168.0.1", "port": 30056,
     }  # fmt: skip
     # describe covers both of a party's namespaces: both releases, every module ready.
     members = discover(project, "fate-example")

@@ -41,32 +41,32 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
     # The exchange names both parties, from their stacks' records.
     sni = yamlio.load(data("exchange", "traffic-server-sni")["sni.yaml"])["sni"]
     assert {(r["fqdn"], r["tunnel_route"]) for r in sni} == {
-        ("9999.fate.org", "192.168.9.1:31099"), ("10000.fate.org", "192.168.10.1:31109"),
+        ("9999.fate.org", "192.168.9.1:30039"), ("10000.fate.org", "192.168.10.1:30049"),
     }  # fmt: skip
     table: dict[Any, Any] = yamlio.load(data("exchange", "nginx-config")["route_table.yaml"])
-    assert table[9999]["proxy"] == [{"host": "192.168.9.1", "http_port": 31093,
-                                     "grpc_port": 31098}]  # fmt: skip
-    assert table[10000]["fateflow"] == [{"host": "192.168.10.1", "http_port": 31107,
-                                         "grpc_port": 31102}]  # fmt: skip
+    assert table[9999]["proxy"] == [{"host": "192.168.9.1", "http_port": 30033,
+                                     "grpc_port": 30038}]  # fmt: skip
+    assert table[10000]["fateflow"] == [{"host": "192.168.10.1", "http_port": 30047,
+                                         "grpc_port": 30042}]  # fmt: skip
     # Each party sends to the exchange: fateflow's traffic to its nginx, Pulsar's to its
     # trafficServer by SNI.
     for party in ("party9999", "party10000"):
         own = yamlio.load(data(party, "nginx-config")["route_table.yaml"])
-        assert own["default"]["proxy"] == [{"host": "192.168.0.1", "http_port": 31003,
-                                            "grpc_port": 31008}]  # fmt: skip
+        assert own["default"]["proxy"] == [{"host": "192.168.0.1", "http_port": 30023,
+                                            "grpc_port": 30028}]  # fmt: skip
         pulsar = yamlio.load(data(party, "pulsar-route-table")["pulsar_route_table.yaml"])
-        assert pulsar["default"] == {"proxy": "192.168.0.1:31000", "domain": "fate.org"}
+        assert pulsar["default"] == {"proxy": "192.168.0.1:30020", "domain": "fate.org"}
         assert "brokerServicePortTls=6651" in data(party, "pulsar-config")["standalone.conf"]
     outputs = runner.outputs("party9999")
     assert outputs["federation"]["protocols"] == ["spark-pulsar"]
-    assert outputs["broker"]["pulsar"]["tlsPort"] == 31099
+    assert outputs["broker"]["pulsar"]["tlsPort"] == 30039
     # Workloads became Ready on the simulated nodes (the releases waited for them).
     spark = kube_get(plane, "/apis/apps/v1/namespaces/fate-spark-9999/deployments/spark-worker")
     assert spark is not None and spark["status"].get("readyReplicas") == 2
 
     status = ws.federation("status").stdout.splitlines()
-    assert any("party9999" in line and "nginxHttp 192.168.9.1:31093" in line for line in status)
-    assert any("exchange" in line and "nginxHttp 192.168.0.1:31003" in line
+    assert any("party9999" in line and "nginxHttp 192.168.9.1:30033" in line for line in status)
+    assert any("exchange" in line and "nginxHttp 192.168.0.1:30023" in line
                and "members [9999, 10000]" in line for line in status)  # fmt: skip
     assert all(" ready " in line for line in status), status
 
