@@ -144,7 +144,9 @@ class Manifest:
 
     @property
     def object(self) -> dict[str, Any]:
-        loaded = yamlio.load(self.text)
+        # The text lost its document's last newline, which a block scalar ending the
+        # document (a ConfigMap's file) keeps when Helm applies it.
+        loaded = yamlio.load(f"{self.text}\n")
         assert isinstance(loaded, dict)
         return loaded
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from fate_iac import kubefate_server, report, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
-from fate_iac.config import KubeFateServerConfig, StackConfig
+from fate_iac.config import KubeFateServerConfig, PartyConfig, StackConfig
+from fate_iac.day2 import release_diff, release_drift, wanted_objects
 from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
@@ -38,6 +39,7 @@ from fate_iac.orchestrator import StackRunner as StackRunnerLike
 from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
 from fate_iac.render import mask, render_stack
+from fate_iac.upgrade import check_upgrade
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +84,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     with_stack(describe)
     with_json(describe)
+
+    diff = sub.add_parser(
+        "diff", help="the objects an update would add, change and remove (--live: hand edits)"
+    )
+    with_stack(diff)
+    with_json(diff)
+    diff.add_argument(
+        "--live", action="store_true",
+        help="compare the live objects with what the last update applied instead",
+    )  # fmt: skip
+    diff.add_argument("--chart-repo", help="chart repository URL or local directory")
+    diff.add_argument(
+        "--exit-code", action="store_true",
+        help="exit 4 when the update would change objects (--live: 5 when any drifted)",
+    )  # fmt: skip
 
     history = sub.add_parser("history", help="a stack's updates: kind, start, duration, result")
     with_stack(history)
@@ -348,6 +365,83 @@ def _describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def stack_diff(
+    project_dir: Path, stack: str, runner: StackRunnerLike, chart_repo: str | None = None,
+    live: bool = False,
+) -> tuple[list[str], list[Any]]:  # fmt: skip
+    """What an update of ``stack`` would do to its objects (``live``: what was changed by
+    hand): the upgrade's refusals and one :class:`fate_iac.day2.ReleaseDiff` (or
+    ``ReleaseDrift``) per release. See :mod:`fate_iac.day2`."""
+    from fate_iac.kube import read_namespace, read_objects
+
+    path = stack_file(project_dir, stack)
+    raw = read_stack_file(path, stack)
+    if kubefate_server.standalone(raw.values):
+        raise UsageError(f"stack {stack} deploys the KubeFATE service alone, from no "
+                         "chart: `pulumi preview --diff` shows its objects")  # fmt: skip
+    cfg = load_stack_config(raw, stack).config
+    context = cluster_context(path) or None
+    # Routes by stack name as the program would build them now: from those stacks' records.
+    records = {name: runner.outputs(name).get("federation") if runner.exists(name) else None
+               for name in cfg.referenced_stacks}  # fmt: skip
+    deployed = runner.outputs(stack).get("chartVersion") if runner.exists(stack) else None
+    refusals = [
+        p.render(stack)
+        for p in check_upgrade(deployed, cfg.chartVersion)
+        if isinstance(cfg, PartyConfig) and isinstance(deployed, str)
+    ]
+    rendered = render_stack(cfg, chart_source(chart_repo, cfg.chartRepo), False, records)
+    helm: dict[str, list[Any]] = {}
+    for release in rendered:
+        if release.namespace not in helm:
+            helm[release.namespace] = read_namespace(release.namespace, context).releases
+    if not live:
+        return refusals, [release_diff(r, helm[r.namespace], raw.plaintexts) for r in rendered]
+    wanted = wanted_objects([r for rs in helm.values() for r in rs],
+                            [(r.name, r.namespace) for r in rendered])  # fmt: skip
+    found = read_objects(wanted, context)
+    return refusals, [release_drift(r, helm[r.namespace], found, raw.plaintexts)
+                      for r in rendered]  # fmt: skip
+
+
+def _diff(args: argparse.Namespace) -> int:
+    refusals, releases = stack_diff(
+        args.project_dir, args.stack, _runner(args.project_dir), args.chart_repo, args.live
+    )
+    if args.live:
+        drifted = any(d.drift for d in releases)
+        if args.json:
+            found = [d.as_json() for d in releases]
+            print(report.document("diff", ok=True, stack=args.stack, live=True,
+                                  drifted=drifted, releases=found))  # fmt: skip
+        else:
+            _print([line for d in releases for line in d.lines()])
+        return int(report.Exit.DRIFT) if args.exit_code and drifted else 0
+    changed = any(not d.diff.empty for d in releases)
+    if args.json:
+        print(report.document("diff", ok=not refusals, stack=args.stack, live=False,
+                              changed=changed, refused=refusals,
+                              releases=[d.as_json() for d in releases]))  # fmt: skip
+    else:
+        _print([*(f"refused: {r}" for r in refusals), *(ln for d in releases for ln in d.lines())])
+    if refusals:
+        return int(report.Exit.REFUSED)
+    return int(report.Exit.CHANGES) if args.exit_code and changed else 0
+
+
+def _objects(project_dir: Path, stack: str, runner: StackRunnerLike) -> list[str]:
+    """One line per release of ``stack``: the objects its update adds, changes, removes."""
+    try:
+        refusals, releases = stack_diff(project_dir, stack, runner)
+    except (ClusterError, ChartSourceError, UsageError) as error:
+        return [f"objects not compared: {error}"]
+    return [*(f"refused: {r}" for r in refusals), *(d.header() for d in releases)]
+
+
+def _print(lines: list[str]) -> None:
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+
+
 def _history(args: argparse.Namespace) -> int:
     runner = _runner(args.project_dir)
     if not runner.exists(args.stack):
@@ -427,6 +521,9 @@ def _federation(args: argparse.Namespace) -> int:
             return _outcomes(args, command, outcomes, code)
         if args.action == "preview":
             outcomes = orchestrator.preview_all(members, runner, stderr, new_too)
+            for outcome in outcomes:
+                outcome.objects = _objects(args.project_dir, outcome.stack, runner)
+                _say([f"  {outcome.stack}: {line}" for line in outcome.objects])
             _summary(args, outcomes)
             if args.expect_no_changes and any(o.state != "up-to-date" for o in outcomes):
                 code = report.Exit.CHANGES
@@ -521,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
             return _federation(args)
         if args.command == "describe":
             return _describe(args)
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "history":
             return _history(args)
         print(config_reference(), end="")

@@ -636,6 +636,23 @@ class Pulsar(Placement, Storage, Images):
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
+class UpgradeManager(Placement):
+    """*(Pulumi)* The job that migrates fateflow's MySQL when ``chartVersion`` rises: the
+    objects of KubeFATE's fate-upgrade-manager chart, with the password from a Secret."""
+
+    image: str = Field(
+        "federatedai/fate-upgrade-manager:latest",
+        description="Image of the migration job. Default: KubeFATE's, "
+        "federatedai/fate-upgrade-manager:latest.",
+    )
+    timeout: int = Field(
+        600,
+        ge=1,
+        description="Seconds the migration may take before it fails (the Job's "
+        "activeDeadlineSeconds). Default: 600, as long as KubeFATE waits.",
+    )
+
+
 class ReleaseOptions(Section):
     """*(Pulumi)* How the Helm release is installed and upgraded."""
 
@@ -1258,6 +1275,11 @@ class PartyConfig(Peered, StackConfig):
     hdfs: Hdfs | None = Field(None, description="Spark: HDFS.")
     nginx: SparkNginx | None = Field(None, description="Spark: the federation proxy.")
     rabbitmq: Rabbitmq | None = Field(None, description="Spark: RabbitMQ federation.")
+    upgradeManager: UpgradeManager = Field(
+        default_factory=UpgradeManager,
+        description="(Pulumi) The MySQL migration an update that raises chartVersion runs "
+        "before the fate release changes.",
+    )
     pulsar: Pulsar | None = Field(None, description="Spark: Pulsar federation.")
     # --- keys this project adds -------------------------------------------------------
     peers: list[str | FederationRecord] = Field(

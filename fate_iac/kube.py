@@ -4,6 +4,7 @@ the model built from what it reads is :mod:`fate_iac.describe`."""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -17,13 +18,15 @@ class ClusterError(Exception):
     """The cluster cannot be reached or read."""
 
 
-def read_namespace(
-    namespace: str, context: str | None = None, kubeconfig: str | None = None
-) -> Observed:
-    """The Helm releases, workloads and pods of ``namespace``, in the cluster of the
-    kubeconfig's ``context`` (its current context when None); the kubeconfig is
-    ``kubeconfig``, else ``KUBECONFIG``, else ``~/.kube/config``."""
-    from kubernetes import client, config  # a large import: only when a cluster is read
+CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "PodSecurityPolicy",
+                            "StorageClass", "PersistentVolume", "CustomResourceDefinition",
+                            "IngressClass"})  # fmt: skip
+
+
+def _api(context: str | None, kubeconfig: str | None) -> Any:
+    """A client of the kubeconfig's ``context`` (its current context when None); the
+    kubeconfig is ``kubeconfig``, else ``KUBECONFIG``, else ``~/.kube/config``."""
+    from kubernetes import config  # a large import: only when a cluster is read
     from kubernetes.config.config_exception import ConfigException
 
     # KUBECONFIG is read now, not when the client was imported (it keeps the value of
@@ -37,6 +40,55 @@ def read_namespace(
         where = f"context {context}" if context else "the current context"
         raise ClusterError(f"no kubeconfig for {where}: {error}") from None
     api.configuration.retries = 1
+    return api
+
+
+def object_path(api_version: str, kind: str, namespace: str, name: str) -> str:
+    """The API server's path of one object (``/api/v1/namespaces/n/services/s``)."""
+    lower = kind.lower()
+    plural = (lower[:-1] + "ies" if lower.endswith("y")
+              else lower + "es" if lower.endswith("s") else lower + "s")  # fmt: skip
+    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    scope = "" if kind in CLUSTER_SCOPED else f"/namespaces/{namespace}"
+    return f"{base}{scope}/{plural}/{name}"
+
+
+def read_objects(
+    wanted: list[tuple[str, str, str, str]],
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> dict[tuple[str, str, str], dict[str, Any] | None]:
+    """The live objects named ``(apiVersion, kind, namespace, name)``, by ``(kind,
+    namespace, name)``; None for one that does not exist."""
+    api = _api(context, kubeconfig)
+    found: dict[tuple[str, str, str], dict[str, Any] | None] = {}
+    for api_version, kind, namespace, name in wanted:
+        path = object_path(api_version, kind, namespace, name)
+        request = api.param_serialize("GET", path, auth_settings=["BearerToken"])
+        try:
+            response = api.call_api(*request, _request_timeout=TIMEOUT)
+            response.read()
+        except Exception as error:  # urllib3's connection errors, timeouts, TLS
+            raise ClusterError(f"cannot reach {api.configuration.host}: {error}") from None
+        if response.status == 404:
+            found[(kind, namespace, name)] = None
+            continue
+        if response.status != 200:
+            raise ClusterError(f"the API server refused {path}: {response.status} "
+                               f"{response.reason}")  # fmt: skip
+        found[(kind, namespace, name)] = json.loads(response.data)
+    return found
+
+
+def read_namespace(
+    namespace: str, context: str | None = None, kubeconfig: str | None = None
+) -> Observed:
+    """The Helm releases, workloads and pods of ``namespace``, in the cluster of the
+    kubeconfig's ``context`` (its current context when None); the kubeconfig is
+    ``kubeconfig``, else ``KUBECONFIG``, else ``~/.kube/config``."""
+    from kubernetes import client
+
+    api = _api(context, kubeconfig)
     core, apps, batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
     plain = api.sanitize_for_serialization
     try:

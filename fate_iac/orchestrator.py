@@ -77,12 +77,15 @@ class Outcome:
     """Policy violations the engine reported (each line says its level)."""
     error: str | None = None
     """Why the engine failed it, when it did."""
+    objects: list[str] = field(default_factory=list)
+    """What a preview's update would do to its releases' objects (``fatectl diff``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "kind": self.kind, "state": self.state,
                 "updates": self.updates, "changes": self.changes,
                 "steps": [s.as_json() for s in self.steps],
-                "violations": list(self.violations), "error": self.error}  # fmt: skip
+                "violations": list(self.violations), "error": self.error,
+                "objects": list(self.objects)}  # fmt: skip
 
     def line(self) -> str:
         return (

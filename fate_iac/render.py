@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fate_iac.charts import ChartRef, Manifest, chart_archive, merge_values, render_chart
 from fate_iac.config import StackConfig
+from fate_iac.gotemplate import Values
 from fate_iac.kinds import parts
 from fate_iac.problems import hide
 from fate_iac.routing import nest
@@ -22,6 +23,8 @@ class RenderedRelease:
     namespace: str
     chart: ChartRef
     manifests: tuple[Manifest, ...]
+    values: Values = field(default_factory=dict, compare=False)
+    """The values it was rendered with."""
 
     def objects(self) -> list[dict[str, Any]]:
         return [m.object for m in self.manifests]
@@ -46,7 +49,9 @@ def render_stack(
             values = map_secrets(spec.values, lambda s: s.reveal(redact))
             values = merge_values(values, nest(routed.overrides.get(spec.key, {})))
             objects = render_chart(chart_archive(spec.chart), values, spec.name, spec.namespace)
-            releases.append(RenderedRelease(spec.name, spec.namespace, spec.chart, tuple(objects)))
+            releases.append(
+                RenderedRelease(spec.name, spec.namespace, spec.chart, tuple(objects), values)
+            )
     return releases
 
 

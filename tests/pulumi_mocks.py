@@ -49,11 +49,13 @@ class Recorder(pulumi.runtime.Mocks):
         self.secret_outputs = secret_outputs or []
 
     def stacks_read(self) -> list[str]:
-        """Names (as given to the engine) of the stacks whose outputs were read, by
-        StackReference or by the batched invoke."""
+        """Names (as given to the engine) of the other stacks whose outputs were read, by
+        StackReference or by the batched invoke (a party reads its own too: its deployed
+        version)."""
+        own = f"organization/fate/{pulumi.get_stack()}"
         references = [str(r.inputs["name"]) for r in self.of_type(STACK_REFERENCE)]
         invoked = [c.args["name"] for c in self.calls if c.token == READ_STACK_OUTPUTS]
-        return references + invoked
+        return [name for name in references + invoked if name != own]
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs)))

@@ -23,7 +23,7 @@ KUBERNETES_PROVIDER_VERSION = version("pulumi_kubernetes")
 """The kubernetes provider the SDK's own resources ask for."""
 
 
-def _as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
+def as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
     if secret.value is None:
         raise ValueError("a credential reached the Pulumi program without its value")
     return pulumi.Output.secret(secret.value)
@@ -71,7 +71,7 @@ def install_release(
     ``overrides`` (values known only at deploy time, such as routes from other stacks)
     merged over ``values``. ``secret`` makes all the values one secret: for a config
     with secret keys, whose values may be anywhere in them."""
-    merged: Any = merge_values(map_secrets(values, _as_pulumi_secret), nest(overrides))
+    merged: Any = merge_values(map_secrets(values, as_pulumi_secret), nest(overrides))
     if secret:
         merged = pulumi.Output.secret(merged)
     return k8s.helm.v3.Release(

@@ -10,13 +10,15 @@ from typing import Any
 import pulumi
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
-from fate_iac.config import StackConfig, credential_paths
+from fate_iac.config import PartyConfig, StackConfig, credential_paths
 from fate_iac.federation import Routes
 from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
 from fate_iac.routing import RoutedValues, checked
 from fate_pulumi.federation_refs import as_output, federation_records
 from fate_pulumi.release import install_release, namespace_for, report_routes, route_overrides
+from fate_pulumi.upgrade import OUTPUT as UPGRADE_OUTPUT
+from fate_pulumi.upgrade import migration_resources, plan
 
 
 def credential_sections(config: StackConfig) -> frozenset[str]:
@@ -52,6 +54,8 @@ class FateStack(pulumi.ComponentResource):
         # Charts are resolved before anything is registered: a chart that cannot be
         # found leaves nothing behind.
         specs = kind.releases(config, chart_source or config.chartRepo or UPSTREAM_CHART_REPO)
+        # So is an upgrade that must not happen (the fate chart's version).
+        migration, fresh = plan(config) if isinstance(config, PartyConfig) else (None, False)
         super().__init__(type_token, name, None, opts)
         if records is None:
             records = federation_records(config)
@@ -63,6 +67,9 @@ class FateStack(pulumi.ComponentResource):
         depends_on = namespace_for(self, name, config, kind.role, routed)
         self.namespace_resources = depends_on
         """The namespace it creates (nothing when it adopts one): what goes in it waits."""
+        if migration is not None and isinstance(config, PartyConfig):
+            job = migration_resources(self, name, config, migration, fresh, depends_on)[-1]
+            depends_on = [*depends_on, job]
         # Credentials are secrets where they stand; any other secret key may be anywhere
         # in the values and the outputs, which then are secrets whole.
         secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))
@@ -85,6 +92,14 @@ class FateStack(pulumi.ComponentResource):
         routed_outputs = routed.apply(lambda r: kind.routed_outputs(config, stack, r.routes))
         for key in kind.routed_outputs(config, stack, Routes()):
             outputs[key] = _item(routed_outputs, key)
+        if isinstance(config, PartyConfig):
+            # What the next update reads as deployed: set only once the fate release is,
+            # so after a failed upgrade the outputs still name the version that runs.
+            installed = pulumi.Output.all(*(r.id for r in self.releases))
+            outputs["chartVersion"] = installed.apply(lambda _: config.chartVersion)
+            if migration is not None:
+                done = migration.as_output()
+                outputs[UPGRADE_OUTPUT] = installed.apply(lambda _: done)
         if secret_beyond_credentials:
             outputs = {key: pulumi.Output.secret(value) for key, value in outputs.items()}
         self.outputs = outputs

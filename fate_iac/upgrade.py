@@ -1,0 +1,165 @@
+"""Raising a party's FATE version, as KubeFATE does it, and what this project adds.
+
+KubeFATE (``FateUpgradeManager.validate`` in its server) checks a ``fate`` cluster's
+update against the deployed one: the chart may not go down, and nothing deployed at
+v1.7.1 or older may be upgraded. When the version changes it installs its
+fate-upgrade-manager chart before the ``fate`` release: a Job that scales fateflow
+(``python``) to zero, then runs FATE's upgrade SQL (``deploy/upgrade/sql``, one script
+per step, from the deployed version to the new one) against the party's MySQL; the
+``helm upgrade`` waits for it and is not run when it fails. Other charts (fate-exchange,
+fate-serving) are not checked at all.
+
+Here the same rules hold, plus one: a 1.x party does not become a 2.0 party in place
+(FATE 2.0 ships no upgrade SQL, its fateflow schema and modules differ: it is a new
+deployment). The migration's objects are the chart's, except that the MySQL password
+reaches the Job from a Secret instead of its command line, and a Job whose fateflow did
+not stop fails instead of reporting success.
+
+The deployed version is the one the stack's last successful update installed (its
+``chartVersion`` output); everything here is pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fate_iac.config import FATE2_CHART_VERSIONS, PartyConfig
+from fate_iac.problems import Problem
+from fate_iac.secrets import Secret
+
+JOB = "fate-mysql-upgrade-job"
+"""The migration Job's name, as KubeFATE's chart names it."""
+ACCOUNT = "fum"
+"""Its service account (and Role binding), as the chart names them."""
+PASSWORD_SECRET = "fate-upgrade-mysql"
+"""The Secret the Job reads the MySQL password from."""
+OLDEST_UPGRADABLE = (1, 7, 1)
+"""KubeFATE refuses to upgrade anything deployed at this version or older."""
+
+
+def version_of(chart_version: str) -> tuple[int, ...]:
+    """``(1, 10, 0)`` for ``v1.10.0``: compared number by number, as KubeFATE does."""
+    return tuple(int(part) for part in chart_version.lstrip("v").split("-")[0].split("."))
+
+
+def check_upgrade(deployed: str | None, wanted: str) -> list[Problem]:
+    """Why a party deployed at ``deployed`` (None: not deployed yet) cannot move to
+    ``wanted``; nothing when it can."""
+    if deployed is None or deployed == wanted:
+        return []
+    path = ("chartVersion",)
+    old, new = version_of(deployed), version_of(wanted)
+    if new < old:
+        return [Problem(path, "upgrade", (
+            f"{wanted} is older than the deployed {deployed}: downgrades are refused, as "
+            "KubeFATE refuses them (fateflow's MySQL has been migrated forward and has no "
+            f"way back). To undo an upgrade, see the README's 'Rolling back'"))]  # fmt: skip
+    if old <= OLDEST_UPGRADABLE:
+        return [Problem(path, "upgrade", (
+            f"the deployed {deployed} is too old to upgrade: KubeFATE upgrades nothing at "
+            "v1.7.1 or older (its MySQL image differs). Export fateflow's data, deploy "
+            f"{wanted} anew and import it (KubeFATE's FATE_Upgrade.md)"))]  # fmt: skip
+    if (deployed in FATE2_CHART_VERSIONS) != (wanted in FATE2_CHART_VERSIONS):
+        return [Problem(path, "upgrade", (
+            f"FATE {wanted} cannot replace the deployed {deployed} in place: FATE 2.0 ships "
+            "no upgrade from 1.x for fateflow's data, and its modules differ. Deploy it as "
+            "a new party (another stack and namespace) beside this one"))]  # fmt: skip
+    return []
+
+
+@dataclass(frozen=True)
+class Migration:
+    """fateflow's MySQL taken from ``start`` to ``target`` (chart versions)."""
+
+    start: str
+    target: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.start} to {self.target}"
+
+    def as_output(self) -> dict[str, str]:
+        return {"from": self.start, "to": self.target}
+
+
+def migration_for(
+    cfg: PartyConfig, deployed: str | None, last: Migration | None
+) -> tuple[Migration | None, list[str]]:
+    """The migration an update of ``cfg`` runs, or keeps in place, and notes for the
+    operator. A new version needs one when the party's own MySQL holds fateflow's data;
+    with the version unchanged, the last migration (``last``) stays, unchanged, until the
+    next one replaces it."""
+    if deployed is None:
+        return None, []
+    if deployed == cfg.chartVersion:
+        return (last if last is not None and last.target == deployed else None), []
+    if cfg.uses_external_mysql:
+        return None, [
+            f"chartVersion {deployed} -> {cfg.chartVersion}: fateflow's data is in the "
+            f"external MySQL at {cfg.externalMysqlIp}, which this update does not migrate: "
+            f"run FATE's upgrade SQL (deploy/upgrade/sql, from {deployed.lstrip('v')} to "
+            f"{cfg.chartVersion.lstrip('v')}) against it first"
+        ]
+    if "mysql" not in cfg.modules:
+        return None, []
+    return Migration(deployed, cfg.chartVersion), []
+
+
+def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, Any]]:
+    """The Kubernetes objects that run ``migration`` in the party's namespace, in the
+    order they are created: the Secret with the MySQL password (a :class:`Secret` where
+    the credential is), the service account and its Role to scale fateflow, the Job.
+    The Job's script is KubeFATE's, except that it fails when fateflow did not stop."""
+    namespace, manager = cfg.k8s_namespace, cfg.upgradeManager
+    mysql = cfg.mysql
+    user = (mysql.user if mysql else None) or "fate"
+    password: Secret | str = (mysql.password if mysql else None) or "fate_dev"
+    labels = {"app.kubernetes.io/managed-by": "pulumi", "fate.upgrade/name": JOB}
+    meta = {"namespace": namespace, "labels": labels}
+    script = (
+        f"python shutdown-flow.py {namespace} || "
+        '{ echo "fateflow (python) did not stop: nothing migrated" >&2; exit 1; }\n'
+        f'python upgrade-mysql.py "$MYSQL_USER" "$MYSQL_PASSWORD" '
+        f"{migration.start.lstrip('v')} {migration.target.lstrip('v')}\n"
+    )
+    pod: dict[str, Any] = {
+        "serviceAccountName": ACCOUNT,
+        "restartPolicy": "Never",
+        "containers": [{
+            "name": "fate-mysql-upgrader",
+            "image": manager.image,
+            "imagePullPolicy": "IfNotPresent",
+            "command": ["/bin/bash", "-c", script],
+            "env": [
+                {"name": "MYSQL_USER", "value": user},
+                {"name": "MYSQL_PASSWORD", "valueFrom": {
+                    "secretKeyRef": {"name": PASSWORD_SECRET, "key": "password"}}},
+            ],
+        }],
+    }  # fmt: skip
+    for key in ("nodeSelector", "tolerations", "affinity"):
+        if getattr(manager, key):
+            pod[key] = getattr(manager, key)
+    return [
+        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+         "metadata": {"name": PASSWORD_SECRET, **meta}, "stringData": {"password": password}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": ACCOUNT, **meta}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+         "metadata": {"name": f"{ACCOUNT}-role", **meta},
+         "rules": [{"apiGroups": ["apps"],
+                    "resources": ["deployments", "deployments/status", "statefulsets",
+                                  "statefulsets/status"],
+                    "verbs": ["update", "patch", "list", "get"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "metadata": {"name": ACCOUNT, **meta},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                     "name": f"{ACCOUNT}-role"},
+         "subjects": [{"kind": "ServiceAccount", "name": ACCOUNT, "namespace": namespace}]},
+        {"apiVersion": "batch/v1", "kind": "Job",
+         "metadata": {"name": JOB, **meta,
+                      "annotations": {"fate.upgrade/from": migration.start,
+                                      "fate.upgrade/to": migration.target}},
+         "spec": {"backoffLimit": 0, "activeDeadlineSeconds": manager.timeout,
+                  "template": {"metadata": {"labels": labels}, "spec": pod}}},
+    ]  # fmt: skip
