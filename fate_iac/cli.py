@@ -20,7 +20,13 @@ from typing import Any
 from fate_iac import kubefate_server, report, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.config import KubeFateServerConfig, PartyConfig, StackConfig
-from fate_iac.day2 import release_diff, release_drift, wanted_objects
+from fate_iac.day2 import (
+    chart_version,
+    deployed_record,
+    release_diff,
+    release_drift,
+    wanted_objects,
+)
 from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
@@ -39,7 +45,7 @@ from fate_iac.orchestrator import StackRunner as StackRunnerLike
 from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
 from fate_iac.render import mask, render_stack
-from fate_iac.upgrade import check_upgrade
+from fate_iac.upgrade import check_upgrade, external_mysql_problems
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -381,27 +387,43 @@ def stack_diff(
                          "chart: `pulumi preview --diff` shows its objects")  # fmt: skip
     cfg = load_stack_config(raw, stack).config
     context = cluster_context(path) or None
-    # Routes by stack name as the program would build them now: from those stacks' records.
-    records = {name: runner.outputs(name).get("federation") if runner.exists(name) else None
-               for name in cfg.referenced_stacks}  # fmt: skip
-    deployed = runner.outputs(stack).get("chartVersion") if runner.exists(stack) else None
-    refusals = [
-        p.render(stack)
-        for p in check_upgrade(deployed, cfg.chartVersion)
-        if isinstance(cfg, PartyConfig) and isinstance(deployed, str)
-    ]
+    # Routes by stack name as the program would build them now: from those stacks'
+    # records (a secret one's values stay hidden).
+    hidden = set(raw.plaintexts)
+    records: dict[str, Any] = {}
+    for name in cfg.referenced_stacks:
+        records[name], secret = runner.record(name) if runner.exists(name) else (None, False)
+        if secret and isinstance(records[name], Mapping):  # its addresses stay hidden
+            hidden |= set(_strings(records[name].get("endpoints")))
     rendered = render_stack(cfg, chart_source(chart_repo, cfg.chartRepo), False, records)
     helm: dict[str, list[Any]] = {}
     for release in rendered:
         if release.namespace not in helm:
             helm[release.namespace] = read_namespace(release.namespace, context).releases
+    refusals = []
+    if isinstance(cfg, PartyConfig):  # the fate chart's upgrade rules, against Helm's record
+        deployed = chart_version(deployed_record(helm[cfg.k8s_namespace], cfg.release_name))
+        problems = [*check_upgrade(deployed, cfg.chartVersion),
+                    *external_mysql_problems(cfg, deployed)]  # fmt: skip
+        refusals = [p.render(stack) for p in problems]
+    secrets = frozenset(hidden)
     if not live:
-        return refusals, [release_diff(r, helm[r.namespace], raw.plaintexts) for r in rendered]
+        return refusals, [release_diff(r, helm[r.namespace], secrets) for r in rendered]
     wanted = wanted_objects([r for rs in helm.values() for r in rs],
                             [(r.name, r.namespace) for r in rendered])  # fmt: skip
     found = read_objects(wanted, context)
-    return refusals, [release_drift(r, helm[r.namespace], found, raw.plaintexts)
-                      for r in rendered]  # fmt: skip
+    return refusals, [release_drift(r, helm[r.namespace], found, secrets) for r in rendered]
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a record (to hide a secret one's values)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -410,30 +432,29 @@ def _diff(args: argparse.Namespace) -> int:
     )
     if args.live:
         drifted = any(d.drift for d in releases)
-        if args.json:
-            found = [d.as_json() for d in releases]
-            print(report.document("diff", ok=True, stack=args.stack, live=True,
-                                  drifted=drifted, releases=found))  # fmt: skip
-        else:
-            _print([line for d in releases for line in d.lines()])
-        return int(report.Exit.DRIFT) if args.exit_code and drifted else 0
-    changed = any(not d.diff.empty for d in releases)
+        code = report.Exit.DRIFT if args.exit_code and drifted else report.Exit.OK
+        body: dict[str, Any] = {"drifted": drifted}
+        lines = [line for d in releases for line in d.lines()]
+    else:
+        changed = any(not d.diff.empty for d in releases)
+        pending = report.Exit.CHANGES if args.exit_code and changed else report.Exit.OK
+        code = report.Exit.REFUSED if refusals else pending
+        body = {"changed": changed, "refused": refusals}
+        lines = [*(f"refused: {r}" for r in refusals), *(ln for d in releases for ln in d.lines())]
     if args.json:
-        print(report.document("diff", ok=not refusals, stack=args.stack, live=False,
-                              changed=changed, refused=refusals,
+        print(report.document("diff", ok=not refusals, exitCode=int(code), stack=args.stack,
+                              live=args.live, **body,
                               releases=[d.as_json() for d in releases]))  # fmt: skip
     else:
-        _print([*(f"refused: {r}" for r in refusals), *(ln for d in releases for ln in d.lines())])
-    if refusals:
-        return int(report.Exit.REFUSED)
-    return int(report.Exit.CHANGES) if args.exit_code and changed else 0
+        _print(lines)
+    return int(code)
 
 
 def _objects(project_dir: Path, stack: str, runner: StackRunnerLike) -> list[str]:
     """One line per release of ``stack``: the objects its update adds, changes, removes."""
     try:
         refusals, releases = stack_diff(project_dir, stack, runner)
-    except (ClusterError, ChartSourceError, UsageError) as error:
+    except Exception as error:  # a cluster, chart or backend: the preview stands anyway
         return [f"objects not compared: {error}"]
     return [*(f"refused: {r}" for r in refusals), *(d.header() for d in releases)]
 
@@ -521,7 +542,7 @@ def _federation(args: argparse.Namespace) -> int:
             return _outcomes(args, command, outcomes, code)
         if args.action == "preview":
             outcomes = orchestrator.preview_all(members, runner, stderr, new_too)
-            for outcome in outcomes:
+            for outcome in (o for o in outcomes if o.state != "up-to-date"):
                 outcome.objects = _objects(args.project_dir, outcome.stack, runner)
                 _say([f"  {outcome.stack}: {line}" for line in outcome.objects])
             _summary(args, outcomes)

@@ -648,8 +648,14 @@ class UpgradeManager(Placement):
     timeout: int = Field(
         600,
         ge=1,
-        description="Seconds the migration may take before it fails (the Job's "
-        "activeDeadlineSeconds). Default: 600, as long as KubeFATE waits.",
+        description="Seconds the update waits for the migration before it stops (the Job "
+        "is not killed: the next update waits for it again). Default: 600, as long as "
+        "KubeFATE waits.",
+    )
+    skip: bool = Field(
+        False,
+        description="Run no migration in this update: fateflow's MySQL was migrated by hand "
+        "(required to change chartVersion with externalMysqlIp). Default: false.",
     )
 
 

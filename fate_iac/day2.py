@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fate_iac import yamlio
-from fate_iac.objdiff import Drift, ObjectDiff, diff_objects, drift_json, drift_lines, live_drift
+from fate_iac.objdiff import (
+    CLUSTER_SCOPED,
+    Drift,
+    ObjectDiff,
+    diff_objects,
+    drift_json,
+    drift_lines,
+    live_drift,
+)
 from fate_iac.render import RenderedRelease
 
 Record = Mapping[str, Any]
@@ -38,9 +46,8 @@ def deployed_record(records: Iterable[Record], name: str) -> Record | None:
 
 
 def chart_version(record: Record | None) -> str | None:
-    if record is None:
-        return None
-    return str(((record.get("chart") or {}).get("metadata") or {}).get("version"))
+    version = (((record or {}).get("chart") or {}).get("metadata") or {}).get("version")
+    return str(version) if version else None
 
 
 def manifest_objects(record: Record | None) -> list[dict[str, Any]]:
@@ -118,7 +125,8 @@ def wanted_objects(
     for release, namespace in names:
         for obj in manifest_objects(deployed_record(listed, release)):
             meta = obj.get("metadata") or {}
-            where = str(meta.get("namespace") or namespace)
+            where = "" if obj.get("kind") in CLUSTER_SCOPED else str(meta.get("namespace")
+                                                                     or namespace)  # fmt: skip
             found.append((str(obj.get("apiVersion")), str(obj.get("kind")), where,
                           str(meta.get("name"))))  # fmt: skip
     return found
@@ -129,15 +137,18 @@ class ReleaseDrift:
     name: str
     namespace: str
     drift: tuple[Drift, ...]
+    deployed: bool = True
 
     def lines(self) -> list[str]:
+        count = len(self.drift)
         head = f"release {self.namespace}/{self.name}: " + (
-            f"{len(self.drift)} object{'s' if len(self.drift) != 1 else ''} changed by hand"
-            if self.drift else "no drift")  # fmt: skip
+            "not deployed" if not self.deployed
+            else f"{count} object{'s' if count != 1 else ''} changed by hand" if count
+            else "no drift")  # fmt: skip
         return [head, *(f"  {line}" for line in drift_lines(self.drift))]
 
     def as_json(self) -> dict[str, Any]:
-        return {"release": self.name, "namespace": self.namespace,
+        return {"release": self.name, "namespace": self.namespace, "deployed": self.deployed,
                 "drift": drift_json(self.drift)}  # fmt: skip
 
 
@@ -153,4 +164,4 @@ def release_drift(
     config = (record or {}).get("config") or {}
     hidden = secrets | deployed_credentials(rendered.values, config, secrets)
     drift = live_drift(manifest_objects(record), live, hidden, rendered.namespace)
-    return ReleaseDrift(rendered.name, rendered.namespace, tuple(drift))
+    return ReleaseDrift(rendered.name, rendered.namespace, tuple(drift), record is not None)

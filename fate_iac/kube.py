@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from fate_iac.describe import Observed, decode_helm_release
+from fate_iac.objdiff import CLUSTER_SCOPED
 
 TIMEOUT = 10.0
 """Seconds each request may take: an unreachable cluster is said, not waited for."""
@@ -16,11 +17,6 @@ TIMEOUT = 10.0
 
 class ClusterError(Exception):
     """The cluster cannot be reached or read."""
-
-
-CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "PodSecurityPolicy",
-                            "StorageClass", "PersistentVolume", "CustomResourceDefinition",
-                            "IngressClass"})  # fmt: skip
 
 
 def _api(context: str | None, kubeconfig: str | None) -> Any:
@@ -46,7 +42,7 @@ def _api(context: str | None, kubeconfig: str | None) -> Any:
 def object_path(api_version: str, kind: str, namespace: str, name: str) -> str:
     """The API server's path of one object (``/api/v1/namespaces/n/services/s``)."""
     lower = kind.lower()
-    plural = (lower[:-1] + "ies" if lower.endswith("y")
+    plural = (lower[:-1] + "ies" if lower.endswith("y") and lower[-2:-1] not in "aeiou"
               else lower + "es" if lower.endswith("s") else lower + "s")  # fmt: skip
     base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
     scope = "" if kind in CLUSTER_SCOPED else f"/namespaces/{namespace}"
@@ -78,6 +74,26 @@ def read_objects(
                                f"{response.reason}")  # fmt: skip
         found[(kind, namespace, name)] = json.loads(response.data)
     return found
+
+
+def helm_records(
+    namespace: str, release: str, context: str | None = None, kubeconfig: str | None = None
+) -> list[dict[str, Any]]:
+    """Every revision Helm keeps of ``release`` in ``namespace`` (none when neither
+    exists)."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(_api(context, kubeconfig))
+    try:
+        secrets = core.list_namespaced_secret(
+            namespace, label_selector=f"owner=helm,name={release}", _request_timeout=TIMEOUT
+        )
+    except client.ApiException as error:
+        raise ClusterError(f"the API server refused: {error.status} {error.reason}") from None
+    except Exception as error:  # urllib3's connection errors, timeouts, TLS
+        raise ClusterError(f"cannot reach the cluster: {error}") from None
+    return [decode_helm_release(str(s.data["release"]))
+            for s in secrets.items if s.data and "release" in s.data]  # fmt: skip
 
 
 def read_namespace(

@@ -15,8 +15,9 @@ deployment). The migration's objects are the chart's, except that the MySQL pass
 reaches the Job from a Secret instead of its command line, and a Job whose fateflow did
 not stop fails instead of reporting success.
 
-The deployed version is the one the stack's last successful update installed (its
-``chartVersion`` output); everything here is pure.
+The deployed version is the one Helm records as deployed for the party's release (its
+last deployed revision: after a failed upgrade, the one still running); everything
+here is pure.
 """
 
 from __future__ import annotations
@@ -83,33 +84,37 @@ class Migration:
         return {"from": self.start, "to": self.target}
 
 
-def migration_for(
-    cfg: PartyConfig, deployed: str | None, last: Migration | None
-) -> tuple[Migration | None, list[str]]:
-    """The migration an update of ``cfg`` runs, or keeps in place, and notes for the
-    operator. A new version needs one when the party's own MySQL holds fateflow's data;
-    with the version unchanged, the last migration (``last``) stays, unchanged, until the
-    next one replaces it."""
-    if deployed is None:
-        return None, []
-    if deployed == cfg.chartVersion:
-        return (last if last is not None and last.target == deployed else None), []
-    if cfg.uses_external_mysql:
-        return None, [
-            f"chartVersion {deployed} -> {cfg.chartVersion}: fateflow's data is in the "
-            f"external MySQL at {cfg.externalMysqlIp}, which this update does not migrate: "
-            f"run FATE's upgrade SQL (deploy/upgrade/sql, from {deployed.lstrip('v')} to "
-            f"{cfg.chartVersion.lstrip('v')}) against it first"
-        ]
-    if "mysql" not in cfg.modules:
-        return None, []
-    return Migration(deployed, cfg.chartVersion), []
+def migration_for(cfg: PartyConfig, deployed: str | None) -> Migration | None:
+    """The migration an update of ``cfg`` runs when the party runs ``deployed`` (None:
+    not installed). A new version needs one when fateflow's data is in the party's own
+    MySQL; with ``externalMysqlIp`` the update is refused until the operator has migrated
+    that database and says so (``upgradeManager.skip``)."""
+    if deployed is None or deployed == cfg.chartVersion or cfg.upgradeManager.skip:
+        return None
+    if "mysql" not in cfg.modules or cfg.uses_external_mysql:
+        return None
+    return Migration(deployed, cfg.chartVersion)
+
+
+def external_mysql_problems(cfg: PartyConfig, deployed: str | None) -> list[Problem]:
+    """A version change over an external MySQL, which this project cannot migrate."""
+    if deployed is None or deployed == cfg.chartVersion or cfg.upgradeManager.skip:
+        return []
+    if not cfg.uses_external_mysql:
+        return []
+    start, target = deployed.lstrip("v"), cfg.chartVersion.lstrip("v")
+    return [Problem(("upgradeManager", "skip"), "upgrade", (
+        f"chartVersion {deployed} -> {cfg.chartVersion}: fateflow's data is in the external "
+        f"MySQL (externalMysqlIp), which this update cannot migrate. Run FATE's upgrade SQL "
+        f"(deploy/upgrade/sql, from {start} to {target}) against it, then set "
+        "upgradeManager.skip: true for this update"))]  # fmt: skip
 
 
 def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, Any]]:
     """The Kubernetes objects that run ``migration`` in the party's namespace, in the
-    order they are created: the Secret with the MySQL password (a :class:`Secret` where
-    the credential is), the service account and its Role to scale fateflow, the Job.
+    order they are created: the Secret with the MySQL user and password (a
+    :class:`Secret` where the credential is; the user is in the same secret config key),
+    the service account and its Role to scale fateflow, the Job.
     The Job's script is KubeFATE's, except that it fails when fateflow did not stop."""
     namespace, manager = cfg.k8s_namespace, cfg.upgradeManager
     mysql = cfg.mysql
@@ -117,6 +122,7 @@ def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, 
     password: Secret | str = (mysql.password if mysql else None) or "fate_dev"
     labels = {"app.kubernetes.io/managed-by": "pulumi", "fate.upgrade/name": JOB}
     meta = {"namespace": namespace, "labels": labels}
+    # The password goes to the script's environment, never into the Job's spec.
     script = (
         f"python shutdown-flow.py {namespace} || "
         '{ echo "fateflow (python) did not stop: nothing migrated" >&2; exit 1; }\n'
@@ -129,21 +135,25 @@ def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, 
         "containers": [{
             "name": "fate-mysql-upgrader",
             "image": manager.image,
-            "imagePullPolicy": "IfNotPresent",
+            "imagePullPolicy": cfg.pullPolicy or "IfNotPresent",
             "command": ["/bin/bash", "-c", script],
             "env": [
-                {"name": "MYSQL_USER", "value": user},
+                {"name": "MYSQL_USER", "valueFrom": {
+                    "secretKeyRef": {"name": PASSWORD_SECRET, "key": "user"}}},
                 {"name": "MYSQL_PASSWORD", "valueFrom": {
                     "secretKeyRef": {"name": PASSWORD_SECRET, "key": "password"}}},
             ],
         }],
     }  # fmt: skip
+    if cfg.imagePullSecrets:
+        pod["imagePullSecrets"] = [{"name": s.name} for s in cfg.imagePullSecrets]
     for key in ("nodeSelector", "tolerations", "affinity"):
         if getattr(manager, key):
             pod[key] = getattr(manager, key)
     return [
         {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-         "metadata": {"name": PASSWORD_SECRET, **meta}, "stringData": {"password": password}},
+         "metadata": {"name": PASSWORD_SECRET, **meta},
+         "stringData": {"user": user, "password": password}},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": ACCOUNT, **meta}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
          "metadata": {"name": f"{ACCOUNT}-role", **meta},
@@ -160,6 +170,6 @@ def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, 
          "metadata": {"name": JOB, **meta,
                       "annotations": {"fate.upgrade/from": migration.start,
                                       "fate.upgrade/to": migration.target}},
-         "spec": {"backoffLimit": 0, "activeDeadlineSeconds": manager.timeout,
+         "spec": {"backoffLimit": 0,
                   "template": {"metadata": {"labels": labels}, "spec": pod}}},
     ]  # fmt: skip

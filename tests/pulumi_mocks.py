@@ -19,7 +19,9 @@ import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.settings import SETTINGS
 
+from fate_iac.kube import ClusterError
 from fate_iac.secrets import Decrypter
+from fate_pulumi import upgrade
 from fate_pulumi.federation_refs import READ_STACK_OUTPUTS, short_name
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -33,6 +35,9 @@ class Registered:
     inputs: dict[str, Any]
 
 
+NO_CLUSTER = "(no cluster)"
+
+
 class Recorder(pulumi.runtime.Mocks):
     """Records registrations and invokes; reading a stack's outputs (the
     ``readStackOutputs`` invoke, or a StackReference) serves
@@ -42,7 +47,11 @@ class Recorder(pulumi.runtime.Mocks):
         self,
         stack_outputs: dict[str, dict[str, Any]] | None = None,
         secret_outputs: list[str] | None = None,
+        helm_version: str | None = NO_CLUSTER,
     ) -> None:
+        self.helm_version = helm_version
+        """The chart version Helm records as deployed for the party's release; by
+        default there is no cluster to read (the program falls back on its outputs)."""
         self.resources: list[Registered] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
         self.stack_outputs = stack_outputs or {}
@@ -142,6 +151,14 @@ def run_with_mocks(
         recorder, project="fate", stack=stack, preview=preview, organization="organization"
     )
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
+
+    def cluster_version(config: Any) -> str | None:
+        if recorder.helm_version == NO_CLUSTER:
+            raise ClusterError("no cluster under mocks")
+        return recorder.helm_version
+
+    real_cluster_version = upgrade.cluster_version
+    upgrade.cluster_version = cluster_version  # never a real cluster from a mocked program
     try:
         pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
     except Exception as error:
@@ -157,6 +174,7 @@ def run_with_mocks(
                 future.exception()
         SETTINGS.outputs.clear()
         gc.collect()
+        upgrade.cluster_version = real_cluster_version
     return recorder
 
 

@@ -108,3 +108,5 @@ def test_drift_reads_every_applied_object_and_finds_a_hand_edit() -> None:
     assert {(d.key[2], d.state) for d in drift.drift} == {("clustermanager", "changed"),
                                                           ("fateboard", "deleted")}  # fmt: skip
     assert "2 objects changed by hand" in drift.lines()[0]
+    assert release_drift(release, [], live, SECRETS).lines() == [
+        "release fate-10000/fate-10000: not deployed"]  # fmt: skip

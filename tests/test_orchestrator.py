@@ -144,6 +144,9 @@ class FakeEngine:
             "federation": {"kind": "party", "endpoints": {"rollsite": {"host": "h", "port": 1}}}
         }
 
+    def record(self, stack: str) -> tuple[Any, bool]:
+        return self.outputs(stack)["federation"], False
+
     def resource_count(self, stack: str) -> int:
         return 5 if stack in self.deployed else 0
 

@@ -16,11 +16,12 @@ from fate_iac.upgrade import (
     PASSWORD_SECRET,
     Migration,
     check_upgrade,
+    external_mysql_problems,
     migration_for,
     migration_objects,
 )
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
-from tests.pulumi_mocks import Recorder, engine_config, run_program
+from tests.pulumi_mocks import NO_CLUSTER, Recorder, engine_config, run_program
 
 JOB_TYPE = "kubernetes:batch/v1:Job"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -62,30 +63,30 @@ def test_fate_1_does_not_become_fate_2_in_place() -> None:
 
 
 def test_a_new_version_migrates_the_partys_own_mysql() -> None:
-    migration, notes = migration_for(config(chartVersion="v1.11.2"), "v1.10.0", None)
-    assert migration == Migration("v1.10.0", "v1.11.2") and notes == []
+    assert migration_for(config(chartVersion="v1.11.2"), "v1.10.0") == Migration(
+        "v1.10.0", "v1.11.2"
+    )
 
 
-def test_no_migration_for_a_new_party_or_an_unchanged_version() -> None:
+def test_no_migration_for_a_new_party_an_unchanged_version_or_when_skipped() -> None:
     cfg = config(chartVersion="v1.11.2")
-    assert migration_for(cfg, None, None) == (None, [])
-    assert migration_for(cfg, "v1.11.2", None) == (None, [])
-    # The last migration stays, unchanged, while the version it reached runs...
-    last = Migration("v1.10.0", "v1.11.2")
-    assert migration_for(cfg, "v1.11.2", last) == (last, [])
-    # ...and a record of another version is dropped.
-    assert migration_for(cfg, "v1.11.2", Migration("v1.9.0", "v1.10.0")) == (None, [])
+    assert migration_for(cfg, None) is None
+    assert migration_for(cfg, "v1.11.2") is None
+    assert migration_for(config(upgradeManager={"skip": True}), "v1.10.0") is None
 
 
-def test_an_external_mysql_is_not_migrated_and_the_operator_is_told() -> None:
+def test_an_external_mysql_is_refused_until_the_operator_migrated_it() -> None:
     modules = ["rollsite", "clustermanager", "nodemanager", "python", "fateboard", "client"]
-    cfg = config(
-        chartVersion="v1.11.2", modules=modules, mysql=None, externalMysqlIp="10.0.0.7",
-        externalMysqlPassword=Secret("s3cret-ext", secure=True),
-    )  # fmt: skip
-    migration, [note] = migration_for(cfg, "v1.10.0", None)
-    assert migration is None
-    assert "external MySQL at 10.0.0.7" in note and "from 1.10.0 to 1.11.2" in note
+    external = {"modules": modules, "mysql": None, "externalMysqlIp": "10.0.0.7",
+                "externalMysqlPassword": Secret("s3cret-ext", secure=True)}  # fmt: skip
+    cfg = config(**external)
+    assert migration_for(cfg, "v1.10.0") is None
+    [problem] = external_mysql_problems(cfg, "v1.10.0")
+    assert problem.path == ("upgradeManager", "skip") and problem.rule == "upgrade"
+    assert "from 1.10.0 to 1.11.2" in problem.message and "10.0.0.7" not in problem.message
+    assert external_mysql_problems(cfg, "v1.11.2") == []  # no version change
+    assert external_mysql_problems(config(**external, upgradeManager={"skip": True}),
+                                   "v1.10.0") == []  # fmt: skip
 
 
 def test_the_migration_objects_are_kubefates_with_the_password_from_a_secret() -> None:
@@ -93,6 +94,7 @@ def test_the_migration_objects_are_kubefates_with_the_password_from_a_secret() -
         chartVersion="v1.11.2",
         upgradeManager={"timeout": 120, "nodeSelector": {"pool": "db"},
                         "image": "registry.example.com/fum:1.11.2"},
+        pullPolicy="Always", imagePullSecrets=[{"name": "regcred"}],
     )  # fmt: skip
     objects = migration_objects(cfg, Migration("v1.10.0", "v1.11.2"))
     assert [o["kind"] for o in objects] == ["Secret", "ServiceAccount", "Role", "RoleBinding",
@@ -103,44 +105,60 @@ def test_the_migration_objects_are_kubefates_with_the_password_from_a_secret() -
     assert isinstance(secret["stringData"]["password"], Secret)
     assert job["metadata"]["name"] == JOB
     spec = job["spec"]
-    assert spec["backoffLimit"] == 0 and spec["activeDeadlineSeconds"] == 120
+    # Never killed mid-SQL: the update stops waiting after the timeout, the Job goes on.
+    assert spec["backoffLimit"] == 0 and "activeDeadlineSeconds" not in spec
     pod = spec["template"]["spec"]
     assert pod["serviceAccountName"] == "fum" and pod["nodeSelector"] == {"pool": "db"}
+    assert pod["imagePullSecrets"] == [{"name": "regcred"}]
     [container] = pod["containers"]
     assert container["image"] == "registry.example.com/fum:1.11.2"
+    assert container["imagePullPolicy"] == "Always"
     script = container["command"][-1]
     assert "python shutdown-flow.py fate-10000" in script and "exit 1" in script
     assert 'upgrade-mysql.py "$MYSQL_USER" "$MYSQL_PASSWORD" 1.10.0 1.11.2' in script
     # The password is nowhere in the Job: only a reference to the Secret.
     assert "s3cret-mysql" not in json.dumps(job)
-    assert container["env"][1]["valueFrom"]["secretKeyRef"]["name"] == PASSWORD_SECRET
+    assert [e["valueFrom"]["secretKeyRef"] for e in container["env"]] == [
+        {"name": PASSWORD_SECRET, "key": "user"},
+        {"name": PASSWORD_SECRET, "key": "password"},
+    ]
+    assert secret["stringData"]["user"] == "fate"
 
 
-def run(previous: dict[str, Any]) -> Recorder:
-    """party10000's program (chart v1.11.2) after an update that left ``previous``."""
+def run(previous: dict[str, Any], helm: str | None = NO_CLUSTER) -> Recorder:
+    """party10000's program (chart v1.11.2) after an update that left ``previous``, with
+    ``helm`` the version Helm records as deployed (by default no cluster to read)."""
     cfg, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party10000.yaml", EXAMPLE_PASSPHRASE)
-    return run_program("party10000", cfg, secret_keys, Recorder({"party10000": previous}))
+    return run_program("party10000", cfg, secret_keys, Recorder({"party10000": previous},
+                                                                helm_version=helm))  # fmt: skip
 
 
-def test_raising_the_version_runs_the_migration_job_before_the_release() -> None:
+def test_raising_the_version_declares_the_migration_and_records_it() -> None:
     recorder = run({"chartVersion": "v1.10.0"})
     job = recorder.one(JOB_TYPE).inputs
     assert job["metadata"]["annotations"] == {"fate.upgrade/from": "v1.10.0",
                                               "fate.upgrade/to": "v1.11.2"}  # fmt: skip
-    kinds = [r.type.split(":")[-1] for r in recorder.resources if r.type.startswith("kubernetes")]
-    # Registered in the order they must exist: the release last, waiting for the Job.
-    assert kinds[-6:] == ["Secret", "ServiceAccount", "Role", "RoleBinding", "Job", "Release"]
+    kinds = {r.type.split(":")[-1] for r in recorder.resources}
+    assert {"Secret", "ServiceAccount", "Role", "RoleBinding", "Job", "Release"} <= kinds
     assert recorder.one(RELEASE).inputs["version"] == "v1.11.2"
 
 
-def test_an_unchanged_version_keeps_the_last_migration_and_runs_no_new_one() -> None:
-    assert run({"chartVersion": "v1.11.2"}).of_type(JOB_TYPE) == []
-    kept = run({"chartVersion": "v1.11.2", "upgrade": {"from": "v1.10.0", "to": "v1.11.2"}})
-    assert kept.one(JOB_TYPE).inputs["metadata"]["annotations"]["fate.upgrade/from"] == "v1.10.0"
+def test_helms_record_is_the_deployed_version_not_the_outputs() -> None:
+    # After a failed upgrade the outputs may name the new version; Helm's record says
+    # what runs: the migration is still to do.
+    assert run({"chartVersion": "v1.11.2"}, helm="v1.10.0").of_type(JOB_TYPE) != []
+    # A release not installed (destroyed, or never) is not migrated, whatever the outputs.
+    assert run({"chartVersion": "v1.10.0"}, helm=None).of_type(JOB_TYPE) == []
+
+
+def test_after_the_migration_its_objects_go_and_its_record_stays() -> None:
+    done = {"chartVersion": "v1.11.2", "upgrade": {"from": "v1.10.0", "to": "v1.11.2"}}
+    recorder = run(done, helm="v1.11.2")
+    assert [r for r in recorder.resources if "upgrade" in r.name] == []
 
 
 def test_a_downgrade_is_refused_before_anything_is_registered() -> None:
-    recorder = Recorder({"party10000": {"chartVersion": "v1.11.2"}})
+    recorder = Recorder({"party10000": {"chartVersion": "v1.10.0"}}, helm_version="v1.11.2")
     cfg, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party10000.yaml", EXAMPLE_PASSPHRASE)
     cfg["fate:chartVersion"] = "v1.10.0"
     with pytest.raises(Exception, match=r"v1\.10\.0 is older than the deployed v1\.11\.2"):

@@ -142,6 +142,12 @@ class AutomationRunner:
         describe, the main command) never shows a secret's value."""
         return shown_outputs(self._stack(stack, {}).outputs())
 
+    def record(self, stack: str) -> tuple[Any, bool]:
+        """The stack's ``federation`` output as the program reads it (a secret one
+        revealed: the caller hides it) and whether it is secret."""
+        found = self._stack(stack, {}).outputs().get("federation")
+        return (found.value, found.secret) if found is not None else (None, False)
+
     def history(self, stack: str) -> list[dict[str, Any]]:
         """The stack's updates, as ``pulumi stack history`` keeps them."""
         return [

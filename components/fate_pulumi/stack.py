@@ -55,7 +55,7 @@ class FateStack(pulumi.ComponentResource):
         # found leaves nothing behind.
         specs = kind.releases(config, chart_source or config.chartRepo or UPSTREAM_CHART_REPO)
         # So is an upgrade that must not happen (the fate chart's version).
-        migration, fresh = plan(config) if isinstance(config, PartyConfig) else (None, False)
+        migration, upgraded = plan(config) if isinstance(config, PartyConfig) else (None, None)
         super().__init__(type_token, name, None, opts)
         if records is None:
             records = federation_records(config)
@@ -67,12 +67,14 @@ class FateStack(pulumi.ComponentResource):
         depends_on = namespace_for(self, name, config, kind.role, routed)
         self.namespace_resources = depends_on
         """The namespace it creates (nothing when it adopts one): what goes in it waits."""
-        if migration is not None and isinstance(config, PartyConfig):
-            job = migration_resources(self, name, config, migration, fresh, depends_on)[-1]
-            depends_on = [*depends_on, job]
         # Credentials are secrets where they stand; any other secret key may be anywhere
         # in the values and the outputs, which then are secrets whole.
         secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))
+        if migration is not None and isinstance(config, PartyConfig):
+            job = migration_resources(
+                self, name, config, migration, depends_on, secret_beyond_credentials
+            )[-1]
+            depends_on = [*depends_on, job]
         self.releases = [
             install_release(
                 self,
@@ -92,14 +94,13 @@ class FateStack(pulumi.ComponentResource):
         routed_outputs = routed.apply(lambda r: kind.routed_outputs(config, stack, r.routes))
         for key in kind.routed_outputs(config, stack, Routes()):
             outputs[key] = _item(routed_outputs, key)
-        if isinstance(config, PartyConfig):
-            # What the next update reads as deployed: set only once the fate release is,
-            # so after a failed upgrade the outputs still name the version that runs.
+        if migration is not None:
+            # Recorded once the release is upgraded: a failed upgrade leaves the outputs
+            # of the last good update, record included.
             installed = pulumi.Output.all(*(r.id for r in self.releases))
-            outputs["chartVersion"] = installed.apply(lambda _: config.chartVersion)
-            if migration is not None:
-                done = migration.as_output()
-                outputs[UPGRADE_OUTPUT] = installed.apply(lambda _: done)
+            outputs[UPGRADE_OUTPUT] = installed.apply(lambda _: upgraded)
+        elif upgraded is not None:
+            outputs[UPGRADE_OUTPUT] = pulumi.Output.from_input(upgraded)
         if secret_beyond_credentials:
             outputs = {key: pulumi.Output.secret(value) for key, value in outputs.items()}
         self.outputs = outputs

@@ -1,21 +1,32 @@
 """A party's FATE version upgrade in its update: refused before anything is registered
-when :func:`fate_iac.upgrade.check_upgrade` says so, and when fateflow's MySQL must be
-migrated, the migration Job, which the ``fate`` release waits for.
+when :mod:`fate_iac.upgrade` says so, and when fateflow's MySQL must be migrated, the
+migration's objects, whose Job the ``fate`` release waits for.
 
-The deployed version is the ``chartVersion`` output of the stack's last successful
-update, read with the engine's ``readStackOutputs`` (the read behind StackReference),
-synchronously, before any resource: a stack's outputs change only when an update
-completes, so after a failed upgrade they still name the version that runs."""
+The deployed version is what Helm records as deployed for the party's release, read
+from the cluster before any resource is registered: after a failed upgrade, the version
+still running; nothing for a release not installed (so a fresh install never migrates).
+When the cluster cannot be read, the stack's last ``chartVersion`` output stands in.
+The migration's objects exist only in the update that migrates; the next update removes
+them, and the ``upgrade`` output keeps the record."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pulumi
 
 from fate_iac.config import PartyConfig
+from fate_iac.day2 import chart_version, deployed_record
+from fate_iac.kube import ClusterError, helm_records
 from fate_iac.problems import ConfigError
-from fate_iac.upgrade import Migration, check_upgrade, migration_for, migration_objects
+from fate_iac.upgrade import (
+    Migration,
+    check_upgrade,
+    external_mysql_problems,
+    migration_for,
+    migration_objects,
+)
 from fate_iac.values import map_secrets
 from fate_pulumi.federation_refs import READ_STACK_OUTPUTS, qualified_name
 from fate_pulumi.release import KUBERNETES_PROVIDER_VERSION, as_pulumi_secret
@@ -32,27 +43,42 @@ TYPES = {
 
 
 def previous_outputs(stack: str) -> dict[str, Any]:
-    """This stack's outputs as its last successful update left them (none before its
-    first)."""
+    """This stack's outputs as its last update left them (none before its first), read
+    with the engine's ``readStackOutputs`` (the read behind StackReference)."""
     result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": qualified_name(stack)})
     return dict((result.value or {}).get("outputs") or {})
 
 
-def plan(config: PartyConfig) -> tuple[Migration | None, bool]:
-    """The migration this update runs or keeps, and whether it is new (to run). Raises
-    ConfigError, before anything is registered, for an upgrade that must not happen."""
+def cluster_version(config: PartyConfig) -> str | None:
+    """The chart version Helm records as deployed for the party's release, in the
+    cluster the kubernetes provider targets (raises ClusterError)."""
+    provider = pulumi.Config("kubernetes")
+    kubeconfig = provider.get("kubeconfig")
+    if kubeconfig and not os.path.isfile(kubeconfig):
+        raise ClusterError("kubernetes:kubeconfig holds a kubeconfig, not a path")
+    records = helm_records(
+        config.k8s_namespace, config.release_name, provider.get("context"), kubeconfig
+    )
+    return chart_version(deployed_record(records, config.release_name))
+
+
+def plan(config: PartyConfig) -> tuple[Migration | None, Any]:
+    """The migration this update runs, and the ``upgrade`` output to publish (this
+    migration's record, else the last one's). Raises ConfigError, before anything is
+    registered, for an upgrade that must not happen."""
     stack = pulumi.get_stack()
     previous = previous_outputs(stack)
-    deployed = previous.get("chartVersion")
-    problems = check_upgrade(deployed, config.chartVersion)
+    try:
+        deployed = cluster_version(config)
+    except ClusterError as error:
+        deployed = previous.get("chartVersion")
+        pulumi.log.info(f"the deployed version is taken from the stack's outputs: {error}")
+    problems = [*check_upgrade(deployed, config.chartVersion),
+                *external_mysql_problems(config, deployed)]  # fmt: skip
     if problems:
         raise ConfigError(stack, problems)
-    recorded = previous.get(OUTPUT)
-    last = Migration(recorded["from"], recorded["to"]) if isinstance(recorded, dict) else None
-    migration, notes = migration_for(config, deployed, last)
-    for note in notes:
-        pulumi.log.warn(note)
-    return migration, migration is not None and migration != last
+    migration = migration_for(config, deployed)
+    return migration, migration.as_output() if migration else previous.get(OUTPUT)
 
 
 def migration_resources(
@@ -60,27 +86,27 @@ def migration_resources(
     name: str,
     config: PartyConfig,
     migration: Migration,
-    fresh: bool,
     depends_on: list[pulumi.Resource],
+    secret: bool = False,
 ) -> list[pulumi.Resource]:
     """The migration's objects, each after the ones before it; the last is the Job, which
-    the ``fate`` release waits for."""
+    the ``fate`` release waits for, as long as ``upgradeManager.timeout`` says. ``secret``
+    makes each object's inputs one secret (a config with secret keys beyond
+    credentials, whose values may be anywhere)."""
     created: list[pulumi.Resource] = []
+    timeout = f"{config.upgradeManager.timeout}s"
     for manifest in migration_objects(config, migration):
         kind = manifest["kind"]
-        timeout = f"{config.upgradeManager.timeout + 60}s"
+        waits = pulumi.CustomTimeouts(create=timeout, update=timeout) if kind == "Job" else None
         options = pulumi.ResourceOptions(
             parent=parent,
             version=KUBERNETES_PROVIDER_VERSION,
             depends_on=[*depends_on, *created],
-            # The Job ran once, for this migration: kept as its record, never re-run by a
-            # later change of its image or placement.
-            ignore_changes=["spec"] if kind == "Job" and not fresh else None,
-            custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)
-            if kind == "Job"
-            else None,
+            custom_timeouts=waits,
         )
-        inputs = map_secrets(manifest, as_pulumi_secret)
+        inputs: Any = map_secrets(manifest, as_pulumi_secret)
+        if secret:
+            inputs = {key: pulumi.Output.secret(value) for key, value in inputs.items()}
         created.append(
             pulumi.CustomResource(TYPES[kind], f"{name}-upgrade-{kind.lower()}", inputs, options)
         )

@@ -23,6 +23,7 @@ from fate_iac.describe import decode_helm_release
 
 STACK = "party10000"
 NAMESPACE = "fate-10000"
+JOB = "fate-mysql-upgrade-job"
 PASSWORD = "party10000-mysql-example"
 """The example stack's mysql password: it must show nowhere."""
 
@@ -95,20 +96,28 @@ def test_an_upgrade_from_diff_to_migration_and_back_refused(
     assert "release fate-10000/fate-10000 (fate v1.10.0 -> v1.11.2)" in text
     assert "~ StatefulSet fate-10000/python" in text and PASSWORD not in text
 
-    # A migration that cannot finish (its pod has no node to run on) stops the update:
-    # the release is not touched and v1.10.0 keeps running.
-    set_config(stack, "fate:upgradeManager", {"timeout": 5, "nodeSelector": {"pool": "none"}})
+    # A migration that does not finish in time (its pod has no node to run on) stops the
+    # update: the release is not touched and v1.10.0 keeps running.
+    set_config(stack, "fate:upgradeManager", {"timeout": 10, "nodeSelector": {"pool": "none"}})
     with pytest.raises(auto.CommandError) as failed:
         stack.up(on_output=print)
-    assert "fate-mysql-upgrade-job" in str(failed.value)
+    assert "fate-10000-upgrade-job" in str(failed.value)
     assert [chart_of(r) for r in helm_releases(plane)] == ["v1.10.0"]
     assert fateflow_image(plane) == "federatedai/fateflow:1.10.0-release"
-    job = kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/fate-mysql-upgrade-job")
-    assert job["status"].get("failed") or any(
-        c["type"] == "Failed" for c in job["status"].get("conditions", [])
-    )
+    job = kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/{JOB}")
+    assert job is not None and not job["status"].get("succeeded")
+
+    # Rolling back after the failed upgrade: the config's old version again. Allowed (the
+    # stack's outputs still name v1.10.0), it leaves the release as it was and takes the
+    # failed migration's objects away.
+    set_config(stack, "fate:chartVersion", "v1.10.0")
+    back = stack.up(on_output=print)
+    assert back.summary.result == "succeeded" and "upgrade" not in back.outputs
+    assert [chart_of(r) for r in helm_releases(plane)] == ["v1.10.0"]
+    assert kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/{JOB}") is None
 
     # With the job able to run, the update migrates, then upgrades.
+    set_config(stack, "fate:chartVersion", "v1.11.2")
     stack.remove_config("fate:upgradeManager")
     result = stack.up(on_output=print)
     assert result.summary.result == "succeeded"
@@ -116,7 +125,7 @@ def test_an_upgrade_from_diff_to_migration_and_back_refused(
     records = helm_releases(plane)
     assert [chart_of(r) for r in records] == ["v1.10.0", "v1.11.2"]
     assert fateflow_image(plane) == "federatedai/fateflow:1.11.2-release"
-    job = kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/fate-mysql-upgrade-job")
+    job = kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/{JOB}")
     assert job["status"]["succeeded"] == 1
     assert job["metadata"]["annotations"]["fate.upgrade/to"] == "v1.11.2"
     assert PASSWORD not in json.dumps(job)
@@ -124,7 +133,12 @@ def test_an_upgrade_from_diff_to_migration_and_back_refused(
     completed = datetime.datetime.fromisoformat(job["status"]["completionTime"])
     assert completed <= datetime.datetime.fromisoformat(records[-1]["info"]["last_deployed"])
 
-    # Nothing is left to do: the migration stays as the record of the upgrade.
+    # The next update takes the migration's objects away and keeps its record; then
+    # nothing is left to do.
+    after = stack.up(on_output=print)
+    assert (after.summary.resource_changes or {}).get(auto.OpType.DELETE) == 5
+    assert after.outputs["upgrade"].value == {"from": "v1.10.0", "to": "v1.11.2"}
+    assert kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/{JOB}") is None
     unchanged = stack.preview().change_summary
     assert set(unchanged) == {auto.OpType.SAME}, unchanged
     assert fatectl(ws, "diff", "--exit-code").returncode == 0
