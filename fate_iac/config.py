@@ -36,6 +36,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
+from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.federation import BROKERS, FederationRecord, Protocol
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath
 from fate_iac.secrets import REDACTED, Secret
@@ -179,25 +180,96 @@ def _check_host(value: str) -> str:
     except ValueError:
         pass
     labels = value.removesuffix(".").split(".")
-    if len(value) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
+    # An all-digit last label is no top-level domain: a mistyped IP address (10.0.0.300).
+    if (len(value) > 253 or labels[-1].isdigit()
+            or not all(_HOST_LABEL.match(label) for label in labels)):  # fmt: skip
         raise PydanticCustomError(
             "host", "'{value}' is neither an IP address nor a DNS name", {"value": value}
         )
     return value
 
 
-Port = Annotated[int, AfterValidator(_check_port)]
-Host = Annotated[str, AfterValidator(_check_host)]
-PartyId = Annotated[int, AfterValidator(_check_party_id)]
-Quantity = Annotated[str | int | float, AfterValidator(_check_quantity)]
+def _check_ip(value: str) -> str:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "ip-address", "'{value}' is not an IP address", {"value": value}
+        ) from None
+    return value
+
+
+def _check_host_port(value: str) -> str:
+    host, colon, port = value.rpartition(":")
+    if not colon or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise PydanticCustomError(
+            "host", "'{value}' is not host:port (a port in 1-65535)", {"value": value}
+        )
+    _check_host(host.removeprefix("[").removesuffix("]"))
+    return value
+
+
+def _check_ingress_host(value: str) -> str:
+    """A DNS name an ingress serves: a leading ``*.`` wildcard allowed, no IP address."""
+    import ipaddress
+
+    name = value.removeprefix("*.")
+    try:
+        ipaddress.ip_address(name)
+        is_ip = True
+    except ValueError:
+        is_ip = False
+    labels = name.split(".")
+    if (is_ip or len(value) > 253 or labels[-1].isdigit()
+            or not all(_HOST_LABEL.match(label) for label in labels)):  # fmt: skip
+        raise PydanticCustomError(
+            "host", "'{value}' is not a DNS name an ingress can serve", {"value": value}
+        )
+    return value
+
+
+def _check_not_system(value: str) -> str:
+    if value in SYSTEM_NAMESPACES:
+        raise PydanticCustomError(
+            "system-namespace",
+            "'{value}' is a system namespace; a party or exchange takes a namespace of its "
+            "own (not {system})",
+            {"value": value, "system": ", ".join(SYSTEM_NAMESPACES)},
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Accepts:
+    """What a typed key accepts, as the configuration reference says it."""
+
+    text: str
+
+
+Port = Annotated[int, AfterValidator(_check_port), Accepts("port (1-65535)")]
+Host = Annotated[str, AfterValidator(_check_host), Accepts("host (IP address or DNS name)")]
+IPAddress = Annotated[str, AfterValidator(_check_ip), Accepts("IP address")]
+HostPort = Annotated[str, AfterValidator(_check_host_port), Accepts("host:port")]
+IngressHostName = Annotated[
+    str, AfterValidator(_check_ingress_host), Accepts("DNS name (leading *. allowed)")
+]
+PartyId = Annotated[int, AfterValidator(_check_party_id), Accepts("party id (positive integer)")]
+Quantity = Annotated[
+    str | int | float, AfterValidator(_check_quantity), Accepts("quantity (e.g. 2Gi, 500m)")
+]
 ChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
 Credential = Annotated[
     Secret,
     BeforeValidator(_to_secret),
     PlainSerializer(lambda s: REDACTED, return_type=str),
 ]
-ReleaseName = Annotated[str, _dns_label(53)]
-NamespaceName = Annotated[str, _dns_label(63)]
+ReleaseName = Annotated[str, _dns_label(53), Accepts("DNS-1123 label (at most 53)")]
+NamespaceName = Annotated[
+    str, _dns_label(63), AfterValidator(_check_not_system),
+    Accepts("DNS-1123 label, not a system namespace"),
+]  # fmt: skip
 
 NodeSelector = dict[str, str]
 Tolerations = list[dict[str, Any]]
@@ -238,7 +310,7 @@ class ImagePullSecret(Section):
 
 
 class IngressHost(Section):
-    name: str = Field(description="Host name served by the ingress.")
+    name: IngressHostName = Field(description="Host name served by the ingress.")
     path: str | None = Field(None, description="Path. Default (chart): /.")
 
 
@@ -308,7 +380,7 @@ class Rollsite(Placement):
         description="NodePort of the gateway (rollsite, or osx on chart v2.0.0); "
         "required when type is NodePort.",
     )
-    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    loadBalancerIP: IPAddress | None = Field(None, description="loadBalancerIP of the Service.")
     exchange: Exchange | None = Field(
         None, description="The exchange this party routes through (star mode; not on osx: "
         "the v2.0.0 chart renders no route to one).",
@@ -349,7 +421,7 @@ class FateflowSpark(Section):
     cores_per_node: int | None = Field(None, ge=1, description="Cores per Spark worker.")
     nodes: int | None = Field(None, ge=1, description="Spark workers fateflow schedules on.")
     master: str | None = Field(None, description="Default (chart): spark://spark-master:7077.")
-    driverHost: str | None = Field(None, description="Default (chart): fateflow.")
+    driverHost: Host | None = Field(None, description="Default (chart): fateflow.")
     driverHostType: ServiceType | None = Field(
         None, description="Type of the fateflow-sparkdriver Service (with portMaxRetries)."
     )
@@ -414,7 +486,7 @@ class Python(Placement, Storage, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     httpNodePort: Port | None = Field(None, description="NodePort of fateflow's HTTP API.")
     grpcNodePort: Port | None = Field(None, description="NodePort of fateflow's gRPC API.")
-    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    loadBalancerIP: IPAddress | None = Field(None, description="loadBalancerIP of the Service.")
     replicas: int | None = Field(None, ge=1, description="fateflow replicas. Default: 1.")
     resources: Resources | None = Field(None, description="Pod resources.")
     logLevel: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
@@ -440,7 +512,7 @@ class Python(Placement, Storage, Images):
 
 class Mysql(Placement, Storage, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
-    ip: str | None = Field(None, description="Service host of mysql. Default: mysql.")
+    ip: Host | None = Field(None, description="Service host of mysql. Default: mysql.")
     port: Port | None = Field(None, description="Default: 3306.")
     database: str | None = Field(None, description="Default: eggroll_meta.")
     user: str | None = Field(None, description="Default: fate.")
@@ -482,7 +554,7 @@ class Client(Placement, Storage, Images):
 
 
 class Zookeeper(Section):
-    hosts: list[str] | None = Field(None, description="host:port of each zookeeper.")
+    hosts: list[HostPort] | None = Field(None, description="host:port of each zookeeper.")
     use_acl: bool | None = Field(None, description="Use ACLs.")
     user: str | None = Field(None, description="ACL user.")
     password: Credential | None = Field(None, description="Secret. ACL password.")
@@ -572,7 +644,7 @@ class SparkNginx(Placement, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     httpNodePort: Port | None = Field(None, description="NodePort of nginx's HTTP port (9300).")
     grpcNodePort: Port | None = Field(None, description="NodePort of nginx's gRPC port (9310).")
-    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    loadBalancerIP: IPAddress | None = Field(None, description="loadBalancerIP of the Service.")
     exchange: NginxExchange | None = Field(
         None, description="The exchange's nginx (star mode; see exchangeStack)."
     )
@@ -591,7 +663,7 @@ class Rabbitmq(Placement, Images):
 
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     nodePort: Port | None = Field(None, description="NodePort of the AMQP port (5672).")
-    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    loadBalancerIP: IPAddress | None = Field(None, description="loadBalancerIP of the Service.")
     default_user: str | None = Field(None, description="Broker's default user.")
     default_pass: Credential | None = Field(None, description="Secret. Its password.")
     user: str | None = Field(None, description="Federation user.")
@@ -621,7 +693,7 @@ class Pulsar(Placement, Storage, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     httpNodePort: Port | None = Field(None, description="NodePort of the broker port (6650).")
     httpsNodePort: Port | None = Field(None, description="NodePort of the TLS port (6651).")
-    loadBalancerIP: str | None = Field(None, description="loadBalancerIP of the Service.")
+    loadBalancerIP: IPAddress | None = Field(None, description="loadBalancerIP of the Service.")
     publicLB: Toggle | None = Field(
         None, description="Also a LoadBalancer Service for the TLS port. Default: off."
     )
@@ -840,7 +912,7 @@ class StackConfig(Section):
     istio: Toggle | None = Field(None, description="Istio sidecars. Default: off.")
     podSecurityPolicy: Toggle | None = Field(None, description="PodSecurityPolicy. Default: off.")
     # --- keys this project adds -------------------------------------------------------
-    publicHost: str | None = Field(
+    publicHost: Host | None = Field(
         None,
         description="(Pulumi) Address others reach this stack's Services at (a node IP, load "
         "balancer or DNS name). Needed to publish NodePort endpoints.",
@@ -1011,7 +1083,7 @@ class ServingProxyService(Placement):
         "chart's NodePort 30109).",
     )  # fmt: skip
     nodePort: Port | None = Field(None, description="NodePort of the proxy's port 8869.")
-    loadBalancerIP: Host | None = Field(
+    loadBalancerIP: IPAddress | None = Field(
         None, description="loadBalancerIP of the Service (chart v2.1.5 and later)."
     )
     partyList: list[ServingRoute] | None = Field(
@@ -1051,7 +1123,7 @@ class ServingServer(Placement, Storage):
         "chart's NodePort 30209).",
     )  # fmt: skip
     nodePort: Port | None = Field(None, description="NodePort of the server's port 8000.")
-    loadBalancerIP: Host | None = Field(
+    loadBalancerIP: IPAddress | None = Field(
         None, description="loadBalancerIP of the Service (chart v2.1.5 and later)."
     )
     fateflow: ServingFateflow | None = Field(
@@ -1263,7 +1335,7 @@ class PartyConfig(Peered, StackConfig):
     osx: Osx | None = Field(None, description="The party's federation gateway (chart v2.0.0).")
     python: Python | None = Field(None, description="fateflow.")
     mysql: Mysql | None = Field(None, description="The in-cluster mysql.")
-    externalMysqlIp: str | None = Field(None, description="Use this mysql instead of the module.")
+    externalMysqlIp: Host | None = Field(None, description="Use this mysql instead of the module.")
     externalMysqlPort: Port | None = Field(None, description="Port of the external mysql.")
     externalMysqlDatabase: str | None = Field(None, description="Database of the external mysql.")
     externalMysqlUser: str | None = Field(None, description="User of the external mysql.")
@@ -1274,7 +1346,7 @@ class PartyConfig(Peered, StackConfig):
     nodemanager: Nodemanager | None = Field(None, description="eggroll nodemanagers.")
     fateboard: Fateboard | None = Field(None, description="FATE-Board.")
     client: Client | None = Field(None, description="The notebook client.")
-    servingIp: str | None = Field(None, description="Address of this party's serving-server.")
+    servingIp: Host | None = Field(None, description="Address of this party's serving-server.")
     servingPort: Port | None = Field(None, description="Port of this party's serving-server.")
     serving: Serving | None = Field(None, description="Serving registry (zookeeper).")
     spark: Spark | None = Field(None, description="Spark: the Spark cluster.")
@@ -1436,7 +1508,7 @@ class ExchangeRollsite(Placement):
 
 class SniRoute(Section):
     fqdn: str = Field(description="<partyId>.<domain> of a member's pulsar.")
-    tunnelRoute: str = Field(description="host:port of that member's pulsar TLS port.")
+    tunnelRoute: HostPort = Field(description="host:port of that member's pulsar TLS port.")
 
 
 class SniTable(Section):

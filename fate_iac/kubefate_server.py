@@ -18,7 +18,6 @@ from pydantic import Field, ValidationError
 
 from fate_iac import yamlio
 from fate_iac.charts import UPSTREAM_CHART_REPO, is_url
-from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.config import KubeFateServerConfig, Resources, Section, credential_paths
 from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
 from fate_iac.secrets import Secret
@@ -120,17 +119,12 @@ def check(
         *_secret_problems(cfg.database.password, ("database", "password"), DATABASE_PASSWORD,
                           cfg.allowDefaultCredentials, where),
     ]  # fmt: skip
-    if cfg.namespace in SYSTEM_NAMESPACES:
-        problems.append(Problem((*where, "namespace"), "namespace", f"{cfg.namespace} is a "
-                                "system namespace: give the service its own"))  # fmt: skip
     if cfg.rbac.scope == "namespaces" and not rbac_namespaces(cfg, party_namespace):
         need = "scope namespaces needs the namespaces the service deploys into"
         problems.append(Problem((*where, "rbac", "namespaces"), "required", need))
     seen: set[str] = set()
     for index, namespace in enumerate(cfg.rbac.namespaces or []):
         at = (*where, "rbac", "namespaces", index)
-        if namespace in SYSTEM_NAMESPACES:
-            problems.append(Problem(at, "namespace", f"{namespace} is a system namespace"))
         if namespace in seen:
             problems.append(Problem(at, "unique", f"{namespace} is listed twice"))
         seen.add(namespace)

@@ -100,7 +100,17 @@ _PYDANTIC_RULES = {
     "literal_error": "allowed-values",
 }
 KEY_RULES = frozenset(
-    {"dns-label", "port-range", "party-id", "quantity", "chart-version", "secret", "host"}
+    {
+        "dns-label",
+        "port-range",
+        "party-id",
+        "quantity",
+        "chart-version",
+        "secret",
+        "host",
+        "ip-address",
+        "system-namespace",
+    }
 )
 """Rules one key checks alone (the error types raised by the config's validators)."""
 

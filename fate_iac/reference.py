@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fate_iac.config import ServingConfig
+from fate_iac.config import Accepts, ServingConfig
 from fate_iac.kinds import KINDS
 from fate_iac.kubefate_server import KubeFateStack
 from fate_iac.problems import CONFIG_NAMESPACE, NAMESPACES, SERVING_NAMESPACE
@@ -31,7 +31,8 @@ def _type_name(annotation: Any) -> str:
     if origin is typing.Literal:
         return " \\| ".join(str(a) for a in typing.get_args(annotation))
     if origin is typing.Annotated:
-        return _type_name(typing.get_args(annotation)[0])
+        accepts = [m.text for m in annotation.__metadata__ if isinstance(m, Accepts)]
+        return accepts[0] if accepts else _type_name(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         names = [_type_name(a) for a in typing.get_args(annotation) if a is not type(None)]
         return " \\| ".join(names)
@@ -59,7 +60,10 @@ def _rows(
         key = f"{prefix}{name}"
         annotation = info.annotation
         description = (info.description or "").replace("|", "\\|").replace("<", "&lt;")
-        rows.append(f"| `{namespace}:{key}` | {_type_name(annotation)} | {description} |")
+        # A bare Annotated field's metadata is the field's own (pydantic unwraps it).
+        accepts = [m.text for m in info.metadata if isinstance(m, Accepts)]
+        kind = accepts[0] if accepts else _type_name(annotation)
+        rows.append(f"| `{namespace}:{key}` | {kind} | {description} |")
         if not prefix and name in SHARED_SECTIONS and shared:
             continue  # its keys are in its own table
         for inner in _models_in(annotation):

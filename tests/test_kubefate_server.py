@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from fate_iac import kubefate_server as service
 from fate_iac.cli import main
@@ -248,12 +249,13 @@ def test_credentials_are_required_secret_and_not_kubefates() -> None:
 
 
 def test_bad_rbac_and_service_settings_are_refused() -> None:
-    assert problems(config(namespace="kube-system")) == [(("kubefate", "namespace"), "namespace")]
+    with pytest.raises(ValidationError, match="'kube-system' is a system namespace"):
+        config(namespace="kube-system")
     alone = config(rbac={"scope": "namespaces"})
     assert problems(alone) == [(("kubefate", "rbac", "namespaces"), "required")]
     assert problems(alone, "fate-9999") == []
-    system = config(rbac={"scope": "namespaces", "namespaces": ["default"]})
-    assert problems(system) == [(("kubefate", "rbac", "namespaces", 0), "namespace")]
+    with pytest.raises(ValidationError, match="'default' is a system namespace"):
+        config(rbac={"scope": "namespaces", "namespaces": ["default"]})
     twice = config(rbac={"scope": "namespaces", "namespaces": ["fate-9999", "fate-9999"]})
     assert problems(twice) == [(("kubefate", "rbac", "namespaces", 1), "unique")]
     listed = config(rbac={"namespaces": ["fate-9999"]})  # scope cluster: they would be ignored

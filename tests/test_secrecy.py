@@ -106,10 +106,10 @@ def test_an_invalid_secret_value_is_named_not_shown() -> None:
 
 
 def test_values_that_merely_look_like_json_stay_strings() -> None:
-    raw = raw_from_pulumi({"fate:registry": "[mirror]", "fate:publicHost": "{edge"}, set())
-    assert raw.values == {"registry": "[mirror]", "publicHost": "{edge"}
+    raw = raw_from_pulumi({"fate:registry": "[mirror]", "fate:imageTag": "{edge"}, set())
+    assert raw.values == {"registry": "[mirror]", "imageTag": "{edge"}
     cfg = load_stack_config({**party(), **raw.values}, "s").config
-    assert cfg.registry == "[mirror]"
+    assert (cfg.registry, cfg.imageTag) == ("[mirror]", "{edge")
 
 
 def test_the_program_takes_the_chart_source_from_config_only(
