@@ -31,6 +31,7 @@ from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
 from fate_iac.history import history
+from fate_iac.isolation import network_policies
 from fate_iac.kinds import parts
 from fate_iac.kube import ClusterError
 from fate_iac.kubefate import import_cluster_yaml
@@ -225,6 +226,12 @@ def _render(args: argparse.Namespace) -> int:
 
     documents = {f"{r.name}": text(r.to_yaml()) for r in releases}
     described = {r.name: r.chart.describe() for r in releases}
+    for _, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
+        policies = network_policies(part)
+        if policies:
+            name = f"{part.k8s_namespace}-networkpolicies"
+            documents[name] = "".join(f"---\n{yamlio.dump(p)}" for p in policies)
+            described[name] = "NetworkPolicies, no chart"
     if cfg.kubefate is not None:
         name = f"{cfg.release_name}-kubefate"
         service = kubefate_server.beside(cfg.kubefate, cfg.chartRepo)

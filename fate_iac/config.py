@@ -731,6 +731,17 @@ class UpgradeManager(Placement):
     )
 
 
+class NetworkPolicyOptions(Section):
+    """*(Pulumi)* The NetworkPolicies that isolate the stack's namespace."""
+
+    enabled: bool = Field(
+        True,
+        description="Allow traffic into the namespace only from itself (and the party's "
+        "other namespace: its serving or training cluster) and, from anywhere, to the "
+        "entry points its federation record and ingresses publish. Default: true.",
+    )
+
+
 class ReleaseOptions(Section):
     """*(Pulumi)* How the Helm release is installed and upgraded."""
 
@@ -945,6 +956,10 @@ class StackConfig(Section):
     release: ReleaseOptions = Field(
         default_factory=ReleaseOptions, description="(Pulumi) Helm release options."
     )
+    networkPolicy: NetworkPolicyOptions = Field(
+        default_factory=NetworkPolicyOptions,
+        description="(Pulumi) NetworkPolicy isolation of the namespace (see README).",
+    )
     helmValues: dict[str, Any] | None = Field(
         None,
         description="(Pulumi) Raw chart values merged over the rendered ones: the escape "
@@ -1058,7 +1073,7 @@ ServingChartVersion = Literal["v2.0.4", "v2.1.5", "v2.1.6"]
 DEFAULT_SERVING_CHART_VERSION: ServingChartVersion = "v2.1.6"
 SERVING_INHERITED = (
     "partyId", "publicHost", "chartRepo", "nodePortRange", "federationReads", "peers",
-    "exchangeStack",
+    "exchangeStack", "networkPolicy",
 )  # fmt: skip
 """Keys a party's serving cluster takes from its training cluster (``fate:<key>``) unless
 ``fate-serving:<key>`` sets them."""
@@ -1196,6 +1211,14 @@ class ServingConfig(Peered, StackConfig):
     chartName: Literal["fate-serving"] = Field(
         "fate-serving", description="Chart to install. Default: fate-serving."
     )
+    _training_namespace: str | None = PrivateAttr(default=None)
+
+    @property
+    def training_namespace(self) -> str | None:
+        """The namespace of the party's training cluster beside it (set by
+        :func:`fate_iac.serving.link`); None alone in its stack."""
+        return self._training_namespace
+
     chartVersion: ServingChartVersion = Field(
         DEFAULT_SERVING_CHART_VERSION,
         description=f"fate-serving chart version, one of {', '.join(SERVING_CHART_VERSIONS)}. "

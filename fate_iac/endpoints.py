@@ -10,7 +10,7 @@ its port.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
@@ -47,9 +47,15 @@ class Endpoint:
     port: int
     tlsPort: int | None = None
     domain: str | None = None
+    service: str | None = field(default=None, compare=False)
+    """The Service behind it, in the stack's namespace (what a NetworkPolicy opens)."""
+    servicePorts: tuple[int, ...] = field(default=(), compare=False)
+    """The Service's ports it stands for (the charts' pods listen on the same)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None or k == "host"}
+        inner = ("service", "servicePorts")
+        return {k: v for k, v in asdict(self).items()
+                if k not in inner and (v is not None or k == "host")}  # fmt: skip
 
 
 def service_endpoint(
@@ -62,11 +68,14 @@ def service_endpoint(
 ) -> Endpoint:
     """Where a Service of ``cfg``'s namespace is reached from outside it."""
     kind = service_type or "ClusterIP"
+    host: str | None
     if kind == "ClusterIP":
-        return Endpoint(f"{service}.{cfg.k8s_namespace}.svc.cluster.local", port)
-    if kind == "LoadBalancer":
-        return Endpoint(load_balancer_ip or cfg.publicHost, port)
-    return Endpoint(cfg.publicHost, node_port or port)
+        host, reached = f"{service}.{cfg.k8s_namespace}.svc.cluster.local", port
+    elif kind == "LoadBalancer":
+        host, reached = load_balancer_ip or cfg.publicHost, port
+    else:
+        host, reached = cfg.publicHost, node_port or port
+    return Endpoint(host, reached, service=service, servicePorts=(port,))
 
 
 def rollsite_endpoint(cfg: PartyConfig | ExchangeConfig) -> Endpoint | None:
@@ -167,7 +176,8 @@ def broker_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
                                  pulsar.httpNodePort if pulsar else None, lb_ip)  # fmt: skip
         tls = service_endpoint(cfg, "pulsar", kind, PULSAR_TLS_PORT,
                                pulsar.httpsNodePort if pulsar else None, lb_ip)  # fmt: skip
-        return {broker: Endpoint(plain.host, plain.port, tls.port, sni_domain(cfg))}
+        return {broker: Endpoint(plain.host, plain.port, tls.port, sni_domain(cfg), "pulsar",
+                                 (PULSAR_PORT, PULSAR_TLS_PORT))}  # fmt: skip
     mq = cfg.rabbitmq
     return {broker: service_endpoint(
         cfg, "rabbitmq", mq.type if mq else None, RABBITMQ_PORT,

@@ -37,7 +37,9 @@ def link(cfg: PartyConfig) -> PartyConfig:
         updates["serving"] = registry.model_copy(
             update={"zookeeper": Zookeeper(hosts=hosts, use_acl=False)}
         )
-    updates["servingCluster"] = _with_fateflow(serving, cfg)
+    linked = _with_fateflow(serving, cfg)
+    linked._training_namespace = cfg.k8s_namespace
+    updates["servingCluster"] = linked
     return cfg.model_copy(update=updates)
 
 

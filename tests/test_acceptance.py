@@ -99,7 +99,7 @@ def test_no_system_namespace_for_an_exchange_or_a_serving_cluster() -> None:
 def test_the_reference_says_what_each_typed_key_accepts() -> None:
     reference = config_reference()
     for annotation in (Host, IPAddress, HostPort, IngressHostName, NamespaceName):
-        [accepts] = annotation.__metadata__[-1:]
+        [accepts] = annotation.__metadata__[-1:]  # type: ignore[attr-defined]
         assert accepts.text in reference
     assert "| `fate:publicHost` | host (IP address or DNS name) |" in reference
     assert "| `fate:rollsite.loadBalancerIP` | IP address |" in reference

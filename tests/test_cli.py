@@ -467,9 +467,12 @@ def test_render_json_lists_each_release_and_its_objects(
     code, out, _ = run(capsys, "render", "-s", "party10000", "--project-dir", str(PROJECT_DIR),
                        "--chart-repo", charts, "--json", "--out", str(tmp_path))  # fmt: skip
     document = json.loads(out)
-    [release] = document["releases"]
+    [release, policies] = document["releases"]
     assert code == 0 and release["name"] == "fate-10000" and release["objects"] == 25
     assert release["kinds"]["StatefulSet"] == 4 and Path(release["file"]).exists()
+    # Beside the release, the NetworkPolicies the stack gives its namespace.
+    assert policies["name"] == "fate-10000-networkpolicies"
+    assert policies["kinds"] == {"NetworkPolicy": 5} and Path(policies["file"]).exists()
 
 
 def test_federation_json_and_exit_codes(

@@ -58,6 +58,30 @@ def namespace_for(
     return [namespace]
 
 
+def kubernetes_object(
+    parent: pulumi.ComponentResource,
+    resource_name: str,
+    manifest: dict[str, Any],
+    depends_on: list[pulumi.Resource],
+    secret: bool = False,
+    custom_timeouts: pulumi.CustomTimeouts | None = None,
+) -> pulumi.CustomResource:
+    """One Kubernetes object as the kubernetes provider's resource of its kind, child of
+    ``parent``: credentials (:class:`Secret`) as Pulumi secrets; ``secret`` makes each
+    of its inputs one (a config with secret keys beyond credentials). Registered as the
+    SDK's own class would, without importing its generated module (see namespace_for)."""
+    group, _, version = manifest["apiVersion"].rpartition("/")
+    token = f"kubernetes:{group or 'core'}/{version}:{manifest['kind']}"
+    inputs: Any = map_secrets(manifest, as_pulumi_secret)
+    if secret:
+        inputs = {key: pulumi.Output.secret(value) for key, value in inputs.items()}
+    options = pulumi.ResourceOptions(
+        parent=parent, version=KUBERNETES_PROVIDER_VERSION, depends_on=depends_on,
+        custom_timeouts=custom_timeouts,
+    )  # fmt: skip
+    return pulumi.CustomResource(token, resource_name, inputs, options)
+
+
 def install_release(
     parent: pulumi.ComponentResource,
     resource_name: str,

@@ -12,11 +12,18 @@ import pulumi
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config import PartyConfig, StackConfig, credential_paths
 from fate_iac.federation import Routes
+from fate_iac.isolation import network_policies
 from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
 from fate_iac.routing import RoutedValues, checked
 from fate_pulumi.federation_refs import as_output, federation_records
-from fate_pulumi.release import install_release, namespace_for, report_routes, route_overrides
+from fate_pulumi.release import (
+    install_release,
+    kubernetes_object,
+    namespace_for,
+    report_routes,
+    route_overrides,
+)
 from fate_pulumi.upgrade import OUTPUT as UPGRADE_OUTPUT
 from fate_pulumi.upgrade import migration_resources, plan
 
@@ -70,6 +77,9 @@ class FateStack(pulumi.ComponentResource):
         # Credentials are secrets where they stand; any other secret key may be anywhere
         # in the values and the outputs, which then are secrets whole.
         secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))
+        for policy in network_policies(config):
+            kubernetes_object(self, f"{name}-{policy['metadata']['name']}", policy,
+                              depends_on, secret_beyond_credentials)  # fmt: skip
         if migration is not None and isinstance(config, PartyConfig):
             job = migration_resources(
                 self, name, config, migration, depends_on, secret_beyond_credentials

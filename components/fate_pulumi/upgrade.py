@@ -27,19 +27,11 @@ from fate_iac.upgrade import (
     migration_for,
     migration_objects,
 )
-from fate_iac.values import map_secrets
 from fate_pulumi.federation_refs import READ_STACK_OUTPUTS, qualified_name
-from fate_pulumi.release import KUBERNETES_PROVIDER_VERSION, as_pulumi_secret
+from fate_pulumi.release import kubernetes_object
 
 OUTPUT = "upgrade"
 """The stack output that records the last migration (``{from, to}``)."""
-TYPES = {
-    "Secret": "kubernetes:core/v1:Secret",
-    "ServiceAccount": "kubernetes:core/v1:ServiceAccount",
-    "Role": "kubernetes:rbac.authorization.k8s.io/v1:Role",
-    "RoleBinding": "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-    "Job": "kubernetes:batch/v1:Job",
-}
 
 
 def previous_outputs(stack: str) -> dict[str, Any]:
@@ -90,24 +82,12 @@ def migration_resources(
     secret: bool = False,
 ) -> list[pulumi.Resource]:
     """The migration's objects, each after the ones before it; the last is the Job, which
-    the ``fate`` release waits for, as long as ``upgradeManager.timeout`` says. ``secret``
-    makes each object's inputs one secret (a config with secret keys beyond
-    credentials, whose values may be anywhere)."""
+    the ``fate`` release waits for, as long as ``upgradeManager.timeout`` says."""
     created: list[pulumi.Resource] = []
     timeout = f"{config.upgradeManager.timeout}s"
     for manifest in migration_objects(config, migration):
         kind = manifest["kind"]
         waits = pulumi.CustomTimeouts(create=timeout, update=timeout) if kind == "Job" else None
-        options = pulumi.ResourceOptions(
-            parent=parent,
-            version=KUBERNETES_PROVIDER_VERSION,
-            depends_on=[*depends_on, *created],
-            custom_timeouts=waits,
-        )
-        inputs: Any = map_secrets(manifest, as_pulumi_secret)
-        if secret:
-            inputs = {key: pulumi.Output.secret(value) for key, value in inputs.items()}
-        created.append(
-            pulumi.CustomResource(TYPES[kind], f"{name}-upgrade-{kind.lower()}", inputs, options)
-        )
+        created.append(kubernetes_object(parent, f"{name}-upgrade-{kind.lower()}", manifest,
+                                         [*depends_on, *created], secret, waits))  # fmt: skip
     return created

@@ -75,6 +75,19 @@ def test_up_installs_the_release(
     }
     assert env["MYSQL_PASSWORD"] == "party10000-mysql-example"
 
+    # Isolated: the namespace lets in itself, and from anywhere only what it publishes.
+    listed = object_at(plane, "/apis/networking.k8s.io/v1/namespaces/fate-10000/networkpolicies")
+    policies = {p["metadata"]["name"]: p["spec"] for p in listed["items"]}
+    assert set(policies) == {"fate-same-party", "fate-entry-rollsite", "fate-entry-python",
+                             "fate-entry-fateboard", "fate-entry-client"}  # fmt: skip
+    assert policies["fate-same-party"]["ingress"] == [{"from": [{"podSelector": {}}]}]
+    opened = {name: [(p["port"], p["protocol"]) for p in spec["ingress"][0]["ports"]]
+              for name, spec in policies.items() if name != "fate-same-party"}  # fmt: skip
+    assert opened["fate-entry-rollsite"] == [(9370, "TCP")]
+    assert opened["fate-entry-python"] == [(9360, "TCP"), (9380, "TCP")]
+    assert policies["fate-entry-rollsite"]["podSelector"] == {
+        "matchLabels": {"fateMoudle": "rollsite"}}  # fmt: skip
+
 
 def test_state_keeps_credentials_secret(party: tuple[Workspace, auto.Stack]) -> None:
     ws, _ = party

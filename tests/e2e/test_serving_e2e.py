@@ -90,6 +90,24 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
                          f"{deployment}")  # fmt: skip
         assert found is not None and found["status"].get("readyReplicas") == 1, deployment
 
+    # A party's two clusters let each other in by namespace name; the serving namespace
+    # lets anyone else reach its proxy and server only, never redis or zookeeper.
+    def policies(namespace: str) -> dict[str, Any]:
+        listed = kube_get(plane, f"/apis/networking.k8s.io/v1/namespaces/{namespace}/"
+                          "networkpolicies")  # fmt: skip
+        return {p["metadata"]["name"]: p["spec"] for p in listed["items"]}
+
+    for here, there in (("fate-train-9999", "fate-serving-9999"),
+                        ("fate-serving-9999", "fate-train-9999")):  # fmt: skip
+        sources = policies(here)["fate-same-party"]["ingress"][0]["from"]
+        assert sources[1]["namespaceSelector"]["matchExpressions"][0]["values"] == [there]
+    assert set(policies("fate-serving-9999")) == {
+        "fate-same-party",
+        "fate-entry-serving-proxy",
+        "fate-entry-serving-server",
+    }
+    assert "fate-entry-serving-proxy" in policies("fate-serving-exchange")
+
     ws.federation("destroy", "--yes")
     for namespace in ("fate-serving-9999", "fate-serving-10000", "fate-serving-exchange"):
         assert kube_get(plane, f"/api/v1/namespaces/{namespace}/configmaps/"

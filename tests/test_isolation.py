@@ -1,0 +1,92 @@
+"""NetworkPolicy isolation: what each namespace lets in, from the federation record's own
+derivation, checked against the Services and pods of the real charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fate_iac.isolation import MODULE_LABEL, NAME_LABEL, entry_points, network_policies
+from fate_iac.kinds import parts
+from fate_iac.loader import load_party_config, load_stack_config, read_stack_file
+from fate_iac.render import render_stack
+from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source, party
+
+EXAMPLES = [
+    (PROJECT_DIR, "party9999"), (PROJECT_DIR, "exchange"),
+    (PROJECT_DIR / "examples" / "spark-pulsar", "party9999"),
+    (PROJECT_DIR / "examples" / "spark-pulsar", "party10000"),
+    (PROJECT_DIR / "examples" / "spark-pulsar", "exchange"),
+    (PROJECT_DIR / "examples" / "serving", "party9999"),
+    (PROJECT_DIR / "examples" / "serving", "exchange"),
+]  # fmt: skip
+INSIDE_ONLY = {"mysql", "clustermanager", "nodemanager", "serving-redis", "serving-zookeeper",
+               "serving-admin", "namenode", "datanode", "spark-worker"}  # fmt: skip
+"""Modules no entry point may open: reached from inside the party only."""
+
+
+def loaded(directory: Path, stack: str) -> Any:
+    raw = read_stack_file(directory / f"Pulumi.{stack}.yaml", stack, EXAMPLE_PASSPHRASE)
+    return load_stack_config(raw, stack).config
+
+
+@pytest.mark.chart
+@pytest.mark.parametrize(("directory", "stack"), EXAMPLES)
+def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
+    directory: Path, stack: str
+) -> None:
+    cfg = loaded(directory, stack)
+    releases = render_stack(cfg, chart_source())
+    for _, part in parts(cfg):
+        # Every release in the part's namespace (an exchange's serving proxy shares it).
+        objects = [o for r in releases if r.namespace == part.k8s_namespace for o in r.objects()]
+        services = [o for o in objects if o["kind"] == "Service"]
+        pods = [o for o in objects if o["kind"] in ("Deployment", "StatefulSet")]
+        opened = entry_points(part)
+        assert opened, stack
+        for module, ports in opened.items():
+            assert module not in INSIDE_ONLY
+            behind = [s for s in services if s["spec"].get("selector", {}).get(MODULE_LABEL)
+                      == module]  # fmt: skip
+            assert behind, (stack, module)
+            # The ports opened are ports of those Services, whose pods listen on them.
+            served = {p.get("targetPort", p["port"]) for s in behind for p in s["spec"]["ports"]}
+            assert set(ports) <= served, (stack, module, ports, served)
+            workloads = [w for w in pods if w["spec"]["template"]["metadata"]["labels"]
+                         .get(MODULE_LABEL) == module]  # fmt: skip
+            assert workloads, (stack, module)
+
+
+def test_a_party_opens_its_gateway_fateflow_and_ingresses_and_nothing_else() -> None:
+    cfg = load_party_config(party(), "party10000").config
+    assert entry_points(cfg) == {"client": (20000,), "fateboard": (8080,),
+                                 "python": (9360, 9380), "rollsite": (9370,)}  # fmt: skip
+    policies = {p["metadata"]["name"]: p for p in network_policies(cfg)}
+    assert set(policies) == {"fate-same-party", "fate-entry-client", "fate-entry-fateboard",
+                             "fate-entry-python", "fate-entry-rollsite"}  # fmt: skip
+    same = policies["fate-same-party"]["spec"]
+    assert same["podSelector"] == {} and same["ingress"] == [{"from": [{"podSelector": {}}]}]
+    rollsite = policies["fate-entry-rollsite"]["spec"]
+    assert rollsite["podSelector"] == {"matchLabels": {MODULE_LABEL: "rollsite"}}
+    assert rollsite["ingress"] == [{"ports": [{"protocol": "TCP", "port": 9370}]}]
+    assert all(p["metadata"]["namespace"] == "fate-10000" for p in policies.values())
+
+
+def test_a_partys_two_clusters_reach_each_other_by_namespace_name() -> None:
+    cfg = loaded(PROJECT_DIR / "examples" / "serving", "party9999")
+    [training, serving] = [part for _, part in parts(cfg)]
+    [same] = [p for p in network_policies(training) if p["metadata"]["name"] ==
+              "fate-same-party"]  # fmt: skip
+    assert same["spec"]["ingress"][0]["from"][1] == {"namespaceSelector": {"matchExpressions": [
+        {"key": NAME_LABEL, "operator": "In", "values": ["fate-serving-9999"]}]}}  # fmt: skip
+    [back] = [p for p in network_policies(serving) if p["metadata"]["name"] == "fate-same-party"]
+    assert back["spec"]["ingress"][0]["from"][1]["namespaceSelector"]["matchExpressions"][0][
+        "values"] == ["fate-train-9999"]  # fmt: skip
+    assert entry_points(serving) == {"serving-proxy": (8869,), "serving-server": (8000,)}
+
+
+def test_isolation_is_an_opt_out() -> None:
+    cfg = load_party_config(party(networkPolicy={"enabled": False}), "party10000").config
+    assert network_policies(cfg) == []
