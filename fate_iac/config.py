@@ -222,10 +222,12 @@ def _check_ingress_host(value: str) -> str:
     except ValueError:
         is_ip = False
     labels = name.split(".")
-    if (is_ip or len(value) > 253 or labels[-1].isdigit()
+    if (is_ip or len(value) > 253 or labels[-1].isdigit() or name != name.lower()
             or not all(_HOST_LABEL.match(label) for label in labels)):  # fmt: skip
         raise PydanticCustomError(
-            "host", "'{value}' is not a DNS name an ingress can serve", {"value": value}
+            "host",
+            "'{value}' is not a DNS name an ingress can serve (lower case)",
+            {"value": value},
         )
     return value
 
@@ -740,6 +742,11 @@ class NetworkPolicyOptions(Section):
         "other namespace: its serving or training cluster) and, from anywhere, to the "
         "entry points its federation record and ingresses publish. Default: true.",
     )
+    allowFrom: list[NamespaceName] = Field(
+        default_factory=list,
+        description="Namespaces let in as the party's own: its training or serving cluster "
+        "when deployed by another stack (a serving registry's zookeeper, say).",
+    )
 
 
 class ReleaseOptions(Section):
@@ -848,7 +855,7 @@ class KubeFateRbac(Section):
 
 
 class KubeFateIngress(Section):
-    host: Host = Field(description="Host the API is served at.")
+    host: IngressHostName = Field(description="Host the API is served at.")
     className: str = Field("nginx", description="IngressClass. Default: nginx.")
     tlsSecret: str | None = Field(None, description="TLS Secret in the service's namespace: "
                                   "the API is then https.")  # fmt: skip
@@ -1109,7 +1116,7 @@ class ServingProxyService(Placement):
 class ServingProxy(ServingProxyService):
     """A party's serving proxy: its federation gateway for FATE-Serving."""
 
-    ingressHost: Host | None = Field(
+    ingressHost: IngressHostName | None = Field(
         None, description="Ingress host (chart v2.0.4 only). Default: "
         "<partyId>.serving-proxy.kubefate.net.",
     )  # fmt: skip
@@ -1175,7 +1182,7 @@ class ServingZookeeper(Placement, Storage):
 
 
 class ServingAdmin(Placement):
-    ingressHost: Host | None = Field(
+    ingressHost: IngressHostName | None = Field(
         None, description="Ingress host (chart v2.0.4; later charts use ingress.servingAdmin). "
         "Default: <partyId>.serving-admin.kubefate.net (v2.0.4), .example.com after.",
     )  # fmt: skip
@@ -1490,6 +1497,18 @@ class PartyConfig(Peered, StackConfig):
         yield from self._claims("rabbitmq", self.rabbitmq, ("nodePort",))
         yield from self._claims("pulsar", self.pulsar, ("httpNodePort", "httpsNodePort"))
         yield from self._driver_ports()
+
+    def spark_driver_ranges(self) -> list[tuple[int, int]]:
+        """The driver and block manager port ranges of a fateflow-sparkdriver Service
+        exposed outside the namespace (NodePort or LoadBalancer): what executors
+        elsewhere call back on."""
+        spark = self.python.spark if self.python else None
+        if spark is None or not spark.portMaxRetries or spark.driverHost == "fateflow":
+            return []
+        if spark.driverHostType not in EXPOSED:
+            return []
+        starts = (spark.driverStartPort, spark.blockManagerStartPort)
+        return [(s, s + spark.portMaxRetries - 1) for s in starts if s is not None]
 
     def _driver_ports(self) -> Iterator[NodePortClaim]:
         """The fateflow-sparkdriver Service's ports: portMaxRetries driver and block

@@ -25,6 +25,7 @@ NGINX_HTTP_PORT = 9300
 NGINX_GRPC_PORT = 9310
 PULSAR_PORT = 6650
 PULSAR_TLS_PORT = 6651
+PULSAR_ADMIN_PORTS = (8080, 8081)
 RABBITMQ_PORT = 5672
 DEFAULT_SNI_DOMAIN = "fate.org"
 TRAFFIC_SERVER_PORT = 443
@@ -176,8 +177,9 @@ def broker_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
                                  pulsar.httpNodePort if pulsar else None, lb_ip)  # fmt: skip
         tls = service_endpoint(cfg, "pulsar", kind, PULSAR_TLS_PORT,
                                pulsar.httpsNodePort if pulsar else None, lb_ip)  # fmt: skip
+        # The Service's admin ports (8080, 8081) come with it: the chart exposes them too.
         return {broker: Endpoint(plain.host, plain.port, tls.port, sni_domain(cfg), "pulsar",
-                                 (PULSAR_PORT, PULSAR_TLS_PORT))}  # fmt: skip
+                                 (PULSAR_PORT, PULSAR_TLS_PORT, *PULSAR_ADMIN_PORTS))}  # fmt: skip
     mq = cfg.rabbitmq
     return {broker: service_endpoint(
         cfg, "rabbitmq", mq.type if mq else None, RABBITMQ_PORT,

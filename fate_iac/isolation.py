@@ -10,7 +10,9 @@ clustermanager or redis. Each namespace a stack deploys gets:
 - ``fate-entry-<module>``: the pods behind each entry point accept their ports from
   anywhere: what the federation record publishes (rollsite or osx; nginx and the
   broker; fateflow; the serving proxy and server; an exchange's trafficServer) and what
-  an Ingress serves (fateboard, the notebook, Spark's UI).
+  an Ingress serves (fateboard, the notebook, Spark's and Pulsar's UIs, RabbitMQ's
+  management, the serving proxy's HTTP API and the serving admin); with Spark executors
+  outside the namespace, fateflow's driver and block manager ports.
 
 Everything else (mysql, clustermanager, nodemanagers, redis, zookeeper, HDFS...) is
 reached from inside the party only. The entry points come from
@@ -29,7 +31,6 @@ from fate_iac.endpoints import (
     Endpoint,
     exchange_endpoints,
     federation_endpoints,
-    ingress_hosts,
     serving_endpoints,
 )
 
@@ -40,43 +41,62 @@ SERVICE_PODS = {
     "pulsar": "pulsar", "rabbitmq": "rabbitmq", "traffic-server": "traffic-server",
     "serving-proxy": "serving-proxy", "serving-server": "serving-server",
     "fateboard": "fateboard", "notebook": "client", "spark-master": "spark-master",
+    "serving-admin": "serving-admin",
 }  # fmt: skip
 """The ``fateMoudle`` of the pods behind each Service an entry point names."""
-INGRESS_SERVICES = {"fateboard": ("fateboard", 8080), "client": ("notebook", 20000),
-                    "spark": ("spark-master", 8080)}  # fmt: skip
-"""The Service and port behind each module's Ingress."""
+INGRESS_SERVICES = {
+    "fateboard": ("fateboard", 8080), "client": ("notebook", 20000),
+    "spark": ("spark-master", 8080), "pulsar": ("pulsar", 8080), "rabbitmq": ("rabbitmq", 15672),
+    "servingProxy": ("serving-proxy", 8059), "servingAdmin": ("serving-admin", 8350),
+}  # fmt: skip
+"""The Service and port behind each module's Ingress, by the module that has one (the
+charts render them by default)."""
 NAME_LABEL = "kubernetes.io/metadata.name"
 
 
-def entry_points(cfg: StackConfig) -> dict[str, tuple[int, ...]]:
-    """The ports reached from outside the party, by the ``fateMoudle`` of their pods."""
+def entry_points(cfg: StackConfig) -> dict[str, tuple[tuple[int, int], ...]]:
+    """The ports reached from outside the party, by the ``fateMoudle`` of their pods:
+    ranges ``(first, last)``, most of one port."""
     endpoints: Mapping[str, Endpoint | None]
+    parts: list[StackConfig] = [cfg]
     if isinstance(cfg, PartyConfig):
         endpoints = federation_endpoints(cfg)
     elif isinstance(cfg, ServingConfig):
         endpoints = serving_endpoints(cfg)
     elif isinstance(cfg, ExchangeConfig):
         endpoints = exchange_endpoints(cfg)
+        if cfg.serving_cluster is not None:  # in the exchange's namespace
+            parts.append(cfg.serving_cluster)
     else:
         return {}
-    found: dict[str, set[int]] = {}
+    found: dict[str, set[tuple[int, int]]] = {}
+
+    def add(service: str, first: int, last: int | None = None) -> None:
+        found.setdefault(SERVICE_PODS[service], set()).add((first, last or first))
+
     for endpoint in endpoints.values():
         if endpoint is not None and endpoint.service in SERVICE_PODS:
-            found.setdefault(SERVICE_PODS[endpoint.service], set()).update(endpoint.servicePorts)
-    if isinstance(cfg, PartyConfig):
+            for port in endpoint.servicePorts:
+                add(endpoint.service, port)
+    for part in parts:
         for module, (service, port) in INGRESS_SERVICES.items():
-            if cfg.has(module) and ingress_hosts(cfg, module):
-                found.setdefault(SERVICE_PODS[service], set()).add(port)
+            if part.has(module):
+                add(service, port)
+    if isinstance(cfg, PartyConfig):  # Spark executors elsewhere call the driver back
+        for first, last in cfg.spark_driver_ranges():
+            add("fateflow-client", first, last)
     return {module: tuple(sorted(ports)) for module, ports in sorted(found.items())}
 
 
 def siblings(cfg: StackConfig) -> list[str]:
-    """The party's other namespace: its serving cluster's, or its training cluster's."""
+    """The party's other namespaces: its serving cluster's, or its training cluster's,
+    and those ``networkPolicy.allowFrom`` names (its clusters in separate stacks)."""
+    found = list(cfg.networkPolicy.allowFrom)
     if isinstance(cfg, PartyConfig) and cfg.servingCluster is not None:
-        return [cfg.servingCluster.k8s_namespace]
+        found.append(cfg.servingCluster.k8s_namespace)
     if isinstance(cfg, ServingConfig) and cfg.training_namespace is not None:
-        return [cfg.training_namespace]
-    return []
+        found.append(cfg.training_namespace)
+    return list(dict.fromkeys(found))
 
 
 def network_policies(cfg: StackConfig) -> list[dict[str, Any]]:
@@ -90,18 +110,22 @@ def network_policies(cfg: StackConfig) -> list[dict[str, Any]]:
     if siblings(cfg):
         party.append({"namespaceSelector": {"matchExpressions": [
             {"key": NAME_LABEL, "operator": "In", "values": siblings(cfg)}]}})  # fmt: skip
+    # FATE's pods only: whatever else shares an adopted namespace keeps its own rules.
+    fate_pods = {"matchExpressions": [{"key": MODULE_LABEL, "operator": "Exists"}]}
     policies: list[dict[str, Any]] = [{
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": "fate-same-party", "namespace": namespace, "labels": labels},
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": party}]},
+        "spec": {"podSelector": fate_pods, "policyTypes": ["Ingress"],
+                 "ingress": [{"from": party}]},
     }]  # fmt: skip
-    for module, ports in entry_points(cfg).items():
+    for module, ranges in entry_points(cfg).items():
+        ports = [{"protocol": "TCP", "port": first, **({"endPort": last} if last > first else {})}
+                 for first, last in ranges]  # fmt: skip
         policies.append({
             "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": f"fate-entry-{module}", "namespace": namespace,
                          "labels": labels},
             "spec": {"podSelector": {"matchLabels": {MODULE_LABEL: module}},
-                     "policyTypes": ["Ingress"],
-                     "ingress": [{"ports": [{"protocol": "TCP", "port": p} for p in ports]}]},
+                     "policyTypes": ["Ingress"], "ingress": [{"ports": ports}]},
         })  # fmt: skip
     return policies

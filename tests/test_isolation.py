@@ -23,7 +23,7 @@ EXAMPLES = [
     (PROJECT_DIR / "examples" / "serving", "exchange"),
 ]  # fmt: skip
 INSIDE_ONLY = {"mysql", "clustermanager", "nodemanager", "serving-redis", "serving-zookeeper",
-               "serving-admin", "namenode", "datanode", "spark-worker"}  # fmt: skip
+               "namenode", "datanode", "spark-worker"}  # fmt: skip
 """Modules no entry point may open: reached from inside the party only."""
 
 
@@ -46,14 +46,36 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
         pods = [o for o in objects if o["kind"] in ("Deployment", "StatefulSet")]
         opened = entry_points(part)
         assert opened, stack
-        for module, ports in opened.items():
+        for module, ranges in opened.items():
             assert module not in INSIDE_ONLY
             behind = [s for s in services if s["spec"].get("selector", {}).get(MODULE_LABEL)
                       == module]  # fmt: skip
             assert behind, (stack, module)
             # The ports opened are ports of those Services, whose pods listen on them.
             served = {p.get("targetPort", p["port"]) for s in behind for p in s["spec"]["ports"]}
-            assert set(ports) <= served, (stack, module, ports, served)
+            assert {first for first, _ in ranges} <= served, (stack, module, ranges, served)
+
+        # ...and everything reached from outside is opened: every Ingress's backend, and
+        # every port of a Service exposed as NodePort or LoadBalancer.
+        def is_open(
+            service: str, port: int, services: list[Any] = services, opened: Any = opened
+        ) -> bool:
+            [found] = [s for s in services if s["metadata"]["name"] == service]
+            module = found["spec"]["selector"][MODULE_LABEL]
+            return any(a <= port <= b for a, b in opened.get(module, ()))
+
+        for ingress in (o for o in objects if o["kind"] == "Ingress"):
+            for rule in ingress["spec"]["rules"]:
+                for path in rule["http"]["paths"]:
+                    backend = path["backend"]["service"]
+                    assert is_open(backend["name"], backend["port"]["number"]), (stack, backend)
+        for service in services:
+            if service["spec"].get("type") in ("NodePort", "LoadBalancer"):
+                name = service["metadata"]["name"]
+                for port in service["spec"]["ports"]:
+                    if name == "serving-proxy" and port["port"] == 8879:
+                        continue  # the proxy's in-cluster port, which the chart exposes too
+                    assert is_open(name, port["port"]), (stack, name, port)
             workloads = [w for w in pods if w["spec"]["template"]["metadata"]["labels"]
                          .get(MODULE_LABEL) == module]  # fmt: skip
             assert workloads, (stack, module)
@@ -61,13 +83,17 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
 
 def test_a_party_opens_its_gateway_fateflow_and_ingresses_and_nothing_else() -> None:
     cfg = load_party_config(party(), "party10000").config
-    assert entry_points(cfg) == {"client": (20000,), "fateboard": (8080,),
-                                 "python": (9360, 9380), "rollsite": (9370,)}  # fmt: skip
+    assert entry_points(cfg) == {"client": ((20000, 20000),), "fateboard": ((8080, 8080),),
+                                 "python": ((9360, 9360), (9380, 9380)),
+                                 "rollsite": ((9370, 9370),)}  # fmt: skip
     policies = {p["metadata"]["name"]: p for p in network_policies(cfg)}
     assert set(policies) == {"fate-same-party", "fate-entry-client", "fate-entry-fateboard",
                              "fate-entry-python", "fate-entry-rollsite"}  # fmt: skip
     same = policies["fate-same-party"]["spec"]
-    assert same["podSelector"] == {} and same["ingress"] == [{"from": [{"podSelector": {}}]}]
+    # FATE's pods (whatever else shares an adopted namespace keeps its own rules).
+    assert same["podSelector"] == {"matchExpressions": [{"key": MODULE_LABEL,
+                                                         "operator": "Exists"}]}  # fmt: skip
+    assert same["ingress"] == [{"from": [{"podSelector": {}}]}]
     rollsite = policies["fate-entry-rollsite"]["spec"]
     assert rollsite["podSelector"] == {"matchLabels": {MODULE_LABEL: "rollsite"}}
     assert rollsite["ingress"] == [{"ports": [{"protocol": "TCP", "port": 9370}]}]
@@ -84,9 +110,33 @@ def test_a_partys_two_clusters_reach_each_other_by_namespace_name() -> None:
     [back] = [p for p in network_policies(serving) if p["metadata"]["name"] == "fate-same-party"]
     assert back["spec"]["ingress"][0]["from"][1]["namespaceSelector"]["matchExpressions"][0][
         "values"] == ["fate-train-9999"]  # fmt: skip
-    assert entry_points(serving) == {"serving-proxy": (8869,), "serving-server": (8000,)}
+    assert entry_points(serving) == {"serving-admin": ((8350, 8350),),
+                                     "serving-proxy": ((8059, 8059), (8869, 8869)),
+                                     "serving-server": ((8000, 8000),)}  # fmt: skip
 
 
 def test_isolation_is_an_opt_out() -> None:
     cfg = load_party_config(party(networkPolicy={"enabled": False}), "party10000").config
     assert network_policies(cfg) == []
+
+
+def test_a_serving_cluster_in_its_own_stack_lets_its_training_cluster_in_when_told() -> None:
+    cfg = load_party_config(party(networkPolicy={"allowFrom": ["fate-serving-10000"]}),
+                            "party10000").config  # fmt: skip
+    [same] = [p for p in network_policies(cfg) if p["metadata"]["name"] == "fate-same-party"]
+    assert same["spec"]["ingress"][0]["from"][1]["namespaceSelector"]["matchExpressions"][0][
+        "values"] == ["fate-serving-10000"]  # fmt: skip
+
+
+def test_spark_executors_elsewhere_reach_the_driver_port_ranges() -> None:
+    spark = {"type": "NodePort", "httpNodePort": 30107, "grpcNodePort": 30102,
+             "spark": {"driverHost": "192.168.10.1", "driverHostType": "NodePort",
+                       "portMaxRetries": 4, "driverStartPort": 30200,
+                       "blockManagerStartPort": 30300}}  # fmt: skip
+    cfg = load_party_config(party(python=spark), "party10000").config
+    python = {p["metadata"]["name"]: p for p in network_policies(cfg)}["fate-entry-python"]
+    assert python["spec"]["ingress"][0]["ports"] == [
+        {"protocol": "TCP", "port": 9360}, {"protocol": "TCP", "port": 9380},
+        {"protocol": "TCP", "port": 30200, "endPort": 30203},
+        {"protocol": "TCP", "port": 30300, "endPort": 30303},
+    ]  # fmt: skip

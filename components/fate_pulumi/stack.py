@@ -78,6 +78,14 @@ class FateStack(pulumi.ComponentResource):
         # in the values and the outputs, which then are secrets whole.
         secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))
         for policy in network_policies(config):
+            # They wait for the routes too (an adopted namespace has no resource to wait
+            # for): when the routes cannot be built, nothing is created.
+            labels: dict[str, str] = policy["metadata"]["labels"]
+
+            def gated(_: RoutedValues, labels: dict[str, str] = labels) -> dict[str, str]:
+                return labels
+
+            policy["metadata"]["labels"] = pulumi.Output.unsecret(routed.apply(gated))
             kubernetes_object(self, f"{name}-{policy['metadata']['name']}", policy,
                               depends_on, secret_beyond_credentials)  # fmt: skip
         if migration is not None and isinstance(config, PartyConfig):
