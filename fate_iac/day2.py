@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from fate_iac import yamlio
@@ -43,6 +44,19 @@ def deployed_record(records: Iterable[Record], name: str) -> Record | None:
     deployed = [r for r in mine if (r.get("info") or {}).get("status") == "deployed"]
     chosen = deployed or mine
     return chosen[-1] if chosen else None
+
+
+def last_version_change(records: Iterable[Record], name: str) -> dict[str, str] | None:
+    """The last time release ``name`` changed chart version, as Helm's history of its
+    successful revisions records it: ``{from, to}``; None when it never did."""
+    good = sorted((r for r in records if r.get("name") == name
+                   and (r.get("info") or {}).get("status") in ("deployed", "superseded")),
+                  key=lambda r: r["version"])  # fmt: skip
+    versions = [chart_version(r) for r in good]
+    for before, after in reversed(list(pairwise(versions))):
+        if before and after and before != after:
+            return {"from": before, "to": after}
+    return None
 
 
 def chart_version(record: Record | None) -> str | None:

@@ -35,9 +35,6 @@ class Registered:
     inputs: dict[str, Any]
 
 
-NO_CLUSTER = "(no cluster)"
-
-
 class Recorder(pulumi.runtime.Mocks):
     """Records registrations and invokes; reading a stack's outputs (the
     ``readStackOutputs`` invoke, or a StackReference) serves
@@ -47,24 +44,22 @@ class Recorder(pulumi.runtime.Mocks):
         self,
         stack_outputs: dict[str, dict[str, Any]] | None = None,
         secret_outputs: list[str] | None = None,
-        helm_version: str | None = NO_CLUSTER,
+        helm: list[str] | None = None,
     ) -> None:
-        self.helm_version = helm_version
-        """The chart version Helm records as deployed for the party's release; by
-        default there is no cluster to read (the program falls back on its outputs)."""
+        self.helm = helm
+        """The chart version of each revision Helm keeps of the party's release, oldest
+        first (the last deployed, the others superseded); None: no cluster to read."""
         self.resources: list[Registered] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
         self.stack_outputs = stack_outputs or {}
         self.secret_outputs = secret_outputs or []
 
     def stacks_read(self) -> list[str]:
-        """Names (as given to the engine) of the other stacks whose outputs were read, by
-        StackReference or by the batched invoke (a party reads its own too: its deployed
-        version)."""
-        own = f"organization/fate/{pulumi.get_stack()}"
+        """Names (as given to the engine) of the stacks whose outputs were read, by
+        StackReference or by the batched invoke."""
         references = [str(r.inputs["name"]) for r in self.of_type(STACK_REFERENCE)]
         invoked = [c.args["name"] for c in self.calls if c.token == READ_STACK_OUTPUTS]
-        return [name for name in references + invoked if name != own]
+        return references + invoked
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs)))
@@ -152,13 +147,17 @@ def run_with_mocks(
     )
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
 
-    def cluster_version(config: Any) -> str | None:
-        if recorder.helm_version == NO_CLUSTER:
+    def deployed_records(config: Any) -> list[dict[str, Any]]:
+        if recorder.helm is None:
             raise ClusterError("no cluster under mocks")
-        return recorder.helm_version
+        last = len(recorder.helm)
+        return [{"name": config.release_name, "version": revision,
+                 "info": {"status": "deployed" if revision == last else "superseded"},
+                 "chart": {"metadata": {"version": version}}}
+                for revision, version in enumerate(recorder.helm, start=1)]  # fmt: skip
 
-    real_cluster_version = upgrade.cluster_version
-    upgrade.cluster_version = cluster_version  # never a real cluster from a mocked program
+    real_deployed_records = upgrade.deployed_records
+    upgrade.deployed_records = deployed_records  # never a real cluster from a mocked program
     try:
         pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
     except Exception as error:
@@ -174,7 +173,7 @@ def run_with_mocks(
                 future.exception()
         SETTINGS.outputs.clear()
         gc.collect()
-        upgrade.cluster_version = real_cluster_version
+        upgrade.deployed_records = real_deployed_records
     return recorder
 
 

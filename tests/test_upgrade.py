@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fate_iac.config import PartyConfig
+from fate_iac.day2 import last_version_change
 from fate_iac.loader import load_party_config
 from fate_iac.secrets import Secret
 from fate_iac.upgrade import (
@@ -21,7 +22,7 @@ from fate_iac.upgrade import (
     migration_objects,
 )
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
-from tests.pulumi_mocks import NO_CLUSTER, Recorder, engine_config, run_program
+from tests.pulumi_mocks import Recorder, engine_config, run_program
 
 JOB_TYPE = "kubernetes:batch/v1:Job"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -125,16 +126,15 @@ def test_the_migration_objects_are_kubefates_with_the_password_from_a_secret() -
     assert secret["stringData"]["user"] == "fate"
 
 
-def run(previous: dict[str, Any], helm: str | None = NO_CLUSTER) -> Recorder:
-    """party10000's program (chart v1.11.2) after an update that left ``previous``, with
-    ``helm`` the version Helm records as deployed (by default no cluster to read)."""
+def run(helm: list[str] | None) -> Recorder:
+    """party10000's program (chart v1.11.2) with ``helm`` the chart versions of its
+    release's revisions in the cluster, oldest first (None: no cluster to read)."""
     cfg, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party10000.yaml", EXAMPLE_PASSPHRASE)
-    return run_program("party10000", cfg, secret_keys, Recorder({"party10000": previous},
-                                                                helm_version=helm))  # fmt: skip
+    return run_program("party10000", cfg, secret_keys, Recorder(helm=helm))
 
 
 def test_raising_the_version_declares_the_migration_and_records_it() -> None:
-    recorder = run({"chartVersion": "v1.10.0"})
+    recorder = run(["v1.10.0"])
     job = recorder.one(JOB_TYPE).inputs
     assert job["metadata"]["annotations"] == {"fate.upgrade/from": "v1.10.0",
                                               "fate.upgrade/to": "v1.11.2"}  # fmt: skip
@@ -143,24 +143,36 @@ def test_raising_the_version_declares_the_migration_and_records_it() -> None:
     assert recorder.one(RELEASE).inputs["version"] == "v1.11.2"
 
 
-def test_helms_record_is_the_deployed_version_not_the_outputs() -> None:
-    # After a failed upgrade the outputs may name the new version; Helm's record says
-    # what runs: the migration is still to do.
-    assert run({"chartVersion": "v1.11.2"}, helm="v1.10.0").of_type(JOB_TYPE) != []
-    # A release not installed (destroyed, or never) is not migrated, whatever the outputs.
-    assert run({"chartVersion": "v1.10.0"}, helm=None).of_type(JOB_TYPE) == []
+def test_helms_record_decides_and_a_release_not_installed_is_never_migrated() -> None:
+    # A release destroyed (or never installed) is not migrated, whatever else says.
+    assert run([]).of_type(JOB_TYPE) == []
+    # Without a cluster to read, the rules cannot be checked: the update goes on (the
+    # release fails there, with the provider's reason) and migrates nothing.
+    assert run(None).of_type(JOB_TYPE) == []
 
 
-def test_after_the_migration_its_objects_go_and_its_record_stays() -> None:
-    done = {"chartVersion": "v1.11.2", "upgrade": {"from": "v1.10.0", "to": "v1.11.2"}}
-    recorder = run(done, helm="v1.11.2")
+def test_after_the_migration_its_objects_go() -> None:
+    recorder = run(["v1.10.0", "v1.11.2"])
     assert [r for r in recorder.resources if "upgrade" in r.name] == []
 
 
 def test_a_downgrade_is_refused_before_anything_is_registered() -> None:
-    recorder = Recorder({"party10000": {"chartVersion": "v1.10.0"}}, helm_version="v1.11.2")
+    recorder = Recorder(helm=["v1.10.0", "v1.11.2"])
     cfg, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party10000.yaml", EXAMPLE_PASSPHRASE)
     cfg["fate:chartVersion"] = "v1.10.0"
     with pytest.raises(Exception, match=r"v1\.10\.0 is older than the deployed v1\.11\.2"):
         run_program("party10000", cfg, secret_keys, recorder)
     assert [r for r in recorder.resources if r.type.startswith("kubernetes")] == []
+
+
+def test_the_last_version_change_comes_from_helms_history() -> None:
+    def record(revision: int, version: str, status: str) -> dict[str, Any]:
+        return {"name": "fate-10000", "version": revision, "info": {"status": status},
+                "chart": {"metadata": {"version": version}}}  # fmt: skip
+
+    history = [record(1, "v1.9.2", "superseded"), record(2, "v1.10.0", "superseded"),
+               record(3, "v1.10.0", "superseded"), record(4, "v1.11.2", "failed"),
+               record(5, "v1.10.0", "deployed")]  # fmt: skip
+    # The failed revision is no change that happened: the last one was 1.9.2 -> 1.10.0.
+    assert last_version_change(history, "fate-10000") == {"from": "v1.9.2", "to": "v1.10.0"}
+    assert last_version_change(history[:1], "fate-10000") is None

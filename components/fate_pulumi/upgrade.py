@@ -5,9 +5,10 @@ migration's objects, whose Job the ``fate`` release waits for.
 The deployed version is what Helm records as deployed for the party's release, read
 from the cluster before any resource is registered: after a failed upgrade, the version
 still running; nothing for a release not installed (so a fresh install never migrates).
-When the cluster cannot be read, the stack's last ``chartVersion`` output stands in.
-The migration's objects exist only in the update that migrates; the next update removes
-them, and the ``upgrade`` output keeps the record."""
+Not the stack's own outputs: a program cannot read its stack's checkpoint while the
+engine writes it. The migration's objects exist only in the update that migrates; the
+next update removes them, and the ``upgrade`` output keeps the record (from Helm's
+history)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 import pulumi
 
 from fate_iac.config import PartyConfig
-from fate_iac.day2 import chart_version, deployed_record
+from fate_iac.day2 import chart_version, deployed_record, last_version_change
 from fate_iac.kube import ClusterError, helm_records
 from fate_iac.problems import ConfigError
 from fate_iac.upgrade import (
@@ -27,50 +28,45 @@ from fate_iac.upgrade import (
     migration_for,
     migration_objects,
 )
-from fate_pulumi.federation_refs import READ_STACK_OUTPUTS, qualified_name
 from fate_pulumi.release import kubernetes_object
 
 OUTPUT = "upgrade"
-"""The stack output that records the last migration (``{from, to}``)."""
+"""The stack output that records the release's last version change (``{from, to}``)."""
 
 
-def previous_outputs(stack: str) -> dict[str, Any]:
-    """This stack's outputs as its last update left them (none before its first), read
-    with the engine's ``readStackOutputs`` (the read behind StackReference)."""
-    result = pulumi.runtime.invoke(READ_STACK_OUTPUTS, {"name": qualified_name(stack)})
-    return dict((result.value or {}).get("outputs") or {})
-
-
-def cluster_version(config: PartyConfig) -> str | None:
-    """The chart version Helm records as deployed for the party's release, in the
-    cluster the kubernetes provider targets (raises ClusterError)."""
+def deployed_records(config: PartyConfig) -> list[dict[str, Any]]:
+    """Every revision Helm keeps of the party's release, in the cluster the kubernetes
+    provider targets (raises ClusterError)."""
     provider = pulumi.Config("kubernetes")
     kubeconfig = provider.get("kubeconfig")
     if kubeconfig and not os.path.isfile(kubeconfig):
         raise ClusterError("kubernetes:kubeconfig holds a kubeconfig, not a path")
-    records = helm_records(
+    return helm_records(
         config.k8s_namespace, config.release_name, provider.get("context"), kubeconfig
     )
-    return chart_version(deployed_record(records, config.release_name))
 
 
-def plan(config: PartyConfig) -> tuple[Migration | None, Any]:
+def plan(config: PartyConfig) -> tuple[Migration | None, dict[str, str] | None]:
     """The migration this update runs, and the ``upgrade`` output to publish (this
-    migration's record, else the last one's). Raises ConfigError, before anything is
-    registered, for an upgrade that must not happen."""
+    migration, else the release's last version change in Helm's history). Raises
+    ConfigError, before anything is registered, for an upgrade that must not happen."""
     stack = pulumi.get_stack()
-    previous = previous_outputs(stack)
     try:
-        deployed = cluster_version(config)
+        records = deployed_records(config)
     except ClusterError as error:
-        deployed = previous.get("chartVersion")
-        pulumi.log.info(f"the deployed version is taken from the stack's outputs: {error}")
+        # The release cannot be installed either: the update fails there, with the
+        # provider's own reason.
+        pulumi.log.warn(f"the upgrade rules are not checked: cannot read the cluster: {error}")
+        return None, None
+    deployed = chart_version(deployed_record(records, config.release_name))
     problems = [*check_upgrade(deployed, config.chartVersion),
                 *external_mysql_problems(config, deployed)]  # fmt: skip
     if problems:
         raise ConfigError(stack, problems)
     migration = migration_for(config, deployed)
-    return migration, migration.as_output() if migration else previous.get(OUTPUT)
+    if migration is not None:
+        return migration, migration.as_output()
+    return None, last_version_change(records, config.release_name)
 
 
 def migration_resources(

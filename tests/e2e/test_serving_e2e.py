@@ -91,7 +91,7 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
         assert found is not None and found["status"].get("readyReplicas") == 1, deployment
 
     # A party's two clusters let each other in by namespace name; the serving namespace
-    # lets anyone else reach its proxy and server only, never redis or zookeeper.
+    # lets anyone else reach its proxy, server and admin UI only, never redis or zookeeper.
     def policies(namespace: str) -> dict[str, Any]:
         listed = kube_get(plane, f"/apis/networking.k8s.io/v1/namespaces/{namespace}/"
                           "networkpolicies")  # fmt: skip
@@ -105,6 +105,7 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
         "fate-same-party",
         "fate-entry-serving-proxy",
         "fate-entry-serving-server",
+        "fate-entry-serving-admin",
     }
     assert "fate-entry-serving-proxy" in policies("fate-serving-exchange")
 
