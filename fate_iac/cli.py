@@ -385,7 +385,7 @@ def stack_diff(
     """What an update of ``stack`` would do to its objects (``live``: what was changed by
     hand): the upgrade's refusals and one :class:`fate_iac.day2.ReleaseDiff` (or
     ``ReleaseDrift``) per release. See :mod:`fate_iac.day2`."""
-    from fate_iac.kube import read_namespace, read_objects
+    from fate_iac.kube import helm_records, read_objects
 
     path = stack_file(project_dir, stack)
     raw = read_stack_file(path, stack)
@@ -406,7 +406,7 @@ def stack_diff(
     helm: dict[str, list[Any]] = {}
     for release in rendered:
         if release.namespace not in helm:
-            helm[release.namespace] = read_namespace(release.namespace, context).releases
+            helm[release.namespace] = helm_records(release.namespace, None, context)
     refusals = []
     if isinstance(cfg, PartyConfig):  # the fate chart's upgrade rules, against Helm's record
         deployed = chart_version(deployed_record(helm[cfg.k8s_namespace], cfg.release_name))

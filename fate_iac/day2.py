@@ -17,19 +17,19 @@ sides. Everything here is pure; the CLI reads the cluster and the backend.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.objdiff import (
-    CLUSTER_SCOPED,
     Drift,
     ObjectDiff,
     diff_objects,
     drift_json,
     drift_lines,
     live_drift,
+    object_key,
 )
 from fate_iac.render import RenderedRelease
 
@@ -86,6 +86,15 @@ def deployed_credentials(values: Any, config: Any, secrets: frozenset[str]) -> s
     return found
 
 
+def _hidden(
+    rendered: RenderedRelease, record: Record | None, secrets: frozenset[str]
+) -> frozenset[str]:
+    """What must never show of a release: the stack's secrets and, where they sit in the
+    values, the credentials the deployed revision was installed with."""
+    config = (record or {}).get("config") or {}
+    return secrets | deployed_credentials(rendered.values, config, secrets)
+
+
 @dataclass(frozen=True)
 class ReleaseDiff:
     """One release: its chart versions (deployed, wanted) and its objects' changes."""
@@ -97,7 +106,6 @@ class ReleaseDiff:
     """The chart version deployed; None when the release is not installed yet."""
     wanted: str
     diff: ObjectDiff
-    drift: tuple[Drift, ...] = field(default=())
 
     def header(self) -> str:
         versions = (f"not deployed -> {self.wanted}" if self.deployed is None
@@ -122,8 +130,7 @@ def release_diff(
     """What updating ``rendered``'s release does to its objects, against the release as
     ``records`` (its namespace's Helm records) hold it."""
     record = deployed_record(records, rendered.name)
-    config = (record or {}).get("config") or {}
-    hidden = secrets | deployed_credentials(rendered.values, config, secrets)
+    hidden = _hidden(rendered, record, secrets)
     diff = diff_objects(manifest_objects(record), rendered.objects(), hidden, rendered.namespace)
     return ReleaseDiff(rendered.name, rendered.namespace, rendered.chart.name,
                        chart_version(record), rendered.chart.version, diff)  # fmt: skip
@@ -134,16 +141,12 @@ def wanted_objects(
 ) -> list[tuple[str, str, str, str]]:
     """``(apiVersion, kind, namespace, name)`` of every object the deployed revisions of
     the releases ``names`` (``(release, namespace)``) hold: what a drift check reads."""
-    found = []
     listed = list(records)
-    for release, namespace in names:
-        for obj in manifest_objects(deployed_record(listed, release)):
-            meta = obj.get("metadata") or {}
-            where = "" if obj.get("kind") in CLUSTER_SCOPED else str(meta.get("namespace")
-                                                                     or namespace)  # fmt: skip
-            found.append((str(obj.get("apiVersion")), str(obj.get("kind")), where,
-                          str(meta.get("name"))))  # fmt: skip
-    return found
+    return [
+        (str(obj.get("apiVersion")), *object_key(obj, namespace))
+        for release, namespace in names
+        for obj in manifest_objects(deployed_record(listed, release))
+    ]
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,6 @@ def release_drift(
     """What differs between the live objects and what the last deployed revision of
     ``rendered``'s release applied (``rendered`` says where its credentials are)."""
     record = deployed_record(records, rendered.name)
-    config = (record or {}).get("config") or {}
-    hidden = secrets | deployed_credentials(rendered.values, config, secrets)
+    hidden = _hidden(rendered, record, secrets)
     drift = live_drift(manifest_objects(record), live, hidden, rendered.namespace)
     return ReleaseDrift(rendered.name, rendered.namespace, tuple(drift), record is not None)

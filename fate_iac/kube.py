@@ -77,21 +77,28 @@ def read_objects(
 
 
 def helm_records(
-    namespace: str, release: str, context: str | None = None, kubeconfig: str | None = None
+    namespace: str,
+    release: str | None = None,
+    context: str | None = None,
+    kubeconfig: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every revision Helm keeps of ``release`` in ``namespace`` (none when neither
-    exists)."""
+    """Every revision Helm keeps in ``namespace`` (of ``release`` only, when given; none
+    when neither exists)."""
+    return _helm_records(_api(context, kubeconfig), namespace, release)
+
+
+def _helm_records(api: Any, namespace: str, release: str | None) -> list[dict[str, Any]]:
     from kubernetes import client
 
-    core = client.CoreV1Api(_api(context, kubeconfig))
+    selector = "owner=helm" + (f",name={release}" if release else "")
     try:
-        secrets = core.list_namespaced_secret(
-            namespace, label_selector=f"owner=helm,name={release}", _request_timeout=TIMEOUT
+        secrets = client.CoreV1Api(api).list_namespaced_secret(
+            namespace, label_selector=selector, _request_timeout=TIMEOUT
         )
     except client.ApiException as error:
         raise ClusterError(f"the API server refused: {error.status} {error.reason}") from None
     except Exception as error:  # urllib3's connection errors, timeouts, TLS
-        raise ClusterError(f"cannot reach the cluster: {error}") from None
+        raise ClusterError(f"cannot reach {api.configuration.host}: {error}") from None
     return [decode_helm_release(str(s.data["release"]))
             for s in secrets.items if s.data and "release" in s.data]  # fmt: skip
 
@@ -105,12 +112,10 @@ def read_namespace(
     from kubernetes import client
 
     api = _api(context, kubeconfig)
+    releases = _helm_records(api, namespace, None)
     core, apps, batch = client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api)
     plain = api.sanitize_for_serialization
     try:
-        secrets = core.list_namespaced_secret(
-            namespace, label_selector="owner=helm", _request_timeout=TIMEOUT
-        )
         workloads: list[dict[str, Any]] = []
         for kind, listing in (
             ("Deployment", apps.list_namespaced_deployment),
@@ -127,9 +132,4 @@ def read_namespace(
         raise ClusterError(f"the API server refused: {error.status} {error.reason}") from None
     except Exception as error:  # urllib3's connection errors, timeouts, TLS
         raise ClusterError(f"cannot reach {api.configuration.host}: {error}") from None
-    releases = [
-        decode_helm_release(str(s.data["release"]))
-        for s in secrets.items
-        if s.data and "release" in s.data
-    ]
     return Observed(releases, workloads, pods)
