@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fate_iac import kubefate_server, report, yamlio
+from fate_iac import kubefate_server, report, tls, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.config import KubeFateServerConfig, PartyConfig, StackConfig
 from fate_iac.day2 import (
@@ -232,6 +232,11 @@ def _render(args: argparse.Namespace) -> int:
             name = f"{part.k8s_namespace}-networkpolicies"
             documents[name] = "".join(f"---\n{yamlio.dump(p)}" for p in policies)
             described[name] = "NetworkPolicies, no chart"
+        certificates = tls.offline_render(part)
+        if certificates:
+            name = f"{part.k8s_namespace}-tls"
+            documents[name] = certificates
+            described[name] = "TLS certificates and Service, no chart"
     if cfg.kubefate is not None:
         name = f"{cfg.release_name}-kubefate"
         service = kubefate_server.beside(cfg.kubefate, cfg.chartRepo)

@@ -749,6 +749,62 @@ class NetworkPolicyOptions(Section):
     )
 
 
+class BroughtCA(Section):
+    """*(Pulumi)* A CA of the operator's own, in place of the one the stack generates."""
+
+    certificate: str = Field(
+        description="PEM of the CA certificate (public: the federation record publishes it)."
+    )
+    key: Credential = Field(description="PEM of its private key, unencrypted. A secret.")
+
+
+class TlsOptions(Section):
+    """*(Pulumi)* The certificates a stack issues: rollsite's with ``enableTLS``, and the
+    Secrets the charts mount for Pulsar behind an exchange and for a trafficServer."""
+
+    validityHours: int = Field(
+        8760, ge=1, description="Validity of the server and client certificates. Default: "
+        "8760 (a year).",
+    )  # fmt: skip
+    renewBeforeHours: int = Field(
+        720, ge=0, description="Re-issue them on the first update this close to expiry. "
+        "Default: 720 (30 days).",
+    )  # fmt: skip
+    caValidityHours: int = Field(
+        87600, ge=1, description="Validity of the generated CA. Default: 87600 (ten years).",
+    )  # fmt: skip
+    nodePort: Port | None = Field(
+        None, description="NodePort of Service rollsite-tls (rollsite's TLS port, 9380); "
+        "required when rollsite's type is NodePort.",
+    )  # fmt: skip
+    loadBalancerIP: IPAddress | None = Field(
+        None, description="loadBalancerIP of Service rollsite-tls, when rollsite's type is "
+        "LoadBalancer (else it is reached at publicHost).",
+    )  # fmt: skip
+    hosts: list[Host] = Field(
+        default_factory=list, description="More names the server certificate carries, "
+        "besides the address the federation record publishes.",
+    )  # fmt: skip
+    ca: BroughtCA | None = Field(
+        None, description="Bring your own CA (certificate and key). Default: the stack "
+        "generates one.",
+    )  # fmt: skip
+
+
+def _tls_field() -> Any:
+    return Field(
+        default_factory=TlsOptions,
+        description="(Pulumi) The certificates the stack issues and renews: rollsite's, with "
+        "rollsite.enableTLS; Pulsar's behind an exchange; an exchange's trafficServer's. "
+        "See README.",
+    )
+
+
+def rollsite_tls(cfg: Any) -> bool:
+    """A party's or exchange's rollsite runs, with ``enableTLS``."""
+    return bool(cfg.has("rollsite") and cfg.rollsite and cfg.rollsite.enableTLS)
+
+
 class ReleaseOptions(Section):
     """*(Pulumi)* How the Helm release is installed and upgraded."""
 
@@ -787,10 +843,12 @@ class NodePortClaim:
     deployed: bool
     type_key: str = "type"
     """The key beside ``path`` that sets the Service's type."""
+    type_at: KeyPath | None = None
+    """Where that key is, when not beside ``path``."""
 
     @property
     def type_path(self) -> KeyPath:
-        return (*self.path[:-1], self.type_key)
+        return self.type_at or (*self.path[:-1], self.type_key)
 
     @property
     def used(self) -> bool:
@@ -1027,6 +1085,16 @@ class StackConfig(Section):
     def node_ports(self) -> Iterator[NodePortClaim]:
         """Every NodePort this config asks for."""
         return iter(())
+
+    def _tls_claim(self) -> Iterator[NodePortClaim]:
+        """Service rollsite-tls: rollsite's type, the port at ``tls.nodePort``."""
+        tls = getattr(self, "tls", None)
+        if tls is not None:
+            rollsite = getattr(self, "rollsite", None)
+            kind = (rollsite.type if rollsite else None) or "ClusterIP"
+            yield NodePortClaim(("tls", "nodePort"), tls.nodePort, kind,
+                                bool(getattr(self, "rollsite_tls", False)),
+                                type_at=("rollsite", "type"))  # fmt: skip
 
     def _claims(
         self, module: str, section: Any, keys: tuple[str, ...], at: tuple[str, ...] = ()
@@ -1406,6 +1474,7 @@ class PartyConfig(Peered, StackConfig):
         description="(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, "
         "fateboard admin/admin, RabbitMQ fate/fate). Default: false.",
     )
+    tls: TlsOptions = _tls_field()
     servingCluster: ServingConfig | None = Field(
         None,
         alias=SERVING_NAMESPACE,
@@ -1461,6 +1530,11 @@ class PartyConfig(Peered, StackConfig):
         return self.osx if self.fate2 else self.rollsite
 
     @property
+    def rollsite_tls(self) -> bool:
+        """Whether rollsite speaks TLS to peers and exchange (``rollsite.enableTLS``)."""
+        return self.gateway == "rollsite" and rollsite_tls(self)
+
+    @property
     def protocol(self) -> Protocol:
         """What this party speaks to its peers and exchange."""
         if self.computing == "Eggroll":
@@ -1487,6 +1561,7 @@ class PartyConfig(Peered, StackConfig):
             for claim in self.servingCluster.node_ports():
                 yield replace(claim, path=(SERVING_NAMESPACE, *claim.path))
         yield from self._claims("rollsite", self.rollsite, ("nodePort",))
+        yield from self._tls_claim()
         yield from self._claims("osx", self.osx, ("nodePort",))
         yield from self._claims("python", self.python, ("httpNodePort", "grpcNodePort"))
         master = self.spark.master if self.spark else None
@@ -1609,6 +1684,7 @@ class ExchangeConfig(StackConfig):
         default_factory=list,
         description="(Pulumi) Member parties: stack names, or static federation records.",
     )
+    tls: TlsOptions = _tls_field()
 
     @classmethod
     def default_name(cls, party_id: Any) -> str | None:
@@ -1643,6 +1719,11 @@ class ExchangeConfig(StackConfig):
         })  # fmt: skip
 
     @property
+    def rollsite_tls(self) -> bool:
+        """Whether rollsite speaks TLS to the members (``rollsite.enableTLS``)."""
+        return rollsite_tls(self)
+
+    @property
     def member_stacks(self) -> list[str]:
         return [m for m in self.members if isinstance(m, str)]
 
@@ -1656,6 +1737,7 @@ class ExchangeConfig(StackConfig):
 
     def node_ports(self) -> Iterator[NodePortClaim]:
         yield from self._claims("rollsite", self.rollsite, ("nodePort",))
+        yield from self._tls_claim()
         yield from self._claims("trafficServer", self.trafficServer, ("nodePort",))
         yield from self._claims("nginx", self.nginx, ("httpNodePort", "grpcNodePort"))
         yield from self._claims("servingProxy", self.servingProxy, ("nodePort",))

@@ -32,6 +32,12 @@ TRAFFIC_SERVER_PORT = 443
 SERVING_PROXY_PORT = 8869
 SERVING_SERVER_PORT = 8000
 SERVING_ZOOKEEPER_PORT = 2181
+ROLLSITE_TLS_PORT = 9380
+"""rollsite's TLS listener (eggroll's ``eggroll.rollsite.secure.port`` default)."""
+ROLLSITE_TLS_SERVICE = "rollsite-tls"
+"""The Service this project adds for it: the charts' rollsite Service omits it."""
+TLS_ENDPOINT = "rollsiteTLS"
+"""The record's name for rollsite's TLS listener (with ``rollsite.enableTLS``)."""
 CHART_DEFAULT_HOSTS = {
     "fateboard": "fateboard.example.com",
     "client": "notebook.example.com",
@@ -94,6 +100,16 @@ def rollsite_endpoint(cfg: PartyConfig | ExchangeConfig) -> Endpoint | None:
         section.nodePort if section else None,
         getattr(section, "loadBalancerIP", None),
     )
+
+
+def rollsite_tls_endpoint(cfg: PartyConfig | ExchangeConfig) -> Endpoint | None:
+    """Where peers reach rollsite's TLS listener (Service ``rollsite-tls``, rollsite's
+    type, ``tls.nodePort``); None without ``rollsite.enableTLS``."""
+    if not cfg.rollsite_tls:
+        return None
+    kind = cfg.rollsite.type if cfg.rollsite else None
+    return service_endpoint(cfg, ROLLSITE_TLS_SERVICE, kind, ROLLSITE_TLS_PORT,
+                            cfg.tls.nodePort, cfg.tls.loadBalancerIP)  # fmt: skip
 
 
 def fateflow_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
@@ -195,6 +211,9 @@ def federation_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
     rollsite = rollsite_endpoint(cfg)
     if rollsite is not None:
         found[cfg.gateway] = rollsite
+    secure = rollsite_tls_endpoint(cfg)
+    if secure is not None:
+        found[TLS_ENDPOINT] = secure
     found.update(nginx_endpoints(cfg))
     found.update(broker_endpoints(cfg))
     found.update({f"fateflow{k.title()}": e for k, e in fateflow.items()})
@@ -249,7 +268,10 @@ def serving_record(cfg: ServingConfig, stack: str) -> FederationRecord:
 
 def exchange_endpoints(cfg: ExchangeConfig) -> dict[str, Endpoint | None]:
     """Where parties reach each Service of an exchange."""
-    found: dict[str, Endpoint | None] = {"rollsite": rollsite_endpoint(cfg)}
+    found: dict[str, Endpoint | None] = {
+        "rollsite": rollsite_endpoint(cfg),
+        TLS_ENDPOINT: rollsite_tls_endpoint(cfg),
+    }
     ts = cfg.trafficServer
     if cfg.has("trafficServer"):
         found["trafficServer"] = service_endpoint(

@@ -7,9 +7,9 @@ outside this Pulumi backend as a static record in the same schema; the program r
 the referenced stacks' records and builds partyList and the exchange route from them,
 so nobody types another party's address twice.
 
-Schema, version 1.1::
+Schema, version 1.2::
 
-    schemaVersion: "1.1"         # major.minor; version 1 records wrote the integer 1
+    schemaVersion: "1.2"         # major.minor; version 1 records wrote the integer 1
     kind: party | exchange
     stack: party10000            # the stack that published it ("" for static records)
     partyId: 10000
@@ -19,7 +19,9 @@ Schema, version 1.1::
     members: [9999, 10000]       # exchange: the parties it routes for
     endpoints:                   # each {host, port} (pulsar adds tlsPort and domain)
       rollsite: {host: 192.168.10.1, port: 30101}   # osx on FATE 2.0
+      rollsiteTLS: {host: 192.168.10.1, port: 30103}  # with rollsite.enableTLS (1.2)
       fateflowHttp / fateflowGrpc / nginxHttp / nginxGrpc / rabbitmq / pulsar / servingProxy
+    ca: "-----BEGIN CERTIFICATE-----..."  # with enableTLS: the CA of its certificates (1.2)
 
 Parties in different organisations upgrade at different times, so the schema evolves by
 minor versions that only add: a reader takes a record of a newer minor version, ignores
@@ -35,7 +37,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-SCHEMA_MAJOR, SCHEMA_MINOR = 1, 1
+SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
 """The version of the records this program writes, and the newest it fully reads."""
 EXISTING_STACKS_ENV = "FATE_EXISTING_STACKS"
@@ -86,6 +88,19 @@ class FederationRecord(BaseModel):
     exchange: str | None = None
     members: list[int] = Field(default_factory=list)
     endpoints: dict[str, Endpoint] = Field(default_factory=dict)
+    ca: str | None = Field(
+        None, description="PEM of the CA(s) that issue its TLS certificates (public)."
+    )
+
+    @field_validator("ca")
+    @classmethod
+    def _ca(cls, value: str | None) -> str | None:
+        from fate_iac.tls import ca_problem  # it builds on this module
+
+        reason = ca_problem(value) if value is not None else None
+        if reason:
+            raise ValueError(f"its CA cannot be trusted: {reason}")
+        return value
 
     @field_validator("schemaVersion", mode="before")
     @classmethod
@@ -178,6 +193,8 @@ class Routes:
     waiting: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    trust: dict[str, str] = field(default_factory=dict)
+    """With TLS: the CA certificates of the stacks routed to, by name."""
 
 
 def _who(name: str, record: FederationRecord) -> str:
@@ -194,46 +211,77 @@ GATEWAY_MISSING = {
 """What is said of a peer or exchange that publishes no endpoint for a gateway."""
 
 
+TLS_ENDPOINT = "rollsiteTLS"
+"""A record's endpoint for rollsite's TLS listener (``endpoints.TLS_ENDPOINT``)."""
+
+
+def _tls_mismatch(name: str, record: FederationRecord, tls: bool) -> str | None:
+    """Why a route to ``record`` cannot be built when this side's TLS is ``tls``: both
+    sides of a route speak TLS, or neither does."""
+    theirs = TLS_ENDPOINT in record.endpoints
+    if tls and not (theirs and record.ca):
+        return (f"{_who(name, record)} does not speak TLS (its record has no rollsiteTLS "
+                "endpoint and CA): set rollsite.enableTLS there too, or off here")  # fmt: skip
+    if theirs and not tls:
+        return (f"{_who(name, record)} speaks TLS: set rollsite.enableTLS here too, or off "
+                "there")  # fmt: skip
+    return None
+
+
 def party_routes(
     own_party_id: int | None,
     static_party_list: Iterable[dict[str, Any]],
     peers: Iterable[tuple[str, FederationRecord | None]],
     exchange: tuple[str, FederationRecord | None] | None = None,
     gateway: str = "rollsite",
+    tls: bool = False,
 ) -> Routes:
     """partyList and exchange route of a party's ``gateway``: its rollsite (eggroll), or
     its serving proxy (FATE-Serving), which route the same way.
 
     ``peers`` pairs each peer's name (stack or static) with its record, None while that
-    stack has not published one; ``static_party_list`` is KubeFATE's own partyList.
+    stack has not published one; ``static_party_list`` is KubeFATE's own partyList. With
+    ``tls`` (rollsite's enableTLS), routes go to the peers' TLS listeners and their CAs
+    are trusted; a stack on the other side of a TLS switch is not routed to until both
+    sides have switched (a static record that does not match is a problem).
     """
     missing = GATEWAY_MISSING[gateway]
     routes = Routes(party_list=[dict(entry) for entry in static_party_list])
     seen = {entry["partyId"] for entry in routes.party_list}
+
+    def reached(name: str, record: FederationRecord, who: str) -> Endpoint | None:
+        endpoint = record.endpoints.get(gateway)
+        mismatch = _tls_mismatch(name, record, tls) if gateway == "rollsite" else None
+        if endpoint is None:
+            routes.problems.append(f"{who} {missing}")
+        elif mismatch and not record.stack:
+            routes.problems.append(mismatch)
+        elif mismatch:
+            routes.notes.append(f"{mismatch}; not routed to until then")
+        elif tls:
+            routes.trust[name] = record.ca or ""
+            return record.endpoints[TLS_ENDPOINT]
+        else:
+            return endpoint
+        return None
+
     for name, record in peers:
         if record is None:
             routes.waiting.append(name)
-            continue
-        endpoint = record.endpoints.get(gateway)
-        if endpoint is None:
-            routes.problems.append(f"{_who(name, record)} {missing}")
         elif own_party_id is not None and record.partyId == own_party_id:
             routes.problems.append(f"peer {name} is party {own_party_id}: this party itself")
         elif record.partyId in seen:
             routes.problems.append(f"party {record.partyId} is reached twice (again via {name})")
-        else:
+        elif (endpoint := reached(name, record, _who(name, record))) is not None:
             seen.add(record.partyId)
             routes.party_list.append(
                 {"partyId": record.partyId, "partyIp": endpoint.host, "partyPort": endpoint.port}
             )
     if exchange is not None:
         name, record = exchange
-        endpoint = record.endpoints.get(gateway) if record is not None else None
         if record is None:
             routes.waiting.append(name)
-        elif endpoint is None:
-            routes.problems.append(f"exchange {name} {missing}")
-        else:
+        elif (endpoint := reached(name, record, f"exchange {name}")) is not None:
             routes.exchange = {"partyIp": endpoint.host, "partyPort": endpoint.port}
     return routes
 
@@ -269,14 +317,16 @@ def exchange_routes(
     members: Iterable[tuple[str, FederationRecord | None]],
     spark: bool,
     static_serving: Iterable[dict[str, Any]] = (),
+    tls: bool = False,
 ) -> ExchangeRoutes:
     """Routes of an exchange to its members: rollsite partyList for eggroll members;
     SNI routes (to each member's pulsar TLS port) and nginx routes (to its proxy and
     fateflow) for Spark members."""
     members = list(members)
     eggroll = [(n, r) for n, r in members if r is None or "eggroll" in r.protocols]
-    base = party_routes(None, static_party_list, eggroll)
-    routes = ExchangeRoutes(base.party_list, None, base.waiting, base.problems, base.notes)
+    base = party_routes(None, static_party_list, eggroll, tls=tls)
+    routes = ExchangeRoutes(base.party_list, None, base.waiting, base.problems, base.notes,
+                            base.trust)  # fmt: skip
     routes.sni = [dict(route) for route in static_sni]
     routes.nginx = {k: dict(v) for k, v in static_nginx.items()}
     routes.serving = serving_routes(static_serving, members)

@@ -122,6 +122,8 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
             elif mine.protocol != (spoken := theirs.protocol):
                 add(name, peer, "protocol", f"{name} speaks {mine.protocol} and {peer} "
                     f"speaks {spoken}: peers federate with the same engines")  # fmt: skip
+            elif one_sided := _one_sided_tls(name, mine, peer, theirs):
+                add(name, peer, "tls", one_sided)
         exchange = cluster.exchangeStack
         if exchange is None:
             continue
@@ -134,6 +136,12 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
         elif serving and not exchanges[exchange].has("servingProxy"):
             add(name, exchange, "modes", f"{name} serves models behind {exchange}, which has "
                 "no servingProxy (fate:servingProxy on the exchange stack)")  # fmt: skip
+        elif not serving and (
+            one_sided := _one_sided_tls(
+                name, cast(PartyConfig, cluster), exchange, exchanges[exchange]
+            )
+        ):
+            add(name, exchange, "tls", one_sided)
         elif not serving:
             needs = EXCHANGE_MODULES[cluster.protocol]
             if not needs:
@@ -164,6 +172,19 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     for problem in problems:  # a stack's two clusters may name the same stack wrongly
         once.setdefault((problem.stacks, problem.rule, problem.message), problem)
     return list(once.values())
+
+
+def _one_sided_tls(
+    name: str, mine: PartyConfig, other: str, theirs: PartyConfig | ExchangeConfig
+) -> str | None:
+    """Rollsites that route to each other speak TLS both, or neither."""
+    if mine.protocol != "eggroll" or mine.rollsite_tls == theirs.rollsite_tls:
+        return None
+    on, off = (name, other) if mine.rollsite_tls else (other, name)
+    return (
+        f"{on} turns rollsite.enableTLS on and {off} does not: a route is TLS on both "
+        "sides or on neither (turn it on in both, then run `fatectl federation up`)"
+    )
 
 
 def _serving(cfg: PartyConfig | ServingConfig) -> bool:

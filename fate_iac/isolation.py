@@ -37,7 +37,8 @@ from fate_iac.endpoints import (
 MODULE_LABEL = "fateMoudle"
 """The label the charts' Services select their pods by (KubeFATE's spelling)."""
 SERVICE_PODS = {
-    "rollsite": "rollsite", "osx": "osx", "fateflow-client": "python", "nginx": "nginx",
+    "rollsite": "rollsite", "rollsite-tls": "rollsite", "osx": "osx",
+    "fateflow-client": "python", "nginx": "nginx",
     "pulsar": "pulsar", "rabbitmq": "rabbitmq", "traffic-server": "traffic-server",
     "serving-proxy": "serving-proxy", "serving-server": "serving-server",
     "fateboard": "fateboard", "notebook": "client", "spark-master": "spark-master",
@@ -69,6 +70,11 @@ def entry_points(cfg: StackConfig) -> dict[str, tuple[tuple[int, int], ...]]:
             parts.append(cfg.serving_cluster)
     else:
         return {}
+    if isinstance(cfg, PartyConfig | ExchangeConfig) and cfg.rollsite_tls:
+        # With TLS, peers reach rollsite's TLS listener only: its plaintext port (the
+        # chart's Service) answers the party's own pods, never a client certificate-less
+        # stranger.
+        endpoints = {k: v for k, v in endpoints.items() if k != "rollsite"}
     found: dict[str, set[tuple[int, int]]] = {}
 
     def add(service: str, first: int, last: int | None = None) -> None:

@@ -61,6 +61,7 @@ from fate_iac.routing import (
     spark_routed_values,
     static_route_problems,
 )
+from fate_iac.tls import POSTRENDER_REVISION
 from fate_iac.values import render_exchange_values, render_serving_values, render_values
 
 C = TypeVar("C", bound=StackConfig)
@@ -152,6 +153,9 @@ class StackKind(Generic[C]):
         with no records, whose key paths the deployed routes override."""
         if cfg.helmValues:
             values = merge_values(values, cfg.helmValues)
+        post_render = bool(getattr(cfg, "rollsite_tls", False)) and key == MAIN
+        if post_render:  # a new post-renderer changes the release, so Helm applies it
+            values = merge_values(values, {"fateIac": {"postRender": POSTRENDER_REVISION}})
         return ReleaseSpec(
             key=key,
             name=cfg.release_name,
@@ -159,6 +163,7 @@ class StackKind(Generic[C]):
             chart=resolve_chart(cfg.chartName, cfg.chartVersion, source),
             values=blank_nulls(values),
             route_paths=tuple(paths.overrides.get(key, {})),
+            post_render=post_render,
         )
 
     def routed(self, cfg: C, records: Mapping[str, Any]) -> RoutedValues:

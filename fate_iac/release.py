@@ -11,6 +11,7 @@ from fate_iac.charts import ChartRef
 from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
 from fate_iac.routing import ValuesPath
+from fate_iac.tls import postrender_command
 
 
 def blank_nulls(values: Any) -> Any:
@@ -47,6 +48,8 @@ class ReleaseSpec:
     chart: ChartRef
     values: Values
     route_paths: tuple[ValuesPath, ...]
+    post_render: bool = False
+    """Rendered through :func:`fate_iac.tls.post_render` (rollsite's TLS)."""
 
 
 def namespace_labels(cfg: StackConfig, role: str) -> dict[str, str]:
@@ -74,4 +77,5 @@ def release_options(cfg: StackConfig, spec: ReleaseSpec) -> dict[str, Any]:
         "atomic": options.atomic,
         "cleanup_on_fail": options.cleanupOnFail,
         "max_history": options.maxHistory,
+        **({"postrender": postrender_command()} if spec.post_render else {}),
     }

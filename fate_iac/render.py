@@ -14,6 +14,7 @@ from fate_iac.gotemplate import Values
 from fate_iac.kinds import parts
 from fate_iac.problems import hide
 from fate_iac.routing import nest
+from fate_iac.tls import post_render_manifest
 from fate_iac.values import map_secrets
 
 
@@ -49,6 +50,8 @@ def render_stack(
             values = map_secrets(spec.values, lambda s: s.reveal(redact))
             values = merge_values(values, nest(routed.overrides.get(spec.key, {})))
             objects = render_chart(chart_archive(spec.chart), values, spec.name, spec.namespace)
+            if spec.post_render:
+                objects = [post_render_manifest(m) for m in objects]
             releases.append(
                 RenderedRelease(spec.name, spec.namespace, spec.chart, tuple(objects), values)
             )

@@ -143,7 +143,9 @@ def party_routed_values(cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedV
     static_list = plain(gateway.partyList) if gateway else None
     peers, exchange = _references(cfg, records, problems, notes)
     problems.extend(_other_fate_versions(cfg, peers))
-    routes = party_routes(cfg.partyId, static_list or [], peers, exchange, cfg.gateway)
+    routes = party_routes(
+        cfg.partyId, static_list or [], peers, exchange, cfg.gateway, cfg.rollsite_tls
+    )
     _with(routes, problems, notes)
     values: Overrides = {("partyList",): routes.party_list}
     if cfg.exchangeStack:
@@ -220,6 +222,7 @@ def exchange_routed_values(cfg: ExchangeConfig, records: Mapping[str, Any]) -> R
         _named(cfg.member_stacks, cfg.static_members, records, problems, notes),
         spark=cfg.has("trafficServer"),
         static_serving=plain(proxy.partyList) if proxy and proxy.partyList else [],
+        tls=cfg.rollsite_tls,
     )
     _with(routes, problems, notes)
     overrides = {

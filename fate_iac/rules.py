@@ -26,6 +26,7 @@ from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
+from fate_iac.tls import ca_problem, mounted
 
 Path = KeyPath
 Rule = Callable[[PartyConfig], Iterator[Problem]]
@@ -496,6 +497,61 @@ def fateboard_login(cfg: PartyConfig) -> Iterator[Problem]:
         )
 
 
+def _hand_written_routes(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]:
+    """With rollsite's TLS, every route is TLS and trusts its peer's CA: a hand-written
+    route carries no CA (nor a TLS port, nor a polling client's certificate)."""
+    rollsite = cfg.rollsite
+    if not cfg.rollsite_tls or rollsite is None:
+        return
+    instead = ("name the peer by stack in peers, or as a static federation record with "
+               "its rollsiteTLS endpoint and ca")  # fmt: skip
+    if rollsite.partyList:
+        yield Problem(("rollsite", "partyList"), "tls", "with enableTLS a route needs the "
+                      f"peer's CA, which a partyList entry cannot carry: {instead}")  # fmt: skip
+    if getattr(rollsite, "exchange", None) is not None:
+        yield Problem(("rollsite", "exchange"), "tls", "with enableTLS the route to the "
+                      "exchange needs its CA, which rollsite.exchange cannot carry: name its "
+                      "stack in exchangeStack")  # fmt: skip
+    polling = getattr(rollsite, "polling", None)
+    if polling is not None and polling.enabled:
+        yield Problem(("rollsite", "polling"), "tls", "polling routes carry no TLS here: "
+                      "turn polling off, or enableTLS off")  # fmt: skip
+
+
+def tls_valid(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]:
+    """``fate:tls`` goes with certificates the charts mount, renews before expiry, and a
+    brought CA is a CA whose key is a secret."""
+    tls = cfg.tls
+    yield from _hand_written_routes(cfg)
+    if not mounted(cfg):
+        if "tls" in cfg.model_fields_set:
+            yield Problem(("tls",), "tls", "nothing here uses certificates (rollsite.enableTLS "
+                          "is off, and there is no Pulsar behind an exchange nor a "
+                          "trafficServer): leave fate:tls out")  # fmt: skip
+        return
+    if tls.renewBeforeHours >= tls.validityHours:
+        yield Problem(("tls", "renewBeforeHours"), "tls", f"{tls.renewBeforeHours} is not "
+                      f"below validityHours ({tls.validityHours}): every update would "
+                      "re-issue the certificates")  # fmt: skip
+    if tls.ca is None:
+        if tls.validityHours > tls.caValidityHours:
+            yield Problem(("tls", "validityHours"), "tls", f"{tls.validityHours} exceeds "
+                          f"caValidityHours ({tls.caValidityHours}): no certificate outlives "
+                          "its CA")  # fmt: skip
+        return
+    reason = ca_problem(tls.ca.certificate, tls.renewBeforeHours)
+    if reason:
+        yield Problem(("tls", "ca", "certificate"), "tls", f"cannot sign with this CA: {reason}")
+    # A party's credentials are all checked together (credentials_are_secrets).
+    if isinstance(cfg, ExchangeConfig) and not tls.ca.key.secure:
+        yield Problem(
+            ("tls", "ca", "key"),
+            "secret",
+            "a CA's private key must be a Pulumi "
+            "secret: pulumi config set --secret --path fate:tls.ca.key <pem>",
+        )
+
+
 PARTY_RULES: tuple[Rule, ...] = (
     modules_match_engines,
     chart_version_has,
@@ -510,6 +566,7 @@ PARTY_RULES: tuple[Rule, ...] = (
     credentials_are_secrets,
     no_default_credentials,
     rabbitmq_credentials,
+    tls_valid,
 )
 """The rules of every party, on eggroll or Spark: each rule reads the engines itself."""
 
@@ -557,6 +614,7 @@ EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
     *NODE_PORT_RULES,
     exchange_party_list,
     members_once,
+    tls_valid,
 )
 
 
@@ -693,10 +751,6 @@ def serving_beside_training(cfg: PartyConfig) -> Iterator[Problem]:
             )
 
 
-PULSAR_CERT = "pulsar-cert"
-"""The Secret the fate chart mounts into Pulsar when it federates through an exchange."""
-
-
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
     notes = []
@@ -707,13 +761,6 @@ def advisories(cfg: PartyConfig) -> list[str]:
         notes.append(
             f"fate:publicHost is not set: this party's federation endpoint ({gateway}) has "
             "no host, so peers cannot be told where to reach it"
-        )
-    behind_exchange = cfg.exchangeStack or (cfg.pulsar and cfg.pulsar.exchange)
-    if cfg.has("pulsar") and behind_exchange:
-        notes.append(
-            f"Pulsar behind an exchange speaks TLS: the chart mounts the Secret {PULSAR_CERT} "
-            f"(ca.cert.pem, broker.cert.pem, broker.key-pk8.pem) from namespace "
-            f"{cfg.k8s_namespace}, which must exist before the Pulsar pod can start"
         )
     if cfg.fate2 and cfg.chartRepo in (None, UPSTREAM_CHART_REPO):
         notes.append(f"KubeFATE does not publish the fate chart {cfg.chartVersion} in its "

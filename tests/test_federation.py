@@ -293,7 +293,7 @@ def test_party_publishes_its_federation_record() -> None:
 
     run_with_mocks(body, "party10000")
     assert seen == {
-        "schemaVersion": "1.1", "kind": "party", "stack": "party10000", "partyId": 10000,
+        "schemaVersion": "1.2", "kind": "party", "stack": "party10000", "partyId": 10000,
         "fateVersion": "1.11", "protocols": ["eggroll"], "exchange": "exchange", "members": [],
         "endpoints": {
             "rollsite": {"host": "192.168.10.1", "port": 30101},
@@ -406,7 +406,7 @@ def test_version_1_records_and_todays_read_alike() -> None:
     with pytest.raises(RecordError, match="region: Extra inputs"):  # 1.0 knows every key
         read_record({**published_by_version_1, "region": "eu"}, "party9999")
     written = record(9999, "h", 1).model_dump(exclude_none=True)
-    assert written["schemaVersion"] == SCHEMA_VERSION == "1.1"
+    assert written["schemaVersion"] == SCHEMA_VERSION == "1.2"
     assert read_record(written, "party9999") == (record(9999, "h", 1), [])
 
 

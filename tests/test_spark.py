@@ -160,12 +160,6 @@ def test_a_public_nginx_without_public_host_is_advised() -> None:
     assert any("federation endpoint (nginx) has no host" in note for note in notes)
 
 
-def test_pulsar_behind_an_exchange_is_told_of_the_certificate_secret_it_mounts() -> None:
-    notes = load_party_config(spark(exchangeStack="exchange"), "p").notes
-    assert any("the Secret pulsar-cert" in n and "fate-9999" in n for n in notes), notes
-    assert not any("pulsar-cert" in n for n in load_party_config(spark(), "p").notes)
-
-
 def test_spark_rules_are_reported_together_with_the_stack_and_key() -> None:
     modules = ["python", "mysql", "spark", "nginx", "rabbitmq"]
     raw = spark(federation="RabbitMQ", modules=modules, pulsar=None, exchangeStack="exchange",

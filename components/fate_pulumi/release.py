@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from fate_iac.charts import merge_values
+from fate_iac.charts import ChartSourceError, merge_values
 from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
-from fate_iac.release import namespace_labels
+from fate_iac.release import ReleaseSpec, namespace_labels
 from fate_iac.routing import Overrides, RoutedValues, ValuesPath, nest
 from fate_iac.secrets import Secret
+from fate_iac.tls import postrender_command
 from fate_iac.values import map_secrets
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -65,13 +67,15 @@ def kubernetes_object(
     depends_on: list[pulumi.Resource],
     secret: bool = False,
     custom_timeouts: pulumi.CustomTimeouts | None = None,
+    patch: bool = False,
 ) -> pulumi.CustomResource:
     """One Kubernetes object as the kubernetes provider's resource of its kind, child of
     ``parent``: credentials (:class:`Secret`) as Pulumi secrets; ``secret`` makes each
     of its inputs one (a config with secret keys beyond credentials). Registered as the
-    SDK's own class would, without importing its generated module (see namespace_for)."""
+    SDK's own class would, without importing its generated module (see namespace_for).
+    ``patch``: a server-side-apply patch of an existing object (``<Kind>Patch``)."""
     group, _, version = manifest["apiVersion"].rpartition("/")
-    token = f"kubernetes:{group or 'core'}/{version}:{manifest['kind']}"
+    token = f"kubernetes:{group or 'core'}/{version}:{manifest['kind']}{'Patch' * patch}"
     inputs: Any = map_secrets(manifest, as_pulumi_secret)
     if secret:
         inputs = {key: pulumi.Output.secret(value) for key, value in inputs.items()}
@@ -80,6 +84,14 @@ def kubernetes_object(
         custom_timeouts=custom_timeouts,
     )  # fmt: skip
     return pulumi.CustomResource(token, resource_name, inputs, options)
+
+
+def require_post_renderer(specs: Iterable[ReleaseSpec]) -> None:
+    """Before anything is registered: a release to post-render needs the command."""
+    command = postrender_command()
+    if any(spec.post_render for spec in specs) and not Path(command).exists():
+        raise ChartSourceError(f"the Helm post-renderer {command} is missing: run "
+                               "scripts/setup (it installs this package's commands)")  # fmt: skip
 
 
 def install_release(

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
-from fate_iac.config import PartyConfig, StackConfig, credential_paths
+from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
 from fate_iac.federation import Routes
 from fate_iac.isolation import network_policies
 from fate_iac.kinds import kind_of
@@ -22,8 +22,10 @@ from fate_pulumi.release import (
     kubernetes_object,
     namespace_for,
     report_routes,
+    require_post_renderer,
     route_overrides,
 )
+from fate_pulumi.tls import Certified, certificates, restart_on_renewal
 from fate_pulumi.upgrade import OUTPUT as UPGRADE_OUTPUT
 from fate_pulumi.upgrade import migration_resources, plan
 
@@ -61,6 +63,7 @@ class FateStack(pulumi.ComponentResource):
         # Charts are resolved before anything is registered: a chart that cannot be
         # found leaves nothing behind.
         specs = kind.releases(config, chart_source or config.chartRepo or UPSTREAM_CHART_REPO)
+        require_post_renderer(specs)
         # So is an upgrade that must not happen (the fate chart's version).
         migration, upgraded = plan(config) if isinstance(config, PartyConfig) else (None, None)
         super().__init__(type_token, name, None, opts)
@@ -88,6 +91,10 @@ class FateStack(pulumi.ComponentResource):
             policy["metadata"]["labels"] = pulumi.Output.unsecret(routed.apply(gated))
             kubernetes_object(self, f"{name}-{policy['metadata']['name']}", policy,
                               depends_on, secret_beyond_credentials)  # fmt: skip
+        certified = Certified()
+        if isinstance(config, PartyConfig | ExchangeConfig):
+            certified = certificates(self, name, config, kind.role, routed, depends_on)
+            depends_on = [*depends_on, *certified.resources]
         if migration is not None and isinstance(config, PartyConfig):
             job = migration_resources(
                 self, name, config, migration, depends_on, secret_beyond_credentials
@@ -105,6 +112,7 @@ class FateStack(pulumi.ComponentResource):
             )
             for spec in specs
         ]
+        restart_on_renewal(self, name, config.k8s_namespace, certified, self.releases[:1])
         outputs: dict[str, pulumi.Output[Any]] = {
             key: pulumi.Output.from_input(value)
             for key, value in kind.outputs(config, stack).items()
@@ -112,6 +120,10 @@ class FateStack(pulumi.ComponentResource):
         routed_outputs = routed.apply(lambda r: kind.routed_outputs(config, stack, r.routes))
         for key in kind.routed_outputs(config, stack, Routes()):
             outputs[key] = _item(routed_outputs, key)
+        if certified.ca is not None:  # the record publishes the CA of its certificates
+            outputs["federation"] = pulumi.Output.all(outputs["federation"], certified.ca).apply(
+                lambda found: {**found[0], "ca": found[1]}
+            )
         if migration is not None:
             # Recorded once the release is upgraded: a failed upgrade leaves the outputs
             # of the last good update, record included.

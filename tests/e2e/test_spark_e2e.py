@@ -4,8 +4,11 @@ engine with `fatectl federation up`, then destroyed with `fatectl federation des
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
 
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
@@ -57,6 +60,21 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
         pulsar = yamlio.load(data(party, "pulsar-route-table")["pulsar_route_table.yaml"])
         assert pulsar["default"] == {"proxy": "192.168.0.1:30020", "domain": "fate.org"}
         assert "brokerServicePortTls=6651" in data(party, "pulsar-config")["standalone.conf"]
+        # The Secret the chart mounts into Pulsar behind an exchange is issued by the
+        # stack: a broker certificate for the name the exchange's SNI routes by, from
+        # the CA the party's record publishes.
+        certs = kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[party]}/secrets/pulsar-cert")
+        files = {k: base64.b64decode(v).decode() for k, v in certs["data"].items()}
+        assert set(files) == {"ca.cert.pem", "broker.cert.pem", "broker.key-pk8.pem"}
+        assert "BEGIN PRIVATE KEY" in files["broker.key-pk8.pem"]  # PKCS#8, as Pulsar reads
+        broker = x509.load_pem_x509_certificate(files["broker.cert.pem"].encode())
+        ca = x509.load_pem_x509_certificate(runner.outputs(party)["federation"]["ca"].encode())
+        broker.verify_directly_issued_by(ca)
+        sans = broker.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert f"{party.removeprefix('party')}.fate.org" in sans.get_values_for_type(x509.DNSName)
+    # The exchange's trafficServer mounts its own, always.
+    proxy = kube_get(plane, "/api/v1/namespaces/fate-spark-exchange/secrets/traffic-server-cert")
+    assert set(proxy["data"]) == {"ca.cert.pem", "proxy.cert.pem", "proxy.key.pem"}
     outputs = runner.outputs("party9999")
     assert outputs["federation"]["protocols"] == ["spark-pulsar"]
     assert outputs["broker"]["pulsar"]["tlsPort"] == 30039

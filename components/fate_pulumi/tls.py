@@ -1,0 +1,161 @@
+"""Certificates as Pulumi resources: a stack's CA (unless brought) and, for each Secret of
+certificates its charts mount (:func:`fate_iac.tls.mounted`), a server certificate (and
+rollsite's client certificate) issued from it, kept in the state with their private
+keys as secrets, and re-issued on the first update within ``renewBeforeHours`` of
+expiry.
+
+A dynamic provider over :mod:`fate_iac.tls`: no provider binary to build or download,
+and the issuing and renewal logic is the pure code the tests call directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+from pulumi import dynamic
+
+from fate_iac import tls
+from fate_iac.config import ExchangeConfig, PartyConfig
+from fate_iac.endpoints import ROLLSITE_TLS_SERVICE
+from fate_iac.routing import RoutedValues
+from fate_pulumi.release import as_pulumi_secret, kubernetes_object
+
+ISSUED = ("certificate", "key", "notAfter", "serial")
+"""What issuing adds to a certificate's inputs."""
+SECRET_OUTPUTS = ["key", "caKey"]
+
+
+class Issuer(dynamic.ResourceProvider):
+    """Issues a certificate (``usage``: ca, server or client) and says when a new one is
+    due: its identity changed (:data:`fate_iac.tls.IDENTITY`) or it nears expiry."""
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        issued = tls.issue(props)
+        return dynamic.CreateResult(issued.serial, {**props, **tls.issued_outputs(issued)})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        replaces = tls.replacements(olds, news)
+        changed = bool(replaces) or any(olds.get(k) != v for k, v in news.items())
+        return dynamic.DiffResult(changes=changed, replaces=replaces, delete_before_replace=False)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        # Only settings that apply to the next issue changed (validity, renewal window).
+        return dynamic.UpdateResult({**news, **{k: olds[k] for k in ISSUED}})
+
+
+ISSUER = Issuer()
+
+
+class Certificate(dynamic.Resource):
+    """One issued certificate; ``key`` is a secret."""
+
+    certificate: pulumi.Output[str]
+    key: pulumi.Output[str]
+    notAfter: pulumi.Output[str]
+    serial: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        )
+        super().__init__(ISSUER, name, {**props, **dict.fromkeys(ISSUED)}, opts)
+
+
+class Certified:
+    """What :func:`certificates` made: the CA certificate the record publishes, and the
+    resources the releases wait for."""
+
+    def __init__(self) -> None:
+        self.ca: pulumi.Output[str] | None = None
+        self.resources: list[pulumi.Resource] = []
+        self.stamps: list[tuple[tls.Mounted, pulumi.Output[str]]] = []
+        """Each Secret's digest (:func:`fate_iac.tls.stamp`), for :func:`restart_on_renewal`."""
+
+
+def certificates(
+    parent: pulumi.ComponentResource,
+    name: str,
+    cfg: PartyConfig | ExchangeConfig,
+    role: str,
+    routed: pulumi.Output[RoutedValues],
+    depends_on: list[pulumi.Resource],
+) -> Certified:
+    """The stack's CA and, for each mounted Secret, its certificates and the Secret
+    (trusting the stack's own CA and those of the stacks it routes to: nothing else);
+    with rollsite's TLS, Service ``rollsite-tls`` too."""
+    done = Certified()
+    wanted = tls.mounted(cfg)
+    if not wanted:
+        return done
+    options = tls.TlsSettings.of(cfg.tls)
+    child = pulumi.ResourceOptions(parent=parent)
+    common_name, organization = tls.subject(cfg.partyId, role)
+    brought = cfg.tls.ca
+    if brought is not None:
+        ca_certificate: pulumi.Output[str] = pulumi.Output.from_input(brought.certificate)
+        ca_key = as_pulumi_secret(brought.key)
+    else:
+        ca_props = options.props("ca", f"{common_name}-ca", organization, [])
+        ca = Certificate(f"{name}-tls-ca", ca_props, child)
+        ca_certificate, ca_key = ca.certificate, ca.key
+    signed_by = {"caCertificate": ca_certificate, "caKey": ca_key}
+    bundle = pulumi.Output.all(ca_certificate, routed).apply(
+        lambda found: tls.trust_bundle([found[0], *found[1].routes.trust.values()])
+    )
+    for secret in wanted:
+
+        def issued(usage: str, hosts: Sequence[str], secret: tls.Mounted = secret) -> Certificate:
+            props = options.props(usage, secret.common_name, organization, list(hosts))
+            return Certificate(f"{name}-{secret.secret}-{usage}", {**props, **signed_by}, child)
+
+        made = {tls.SERVER: issued("server", secret.hosts)}
+        if secret.client:
+            made[tls.CLIENT] = issued("client", [])
+        contents: dict[str, Any] = {tls.TRUST: bundle}
+        for usage, cert in made.items():
+            contents[usage], contents[f"{usage}-key"] = cert.certificate, cert.key
+        files = {file: contents[what] for file, what in secret.files.items()}
+        done.resources.append(kubernetes_object(
+            parent, f"{name}-{secret.secret}",
+            tls.secret_manifest(cfg.k8s_namespace, secret.secret, files), depends_on, secret=True,
+        ))  # fmt: skip
+        digest = pulumi.Output.all(bundle, *(c.serial for c in made.values())).apply(
+            lambda parts: tls.stamp(*parts)
+        )
+        done.stamps.append((secret, pulumi.Output.unsecret(digest)))
+    service = tls.rollsite_tls_service(cfg)
+    if service is not None:
+        done.resources.append(
+            kubernetes_object(parent, f"{name}-{ROLLSITE_TLS_SERVICE}", service, depends_on)
+        )
+    done.ca = pulumi.Output.unsecret(ca_certificate)
+    return done
+
+
+def restart_on_renewal(
+    parent: pulumi.ComponentResource,
+    name: str,
+    namespace: str,
+    certified: Certified,
+    releases: Sequence[pulumi.Resource],
+) -> None:
+    """The charts' workloads read their certificates when they start: when a Secret
+    changes (renewed, or a peer's CA trusted), an annotation on the pod template of the
+    workload that mounts it rolls it, patched beside what Helm owns (server-side apply:
+    Helm's upgrades leave it alone)."""
+    for secret, digest in certified.stamps:
+        kind, workload = secret.workload
+        patch = {
+            "apiVersion": "apps/v1",
+            "kind": kind,
+            "metadata": {
+                "name": workload,
+                "namespace": namespace,
+                "annotations": {"pulumi.com/patchForce": "true"},
+            },
+            "spec": {"template": {"metadata": {"annotations": {tls.STAMP_ANNOTATION: digest}}}},
+        }
+        kubernetes_object(parent, f"{name}-{secret.secret}-restart", patch, list(releases),
+                          patch=True)  # fmt: skip

@@ -1,0 +1,548 @@
+"""TLS between gateways: the certificates a stack issues, the Secret the charts mount
+them from, and the fixes that make the charts use them.
+
+Each stack with ``rollsite.enableTLS`` has its own certificate authority (generated, or
+brought with ``fate:tls.ca``) and issues from it a server and a client certificate for
+its rollsite. Its ``federation`` record publishes the CA certificate (public material
+only); a party trusts the CAs of the stacks it routes to (its peers, or its exchange)
+and nothing else, an exchange those of its members. Both certificates are re-issued on
+the first update within ``renewBeforeHours`` of their expiry.
+
+As KubeFATE ships the charts, ``enableTLS`` mounts the certificates but federation
+traffic stays in plaintext (KubeFATE issue #742, eggroll #588): rollsite's TLS listener
+(9380) is not in its Service, no route says ``is_secure``, and the party chart v1.11.2
+mounts ``eggroll.properties`` read-only, so the TLS settings its start script appends
+never arrive. :func:`post_render` fixes the last two in the rendered chart (Helm's
+post-renderer, the ``fate-postrender`` command); the program adds Service
+``rollsite-tls``.
+
+Pure: the Pulumi side (``fate_pulumi.tls``) keeps what this issues in the state.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import ipaddress
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from fate_iac import yamlio
+from fate_iac.charts import Manifest
+from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig
+from fate_iac.endpoints import (
+    ROLLSITE_TLS_PORT,
+    ROLLSITE_TLS_SERVICE,
+    broker_endpoints,
+    exchange_endpoints,
+    rollsite_tls_endpoint,
+    sni_domain,
+)
+
+CERTS_SECRET = "eggroll-certs"
+"""The Secret rollsite mounts at ``conf/cert/`` when enableTLS is on (both charts)."""
+PULSAR_SECRET = "pulsar-cert"
+"""The Secret the fate chart mounts into Pulsar behind an exchange (``pulsar.exchange``)."""
+TRAFFIC_SERVER_SECRET = "traffic-server-cert"
+"""The Secret the fate-exchange chart always mounts into its trafficServer."""
+TRUST, SERVER, SERVER_KEY, CLIENT, CLIENT_KEY = (
+    "trust",
+    "server",
+    "server-key",
+    "client",
+    "client-key",
+)
+"""What a file of such a Secret holds: the CAs trusted (one PEM bundle), a server or
+client certificate, or its key (unencrypted PKCS#8)."""
+ROLLSITE_FILES = {"ca.pem": TRUST, "server.crt": SERVER, "server.key": SERVER_KEY,
+                  "client.crt": CLIENT, "client.key": CLIENT_KEY}  # fmt: skip
+"""The files eggroll's ``cert_configs`` name. ``ca.pem`` checks both directions: the
+peers' server certificates and the client certificates peers present."""
+PULSAR_FILES = {"ca.cert.pem": TRUST, "broker.cert.pem": SERVER,
+                "broker.key-pk8.pem": SERVER_KEY}  # fmt: skip
+"""The files Pulsar's standalone.conf names (tlsTrustCertsFilePath, tlsCertificateFilePath,
+tlsKeyFilePath)."""
+TRAFFIC_SERVER_FILES = {"ca.cert.pem": TRUST, "proxy.cert.pem": SERVER,
+                        "proxy.key.pem": SERVER_KEY}  # fmt: skip
+"""The files the trafficServer's records.config and ssl_multicert.config name."""
+KEY_BITS = 2048
+POSTRENDER_COMMAND = "fate-postrender"
+POSTRENDER_REVISION = 1
+"""Raised whenever :func:`post_render` renders differently (a test pins its output): the
+releases carry it in their values, so Helm re-renders them through the new one."""
+LOCAL_GATEWAYS = frozenset({"rollsite", "fateflow"})
+"""Route-table hosts that are this stack's own Services (never reached over TLS)."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate and its private key (unencrypted PKCS#8), both PEM."""
+
+    certificate: str
+    key: str
+    not_after: str
+    """Expiry, ISO 8601 UTC."""
+    serial: str
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _key() -> rsa.RSAPrivateKey:
+    # RSA: what eggroll's Netty, Pulsar and Traffic Server all load from PKCS#8.
+    return rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+
+
+def _pkcs8(key: rsa.RSAPrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def _issued(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> Issued:
+    return Issued(
+        cert.public_bytes(serialization.Encoding.PEM).decode(),
+        _pkcs8(key),
+        cert.not_valid_after_utc.isoformat(),
+        format(cert.serial_number, "x"),
+    )
+
+
+def _key_usage(signs: bool) -> x509.KeyUsage:
+    """A CA signs certificates; a leaf signs handshakes and (RSA) enciphers keys."""
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=not signs,
+        data_encipherment=False, key_agreement=False, key_cert_sign=signs, crl_sign=signs,
+        encipher_only=False, decipher_only=False,
+    )  # fmt: skip
+
+
+def _public(key: Any) -> bytes:
+    return bytes(key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ))  # fmt: skip
+
+
+def _name(common_name: str, organization: str) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ])  # fmt: skip
+
+
+def issue_ca(
+    common_name: str,
+    organization: str,
+    validity_hours: int,
+    now: datetime.datetime | None = None,
+) -> Issued:
+    """A self-signed CA that signs leaf certificates only (path length 0)."""
+    now = now or _now()
+    key = _key()
+    name = _name(common_name, organization)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=validity_hours))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signs=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .sign(key, hashes.SHA256())
+    )
+    return _issued(cert, key)
+
+
+def _alt_names(hosts: Iterable[str]) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    for host in dict.fromkeys(hosts):
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    return names
+
+
+def issue_leaf(
+    ca_certificate: str,
+    ca_key: str,
+    common_name: str,
+    organization: str,
+    usage: str,
+    hosts: Iterable[str],
+    validity_hours: int,
+    now: datetime.datetime | None = None,
+) -> Issued:
+    """A ``server`` or ``client`` certificate signed by the CA, naming ``hosts`` (IP
+    addresses and DNS names, as peers dial them: gRPC checks the name) and never valid
+    beyond the CA."""
+    now = now or _now()
+    ca = x509.load_pem_x509_certificate(ca_certificate.encode())
+    signer = serialization.load_pem_private_key(ca_key.encode(), password=None)
+    if not isinstance(signer, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ValueError("the CA key is neither an RSA nor an EC private key")
+    if _public(signer.public_key()) != _public(ca.public_key()):
+        raise ValueError("the CA key does not belong to the CA certificate")
+    key = _key()
+    usages = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH}
+    not_after = min(now + datetime.timedelta(hours=validity_hours), ca.not_valid_after_utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, organization))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signs=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usages[usage]]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
+    names = _alt_names(hosts)
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return _issued(builder.sign(signer, hashes.SHA256()), key)
+
+
+IDENTITY = ("usage", "commonName", "organization", "hosts", "caCertificate", "caKey")
+"""Inputs that make a different certificate: a change re-issues it."""
+STAMP_ANNOTATION = "fate.fedai.org/certificates"
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    """The validity settings of a stack's certificates (``fate:tls``)."""
+
+    validity_hours: int
+    renew_before_hours: int
+    ca_validity_hours: int
+
+    @classmethod
+    def of(cls, options: Any) -> TlsSettings:
+        return cls(options.validityHours, options.renewBeforeHours, options.caValidityHours)
+
+    def props(
+        self, usage: str, common_name: str, organization: str, hosts: list[str]
+    ) -> dict[str, Any]:
+        """A certificate's inputs (a leaf adds its CA's certificate and key)."""
+        validity = self.ca_validity_hours if usage == "ca" else self.validity_hours
+        return {"usage": usage, "commonName": common_name, "organization": organization,
+                "hosts": hosts, "validityHours": validity,
+                "renewBeforeHours": self.renew_before_hours}  # fmt: skip
+
+
+def issue(props: Mapping[str, Any], now: datetime.datetime | None = None) -> Issued:
+    """Issue what :meth:`TlsSettings.props` describes."""
+    if props["usage"] == "ca":
+        return issue_ca(props["commonName"], props["organization"], props["validityHours"], now)
+    return issue_leaf(props["caCertificate"], props["caKey"], props["commonName"],
+                      props["organization"], props["usage"], props["hosts"],
+                      props["validityHours"], now)  # fmt: skip
+
+
+def issued_outputs(issued: Issued) -> dict[str, str]:
+    return {"certificate": issued.certificate, "key": issued.key,
+            "notAfter": issued.not_after, "serial": issued.serial}  # fmt: skip
+
+
+def replacements(
+    olds: Mapping[str, Any], news: Mapping[str, Any], now: datetime.datetime | None = None
+) -> list[str]:
+    """The inputs for which a certificate in the state is re-issued: those of its
+    identity that changed, or ``notAfter`` when it is due for renewal."""
+    changed = [key for key in IDENTITY if olds.get(key) != news.get(key)]
+    not_after = olds.get("notAfter")
+    if not_after and due(not_after, int(news.get("renewBeforeHours", 0)), now):
+        changed.append("notAfter")
+    return changed
+
+
+def stamp(*parts: str) -> str:
+    """A short digest of what rollsite loads: when it changes, rollsite restarts."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def expires(certificate: str) -> datetime.datetime:
+    return x509.load_pem_x509_certificate(certificate.encode()).not_valid_after_utc
+
+
+def due(not_after: str, renew_before_hours: int, now: datetime.datetime | None = None) -> bool:
+    """Whether a certificate expiring at ``not_after`` is re-issued now."""
+    expiry = datetime.datetime.fromisoformat(not_after)
+    return (now or _now()) >= expiry - datetime.timedelta(hours=renew_before_hours)
+
+
+def ca_problem(certificate: str, renew_before_hours: int = 0) -> str | None:
+    """Why a CA certificate (PEM, the first of a bundle signs) cannot sign, or be
+    trusted, or None; with ``renew_before_hours``, a CA that would be due for renewal as
+    soon as it signed (what it signs expires with it) cannot sign either."""
+    try:
+        certs = x509.load_pem_x509_certificates(certificate.encode())
+    except ValueError as error:
+        return f"it is not a PEM certificate ({error})"
+    for cert in certs:
+        try:
+            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            return "it is not a CA certificate (no basicConstraints)"
+        if not constraints.ca:
+            return "it is not a CA certificate (basicConstraints CA:FALSE)"
+    expiry, now = certs[0].not_valid_after_utc, _now()
+    if expiry <= now:
+        return f"it expired on {expiry.date().isoformat()}"
+    if expiry <= now + datetime.timedelta(hours=renew_before_hours):
+        return (f"it expires on {expiry.date().isoformat()}, within renewBeforeHours "
+                f"({renew_before_hours}): what it signs would be re-issued on every update; "
+                "bring a renewed CA")  # fmt: skip
+    return None
+
+
+def subject(party_id: int, role: str) -> tuple[str, str]:
+    """(common name, organization) of a stack's certificates: they name the party."""
+    return f"{role}-{party_id}", f"FATE {role} {party_id}"
+
+
+def trust_bundle(cas: Iterable[str]) -> str:
+    """One PEM file of every CA a gateway trusts, each once, in a stable order."""
+    blocks = []
+    for pem in cas:
+        for block in pem.split("-----END CERTIFICATE-----"):
+            block = block.strip()
+            if block:
+                blocks.append(f"{block}\n-----END CERTIFICATE-----\n")
+    return "".join(sorted(dict.fromkeys(blocks)))
+
+
+@dataclass(frozen=True)
+class Mounted:
+    """A Secret of certificates a chart mounts: its files, the server certificate's names
+    (as clients dial it), and the workload that reads it when it starts."""
+
+    secret: str
+    files: Mapping[str, str]
+    common_name: str
+    hosts: tuple[str, ...]
+    workload: tuple[str, str]
+    """(kind, name) in the stack's namespace: restarted when the Secret changes."""
+
+    @property
+    def client(self) -> bool:
+        """It holds a client certificate too (rollsite's: mutual TLS)."""
+        return CLIENT in self.files.values()
+
+
+def _in_cluster(service: str, namespace: str) -> list[str]:
+    return [service, f"{service}.{namespace}", f"{service}.{namespace}.svc",
+            f"{service}.{namespace}.svc.cluster.local"]  # fmt: skip
+
+
+def _names(
+    published: str | None, service: str, cfg: PartyConfig | ExchangeConfig, *more: str
+) -> tuple[str, ...]:
+    """Where clients dial a Service: ``more``, the host the record publishes, its
+    in-cluster names and ``tls.hosts``."""
+    first = [published] if published else []
+    inside = _in_cluster(service, cfg.k8s_namespace)
+    return tuple(dict.fromkeys([*more, *first, *inside, *cfg.tls.hosts]))
+
+
+def behind_exchange_pulsar(cfg: PartyConfig) -> bool:
+    """A Spark party's Pulsar federates through an exchange: the chart then turns its TLS
+    on and mounts :data:`PULSAR_SECRET`."""
+    exchange = cfg.exchangeStack or (cfg.pulsar is not None and cfg.pulsar.exchange)
+    return bool(cfg.has("pulsar") and exchange)
+
+
+def mounted(cfg: StackConfig) -> list[Mounted]:
+    """Every certificate Secret the stack's charts mount: rollsite's with enableTLS, a
+    Pulsar's behind an exchange, an exchange's trafficServer's (always mounted)."""
+    if not isinstance(cfg, PartyConfig | ExchangeConfig):
+        return []
+    found = []
+    role = "exchange" if isinstance(cfg, ExchangeConfig) else "party"
+    common_name = subject(cfg.partyId, role)[0]
+    if cfg.rollsite_tls:
+        secure = rollsite_tls_endpoint(cfg)
+        hosts = _names(secure.host if secure else None, ROLLSITE_TLS_SERVICE, cfg)
+        found.append(Mounted(CERTS_SECRET, ROLLSITE_FILES, common_name, hosts,
+                             ("Deployment", "rollsite")))  # fmt: skip
+    if isinstance(cfg, PartyConfig) and behind_exchange_pulsar(cfg):
+        broker = broker_endpoints(cfg).get("pulsar")
+        sni = f"{cfg.partyId}.{sni_domain(cfg)}"  # what the exchange's SNI routes name
+        hosts = _names(broker.host if broker else None, "pulsar", cfg, sni)
+        found.append(Mounted(PULSAR_SECRET, PULSAR_FILES, sni, hosts, ("StatefulSet", "pulsar")))
+    if isinstance(cfg, ExchangeConfig) and cfg.has("trafficServer"):
+        proxy = exchange_endpoints(cfg).get("trafficServer")
+        hosts = _names(proxy.host if proxy else None, "traffic-server", cfg)
+        found.append(Mounted(TRAFFIC_SERVER_SECRET, TRAFFIC_SERVER_FILES, common_name, hosts,
+                             ("Deployment", "traffic-server")))  # fmt: skip
+    return found
+
+
+def secret_manifest(namespace: str, name: str, files: Mapping[str, Any]) -> dict[str, Any]:
+    """A Secret of certificate files; their contents may be Pulumi Outputs."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/managed-by": "pulumi"},
+            # A Secret of this name made by hand (KubeFATE's way) is taken over.
+            "annotations": {"pulumi.com/patchForce": "true"},
+        },
+        "type": "Opaque",
+        "stringData": dict(files),
+    }
+
+
+def rollsite_tls_service(cfg: StackConfig) -> dict[str, Any] | None:
+    """Service ``rollsite-tls``: rollsite's TLS listener, which the charts' Service omits;
+    rollsite's type, ``tls.nodePort`` and ``tls.loadBalancerIP``. None without TLS."""
+    if not isinstance(cfg, PartyConfig | ExchangeConfig) or not cfg.rollsite_tls:
+        return None
+    kind = (cfg.rollsite.type if cfg.rollsite else None) or "ClusterIP"
+    port: dict[str, Any] = {"name": "tcp-rollsite-tls", "port": ROLLSITE_TLS_PORT,
+                            "targetPort": ROLLSITE_TLS_PORT, "protocol": "TCP"}  # fmt: skip
+    if kind == "NodePort" and cfg.tls.nodePort is not None:
+        port["nodePort"] = cfg.tls.nodePort
+    spec: dict[str, Any] = {"type": kind, "selector": {"fateMoudle": "rollsite"}, "ports": [port]}
+    if kind == "LoadBalancer" and cfg.tls.loadBalancerIP:
+        spec["loadBalancerIP"] = cfg.tls.loadBalancerIP
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": ROLLSITE_TLS_SERVICE,
+            "namespace": cfg.k8s_namespace,
+            "labels": {"app.kubernetes.io/managed-by": "pulumi"},
+        },
+        "spec": spec,
+    }
+
+
+def offline_render(cfg: StackConfig) -> str:
+    """What ``fatectl render`` shows of a stack's TLS: Service rollsite-tls, and the
+    Secrets issued at deploy time (their files named, not their contents)."""
+    lines = [f"# Secret {m.secret} ({', '.join(m.files)}): issued at deploy time\n"
+             for m in mounted(cfg)]  # fmt: skip
+    service = rollsite_tls_service(cfg)
+    if service is not None:
+        lines.append(f"---\n{yamlio.dump(service)}")
+    return "".join(lines)
+
+
+# --- post-rendering the charts --------------------------------------------------------
+
+
+def secure_route_table(text: str) -> str:
+    """A rollsite route table whose routes to other parties say ``is_secure``: every
+    entry but this party's own (the key with its ``fateflow``) and the chart's routes to
+    its own Services."""
+    table = json.loads(text)
+    routes = table["route_table"]
+    own = {key for key, services in routes.items() if "fateflow" in services}
+    for party, services in routes.items():
+        if party in own:
+            continue
+        for entries in services.values():
+            for entry in entries:
+                if entry.get("ip") not in LOCAL_GATEWAYS and not entry.get("is_polling"):
+                    entry["is_secure"] = True
+    return json.dumps(table, indent=4) + "\n"
+
+
+_SEPARATOR = re.compile(r"(?m)^(---[^\n]*\n?)")
+PROPERTIES = "/data/projects/fate/eggroll/conf/eggroll.properties"
+WRITABLE_PROPERTIES = "/data/projects/fate/eggroll/conf/temp_eggroll.properties"
+
+
+def _fix_rollsite(obj: dict[str, Any]) -> bool:
+    """The party chart v1.11.2 mounts eggroll.properties where its start script copies
+    it to (read-only), so the TLS settings it appends are lost: mount it where the script
+    copies it from, as the earlier charts did. True when changed."""
+    changed = False
+    for container in obj["spec"]["template"]["spec"].get("containers", []):
+        script = " ".join(str(part) for part in container.get("args", []) +
+                          container.get("command", []))  # fmt: skip
+        if WRITABLE_PROPERTIES not in script or "cert_configs" not in script:
+            continue
+        for mount in container.get("volumeMounts", []):
+            if mount.get("mountPath") == PROPERTIES:
+                mount["mountPath"] = WRITABLE_PROPERTIES
+                changed = True
+        ports = container.setdefault("ports", [])
+        if not any(p.get("containerPort") == ROLLSITE_TLS_PORT for p in ports):
+            ports.append({"containerPort": ROLLSITE_TLS_PORT, "name": "tls"})
+            changed = True
+    return changed
+
+
+def post_render_object(obj: dict[str, Any]) -> bool:
+    """Fix one rendered object in place; True when changed."""
+    kind, name = obj.get("kind"), obj.get("metadata", {}).get("name")
+    if (
+        kind == "ConfigMap"
+        and name == "rollsite-config"
+        and "route_table.json" in obj.get("data", {})
+    ):
+        before: str = obj["data"]["route_table.json"]
+        after = secure_route_table(before)
+        obj["data"]["route_table.json"] = after
+        return after != before
+    if kind == "Deployment" and name == "rollsite":
+        return _fix_rollsite(obj)
+    return False
+
+
+def post_render(stream: str) -> str:
+    """Helm's post-render step for a release with enableTLS: the rendered manifests with
+    the fixes of :func:`post_render_object`; other documents pass through as they are."""
+    out = []
+    for piece in _SEPARATOR.split(stream):
+        if not _SEPARATOR.fullmatch(piece) and piece.strip():
+            obj = yamlio.load(piece)
+            if isinstance(obj, dict) and post_render_object(obj):
+                comments = [line for line in piece.splitlines(keepends=True)
+                            if line.startswith("#")][:1]  # the "# Source:" line  # fmt: skip
+                piece = "".join(comments) + yamlio.dump(obj)
+        out.append(piece)
+    return "".join(out)
+
+
+def post_render_manifest(manifest: Manifest) -> Manifest:
+    """One rendered manifest as the post-renderer leaves it."""
+    obj = manifest.object
+    if post_render_object(obj):
+        return Manifest(manifest.source, yamlio.dump(obj).rstrip("\n"))
+    return manifest
+
+
+def postrender_command() -> str:
+    """The post-renderer's absolute path: the command this package installs beside the
+    Python that runs the program."""
+    return str(Path(sys.executable).parent / POSTRENDER_COMMAND)
+
+
+def main() -> None:
+    sys.stdout.write(post_render(sys.stdin.read()))
