@@ -140,7 +140,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_absolute,
         help="a JSON file of policy config, one per --policy-pack, in the same order",
     )
-    federation.add_argument("--max-passes", type=int, default=4, help="bound on converging")
+    federation.add_argument("--max-passes", type=int, default=8,
+                            help="up: bound on the steps of converging")  # fmt: skip
     federation.add_argument(
         "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"
     )
@@ -562,14 +563,18 @@ def _federation(args: argparse.Namespace) -> int:
                 code = report.Exit.CHANGES
             return _outcomes(args, command, outcomes, code)
         if args.action == "up":
-            plan = orchestrator.preview_all(members, runner, stderr, new_too)
-            if all(o.state == "up-to-date" for o in plan):
-                return _outcomes(args, command, plan, code)
-            _say(["plan:", *(f"  {o.stack:<16} {o.kind:<8} {o.state}" for o in plan)])
-            if not confirm("bring the federation up as planned?", args.yes):
-                _say(["nothing changed"])
-                return report.Exit.FAILED
-            outcomes = orchestrator.converge(members, runner, args.max_passes, stderr)
+            # What runs comes from the stacks' outputs alone: no program runs to know it.
+            planned = orchestrator.plan(members, runner)
+            if planned.stale:
+                _say(["plan:", *(f"  {n:<16} {members[n].role:<8} {planned.why(n)}"
+                                 for n in planned.order)])  # fmt: skip
+                if new_too:  # a policy pack sees a stack in a preview: gate before any change
+                    gated = {n: members[n] for n in planned.stale}
+                    orchestrator.preview_all(gated, runner, stderr, new_too)
+                if not confirm("bring the federation up as planned?", args.yes):
+                    _say(["nothing changed"])
+                    return report.Exit.FAILED
+            outcomes = orchestrator.converge(members, runner, args.max_passes, stderr, planned)
             return _outcomes(args, command, outcomes, code)
         _say(["plan:", *(f"  {line}" for line in orchestrator.destroy_plan(members, runner))])
         if not confirm("destroy these stacks' resources?", args.yes):

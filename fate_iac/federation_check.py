@@ -6,7 +6,7 @@ Each problem names both stacks involved.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
@@ -20,6 +20,8 @@ class Member:
 
     config: StackConfig
     cluster: str = ""
+    source: str = field(default="", compare=False)
+    """The digest of its stack file (:func:`fate_iac.convergence.file_digest`)."""
 
     @property
     def role(self) -> str:

@@ -1,11 +1,14 @@
 """``fatectl federation``: bring a whole federation up, converge it, take it down.
 
 The stacks of a federation are the project's stack files. They are validated together
-(each on its own, then :mod:`fate_iac.federation_check`), run in dependency order
-(exchanges, then parties), and re-run while a preview shows changes: a party's route
-to its exchange appears once the exchange has published its federation record, and
-the exchange's routes once its members have. Every run tells the program which stacks
-exist (``FATE_EXISTING_STACKS``), so a stack never references one that does not.
+(each on its own, then :mod:`fate_iac.federation_check`), then updated by what changed
+(:mod:`fate_iac.convergence`): a stack runs when its stack file, the program, or what
+it takes from the records it reads changed since its last update, so a party's route
+to its exchange appears once the exchange has published its record, and the
+exchange's routes once its members have; an up-to-date federation runs no program.
+Each step runs at once the stacks that do not read each other (exchanges first). Every
+run tells the program which stacks exist (``FATE_EXISTING_STACKS``), so a stack never
+references one that does not.
 
 The engine is behind :class:`StackRunner`; ``fate_pulumi.automation.AutomationRunner``
 is the real one (Pulumi's Automation API), and the tests drive the same logic with a fake.
@@ -18,10 +21,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, references, waves
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.kubefate_server import standalone
@@ -65,8 +70,24 @@ class StackRunner(Protocol):
         """The stack's ``federation`` output, revealed, and whether it is secret."""
         ...
 
+    def published(self, stack: str) -> Published:
+        """What an update left for the others: its record and the digest of its inputs
+        (one read of its outputs). Safe to call from several threads at once, as is
+        ``up`` for different stacks."""
+        ...
+
     def resource_count(self, stack: str) -> int: ...
     def history(self, stack: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Published:
+    """A stack's ``federation`` output (revealed), whether it is secret, and the
+    ``inputs`` digest its last successful update exported (None: none, or none known)."""
+
+    record: Any = None
+    secret: bool = False
+    inputs: str | None = None
 
 
 @dataclass
@@ -171,7 +192,7 @@ def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Memb
         except ConfigError as error:
             errors.append(error.report())
             continue
-        members[name] = Member(loaded.config, cluster_context(path))
+        members[name] = Member(loaded.config, cluster_context(path), file_digest(path))
     if not members and not errors:
         raise FederationError(f"no Pulumi.<stack>.yaml files in {project_dir}")
     problems = [p.render() for p in check_federation(members)] if not errors else []
@@ -190,41 +211,125 @@ def _env(runner: StackRunner, members: Mapping[str, Member]) -> dict[str, str]:
     return {EXISTING_STACKS_ENV: ",".join(n for n in sorted(members) if runner.exists(n))}
 
 
-def converge(
-    members: Mapping[str, Member], runner: StackRunner, max_passes: int = 4, say: Say = print
-) -> list[Outcome]:
-    """Update the stacks in order, again and again, until a pass previews no change."""
+def _concurrently(names: list[str], run: Callable[[str], Any]) -> dict[str, Any]:
+    """``run`` for each name at once; each name's result, or the exception it raised."""
+    if not names:
+        return {}
+    if len(names) == 1:
+        try:
+            return {names[0]: run(names[0])}
+        except Exception as error:  # the engine's own error, whatever its type
+            return {names[0]: error}
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        futures = {name: pool.submit(run, name) for name in names}
+    return {name: future.exception() or future.result() for name, future in futures.items()}
+
+
+@dataclass
+class Plan:
+    """Where a federation stands against its inputs: what each stack last published, the
+    digest of its inputs now, and the stacks to update (in run order)."""
+
+    order: list[str]
+    reads: dict[str, list[str]]
+    seen: dict[str, Published] = field(default_factory=dict)
+    existing: list[str] = field(default_factory=list)
+    wanted: dict[str, str] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)
+
+    def why(self, name: str, fresh: bool = False) -> str:
+        """``new``, ``changed`` (its inputs) or ``up-to-date``."""
+        if name not in self.existing:
+            return "new"
+        if fresh:
+            return "up-to-date" if self.seen[name].inputs == self.wanted[name] else "changed"
+        return "changed" if name in self.stale else "up-to-date"
+
+    def refresh(
+        self, members: Mapping[str, Member], runner: StackRunner, updated: list[str]
+    ) -> Plan:
+        """Read what ``updated`` published (the others have not changed), then which
+        stacks' inputs differ from those of their last update."""
+        self.existing = [n for n in self.order if runner.exists(n)]
+        fresh = _concurrently([n for n in updated if n in self.existing], runner.published)
+        for name in updated:
+            found = fresh.get(name, Published())
+            if isinstance(found, Exception):
+                raise FederationError(f"cannot read stack {name}'s outputs: {_cause(found)}")
+            self.seen[name] = found
+        self.wanted = {
+            name: inputs_digest(members[name].config, name, members[name].source,
+                                {ref: self.seen[ref].record for ref in self.reads[name]
+                                 if ref in self.seen})
+            for name in self.order
+        }  # fmt: skip
+        self.stale = [n for n in self.order if self.why(n, fresh=True) != "up-to-date"]
+        return self
+
+
+def plan(members: Mapping[str, Member], runner: StackRunner) -> Plan:
+    """Which stacks an update of the federation would run, from their outputs alone (no
+    program runs)."""
     order = run_order(members)
-    outcomes = {name: Outcome(name, members[name].role) for name in order}
-    for number in range(1, max_passes + 1):
-        changed = False
-        for name in order:
-            env = _env(runner, members)
-            if runner.exists(name):
-                say(f"[pass {number}] {name}: preview")
-                pending = runner.preview(name, env)
-                if pending == 0:
-                    continue
-            say(f"[pass {number}] {name}: up")
-            outcome = outcomes[name]
-            try:
-                outcome.changes += runner.up(name, env)
-            except Exception as error:  # the engine's own error, whatever its type
+    reads = {name: references(members[name].config) for name in order}
+    return Plan(order, reads).refresh(members, runner, order)
+
+
+def converge(
+    members: Mapping[str, Member],
+    runner: StackRunner,
+    max_passes: int = 8,
+    say: Say = print,
+    planned: Plan | None = None,
+) -> list[Outcome]:
+    """Update the stacks whose inputs changed, step by step, until none has: each step
+    runs at once the stale stacks that do not read each other (exchanges first), then
+    reads what they published. ``max_passes`` bounds the steps; ``planned`` is a
+    :func:`plan` just made."""
+    current = planned or plan(members, runner)
+    outcomes = {name: Outcome(name, members[name].role) for name in current.order}
+    for step in range(1, max_passes + 1):
+        if not current.stale:
+            for outcome in outcomes.values():
+                if outcome.updates == 0:
+                    outcome.state = "up-to-date"
+            runs = sum(o.updates for o in outcomes.values())
+            if runs == 0:
+                say("nothing to do: every stack's inputs are those of its last update")
+            else:
+                say(f"converged after {runs} update{'s' if runs != 1 else ''} in {step - 1} "
+                    f"step{'s' if step > 2 else ''}")  # fmt: skip
+            return list(outcomes.values())
+        updated = waves(current.stale, current.order, current.reads)[0]
+        say(f"[step {step}] up: {', '.join(updated)}")
+        envs = {name: {EXISTING_STACKS_ENV: ",".join(sorted(current.existing)),
+                       INPUTS_ENV: current.wanted[name]} for name in updated}  # fmt: skip
+
+        def up(name: str, envs: dict[str, dict[str, str]] = envs) -> int:
+            return runner.up(name, envs[name])
+
+        results = _concurrently(updated, up)
+        failed = None
+        for name in updated:  # every outcome of the step first, then the failure
+            outcome, result = outcomes[name], results[name]
+            if isinstance(result, Exception):
                 outcome.state = "failed"
-                outcome.violations = policy_violations(str(error))
-                outcome.error = _cause(error)
-                raise ConvergeError(name, _cause(error), list(outcomes.values()),
-                                    outcome.violations) from error  # fmt: skip
+                outcome.violations = policy_violations(str(result))
+                outcome.error = _cause(result)
+                failed = failed or (name, result)
+                continue
+            outcome.changes += result
             last = runner.last(name)
             outcome.steps += last.steps
             outcome.violations += [v for v in last.violations if v not in outcome.violations]
             outcome.updates += 1
             outcome.state = "updated"
-            changed = True
-        if not changed:
-            say(f"converged after {number} pass{'es' if number > 1 else ''}")
-            return list(outcomes.values())
-    raise NotConverged(f"not converged after {max_passes} passes: stacks still change")
+        if failed is not None:
+            name, error = failed
+            raise ConvergeError(name, _cause(error), list(outcomes.values()),
+                                outcomes[name].violations) from error  # fmt: skip
+        current.refresh(members, runner, updated)
+    raise NotConverged(f"not converged after {max_passes} steps: stacks still change")
 
 
 def _cause(error: BaseException) -> str:
@@ -358,6 +463,8 @@ class Status:
     health: str | None = None
     endpoints: dict[str, Any] = field(default_factory=dict)
     members: list[Any] | None = None
+    certificates: dict[str, str] = field(default_factory=dict)
+    """When its CA and each certificate Secret expire (the ``certificates`` output)."""
 
     def line(self) -> str:
         if not self.deployed:
@@ -368,13 +475,15 @@ class Status:
             found = self.endpoints[gateway]
             where = f"{gateway} {found['host']}:{found['port']}"
         extra = f" members {self.members}" if self.members is not None else ""
+        if self.certificates:
+            extra += f" certificates until {min(self.certificates.values())[:10]}"
         word = f"{self.health:<12} " if self.health is not None else ""
         return f"{self.stack:<16} {self.kind:<8} deployed  {word}{where}{extra}"
 
     def as_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "kind": self.kind, "deployed": self.deployed,
                 "health": self.health, "endpoints": self.endpoints,
-                "members": self.members}  # fmt: skip
+                "members": self.members, "certificates": self.certificates}  # fmt: skip
 
 
 def statuses(
@@ -392,6 +501,9 @@ def statuses(
             status.endpoints = dict(record.get("endpoints") or {})
             if record.get("kind") == "exchange":
                 status.members = list(record.get("members") or [])
+            expiries = outputs.get("certificates")
+            if isinstance(expiries, dict):
+                status.certificates = {str(k): str(v) for k, v in expiries.items()}
             if health is not None:
                 status.health = health(name, members[name], outputs)
         found.append(status)

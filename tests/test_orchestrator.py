@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fate_iac import yamlio
+from fate_iac.convergence import INPUTS_ENV
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
+from fate_iac.kinds import kind_of
 from fate_iac.loader import load_stack_config
 from fate_iac.orchestrator import (
     ConvergeError,
     Previewed,
     PreviewError,
+    Published,
     converge,
     destroy_all,
     destroy_plan,
@@ -97,24 +102,32 @@ def test_modes_that_cannot_talk() -> None:
 
 
 class FakeEngine:
-    """Stacks whose routes depend on which referenced stacks had published when they were
-    last updated: a preview shows a change when that set has grown or shrunk."""
+    """Stacks as the engine keeps them. An update publishes the record the real code
+    makes from the records it read (of the referenced stacks that exist), and keeps the
+    inputs digest it was given; a preview shows a change when the set of referenced
+    stacks that had published has grown or shrunk."""
 
     def __init__(self, members: dict[str, Member]) -> None:
+        self.members = members
         self.references = {n: set(m.config.referenced_stacks) for n, m in members.items()}
         self.deployed: dict[str, set[str]] = {}
+        self.records: dict[str, Any] = {}
+        self.inputs: dict[str, str | None] = {}
         self.log: list[tuple[str, str, str]] = []
+        self.threads: dict[str, int] = {}
+        """The thread each stack's last update ran on."""
         self.packs: tuple[list[str], list[str]] = ([], [])
+        """The policy packs and their configs fatectl gave (tests/test_cli.py)."""
         self.drifted: set[str] = set()
         """Stacks whose objects someone changed behind the engine's back."""
-        """The policy packs and their configs fatectl gave (tests/test_cli.py)."""
+        self.lock = threading.Lock()
 
     def exists(self, stack: str) -> bool:
         return stack in self.deployed
 
     def _seen(self, stack: str, env: dict[str, str]) -> set[str]:
         existing = set(env[EXISTING_STACKS_ENV].split(",")) - {""}
-        assert existing == set(self.deployed), "the program must be told exactly which exist"
+        assert existing <= set(self.deployed), "the program is told only of stacks that exist"
         return self.references[stack] & existing
 
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
@@ -130,14 +143,26 @@ class FakeEngine:
         return Previewed()
 
     def up(self, stack: str, env: dict[str, str]) -> int:
-        self.log.append(("up", stack, env[EXISTING_STACKS_ENV]))
-        changes = 3 if stack not in self.deployed else 1
-        self.deployed[stack] = self._seen(stack, env)
+        with self.lock:
+            self.log.append(("up", stack, env[EXISTING_STACKS_ENV]))
+            self.threads[stack] = threading.get_ident()
+            changes = 3 if stack not in self.deployed else 1
+            seen = self._seen(stack, env)
+            cfg = self.members[stack].config
+            kind = kind_of(cfg)
+            routes = kind.routed(cfg, {name: self.records.get(name) for name in seen}).routes
+            published = {**kind.outputs(cfg, stack), **kind.routed_outputs(cfg, stack, routes)}
+            self.deployed[stack] = seen
+            self.records[stack] = published["federation"]
+            self.inputs[stack] = env.get(INPUTS_ENV)
+        time.sleep(0.05)  # long enough for the stacks of a step to overlap
         return changes
 
     def destroy(self, stack: str) -> None:
         self.log.append(("destroy", stack, ""))
         del self.deployed[stack]
+        self.records.pop(stack, None)
+        self.inputs.pop(stack, None)
 
     def outputs(self, stack: str) -> dict[str, Any]:
         return {
@@ -147,15 +172,22 @@ class FakeEngine:
     def record(self, stack: str) -> tuple[Any, bool]:
         return self.outputs(stack)["federation"], False
 
+    def published(self, stack: str) -> Published:
+        self.log.append(("read", stack, ""))
+        return Published(self.records.get(stack), False, self.inputs.get(stack))
+
     def resource_count(self, stack: str) -> int:
         return 5 if stack in self.deployed else 0
 
     def history(self, stack: str) -> list[dict[str, Any]]:
-        runs = [action for action, name, _ in self.log if name == stack and action != "preview"]
+        runs = [action for action, name, _ in self.log if name == stack and action == "up"]
         return [
             {"version": n, "kind": action, "result": "succeeded", "resourceChanges": {"same": 5}}
             for n, action in enumerate(runs, 1)
         ]
+
+    def ups(self) -> list[str]:
+        return [stack for action, stack, _ in self.log if action == "up"]
 
 
 def test_exchanges_run_first() -> None:
@@ -168,20 +200,56 @@ def test_up_from_nothing_converges_with_every_route() -> None:
     said: list[str] = []
     outcomes = converge(members, engine, say=said.append)
     assert engine.deployed == {"exchange": {"a", "b"}, "a": {"exchange"}, "b": {"exchange"}}
-    ups = [stack for action, stack, _ in engine.log if action == "up"]
-    assert ups == ["exchange", "a", "b", "exchange"]  # the exchange again, once members exist
-    assert said[-1] == "converged after 3 passes"
+    # The exchange, then both parties at once (neither reads the other), then the
+    # exchange again, once its members have published. No preview ran.
+    assert said[:-1] == ["[step 1] up: exchange", "[step 2] up: a, b", "[step 3] up: exchange"]
+    assert engine.ups() == ["exchange", "a", "b", "exchange"] or engine.ups() == [
+        "exchange", "b", "a", "exchange",
+    ]  # fmt: skip
+    assert said[-1] == "converged after 4 updates in 3 steps"
+    assert not [a for a, _, _ in engine.log if a == "preview"]
     assert {o.stack: o.updates for o in outcomes} == {"exchange": 2, "a": 1, "b": 1}
 
 
-def test_a_converged_federation_is_left_alone() -> None:
+def test_the_stacks_of_a_step_run_at_once_each_with_its_own_environment() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    assert engine.threads["a"] != engine.threads["b"]
+    # Each was handed the digest of its own inputs, which it exported.
+    assert engine.inputs["a"] != engine.inputs["b"] and all(engine.inputs.values())
+
+
+def test_a_converged_federation_runs_no_program_and_says_nothing_to_do() -> None:
     members = star()
     engine = FakeEngine(members)
     converge(members, engine, say=lambda _: None)
     engine.log.clear()
-    outcomes = converge(members, engine, say=lambda _: None)
-    assert [a for a, _, _ in engine.log] == ["preview"] * 3
-    assert all(o.updates == 0 for o in outcomes)
+    said: list[str] = []
+    outcomes = converge(members, engine, say=said.append)
+    assert [a for a, _, _ in engine.log] == ["read"] * 3  # each stack's outputs, once
+    assert said == ["nothing to do: every stack's inputs are those of its last update"]
+    assert all(o.updates == 0 and o.state == "up-to-date" for o in outcomes)
+
+
+def test_only_the_stacks_whose_inputs_changed_run_again() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    # A's stack file changed (a new NodePort): a runs; its record changed, so the
+    # exchange, which routes to it, runs; b takes nothing from either and stays.
+    moved = party(partyId=9999, exchangeStack="exchange", python={},
+                  rollsite={"type": "NodePort", "nodePort": 30095})  # fmt: skip
+    members["a"] = Member(load_stack_config(moved, "a").config, "", "edited")
+    engine.members["a"] = members["a"]
+    engine.log.clear()
+    converge(members, engine, say=lambda _: None)
+    assert engine.ups() == ["a", "exchange"]
+    # An update someone ran by hand exported no digest: that stack runs again, alone.
+    engine.inputs["b"] = None
+    engine.log.clear()
+    converge(members, engine, say=lambda _: None)
+    assert engine.ups() == ["b"]
 
 
 def test_a_party_that_leaves_is_dropped_from_the_exchange() -> None:
@@ -192,15 +260,17 @@ def test_a_party_that_leaves_is_dropped_from_the_exchange() -> None:
     smaller = star(exchange={"members": ["a"]})
     del smaller["b"]
     engine.references["exchange"] = {"a"}
+    engine.members = smaller
     converge(smaller, engine, say=lambda _: None)
     assert engine.deployed["exchange"] == {"a"}
+    assert engine.records["exchange"]["members"] == [9999]
 
 
 def test_convergence_is_bounded() -> None:
     members = star()
     engine = FakeEngine(members)
-    engine.preview = lambda stack, env, refresh=False: 1  # type: ignore[method-assign]
-    with pytest.raises(FederationError, match="not converged after 2 passes"):
+    engine.published = lambda stack: Published()  # type: ignore[method-assign]
+    with pytest.raises(FederationError, match="not converged after 2 steps"):
         converge(members, engine, max_passes=2, say=lambda _: None)
 
 

@@ -467,9 +467,11 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
         "exchange": _record(1, "exchange", "192.168.0.1", 30002, kind="exchange"),
     }
     seen: dict[str, Any] = {}
+    expiries: dict[str, str] = {}
 
     def body() -> Any:
         cluster = FateEggrollCluster("p", cfg, records, chart_source())
+        cluster.outputs["certificates"].apply(expiries.update)
         return cluster.federation.apply(seen.update)
 
     recorder = run_with_mocks(body, "party9999")
@@ -491,6 +493,10 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
         for pem in expected
     }
     _cert(files["server.crt"]).verify_directly_issued_by(ca)
+    # The stack output says when the CA and each Secret's first certificate expire.
+    server = _cert(files["server.crt"])
+    assert expiries == {"ca": ca.not_valid_after_utc.isoformat(),
+                        "eggroll-certs": server.not_valid_after_utc.isoformat()}  # fmt: skip
     # The release is post-rendered; rollsite restarts when what it loads changes.
     (release,) = recorder.of_type("kubernetes:helm.sh/v3:Release")
     assert release.inputs["postrender"].endswith(tls.POSTRENDER_COMMAND)
@@ -517,6 +523,16 @@ def test_a_brought_ca_rotates_in_two_steps_without_a_gap() -> None:
     _cert(leaf.certificate).verify_directly_issued_by(_cert(new.certificate))
     with pytest.raises(ValueError, match="does not belong"):
         tls.issue_leaf(announcing, new.key, "p", "o", "server", [], 5)
+
+
+def test_federation_status_says_when_a_stack_s_first_certificate_expires() -> None:
+    from fate_iac.orchestrator import Status
+
+    status = Status("party9999", "party", True, endpoints={"rollsite": {"host": "h", "port": 1}},
+                    certificates={"ca": "2036-11-27T12:00:00+00:00",
+                                  "eggroll-certs": "2027-11-29T12:00:00+00:00"})  # fmt: skip
+    assert status.line().endswith("rollsite h:1 certificates until 2027-11-29")
+    assert status.as_json()["certificates"]["eggroll-certs"].startswith("2027-11-29")
 
 
 def test_the_issuing_provider_keeps_what_it_issued_until_it_is_due() -> None:

@@ -4,11 +4,20 @@ Automation API (the logic that drives it is :mod:`fate_iac.orchestrator`)."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fate_iac.orchestrator import Previewed, Say, StepChange, policy_violations, stderr
+from fate_iac.convergence import INPUTS_OUTPUT
+from fate_iac.orchestrator import (
+    Previewed,
+    Published,
+    Say,
+    StepChange,
+    policy_violations,
+    stderr,
+)
 from fate_iac.secrets import REDACTED
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -48,7 +57,9 @@ class Steps:
 
 
 class AutomationRunner:
-    """The real engine: each stack of ``project_dir`` through Pulumi's Automation API."""
+    """The real engine: each stack of ``project_dir`` through Pulumi's Automation API.
+    Every operation has its own workspace and environment, so the orchestrator may run
+    several stacks at once."""
 
     def __init__(
         self,
@@ -68,29 +79,43 @@ class AutomationRunner:
         self.policy_pack_configs = policy_pack_configs or []
         self.say = say
         self._listed: set[str] | None = None
+        self._lock = threading.Lock()
         self._last: dict[str, Previewed] = {}
-        command = None
-        if pulumi_root is not None:
-            command = auto.PulumiCommand(root=str(pulumi_root), skip_version_check=True)
-        self.workspace = auto.LocalWorkspace(
-            work_dir=str(project_dir),
-            env_vars=self.env,
+        # One CLI for every workspace: each would otherwise ask it for its version.
+        self._command = auto.PulumiCommand(
+            root=str(pulumi_root) if pulumi_root is not None else None,
+            skip_version_check=pulumi_root is not None,
+        )
+        self.workspace = self._workspace({})
+
+    def _workspace(self, env: Mapping[str, str]) -> Any:
+        return self._auto.LocalWorkspace(
+            work_dir=str(self.project_dir),
+            env_vars={**self.env, **env},
             pulumi_home=self.env.get("PULUMI_HOME"),
-            pulumi_command=command,
+            pulumi_command=self._command,
         )
 
     def exists(self, stack: str) -> bool:
         # One `pulumi stack ls` serves every question until a stack is created: the
         # orchestrator asks for each stack at each step.
-        if self._listed is None:
-            self._listed = {s.name for s in self.workspace.list_stacks()}
-        return stack in self._listed
+        with self._lock:
+            if self._listed is None:
+                self._listed = {s.name for s in self.workspace.list_stacks()}
+            return stack in self._listed
 
     def _stack(self, stack: str, env: dict[str, str]) -> Any:
-        self.workspace.env_vars = {**self.env, **env}
-        if self._listed is not None and stack not in self._listed:
-            self._listed = None  # create_or_select is about to create it
-        return self._auto.Stack.create_or_select(stack, self.workspace)
+        # Selecting a stack writes the workspace's settings: one at a time. What runs on
+        # it then (an update, say) names the stack itself, so stacks run at once.
+        with self._lock:
+            if self._listed is not None and stack not in self._listed:
+                self._listed = None  # create_or_select is about to create it
+            return self._auto.Stack.create_or_select(stack, self._workspace(env))
+
+    def _outputs(self, stack: str) -> Any:
+        """A stack's outputs (secret ones revealed, each saying whether it is secret),
+        read without selecting it."""
+        return self._workspace({}).stack_outputs(stack)
 
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
         """What an update would change; with ``refresh``, against what the cluster holds
@@ -140,13 +165,23 @@ class AutomationRunner:
     def outputs(self, stack: str) -> dict[str, Any]:
         """The stack's outputs; a secret one as ``[secret]``: whoever prints them (status,
         describe, the main command) never shows a secret's value."""
-        return shown_outputs(self._stack(stack, {}).outputs())
+        return shown_outputs(self._outputs(stack))
 
     def record(self, stack: str) -> tuple[Any, bool]:
         """The stack's ``federation`` output as the program reads it (a secret one
         revealed: the caller hides it) and whether it is secret."""
-        found = self._stack(stack, {}).outputs().get("federation")
+        found = self._outputs(stack).get("federation")
         return (found.value, found.secret) if found is not None else (None, False)
+
+    def published(self, stack: str) -> Published:
+        """Its record (revealed, and whether secret) and its inputs digest, in one read."""
+        outputs = self._outputs(stack)
+        record, inputs = outputs.get("federation"), outputs.get(INPUTS_OUTPUT)
+        return Published(
+            record.value if record is not None else None,
+            bool(record is not None and record.secret),
+            str(inputs.value) if inputs is not None and inputs.value else None,
+        )
 
     def history(self, stack: str) -> list[dict[str, Any]]:
         """The stack's updates, as ``pulumi stack history`` keeps them."""

@@ -91,6 +91,8 @@ class KubeFateServer(pulumi.ComponentResource):
             if kind == "Secret":
                 metadata: pulumi.Output[Any] = getattr(resource, "metadata")  # noqa: B009
                 secret_version = metadata.apply(lambda m: str((m or {}).get("resourceVersion", "")))
+        self.created = created
+        """Every object it registered."""
         assert config.password is not None and config.password.value is not None
         password = pulumi.Output.secret(config.password.value)
         self.url = pulumi.Output.from_input(service.service_url(config))

@@ -3,15 +3,18 @@ running stack's config, build the component of its kind, export its outputs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pulumi
+from pulumi import CustomResource
 from pulumi.runtime import config as pulumi_config
 
 from fate_iac import kubefate_server
 from fate_iac.charts import ChartSourceError
 from fate_iac.config import KubeFateServerConfig
+from fate_iac.convergence import INPUTS_ENV, INPUTS_OUTPUT
 from fate_iac.kinds import Loaded
 from fate_iac.loader import load_stack_config, raw_from_pulumi
 from fate_iac.problems import ConfigError
@@ -81,6 +84,13 @@ def main() -> None:
                     pulumi.ResourceOptions(depends_on=built.namespace_resources),
                 )
                 outputs["kubefate"] = server.outputs()
+            created = [*built.created, *(beside.created if serving is not None else [])]
+            if config.kubefate is not None:
+                created += server.created
+            digest = os.environ.get(INPUTS_ENV)
+            if digest:  # what this update was made from, once all of it exists
+                done = pulumi.Output.all(*(r.id for r in created if isinstance(r, CustomResource)))
+                outputs[INPUTS_OUTPUT] = pulumi.Output.secret(done.apply(lambda _: digest))
     except (ConfigError, ChartSourceError) as error:
         # Refused before any resource is registered: nothing is half-deployed.
         raise pulumi.RunError(str(error)) from None

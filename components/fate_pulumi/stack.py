@@ -80,6 +80,7 @@ class FateStack(pulumi.ComponentResource):
         # Credentials are secrets where they stand; any other secret key may be anywhere
         # in the values and the outputs, which then are secrets whole.
         secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))
+        policies: list[pulumi.Resource] = []
         for policy in network_policies(config):
             # They wait for the routes too (an adopted namespace has no resource to wait
             # for): when the routes cannot be built, nothing is created.
@@ -89,8 +90,9 @@ class FateStack(pulumi.ComponentResource):
                 return labels
 
             policy["metadata"]["labels"] = pulumi.Output.unsecret(routed.apply(gated))
-            kubernetes_object(self, f"{name}-{policy['metadata']['name']}", policy,
-                              depends_on, secret_beyond_credentials)  # fmt: skip
+            resource_name = f"{name}-{policy['metadata']['name']}"
+            policies.append(kubernetes_object(self, resource_name, policy, depends_on,
+                                              secret_beyond_credentials))  # fmt: skip
         certified = Certified()
         if isinstance(config, PartyConfig | ExchangeConfig):
             certified = certificates(self, name, config, kind.role, routed, depends_on)
@@ -112,7 +114,12 @@ class FateStack(pulumi.ComponentResource):
             )
             for spec in specs
         ]
-        restart_on_renewal(self, name, config.k8s_namespace, certified, self.releases[:1])
+        restarts = restart_on_renewal(
+            self, name, config.k8s_namespace, certified, self.releases[:1]
+        )
+        self.created = [*depends_on, *policies, *self.releases, *restarts]
+        """Every object it registered (``depends_on`` holds the namespace, migration and
+        certificates), for what must wait until all exist."""
         outputs: dict[str, pulumi.Output[Any]] = {
             key: pulumi.Output.from_input(value)
             for key, value in kind.outputs(config, stack).items()
@@ -120,6 +127,8 @@ class FateStack(pulumi.ComponentResource):
         routed_outputs = routed.apply(lambda r: kind.routed_outputs(config, stack, r.routes))
         for key in kind.routed_outputs(config, stack, Routes()):
             outputs[key] = _item(routed_outputs, key)
+        if certified.expiries:
+            outputs["certificates"] = pulumi.Output.all(**certified.expiries)
         if certified.ca is not None:  # the record publishes the CA of its certificates
             outputs["federation"] = pulumi.Output.all(outputs["federation"], certified.ca).apply(
                 lambda found: {**found[0], "ca": found[1]}

@@ -72,6 +72,9 @@ class Certified:
         self.resources: list[pulumi.Resource] = []
         self.stamps: list[tuple[tls.Mounted, pulumi.Output[str]]] = []
         """Each Secret's digest (:func:`fate_iac.tls.stamp`), for :func:`restart_on_renewal`."""
+        self.expiries: dict[str, pulumi.Output[str]] = {}
+        """When the CA and each Secret's first certificate expire (the ``certificates``
+        output), ISO 8601."""
 
 
 def certificates(
@@ -96,10 +99,12 @@ def certificates(
     if brought is not None:
         ca_certificate: pulumi.Output[str] = pulumi.Output.from_input(brought.certificate)
         ca_key = as_pulumi_secret(brought.key)
+        ca_expiry = pulumi.Output.from_input(tls.expires(brought.certificate).isoformat())
     else:
         ca_props = options.props("ca", f"{common_name}-ca", organization, [])
         ca = Certificate(f"{name}-tls-ca", ca_props, child)
-        ca_certificate, ca_key = ca.certificate, ca.key
+        ca_certificate, ca_key, ca_expiry = ca.certificate, ca.key, ca.notAfter
+    done.expiries["ca"] = pulumi.Output.unsecret(ca_expiry)
     signed_by = {"caCertificate": ca_certificate, "caKey": ca_key}
     bundle = pulumi.Output.all(ca_certificate, routed).apply(
         lambda found: tls.trust_bundle([found[0], *found[1].routes.trust.values()])
@@ -125,6 +130,8 @@ def certificates(
             lambda parts: tls.stamp(*parts)
         )
         done.stamps.append((secret, pulumi.Output.unsecret(digest)))
+        first = pulumi.Output.all(*(c.notAfter for c in made.values())).apply(min)
+        done.expiries[secret.secret] = pulumi.Output.unsecret(first)
     service = tls.rollsite_tls_service(cfg)
     if service is not None:
         done.resources.append(
@@ -140,11 +147,12 @@ def restart_on_renewal(
     namespace: str,
     certified: Certified,
     releases: Sequence[pulumi.Resource],
-) -> None:
+) -> list[pulumi.Resource]:
     """The charts' workloads read their certificates when they start: when a Secret
     changes (renewed, or a peer's CA trusted), an annotation on the pod template of the
     workload that mounts it rolls it, patched beside what Helm owns (server-side apply:
     Helm's upgrades leave it alone)."""
+    patches: list[pulumi.Resource] = []
     for secret, digest in certified.stamps:
         kind, workload = secret.workload
         patch = {
@@ -157,5 +165,6 @@ def restart_on_renewal(
             },
             "spec": {"template": {"metadata": {"annotations": {tls.STAMP_ANNOTATION: digest}}}},
         }
-        kubernetes_object(parent, f"{name}-{secret.secret}-restart", patch, list(releases),
-                          patch=True)  # fmt: skip
+        patches.append(kubernetes_object(parent, f"{name}-{secret.secret}-restart", patch,
+                                         list(releases), patch=True))  # fmt: skip
+    return patches

@@ -85,9 +85,12 @@ def test_a_party_first_then_the_federation_converges(
     _, _, brought = federation
     assert brought.alone["default"]["default"] == [{"ip": "rollsite", "port": 9370}]
     said, outcomes = brought.said, brought.outcomes
-    assert said[-1] == "converged after 3 passes"
-    # The exchange twice (party9999 appears after its first run), each party once: a
-    # party whose peers' records did not change its routes is not updated again.
+    # Four program runs in three steps, no preview: the exchange; both parties at once
+    # (party10000's update by hand left no inputs digest); the exchange again, once
+    # party9999 has published. A party takes nothing from the exchange's member list, so
+    # its growing re-runs no party.
+    assert said == ["[step 1] up: exchange", "[step 2] up: party10000, party9999",
+                    "[step 3] up: exchange", "converged after 4 updates in 3 steps"]  # fmt: skip
     assert {o.stack: o.updates for o in outcomes} == {
         "exchange": 2, "party9999": 1, "party10000": 1,
     }  # fmt: skip
@@ -100,6 +103,20 @@ def test_a_party_first_then_the_federation_converges(
     assert table["10000"]["default"] == [{"ip": "192.168.10.1", "port": 30101}]
     assert any("exchange" in line and "members [9999, 10000]" in line for line in brought.status)
     assert all(" ready " in line for line in brought.status), brought.status
+
+
+def test_a_converged_federation_runs_no_program(
+    federation: tuple[AutomationRunner, Any, Brought],
+) -> None:
+    """Its stacks' outputs say their inputs have not changed: nothing runs."""
+    runner, members, _ = federation
+    converge(members, runner, say=print)  # the whole federation, whatever ran before
+    before = {name: len(runner.history(name)) for name in STACKS}
+    said: list[str] = []
+    outcomes = converge(members, runner, say=said.append)
+    assert said == ["nothing to do: every stack's inputs are those of its last update"]
+    assert all(o.updates == 0 for o in outcomes)
+    assert {name: len(runner.history(name)) for name in STACKS} == before
 
 
 def test_describe_shows_every_module_ready_on_simulated_nodes(

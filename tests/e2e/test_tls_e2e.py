@@ -123,6 +123,11 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
         done = ws.pulumi(*args, "--stack", "party10000")
         assert done.returncode == 0, done.stdout + done.stderr
 
+    # Status says when each stack's first certificate expires (a year: the default).
+    status = ws.federation("status").stdout.splitlines()
+    assert all("certificates until 20" in line for line in status), status
+    assert set(runner.outputs("party9999")["certificates"]) == {"ca", "eggroll-certs"}
+
     # Every private key is a secret in the state: none is there in plaintext.
     for stack in STACKS:
         exported = ws.pulumi("stack", "export", "--stack", stack)
