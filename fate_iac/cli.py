@@ -569,8 +569,7 @@ def _federation(args: argparse.Namespace) -> int:
                 _say(["plan:", *(f"  {n:<16} {members[n].role:<8} {planned.why(n)}"
                                  for n in planned.order)])  # fmt: skip
                 if new_too:  # a policy pack sees a stack in a preview: gate before any change
-                    gated = {n: members[n] for n in planned.stale}
-                    orchestrator.preview_all(gated, runner, stderr, new_too)
+                    orchestrator.preview_all(members, runner, stderr, new_too, planned.stale)
                 if not confirm("bring the federation up as planned?", args.yes):
                     _say(["nothing changed"])
                     return report.Exit.FAILED

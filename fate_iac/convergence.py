@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
+from fate_iac.charts import is_url
 from fate_iac.config import StackConfig
 from fate_iac.kinds import parts
 
@@ -43,8 +44,9 @@ def _sha(data: bytes) -> str:
 
 @cache
 def program_digest() -> str:
-    """This program: the source of its packages, and the versions of the Pulumi SDK,
-    the kubernetes SDK (which names the provider version) and the Helm SDK."""
+    """This program: the source of its packages, and the versions of the Pulumi SDK and
+    the kubernetes SDK (which names the provider version). It is this environment's:
+    ``fatectl`` and the program run from the project's one virtualenv."""
     import importlib
 
     digest = hashlib.sha256()
@@ -53,7 +55,7 @@ def program_digest() -> str:
         for path in sorted(root.rglob("*.py")):
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
-    for dependency in ("pulumi", "pulumi_kubernetes", "helm-python"):
+    for dependency in ("pulumi", "pulumi_kubernetes"):
         digest.update(f"{dependency}=={_version(dependency)}".encode())
     return digest.hexdigest()
 
@@ -66,14 +68,18 @@ def _version(distribution: str) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """A stack file's config, digested: any change to it (``pulumi config set`` too)
-    re-runs its stack; how the CLI writes it back does not (a stack's first update adds
+    """A stack file's config and environment, and its project's settings, digested: any
+    change to them (``pulumi config set`` too) re-runs its stack; how the CLI writes the
+    stack file back does not (a stack's first update adds
     an ``encryptionsalt`` and quotes top-level scalars: ``1`` becomes ``"1"``)."""
     document = yamlio.load(path.read_text()) or {}
     config = document.get("config") if isinstance(document, dict) else None
     if isinstance(config, dict):
         config = {key: _as_written(value) for key, value in config.items()}
-    return _sha(json.dumps(config, sort_keys=True, default=str).encode())
+    environment = document.get("environment") if isinstance(document, dict) else None
+    project = path.parent / "Pulumi.yaml"  # its config defaults, runtime and main
+    settings = yamlio.load(project.read_text()) if project.exists() else None
+    return _sha(json.dumps([config, environment, settings], sort_keys=True, default=str).encode())
 
 
 def _as_written(value: Any) -> Any:
@@ -113,24 +119,33 @@ def inputs_digest(cfg: StackConfig, stack: str, stack_file: str, records: Mappin
     """The digest of a stack's inputs: its stack file's digest, the program's, and what
     it takes from ``records`` (the referenced stacks' ``federation`` outputs, None for
     one that has published none)."""
-    document = [stack_file, program_digest(), taken(cfg, stack, records)]
+    document = [stack_file, program_digest(), local_charts(cfg), taken(cfg, stack, records)]
     return _sha(json.dumps(document, sort_keys=True, default=str).encode())
 
 
-def waves(stale: Iterable[str], order: Sequence[str], reads: Mapping[str, Iterable[str]]) -> (
-    list[list[str]]
+def local_charts(cfg: StackConfig) -> list[str]:
+    """The content of the charts a stack installs from local files (a repository's own
+    charts are named by version, in its config)."""
+    found = []
+    for kind, part in parts(cfg):
+        if part.chartRepo and not is_url(part.chartRepo):
+            for spec in kind.releases(part, part.chartRepo):
+                path = spec.chart.path
+                if path is not None and path.is_file():
+                    found.append(_sha(path.read_bytes()))
+                elif path is not None and path.is_dir():
+                    found.append(_sha(b"".join(p.read_bytes() for p in sorted(path.rglob("*"))
+                                               if p.is_file())))  # fmt: skip
+    return found
+
+
+def next_step(stale: Iterable[str], order: Sequence[str], exchanges: Iterable[str]) -> (
+    list[str]
 ):  # fmt: skip
-    """The stale stacks in steps that can each run at once: in ``order`` (exchanges
-    first), a stack joins the first step holding no stack it reads or that reads it, so
-    within a step no stack reads another's record while it changes."""
+    """The stale stacks to run next, all at once: the stale exchanges, which parties read
+    first; else every stale party. Parties that read each other (P2P) run together: each
+    reads the other's record as it is then, and the digests run again whichever saw an
+    old one, so a mesh of any size converges in two steps."""
     pending = [name for name in order if name in set(stale)]
-    linked = {name: set(reads.get(name, ())) for name in pending}
-    steps: list[list[str]] = []
-    for name in pending:
-        for step in steps:
-            if not any(other in linked[name] or name in linked[other] for other in step):
-                step.append(name)
-                break
-        else:
-            steps.append([name])
-    return steps
+    first = [name for name in pending if name in set(exchanges)]
+    return first or pending

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, references, waves
+from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_step, references
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.kubefate_server import standalone
@@ -211,6 +211,10 @@ def _env(runner: StackRunner, members: Mapping[str, Member]) -> dict[str, str]:
     return {EXISTING_STACKS_ENV: ",".join(n for n in sorted(members) if runner.exists(n))}
 
 
+MAX_PARALLEL = 8
+"""Stacks updated (or read) at once, at most: each update runs a program and a provider."""
+
+
 def _concurrently(names: list[str], run: Callable[[str], Any]) -> dict[str, Any]:
     """``run`` for each name at once; each name's result, or the exception it raised."""
     if not names:
@@ -220,7 +224,7 @@ def _concurrently(names: list[str], run: Callable[[str], Any]) -> dict[str, Any]
             return {names[0]: run(names[0])}
         except Exception as error:  # the engine's own error, whatever its type
             return {names[0]: error}
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(names), MAX_PARALLEL)) as pool:
         futures = {name: pool.submit(run, name) for name in names}
     return {name: future.exception() or future.result() for name, future in futures.items()}
 
@@ -288,7 +292,8 @@ def converge(
     :func:`plan` just made."""
     current = planned or plan(members, runner)
     outcomes = {name: Outcome(name, members[name].role) for name in current.order}
-    for step in range(1, max_passes + 1):
+    exchanges = [name for name in current.order if members[name].role == "exchange"]
+    for step in range(1, max_passes + 2):
         if not current.stale:
             for outcome in outcomes.values():
                 if outcome.updates == 0:
@@ -300,7 +305,9 @@ def converge(
                 say(f"converged after {runs} update{'s' if runs != 1 else ''} in {step - 1} "
                     f"step{'s' if step > 2 else ''}")  # fmt: skip
             return list(outcomes.values())
-        updated = waves(current.stale, current.order, current.reads)[0]
+        if step > max_passes:
+            break
+        updated = next_step(current.stale, current.order, exchanges)
         say(f"[step {step}] up: {', '.join(updated)}")
         envs = {name: {EXISTING_STACKS_ENV: ",".join(sorted(current.existing)),
                        INPUTS_ENV: current.wanted[name]} for name in updated}  # fmt: skip
@@ -387,14 +394,20 @@ def engine_errors(text: str) -> list[str]:
 
 
 def preview_all(
-    members: Mapping[str, Member], runner: StackRunner, say: Say = print, new_too: bool = False
+    members: Mapping[str, Member],
+    runner: StackRunner,
+    say: Say = print,
+    new_too: bool = False,
+    only: Iterable[str] | None = None,
 ) -> list[Outcome]:
     """Preview every stack in order; one not deployed yet only with ``new_too`` (which
     creates it, empty, in the backend: a policy pack can only see a stack in a preview).
-    Every stack is previewed even when one is refused; then :class:`PreviewError` says why."""
+    Every stack is previewed even when one is refused; then :class:`PreviewError` says why.
+    ``only``: these stacks alone (all of ``members`` still count as the federation)."""
     outcomes = []
     failures: dict[str, list[str]] = {}
-    for name in run_order(members):
+    chosen = set(only) if only is not None else set(members)
+    for name in (n for n in run_order(members) if n in chosen):
         outcome = Outcome(name, members[name].role)
         existed = runner.exists(name)
         if existed or new_too:

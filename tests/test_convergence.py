@@ -9,10 +9,10 @@ from typing import Any
 from fate_iac.convergence import (
     file_digest,
     inputs_digest,
+    next_step,
     program_digest,
     references,
     taken,
-    waves,
 )
 from fate_iac.loader import load_stack_config
 from tests.conftest import party
@@ -41,12 +41,12 @@ def test_a_record_change_a_reader_takes_nothing_from_changes_nothing_for_it() ->
     assert len(program_digest()) == 64 and references(cfg) == ["ex"]
 
 
-def test_stale_stacks_run_in_steps_where_none_reads_another() -> None:
-    reads = {"ex": ["a", "b"], "a": ["ex"], "b": ["ex"], "p": ["q"], "q": ["p"], "z": []}
-    order = ["ex", "a", "b", "p", "q", "z"]
-    assert waves(order, order, reads) == [["ex", "p", "z"], ["a", "b", "q"]]
-    assert waves(["b", "a"], order, reads) == [["a", "b"]]
-    assert waves([], order, reads) == []
+def test_stale_exchanges_run_first_then_every_stale_party_at_once() -> None:
+    order = ["ex", "a", "b", "p", "q"]
+    assert next_step(order, order, ["ex"]) == ["ex"]
+    # P2P parties that read each other run together: the digests catch who saw what.
+    assert next_step(["q", "p", "a"], order, ["ex"]) == ["a", "p", "q"]
+    assert next_step([], order, ["ex"]) == []
 
 
 def test_a_stack_file_digest_is_its_config_not_what_the_cli_writes_beside_it(

@@ -120,13 +120,19 @@ class FakeEngine:
         """The policy packs and their configs fatectl gave (tests/test_cli.py)."""
         self.drifted: set[str] = set()
         """Stacks whose objects someone changed behind the engine's back."""
+        self.failed: set[str] = set()
+        """Stacks whose last update failed (they keep the outputs of the one before)."""
         self.lock = threading.Lock()
 
     def exists(self, stack: str) -> bool:
         return stack in self.deployed
 
-    def _seen(self, stack: str, env: dict[str, str]) -> set[str]:
+    def _seen(self, stack: str, env: dict[str, str], exact: bool = False) -> set[str]:
         existing = set(env[EXISTING_STACKS_ENV].split(",")) - {""}
+        # An update is told the stacks that existed when its step began (others of the
+        # step may be created meanwhile); a preview, exactly those that exist.
+        if exact:
+            assert existing == set(self.deployed), "the program must be told which exist"
         assert existing <= set(self.deployed), "the program is told only of stacks that exist"
         return self.references[stack] & existing
 
@@ -137,7 +143,7 @@ class FakeEngine:
             return 3  # a new stack's preview creates everything
         if refresh and stack in self.drifted:
             return 1  # what the cluster holds differs from what was deployed
-        return 0 if self._seen(stack, env) == self.deployed[stack] else 1
+        return 0 if self._seen(stack, env, exact=True) == self.deployed[stack] else 1
 
     def last(self, stack: str) -> Previewed:
         return Previewed()
@@ -155,6 +161,7 @@ class FakeEngine:
             self.deployed[stack] = seen
             self.records[stack] = published["federation"]
             self.inputs[stack] = env.get(INPUTS_ENV)
+            self.failed.discard(stack)
         time.sleep(0.05)  # long enough for the stacks of a step to overlap
         return changes
 
@@ -174,7 +181,8 @@ class FakeEngine:
 
     def published(self, stack: str) -> Published:
         self.log.append(("read", stack, ""))
-        return Published(self.records.get(stack), False, self.inputs.get(stack))
+        inputs = None if stack in self.failed else self.inputs.get(stack)
+        return Published(self.records.get(stack), False, inputs)
 
     def resource_count(self, stack: str) -> int:
         return 5 if stack in self.deployed else 0
@@ -266,12 +274,56 @@ def test_a_party_that_leaves_is_dropped_from_the_exchange() -> None:
     assert engine.records["exchange"]["members"] == [9999]
 
 
-def test_convergence_is_bounded() -> None:
+def test_convergence_is_bounded_by_its_steps() -> None:
     members = star()
     engine = FakeEngine(members)
     engine.published = lambda stack: Published()  # type: ignore[method-assign]
     with pytest.raises(FederationError, match="not converged after 2 steps"):
         converge(members, engine, max_passes=2, say=lambda _: None)
+    # A federation that converges in exactly the steps allowed is not refused.
+    engine = FakeEngine(members)
+    said: list[str] = []
+    converge(members, engine, max_passes=3, say=said.append)
+    assert said[-1] == "converged after 4 updates in 3 steps"
+
+
+def test_a_p2p_mesh_converges_in_two_steps_whatever_its_size() -> None:
+    names = ["p1", "p2", "p3", "p4", "p5"]
+    members = {}
+    for index, name in enumerate(names):
+        peers = [n for n in names if n != name]
+        raw = party(partyId=1000 + index, namespace=f"fate-{name}", peers=peers,
+                    rollsite={"type": "NodePort", "nodePort": 30200 + index})  # fmt: skip
+        members[name] = Member(load_stack_config(raw, name).config, name)
+    engine = FakeEngine(members)
+    said: list[str] = []
+    converge(members, engine, say=said.append)
+    assert said == [f"[step 1] up: {', '.join(names)}", f"[step 2] up: {', '.join(names)}",
+                    "converged after 10 updates in 2 steps"]  # fmt: skip
+    assert all(engine.deployed[n] == set(names) - {n} for n in names)
+
+
+def test_a_failed_update_runs_again_even_with_its_inputs_reverted() -> None:
+    """A failed update keeps the outputs of the one before, digest included: the stack
+    is not up to date whatever its inputs say."""
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    engine.failed.add("b")  # its last update failed part-way; its file was reverted since
+    engine.log.clear()
+    converge(members, engine, say=lambda _: None)
+    assert engine.ups() == ["b"]
+
+
+def test_a_policy_gate_previews_only_what_up_will_run_with_every_stack_existing() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+    engine.inputs["a"] = None
+    engine.log.clear()
+    outcomes = preview_all(members, engine, say=lambda _: None, only=["a"])
+    assert [o.stack for o in outcomes] == ["a"]
+    assert engine.log == [("preview", "a", "a,b,exchange")]
 
 
 def test_destroy_runs_in_reverse_order() -> None:
@@ -313,6 +365,7 @@ class FailingEngine(FakeEngine):
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         if stack == self.failing:
+            self.failed.add(stack)
             raise RuntimeError(ENGINE_REPORT)
         return super().up(stack, env)
 

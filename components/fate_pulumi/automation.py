@@ -3,6 +3,7 @@ Automation API (the logic that drives it is :mod:`fate_iac.orchestrator`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Mapping
@@ -174,14 +175,28 @@ class AutomationRunner:
         return (found.value, found.secret) if found is not None else (None, False)
 
     def published(self, stack: str) -> Published:
-        """Its record (revealed, and whether secret) and its inputs digest, in one read."""
+        """Its record (revealed, and whether secret) and its inputs digest: none unless
+        its last operation was an update that succeeded (a failed one keeps the outputs
+        of the one before; a refresh may have taken drift into the state)."""
         outputs = self._outputs(stack)
         record, inputs = outputs.get("federation"), outputs.get(INPUTS_OUTPUT)
+        digest = str(inputs.value) if inputs is not None and inputs.value else None
+        if digest is not None and not self._last_update_succeeded(stack):
+            digest = None
         return Published(
             record.value if record is not None else None,
             bool(record is not None and record.secret),
-            str(inputs.value) if inputs is not None and inputs.value else None,
+            digest,
         )
+
+    def _last_update_succeeded(self, stack: str) -> bool:
+        done = self._command.run(
+            ["stack", "history", "--json", "--page-size", "1", "--stack", stack,
+             "--non-interactive"],
+            str(self.project_dir), self.env,
+        )  # fmt: skip
+        entries = json.loads(done.stdout or "[]") or [{}]
+        return bool(entries[0].get("kind") == "update" and entries[0].get("result") == "succeeded")
 
     def history(self, stack: str) -> list[dict[str, Any]]:
         """The stack's updates, as ``pulumi stack history`` keeps them."""
