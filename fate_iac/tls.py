@@ -48,6 +48,7 @@ from fate_iac.endpoints import (
     rollsite_tls_endpoint,
     sni_domain,
 )
+from fate_iac.isolation import MODULE_LABEL
 
 CERTS_SECRET = "eggroll-certs"
 """The Secret rollsite mounts at ``conf/cert/`` when enableTLS is on (both charts)."""
@@ -426,7 +427,8 @@ def rollsite_tls_service(cfg: StackConfig) -> dict[str, Any] | None:
                             "targetPort": ROLLSITE_TLS_PORT, "protocol": "TCP"}  # fmt: skip
     if kind == "NodePort" and cfg.tls.nodePort is not None:
         port["nodePort"] = cfg.tls.nodePort
-    spec: dict[str, Any] = {"type": kind, "selector": {"fateMoudle": "rollsite"}, "ports": [port]}
+    selector = {MODULE_LABEL: "rollsite"}
+    spec: dict[str, Any] = {"type": kind, "selector": selector, "ports": [port]}
     if kind == "LoadBalancer" and cfg.tls.loadBalancerIP:
         spec["loadBalancerIP"] = cfg.tls.loadBalancerIP
     return {
