@@ -44,10 +44,10 @@ class ChartRef:
     path: Path | None = None
 
     def release_args(self) -> dict[str, Any]:
-        """Arguments of a pulumi-kubernetes ``helm.v3.Release`` that fetch this chart."""
+        """Inputs of a pulumi-kubernetes ``helm.sh/v3:Release`` that fetch this chart."""
         if self.path is not None:
             return {"chart": str(self.path)}
-        return {"chart": self.name, "version": self.version, "repository_opts": {"repo": self.repo}}
+        return {"chart": self.name, "version": self.version, "repositoryOpts": {"repo": self.repo}}
 
     def describe(self) -> str:
         where = self.path if self.path is not None else self.repo

@@ -95,7 +95,7 @@ class FederationRecord(BaseModel):
     @field_validator("ca")
     @classmethod
     def _ca(cls, value: str | None) -> str | None:
-        from fate_iac.tls import ca_problem  # it builds on this module
+        from fate_iac.pki import ca_problem  # cryptography: only for a record with a CA
 
         reason = ca_problem(value) if value is not None else None
         if reason:

@@ -1,6 +1,7 @@
 """Reading what a cluster holds for a stack, through the Kubernetes Python client (which
-speaks every kubeconfig auth: tokens, client certificates, exec plugins). Only reads;
-the model built from what it reads is :mod:`fate_iac.describe`."""
+speaks every kubeconfig auth: tokens, client certificates, exec plugins), and one
+release's history through the Helm SDK (which a Pulumi run uses: it loads faster). Only
+reads; the model built from what it reads is :mod:`fate_iac.describe`."""
 
 from __future__ import annotations
 
@@ -85,6 +86,40 @@ def helm_records(
     """Every revision Helm keeps in ``namespace`` (of ``release`` only, when given; none
     when neither exists)."""
     return _helm_records(_api(context, kubeconfig), namespace, release)
+
+
+def release_history(
+    namespace: str,
+    release: str,
+    context: str | None = None,
+    kubeconfig: str | None = None,
+    kubeconfig_content: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every revision Helm keeps of ``release`` in ``namespace``, oldest first (none
+    when it was never installed), with the fields of Helm's record that say what each
+    is (``name``, ``version``, ``info.status``, ``chart.metadata``), as
+    :func:`helm_records` reads them whole. Read through the Helm SDK: Helm's own storage
+    driver and client-go's kubeconfig handling, as the kubernetes provider has them. A
+    Pulumi run reads this before it registers anything: the SDK loads in about 0.15 s,
+    the Python client in about 0.7 s."""
+    import helm_python as helm  # a large native library: only when a cluster is read
+    from helm_python.errors import HelmError, HelmNotFoundError
+
+    try:
+        with helm.Config(
+            kubeconfig_path=kubeconfig, kubeconfig_content=kubeconfig_content,
+            kube_context=context or None, namespace=namespace,
+        ) as config:  # fmt: skip
+            summaries = config.history(release)
+    except HelmNotFoundError:
+        return []
+    except HelmError as error:
+        raise ClusterError(str(error)) from None
+    return [
+        {"name": s["name"], "version": s["revision"], "info": {"status": s["status"]},
+         "chart": {"metadata": {"name": s["chart_name"], "version": s["chart_version"]}}}
+        for s in summaries
+    ]  # fmt: skip
 
 
 def _helm_records(api: Any, namespace: str, release: str | None) -> list[dict[str, Any]]:

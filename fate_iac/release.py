@@ -62,20 +62,21 @@ def namespace_labels(cfg: StackConfig, role: str) -> dict[str, str]:
 
 
 def release_options(cfg: StackConfig, spec: ReleaseSpec) -> dict[str, Any]:
-    """Release arguments besides values: identity, chart, and install/upgrade behaviour."""
+    """The inputs of the ``helm.sh/v3:Release`` besides values, by the names the
+    kubernetes provider's schema gives them: identity, chart, install/upgrade behaviour."""
     options = cfg.release
     return {
         "name": spec.name,
         "namespace": spec.namespace,
         **spec.chart.release_args(),
-        "create_namespace": False,
+        "createNamespace": False,
         # Without it the provider scrubs "empty" values, [] included, while merging
         # them: an empty partyList would bring back the chart's example peers.
-        "allow_null_values": True,
+        "allowNullValues": True,
         "timeout": options.timeout,
-        "skip_await": options.skipAwait,
+        "skipAwait": options.skipAwait,
         "atomic": options.atomic,
-        "cleanup_on_fail": options.cleanupOnFail,
-        "max_history": options.maxHistory,
+        "cleanupOnFail": options.cleanupOnFail,
+        "maxHistory": options.maxHistory,
         **({"postrender": postrender_command()} if spec.post_render else {}),
     }

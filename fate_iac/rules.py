@@ -26,7 +26,7 @@ from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
-from fate_iac.tls import ca_problem, mounted
+from fate_iac.tls import mounted
 
 Path = KeyPath
 Rule = Callable[[PartyConfig], Iterator[Problem]]
@@ -539,6 +539,8 @@ def tls_valid(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]:
                           f"caValidityHours ({tls.caValidityHours}): no certificate outlives "
                           "its CA")  # fmt: skip
         return
+    from fate_iac.pki import ca_problem  # cryptography: only for a brought CA
+
     reason = ca_problem(tls.ca.certificate, tls.renewBeforeHours)
     if reason:
         yield Problem(("tls", "ca", "certificate"), "tls", f"cannot sign with this CA: {reason}")

@@ -193,8 +193,8 @@ def release_props(name: str, namespace: str, chart: ChartRef, values: Any) -> di
         "postrender": "",
         "createNamespace": False,
     }
-    if "repository_opts" in args:
-        props["repositoryOpts"] = args["repository_opts"]
+    if "repositoryOpts" in args:
+        props["repositoryOpts"] = args["repositoryOpts"]
     return props
 
 

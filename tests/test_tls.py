@@ -16,7 +16,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fate_iac import tls, yamlio
+from fate_iac import pki, tls, yamlio
 from fate_iac.config import ExchangeConfig, PartyConfig
 from fate_iac.endpoints import ROLLSITE_TLS_PORT, ROLLSITE_TLS_SERVICE, party_record
 from fate_iac.federation import FederationRecord, party_routes
@@ -37,13 +37,13 @@ def _cert(pem: str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode())
 
 
-def _party(party_id: int) -> tuple[tls.Issued, tls.Issued, tls.Issued]:
+def _party(party_id: int) -> tuple[pki.Issued, pki.Issued, pki.Issued]:
     """A party's CA, server certificate (for its published address) and client one."""
     cn, org = tls.subject(party_id, "party")
-    ca = tls.issue_ca(f"{cn}-ca", org, 100)
+    ca = pki.issue_ca(f"{cn}-ca", org, 100)
     host = f"192.168.{party_id % 100}.1"
-    server = tls.issue_leaf(ca.certificate, ca.key, cn, org, "server", [host, "rollsite-tls"], 10)
-    client = tls.issue_leaf(ca.certificate, ca.key, cn, org, "client", [], 10)
+    server = pki.issue_leaf(ca.certificate, ca.key, cn, org, "server", [host, "rollsite-tls"], 10)
+    client = pki.issue_leaf(ca.certificate, ca.key, cn, org, "client", [], 10)
     return ca, server, client
 
 
@@ -74,20 +74,20 @@ def test_a_stack_ca_signs_leaves_only_and_its_leaves_name_the_party_and_their_us
 
 
 def test_a_leaf_never_outlives_its_ca_and_a_foreign_key_cannot_sign() -> None:
-    ca = tls.issue_ca("ca", "o", 5, NOW)
-    leaf = tls.issue_leaf(ca.certificate, ca.key, "l", "o", "server", [], 50, NOW)
+    ca = pki.issue_ca("ca", "o", 5, NOW)
+    leaf = pki.issue_leaf(ca.certificate, ca.key, "l", "o", "server", [], 50, NOW)
     assert _cert(leaf.certificate).not_valid_after_utc == _cert(ca.certificate).not_valid_after_utc
-    other = tls.issue_ca("other", "o", 5, NOW)
+    other = pki.issue_ca("other", "o", 5, NOW)
     with pytest.raises(ValueError, match="does not belong to the CA certificate"):
-        tls.issue_leaf(ca.certificate, other.key, "l", "o", "server", [], 1, NOW)
+        pki.issue_leaf(ca.certificate, other.key, "l", "o", "server", [], 1, NOW)
 
 
 def test_certificates_are_reissued_when_due_or_when_what_they_name_changes() -> None:
     settings = tls.TlsSettings(validity_hours=48, renew_before_hours=24, ca_validity_hours=100)
-    ca = tls.issue_ca("ca", "o", 100, NOW)
+    ca = pki.issue_ca("ca", "o", 100, NOW)
     news = {**settings.props("server", "party-9999", "FATE party 9999", ["192.168.9.1"]),
             "caCertificate": ca.certificate, "caKey": ca.key}  # fmt: skip
-    state = {**news, **tls.issued_outputs(tls.issue(news, NOW))}
+    state = {**news, **pki.issued_outputs(pki.issue(news, NOW))}
     assert tls.replacements(state, news, NOW + datetime.timedelta(hours=23)) == []
     assert tls.replacements(state, news, NOW + datetime.timedelta(hours=25)) == ["notAfter"]
     # A wider window makes it due now; a longer validity alone issues nothing new.
@@ -99,7 +99,7 @@ def test_certificates_are_reissued_when_due_or_when_what_they_name_changes() -> 
 
 
 def test_a_trust_bundle_holds_each_ca_once_in_a_stable_order() -> None:
-    a, b = tls.issue_ca("a", "o", 1).certificate, tls.issue_ca("b", "o", 1).certificate
+    a, b = pki.issue_ca("a", "o", 1).certificate, pki.issue_ca("b", "o", 1).certificate
     bundle = tls.trust_bundle([a, b, a])
     assert bundle == tls.trust_bundle([b + a])
     assert len(x509.load_pem_x509_certificates(bundle.encode())) == 2
@@ -267,7 +267,7 @@ def _record(
     return {
         "schemaVersion": "1.2", "kind": kind, "stack": stack, "partyId": party_id,
         "fateVersion": "1.11" if kind == "party" else None,
-        "protocols": ["eggroll"], "ca": tls.issue_ca("ca", "o", 1).certificate,
+        "protocols": ["eggroll"], "ca": pki.issue_ca("ca", "o", 1).certificate,
         "endpoints": {"rollsite": {"host": host, "port": tls_port - 1},
                       "rollsiteTLS": {"host": host, "port": tls_port}},
     }  # fmt: skip
@@ -326,7 +326,7 @@ def test_the_post_render_command_fixes_the_real_charts_as_fatectl_render_shows()
 # --- routes, records, rules -----------------------------------------------------------
 
 
-CAS = {party_id: tls.issue_ca(f"party-{party_id}-ca", "o", 10).certificate for party_id in (1, 2)}
+CAS = {party_id: pki.issue_ca(f"party-{party_id}-ca", "o", 10).certificate for party_id in (1, 2)}
 
 
 def _peer(party_id: int, stack: str, secure: bool) -> FederationRecord:
@@ -407,8 +407,8 @@ def test_tls_settings_that_cannot_work_are_refused_at_their_key(
 
 
 def test_a_brought_ca_must_be_a_ca_and_its_key_a_secret() -> None:
-    leaf_ca = tls.issue_ca("ca", "o", 10_000)
-    leaf = tls.issue_leaf(leaf_ca.certificate, leaf_ca.key, "x", "o", "server", [], 5)
+    leaf_ca = pki.issue_ca("ca", "o", 10_000)
+    leaf = pki.issue_leaf(leaf_ca.certificate, leaf_ca.key, "x", "o", "server", [], 5)
     raw = _tls_party(10000, tls={"nodePort": 30111,
                                  "ca": {"certificate": leaf.certificate,
                                         "key": Secret(leaf.key, True)}})  # fmt: skip
@@ -423,7 +423,7 @@ def test_a_brought_ca_must_be_a_ca_and_its_key_a_secret() -> None:
     assert leaf_ca.key not in str(error.value)  # the offending value is never shown
     # A CA that expires within the renewal window would have everything it signs
     # re-issued on every update: refused, with what to do.
-    short = tls.issue_ca("ca", "o", 100)
+    short = pki.issue_ca("ca", "o", 100)
     brought = {"certificate": short.certificate, "key": Secret(short.key, True)}
     with pytest.raises(ConfigError, match=r"within renewBeforeHours \(720\).*bring a renewed CA"):
         load_party_config(_tls_party(10000, tls={"nodePort": 30111, "ca": brought}), "p")
@@ -508,21 +508,21 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
 
 
 def test_a_brought_ca_rotates_in_two_steps_without_a_gap() -> None:
-    old, new = tls.issue_ca("old", "o", 10), tls.issue_ca("new", "o", 10)
+    old, new = pki.issue_ca("old", "o", 10), pki.issue_ca("new", "o", 10)
     # Step 1: the old CA, the new one appended: still issued by the old, while the
     # record publishes both, so the peers come to trust the new one too.
     announcing = old.certificate + new.certificate
-    assert tls.ca_problem(announcing) is None
-    leaf = tls.issue_leaf(announcing, old.key, "party-1", "o", "server", [], 5)
+    assert pki.ca_problem(announcing) is None
+    leaf = pki.issue_leaf(announcing, old.key, "party-1", "o", "server", [], 5)
     _cert(leaf.certificate).verify_directly_issued_by(_cert(old.certificate))
     trusted = x509.load_pem_x509_certificates(tls.trust_bundle([announcing]).encode())
     assert {c.subject for c in trusted} == {_cert(old.certificate).subject,
                                             _cert(new.certificate).subject}  # fmt: skip
     # Step 2, once every peer has run: the new CA first, with its key.
-    leaf = tls.issue_leaf(new.certificate + old.certificate, new.key, "p", "o", "server", [], 5)
+    leaf = pki.issue_leaf(new.certificate + old.certificate, new.key, "p", "o", "server", [], 5)
     _cert(leaf.certificate).verify_directly_issued_by(_cert(new.certificate))
     with pytest.raises(ValueError, match="does not belong"):
-        tls.issue_leaf(announcing, new.key, "p", "o", "server", [], 5)
+        pki.issue_leaf(announcing, new.key, "p", "o", "server", [], 5)
 
 
 def test_federation_status_says_when_a_stack_s_first_certificate_expires() -> None:

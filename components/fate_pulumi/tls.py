@@ -32,8 +32,10 @@ class Issuer(dynamic.ResourceProvider):
     due: its identity changed (:data:`fate_iac.tls.IDENTITY`) or it nears expiry."""
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        issued = tls.issue(props)
-        return dynamic.CreateResult(issued.serial, {**props, **tls.issued_outputs(issued)})
+        from fate_iac import pki  # cryptography: loaded where a certificate is issued
+
+        issued = pki.issue(props)
+        return dynamic.CreateResult(issued.serial, {**props, **pki.issued_outputs(issued)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = tls.replacements(olds, news)
@@ -99,7 +101,9 @@ def certificates(
     if brought is not None:
         ca_certificate: pulumi.Output[str] = pulumi.Output.from_input(brought.certificate)
         ca_key = as_pulumi_secret(brought.key)
-        ca_expiry = pulumi.Output.from_input(tls.expires(brought.certificate).isoformat())
+        from fate_iac import pki  # cryptography: only for a brought CA
+
+        ca_expiry = pulumi.Output.from_input(pki.expires(brought.certificate).isoformat())
     else:
         ca_props = options.props("ca", f"{common_name}-ca", organization, [])
         ca = Certificate(f"{name}-tls-ca", ca_props, child)

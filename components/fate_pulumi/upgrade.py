@@ -19,7 +19,7 @@ import pulumi
 
 from fate_iac.config import PartyConfig
 from fate_iac.day2 import chart_version, deployed_record, last_version_change
-from fate_iac.kube import ClusterError, helm_records
+from fate_iac.kube import ClusterError, release_history
 from fate_iac.problems import ConfigError
 from fate_iac.upgrade import (
     Migration,
@@ -36,13 +36,17 @@ OUTPUT = "upgrade"
 
 def deployed_records(config: PartyConfig) -> list[dict[str, Any]]:
     """Every revision Helm keeps of the party's release, in the cluster the kubernetes
-    provider targets (raises ClusterError)."""
+    provider targets: its ``kubeconfig`` (a path or the content itself) and ``context``,
+    else ``KUBECONFIG`` or ``~/.kube/config`` (raises ClusterError)."""
     provider = pulumi.Config("kubernetes")
     kubeconfig = provider.get("kubeconfig")
-    if kubeconfig and not os.path.isfile(kubeconfig):
-        raise ClusterError("kubernetes:kubeconfig holds a kubeconfig, not a path")
-    return helm_records(
-        config.k8s_namespace, config.release_name, provider.get("context"), kubeconfig
+    path = kubeconfig if kubeconfig and os.path.isfile(kubeconfig) else None
+    return release_history(
+        config.k8s_namespace,
+        config.release_name,
+        provider.get("context"),
+        kubeconfig=path,
+        kubeconfig_content=kubeconfig if kubeconfig and path is None else None,
     )
 
 

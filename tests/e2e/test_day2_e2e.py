@@ -20,6 +20,7 @@ from e2e.controlplane import ControlPlane, kube_get, kube_request
 from e2e.tools import Tools
 from e2e.workspace import Workspace, copy_project, workspace
 from fate_iac.describe import decode_helm_release
+from fate_iac.kube import release_history
 
 STACK = "party10000"
 NAMESPACE = "fate-10000"
@@ -124,6 +125,13 @@ def test_an_upgrade_from_diff_to_migration_and_back_refused(
     assert result.outputs["upgrade"].value == {"from": "v1.10.0", "to": "v1.11.2"}
     records = helm_releases(plane)
     assert [chart_of(r) for r in records] == ["v1.10.0", "v1.11.2"]
+    # The history the program reads before it registers anything (the next update's
+    # upgrade rules), through the Helm SDK, is what Helm's own records say.
+    assert release_history(NAMESPACE, NAMESPACE, kubeconfig=str(plane.kubeconfig)) == [
+        {"name": r["name"], "version": r["version"], "info": {"status": r["info"]["status"]},
+         "chart": {"metadata": {"name": "fate", "version": chart_of(r)}}}
+        for r in records
+    ]  # fmt: skip
     assert fateflow_image(plane) == "federatedai/fateflow:1.11.2-release"
     job = kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/{JOB}")
     assert job["status"]["succeeded"] == 1

@@ -1,0 +1,201 @@
+"""Issuing and reading X.509 certificates, on ``cryptography``: the certificates of
+:mod:`fate_iac.tls`. Apart from it so that only what issues or reads a certificate loads
+``cryptography`` (a seventh of a second): a stack without TLS never does.
+
+Pure: the Pulumi side (``fate_pulumi.tls``) keeps what this issues in the state."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from fate_iac.tls import utc_now
+
+KEY_BITS = 2048
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate and its private key (unencrypted PKCS#8), both PEM."""
+
+    certificate: str
+    key: str
+    not_after: str
+    """Expiry, ISO 8601 UTC."""
+    serial: str
+
+
+def _key() -> rsa.RSAPrivateKey:
+    # RSA: what eggroll's Netty, Pulsar and Traffic Server all load from PKCS#8.
+    return rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+
+
+def _pkcs8(key: rsa.RSAPrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def _issued(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> Issued:
+    return Issued(
+        cert.public_bytes(serialization.Encoding.PEM).decode(),
+        _pkcs8(key),
+        cert.not_valid_after_utc.isoformat(),
+        format(cert.serial_number, "x"),
+    )
+
+
+def _key_usage(signs: bool) -> x509.KeyUsage:
+    """A CA signs certificates; a leaf signs handshakes and (RSA) enciphers keys."""
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=not signs,
+        data_encipherment=False, key_agreement=False, key_cert_sign=signs, crl_sign=signs,
+        encipher_only=False, decipher_only=False,
+    )  # fmt: skip
+
+
+def _public(key: Any) -> bytes:
+    return bytes(key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ))  # fmt: skip
+
+
+def _name(common_name: str, organization: str) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ])  # fmt: skip
+
+
+def issue_ca(
+    common_name: str,
+    organization: str,
+    validity_hours: int,
+    now: datetime.datetime | None = None,
+) -> Issued:
+    """A self-signed CA that signs leaf certificates only (path length 0)."""
+    now = now or utc_now()
+    key = _key()
+    name = _name(common_name, organization)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=validity_hours))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signs=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .sign(key, hashes.SHA256())
+    )
+    return _issued(cert, key)
+
+
+def _alt_names(hosts: Iterable[str]) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    for host in dict.fromkeys(hosts):
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    return names
+
+
+def issue_leaf(
+    ca_certificate: str,
+    ca_key: str,
+    common_name: str,
+    organization: str,
+    usage: str,
+    hosts: Iterable[str],
+    validity_hours: int,
+    now: datetime.datetime | None = None,
+) -> Issued:
+    """A ``server`` or ``client`` certificate signed by the CA, naming ``hosts`` (IP
+    addresses and DNS names, as peers dial them: gRPC checks the name) and never valid
+    beyond the CA."""
+    now = now or utc_now()
+    ca = x509.load_pem_x509_certificate(ca_certificate.encode())
+    signer = serialization.load_pem_private_key(ca_key.encode(), password=None)
+    if not isinstance(signer, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ValueError("the CA key is neither an RSA nor an EC private key")
+    if _public(signer.public_key()) != _public(ca.public_key()):
+        raise ValueError("the CA key does not belong to the CA certificate")
+    key = _key()
+    usages = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH}
+    not_after = min(now + datetime.timedelta(hours=validity_hours), ca.not_valid_after_utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, organization))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signs=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usages[usage]]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
+    names = _alt_names(hosts)
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return _issued(builder.sign(signer, hashes.SHA256()), key)
+
+
+def issue(props: Mapping[str, Any], now: datetime.datetime | None = None) -> Issued:
+    """Issue what :meth:`TlsSettings.props` describes."""
+    if props["usage"] == "ca":
+        return issue_ca(props["commonName"], props["organization"], props["validityHours"], now)
+    return issue_leaf(props["caCertificate"], props["caKey"], props["commonName"],
+                      props["organization"], props["usage"], props["hosts"],
+                      props["validityHours"], now)  # fmt: skip
+
+
+def issued_outputs(issued: Issued) -> dict[str, str]:
+    return {"certificate": issued.certificate, "key": issued.key,
+            "notAfter": issued.not_after, "serial": issued.serial}  # fmt: skip
+
+
+def expires(certificate: str) -> datetime.datetime:
+    return x509.load_pem_x509_certificate(certificate.encode()).not_valid_after_utc
+
+
+def ca_problem(certificate: str, renew_before_hours: int = 0) -> str | None:
+    """Why a CA certificate (PEM, the first of a bundle signs) cannot sign, or be
+    trusted, or None; with ``renew_before_hours``, a CA that would be due for renewal as
+    soon as it signed (what it signs expires with it) cannot sign either."""
+    try:
+        certs = x509.load_pem_x509_certificates(certificate.encode())
+    except ValueError as error:
+        return f"it is not a PEM certificate ({error})"
+    for cert in certs:
+        try:
+            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            return "it is not a CA certificate (no basicConstraints)"
+        if not constraints.ca:
+            return "it is not a CA certificate (basicConstraints CA:FALSE)"
+    expiry, now = certs[0].not_valid_after_utc, utc_now()
+    if expiry <= now:
+        return f"it expired on {expiry.date().isoformat()}"
+    if expiry <= now + datetime.timedelta(hours=renew_before_hours):
+        return (f"it expires on {expiry.date().isoformat()}, within renewBeforeHours "
+                f"({renew_before_hours}): what it signs would be re-issued on every update; "
+                "bring a renewed CA")  # fmt: skip
+    return None
