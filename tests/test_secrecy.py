@@ -295,3 +295,22 @@ def test_describe_shows_a_secret_record_as_secret() -> None:
     assert endpoints_of(shown) == {
         "federation": "[secret]", "fateboard": "[secret]", "notebook": "nb",
     }  # fmt: skip
+
+
+def test_exported_outputs_say_which_held_a_secret() -> None:
+    """The runner reads a stack's outputs from its exported state: a secret there is
+    revealed for the orchestrator's digests, and an output holding one anywhere counts
+    as secret, so it is shown as one."""
+    from fate_pulumi.automation import SECRET_KIND, SECRET_SIGNATURE, revealed, shown_outputs
+
+    def secret(value: object) -> dict[str, str]:
+        return {SECRET_SIGNATURE: SECRET_KIND, "plaintext": json.dumps(value)}
+
+    assert revealed(secret({"host": "10.77.0.5"})) == ({"host": "10.77.0.5"}, True)
+    nested = {"endpoints": [{"host": secret("10.77.0.5"), "port": 30101}]}
+    assert revealed(nested) == ({"endpoints": [{"host": "10.77.0.5", "port": 30101}]}, True)
+    assert revealed({"namespace": "fate-10000"}) == ({"namespace": "fate-10000"}, False)
+    from pulumi.automation import OutputValue
+
+    shown = shown_outputs({"federation": OutputValue(*revealed(nested))})
+    assert shown == {"federation": "[secret]"}

@@ -8,6 +8,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,27 @@ from fate_iac.orchestrator import (
 from fate_iac.secrets import REDACTED
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+STACK = "pulumi:pulumi:Stack"
+SECRET_SIGNATURE, SECRET_KIND = (
+    "4dabf18193072939515e22adb298388d",
+    "1b47061264138c4ac30d75fd1eb44270",
+)
+"""How a state (``pulumi stack export``) marks a secret value: ``{SIGNATURE: KIND,
+"plaintext": <its JSON>}`` with ``--show-secrets``, ``"ciphertext"`` without."""
+
+
+def revealed(value: Any) -> tuple[Any, bool]:
+    """A value of an exported state with its secrets revealed, and whether it held any
+    (then the whole value counts as secret: it is shown as ``[secret]``)."""
+    if isinstance(value, dict) and value.get(SECRET_SIGNATURE) == SECRET_KIND:
+        return json.loads(value["plaintext"]), True
+    if isinstance(value, dict):
+        pairs = {key: revealed(item) for key, item in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [revealed(item) for item in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
 
 
 def shown_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,10 +136,18 @@ class AutomationRunner:
                 self._listed = None  # create_or_select is about to create it
             return self._auto.Stack.create_or_select(stack, self._workspace(env))
 
-    def _outputs(self, stack: str) -> Any:
+    def _outputs(self, stack: str) -> dict[str, Any]:
         """A stack's outputs (secret ones revealed, each saying whether it is secret),
-        read without selecting it."""
-        return self._workspace({}).stack_outputs(stack)
+        read without selecting it: one run of the CLI, where the Automation API's
+        ``stack_outputs`` makes two, each decrypting the stack's secrets."""
+        done = self._command.run(
+            ["stack", "export", "--show-secrets", "--stack", stack],
+            str(self.project_dir), self.env,
+        )  # fmt: skip
+        resources = (json.loads(done.stdout or "{}").get("deployment") or {}).get("resources")
+        root: dict[str, Any] = next((r for r in resources or [] if r.get("type") == STACK), {})
+        return {key: self._auto.OutputValue(*revealed(value))
+                for key, value in (root.get("outputs") or {}).items()}  # fmt: skip
 
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
         """What an update would change; with ``refresh``, against what the cluster holds
@@ -193,11 +223,13 @@ class AutomationRunner:
         """Its record (revealed, and whether secret) and its inputs digest: none unless
         its last operation was an update that succeeded (a failed one keeps the outputs
         of the one before; a refresh may have taken drift into the state)."""
-        outputs = self._outputs(stack)
-        record, inputs = outputs.get("federation"), outputs.get(INPUTS_OUTPUT)
-        digest = str(inputs.value) if inputs is not None and inputs.value else None
-        if digest is not None and not self._last_update_succeeded(stack):
-            digest = None
+        with ThreadPoolExecutor(1) as reader:  # two runs of the CLI at once
+            succeeded = reader.submit(self._last_update_succeeded, stack)
+            outputs = self._outputs(stack)
+            record, inputs = outputs.get("federation"), outputs.get(INPUTS_OUTPUT)
+            digest = str(inputs.value) if inputs is not None and inputs.value else None
+            if digest is not None and not succeeded.result():
+                digest = None
         return Published(
             record.value if record is not None else None,
             bool(record is not None and record.secret),
