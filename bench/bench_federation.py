@@ -5,7 +5,8 @@ in the same run.
 * control plane start: etcd, kube-apiserver, controllers, scheduler and KWOK's nodes
   (excluded from the federation's figures, said apart);
 * ``federation up`` from nothing, beside its floor: a direct install of the same three
-  releases through the Helm SDK, one after the other, with their final routes;
+  releases through the Helm SDK, one after the other, with their final routes, each
+  fetched and waited for as the Release does (:mod:`bench.floor`);
 * a no-op ``federation up`` on the converged federation, beside its floor: reading each
   stack's outputs once through the CLI (``pulumi stack output --json``), the least any
   tool must do to know where a federation stands.
@@ -27,11 +28,12 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.floor import helm_install, helm_uninstall
 from e2e.chartserver import serve_chart_repository
 from e2e.controlplane import ControlPlane, control_plane
 from e2e.tools import Tools, build_tools
 from e2e.workspace import PROJECT_DIR, Workspace, copy_project, workspace
-from fate_iac.charts import chart_archive, merge_values
+from fate_iac.charts import merge_values
 from fate_iac.loader import load_stack
 from fate_iac.routing import nest
 from fate_iac.values import map_secrets
@@ -62,29 +64,21 @@ def read_outputs(ws: Workspace) -> float:
     return time.perf_counter() - start
 
 
-def helm_installs(plane: ControlPlane, records: dict[str, object], round_: int) -> float:
-    """The three releases with the routes the converged federation gave them."""
-    import helm_python as helm
-
+def helm_installs(plane: ControlPlane, repo: str, records: dict[str, object], round_: int) -> float:
+    """The three releases with the routes the converged federation gave them, one after
+    the other, as the updates install them (see :mod:`bench.floor`)."""
     releases = []
     for stack in STACKS:
         loaded = load_stack(PROJECT_DIR, stack, "fate-example")
         cfg, kind = loaded.config, loaded.kind
         routed = kind.routed(cfg, records)
-        for spec in kind.releases(cfg, str(SHARED_CHARTS)):
+        for spec in kind.releases(cfg, repo):
             values = map_secrets(spec.values, lambda s: s.reveal())
             values = merge_values(values, nest(routed.overrides.get(spec.key, {})))
-            namespace = f"bench-floor-{round_}-{stack}"
-            releases.append((chart_archive(spec.chart), spec.name, values, namespace))
-    start = time.perf_counter()
-    for archive, name, values, namespace in releases:
-        with helm.Config(kubeconfig_path=plane.kubeconfig, namespace=namespace) as config:
-            config.install(str(archive), name, values, namespace=namespace,
-                           create_namespace=True)  # fmt: skip
-    elapsed = time.perf_counter() - start
+            releases.append((spec.chart, spec.name, values, f"bench-floor-{round_}-{stack}"))
+    elapsed = sum(helm_install(plane.kubeconfig, repo, *release) for release in releases)
     for _, name, _, namespace in releases:
-        with helm.Config(kubeconfig_path=plane.kubeconfig, namespace=namespace) as config:
-            config.uninstall(name)
+        helm_uninstall(plane.kubeconfig, name, namespace)
     return elapsed
 
 
@@ -108,7 +102,7 @@ def one_round(tools: Tools, plane: ControlPlane, repo: str, work: Path, round_: 
     outputs = read_outputs(ws)
     records = records_of(ws)
     fatectl(ws, "destroy", "--yes")  # its NodePorts are the floor's
-    floor = helm_installs(plane, records, round_)
+    floor = helm_installs(plane, repo, records, round_)
     return up, floor, noop, outputs
 
 

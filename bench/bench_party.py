@@ -12,7 +12,9 @@ memory of the child, side by side:
 * the same pair for a Spark party: KubeFATE's party-9999 ``cluster-spark-pulsar.yaml``,
   imported with ``fatectl import-kubefate`` into a stack (relying on the chart's
   credentials, as the file does), rendered, beside KubeFATE's pipeline over that file;
-* ``program (mocks)``: the party stack's ``__main__.py`` evaluated under Pulumi's mocks.
+* ``program (mocks)``: the party stack's ``__main__.py`` evaluated under Pulumi's mocks,
+  beside its floor, ``empty program (mocks)``: a program that registers nothing, under
+  the same SDK's mocks (the interpreter and the Pulumi SDK).
 
 Run: .venv/bin/python bench/bench_party.py [--runs N]
 """
@@ -63,6 +65,18 @@ from tests.pulumi_mocks import run_program
 config, secret_keys = json.loads(sys.argv[2])
 recorder = run_program("party10000", config, secret_keys)
 assert len(recorder.resources) >= 3
+"""
+# Its floor: a program that registers nothing, under the SDK's mocks: the interpreter and
+# the Pulumi SDK, which every Pulumi program in Python pays, and nothing of this project.
+EMPTY = """
+import pulumi
+class Nothing(pulumi.runtime.Mocks):
+    def new_resource(self, args):
+        return args.name + "-id", dict(args.inputs)
+    def call(self, args):
+        return {}, []
+pulumi.runtime.set_mocks(Nothing(), project="fate", stack="party10000", preview=False)
+pulumi.runtime.test(lambda: None)()
 """
 
 
@@ -115,6 +129,7 @@ def main() -> None:
                                   str(scratch), "--chart-repo", source],
         "spark: kubefate": [python, "-c", KUBEFATE, str(SPARK_YAML), source],
         "program (mocks)": [python, "-c", PROGRAM, str(PROJECT), engine],
+        "empty program (mocks)": [python, "-c", EMPTY],
     }  # fmt: skip
     for argv in cases.values():  # warm the chart cache and the OS page cache
         measure(argv, env)
@@ -127,12 +142,13 @@ def main() -> None:
             max(rss for _, _, rss in runs),
         )
     shutil.rmtree(scratch)
-    header = f"{'case':<22} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}"
+    header = f"{'case':<23} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}"
     print(f"{header}   ({args.runs} runs, {os.cpu_count()} cores)")
     for name, (wall, cpu, rss) in results.items():
-        print(f"{name:<22} {wall * 1000:>9.0f} ms {cpu * 1000:>8.0f} ms {rss / 2**20:>7.0f} MB")
+        print(f"{name:<23} {wall * 1000:>9.0f} ms {cpu * 1000:>8.0f} ms {rss / 2**20:>7.0f} MB")
     for ours, theirs in (("fatectl render", "kubefate pipeline"),
-                         ("spark: fatectl render", "spark: kubefate")):  # fmt: skip
+                         ("spark: fatectl render", "spark: kubefate"),
+                         ("program (mocks)", "empty program (mocks)")):  # fmt: skip
         wall = results[ours][0] / results[theirs][0]
         cpu = results[ours][1] / results[theirs][1]
         print(f"{ours} / {theirs}: {wall:.2f}x wall time, {cpu:.2f}x CPU time")

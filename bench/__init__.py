@@ -1,0 +1,1 @@
+"""Benchmarks, each beside its floor in the same run (see the README's Benchmarks)."""
