@@ -137,10 +137,19 @@ class ConvergeError(FederationError):
     def __str__(self) -> str:
         lines = [o.line() for o in self.outcomes]
         refused = [f"  {v}" for v in self.violations]
-        causes = self.cause.splitlines()
-        head = [f"stack {self.stack} failed: {self.cause}"] if len(causes) == 1 else [
-            f"stack {self.stack} failed:", *(f"  {c}" for c in causes)]  # fmt: skip
-        return "\n".join([*head, *refused, "so far:", *lines])
+        # The stacks that failed beside it, in the same step, each with its own cause.
+        beside = [(o.stack, o.error) for o in self.outcomes
+                  if o.state == "failed" and o.stack != self.stack and o.error]  # fmt: skip
+        return "\n".join([*_failed(self.stack, self.cause), *refused,
+                          *(line for stack, cause in beside for line in _failed(stack, cause)),
+                          "so far:", *lines])  # fmt: skip
+
+
+def _failed(stack: str, cause: str) -> list[str]:
+    causes = cause.splitlines()
+    if len(causes) == 1:
+        return [f"stack {stack} failed: {cause}"]
+    return [f"stack {stack} failed:", *(f"  {c}" for c in causes)]
 
 
 @dataclass

@@ -420,6 +420,29 @@ def test_an_engine_error_ends_with_every_stacks_outcome_so_far() -> None:
     ]  # fmt: skip
 
 
+def test_every_stack_that_failed_in_a_step_is_named_with_its_cause() -> None:
+    """Both parties of a step fail, concurrently: the error names each, with its own
+    cause, not the first alone."""
+    members = star()
+
+    class TwoFail(FakeEngine):
+        def up(self, stack: str, env: dict[str, str]) -> int:
+            if stack in ("a", "b"):
+                raise RuntimeError(f"error: {stack} cannot reach its cluster")
+            return super().up(stack, env)
+
+    with pytest.raises(ConvergeError) as caught:
+        converge(members, TwoFail(members), say=lambda _: None)
+    text = str(caught.value)
+    assert text.splitlines()[:2] == [
+        "stack a failed: error: a cannot reach its cluster",
+        "stack b failed: error: b cannot reach its cluster",
+    ]
+    assert {o.stack: o.state for o in caught.value.outcomes} == {
+        "exchange": "updated", "a": "failed", "b": "failed",
+    }  # fmt: skip
+
+
 def test_an_engine_error_without_diagnostics_gives_its_last_error_line() -> None:
     members = star()
 
