@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
 from fate_iac.describe import Observed, decode_helm_release
@@ -105,19 +106,37 @@ def release_history(
     import helm_python as helm  # a large native library: only when a cluster is read
     from helm_python.errors import HelmError, HelmNotFoundError
 
-    try:
-        with helm.Config(
-            kubeconfig_path=kubeconfig, kubeconfig_content=kubeconfig_content,
-            kube_context=context or None, namespace=namespace,
-        ) as config:  # fmt: skip
-            summaries = config.history(release)
-    except HelmNotFoundError:
+    # The SDK sets no request timeout: an API server that accepts and never answers
+    # would hold the update (and the interpreter's exit: the read runs in a daemon
+    # thread, left behind).
+    done: list[list[dict[str, Any]] | BaseException] = []
+
+    def read() -> None:
+        try:
+            with helm.Config(
+                kubeconfig_path=kubeconfig, kubeconfig_content=kubeconfig_content,
+                kube_context=context or None, namespace=namespace,
+            ) as config:  # fmt: skip
+                done.append(config.history(release))
+        except BaseException as error:  # handed to the caller's thread
+            done.append(error)
+
+    reader = threading.Thread(target=read, name="helm-history", daemon=True)
+    reader.start()
+    reader.join(TIMEOUT)
+    if not done:
+        raise ClusterError(f"the API server did not answer within {TIMEOUT:.0f} s")
+    found = done[0]
+    if isinstance(found, HelmNotFoundError):
         return []
-    except HelmError as error:
-        raise ClusterError(str(error)) from None
+    if isinstance(found, HelmError):
+        raise ClusterError(str(found)) from None
+    if isinstance(found, BaseException):
+        raise found
+    summaries = found
     return [
-        {"name": s["name"], "version": s["revision"], "info": {"status": s["status"]},
-         "chart": {"metadata": {"name": s["chart_name"], "version": s["chart_version"]}}}
+        {"name": s.get("name"), "version": s.get("revision"), "info": {"status": s.get("status")},
+         "chart": {"metadata": {"name": s.get("chart_name"), "version": s.get("chart_version")}}}
         for s in summaries
     ]  # fmt: skip
 

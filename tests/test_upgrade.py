@@ -176,3 +176,64 @@ def test_the_last_version_change_comes_from_helms_history() -> None:
     # The failed revision is no change that happened: the last one was 1.9.2 -> 1.10.0.
     assert last_version_change(history, "fate-10000") == {"from": "v1.9.2", "to": "v1.10.0"}
     assert last_version_change(history[:1], "fate-10000") is None
+
+
+# ------------------------------------------------------------ reading the deployed release
+
+
+def test_the_deployed_history_is_read_where_the_provider_points(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The program reads Helm's history from the cluster the kubernetes provider targets:
+    its kubeconfig as a path, or given as the content itself, and its context."""
+    from fate_pulumi import upgrade
+    from tests.pulumi_mocks import run_with_mocks
+
+    read_history = upgrade.deployed_records  # the mocks stand in for it during a run
+    asked: list[tuple[Any, ...]] = []
+
+    def history(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        asked.append((*args, kwargs))
+        return []
+
+    monkeypatch.setattr(upgrade, "release_history", history)
+    cfg = config()
+    content = "apiVersion: v1\nkind: Config\nclusters: []\n"
+    path = str(PROJECT_DIR / "Pulumi.yaml")  # any file that exists
+    for kubeconfig in (content, path):
+        provider = {"kubernetes:kubeconfig": kubeconfig, "kubernetes:context": "edge"}
+        run_with_mocks(lambda: read_history(cfg), "party10000", provider)
+    assert asked == [
+        ("fate-10000", "fate-10000", "edge", {"kubeconfig": None, "kubeconfig_content": content}),
+        ("fate-10000", "fate-10000", "edge", {"kubeconfig": path, "kubeconfig_content": None}),
+    ]
+
+
+def test_an_api_server_that_never_answers_is_said_not_waited_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """The Helm SDK sets no request timeout: the read gives up, and the program goes on
+    with a warning (the release's own install then fails with the provider's reason)."""
+    import socket
+    import time
+
+    from fate_iac import kube
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts, never answers: the TLS handshake never completes
+    port = silent.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "c", "cluster": {"server": f"https://127.0.0.1:{port}",
+                                              "insecure-skip-tls-verify": True}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+    }))  # fmt: skip
+    monkeypatch.setattr(kube, "TIMEOUT", 1.0)
+    start = time.monotonic()
+    with pytest.raises(kube.ClusterError, match="did not answer within 1 s"):
+        kube.release_history("fate-10000", "fate-10000", kubeconfig=str(kubeconfig))
+    assert time.monotonic() - start < 5
+    silent.close()

@@ -194,15 +194,25 @@ class AutomationRunner:
         with tempfile.TemporaryDirectory(prefix="fate-events-") as scratch:
             log = Path(scratch) / "events.json"
             self._command.run(
-                [*command, "--stack", stack, "--event-log", str(log), *policy],
+                [*command, "--stack", stack, "--event-log", str(log), *policy,
+                 "--exec-kind", "auto.local"],  # recorded in its history, as the SDK's runs
                 # The CLI takes --event-log only with its debug commands on, as the
                 # Automation API runs it.
                 str(self.project_dir), {**self.env, **env, "PULUMI_DEBUG_COMMANDS": "true"},
                 on_output=lines.append,
             )  # fmt: skip
-            for line in log.read_text().splitlines():
-                if line.strip():
-                    steps.see(self._auto.events.EngineEvent.from_json(json.loads(line)))
+            summarized = False
+            for line in log.read_text().splitlines() if log.exists() else []:
+                try:
+                    event = self._auto.events.EngineEvent.from_json(json.loads(line))
+                except Exception as error:  # a newer CLI's event: said, as the SDK does
+                    self.say(f"  {stack}: an engine event was not understood: {error}")
+                    continue
+                steps.see(event)
+                summarized = summarized or event.summary_event is not None
+        if not summarized:  # its changes would be unknown: never taken for none
+            why = f"pulumi {command[0]} of {stack} ended without its summary event"
+            raise self._auto.CommandError(self._auto.CommandResult("\n".join(lines), why, -1))
         return steps, lines
 
     def destroy(self, stack: str) -> None:
