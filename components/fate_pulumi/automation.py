@@ -181,9 +181,9 @@ class AutomationRunner:
         Automation API runs it, with the steps it took read from its event log, and its
         output lines; raises the Automation API's CommandError when it fails.
 
-        Not ``Stack.up``: after an update, that reads the stack's outputs and its last
-        history entry, three more runs of the CLI that each decrypt the stack's secrets
-        (about 1.3 s), for results the orchestrator reads once per step anyway
+        Not ``Stack.up``: that selects the stack first and, after the update, reads its
+        outputs (two runs) and its last history entry, four more runs of the CLI (about
+        1.3 s), for results the orchestrator reads once per step anyway
         (:meth:`published`)."""
         if not self.exists(stack):
             self._stack(stack, env)
