@@ -248,8 +248,7 @@ class AutomationRunner:
 
     def _last_update_succeeded(self, stack: str) -> bool:
         done = self._command.run(
-            ["stack", "history", "--json", "--page-size", "1", "--stack", stack,
-             "--non-interactive"],
+            ["stack", "history", "--json", "--page-size", "1", "--stack", stack],
             str(self.project_dir), self.env,
         )  # fmt: skip
         entries = json.loads(done.stdout or "[]") or [{}]

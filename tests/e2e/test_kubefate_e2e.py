@@ -15,15 +15,11 @@ from e2e.controlplane import ControlPlane, kube_get, kube_request
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
 from fate_iac import yamlio
+from fate_pulumi.automation import SECRET_KIND, SECRET_SIGNATURE
 
 EXAMPLE = PROJECT_DIR / "examples" / "kubefate"
 ACCOUNT = "system:serviceaccount:kube-fate:kubefate-admin"
 STORAGE_CLASS = "e2e-static"
-SECRET_SIGNATURE, SECRET_KIND = (
-    "4dabf18193072939515e22adb298388d",
-    "1b47061264138c4ac30d75fd1eb44270",
-)
-"""How a Pulumi state marks a secret value."""
 
 
 def can(plane: ControlPlane, verb: str, resource: str, namespace: str = "",
@@ -129,6 +125,7 @@ def test_the_kubefate_service_least_privilege_persistent_and_secret(
     [root] = [r for r in resources if r["type"] == "pulumi:pulumi:Stack"]
     recorded = root["outputs"]["kubefate"]
     for key in ("password", "cliConfig"):  # encrypted in the state, the rest readable
+        assert recorded[key].get(SECRET_SIGNATURE) == SECRET_KIND, key
         assert "ciphertext" in recorded[key], key
     assert recorded["url"] == "http://kubefate.kube-fate.svc.cluster.local:8080"
 
