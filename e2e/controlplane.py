@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,10 @@ def _wait(
     raise ControlPlaneError(f"{name} not ready after {timeout:.0f}s:\n{processes.tail(name)}")
 
 
+UNVERIFIED = ssl._create_unverified_context()
+"""For a component's /healthz: it serves a certificate it made itself."""
+
+
 def _http_ok(url: str, context: ssl.SSLContext | None = None, token: str | None = None) -> bool:
     request = urllib.request.Request(url)
     if token:
@@ -288,12 +293,24 @@ def control_plane(
         plane = ControlPlane(server, token, kubeconfig, workdir)
 
         def component(name: str, *args: str) -> subprocess.Popen[bytes]:
-            """A control-plane component of the kubernetes build, alone and on loopback."""
-            return processes.start(name, [
-                str(bin_dirs["kubernetes"] / name), f"--kubeconfig={kubeconfig}",
-                "--leader-elect=false", "--bind-address=127.0.0.1",
-                f"--secure-port={free_port()}", f"--cert-dir={workdir / f'{name}-certs'}", *args,
-            ])  # fmt: skip
+            """A control-plane component of the kubernetes build, alone and on loopback,
+            once its /healthz answers. Its port was free when chosen; if another process
+            took it before the component bound it, it starts again on another."""
+            for _ in range(3):
+                port = free_port()
+                process = processes.start(name, [
+                    str(bin_dirs["kubernetes"] / name), f"--kubeconfig={kubeconfig}",
+                    "--leader-elect=false", "--bind-address=127.0.0.1",
+                    f"--secure-port={port}", f"--cert-dir={workdir / f'{name}-certs'}", *args,
+                ])  # fmt: skip
+                healthz = f"https://127.0.0.1:{port}/healthz"
+                try:
+                    _wait(processes, name, process, partial(_http_ok, healthz, UNVERIFIED), 60)
+                    return process
+                except ControlPlaneError as error:
+                    if "address already in use" not in str(error):
+                        raise
+            raise ControlPlaneError(f"{name}: no free port after 3 tries")
 
         controllers = component(
             "kube-controller-manager",
@@ -318,7 +335,7 @@ def control_plane(
         ])  # fmt: skip
         for name, process in (("kube-controller-manager", controllers),
                               ("kube-scheduler", scheduler), ("kwok", kwok)):  # fmt: skip
-            _wait(processes, name, process, lambda: True, 1)
+            _wait(processes, name, process, lambda: True, 1)  # still running
         names = tuple(f"sim-node-{index}" for index in range(nodes))
         for name in names:
             kube_request(plane, "POST", "/api/v1/nodes", simulated_node(name))
