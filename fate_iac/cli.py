@@ -20,15 +20,10 @@ from typing import Any
 from fate_iac import kubefate_server, report, tls, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.config import KubeFateServerConfig, PartyConfig, StackConfig
-from fate_iac.day2 import (
-    chart_version,
-    deployed_record,
-    release_diff,
-    release_drift,
-    wanted_objects,
-)
+from fate_iac.day2 import release_diff, release_drift, wanted_objects
 from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
+from fate_iac.helm_record import chart_version, deployed_record
 from fate_iac.history import as_json as updates_json
 from fate_iac.history import history
 from fate_iac.isolation import network_policies
