@@ -583,7 +583,7 @@ def _federation(args: argparse.Namespace) -> int:
         return _outcomes(args, command, error.outcomes, code, quiet=True, error=_error(
             code, "a stack's preview was refused or failed"))  # fmt: skip
     except orchestrator.ConvergeError as error:
-        refused = orchestrator.refused_by_policy(error.violations)
+        refused = error.refused
         code = report.Exit.REFUSED if refused else report.Exit.FAILED
         _say([str(error)])
         failed = _error(code, f"stack {error.stack} failed: {error.cause}")
