@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from e2e.chartserver import serve_chart_repository
-from fate_iac.cli import main
 from fate_iac.kinds import KINDS
 from fate_iac.reference import BEGIN, END
 from fate_pulumi.engine_report import engine_failure
+from fatectl.main import main
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, example, shared
 from tests.test_orchestrator import FakeEngine
 
