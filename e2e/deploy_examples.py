@@ -33,9 +33,10 @@ from e2e.controlplane import control_plane
 from e2e.tools import build_tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
 from fate_iac import yamlio
-from fate_iac.cli import NeedsConfirmation, confirm, describe_stack
+from fate_iac.deployed import describe_stack
 from fate_iac.orchestrator import converge, discover, preview_all, run_order, stderr
 from fate_pulumi.automation import AutomationRunner
+from fatectl.terminal import NeedsConfirmation, confirm
 
 SHARED_CHARTS = PROJECT_DIR.parent / "shared" / "charts"
 

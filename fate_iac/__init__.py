@@ -2,5 +2,5 @@
 
 Pure logic only (no Pulumi resources): typed configuration, chart values, chart
 sources, offline rendering and KubeFATE compatibility. Pulumi components live in
-``components``; the command line in :mod:`fate_iac.cli`.
+``components``; the command line in the ``fatectl`` package.
 """

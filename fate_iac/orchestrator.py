@@ -18,7 +18,6 @@ went through so far, so the operator sees where the federation stands.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -59,7 +58,26 @@ class Previewed:
     """Policy violations of a run that passed (advisory ones)."""
 
 
+class EngineError(Exception):
+    """The engine failed a stack's preview, update or destroy, or the read of what it
+    published, as the runner read the engine's report: why (one line per failing
+    resource), the policies the run broke (``<policy> [<level>] <resource>: <message>``),
+    and whether a policy pack refused it. The runner reads the engine's text; the
+    orchestrator reads these fields. The message is the engine's whole report."""
+
+    def __init__(
+        self, report: str, cause: str, violations: Iterable[str] = (), refused: bool = False
+    ) -> None:
+        super().__init__(report)
+        self.cause = cause
+        self.violations = list(violations)
+        self.refused = refused
+
+
 class StackRunner(Protocol):
+    """The engine, one stack at a time. ``preview``, ``up``, ``destroy`` and
+    ``published`` raise :class:`EngineError` when the engine fails them."""
+
     def exists(self, stack: str) -> bool: ...
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int: ...
     def last(self, stack: str) -> Previewed: ...
@@ -133,6 +151,8 @@ class ConvergeError(FederationError):
     outcomes: list[Outcome] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     """The policies the stack broke, when a policy pack refused it."""
+    refused: bool = False
+    """Whether a policy pack refused the stack (a mandatory or remediating policy)."""
 
     def __str__(self) -> str:
         lines = [o.line() for o in self.outcomes]
@@ -164,27 +184,6 @@ class PreviewError(FederationError):
         for stack, reasons in self.failures.items():
             lines += [f"stack {stack} refused:", *(f"  {r}" for r in reasons)]
         return "\n".join([*lines, "previews:", *(o.line() for o in self.outcomes)])
-
-
-def refused_by_policy(violations: list[str]) -> bool:
-    """Whether a policy pack refused the run (a mandatory or remediating policy)."""
-    return any("[mandatory]" in v or "[remediate]" in v for v in violations)
-
-
-def policy_violations(text: str) -> list[str]:
-    """The policy violations in the engine's report of a preview or update: one line each,
-    ``<policy> [<level>] <resource>: <message>``."""
-    lines = text.splitlines()
-    found = []
-    for index, line in enumerate(lines):
-        match = _VIOLATION.match(line)
-        if match and index + 2 < len(lines):
-            level, policy, resource = match.groups()
-            found.append(f"{policy} [{level}] {resource}: {lines[index + 2].strip()}")
-    return found
-
-
-_VIOLATION = re.compile(r"^\s*- \[(mandatory|advisory|remediate)\]\s+(\S+)\s+\((.*)\)\s*$")
 
 
 def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Member]:
@@ -330,7 +329,7 @@ def converge(
             outcome, result = outcomes[name], results[name]
             if isinstance(result, Exception):
                 outcome.state = "failed"
-                outcome.violations = policy_violations(str(result))
+                outcome.violations = _violations(result)
                 outcome.error = _cause(result)
                 failed = failed or (name, result)
                 continue
@@ -343,63 +342,25 @@ def converge(
         if failed is not None:
             name, error = failed
             raise ConvergeError(name, _cause(error), list(outcomes.values()),
-                                outcomes[name].violations) from error  # fmt: skip
+                                outcomes[name].violations, _refused(error)) from error  # fmt: skip
         current.refresh(members, runner, updated)
     raise NotConverged(f"not converged after {max_passes} steps: stacks still change")
 
 
 def _cause(error: BaseException) -> str:
-    """Why the engine failed a stack: the errors of its Diagnostics section, one line per
-    resource; else the last line of the error that says something."""
-    found = engine_errors(str(error))
-    if found:
-        return "\n".join(found)
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or [type(error).__name__])[-1]
+    """Why a stack failed: the runner's reading of the engine's report; an error that is
+    not the engine's (the runner's own) by its type and message."""
+    if isinstance(error, EngineError):
+        return error.cause
+    return f"{type(error).__name__}: {error}"
 
 
-_GENERIC = {"update failed", "preview failed", "destroy failed", "refresh failed"}
-_RESOURCE = re.compile(r"^  (\S+) \((.+)\):$")
+def _violations(error: BaseException) -> list[str]:
+    return list(error.violations) if isinstance(error, EngineError) else []
 
 
-def engine_errors(text: str) -> list[str]:
-    """The errors in the Diagnostics section of the engine's report, one per resource:
-    ``<type> <name>: <message>`` (a message that ends in a colon, such as Helm's ``1
-    error occurred:`` or a program's unhandled exception, takes its last detail line).
-    The stack's bare ``update failed`` says nothing more and is left out."""
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == "Diagnostics:"), None)
-    if start is None:
-        return []
-    found: list[str] = []
-    resource, message = "", list[str]()
-
-    def flush() -> None:
-        if message and message[0] not in _GENERIC:
-            text = message[0]
-            if text.endswith(":") and len(message) > 1:
-                text = f"{text} {message[-1].removeprefix('* ')}"
-            found.append(f"{resource}: {text}")
-        message.clear()
-
-    for line in lines[start + 1 :]:
-        if line and not line[0].isspace():
-            break  # the next section (Resources:, Outputs:)
-        header = _RESOURCE.match(line)
-        stripped = line.strip()
-        if header:
-            flush()
-            resource = " ".join(header.groups())
-        elif stripped.startswith("error:"):
-            flush()
-            message.append(stripped.removeprefix("error:").strip())
-        elif stripped and message:
-            message.append(stripped)
-        elif not stripped:
-            flush()
-    flush()
-    return found
+def _refused(error: BaseException) -> bool:
+    return isinstance(error, EngineError) and error.refused
 
 
 def preview_all(
@@ -425,8 +386,8 @@ def preview_all(
                 last = runner.last(name)
                 outcome.steps, outcome.violations = list(last.steps), list(last.violations)
             except Exception as error:  # the engine's own error, whatever its type
-                outcome.violations = policy_violations(str(error))
-                outcome.state = "refused" if refused_by_policy(outcome.violations) else "failed"
+                outcome.violations = _violations(error)
+                outcome.state = "refused" if _refused(error) else "failed"
                 outcome.error = _cause(error)
                 failures[name] = outcome.violations or [outcome.error]
         if outcome.state not in ("refused", "failed"):

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fate_iac.tls import utc_now
+from fate_iac.clock import utc_now
 
 KEY_BITS = 2048
 

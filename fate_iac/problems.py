@@ -144,3 +144,8 @@ def from_pydantic(error: ValidationError, secret_paths: Collection[KeyPath] = ()
 
 class FederationError(Exception):
     """A federation is refused, or did not converge; nothing more is run."""
+
+
+class UsageError(Exception):
+    """Arguments that do not go together, or a command asked of a stack it does not cover
+    (``fatectl diff`` of the KubeFATE service alone, say)."""

@@ -10,8 +10,8 @@ from typing import Any
 from fate_iac.charts import ChartRef
 from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
+from fate_iac.postrender import postrender_command
 from fate_iac.routing import ValuesPath
-from fate_iac.tls import postrender_command
 
 
 def blank_nulls(values: Any) -> Any:

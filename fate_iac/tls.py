@@ -13,8 +13,8 @@ traffic stays in plaintext (KubeFATE issue #742, eggroll #588): rollsite's TLS l
 (9380) is not in its Service, no route says ``is_secure``, and the party chart v1.11.2
 mounts ``eggroll.properties`` read-only, so the TLS settings its start script appends
 never arrive. :func:`post_render` fixes the last two in the rendered chart (Helm's
-post-renderer, the ``fate-postrender`` command); the program adds Service
-``rollsite-tls``.
+post-renderer, the ``fate-postrender`` command of :mod:`fate_iac.postrender`); the
+program adds Service ``rollsite-tls``.
 
 Pure: certificates are issued by :mod:`fate_iac.pki`; the Pulumi side (``fate_pulumi.tls``)
 keeps them in the state.
@@ -26,14 +26,13 @@ import datetime
 import hashlib
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.charts import Manifest
+from fate_iac.clock import utc_now
 from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig
 from fate_iac.endpoints import (
     ROLLSITE_TLS_PORT,
@@ -71,16 +70,11 @@ tlsKeyFilePath)."""
 TRAFFIC_SERVER_FILES = {"ca.cert.pem": TRUST, "proxy.cert.pem": SERVER,
                         "proxy.key.pem": SERVER_KEY}  # fmt: skip
 """The files the trafficServer's records.config and ssl_multicert.config name."""
-POSTRENDER_COMMAND = "fate-postrender"
 POSTRENDER_REVISION = 1
 """Raised whenever :func:`post_render` renders differently (a test pins its output): the
 releases carry it in their values, so Helm re-renders them through the new one."""
 LOCAL_GATEWAYS = frozenset({"rollsite", "fateflow"})
 """Route-table hosts that are this stack's own Services (never reached over TLS)."""
-
-
-def utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 IDENTITY = ("usage", "commonName", "organization", "hosts", "caCertificate", "caKey")
@@ -353,13 +347,3 @@ def post_render_manifest(manifest: Manifest) -> Manifest:
     if post_render_object(obj):
         return Manifest(manifest.source, yamlio.dump(obj).rstrip("\n"))
     return manifest
-
-
-def postrender_command() -> str:
-    """The post-renderer's absolute path: the command this package installs beside the
-    Python that runs the program."""
-    return str(Path(sys.executable).parent / POSTRENDER_COMMAND)
-
-
-def main() -> None:
-    sys.stdout.write(post_render(sys.stdin.read()))

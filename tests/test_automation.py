@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
+from fate_iac.orchestrator import EngineError
 from fate_pulumi.automation import SECRET_KIND, SECRET_SIGNATURE, AutomationRunner
 
 FAKE_CLI = """#!{python}
@@ -86,8 +87,9 @@ def test_an_update_is_one_run_of_the_cli_its_steps_from_the_event_log(tmp_path: 
 def test_a_run_without_its_summary_is_a_failure_not_no_change(tmp_path: Path) -> None:
     events = [step("update", "kubernetes:helm.sh/v3:Release", "r"), "{not json"]
     fake = Fake(tmp_path, {"stacks": ["party10000"], "events": events})
-    with pytest.raises(auto.CommandError, match="ended without its summary event"):
+    with pytest.raises(EngineError, match="ended without its summary event") as failed:
         fake.runner.preview("party10000", {})
+    assert isinstance(failed.value.__cause__, auto.CommandError)
     assert any("not understood" in line for line in fake.said)
 
 

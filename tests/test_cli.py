@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from e2e.chartserver import serve_chart_repository
-from fate_iac.cli import main
 from fate_iac.kinds import KINDS
 from fate_iac.reference import BEGIN, END
+from fate_pulumi.engine_report import engine_failure
+from fatectl.main import main
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, example, shared
 from tests.test_orchestrator import FakeEngine
 
@@ -350,7 +351,7 @@ def test_an_engine_failure_mid_converge_reports_every_stack(
 
     def failing_up(self: FakeEngine, stack: str, env: dict[str, str]) -> int:
         if stack == "party10000":
-            raise RuntimeError("error: the API server refused the release")
+            raise engine_failure(RuntimeError("error: the API server refused the release"))
         return real_up(self, stack, env)
 
     monkeypatch.setattr(FakeEngine, "up", failing_up)
@@ -523,8 +524,9 @@ def test_a_failure_with_only_advisory_violations_is_the_engines_not_a_refusal(
     [engine] = federation
 
     def failing(stack: str, env: dict[str, str], refresh: bool = False) -> int:
-        raise RuntimeError("- [advisory]  release-visibility  (kubernetes:helm.sh/v3:Release: r)"
-                           "\n  d\n  cannot see\nerror: the backend is unreachable")  # fmt: skip
+        report = ("- [advisory]  release-visibility  (kubernetes:helm.sh/v3:Release: r)"
+                  "\n  d\n  cannot see\nerror: the backend is unreachable")  # fmt: skip
+        raise engine_failure(RuntimeError(report))
 
     engine.preview = failing  # type: ignore[method-assign]
     code, out, _ = run(capsys, "federation", "preview", "--json")

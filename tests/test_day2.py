@@ -8,13 +8,8 @@ from typing import Any
 import pytest
 
 from fate_iac import yamlio
-from fate_iac.day2 import (
-    deployed_credentials,
-    deployed_record,
-    release_diff,
-    release_drift,
-    wanted_objects,
-)
+from fate_iac.day2 import release_diff, release_drift, wanted_objects
+from fate_iac.helm_record import deployed_credentials, deployed_record
 from fate_iac.loader import load_party_config
 from fate_iac.render import RenderedRelease, render_stack
 from fate_iac.secrets import Secret

@@ -13,12 +13,12 @@ import yaml
 from pydantic import ValidationError
 
 from fate_iac import kubefate_server as service
-from fate_iac.cli import main
 from fate_iac.config import KubeFateServerConfig
 from fate_iac.loader import load_stack_config
 from fate_iac.problems import ConfigError
 from fate_iac.secrets import Secret
 from fate_pulumi.kubefate_server import KubeFateServer, type_token
+from fatectl.main import main
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
 from tests.pulumi_mocks import Recorder, engine_config, run_program, run_with_mocks, unwrap_secret
 

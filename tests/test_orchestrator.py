@@ -25,13 +25,13 @@ from fate_iac.orchestrator import (
     destroy_all,
     destroy_plan,
     discover,
-    policy_violations,
     preview_all,
     run_order,
     status_all,
 )
 from fate_iac.problems import FederationError
 from fate_iac.secrets import Secret
+from fate_pulumi.engine_report import engine_failure
 from tests.conftest import EXAMPLE_PASSPHRASE, FIXTURES, PROJECT_DIR, party
 
 
@@ -366,7 +366,7 @@ class FailingEngine(FakeEngine):
     def up(self, stack: str, env: dict[str, str]) -> int:
         if stack == self.failing:
             self.failed.add(stack)
-            raise RuntimeError(ENGINE_REPORT)
+            raise engine_failure(RuntimeError(ENGINE_REPORT))
         return super().up(stack, env)
 
 
@@ -428,7 +428,7 @@ def test_every_stack_that_failed_in_a_step_is_named_with_its_cause() -> None:
     class TwoFail(FakeEngine):
         def up(self, stack: str, env: dict[str, str]) -> int:
             if stack in ("a", "b"):
-                raise RuntimeError(f"error: {stack} cannot reach its cluster")
+                raise engine_failure(RuntimeError(f"error: {stack} cannot reach its cluster"))
             return super().up(stack, env)
 
     with pytest.raises(ConvergeError) as caught:
@@ -448,7 +448,9 @@ def test_an_engine_error_without_diagnostics_gives_its_last_error_line() -> None
 
     class Broken(FakeEngine):
         def up(self, stack: str, env: dict[str, str]) -> int:
-            raise RuntimeError("error: could not load plugin\n  error: no such file")
+            raise engine_failure(
+                RuntimeError("error: could not load plugin\n  error: no such file")
+            )
 
     with pytest.raises(ConvergeError) as caught:
         converge(members, Broken(members), say=lambda _: None)
@@ -480,17 +482,6 @@ REFUSED_PREVIEW = (FIXTURES / "policy" / "refused-preview.txt").read_text()
 """What the CLI says when a policy pack refuses a preview (recorded from a real run)."""
 
 
-def test_policy_violations_are_read_from_the_engines_report() -> None:
-    assert policy_violations(REFUSED_PREVIEW) == [
-        "nodeport-range [mandatory] kubernetes:helm.sh/v3:Release: fate-9999-release: Service "
-        "fate-9999/rollsite in release fate-9999 (fate v1.11.2): nodePort 40000 is outside the "
-        "allowed range 30000-32767",
-        "release-visibility [advisory] kubernetes:helm.sh/v3:Release: other: release other "
-        "(fate v1.11.2): the policies cannot see its objects: its chart cannot be had",
-    ]
-    assert policy_violations("error: update failed") == []
-
-
 class PolicyEngine(FakeEngine):
     """A fake engine whose policy pack refuses some stacks, new ones included."""
 
@@ -500,12 +491,12 @@ class PolicyEngine(FakeEngine):
 
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
         if stack in self.refused:
-            raise RuntimeError(REFUSED_PREVIEW)
+            raise engine_failure(RuntimeError(REFUSED_PREVIEW))
         return super().preview(stack, env, refresh)
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         if stack in self.refused:
-            raise RuntimeError(REFUSED_PREVIEW)
+            raise engine_failure(RuntimeError(REFUSED_PREVIEW))
         return super().up(stack, env)
 
 

@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
-from fate_iac.cli import main
 from fate_iac.loader import load_stack_config, raw_from_pulumi
 from fate_iac.secrets import Decrypter
 from fate_pulumi import Exchange, FateEggrollCluster
+from fatectl.main import main
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
 from tests.pulumi_mocks import Recorder, engine_config, run_program, run_with_mocks, unwrap_secret
 

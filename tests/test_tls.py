@@ -16,7 +16,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fate_iac import pki, tls, yamlio
+from fate_iac import pki, postrender, tls, yamlio
 from fate_iac.config import ExchangeConfig, PartyConfig
 from fate_iac.endpoints import ROLLSITE_TLS_PORT, ROLLSITE_TLS_SERVICE, party_record
 from fate_iac.federation import FederationRecord, party_routes
@@ -499,7 +499,7 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
                         "eggroll-certs": server.not_valid_after_utc.isoformat()}  # fmt: skip
     # The release is post-rendered; rollsite restarts when what it loads changes.
     (release,) = recorder.of_type("kubernetes:helm.sh/v3:Release")
-    assert release.inputs["postrender"].endswith(tls.POSTRENDER_COMMAND)
+    assert release.inputs["postrender"].endswith(postrender.POSTRENDER_COMMAND)
     (patch,) = recorder.of_type("kubernetes:apps/v1:DeploymentPatch")
     annotations = patch.inputs["spec"]["template"]["metadata"]["annotations"]
     assert len(annotations[tls.STAMP_ANNOTATION]) == 16

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fate_iac.config import PartyConfig
-from fate_iac.day2 import last_version_change
+from fate_iac.helm_record import last_version_change
 from fate_iac.loader import load_party_config
 from fate_iac.secrets import Secret
 from fate_iac.upgrade import (

@@ -7,21 +7,23 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fate_iac.convergence import INPUTS_OUTPUT
 from fate_iac.orchestrator import (
+    EngineError,
     Previewed,
     Published,
     Say,
     StepChange,
-    policy_violations,
     stderr,
 )
 from fate_iac.secrets import REDACTED
+from fate_pulumi.engine_report import engine_failure, policy_violations
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACK = "pulumi:pulumi:Stack"
@@ -78,6 +80,18 @@ class Steps:
             # Property paths only (the detailed diff's keys): never a value.
             keys = tuple(sorted(meta.detailed_diff or {})) or tuple(meta.diffs or ())
             self.changed.append(StepChange(op, kind, meta.urn.split("::")[-1], keys))
+
+
+@contextmanager
+def engine_failures() -> Iterator[None]:
+    """A failed run raised as the orchestrator reads it: an :class:`EngineError` made from
+    the engine's report (:func:`fate_pulumi.engine_report.engine_failure`)."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as error:  # the Automation API's CommandError, or whatever the run raised
+        raise engine_failure(error) from error
 
 
 class AutomationRunner:
@@ -152,7 +166,8 @@ class AutomationRunner:
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
         """What an update would change; with ``refresh``, against what the cluster holds
         now rather than what the state says."""
-        steps, lines = self._run(stack, env, ["preview", *(["--refresh"] if refresh else [])])
+        with engine_failures():
+            steps, lines = self._run(stack, env, ["preview", *(["--refresh"] if refresh else [])])
         self._done(stack, steps, lines)
         return steps.changes
 
@@ -169,7 +184,8 @@ class AutomationRunner:
             self.say(f"  {stack}: {violation}")
 
     def up(self, stack: str, env: dict[str, str]) -> int:
-        steps, lines = self._run(stack, env, ["up", "--yes", "--skip-preview"])
+        with engine_failures():
+            steps, lines = self._run(stack, env, ["up", "--yes", "--skip-preview"])
         for line in lines:
             if "waiting for" in line or "error" in line:
                 self.say(f"  {stack}: {line.strip()}")
@@ -216,7 +232,8 @@ class AutomationRunner:
         return steps, lines
 
     def destroy(self, stack: str) -> None:
-        self._stack(stack, {}).destroy()
+        with engine_failures():
+            self._stack(stack, {}).destroy()
 
     def outputs(self, stack: str) -> dict[str, Any]:
         """The stack's outputs; a secret one as ``[secret]``: whoever prints them (status,
@@ -233,7 +250,7 @@ class AutomationRunner:
         """Its record (revealed, and whether secret) and its inputs digest: none unless
         its last operation was an update that succeeded (a failed one keeps the outputs
         of the one before; a refresh may have taken drift into the state)."""
-        with ThreadPoolExecutor(1) as reader:  # two runs of the CLI at once
+        with engine_failures(), ThreadPoolExecutor(1) as reader:  # two runs of the CLI at once
             succeeded = reader.submit(self._last_update_succeeded, stack)
             outputs = self._outputs(stack)
             record, inputs = outputs.get("federation"), outputs.get(INPUTS_OUTPUT)

@@ -13,10 +13,10 @@ import pulumi
 from fate_iac.charts import ChartSourceError, merge_values
 from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
+from fate_iac.postrender import postrender_command
 from fate_iac.release import ReleaseSpec, namespace_labels
 from fate_iac.routing import Overrides, RoutedValues, ValuesPath, nest
 from fate_iac.secrets import Secret
-from fate_iac.tls import postrender_command
 from fate_iac.values import map_secrets
 
 NAMESPACE = "kubernetes:core/v1:Namespace"

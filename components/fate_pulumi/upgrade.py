@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 
 from fate_iac.config import PartyConfig
-from fate_iac.day2 import chart_version, deployed_record, last_version_change
+from fate_iac.helm_record import chart_version, deployed_record, last_version_change
 from fate_iac.kube import ClusterError, release_history
 from fate_iac.problems import ConfigError
 from fate_iac.upgrade import (

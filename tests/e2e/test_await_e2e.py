@@ -13,7 +13,7 @@ from pulumi import automation as auto
 from e2e.controlplane import NODE_LABEL, ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import copy_project, workspace
-from fate_iac.cli import main
+from fatectl.main import main
 
 STACK = "party10000"
 TIMEOUT = 60

@@ -14,7 +14,7 @@ from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import copy_project, workspace
 from fate_iac import yamlio
-from fate_iac.cli import describe_stack
+from fate_iac.deployed import describe_stack
 from fate_iac.history import as_json as updates_json
 from fate_iac.history import history as read_history
 from fate_iac.orchestrator import Outcome, converge, destroy_all, discover, status_all

@@ -13,7 +13,7 @@ from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
 from fate_iac import yamlio
-from fate_iac.cli import describe_stack
+from fate_iac.deployed import describe_stack
 from fate_iac.orchestrator import discover
 from fate_pulumi.automation import AutomationRunner
 

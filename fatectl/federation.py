@@ -1,0 +1,179 @@
+"""``federation``: every stack of the federation at once: preview, up, destroy, status,
+drift (the logic is :mod:`fate_iac.orchestrator`'s; here its questions and answers)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fate_iac import report
+from fate_iac.deployed import describe_stack
+from fate_iac.federation_check import Member
+from fate_iac.kube import ClusterError
+from fate_iac.problems import UsageError
+from fatectl.arguments import Command, absolute, with_json
+from fatectl.day2 import objects
+from fatectl.engine import stack_runner
+from fatectl.terminal import NeedsConfirmation, confirm, say
+
+
+def _health(stack: str, member: Member, outputs: Mapping[str, Any]) -> str:
+    """One word for ``federation status``: the describe model's health, or why not."""
+    try:
+        return describe_stack(stack, member, outputs).health
+    except ClusterError:
+        return "unreachable"
+
+
+def _federation(args: argparse.Namespace) -> int:
+    from fate_iac import orchestrator
+
+    members = orchestrator.discover(args.project_dir)
+    stderr = orchestrator.stderr
+    stderr(f"federation of {len(members)} stacks: {', '.join(orchestrator.run_order(members))}")
+    if args.action in ("up", "destroy") and not args.yes and not sys.stdin.isatty():
+        # Refuse before touching any backend: nothing to show the plan to.
+        raise NeedsConfirmation(f"federation {args.action} needs a confirmation: pass --yes")
+    if args.policy_pack_config and len(args.policy_pack_config) != len(args.policy_pack):
+        raise UsageError("give one --policy-pack-config per --policy-pack, or none")
+    if (args.expect_no_changes or args.markdown) and args.action != "preview":
+        raise UsageError("--expect-no-changes and --markdown go with federation preview")
+    if args.json and args.markdown == "-":
+        raise UsageError("--json owns stdout: write the --markdown summary to a file")
+    command = f"federation {args.action}"
+    runner = stack_runner(args.project_dir, args.policy_pack, args.policy_pack_config)
+    new_too = bool(args.policy_pack)
+    code = report.Exit.OK
+    try:
+        if args.action == "status":
+            found = orchestrator.statuses(members, runner, _health)
+            return _tell(args, command, [s.line() for s in found], code,
+                         stacks=[s.as_json() for s in found])  # fmt: skip
+        if args.action == "drift":
+            outcomes = orchestrator.drift_all(members, runner, stderr)
+            states = {o.state for o in outcomes}
+            if "drifted" in states:
+                code = report.Exit.DRIFT
+            elif "failed" in states:
+                code = report.Exit.FAILED
+            elif states & {"pending", "not-deployed"}:
+                code = report.Exit.CHANGES
+            return _outcomes(args, command, outcomes, code)
+        if args.action == "preview":
+            outcomes = orchestrator.preview_all(members, runner, stderr, new_too)
+            for outcome in (o for o in outcomes if o.state != "up-to-date"):
+                outcome.objects = objects(args.project_dir, outcome.stack, runner)
+                say([f"  {outcome.stack}: {line}" for line in outcome.objects])
+            _summary(args, outcomes)
+            if args.expect_no_changes and any(o.state != "up-to-date" for o in outcomes):
+                code = report.Exit.CHANGES
+            return _outcomes(args, command, outcomes, code)
+        if args.action == "up":
+            # What runs comes from the stacks' outputs alone: no program runs to know it.
+            planned = orchestrator.plan(members, runner)
+            if planned.stale:
+                say(["plan:", *(f"  {n:<16} {members[n].role:<8} {planned.why(n)}"
+                                for n in planned.order)])  # fmt: skip
+                if new_too:  # a policy pack sees a stack in a preview: gate before any change
+                    orchestrator.preview_all(members, runner, stderr, new_too, planned.stale)
+                if not confirm("bring the federation up as planned?", args.yes):
+                    say(["nothing changed"])
+                    return report.Exit.FAILED
+            outcomes = orchestrator.converge(members, runner, args.max_passes, stderr, planned)
+            return _outcomes(args, command, outcomes, code)
+        say(["plan:", *(f"  {line}" for line in orchestrator.destroy_plan(members, runner))])
+        if not confirm("destroy these stacks' resources?", args.yes):
+            say(["nothing changed"])
+            return report.Exit.FAILED
+        return _outcomes(args, command, orchestrator.destroy_all(members, runner, stderr), code)
+    except orchestrator.PreviewError as error:
+        _summary(args, error.outcomes)
+        refused = any(o.state == "refused" for o in error.outcomes)
+        code = report.Exit.REFUSED if refused else report.Exit.FAILED
+        say([str(error)])
+        return _outcomes(args, command, error.outcomes, code, quiet=True, error=_error(
+            code, "a stack's preview was refused or failed"))  # fmt: skip
+    except orchestrator.ConvergeError as error:
+        code = report.Exit.REFUSED if error.refused else report.Exit.FAILED
+        say([str(error)])
+        failed = _error(code, f"stack {error.stack} failed: {error.cause}")
+        return _outcomes(args, command, error.outcomes, code, quiet=True, error=failed)
+
+
+def _error(code: report.Exit, message: str) -> dict[str, Any]:
+    return {"kind": code.name.lower(), "message": message}
+
+
+def _summary(args: argparse.Namespace, outcomes: list[Any]) -> None:
+    """The preview's summary for a pull request (--markdown)."""
+    if not args.markdown:
+        return
+    text = report.markdown("fatectl federation preview", outcomes)
+    if args.markdown == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.markdown).write_text(text)
+
+
+def _outcomes(
+    args: argparse.Namespace,
+    command: str,
+    outcomes: list[Any],
+    code: int,
+    quiet: bool = False,
+    **extra: Any,
+) -> int:
+    lines = [] if quiet else [o.line() for o in outcomes]
+    return _tell(args, command, lines, code, stacks=[o.as_json() for o in outcomes], **extra)
+
+
+def _tell(args: argparse.Namespace, command: str, lines: list[str], code: int,
+          **body: Any) -> int:  # fmt: skip
+    """The result: lines for a person, or one JSON document (with the exit code) for a
+    machine."""
+    if args.json:
+        print(report.document(command, ok=code == report.Exit.OK, exitCode=int(code), **body))
+    elif lines and args.markdown != "-":
+        print("\n".join(lines))
+    return int(code)
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["preview", "up", "destroy", "status", "drift"])
+    with_json(p)
+    p.add_argument(
+        "--expect-no-changes",
+        action="store_true",
+        help="preview: exit 4 when any stack would change (or is not deployed)",
+    )
+    p.add_argument(
+        "--markdown",
+        metavar="FILE",
+        help="preview: write the per-stack summary for a pull request here (- for stdout)",
+    )
+    p.add_argument("--project-dir", type=Path, default=Path.cwd())
+    p.add_argument(
+        "--policy-pack",
+        action="append",
+        default=[],
+        type=absolute,
+        help="a policy pack (such as policies/) run with every preview and up; stacks not "
+        "deployed yet are previewed too",
+    )
+    p.add_argument(
+        "--policy-pack-config",
+        action="append",
+        default=[],
+        type=absolute,
+        help="a JSON file of policy config, one per --policy-pack, in the same order",
+    )
+    p.add_argument("--max-passes", type=int, default=8, help="up: bound on the steps of converging")
+    p.add_argument(
+        "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"
+    )
+
+
+FEDERATION = Command("run every stack of the federation", _arguments, _federation)

@@ -1,0 +1,179 @@
+"""The stack commands, offline: ``validate`` (a stack's configuration), ``render`` (the
+manifests its releases install), ``reference`` (the configuration reference)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fate_iac import kubefate_server, report, tls, yamlio
+from fate_iac.charts import chart_source
+from fate_iac.config import KubeFateServerConfig, StackConfig
+from fate_iac.isolation import network_policies
+from fate_iac.kinds import parts
+from fate_iac.loader import load_stack_config, read_stack_file, stack_file
+from fate_iac.reference import config_reference
+from fate_iac.render import mask, render_stack
+from fatectl.arguments import Command, with_json, with_stack
+from fatectl.terminal import say
+
+
+def _service_line(cfg: KubeFateServerConfig) -> str:
+    return (f"KubeFATE service (KubeFateServer) in namespace {cfg.namespace}, RBAC scope "
+            f"{cfg.rbac.scope}, at {kubefate_server.service_url(cfg)}")  # fmt: skip
+
+
+def _validate(args: argparse.Namespace) -> int:
+    raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
+    if kubefate_server.standalone(raw.values):
+        service = kubefate_server.load(raw.values, args.stack)
+        if args.json:
+            print(report.document("validate", ok=True, stack=args.stack, kind="kubefate",
+                                  component="KubeFateServer", namespace=service.namespace,
+                                  notes=[], problems=[]))  # fmt: skip
+        else:
+            print(f"stack {args.stack}: ok: {_service_line(service)}")
+        return 0
+    loaded = load_stack_config(raw, args.stack)
+    cfg = loaded.config
+    if args.json:
+        print(report.document(
+            "validate", ok=True, stack=args.stack, kind=loaded.kind.tag,
+            component=loaded.kind.component, partyId=cfg.partyId, release=cfg.release_name,
+            namespace=cfg.k8s_namespace, chart=cfg.chartName, chartVersion=cfg.chartVersion,
+            kubefate=cfg.kubefate is not None, serving=_serving_summary(cfg),
+            notes=loaded.notes, problems=[],
+        ))  # fmt: skip
+        return 0
+    say([f"note: {n}" for n in loaded.notes])
+    print(
+        f"stack {args.stack}: ok: {loaded.kind.role} {cfg.partyId} ({loaded.kind.component}), "
+        f"release {cfg.release_name} in namespace {cfg.k8s_namespace}, {cfg.chartName} "
+        f"chart {cfg.chartVersion}"
+    )
+    serving = getattr(cfg, "servingCluster", None)
+    if serving is not None:
+        print(f"stack {args.stack}: beside it: serving cluster (FateServing), release "
+              f"{serving.release_name} in namespace {serving.k8s_namespace}, fate-serving "
+              f"chart {serving.chartVersion}")  # fmt: skip
+    if cfg.kubefate is not None:
+        print(f"stack {args.stack}: beside it: {_service_line(cfg.kubefate)}")
+    return 0
+
+
+def _serving_summary(cfg: StackConfig) -> dict[str, str] | None:
+    serving = getattr(cfg, "servingCluster", None)
+    if serving is None:
+        return None
+    return {"release": serving.release_name, "namespace": serving.k8s_namespace,
+            "chartVersion": serving.chartVersion}  # fmt: skip
+
+
+def _render(args: argparse.Namespace) -> int:
+    raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
+    if kubefate_server.standalone(raw.values):
+        service = kubefate_server.load(raw.values, args.stack)
+        return _write(
+            args, {"kubefate": kubefate_server.render(service, None, not args.show_secrets)}
+        )
+    loaded = load_stack_config(raw, args.stack)
+    say([f"note: {n}" for n in loaded.notes])
+    cfg = loaded.config
+    referenced = cfg.referenced_stacks
+    if referenced:
+        say([f"note: routes to stacks {', '.join(referenced)} come from their federation "
+             "outputs at deploy time; only static routes are in this render"])  # fmt: skip
+    source = chart_source(args.chart_repo, cfg.chartRepo)
+    releases = render_stack(cfg, source, redact=not args.show_secrets)
+
+    def text(release_yaml: str) -> str:
+        # Credentials are redacted structurally; other secret keys by their values.
+        return release_yaml if args.show_secrets else mask(release_yaml, raw.plaintexts)
+
+    documents = {f"{r.name}": text(r.to_yaml()) for r in releases}
+    described = {r.name: r.chart.describe() for r in releases}
+    for _, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
+        policies = network_policies(part)
+        if policies:
+            name = f"{part.k8s_namespace}-networkpolicies"
+            documents[name] = "".join(f"---\n{yamlio.dump(p)}" for p in policies)
+            described[name] = "NetworkPolicies, no chart"
+        certificates = tls.offline_render(part)
+        if certificates:
+            name = f"{part.k8s_namespace}-tls"
+            documents[name] = certificates
+            described[name] = "TLS certificates and Service, no chart"
+    if cfg.kubefate is not None:
+        name = f"{cfg.release_name}-kubefate"
+        service = kubefate_server.beside(cfg.kubefate, cfg.chartRepo)
+        documents[name] = kubefate_server.render(service, cfg.k8s_namespace, not args.show_secrets)
+        described[name] = "KubeFateServer, no chart"
+    return _write(args, documents, described)
+
+
+def _write(
+    args: argparse.Namespace, documents: dict[str, str], described: dict[str, str] | None = None
+) -> int:
+    """Rendered objects, each named set to stdout or to ``<out>/<name>.yaml``; with
+    --json, what was rendered (and written, with --out) as one document."""
+    if args.json:
+        sets = []
+        for name, text in documents.items():
+            kinds: dict[str, int] = {}
+            for found in yamlio.load_all(text):
+                if isinstance(found, dict):
+                    kinds[str(found.get("kind"))] = kinds.get(str(found.get("kind")), 0) + 1
+            target = None
+            if args.out is not None:
+                args.out.mkdir(parents=True, exist_ok=True)
+                target = args.out / f"{name}.yaml"
+                target.write_text(text)
+            sets.append({"name": name, "source": (described or {}).get(name, "no chart"),
+                         "objects": sum(kinds.values()), "kinds": kinds,
+                         "file": str(target) if target else None})  # fmt: skip
+        print(report.document("render", ok=True, stack=args.stack, releases=sets))
+        return 0
+    if args.out is None:
+        sys.stdout.write("".join(documents.values()))
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in documents.items():
+        target = args.out / f"{name}.yaml"
+        target.write_text(text)
+        count = text.count("\n---\n") + text.startswith("---\n")
+        print(f"{target}: {count} objects ({(described or {}).get(name, 'no chart')})")
+    return 0
+
+
+def _reference(args: argparse.Namespace) -> int:
+    print(config_reference(), end="")
+    return 0
+
+
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    with_stack(p)
+    with_json(p)
+
+
+def _render_arguments(p: argparse.ArgumentParser) -> None:
+    with_stack(p)
+    p.add_argument("--out", type=Path, help="write <release>.yaml files here")
+    p.add_argument(
+        "--chart-repo",
+        help="chart repository URL or local directory (default: FATE_CHART_REPO, then "
+        "fate:chartRepo, then KubeFATE's repository)",
+    )
+    p.add_argument(
+        "--show-secrets", action="store_true", help="print credentials instead of [secret]"
+    )
+    with_json(p)
+
+
+def _no_arguments(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+VALIDATE = Command("check a stack's configuration", _validate_arguments, _validate)
+RENDER = Command("render the manifests a stack's releases install", _render_arguments, _render)
+REFERENCE = Command("print the configuration reference (Markdown)", _no_arguments, _reference)
