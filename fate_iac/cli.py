@@ -19,7 +19,6 @@ from typing import Any
 
 from fate_iac import kubefate_server, report, tls, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
-from fate_iac.config import KubeFateServerConfig, PartyConfig, StackConfig
 from fate_iac.day2 import (
     chart_version,
     deployed_record,
@@ -31,8 +30,7 @@ from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
 from fate_iac.history import history
-from fate_iac.isolation import network_policies
-from fate_iac.kinds import parts
+from fate_iac.kinds import kind_for, kind_of, parts
 from fate_iac.kube import ClusterError
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import (
@@ -46,7 +44,6 @@ from fate_iac.orchestrator import StackRunner as StackRunnerLike
 from fate_iac.problems import ConfigError, FederationError, Problem
 from fate_iac.reference import config_reference
 from fate_iac.render import mask, render_stack
-from fate_iac.upgrade import check_upgrade, external_mysql_problems
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -153,65 +150,25 @@ def _say(lines: list[str]) -> None:
         print(line, file=sys.stderr)
 
 
-def _service_line(cfg: KubeFateServerConfig) -> str:
-    return (f"KubeFATE service (KubeFateServer) in namespace {cfg.namespace}, RBAC scope "
-            f"{cfg.rbac.scope}, at {kubefate_server.service_url(cfg)}")  # fmt: skip
-
-
 def _validate(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
-    if kubefate_server.standalone(raw.values):
-        service = kubefate_server.load(raw.values, args.stack)
-        if args.json:
-            print(report.document("validate", ok=True, stack=args.stack, kind="kubefate",
-                                  component="KubeFateServer", namespace=service.namespace,
-                                  notes=[], problems=[]))  # fmt: skip
-        else:
-            print(f"stack {args.stack}: ok: {_service_line(service)}")
-        return 0
     loaded = load_stack_config(raw, args.stack)
-    cfg = loaded.config
     if args.json:
-        print(report.document(
-            "validate", ok=True, stack=args.stack, kind=loaded.kind.tag,
-            component=loaded.kind.component, partyId=cfg.partyId, release=cfg.release_name,
-            namespace=cfg.k8s_namespace, chart=cfg.chartName, chartVersion=cfg.chartVersion,
-            kubefate=cfg.kubefate is not None, serving=_serving_summary(cfg),
-            notes=loaded.notes, problems=[],
-        ))  # fmt: skip
+        print(report.document("validate", ok=True, stack=args.stack,
+                              **loaded.kind.summary(loaded.config), notes=loaded.notes,
+                              problems=[]))  # fmt: skip
         return 0
     _say([f"note: {n}" for n in loaded.notes])
-    print(
-        f"stack {args.stack}: ok: {loaded.kind.role} {cfg.partyId} ({loaded.kind.component}), "
-        f"release {cfg.release_name} in namespace {cfg.k8s_namespace}, {cfg.chartName} "
-        f"chart {cfg.chartVersion}"
-    )
-    serving = getattr(cfg, "servingCluster", None)
-    if serving is not None:
-        print(f"stack {args.stack}: beside it: serving cluster (FateServing), release "
-              f"{serving.release_name} in namespace {serving.k8s_namespace}, fate-serving "
-              f"chart {serving.chartVersion}")  # fmt: skip
-    if cfg.kubefate is not None:
-        print(f"stack {args.stack}: beside it: {_service_line(cfg.kubefate)}")
+    for line in loaded.kind.summary_lines(loaded.config):
+        print(f"stack {args.stack}: {line}")
     return 0
-
-
-def _serving_summary(cfg: StackConfig) -> dict[str, str] | None:
-    serving = getattr(cfg, "servingCluster", None)
-    if serving is None:
-        return None
-    return {"release": serving.release_name, "namespace": serving.k8s_namespace,
-            "chartVersion": serving.chartVersion}  # fmt: skip
 
 
 def _render(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
-    if kubefate_server.standalone(raw.values):
-        service = kubefate_server.load(raw.values, args.stack)
-        return _write(
-            args, {"kubefate": kubefate_server.render(service, None, not args.show_secrets)}
-        )
     loaded = load_stack_config(raw, args.stack)
+    if not loaded.kind.charted:
+        return _write(args, loaded.kind.chartless_documents(loaded.config, not args.show_secrets))
     _say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
     referenced = cfg.referenced_stacks
@@ -227,13 +184,13 @@ def _render(args: argparse.Namespace) -> int:
 
     documents = {f"{r.name}": text(r.to_yaml()) for r in releases}
     described = {r.name: r.chart.describe() for r in releases}
-    for _, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
-        policies = network_policies(part)
+    for kind, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
+        policies = kind.network_policies(part)
         if policies:
             name = f"{part.k8s_namespace}-networkpolicies"
             documents[name] = "".join(f"---\n{yamlio.dump(p)}" for p in policies)
             described[name] = "NetworkPolicies, no chart"
-        certificates = tls.offline_render(part)
+        certificates = tls.offline_render(kind.issuing(part))
         if certificates:
             name = f"{part.k8s_namespace}-tls"
             documents[name] = certificates
@@ -363,10 +320,9 @@ class NotDeployed(Exception):
 def _describe(args: argparse.Namespace) -> int:
     path = stack_file(args.project_dir, args.stack)
     raw = read_stack_file(path, args.stack)
-    if kubefate_server.standalone(raw.values):
-        raise UsageError(f"stack {args.stack} deploys the KubeFATE service alone: describe "
-                         "covers party and exchange stacks (its output `kubefate` says where "
-                         "the service answers)")  # fmt: skip
+    unsupported = kind_for(raw.values, args.stack).unsupported("describe", args.stack)
+    if unsupported:
+        raise UsageError(unsupported)
     loaded = load_stack_config(raw, args.stack)
     member = Member(loaded.config, cluster_context(path))
     outputs = _deployed_outputs(_runner(args.project_dir), args.stack)
@@ -395,9 +351,9 @@ def stack_diff(
 
     path = stack_file(project_dir, stack)
     raw = read_stack_file(path, stack)
-    if kubefate_server.standalone(raw.values):
-        raise UsageError(f"stack {stack} deploys the KubeFATE service alone, from no "
-                         "chart: `pulumi preview --diff` shows its objects")  # fmt: skip
+    unsupported = kind_for(raw.values, stack).unsupported("diff", stack)
+    if unsupported:
+        raise UsageError(unsupported)
     cfg = load_stack_config(raw, stack).config
     context = cluster_context(path) or None
     # Routes by stack name as the program would build them now: from those stacks'
@@ -414,11 +370,10 @@ def stack_diff(
         if release.namespace not in helm:
             helm[release.namespace] = helm_records(release.namespace, None, context)
     refusals = []
-    if isinstance(cfg, PartyConfig):  # the fate chart's upgrade rules, against Helm's record
+    kind = kind_of(cfg)
+    if kind.tracks_upgrades:  # its chart's upgrade rules, against Helm's record
         deployed = chart_version(deployed_record(helm[cfg.k8s_namespace], cfg.release_name))
-        problems = [*check_upgrade(deployed, cfg.chartVersion),
-                    *external_mysql_problems(cfg, deployed)]  # fmt: skip
-        refusals = [p.render(stack) for p in problems]
+        refusals = [p.render(stack) for p in kind.upgrade_refusals(cfg, deployed)]
     secrets = frozenset(hidden)
     if not live:
         return refusals, [release_diff(r, helm[r.namespace], secrets) for r in rendered]
