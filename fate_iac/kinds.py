@@ -634,9 +634,9 @@ class KubeFateService(StackKind[KubeFateServerConfig]):
     federates = False
     charted = False
     _unsupported: ClassVar[dict[str, str]] = {
-        "describe": "describe covers party and exchange stacks (its output `kubefate` says "
+        "describe": ": describe covers party and exchange stacks (its output `kubefate` says "
         "where the service answers)",
-        "diff": "from no chart: `pulumi preview --diff` shows its objects",
+        "diff": ", from no chart: `pulumi preview --diff` shows its objects",
     }
 
     def load(
@@ -657,7 +657,7 @@ class KubeFateService(StackKind[KubeFateServerConfig]):
 
     def unsupported(self, command: str, stack: str) -> str | None:
         why = self._unsupported.get(command)
-        return f"stack {stack} deploys the KubeFATE service alone, {why}" if why else None
+        return f"stack {stack} deploys the KubeFATE service alone{why}" if why else None
 
     def chartless_documents(self, cfg: KubeFateServerConfig, redact: bool) -> dict[str, str]:
         return {"kubefate": kubefate_server.render(cfg, None, redact)}
