@@ -154,9 +154,8 @@ def _validate(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
     loaded = load_stack_config(raw, args.stack)
     if args.json:
-        print(report.document("validate", ok=True, stack=args.stack,
-                              **loaded.kind.summary(loaded.config), notes=loaded.notes,
-                              problems=[]))  # fmt: skip
+        summary = {**loaded.kind.summary(loaded.config), "notes": loaded.notes, "problems": []}
+        print(report.document("validate", ok=True, stack=args.stack, **summary))
         return 0
     _say([f"note: {n}" for n in loaded.notes])
     for line in loaded.kind.summary_lines(loaded.config):

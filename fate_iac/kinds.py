@@ -226,11 +226,16 @@ class ChartKind(StackKind[C]):
 
     def summary(self, cfg: C) -> dict[str, Any]:
         return {
-            "kind": self.tag, "component": self.component, "partyId": cfg.partyId,
-            "release": cfg.release_name, "namespace": cfg.k8s_namespace,
-            "chart": cfg.chartName, "chartVersion": cfg.chartVersion,
-            "kubefate": cfg.kubefate is not None, "serving": None,
-        }  # fmt: skip
+            "kind": self.tag,
+            "component": self.component,
+            "partyId": cfg.partyId,
+            "release": cfg.release_name,
+            "namespace": cfg.k8s_namespace,
+            "chart": cfg.chartName,
+            "chartVersion": cfg.chartVersion,
+            "kubefate": cfg.kubefate is not None,
+            "serving": None,
+        }
 
     def summary_lines(self, cfg: C) -> list[str]:
         lines = [
@@ -384,8 +389,11 @@ class EggrollParty(ChartKind[PartyConfig]):
         serving = cfg.servingCluster
         found = None
         if serving is not None:
-            found = {"release": serving.release_name, "namespace": serving.k8s_namespace,
-                     "chartVersion": serving.chartVersion}  # fmt: skip
+            found = {
+                "release": serving.release_name,
+                "namespace": serving.k8s_namespace,
+                "chartVersion": serving.chartVersion,
+            }
         return {**super().summary(cfg), "serving": found}
 
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
@@ -569,8 +577,10 @@ class Serving(ChartKind[ServingConfig]):
         cfg.with_secret_keys(raw.secret_keys_in(SERVING_NAMESPACE))
 
     def beside_line(self, cfg: ServingConfig) -> str:
-        return (f"serving cluster (FateServing), release {cfg.release_name} in namespace "
-                f"{cfg.k8s_namespace}, fate-serving chart {cfg.chartVersion}")  # fmt: skip
+        return (
+            f"serving cluster (FateServing), release {cfg.release_name} in namespace "
+            f"{cfg.k8s_namespace}, fate-serving chart {cfg.chartVersion}"
+        )
 
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         return legacy.migrate_serving(raw)
@@ -652,8 +662,10 @@ class KubeFateService(StackKind[KubeFateServerConfig]):
 
     def service_line(self, cfg: KubeFateServerConfig) -> str:
         """The service, in one line (alone, or beside another kind's cluster)."""
-        return (f"KubeFATE service ({self.component}) in namespace {cfg.namespace}, RBAC "
-                f"scope {cfg.rbac.scope}, at {kubefate_server.service_url(cfg)}")  # fmt: skip
+        return (
+            f"KubeFATE service ({self.component}) in namespace {cfg.namespace}, RBAC "
+            f"scope {cfg.rbac.scope}, at {kubefate_server.service_url(cfg)}"
+        )
 
     def unsupported(self, command: str, stack: str) -> str | None:
         why = self._unsupported.get(command)

@@ -97,8 +97,13 @@ def branches(tree: ast.AST, classes: frozenset[str]) -> Iterator[tuple[int, str]
 def test_the_checked_packages_exist() -> None:
     checked = {str(p.relative_to(ROOT)).split("/")[0] for p in modules()}
     assert {"fate_iac", "components", "policies"} <= checked
-    assert {"PartyConfig", "ExchangeConfig", "ServingConfig", "StackConfig",
-            "KubeFateServerConfig"} <= config_classes()  # fmt: skip
+    assert {
+        "PartyConfig",
+        "ExchangeConfig",
+        "ServingConfig",
+        "StackConfig",
+        "KubeFateServerConfig",
+    } <= config_classes()
 
 
 def test_the_check_finds_each_kind_of_branch() -> None:
