@@ -34,6 +34,7 @@ from e2e.controlplane import ControlPlane, control_plane
 from e2e.tools import Tools, build_tools
 from e2e.workspace import PROJECT_DIR, Workspace, copy_project, workspace
 from fate_iac.charts import merge_values
+from fate_iac.kinds import kind_of
 from fate_iac.loader import load_stack
 from fate_iac.routing import nest
 from fate_iac.values import map_secrets
@@ -70,7 +71,8 @@ def helm_installs(plane: ControlPlane, repo: str, records: dict[str, object], ro
     releases = []
     for stack in STACKS:
         loaded = load_stack(PROJECT_DIR, stack, "fate-example")
-        cfg, kind = loaded.config, loaded.kind
+        cfg = loaded.config
+        kind = kind_of(cfg)
         routed = kind.routed(cfg, records)
         for spec in kind.releases(cfg, repo):
             values = map_secrets(spec.values, lambda s: s.reveal())

@@ -1696,6 +1696,11 @@ class ExchangeConfig(StackConfig):
         return module in self.modules
 
     @property
+    def gateway(self) -> Literal["rollsite"]:
+        """The module parties reach an exchange at: always rollsite."""
+        return "rollsite"
+
+    @property
     def serving_release_name(self) -> str:
         return f"{self.release_name}-serving"
 

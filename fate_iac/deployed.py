@@ -13,19 +13,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fate_iac import kubefate_server
 from fate_iac.charts import chart_source
-from fate_iac.config import PartyConfig
 from fate_iac.day2 import release_diff, release_drift, wanted_objects
 from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.helm_record import chart_version, deployed_record
-from fate_iac.kinds import parts
+from fate_iac.kinds import kind_for, kind_of, parts
 from fate_iac.loader import cluster_context, load_stack_config, read_stack_file, stack_file
 from fate_iac.orchestrator import StackRunner
 from fate_iac.problems import UsageError
 from fate_iac.render import render_stack
-from fate_iac.upgrade import check_upgrade, external_mysql_problems
 
 
 def describe_stack(
@@ -67,9 +64,9 @@ def stack_diff(
 
     path = stack_file(project_dir, stack)
     raw = read_stack_file(path, stack)
-    if kubefate_server.standalone(raw.values):
-        raise UsageError(f"stack {stack} deploys the KubeFATE service alone, from no "
-                         "chart: `pulumi preview --diff` shows its objects")  # fmt: skip
+    unsupported = kind_for(raw.values, stack).unsupported("diff", stack)
+    if unsupported:
+        raise UsageError(unsupported)
     cfg = load_stack_config(raw, stack).config
     context = cluster_context(path) or None
     # Routes by stack name as the program would build them now: from those stacks'
@@ -86,11 +83,10 @@ def stack_diff(
         if release.namespace not in helm:
             helm[release.namespace] = helm_records(release.namespace, None, context)
     refusals = []
-    if isinstance(cfg, PartyConfig):  # the fate chart's upgrade rules, against Helm's record
+    kind = kind_of(cfg)
+    if kind.tracks_upgrades:  # its chart's upgrade rules, against Helm's record
         deployed = chart_version(deployed_record(helm[cfg.k8s_namespace], cfg.release_name))
-        problems = [*check_upgrade(deployed, cfg.chartVersion),
-                    *external_mysql_problems(cfg, deployed)]  # fmt: skip
-        refusals = [p.render(stack) for p in problems]
+        refusals = [p.render(stack) for p in kind.upgrade_refusals(cfg, deployed)]
     secrets = frozenset(hidden)
     if not live:
         return refusals, [release_diff(r, helm[r.namespace], secrets) for r in rendered]

@@ -88,7 +88,7 @@ def service_endpoint(
 def rollsite_endpoint(cfg: PartyConfig | ExchangeConfig) -> Endpoint | None:
     """Where peers and exchanges reach a rollsite (on FATE 2.0, osx: the same port); None
     without one."""
-    gateway = getattr(cfg, "gateway", "rollsite")
+    gateway = cfg.gateway
     if not cfg.has(gateway):
         return None
     section = getattr(cfg, gateway)

@@ -92,11 +92,8 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     # Each party's training cluster, and its serving cluster (beside it, or alone).
     routers: list[tuple[str, PartyConfig | ServingConfig, bool]] = []
     for name in sorted(parties):
-        party = parties[name]
-        routers.append((name, party, isinstance(party, ServingConfig)))
-        if _serving(party):
-            assert party.servingCluster is not None
-            routers.append((name, party.servingCluster, True))
+        for cluster, serves in kind_of(parties[name]).clusters(parties[name]):
+            routers.append((name, cast(PartyConfig | ServingConfig, cluster), serves))
     for name, cluster, serving in routers:
         for peer in cluster.peer_stacks:
             theirs = parties.get(peer)
@@ -106,15 +103,15 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
                 add(name, peer, "p2p", f"{peer} is an exchange: name it in exchangeStack")
             elif theirs is None:
                 continue  # the KubeFATE service alone: refused by its own stack's rules
-            elif serving and not _serves(theirs):
+            elif serving and not kind_of(theirs).serves(theirs):
                 said = "runs no serving cluster: list the serving peers in fate-serving:peers"
                 add(name, peer, "serving", f"{name}'s serving proxy routes to {peer}, which {said}")
-            elif not serving and isinstance(theirs, ServingConfig):
+            elif not serving and not kind_of(theirs).trains:
                 add(name, peer, "protocol", f"{peer} runs FATE-Serving alone: name it in "
                     "fate-serving:peers")  # fmt: skip
-            elif name not in _peers(theirs, serving):
+            elif name not in kind_of(theirs).peers(theirs, serving):
                 add(name, peer, "p2p", f"{name} lists {peer} as a peer, but not the reverse")
-            elif serving or name > peer or not isinstance(theirs, PartyConfig):
+            elif serving or name > peer or not kind_of(theirs).trains:
                 continue  # the training checks below are said once per pair
             elif (mine := cast(PartyConfig, cluster)).fate_version != theirs.fate_version:
                 other = theirs.fate_version
@@ -162,7 +159,7 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
             elif member in parties and parties[member].exchangeStack != name:
                 add(name, member, "membership", f"{name} lists {member}, which does not route "
                     f"through {name}")  # fmt: skip
-            elif isinstance(parties.get(member), PartyConfig):
+            elif member in parties and kind_of(parties[member]).trains:
                 versions[member] = parties[member].fate_version
         if len(set(versions.values())) > 1:
             (first, version), *others = versions.items()
@@ -187,20 +184,3 @@ def _one_sided_tls(
         f"{on} turns rollsite.enableTLS on and {off} does not: a route is TLS on both "
         "sides or on neither (turn it on in both, then run `fatectl federation up`)"
     )
-
-
-def _serving(cfg: PartyConfig | ServingConfig) -> bool:
-    """A party stack whose training cluster has a serving cluster beside it."""
-    return getattr(cfg, "servingCluster", None) is not None
-
-
-def _serves(cfg: PartyConfig | ServingConfig) -> bool:
-    """A party stack that runs a serving cluster, beside its training cluster or alone."""
-    return _serving(cfg) or isinstance(cfg, ServingConfig)
-
-
-def _peers(cfg: PartyConfig | ServingConfig, serving: bool) -> list[str]:
-    """The peers a party names: its serving cluster's, or its training cluster's."""
-    if serving and not isinstance(cfg, ServingConfig):
-        return cfg.servingCluster.peer_stacks if cfg.servingCluster else []
-    return cfg.peer_stacks

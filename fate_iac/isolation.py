@@ -19,11 +19,15 @@ reached from inside the party only. The entry points come from
 :mod:`fate_iac.endpoints`, the same derivation as the federation record; which pods are
 behind each Service is the charts' (``fateMoudle``, sic), checked against the rendered
 charts by the tests.
+
+Which entry points a stack has, and which namespaces are its siblings, is its kind's
+(:meth:`fate_iac.kinds.ChartKind.entry_points`, ``siblings``); the functions here are
+typed on each kind's config.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
@@ -55,22 +59,19 @@ charts render them by default)."""
 NAME_LABEL = "kubernetes.io/metadata.name"
 
 
-def entry_points(cfg: StackConfig) -> dict[str, tuple[tuple[int, int], ...]]:
-    """The ports reached from outside the party, by the ``fateMoudle`` of their pods:
-    ranges ``(first, last)``, most of one port."""
-    endpoints: Mapping[str, Endpoint | None]
-    parts: list[StackConfig] = [cfg]
-    if isinstance(cfg, PartyConfig):
-        endpoints = federation_endpoints(cfg)
-    elif isinstance(cfg, ServingConfig):
-        endpoints = serving_endpoints(cfg)
-    elif isinstance(cfg, ExchangeConfig):
-        endpoints = exchange_endpoints(cfg)
-        if cfg.serving_cluster is not None:  # in the exchange's namespace
-            parts.append(cfg.serving_cluster)
-    else:
-        return {}
-    if isinstance(cfg, PartyConfig | ExchangeConfig) and cfg.rollsite_tls:
+EntryPoints = dict[str, tuple[tuple[int, int], ...]]
+"""Port ranges ``(first, last)``, most of one port, by the ``fateMoudle`` of their pods."""
+
+
+def _opened(
+    endpoints: Mapping[str, Endpoint | None],
+    parts: Sequence[StackConfig],
+    tls: bool = False,
+    driver_ranges: Sequence[tuple[int, int]] = (),
+) -> EntryPoints:
+    """The ports reached from outside the party: what ``endpoints`` publish, the
+    Ingresses of ``parts`` (the namespace's clusters), and ``driver_ranges``."""
+    if tls:
         # With TLS, peers reach rollsite's TLS listener only: its plaintext port (the
         # chart's Service) answers the party's own pods, never a client certificate-less
         # stranger.
@@ -88,34 +89,49 @@ def entry_points(cfg: StackConfig) -> dict[str, tuple[tuple[int, int], ...]]:
         for module, (service, port) in INGRESS_SERVICES.items():
             if part.has(module):
                 add(service, port)
-    if isinstance(cfg, PartyConfig):  # Spark executors elsewhere call the driver back
-        for first, last in cfg.spark_driver_ranges():
-            add("fateflow-client", first, last)
+    for first, last in driver_ranges:  # Spark executors elsewhere call the driver back
+        add("fateflow-client", first, last)
     return {module: tuple(sorted(ports)) for module, ports in sorted(found.items())}
 
 
-def siblings(cfg: StackConfig) -> list[str]:
-    """The party's other namespaces: its serving cluster's, or its training cluster's,
-    and those ``networkPolicy.allowFrom`` names (its clusters in separate stacks)."""
+def party_entry_points(cfg: PartyConfig) -> EntryPoints:
+    """A party's training cluster: its federation endpoints and Ingresses, and with
+    Spark executors elsewhere, its driver's ports."""
+    return _opened(federation_endpoints(cfg), [cfg], cfg.rollsite_tls, cfg.spark_driver_ranges())
+
+
+def serving_entry_points(cfg: ServingConfig) -> EntryPoints:
+    return _opened(serving_endpoints(cfg), [cfg])
+
+
+def exchange_entry_points(cfg: ExchangeConfig) -> EntryPoints:
+    """An exchange's gateways, and its serving exchange's (in the exchange's namespace)."""
+    proxy = [cfg.serving_cluster] if cfg.serving_cluster is not None else []
+    return _opened(exchange_endpoints(cfg), [cfg, *proxy], cfg.rollsite_tls)
+
+
+def siblings(cfg: StackConfig, beside: Sequence[str] = ()) -> list[str]:
+    """The party's other namespaces: ``beside`` (its serving cluster's, or its training
+    cluster's), and those ``networkPolicy.allowFrom`` names (its clusters in separate
+    stacks)."""
     found = list(cfg.networkPolicy.allowFrom)
-    if isinstance(cfg, PartyConfig) and cfg.servingCluster is not None:
-        found.append(cfg.servingCluster.k8s_namespace)
-    if isinstance(cfg, ServingConfig) and cfg.training_namespace is not None:
-        found.append(cfg.training_namespace)
+    found.extend(beside)
     return list(dict.fromkeys(found))
 
 
-def network_policies(cfg: StackConfig) -> list[dict[str, Any]]:
-    """The NetworkPolicies of ``cfg``'s namespace; none when ``networkPolicy.enabled`` is
-    off."""
+def network_policies(
+    cfg: StackConfig, entry_points: EntryPoints, siblings: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The NetworkPolicies of ``cfg``'s namespace, opening ``entry_points`` to anyone and
+    the rest to ``siblings``; none when ``networkPolicy.enabled`` is off."""
     if not cfg.networkPolicy.enabled:
         return []
     namespace = cfg.k8s_namespace
     labels = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "fate"}
     party: list[dict[str, Any]] = [{"podSelector": {}}]
-    if siblings(cfg):
+    if siblings:
         party.append({"namespaceSelector": {"matchExpressions": [
-            {"key": NAME_LABEL, "operator": "In", "values": siblings(cfg)}]}})  # fmt: skip
+            {"key": NAME_LABEL, "operator": "In", "values": list(siblings)}]}})  # fmt: skip
     # FATE's pods only: whatever else shares an adopted namespace keeps its own rules.
     fate_pods = {"matchExpressions": [{"key": MODULE_LABEL, "operator": "Exists"}]}
     policies: list[dict[str, Any]] = [{
@@ -124,7 +140,7 @@ def network_policies(cfg: StackConfig) -> list[dict[str, Any]]:
         "spec": {"podSelector": fate_pods, "policyTypes": ["Ingress"],
                  "ingress": [{"from": party}]},
     }]  # fmt: skip
-    for module, ranges in entry_points(cfg).items():
+    for module, ranges in entry_points.items():
         ports = [{"protocol": "TCP", "port": first, **({"endPort": last} if last > first else {})}
                  for first, last in ranges]  # fmt: skip
         policies.append({

@@ -1,37 +1,43 @@
 """Stack kinds: the one seam every kind of stack plugs into.
 
-A kind (a FATE party on eggroll or on Spark, an exchange; later serving, the KubeFATE
-service, FATE 2.0) is one :class:`StackKind` in :data:`KINDS`. Kinds may share a model:
-both party kinds read the whole ``fate`` chart's config, and differ in their routes,
-record and outputs. It says:
+A kind (a FATE party on eggroll or on Spark, an exchange, a serving cluster, the KubeFATE
+service alone) is one :class:`StackKind` in :data:`KINDS`. Kinds may share a model: both
+party kinds read the whole ``fate`` chart's config, and differ in their routes, record and
+outputs. It says:
 
-* how its config is loaded and validated (its model, its rules, its notes);
+* how its config is loaded and validated (its model, its rules, its notes), and which of
+  its keys were secrets;
+* what ``fatectl validate`` says of it, and what the commands it has no use for say;
 * which Helm releases it installs (:class:`~fate_iac.release.ReleaseSpec`: name, chart,
-  values, the key paths routes override);
+  values, the key paths routes override), and what runs beside them: the NetworkPolicies'
+  entry points and sibling namespaces, the certificates it issues and mounts, the
+  upgrade rules and migration of its chart;
 * which stacks its routes come from, and the routes and values they make;
-* the federation record it publishes, and its other stack outputs.
+* the federation record it publishes, and its other stack outputs;
+* what the cross-stack checks ask of it (whether it trains, serves, whom it peers with).
 
 The kind of a stack is read from its config (:func:`kind_tag`): ``chartName`` says which
 chart, and for the ``fate`` chart the computing engine (``computing``, or the v1.5
 ``backend``) says eggroll or Spark. The offline renderer, the cross-stack checks, the
-orchestrator and the Pulumi program all go through here, and none of them asks which
-kind it holds.
+orchestrator, the CLI and the Pulumi program all go through here, and none of them asks
+which kind it holds: a test (``tests/test_kind_seam.py``) keeps it so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from fate_iac import kubefate_server, legacy, rules, serving
+from fate_iac import isolation, kubefate_server, legacy, rules, serving, tls, upgrade
 from fate_iac.charts import merge_values, resolve_chart
 from fate_iac.config import (
     SERVING_INHERITED,
     SERVING_MODULES,
     ExchangeConfig,
+    KubeFateServerConfig,
     PartyConfig,
     ServingConfig,
     StackConfig,
@@ -49,7 +55,14 @@ from fate_iac.endpoints import (
 )
 from fate_iac.endpoints import exchange_record as make_exchange_record
 from fate_iac.federation import FederationRecord, Routes
-from fate_iac.problems import SERVING_NAMESPACE, ConfigError, KeyPath, Problem, from_pydantic
+from fate_iac.problems import (
+    CONFIG_NAMESPACE,
+    SERVING_NAMESPACE,
+    ConfigError,
+    KeyPath,
+    Problem,
+    from_pydantic,
+)
 from fate_iac.release import ReleaseSpec, blank_nulls
 from fate_iac.routing import (
     MAIN,
@@ -61,34 +74,120 @@ from fate_iac.routing import (
     spark_routed_values,
     static_route_problems,
 )
-from fate_iac.tls import POSTRENDER_REVISION
+from fate_iac.tls import POSTRENDER_REVISION, Issuing, Mounted
+from fate_iac.upgrade import Migration
 from fate_iac.values import render_exchange_values, render_serving_values, render_values
 
+M = TypeVar("M", bound=BaseModel)
 C = TypeVar("C", bound=StackConfig)
-Role = Literal["party", "exchange"]
+Role = Literal["party", "exchange", "service"]
+EntryPoints = dict[str, tuple[tuple[int, int], ...]]
 
 
 @dataclass(frozen=True)
-class Loaded(Generic[C]):
+class Loaded(Generic[M]):
     """A validated stack config, its kind, and what is worth saying about it."""
 
-    config: C
-    kind: StackKind[C]
+    config: M
+    kind: StackKind[M]
     notes: list[str] = field(default_factory=list)
 
 
-class StackKind(Generic[C]):
-    """What one kind of stack is; subclasses fill in each part."""
+class SecretKeys(Protocol):
+    """Which keys of a raw config were secrets (:class:`fate_iac.loader.RawConfig`)."""
+
+    @property
+    def values(self) -> dict[str, Any]: ...
+
+    def secret_keys_in(self, namespace: str) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class UpgradeStep:
+    """What an update runs before its release is upgraded: the migration, its objects
+    (the last a Job the release waits for), and how long the release waits for it."""
+
+    migration: Migration
+    objects: list[dict[str, Any]]
+    timeout: int
+
+
+class StackKind(Generic[M]):
+    """What one kind of stack is, for every command and the program: the registry's
+    type. :class:`ChartKind` is every kind that installs a chart; the KubeFATE service
+    alone (:class:`KubeFateService`) installs none."""
 
     tag: ClassVar[str]
     role: ClassVar[Role]
-    model: type[C]
+    model: type[BaseModel]
+    """The model of its stack config (the reference documents its keys)."""
     component: ClassVar[str]
     """The Pulumi component that deploys it (type token ``fate:index:<component>``)."""
-    references_key: ClassVar[str]
-    """The key that names the stacks this kind routes to (for route problems)."""
     title: ClassVar[str]
     """Its heading in the configuration reference."""
+    namespace: ClassVar[str] = CONFIG_NAMESPACE
+    """The config namespace its keys are written in."""
+    shares_sections: ClassVar[bool] = True
+    """Whether the reference documents the sections every kind has (``kubefate``) in
+    their own table rather than in this kind's."""
+    federates: ClassVar[bool] = True
+    """Whether it is a member of the federation (``fatectl federation`` runs it)."""
+    charted: ClassVar[bool] = True
+    """Whether it installs charts (``fatectl render`` renders them)."""
+
+    def load(
+        self, raw: Mapping[str, Any], stack: str, secret_paths: frozenset[KeyPath] = frozenset()
+    ) -> Loaded[M]:
+        """Validate ``raw``; raise :class:`ConfigError` listing every problem. The values
+        under ``secret_paths`` are never echoed in a message."""
+        raise NotImplementedError
+
+    @property
+    def credential_paths(self) -> tuple[tuple[str, ...], ...]:
+        """Where its config keeps a credential."""
+        return credential_paths(self.model)
+
+    def mark_secrets(self, cfg: M, raw: SecretKeys) -> None:
+        """Tell the config which of its keys were given as secrets."""
+
+    def summary(self, cfg: M) -> dict[str, Any]:
+        """What ``fatectl validate --json`` says of a valid config."""
+        raise NotImplementedError
+
+    def summary_lines(self, cfg: M) -> list[str]:
+        """What ``fatectl validate`` says of a valid config, a line each (after
+        ``stack <name>: ``)."""
+        raise NotImplementedError
+
+    def unsupported(self, command: str, stack: str) -> str | None:
+        """Why ``fatectl <command>`` has nothing to do for a stack of this kind; None
+        when it has."""
+        return None
+
+    def chartless_documents(self, cfg: M, redact: bool) -> dict[str, str]:
+        """What ``fatectl render`` shows of a kind that installs no chart, by name."""
+        return {}
+
+    def releases(self, cfg: M, source: str) -> list[ReleaseSpec]:
+        """The Helm releases of the stack, charts resolved from ``source``."""
+        return []
+
+    def outputs(self, cfg: M, stack: str) -> dict[str, Any]:
+        """Stack outputs known from the config alone."""
+        return {}
+
+
+class ChartKind(StackKind[C]):
+    """A kind that installs charts; subclasses fill in each part."""
+
+    model: type[C]
+    references_key: ClassVar[str]
+    """The key that names the stacks this kind routes to (for route problems)."""
+    tracks_upgrades: ClassVar[bool] = False
+    """Whether an update reads the deployed release's version: its chart has upgrade
+    rules, a migration, and the ``upgrade`` output."""
+    trains: ClassVar[bool] = False
+    """Whether it runs a training cluster (FATE jobs, a FATE version)."""
 
     # --- loading --------------------------------------------------------------------------
 
@@ -122,6 +221,37 @@ class StackKind(Generic[C]):
             raise ConfigError(stack, problems)
         return Loaded(config, self, migration.notes + self.advisories(config))
 
+    def mark_secrets(self, cfg: C, raw: SecretKeys) -> None:
+        cfg.with_secret_keys(raw.secret_keys_in(CONFIG_NAMESPACE))
+
+    def summary(self, cfg: C) -> dict[str, Any]:
+        return {
+            "kind": self.tag,
+            "component": self.component,
+            "partyId": cfg.partyId,
+            "release": cfg.release_name,
+            "namespace": cfg.k8s_namespace,
+            "chart": cfg.chartName,
+            "chartVersion": cfg.chartVersion,
+            "kubefate": cfg.kubefate is not None,
+            "serving": None,
+        }
+
+    def summary_lines(self, cfg: C) -> list[str]:
+        lines = [
+            f"ok: {self.role} {cfg.partyId} ({self.component}), release {cfg.release_name} "
+            f"in namespace {cfg.k8s_namespace}, {cfg.chartName} chart {cfg.chartVersion}"
+        ]
+        for kind, part in self.beside(cfg):
+            lines.append(f"beside it: {kind.beside_line(part)}")
+        if cfg.kubefate is not None:
+            lines.append(f"beside it: {KUBEFATE.service_line(cfg.kubefate)}")
+        return lines
+
+    def beside_line(self, cfg: C) -> str:
+        """What ``fatectl validate`` says of it beside another kind's cluster."""
+        raise NotImplementedError
+
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         """Older spellings rewritten (a kind without any takes the config as it is)."""
         return legacy.Migration(raw)
@@ -136,15 +266,59 @@ class StackKind(Generic[C]):
     def advisories(self, cfg: C) -> list[str]:
         return []
 
-    @property
-    def credential_paths(self) -> tuple[tuple[str, ...], ...]:
-        return credential_paths(self.model)
-
     # --- deploying ------------------------------------------------------------------------
 
-    def releases(self, cfg: C, source: str) -> list[ReleaseSpec]:
-        """The Helm releases of the stack, charts resolved from ``source``."""
-        raise NotImplementedError
+    def beside(self, cfg: C) -> list[tuple[ChartKind[Any], StackConfig]]:
+        """The clusters the stack deploys beside its own, each with its kind (a party's
+        serving cluster beside its training cluster)."""
+        return []
+
+    def post_renders(self, cfg: C) -> bool:
+        """Whether its own release goes through the post-renderer (rollsite's TLS)."""
+        return False
+
+    def entry_points(self, cfg: C) -> EntryPoints:
+        """The ports its NetworkPolicies open to anyone, by the ``fateMoudle`` of their
+        pods (see :mod:`fate_iac.isolation`)."""
+        return {}
+
+    def siblings(self, cfg: C) -> list[str]:
+        """The party's other namespaces its NetworkPolicies let in: ``allowFrom``, and
+        the namespace of a cluster beside it (or the one it is beside)."""
+        return isolation.siblings(cfg, [part.k8s_namespace for _, part in self.beside(cfg)])
+
+    def network_policies(self, cfg: C) -> list[dict[str, Any]]:
+        """The NetworkPolicies of its namespace."""
+        return isolation.network_policies(cfg, self.entry_points(cfg), self.siblings(cfg))
+
+    def issuing(self, cfg: C) -> Issuing | None:
+        """The certificates it issues and the Secrets its charts mount them from; None
+        when it mounts none."""
+        return None
+
+    def upgrade_refusals(self, cfg: C, deployed: str | None) -> list[Problem]:
+        """Why an update from the ``deployed`` chart version must not happen (the one
+        place ``fatectl diff`` and the program both ask)."""
+        return []
+
+    def upgrade_step(self, cfg: C, deployed: str | None) -> UpgradeStep | None:
+        """The migration an update from ``deployed`` runs first; None for none."""
+        return None
+
+    # --- the cross-stack checks -----------------------------------------------------------
+
+    def clusters(self, cfg: C) -> list[tuple[StackConfig, bool]]:
+        """Its clusters that route to peers, each with whether it is a serving cluster."""
+        return [(cfg, False), *((part, True) for _, part in self.beside(cfg))]
+
+    def serves(self, cfg: C) -> bool:
+        """Whether the stack runs a serving cluster (alone, or beside its training)."""
+        return bool(self.beside(cfg))
+
+    def peers(self, cfg: C, serving: bool) -> list[str]:
+        """The peer stacks its serving cluster (``serving``) or its training cluster
+        names."""
+        return []
 
     def _main_release(
         self, cfg: C, source: str, values: dict[str, Any], paths: RoutedValues, key: str = MAIN
@@ -153,7 +327,7 @@ class StackKind(Generic[C]):
         with no records, whose key paths the deployed routes override."""
         if cfg.helmValues:
             values = merge_values(values, cfg.helmValues)
-        post_render = bool(getattr(cfg, "rollsite_tls", False)) and key == MAIN
+        post_render = self.post_renders(cfg) and key == MAIN
         if post_render:  # a new post-renderer changes the release, so Helm applies it
             values = merge_values(values, {"fateIac": {"postRender": POSTRENDER_REVISION}})
         return ReleaseSpec(
@@ -176,7 +350,6 @@ class StackKind(Generic[C]):
         raise NotImplementedError
 
     def outputs(self, cfg: C, stack: str) -> dict[str, Any]:
-        """Stack outputs known from the config alone."""
         return {"namespace": cfg.k8s_namespace, "releaseName": cfg.release_name}
 
     def routed_outputs(self, cfg: C, stack: str, routes: Routes) -> dict[str, Any]:
@@ -187,7 +360,7 @@ class StackKind(Generic[C]):
         return self.record(cfg, stack, routes).model_dump(exclude_none=True)
 
 
-class EggrollParty(StackKind[PartyConfig]):
+class EggrollParty(ChartKind[PartyConfig]):
     """A FATE party on eggroll: the ``fate`` chart (``FateEggrollCluster``)."""
 
     tag = "eggroll"
@@ -196,6 +369,32 @@ class EggrollParty(StackKind[PartyConfig]):
     component = "FateEggrollCluster"
     references_key = "peers"
     title = "Party stacks: on eggroll (`fate:computing: Eggroll`): `FateEggrollCluster`"
+    tracks_upgrades = True
+    trains = True
+
+    def mark_secrets(self, cfg: PartyConfig, raw: SecretKeys) -> None:
+        if cfg.servingCluster is None:
+            return super().mark_secrets(cfg, raw)
+        serving = raw.secret_keys_in(SERVING_NAMESPACE)
+        own = raw.secret_keys_in(CONFIG_NAMESPACE)
+        written = (raw.values.get(SERVING_NAMESPACE) or {}).keys()
+        inherited = {key for key in own & set(SERVING_INHERITED) if key not in written}
+        cfg.servingCluster.with_secret_keys(serving | inherited)
+        # What the training cluster publishes of its serving cluster (the proxy in its
+        # record) is secret when the serving keys it comes from are.
+        beyond = serving - {str(path[0]) for path in credential_paths(ServingConfig)}
+        cfg.with_secret_keys(own | {f"{SERVING_NAMESPACE}:{key}" for key in beyond})
+
+    def summary(self, cfg: PartyConfig) -> dict[str, Any]:
+        serving = cfg.servingCluster
+        found = None
+        if serving is not None:
+            found = {
+                "release": serving.release_name,
+                "namespace": serving.k8s_namespace,
+                "chartVersion": serving.chartVersion,
+            }
+        return {**super().summary(cfg), "serving": found}
 
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         return legacy.migrate(raw)
@@ -211,6 +410,33 @@ class EggrollParty(StackKind[PartyConfig]):
 
     def releases(self, cfg: PartyConfig, source: str) -> list[ReleaseSpec]:
         return [self._main_release(cfg, source, render_values(cfg), self.routed(cfg, {}))]
+
+    def beside(self, cfg: PartyConfig) -> list[tuple[ChartKind[Any], StackConfig]]:
+        return [(SERVING, cfg.servingCluster)] if cfg.servingCluster is not None else []
+
+    def post_renders(self, cfg: PartyConfig) -> bool:
+        return cfg.rollsite_tls
+
+    def entry_points(self, cfg: PartyConfig) -> EntryPoints:
+        return isolation.party_entry_points(cfg)
+
+    def issuing(self, cfg: PartyConfig) -> Issuing | None:
+        return tls.issuing(cfg, self.role, tls.party_mounted(cfg))
+
+    def upgrade_refusals(self, cfg: PartyConfig, deployed: str | None) -> list[Problem]:
+        return upgrade.refusals(cfg, deployed)
+
+    def upgrade_step(self, cfg: PartyConfig, deployed: str | None) -> UpgradeStep | None:
+        migration = upgrade.migration_for(cfg, deployed)
+        if migration is None:
+            return None
+        objects = upgrade.migration_objects(cfg, migration)
+        return UpgradeStep(migration, objects, cfg.upgradeManager.timeout)
+
+    def peers(self, cfg: PartyConfig, serving: bool) -> list[str]:
+        if serving:
+            return cfg.servingCluster.peer_stacks if cfg.servingCluster else []
+        return cfg.peer_stacks
 
     def routed(self, cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
         return party_routed_values(cfg, records)
@@ -257,7 +483,7 @@ class SparkParty(EggrollParty):
         }
 
 
-class Exchange(StackKind[ExchangeConfig]):
+class Exchange(ChartKind[ExchangeConfig]):
     """The federation's exchange: the ``fate-exchange`` chart, and with servingProxy the
     ``fate-serving`` chart as the serving exchange (``Exchange``)."""
 
@@ -295,6 +521,15 @@ class Exchange(StackKind[ExchangeConfig]):
             specs.append(SERVING._main_release(proxy, source, values, paths, key="serving"))
         return specs
 
+    def post_renders(self, cfg: ExchangeConfig) -> bool:
+        return cfg.rollsite_tls
+
+    def entry_points(self, cfg: ExchangeConfig) -> EntryPoints:
+        return isolation.exchange_entry_points(cfg)
+
+    def issuing(self, cfg: ExchangeConfig) -> Issuing | None:
+        return tls.issuing(cfg, self.role, tls.exchange_mounted(cfg))
+
     def routed(self, cfg: ExchangeConfig, records: Mapping[str, Any]) -> RoutedValues:
         return exchange_routed_values(cfg, records)
 
@@ -305,7 +540,7 @@ class Exchange(StackKind[ExchangeConfig]):
         return {"members": members_of(routes), "federation": self.federation(cfg, stack, routes)}
 
 
-class Serving(StackKind[ServingConfig]):
+class Serving(ChartKind[ServingConfig]):
     """A party's serving cluster: the ``fate-serving`` chart (``FateServing``), its keys
     under ``fate-serving:``. A stack may run it alone (this kind), or beside the party's
     training cluster (a party kind's ``servingCluster``; see :func:`parts`)."""
@@ -315,6 +550,7 @@ class Serving(StackKind[ServingConfig]):
     model = ServingConfig
     component = "FateServing"
     references_key = "peers"
+    namespace = SERVING_NAMESPACE
     title = (
         f"Serving clusters (`{SERVING_NAMESPACE}:`, alone or beside a party's `fate:` keys): "
         "`FateServing`"
@@ -337,6 +573,15 @@ class Serving(StackKind[ServingConfig]):
     def credential_paths(self) -> tuple[tuple[str, ...], ...]:
         return tuple((SERVING_NAMESPACE, *path) for path in credential_paths(self.model))
 
+    def mark_secrets(self, cfg: ServingConfig, raw: SecretKeys) -> None:
+        cfg.with_secret_keys(raw.secret_keys_in(SERVING_NAMESPACE))
+
+    def beside_line(self, cfg: ServingConfig) -> str:
+        return (
+            f"serving cluster (FateServing), release {cfg.release_name} in namespace "
+            f"{cfg.k8s_namespace}, fate-serving chart {cfg.chartVersion}"
+        )
+
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         return legacy.migrate_serving(raw)
 
@@ -349,6 +594,22 @@ class Serving(StackKind[ServingConfig]):
     def releases(self, cfg: ServingConfig, source: str) -> list[ReleaseSpec]:
         values = render_serving_values(cfg)
         return [self._main_release(cfg, source, values, self.routed(cfg, {}))]
+
+    def entry_points(self, cfg: ServingConfig) -> EntryPoints:
+        return isolation.serving_entry_points(cfg)
+
+    def siblings(self, cfg: ServingConfig) -> list[str]:
+        beside = [cfg.training_namespace] if cfg.training_namespace is not None else []
+        return isolation.siblings(cfg, beside)
+
+    def clusters(self, cfg: ServingConfig) -> list[tuple[StackConfig, bool]]:
+        return [(cfg, True)]
+
+    def serves(self, cfg: ServingConfig) -> bool:
+        return True
+
+    def peers(self, cfg: ServingConfig, serving: bool) -> list[str]:
+        return cfg.peer_stacks
 
     def routed(self, cfg: ServingConfig, records: Mapping[str, Any]) -> RoutedValues:
         return serving_routed_values(cfg, records)
@@ -367,6 +628,51 @@ class Serving(StackKind[ServingConfig]):
             **{module: e.as_dict() for module, e in endpoints.items()},
             "federation": self.federation(cfg, stack, Routes()),
         }
+
+
+class KubeFateService(StackKind[KubeFateServerConfig]):
+    """The KubeFATE service alone in a stack (``fate:kubefate`` and nothing else): no
+    chart, no federation (``KubeFateServer``). Beside a party or an exchange, it is a
+    section of that stack's config instead (see :mod:`fate_iac.kubefate_server`)."""
+
+    tag = "kubefate"
+    role = "service"
+    model = kubefate_server.KubeFateStack
+    component = "KubeFateServer"
+    title = "The KubeFATE service (`fate:kubefate`, beside any stack or alone): `KubeFateServer`"
+    shares_sections = False
+    federates = False
+    charted = False
+    _unsupported: ClassVar[dict[str, str]] = {
+        "describe": ": describe covers party and exchange stacks (its output `kubefate` says "
+        "where the service answers)",
+        "diff": ", from no chart: `pulumi preview --diff` shows its objects",
+    }
+
+    def load(
+        self, raw: Mapping[str, Any], stack: str, secret_paths: frozenset[KeyPath] = frozenset()
+    ) -> Loaded[KubeFateServerConfig]:
+        return Loaded(kubefate_server.load(raw, stack), self)
+
+    def summary(self, cfg: KubeFateServerConfig) -> dict[str, Any]:
+        return {"kind": self.tag, "component": self.component, "namespace": cfg.namespace}
+
+    def summary_lines(self, cfg: KubeFateServerConfig) -> list[str]:
+        return [f"ok: {self.service_line(cfg)}"]
+
+    def service_line(self, cfg: KubeFateServerConfig) -> str:
+        """The service, in one line (alone, or beside another kind's cluster)."""
+        return (
+            f"KubeFATE service ({self.component}) in namespace {cfg.namespace}, RBAC "
+            f"scope {cfg.rbac.scope}, at {kubefate_server.service_url(cfg)}"
+        )
+
+    def unsupported(self, command: str, stack: str) -> str | None:
+        why = self._unsupported.get(command)
+        return f"stack {stack} deploys the KubeFATE service alone{why}" if why else None
+
+    def chartless_documents(self, cfg: KubeFateServerConfig, redact: bool) -> dict[str, str]:
+        return {"kubefate": kubefate_server.render(cfg, None, redact)}
 
 
 def _inherited(path: KeyPath, written: Mapping[str, Any]) -> bool:
@@ -402,18 +708,37 @@ EGGROLL = EggrollParty()
 SPARK = SparkParty()
 EXCHANGE = Exchange()
 SERVING = Serving()
-KINDS: dict[str, StackKind[Any]] = {kind.tag: kind for kind in (EGGROLL, SPARK, EXCHANGE, SERVING)}
+KUBEFATE = KubeFateService()
+CHART_KINDS: dict[str, ChartKind[Any]] = {
+    kind.tag: kind for kind in (EGGROLL, SPARK, EXCHANGE, SERVING)
+}
+"""Every kind that installs charts, by tag."""
+KINDS: dict[str, StackKind[Any]] = {**CHART_KINDS, KUBEFATE.tag: KUBEFATE}
 """Every kind this project deploys, by tag."""
 
 
-def parts(cfg: StackConfig) -> list[tuple[StackKind[Any], StackConfig]]:
+def parts(cfg: StackConfig) -> list[tuple[ChartKind[Any], StackConfig]]:
     """What a stack deploys, each part with its kind: its own config, and a party's
     serving cluster beside its training cluster (each its own component and namespace)."""
-    found: list[tuple[StackKind[Any], StackConfig]] = [(kind_of(cfg), cfg)]
-    serving = getattr(cfg, "servingCluster", None)
-    if serving is not None:
-        found.append((SERVING, serving))
-    return found
+    kind = kind_of(cfg)
+    return [(kind, cfg), *kind.beside(cfg)]
+
+
+def entry_points(cfg: StackConfig) -> EntryPoints:
+    """The ports a stack's NetworkPolicies open to anyone (:meth:`ChartKind.entry_points`)."""
+    return kind_of(cfg).entry_points(cfg)
+
+
+def network_policies(cfg: StackConfig) -> list[dict[str, Any]]:
+    """The NetworkPolicies of a stack's namespace; none when ``networkPolicy.enabled`` is
+    off."""
+    return kind_of(cfg).network_policies(cfg)
+
+
+def mounted(cfg: StackConfig) -> list[Mounted]:
+    """Every certificate Secret a stack's charts mount."""
+    issuing = kind_of(cfg).issuing(cfg)
+    return issuing.mounted if issuing is not None else []
 
 
 _SPARK = ("spark", "spark_local")
@@ -424,6 +749,8 @@ def kind_tag(raw: Mapping[str, Any]) -> str:
     computing engine (``computing``, or the v1.5 ``backend``)."""
     if set(raw) == {SERVING_NAMESPACE}:
         return "serving"
+    if kubefate_server.standalone(raw):
+        return "kubefate"
     chart = raw.get("chartName") or "fate"
     if chart == "fate-exchange":
         return "exchange"
@@ -446,6 +773,6 @@ def kind_for(raw: Mapping[str, Any], stack: str) -> StackKind[Any]:
     )
 
 
-def kind_of(cfg: StackConfig) -> StackKind[Any]:
+def kind_of(cfg: StackConfig) -> ChartKind[Any]:
     """The kind of a validated config."""
-    return KINDS[cfg.kind]
+    return CHART_KINDS[cfg.kind]

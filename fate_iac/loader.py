@@ -25,11 +25,8 @@ from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.config import (
-    SERVING_INHERITED,
     ExchangeConfig,
     PartyConfig,
-    ServingConfig,
-    credential_paths,
 )
 from fate_iac.kinds import EXCHANGE, KINDS, Loaded, kind_for
 from fate_iac.problems import (
@@ -91,21 +88,7 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
         loaded = kind_for(raw.values, stack).load(raw.values, stack, raw.secret_paths)
     except ConfigError as error:
         raise error.hiding(raw.plaintexts) from None
-    serving = raw.secret_keys_in(SERVING_NAMESPACE)
-    config = loaded.config
-    if isinstance(config, ServingConfig):
-        config.with_secret_keys(serving)
-    elif getattr(config, "servingCluster", None) is not None:
-        own = raw.secret_keys_in(CONFIG_NAMESPACE)
-        written = (raw.values.get(SERVING_NAMESPACE) or {}).keys()
-        inherited = {key for key in own & set(SERVING_INHERITED) if key not in written}
-        config.servingCluster.with_secret_keys(serving | inherited)
-        # What the training cluster publishes of its serving cluster (the proxy in its
-        # record) is secret when the serving keys it comes from are.
-        beyond = serving - {str(path[0]) for path in credential_paths(ServingConfig)}
-        config.with_secret_keys(own | {f"{SERVING_NAMESPACE}:{key}" for key in beyond})
-    else:
-        config.with_secret_keys(raw.secret_keys_in(CONFIG_NAMESPACE))
+    loaded.kind.mark_secrets(loaded.config, raw)
     loaded.notes[:0] = raw.notes
     return loaded
 

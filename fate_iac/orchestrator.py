@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_step, references
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
-from fate_iac.kubefate_server import standalone
+from fate_iac.kinds import kind_for
 from fate_iac.loader import cluster_context, load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
 
@@ -194,7 +194,7 @@ def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Memb
         name = path.name[len("Pulumi.") : -len(".yaml")]
         try:
             raw = read_stack_file(path, name, passphrase)
-            if standalone(raw.values):
+            if not kind_for(raw.values, name).federates:
                 continue  # the KubeFATE service alone: not a member of the federation
             loaded = load_stack_config(raw, name)
         except ConfigError as error:

@@ -26,7 +26,7 @@ from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
-from fate_iac.tls import mounted
+from fate_iac.tls import Mounted, exchange_mounted, party_mounted
 
 Path = KeyPath
 Rule = Callable[[PartyConfig], Iterator[Problem]]
@@ -518,12 +518,23 @@ def _hand_written_routes(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]
                       "turn polling off, or enableTLS off")  # fmt: skip
 
 
-def tls_valid(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]:
+def party_tls_valid(cfg: PartyConfig) -> Iterator[Problem]:
+    # A party's credentials are all checked together (credentials_are_secrets).
+    return _tls_valid(cfg, party_mounted(cfg), check_ca_key=False)
+
+
+def exchange_tls_valid(cfg: ExchangeConfig) -> Iterator[Problem]:
+    return _tls_valid(cfg, exchange_mounted(cfg), check_ca_key=True)
+
+
+def _tls_valid(
+    cfg: PartyConfig | ExchangeConfig, mounted: list[Mounted], check_ca_key: bool
+) -> Iterator[Problem]:
     """``fate:tls`` goes with certificates the charts mount, renews before expiry, and a
     brought CA is a CA whose key is a secret."""
     tls = cfg.tls
     yield from _hand_written_routes(cfg)
-    if not mounted(cfg):
+    if not mounted:
         if "tls" in cfg.model_fields_set:
             yield Problem(("tls",), "tls", "nothing here uses certificates (rollsite.enableTLS "
                           "is off, and there is no Pulsar behind an exchange nor a "
@@ -544,8 +555,7 @@ def tls_valid(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]:
     reason = ca_problem(tls.ca.certificate, tls.renewBeforeHours)
     if reason:
         yield Problem(("tls", "ca", "certificate"), "tls", f"cannot sign with this CA: {reason}")
-    # A party's credentials are all checked together (credentials_are_secrets).
-    if isinstance(cfg, ExchangeConfig) and not tls.ca.key.secure:
+    if check_ca_key and not tls.ca.key.secure:
         yield Problem(
             ("tls", "ca", "key"),
             "secret",
@@ -568,7 +578,7 @@ PARTY_RULES: tuple[Rule, ...] = (
     credentials_are_secrets,
     no_default_credentials,
     rabbitmq_credentials,
-    tls_valid,
+    party_tls_valid,
 )
 """The rules of every party, on eggroll or Spark: each rule reads the engines itself."""
 
@@ -616,7 +626,7 @@ EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
     *NODE_PORT_RULES,
     exchange_party_list,
     members_once,
-    tls_valid,
+    exchange_tls_valid,
 )
 
 

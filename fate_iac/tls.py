@@ -33,7 +33,7 @@ from typing import Any
 from fate_iac import yamlio
 from fate_iac.charts import Manifest
 from fate_iac.clock import utc_now
-from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig
+from fate_iac.config import ExchangeConfig, PartyConfig, TlsOptions
 from fate_iac.endpoints import (
     ROLLSITE_TLS_PORT,
     ROLLSITE_TLS_SERVICE,
@@ -183,30 +183,60 @@ def behind_exchange_pulsar(cfg: PartyConfig) -> bool:
     return bool(cfg.has("pulsar") and exchange)
 
 
-def mounted(cfg: StackConfig) -> list[Mounted]:
-    """Every certificate Secret the stack's charts mount: rollsite's with enableTLS, a
-    Pulsar's behind an exchange, an exchange's trafficServer's (always mounted)."""
-    if not isinstance(cfg, PartyConfig | ExchangeConfig):
+def _rollsite_mounted(cfg: PartyConfig | ExchangeConfig, role: str) -> list[Mounted]:
+    """Rollsite's certificates, with enableTLS."""
+    if not cfg.rollsite_tls:
         return []
-    found = []
-    role = "exchange" if isinstance(cfg, ExchangeConfig) else "party"
+    secure = rollsite_tls_endpoint(cfg)
+    hosts = _names(secure.host if secure else None, ROLLSITE_TLS_SERVICE, cfg)
     common_name = subject(cfg.partyId, role)[0]
-    if cfg.rollsite_tls:
-        secure = rollsite_tls_endpoint(cfg)
-        hosts = _names(secure.host if secure else None, ROLLSITE_TLS_SERVICE, cfg)
-        found.append(Mounted(CERTS_SECRET, ROLLSITE_FILES, common_name, hosts,
-                             ("Deployment", "rollsite")))  # fmt: skip
-    if isinstance(cfg, PartyConfig) and behind_exchange_pulsar(cfg):
+    return [Mounted(CERTS_SECRET, ROLLSITE_FILES, common_name, hosts, ("Deployment", "rollsite"))]
+
+
+def party_mounted(cfg: PartyConfig) -> list[Mounted]:
+    """Every certificate Secret a party's chart mounts: rollsite's with enableTLS, a
+    Pulsar's behind an exchange."""
+    found = _rollsite_mounted(cfg, "party")
+    if behind_exchange_pulsar(cfg):
         broker = broker_endpoints(cfg).get("pulsar")
         sni = f"{cfg.partyId}.{sni_domain(cfg)}"  # what the exchange's SNI routes name
         hosts = _names(broker.host if broker else None, "pulsar", cfg, sni)
         found.append(Mounted(PULSAR_SECRET, PULSAR_FILES, sni, hosts, ("StatefulSet", "pulsar")))
-    if isinstance(cfg, ExchangeConfig) and cfg.has("trafficServer"):
+    return found
+
+
+def exchange_mounted(cfg: ExchangeConfig) -> list[Mounted]:
+    """Every certificate Secret an exchange's chart mounts: rollsite's with enableTLS, its
+    trafficServer's (always mounted)."""
+    found = _rollsite_mounted(cfg, "exchange")
+    if cfg.has("trafficServer"):
         proxy = exchange_endpoints(cfg).get("trafficServer")
         hosts = _names(proxy.host if proxy else None, "traffic-server", cfg)
+        common_name = subject(cfg.partyId, "exchange")[0]
         found.append(Mounted(TRAFFIC_SERVER_SECRET, TRAFFIC_SERVER_FILES, common_name, hosts,
                              ("Deployment", "traffic-server")))  # fmt: skip
     return found
+
+
+@dataclass(frozen=True)
+class Issuing:
+    """The certificates a stack issues: the Secrets its charts mount, the options and
+    subject they are issued with, and the Service rollsite's TLS listener needs."""
+
+    namespace: str
+    options: TlsOptions
+    party_id: int
+    role: str
+    mounted: list[Mounted]
+    service: dict[str, Any] | None
+
+
+def issuing(cfg: PartyConfig | ExchangeConfig, role: str, wanted: list[Mounted]) -> Issuing | None:
+    """What a party or an exchange issues, ``wanted`` by its charts; None for nothing."""
+    if not wanted:
+        return None
+    service = rollsite_tls_service(cfg)
+    return Issuing(cfg.k8s_namespace, cfg.tls, cfg.partyId, role, wanted, service)
 
 
 def secret_manifest(namespace: str, name: str, files: Mapping[str, Any]) -> dict[str, Any]:
@@ -226,10 +256,10 @@ def secret_manifest(namespace: str, name: str, files: Mapping[str, Any]) -> dict
     }
 
 
-def rollsite_tls_service(cfg: StackConfig) -> dict[str, Any] | None:
+def rollsite_tls_service(cfg: PartyConfig | ExchangeConfig) -> dict[str, Any] | None:
     """Service ``rollsite-tls``: rollsite's TLS listener, which the charts' Service omits;
     rollsite's type, ``tls.nodePort`` and ``tls.loadBalancerIP``. None without TLS."""
-    if not isinstance(cfg, PartyConfig | ExchangeConfig) or not cfg.rollsite_tls:
+    if not cfg.rollsite_tls:
         return None
     kind = (cfg.rollsite.type if cfg.rollsite else None) or "ClusterIP"
     port: dict[str, Any] = {"name": "tcp-rollsite-tls", "port": ROLLSITE_TLS_PORT,
@@ -252,14 +282,15 @@ def rollsite_tls_service(cfg: StackConfig) -> dict[str, Any] | None:
     }
 
 
-def offline_render(cfg: StackConfig) -> str:
+def offline_render(issued: Issuing | None) -> str:
     """What ``fatectl render`` shows of a stack's TLS: Service rollsite-tls, and the
     Secrets issued at deploy time (their files named, not their contents)."""
+    if issued is None:
+        return ""
     lines = [f"# Secret {m.secret} ({', '.join(m.files)}): issued at deploy time\n"
-             for m in mounted(cfg)]  # fmt: skip
-    service = rollsite_tls_service(cfg)
-    if service is not None:
-        lines.append(f"---\n{yamlio.dump(service)}")
+             for m in issued.mounted]  # fmt: skip
+    if issued.service is not None:
+        lines.append(f"---\n{yamlio.dump(issued.service)}")
     return "".join(lines)
 
 

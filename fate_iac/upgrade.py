@@ -96,6 +96,12 @@ def migration_for(cfg: PartyConfig, deployed: str | None) -> Migration | None:
     return Migration(deployed, cfg.chartVersion)
 
 
+def refusals(cfg: PartyConfig, deployed: str | None) -> list[Problem]:
+    """Why a party's update from the ``deployed`` chart version (None: not deployed yet)
+    must not happen: the one answer ``fatectl diff`` and the program both give."""
+    return [*check_upgrade(deployed, cfg.chartVersion), *external_mysql_problems(cfg, deployed)]
+
+
 def external_mysql_problems(cfg: PartyConfig, deployed: str | None) -> list[Problem]:
     """A version change over an external MySQL, which this project cannot migrate."""
     if deployed is None or deployed == cfg.chartVersion or cfg.upgradeManager.skip:

@@ -9,11 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fate_iac import kubefate_server, report
+from fate_iac import report
 from fate_iac.deployed import NotDeployed, deployed_outputs, describe_stack, stack_diff
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
 from fate_iac.history import history
+from fate_iac.kinds import kind_for
 from fate_iac.kube import ClusterError
 from fate_iac.loader import cluster_context, load_stack_config, read_stack_file, stack_file
 from fate_iac.orchestrator import StackRunner
@@ -26,10 +27,9 @@ from fatectl.terminal import print_lines
 def _describe(args: argparse.Namespace) -> int:
     path = stack_file(args.project_dir, args.stack)
     raw = read_stack_file(path, args.stack)
-    if kubefate_server.standalone(raw.values):
-        raise UsageError(f"stack {args.stack} deploys the KubeFATE service alone: describe "
-                         "covers party and exchange stacks (its output `kubefate` says where "
-                         "the service answers)")  # fmt: skip
+    unsupported = kind_for(raw.values, args.stack).unsupported("describe", args.stack)
+    if unsupported:
+        raise UsageError(unsupported)
     loaded = load_stack_config(raw, args.stack)
     member = Member(loaded.config, cluster_context(path))
     outputs = deployed_outputs(stack_runner(args.project_dir), args.stack)

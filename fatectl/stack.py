@@ -9,8 +9,6 @@ from pathlib import Path
 
 from fate_iac import kubefate_server, report, tls, yamlio
 from fate_iac.charts import chart_source
-from fate_iac.config import KubeFateServerConfig, StackConfig
-from fate_iac.isolation import network_policies
 from fate_iac.kinds import parts
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
 from fate_iac.reference import config_reference
@@ -19,65 +17,24 @@ from fatectl.arguments import Command, with_json, with_stack
 from fatectl.terminal import say
 
 
-def _service_line(cfg: KubeFateServerConfig) -> str:
-    return (f"KubeFATE service (KubeFateServer) in namespace {cfg.namespace}, RBAC scope "
-            f"{cfg.rbac.scope}, at {kubefate_server.service_url(cfg)}")  # fmt: skip
-
-
 def _validate(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
-    if kubefate_server.standalone(raw.values):
-        service = kubefate_server.load(raw.values, args.stack)
-        if args.json:
-            print(report.document("validate", ok=True, stack=args.stack, kind="kubefate",
-                                  component="KubeFateServer", namespace=service.namespace,
-                                  notes=[], problems=[]))  # fmt: skip
-        else:
-            print(f"stack {args.stack}: ok: {_service_line(service)}")
-        return 0
     loaded = load_stack_config(raw, args.stack)
-    cfg = loaded.config
     if args.json:
-        print(report.document(
-            "validate", ok=True, stack=args.stack, kind=loaded.kind.tag,
-            component=loaded.kind.component, partyId=cfg.partyId, release=cfg.release_name,
-            namespace=cfg.k8s_namespace, chart=cfg.chartName, chartVersion=cfg.chartVersion,
-            kubefate=cfg.kubefate is not None, serving=_serving_summary(cfg),
-            notes=loaded.notes, problems=[],
-        ))  # fmt: skip
+        summary = {**loaded.kind.summary(loaded.config), "notes": loaded.notes, "problems": []}
+        print(report.document("validate", ok=True, stack=args.stack, **summary))
         return 0
     say([f"note: {n}" for n in loaded.notes])
-    print(
-        f"stack {args.stack}: ok: {loaded.kind.role} {cfg.partyId} ({loaded.kind.component}), "
-        f"release {cfg.release_name} in namespace {cfg.k8s_namespace}, {cfg.chartName} "
-        f"chart {cfg.chartVersion}"
-    )
-    serving = getattr(cfg, "servingCluster", None)
-    if serving is not None:
-        print(f"stack {args.stack}: beside it: serving cluster (FateServing), release "
-              f"{serving.release_name} in namespace {serving.k8s_namespace}, fate-serving "
-              f"chart {serving.chartVersion}")  # fmt: skip
-    if cfg.kubefate is not None:
-        print(f"stack {args.stack}: beside it: {_service_line(cfg.kubefate)}")
+    for line in loaded.kind.summary_lines(loaded.config):
+        print(f"stack {args.stack}: {line}")
     return 0
-
-
-def _serving_summary(cfg: StackConfig) -> dict[str, str] | None:
-    serving = getattr(cfg, "servingCluster", None)
-    if serving is None:
-        return None
-    return {"release": serving.release_name, "namespace": serving.k8s_namespace,
-            "chartVersion": serving.chartVersion}  # fmt: skip
 
 
 def _render(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
-    if kubefate_server.standalone(raw.values):
-        service = kubefate_server.load(raw.values, args.stack)
-        return _write(
-            args, {"kubefate": kubefate_server.render(service, None, not args.show_secrets)}
-        )
     loaded = load_stack_config(raw, args.stack)
+    if not loaded.kind.charted:
+        return _write(args, loaded.kind.chartless_documents(loaded.config, not args.show_secrets))
     say([f"note: {n}" for n in loaded.notes])
     cfg = loaded.config
     referenced = cfg.referenced_stacks
@@ -93,13 +50,13 @@ def _render(args: argparse.Namespace) -> int:
 
     documents = {f"{r.name}": text(r.to_yaml()) for r in releases}
     described = {r.name: r.chart.describe() for r in releases}
-    for _, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
-        policies = network_policies(part)
+    for kind, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
+        policies = kind.network_policies(part)
         if policies:
             name = f"{part.k8s_namespace}-networkpolicies"
             documents[name] = "".join(f"---\n{yamlio.dump(p)}" for p in policies)
             described[name] = "NetworkPolicies, no chart"
-        certificates = tls.offline_render(part)
+        certificates = tls.offline_render(kind.issuing(part))
         if certificates:
             name = f"{part.k8s_namespace}-tls"
             documents[name] = certificates

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from fate_iac.isolation import MODULE_LABEL, NAME_LABEL, entry_points, network_policies
-from fate_iac.kinds import parts
+from fate_iac.isolation import MODULE_LABEL, NAME_LABEL
+from fate_iac.kinds import entry_points, network_policies, parts
 from fate_iac.loader import load_party_config, load_stack_config, read_stack_file
 from fate_iac.render import render_stack
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source, party

@@ -21,8 +21,7 @@ from fate_iac.config import ExchangeConfig, PartyConfig
 from fate_iac.endpoints import ROLLSITE_TLS_PORT, ROLLSITE_TLS_SERVICE, party_record
 from fate_iac.federation import FederationRecord, party_routes
 from fate_iac.federation_check import Member, check_federation
-from fate_iac.isolation import entry_points
-from fate_iac.kinds import kind_of
+from fate_iac.kinds import entry_points, kind_of, mounted
 from fate_iac.loader import load_party_config, load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError
 from fate_iac.render import render_stack
@@ -186,7 +185,7 @@ def _loaded(stack: str) -> Any:
 
 def test_each_secret_a_chart_mounts_is_planned_with_the_names_clients_dial() -> None:
     cfg = _loaded("party9999")
-    (rollsite,) = tls.mounted(cfg)
+    (rollsite,) = mounted(cfg)
     assert rollsite.secret == "eggroll-certs" and rollsite.client
     assert set(rollsite.files) == {"ca.pem", "server.crt", "server.key", "client.crt",
                                    "client.key"}  # fmt: skip
@@ -195,7 +194,7 @@ def test_each_secret_a_chart_mounts_is_planned_with_the_names_clients_dial() -> 
     assert rollsite.workload == ("Deployment", "rollsite")
     # Pulsar behind an exchange: the broker certificate names the exchange's SNI route.
     spark = PartyConfig.model_validate(_spark_party())
-    (pulsar,) = tls.mounted(spark)
+    (pulsar,) = mounted(spark)
     assert (pulsar.secret, pulsar.common_name, pulsar.client) == (
         "pulsar-cert", "9999.fate.org", False,
     )  # fmt: skip
@@ -206,8 +205,8 @@ def test_each_secret_a_chart_mounts_is_planned_with_the_names_clients_dial() -> 
     exchange = ExchangeConfig.model_validate({"chartName": "fate-exchange", "publicHost":
         "192.168.0.1", "modules": ["trafficServer", "nginx"],
         "trafficServer": {"type": "NodePort", "nodePort": 30020}})  # fmt: skip
-    assert [m.secret for m in tls.mounted(exchange)] == ["traffic-server-cert"]
-    assert tls.mounted(PartyConfig.model_validate(party())) == []
+    assert [m.secret for m in mounted(exchange)] == ["traffic-server-cert"]
+    assert mounted(PartyConfig.model_validate(party())) == []
 
 
 def _spark_party() -> dict[str, Any]:
@@ -451,7 +450,7 @@ def test_tls_on_one_side_of_a_route_only_is_refused_across_stacks() -> None:
 def test_tls_example_stacks_validate() -> None:
     for stack in ("exchange", "party9999", "party10000"):
         cfg = _loaded(stack)
-        assert cfg.rollsite_tls and tls.mounted(cfg)
+        assert cfg.rollsite_tls and mounted(cfg)
 
 
 # --- the program -------------------------------------------------------------------------

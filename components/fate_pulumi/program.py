@@ -13,9 +13,8 @@ from pulumi.runtime import config as pulumi_config
 
 from fate_iac import kubefate_server
 from fate_iac.charts import ChartSourceError
-from fate_iac.config import KubeFateServerConfig
 from fate_iac.convergence import INPUTS_ENV, INPUTS_OUTPUT
-from fate_iac.kinds import Loaded
+from fate_iac.kinds import Loaded, parts
 from fate_iac.loader import load_stack_config, raw_from_pulumi
 from fate_iac.problems import ConfigError
 from fate_pulumi.exchange import Exchange
@@ -43,54 +42,66 @@ def engine_config() -> tuple[dict[str, Any], set[str]]:
     return values, secret
 
 
-def load_stack_for_run(stack: str) -> Loaded[Any] | KubeFateServerConfig:
-    """Validate the running stack's config; raises ConfigError. A stack with only
-    ``fate:kubefate`` deploys the KubeFATE service alone."""
+def load_stack_for_run(stack: str) -> Loaded[Any]:
+    """Validate the running stack's config, by its kind; raises ConfigError."""
     values, secret_keys = engine_config()
-    raw = raw_from_pulumi(values, secret_keys)
-    if kubefate_server.standalone(raw.values):
-        return kubefate_server.load(raw.values, stack)
-    return load_stack_config(raw, stack)
+    return load_stack_config(raw_from_pulumi(values, secret_keys), stack)
+
+
+def build_service(loaded: Loaded[Any]) -> dict[str, Any]:
+    """The KubeFATE service alone: its component, its outputs under ``kubefate``."""
+    return {"kubefate": KubeFateServer("kubefate", loaded.config).outputs()}
+
+
+def build_stack(loaded: Loaded[Any]) -> dict[str, Any]:
+    """A stack of a kind that installs charts: its component, the clusters beside it
+    (a party's serving cluster), the KubeFATE service beside it; their outputs."""
+    for note in loaded.notes:
+        pulumi.log.warn(note)
+    config = loaded.config
+    outputs: dict[str, Any] = {}
+    beside = parts(config)[1:]
+    # The clusters of a party route with the same records, read once.
+    records = federation_records(config) if beside else None
+    component = COMPONENTS[loaded.kind.component]
+    built = component(config.release_name, config, records)
+    outputs.update(built.outputs)
+    created = list(built.created)
+    for kind, part in beside:
+        cluster = COMPONENTS[kind.component](part.release_name, part, records)
+        outputs[kind.tag] = pulumi.Output.all(
+            **{k: v for k, v in cluster.outputs.items() if k not in SHARED_OUTPUTS}
+        )
+        created += cluster.created
+    if config.kubefate is not None:
+        server = KubeFateServer(
+            f"{config.release_name}-kubefate",
+            kubefate_server.beside(config.kubefate, config.chartRepo),
+            config.k8s_namespace,
+            # its Roles may go in the party's namespace: after it exists
+            pulumi.ResourceOptions(depends_on=built.namespace_resources),
+        )
+        outputs["kubefate"] = server.outputs()
+        created += server.created
+    digest = os.environ.get(INPUTS_ENV)
+    if digest:  # what this update was made from, once all of it exists
+        done = pulumi.Output.all(*(r.id for r in created if isinstance(r, CustomResource)))
+        outputs[INPUTS_OUTPUT] = pulumi.Output.secret(done.apply(lambda _: digest))
+    return outputs
+
+
+BUILDERS: dict[str, Callable[[Loaded[Any]], dict[str, Any]]] = {
+    KubeFateServer.__name__: build_service,
+    **{name: build_stack for name in COMPONENTS},
+}
+"""How the program deploys each kind, by its component (``StackKind.component``)."""
 
 
 def main() -> None:
     stack = pulumi.get_stack()
-    outputs: dict[str, Any] = {}
     try:
         loaded = load_stack_for_run(stack)
-        if isinstance(loaded, KubeFateServerConfig):
-            outputs["kubefate"] = KubeFateServer("kubefate", loaded).outputs()
-        else:
-            for note in loaded.notes:
-                pulumi.log.warn(note)
-            config = loaded.config
-            serving = getattr(config, "servingCluster", None)
-            # Both clusters of a party route with the same records, read once.
-            records = federation_records(config) if serving is not None else None
-            component = COMPONENTS[loaded.kind.component]
-            built = component(config.release_name, config, records)
-            outputs.update(built.outputs)
-            if serving is not None:
-                beside = FateServing(serving.release_name, serving, records)
-                outputs["serving"] = pulumi.Output.all(
-                    **{k: v for k, v in beside.outputs.items() if k not in SHARED_OUTPUTS}
-                )
-            if config.kubefate is not None:
-                server = KubeFateServer(
-                    f"{config.release_name}-kubefate",
-                    kubefate_server.beside(config.kubefate, config.chartRepo),
-                    config.k8s_namespace,
-                    # its Roles may go in the party's namespace: after it exists
-                    pulumi.ResourceOptions(depends_on=built.namespace_resources),
-                )
-                outputs["kubefate"] = server.outputs()
-            created = [*built.created, *(beside.created if serving is not None else [])]
-            if config.kubefate is not None:
-                created += server.created
-            digest = os.environ.get(INPUTS_ENV)
-            if digest:  # what this update was made from, once all of it exists
-                done = pulumi.Output.all(*(r.id for r in created if isinstance(r, CustomResource)))
-                outputs[INPUTS_OUTPUT] = pulumi.Output.secret(done.apply(lambda _: digest))
+        outputs = BUILDERS[loaded.kind.component](loaded)
     except (ConfigError, ChartSourceError) as error:
         # Refused before any resource is registered: nothing is half-deployed.
         raise pulumi.RunError(str(error)) from None

@@ -10,9 +10,8 @@ from typing import Any
 import pulumi
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
-from fate_iac.config import ExchangeConfig, PartyConfig, StackConfig, credential_paths
+from fate_iac.config import StackConfig, credential_paths
 from fate_iac.federation import Routes
-from fate_iac.isolation import network_policies
 from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
 from fate_iac.routing import RoutedValues, checked
@@ -65,7 +64,7 @@ class FateStack(pulumi.ComponentResource):
         specs = kind.releases(config, chart_source or config.chartRepo or UPSTREAM_CHART_REPO)
         require_post_renderer(specs)
         # So is an upgrade that must not happen (the fate chart's version).
-        migration, upgraded = plan(config) if isinstance(config, PartyConfig) else (None, None)
+        migration, upgraded = plan(kind, config) if kind.tracks_upgrades else (None, None)
         super().__init__(type_token, name, None, opts)
         if records is None:
             records = federation_records(config)
@@ -81,7 +80,7 @@ class FateStack(pulumi.ComponentResource):
         # in the values and the outputs, which then are secrets whole.
         secret_beyond_credentials = bool(config.secret_keys - credential_sections(config))
         policies: list[pulumi.Resource] = []
-        for policy in network_policies(config):
+        for policy in kind.network_policies(config):
             # They wait for the routes too (an adopted namespace has no resource to wait
             # for): when the routes cannot be built, nothing is created.
             labels: dict[str, str] = policy["metadata"]["labels"]
@@ -94,13 +93,14 @@ class FateStack(pulumi.ComponentResource):
             policies.append(kubernetes_object(self, resource_name, policy, depends_on,
                                               secret_beyond_credentials))  # fmt: skip
         certified = Certified()
-        if isinstance(config, PartyConfig | ExchangeConfig):
-            certified = certificates(self, name, config, kind.role, routed, depends_on)
+        issuing = kind.issuing(config)
+        if issuing is not None:
+            certified = certificates(self, name, issuing, routed, depends_on)
             depends_on = [*depends_on, *certified.resources]
-        if migration is not None and isinstance(config, PartyConfig):
-            job = migration_resources(
-                self, name, config, migration, depends_on, secret_beyond_credentials
-            )[-1]
+        if migration is not None:
+            job = migration_resources(self, name, migration, depends_on, secret_beyond_credentials)[
+                -1
+            ]
             depends_on = [*depends_on, job]
         self.releases = [
             install_release(

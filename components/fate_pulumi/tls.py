@@ -17,7 +17,6 @@ import pulumi
 from pulumi import dynamic
 
 from fate_iac import tls
-from fate_iac.config import ExchangeConfig, PartyConfig
 from fate_iac.endpoints import ROLLSITE_TLS_SERVICE
 from fate_iac.routing import RoutedValues
 from fate_pulumi.release import as_pulumi_secret, kubernetes_object
@@ -82,8 +81,7 @@ class Certified:
 def certificates(
     parent: pulumi.ComponentResource,
     name: str,
-    cfg: PartyConfig | ExchangeConfig,
-    role: str,
+    issuing: tls.Issuing,
     routed: pulumi.Output[RoutedValues],
     depends_on: list[pulumi.Resource],
 ) -> Certified:
@@ -91,13 +89,13 @@ def certificates(
     (trusting the stack's own CA and those of the stacks it routes to: nothing else);
     with rollsite's TLS, Service ``rollsite-tls`` too."""
     done = Certified()
-    wanted = tls.mounted(cfg)
+    wanted = issuing.mounted
     if not wanted:
         return done
-    options = tls.TlsSettings.of(cfg.tls)
+    options = tls.TlsSettings.of(issuing.options)
     child = pulumi.ResourceOptions(parent=parent)
-    common_name, organization = tls.subject(cfg.partyId, role)
-    brought = cfg.tls.ca
+    common_name, organization = tls.subject(issuing.party_id, issuing.role)
+    brought = issuing.options.ca
     if brought is not None:
         ca_certificate: pulumi.Output[str] = pulumi.Output.from_input(brought.certificate)
         ca_key = as_pulumi_secret(brought.key)
@@ -128,7 +126,7 @@ def certificates(
         files = {file: contents[what] for file, what in secret.files.items()}
         done.resources.append(kubernetes_object(
             parent, f"{name}-{secret.secret}",
-            tls.secret_manifest(cfg.k8s_namespace, secret.secret, files), depends_on, secret=True,
+            tls.secret_manifest(issuing.namespace, secret.secret, files), depends_on, secret=True,
         ))  # fmt: skip
         digest = pulumi.Output.all(bundle, *(c.serial for c in made.values())).apply(
             lambda parts: tls.stamp(*parts)
@@ -136,7 +134,7 @@ def certificates(
         done.stamps.append((secret, pulumi.Output.unsecret(digest)))
         first = pulumi.Output.all(*(c.notAfter for c in made.values())).apply(min)
         done.expiries[secret.secret] = pulumi.Output.unsecret(first)
-    service = tls.rollsite_tls_service(cfg)
+    service = issuing.service
     if service is not None:
         done.resources.append(
             kubernetes_object(parent, f"{name}-{ROLLSITE_TLS_SERVICE}", service, depends_on)

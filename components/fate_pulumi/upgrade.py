@@ -17,24 +17,18 @@ from typing import Any
 
 import pulumi
 
-from fate_iac.config import PartyConfig
+from fate_iac.config import StackConfig
 from fate_iac.helm_record import chart_version, deployed_record, last_version_change
+from fate_iac.kinds import ChartKind, UpgradeStep
 from fate_iac.kube import ClusterError, release_history
 from fate_iac.problems import ConfigError
-from fate_iac.upgrade import (
-    Migration,
-    check_upgrade,
-    external_mysql_problems,
-    migration_for,
-    migration_objects,
-)
 from fate_pulumi.release import kubernetes_object
 
 OUTPUT = "upgrade"
 """The stack output that records the release's last version change (``{from, to}``)."""
 
 
-def deployed_records(config: PartyConfig) -> list[dict[str, Any]]:
+def deployed_records(config: StackConfig) -> list[dict[str, Any]]:
     """Every revision Helm keeps of the party's release, in the cluster the kubernetes
     provider targets: its ``kubeconfig`` (a path or the content itself) and ``context``,
     else ``KUBECONFIG`` or ``~/.kube/config`` (raises ClusterError)."""
@@ -50,10 +44,13 @@ def deployed_records(config: PartyConfig) -> list[dict[str, Any]]:
     )
 
 
-def plan(config: PartyConfig) -> tuple[Migration | None, dict[str, str] | None]:
+def plan(
+    kind: ChartKind[Any], config: StackConfig
+) -> tuple[UpgradeStep | None, dict[str, str] | None]:
     """The migration this update runs, and the ``upgrade`` output to publish (this
-    migration, else the release's last version change in Helm's history). Raises
-    ConfigError, before anything is registered, for an upgrade that must not happen."""
+    migration, else the release's last version change in Helm's history), as the stack's
+    kind says. Raises ConfigError, before anything is registered, for an upgrade that
+    must not happen."""
     stack = pulumi.get_stack()
     try:
         records = deployed_records(config)
@@ -63,29 +60,27 @@ def plan(config: PartyConfig) -> tuple[Migration | None, dict[str, str] | None]:
         pulumi.log.warn(f"the upgrade rules are not checked: cannot read the cluster: {error}")
         return None, None
     deployed = chart_version(deployed_record(records, config.release_name))
-    problems = [*check_upgrade(deployed, config.chartVersion),
-                *external_mysql_problems(config, deployed)]  # fmt: skip
+    problems = kind.upgrade_refusals(config, deployed)
     if problems:
         raise ConfigError(stack, problems)
-    migration = migration_for(config, deployed)
-    if migration is not None:
-        return migration, migration.as_output()
+    step = kind.upgrade_step(config, deployed)
+    if step is not None:
+        return step, step.migration.as_output()
     return None, last_version_change(records, config.release_name)
 
 
 def migration_resources(
     parent: pulumi.ComponentResource,
     name: str,
-    config: PartyConfig,
-    migration: Migration,
+    step: UpgradeStep,
     depends_on: list[pulumi.Resource],
     secret: bool = False,
 ) -> list[pulumi.Resource]:
     """The migration's objects, each after the ones before it; the last is the Job, which
     the ``fate`` release waits for, as long as ``upgradeManager.timeout`` says."""
     created: list[pulumi.Resource] = []
-    timeout = f"{config.upgradeManager.timeout}s"
-    for manifest in migration_objects(config, migration):
+    timeout = f"{step.timeout}s"
+    for manifest in step.objects:
         kind = manifest["kind"]
         waits = pulumi.CustomTimeouts(create=timeout, update=timeout) if kind == "Job" else None
         created.append(kubernetes_object(parent, f"{name}-upgrade-{kind.lower()}", manifest,
