@@ -236,6 +236,43 @@ class Checker:
             self.problems.append(f"{where}: {key} is not in the configuration reference")
 
 
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def headings(text: str) -> Iterator[str]:
+    """A Markdown file's headings, outside its fenced blocks."""
+    fenced = False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            yield line.lstrip("#").strip()
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading."""
+    kept = re.sub(r"[^\w\- ]", "", heading.lower())
+    return kept.replace(" ", "-")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_every_link_of_the_doc_leads_somewhere(doc: Path) -> None:
+    """A guide moved or a section renamed breaks no link: each relative link names a
+    file of the repository, and each #anchor a heading of it."""
+    broken = []
+    for target in LINK.findall(doc.read_text()):
+        if re.match(r"^[a-z]+:", target):
+            continue  # a URL
+        path, _, fragment = target.partition("#")
+        file = (doc.parent / path).resolve() if path else doc
+        found = file.exists() and (
+            not fragment or fragment in {anchor(h) for h in headings(file.read_text())}
+        )
+        if not found:
+            broken.append(target)
+    assert not broken, f"{doc.name}: {broken}"
+
+
 def all_blocks() -> list[Block]:
     return [b for doc in DOCS for b in shell_blocks(doc.name, doc.read_text())]
 
