@@ -228,7 +228,7 @@ def test_import_kubefate_carries_a_spark_party(capsys: pytest.CaptureFixture[str
     assert "fate:rabbitmq: the fate chart's RabbitMQ broker logs in as fate/fate" in err
 
 
-def test_readme_holds_the_current_configuration_reference(
+def test_docs_hold_the_current_configuration_reference(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = run(capsys, "reference")
@@ -238,9 +238,9 @@ def test_readme_holds_the_current_configuration_reference(
         for name, info in kind.model.model_fields.items():
             if info.alias != "fate-serving":  # the serving kind's keys are in its own table
                 assert f"| `{namespace}:{name}` |" in out, (kind.tag, name)
-    readme = (PROJECT_DIR / "README.md").read_text()
-    embedded = readme[readme.index(BEGIN) : readme.index(END) + len(END)] + "\n"
-    assert embedded == out, "README.md is stale: paste the output of `fatectl reference`"
+    reference = (PROJECT_DIR / "docs" / "reference.md").read_text()
+    embedded = reference[reference.index(BEGIN) : reference.index(END) + len(END)] + "\n"
+    assert embedded == out, "docs/reference.md is stale: paste the output of `fatectl reference`"
 
 
 # --- fatectl federation: changes that ask first ------------------------------------------
