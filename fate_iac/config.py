@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, cast
 
 from pydantic import (
     AfterValidator,
@@ -35,21 +35,25 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fate_iac.catalogue import (
+    DEFAULT_FATE_CHART,
+    DEFAULT_SERVING_CHART,
+    FATE2_CHART_VERSIONS,
+    FATE_CHART_VERSIONS,
+    SERVING_CHART_VERSIONS,
+    UPGRADE_MANAGER,
+    FateChart,
+    fate_chart,
+)
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.federation import BROKERS, FederationRecord, Protocol
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
-SUPPORTED_FATE_CHART_VERSIONS = (
-    "v1.9.0", "v1.9.1", "v1.9.2", "v1.10.0", "v1.11.1", "v1.11.2", "v2.0.0",
-)  # fmt: skip
-"""Versions of the ``fate`` chart this project renders: FATE 1.x's values interface, and
-FATE 2.0's (v2.0.0: osx in place of rollsite, an image per module)."""
-FATE2_CHART_VERSIONS = ("v2.0.0",)
-"""The ``fate`` charts of FATE 2.0."""
-
-DEFAULT_FATE_CHART_VERSION = "v1.11.2"
+SUPPORTED_FATE_CHART_VERSIONS = FATE_CHART_VERSIONS
+"""Versions of the ``fate`` chart this project renders (the catalogue's rows)."""
+DEFAULT_FATE_CHART_VERSION = str(DEFAULT_FATE_CHART)
 
 Module = Literal[
     "rollsite",
@@ -261,7 +265,9 @@ PartyId = Annotated[int, AfterValidator(_check_party_id), Accepts("party id (pos
 Quantity = Annotated[
     str | int | float, AfterValidator(_check_quantity), Accepts("quantity (e.g. 2Gi, 500m)")
 ]
-ChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
+FateChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
+"""A supported ``fate`` chart version, kept as the string the chart spells it
+(:class:`~fate_iac.chart_version.ChartVersion` reads it)."""
 Credential = Annotated[
     Secret,
     BeforeValidator(_to_secret),
@@ -715,9 +721,8 @@ class UpgradeManager(Placement):
     objects of KubeFATE's fate-upgrade-manager chart, with the password from a Secret."""
 
     image: str = Field(
-        "federatedai/fate-upgrade-manager:latest",
-        description="Image of the migration job. Default: KubeFATE's, "
-        "federatedai/fate-upgrade-manager:latest.",
+        UPGRADE_MANAGER.image,
+        description=f"Image of the migration job. Default: KubeFATE's, {UPGRADE_MANAGER.image}.",
     )
     timeout: int = Field(
         600,
@@ -975,7 +980,7 @@ class StackConfig(Section):
     name: ReleaseName | None = Field(None, description="Helm release (cluster) name.")
     namespace: NamespaceName | None = Field(None, description="Kubernetes namespace.")
     chartName: str
-    chartVersion: ChartVersion = Field(
+    chartVersion: FateChartVersion = Field(
         DEFAULT_FATE_CHART_VERSION,
         description=f"Chart version, one of {', '.join(SUPPORTED_FATE_CHART_VERSIONS)}. "
         f"Default: {DEFAULT_FATE_CHART_VERSION}.",
@@ -1141,11 +1146,10 @@ ServingModule = Literal[
 SERVING_MODULES: tuple[ServingModule, ...] = (
     "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin",
 )  # fmt: skip
-SERVING_CHART_VERSIONS = ("v2.0.4", "v2.1.5", "v2.1.6")
-"""Versions of the ``fate-serving`` chart that share the values interface rendered here
-(v2.0.0, KubeFATE v1.5's, writes example routes into every cluster: not supported)."""
 ServingChartVersion = Literal["v2.0.4", "v2.1.5", "v2.1.6"]
-DEFAULT_SERVING_CHART_VERSION: ServingChartVersion = "v2.1.6"
+"""The catalogue's fate-serving versions, spelled out for the schema (a test keeps the
+two the same)."""
+DEFAULT_SERVING_CHART_VERSION = cast(ServingChartVersion, str(DEFAULT_SERVING_CHART))
 SERVING_INHERITED = (
     "partyId", "publicHost", "chartRepo", "nodePortRange", "federationReads", "peers",
     "exchangeStack", "networkPolicy",
@@ -1500,7 +1504,8 @@ class PartyConfig(Peered, StackConfig):
     def _default_modules(cls, data: Any) -> Any:
         fate2 = isinstance(data, dict) and str(data.get("chartVersion")) in FATE2_CHART_VERSIONS
         if fate2 and data.get("computing") in (None, "Eggroll") and data.get("federation") is None:
-            data = {**data, "federation": "OSX"}  # the 2.0 chart's default
+            chart = fate_chart(str(data.get("chartVersion")))
+            data = {**data, "federation": chart.eggroll_federation}  # the 2.0 chart's default
         if isinstance(data, dict) and data.get("modules") is None:
             engines = [data.get(key) for key in ("computing", "federation", "storage")]
             modules = default_modules(engines[0], engines[1], engines[2], fate2)
@@ -1510,19 +1515,24 @@ class PartyConfig(Peered, StackConfig):
         return data
 
     @property
+    def chart(self) -> FateChart:
+        """The catalogue's row of this party's ``fate`` chart version."""
+        return fate_chart(self.chartVersion)
+
+    @property
     def fate2(self) -> bool:
         """FATE 2.0 (the fate chart v2.0.0), else FATE 1.x."""
-        return self.chartVersion in FATE2_CHART_VERSIONS
+        return self.chart.fate2
 
     @property
     def fate_version(self) -> str:
         """FATE's major.minor version, which parties federating together share."""
-        return "2.0" if self.fate2 else ".".join(self.chartVersion.lstrip("v").split(".")[:2])
+        return self.chart.fate_version
 
     @property
     def gateway(self) -> Literal["rollsite", "osx"]:
         """The module peers reach an eggroll party at: rollsite, or osx on FATE 2.0."""
-        return "osx" if self.fate2 else "rollsite"
+        return self.chart.gateway
 
     @property
     def gateway_section(self) -> Rollsite | None:

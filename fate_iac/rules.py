@@ -11,11 +11,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from fate_iac.catalogue import (
+    EXCHANGE_CHART_VERSIONS,
+    FATE1_ONLY_KEYS,
+    FATE_KEYS_SINCE,
+    SERVING_KEYS_SINCE,
+    SERVING_KEYS_UNTIL,
+    serving_chart,
+)
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config import (
     ALL_MODULES,
     CREDENTIAL_PATHS,
-    FATE2_CHART_VERSIONS,
     ExchangeConfig,
     PartyConfig,
     ServingConfig,
@@ -41,9 +48,12 @@ ENGINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Spark_local": (("Pulsar", "RabbitMQ"), ("LocalFS",)),
 }
 """computing -> the federation and storage engines it works with (KubeFATE's table)."""
-FATE2_ENGINES = {**ENGINES, "Eggroll": (("OSX",), ("Eggroll",))}
-"""The same on FATE 2.0: eggroll federates through OSX (fateflow 2.0 refuses eggroll's
-rollsite federation, and the chart has no rollsite)."""
+
+
+def engines_of(cfg: PartyConfig) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The same for the party's chart: on FATE 2.0 eggroll federates through OSX
+    (fateflow 2.0 refuses eggroll's rollsite federation, and the chart has no rollsite)."""
+    return {**ENGINES, "Eggroll": ((cfg.chart.eggroll_federation,), ("Eggroll",))}
 
 
 def _engine(key: str, *values: str) -> Callable[[PartyConfig], bool]:
@@ -117,7 +127,7 @@ def _engines(cfg: PartyConfig) -> str:
 def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
     """Engines that work together, and exactly the modules they need (MODULE_RULES)."""
     rule = "modules"
-    federations, storages = (FATE2_ENGINES if cfg.fate2 else ENGINES)[cfg.computing]
+    federations, storages = engines_of(cfg)[cfg.computing]
     engines_agree = cfg.federation in federations and cfg.storage in storages
     for key, allowed in (("federation", federations), ("storage", storages)):
         if getattr(cfg, key) not in allowed:
@@ -147,21 +157,20 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
 
 def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
     """Keys and flavours an older chart does not know: KubeFATE would drop them silently."""
-    version = tuple(int(p) for p in cfg.chartVersion.lstrip("v").split("."))
-    gpu_since = (1, 11, 1) if cfg.computing == "Eggroll" else (1, 11, 2)  # Spark's worker image
-    needs: list[tuple[tuple[str, ...], bool, tuple[int, ...]]] = [
-        (("algorithm",), cfg.algorithm == "ALL", (1, 11, 2)),
-        (("device",), cfg.device == "GPU", gpu_since),
-        (("python", "hive"), _set(cfg, ("python", "hive")), (1, 10, 0)),
+    gpu = "device: GPU on eggroll" if cfg.computing == "Eggroll" else "device: GPU on Spark"
+    needs: list[tuple[tuple[str, ...], bool, str]] = [
+        (("algorithm",), cfg.algorithm == "ALL", "algorithm: ALL"),
+        (("device",), cfg.device == "GPU", gpu),
+        (("python", "hive"), _set(cfg, ("python", "hive")), "python.hive"),
     ]
     for key in ("topic_ttl", "cluster", "tenant"):
         link: tuple[str, ...] = ("python", "pulsar", key)
-        needs.append((link, _set(cfg, link), (1, 10, 0)))
+        needs.append((link, _set(cfg, link), ".".join(link)))
     for path, used, since in needs:
-        if used and version < since:
+        if used and not cfg.chart.reads(since):
             value = getattr(cfg, path[0]) if len(path) == 1 else None
             what = f"{path[0]}: {value}" if value else ".".join(path)
-            first = "v" + ".".join(map(str, since))
+            first = FATE_KEYS_SINCE[since]
             yield Problem(path, "chart-version", f"{what} needs the fate chart {first} or "
                           f"later, not {cfg.chartVersion}")  # fmt: skip
     yield from _generation_keys(cfg)
@@ -173,23 +182,13 @@ IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = (
     ("rabbitmq",), ("pulsar",),
 )  # fmt: skip
 """Sections with their own image and imageTag on the fate chart v2.0.0."""
-FATE1_ONLY: dict[tuple[str, ...], str] = {
-    ("rollsite",): "the fate chart v2.0.0 has no rollsite (eggroll 3 replaced it with osx): "
-    "write the osx section",
-    ("imageTag",): "the fate chart v2.0.0 reads no global tag: set each module's imageTag",
-    ("spark", "master", "Image"): "write spark.master.image on the fate chart v2.0.0",
-    ("spark", "master", "ImageTag"): "write spark.master.imageTag on the fate chart v2.0.0",
-    ("spark", "worker", "Image"): "write spark.worker.image on the fate chart v2.0.0",
-    ("spark", "worker", "ImageTag"): "write spark.worker.imageTag on the fate chart v2.0.0",
-}
-"""FATE 1.x keys the 2.0 chart does not read, and what to write instead."""
 
 
 def _generation_keys(cfg: PartyConfig) -> Iterator[Problem]:
     """Keys of one FATE generation's chart set on the other's, where they would be
     dropped without a word."""
     if cfg.fate2:
-        for path, instead in FATE1_ONLY.items():
+        for path, instead in FATE1_ONLY_KEYS.items():
             if _set(cfg, path):
                 yield Problem(path, "chart-version", instead)
         if cfg.registry and not cfg.registry.endswith("/"):
@@ -586,7 +585,7 @@ def check(cfg: PartyConfig) -> list[Problem]:
 
 
 def exchange_chart(cfg: ExchangeConfig) -> Iterator[Problem]:
-    if cfg.chartVersion in FATE2_CHART_VERSIONS:
+    if cfg.chartVersion not in EXCHANGE_CHART_VERSIONS:
         yield Problem(("chartVersion",), "chart-version", f"there is no fate-exchange "
                       f"{cfg.chartVersion}: FATE 2.0's Spark parties route through v1.11.2's "
                       "exchange, as KubeFATE's v2.0.0 examples do")  # fmt: skip
@@ -632,27 +631,15 @@ def _serving_key(path: KeyPath) -> str:
     return key_path((SERVING_NAMESPACE, *path))
 
 
-LATER_SERVING_KEYS: tuple[tuple[str, ...], ...] = (
-    ("ingressClassName",), ("ingress",), ("servingProxy", "loadBalancerIP"),
-    ("servingServer", "loadBalancerIP"), ("servingServer", "cacheSwitch"),
-    ("servingServer", "cacheType"), ("servingServer", "singleAdaptor"),
-    ("servingServer", "batchAdaptor"), ("servingServer", "AdapterURL"),
-)  # fmt: skip
-"""Keys the fate-serving chart reads from v2.1.5 on (its v2.0.4 template drops them)."""
-V2_0_SERVING_KEYS: tuple[tuple[str, ...], ...] = (("servingProxy", "ingressHost"),)
-"""Keys only the v2.0.4 chart reads (later ones take ingress.servingProxy.hosts)."""
-
-
 def serving_chart_version_has(cfg: ServingConfig) -> Iterator[Problem]:
     """A key the chart version does not read would be dropped without a word."""
-    later = cfg.chartVersion != "v2.0.4"
-    for path in V2_0_SERVING_KEYS if later else LATER_SERVING_KEYS:
-        if _set(cfg, path):
-            instead = "ingress.servingProxy.hosts" if later else "nothing: leave it out"
-            yield Problem(
-                path, "chart-version",
-                f"fate-serving chart {cfg.chartVersion} does not read it (use {instead})",
-            )  # fmt: skip
+    chart = serving_chart(cfg.chartVersion)
+    for path in (*SERVING_KEYS_UNTIL, *SERVING_KEYS_SINCE):
+        if _set(cfg, path) and not chart.reads(path):
+            gone = path in SERVING_KEYS_UNTIL
+            instead = "ingress.servingProxy.hosts" if gone else "nothing: leave it out"
+            message = f"fate-serving chart {cfg.chartVersion} does not read it (use {instead})"
+            yield Problem(path, "chart-version", message)
 
 
 def serving_routes_valid(cfg: ServingConfig) -> Iterator[Problem]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from fate_iac.catalogue import serving_chart
 from fate_iac.config import (
     ALL_MODULES,
     ExchangeConfig,
@@ -129,30 +130,10 @@ _MODULE_ORDER = (
 )  # fmt: skip
 
 
-FATE2_IMAGES: dict[str, tuple[str, str]] = {
-    "osx": ("federatedai/osx", "2.0.0-release"),
-    "python": ("federatedai/fateflow", "2.0.0-release"),
-    "clustermanager": ("federatedai/eggroll", "2.0.0-release"),
-    "nodemanager": ("federatedai/eggroll", "2.0.0-release"),
-    "client": ("federatedai/client", "2.0.0-release"),
-    "mysql": ("mysql", "8.0.28"),
-    "fateboard": ("federatedai/fateboard", "2.0.0-release"),
-    "spark.master": ("federatedai/spark-master", "2.0.0-release"),
-    "spark.worker": ("federatedai/spark-worker", "2.0.0-release"),
-    "hdfs.namenode": ("federatedai/hadoop-namenode", "2.0.0-hadoop3.2.1-java8"),
-    "hdfs.datanode": ("federatedai/hadoop-datanode", "2.0.0-hadoop3.2.1-java8"),
-    "nginx": ("federatedai/nginx", "2.0.0-release"),
-    "rabbitmq": ("federatedai/rabbitmq", "3.8.3-management"),
-    "pulsar": ("federatedai/pulsar", "2.10.2"),
-}
-"""The image and tag of each module the fate chart v2.0.0's values-template writes when
-the module's section is (``spark.master`` and the like: written with the node)."""
-
-
 def _images(modules: Values, cfg: PartyConfig) -> None:
     """Each written module's ``image`` and ``imageTag`` (FATE 2.0); hdfs's two nodes both
     read ``hdfs.image``, as the template does."""
-    for where, (image, tag) in FATE2_IMAGES.items():
+    for where, image in (cfg.chart.images or {}).items():
         module, _, node = where.partition(".")
         target = modules[module].get(node) if node else modules[module]
         if not isinstance(target, dict) or set(target) <= {"include"}:
@@ -162,8 +143,8 @@ def _images(modules: Values, cfg: PartyConfig) -> None:
             section = getattr(section, node)
             for capital in ("Image", "ImageTag"):  # the 1.x spelling, gone in 2.0
                 target.pop(capital, None)
-        target["image"] = default(getattr(section, "image", None), image)
-        target["imageTag"] = default(getattr(section, "imageTag", None), tag)
+        target["image"] = default(getattr(section, "image", None), image.name)
+        target["imageTag"] = default(getattr(section, "imageTag", None), image.tag)
 
 
 def _rollsite(target: Values, cfg: PartyConfig) -> None:
@@ -483,9 +464,10 @@ def render_serving_values(cfg: ServingConfig) -> Values:
     turned the cache *off*); a serving proxy without an exchange routes unknown parties to
     itself (the template leaves the chart's example exchange, 192.168.0.1:30100); and
     ``imageTag`` sets the image on v2.1.6 too."""
-    later = cfg.chartVersion != "v2.0.4"
+    chart = serving_chart(cfg.chartVersion)
+    later = chart.reads(("ingress",))
     image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
-    image["tag"] = default(cfg.imageTag, f"{cfg.chartVersion.removeprefix('v')}-release")
+    image["tag"] = default(cfg.imageTag, chart.image_tag)
     values: Values = {
         "partyId": cfg.partyId,
         "partyName": cfg.release_name,
