@@ -71,9 +71,14 @@ class FateChart:
         return self.version.major_minor
 
     @property
+    def generation(self) -> int:
+        """The FATE generation (1 or 2) whose values interface the chart has."""
+        return self.version.major
+
+    @property
     def fate2(self) -> bool:
         """FATE 2.0's values interface (osx, an image per module), else FATE 1.x's."""
-        return self.version.major >= 2
+        return self.generation >= 2
 
     def reads(self, key: str) -> bool:
         """Whether this chart reads ``key`` (one of :data:`FATE_KEYS_SINCE`)."""

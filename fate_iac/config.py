@@ -48,6 +48,7 @@ from fate_iac.catalogue import (
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.federation import BROKERS, FederationRecord, Protocol
+from fate_iac.modules import FATE_MODULES, MODULE_NAMES, default_modules
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
@@ -71,39 +72,8 @@ Module = Literal[
     "rabbitmq",
     "pulsar",
 ]
-EGGROLL_MODULES: tuple[Module, ...] = (
-    "rollsite",
-    "clustermanager",
-    "nodemanager",
-    "mysql",
-    "python",
-    "fateboard",
-    "client",
-)
-SPARK_MODULES: tuple[Module, ...] = ("spark", "hdfs", "nginx", "rabbitmq", "pulsar")
-
-
-def default_modules(
-    computing: object, federation: object, storage: object, fate2: bool = False
-) -> list[Module]:
-    """The modules a party deploys when its config lists none: what its engines need (on
-    FATE 2.0, osx in place of rollsite)."""
-    if computing in (None, "Eggroll"):
-        return ["osx" if m == "rollsite" and fate2 else m for m in EGGROLL_MODULES]
-    modules: list[Module] = ["python", "mysql", "fateboard", "client"]
-    if computing == "Spark":
-        modules.append("spark")
-    if storage == "HDFS":
-        modules.append("hdfs")
-    modules.append("nginx")
-    if federation == "RabbitMQ":
-        modules.append("rabbitmq")
-    elif federation == "Pulsar":
-        modules.append("pulsar")
-    return modules
-
-
-ALL_MODULES: tuple[Module, ...] = (*EGGROLL_MODULES, "osx", "lbrollsite", *SPARK_MODULES)
+ALL_MODULES = cast(tuple[Module, ...], MODULE_NAMES)
+"""Every module of the fate chart, in the registry's order (:mod:`fate_iac.modules`)."""
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
@@ -1409,10 +1379,10 @@ class PartyConfig(Peered, StackConfig):
     ingressClassName: str | None = Field(None, description="Default: nginx.")
     ingress: Ingresses | None = Field(None, description="Ingress hosts of fateboard and client.")
     modules: list[Module] = Field(
-        list(EGGROLL_MODULES),
+        default_factory=lambda: cast(list[Module], default_modules("Eggroll", None, None)),
         description="Modules to deploy. Default: what the engines need: on eggroll "
-        + ", ".join(EGGROLL_MODULES)
-        + "; on Spark python, mysql, fateboard, client, nginx, spark (computing: Spark), "
+        "rollsite, clustermanager, nodemanager, mysql, python, fateboard, client"
+        "; on Spark python, mysql, fateboard, client, nginx, spark (computing: Spark), "
         "hdfs (storage: HDFS), pulsar or rabbitmq (the federation engine); mysql left out "
         "with externalMysqlIp.",
     )
@@ -1570,17 +1540,15 @@ class PartyConfig(Peered, StackConfig):
         if self.servingCluster is not None:
             for claim in self.servingCluster.node_ports():
                 yield replace(claim, path=(SERVING_NAMESPACE, *claim.path))
-        yield from self._claims("rollsite", self.rollsite, ("nodePort",))
-        yield from self._tls_claim()
-        yield from self._claims("osx", self.osx, ("nodePort",))
-        yield from self._claims("python", self.python, ("httpNodePort", "grpcNodePort"))
-        master = self.spark.master if self.spark else None
-        yield from self._claims("spark", master, ("nodePort",), at=("master",))
-        namenode = self.hdfs.namenode if self.hdfs else None
-        yield from self._claims("hdfs", namenode, ("nodePort",), at=("namenode",))
-        yield from self._claims("nginx", self.nginx, ("httpNodePort", "grpcNodePort"))
-        yield from self._claims("rabbitmq", self.rabbitmq, ("nodePort",))
-        yield from self._claims("pulsar", self.pulsar, ("httpNodePort", "httpsNodePort"))
+        for module in FATE_MODULES:  # each module's NodePort keys (the module registry)
+            if module.party and module.node_ports:
+                section = getattr(self, module.name)
+                for node in module.node_port_at:
+                    section = getattr(section, node) if section else None
+                at = module.node_port_at
+                yield from self._claims(module.name, section, module.node_ports, at=at)
+            if module.name == "rollsite":  # its TLS port: rollsite's Service type
+                yield from self._tls_claim()
         yield from self._driver_ports()
 
     def spark_driver_ranges(self) -> list[tuple[int, int]]:

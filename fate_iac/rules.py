@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from fate_iac.catalogue import (
@@ -31,6 +31,7 @@ from fate_iac.config import (
 )
 from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
+from fate_iac.modules import FATE_MODULES, MODULES_BY_NAME, FateModule, image_sections
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
 from fate_iac.tls import mounted
@@ -56,53 +57,9 @@ def engines_of(cfg: PartyConfig) -> dict[str, tuple[tuple[str, ...], tuple[str, 
     return {**ENGINES, "Eggroll": ((cfg.chart.eggroll_federation,), ("Eggroll",))}
 
 
-def _engine(key: str, *values: str) -> Callable[[PartyConfig], bool]:
-    return lambda cfg: getattr(cfg, key) in values
-
-
-@dataclass(frozen=True)
-class ModuleRule:
-    """When a module may be deployed (``allowed``, described by ``when``); a
-    ``required`` module must then be, unless ``external`` (a key path) points at one
-    outside the party."""
-
-    when: str
-    allowed: Callable[[PartyConfig], bool]
-    required: bool = True
-    external: tuple[str, ...] | None = None
-
-
-_EGGROLL = "FATE on eggroll (computing: Eggroll)"
-MODULE_RULES: dict[str, ModuleRule] = {
-    "rollsite": ModuleRule("FATE 1.x on eggroll (computing: Eggroll, chart 1.x)",
-                           lambda cfg: cfg.computing == "Eggroll" and not cfg.fate2),
-    "osx": ModuleRule("FATE 2.0 on eggroll (computing: Eggroll, chart v2.0.0)",
-                      lambda cfg: cfg.computing == "Eggroll" and cfg.fate2),
-    "clustermanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
-    "nodemanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
-    "lbrollsite": ModuleRule("an exchange cluster", lambda cfg: False, required=False),
-    "python": ModuleRule("every party", lambda cfg: True),
-    "mysql": ModuleRule(
-        "a party without externalMysqlIp (with one it would run unused)",
-        lambda cfg: not cfg.uses_external_mysql,
-        external=("externalMysqlIp",),
-    ),
-    "fateboard": ModuleRule("every party", lambda cfg: True, required=False),
-    "client": ModuleRule("every party", lambda cfg: True, required=False),
-    "spark": ModuleRule("FATE on Spark (computing: Spark)", _engine("computing", "Spark"),
-                        external=("python", "spark", "master")),
-    "hdfs": ModuleRule("FATE on Spark (storage: HDFS)", _engine("storage", "HDFS"),
-                       external=("python", "hdfs", "name_node")),
-    "nginx": ModuleRule("FATE on Spark (computing: Spark or Spark_local)",
-                        _engine("computing", "Spark", "Spark_local")),
-    "rabbitmq": ModuleRule("FATE on Spark (federation: RabbitMQ)",
-                           _engine("federation", "RabbitMQ"),
-                           external=("python", "rabbitmq", "host")),
-    "pulsar": ModuleRule("FATE on Spark (federation: Pulsar)", _engine("federation", "Pulsar"),
-                         external=("python", "pulsar", "host")),
-}  # fmt: skip
+MODULE_RULES: dict[str, FateModule] = MODULES_BY_NAME
 """Which modules a party deploys, read from the chart's templates: each module's
-objects only work with the engines named here (the README has this table)."""
+objects only work with the engines its row names (the README has this table)."""
 
 
 def _at(cfg: object, path: tuple[str, ...]) -> Any:
@@ -141,7 +98,7 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
     for module in dict.fromkeys(cfg.modules):
         table = MODULE_RULES[module]
         if not table.allowed(cfg):
-            this = "" if module == "lbrollsite" else f", not to this party ({_engines(cfg)})"
+            this = f", not to this party ({_engines(cfg)})" if table.party else ""
             yield Problem(("modules",), rule, f"module {module} belongs to {table.when}{this}")
     missing = []
     for name, table in MODULE_RULES.items():
@@ -176,11 +133,7 @@ def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
     yield from _generation_keys(cfg)
 
 
-IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = (
-    ("osx",), ("python",), ("clustermanager",), ("nodemanager",), ("client",), ("mysql",),
-    ("fateboard",), ("spark", "master"), ("spark", "worker"), ("hdfs",), ("nginx",),
-    ("rabbitmq",), ("pulsar",),
-)  # fmt: skip
+IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = image_sections(2)
 """Sections with their own image and imageTag on the fate chart v2.0.0."""
 
 
@@ -196,7 +149,9 @@ def _generation_keys(cfg: PartyConfig) -> Iterator[Problem]:
                           "v2.0.0 writes <registry><image> with nothing between: end it "
                           "with /")  # fmt: skip
         return
-    later = [("osx",)] + [(*at, key) for at in IMAGE_SECTIONS for key in ("image", "imageTag")]
+    fate2_modules = [(m.name,) for m in FATE_MODULES if m.generations == (2,)]
+    images = [(*at, key) for at in IMAGE_SECTIONS for key in ("image", "imageTag")]
+    later = fate2_modules + images
     for path in later:
         if _set(cfg, path):
             yield Problem(path, "chart-version", f"{'.'.join(path)} needs the fate chart "

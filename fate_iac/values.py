@@ -32,7 +32,6 @@ from typing import Any
 
 from fate_iac.catalogue import serving_chart
 from fate_iac.config import (
-    ALL_MODULES,
     ExchangeConfig,
     HdfsDatanode,
     HdfsNamenode,
@@ -51,6 +50,7 @@ from fate_iac.gotemplate import (
     with_,
 )
 from fate_iac.gotemplate import image as template_image
+from fate_iac.modules import MODULES_BY_NAME, modules_of
 from fate_iac.secrets import Secret
 
 
@@ -97,24 +97,17 @@ def render_values(cfg: PartyConfig) -> Values:
     values["partyList"] = plain(party_list) if party_list else []
     values["persistence"] = {"enabled": cfg.persistence}
 
-    modules: Values = {name: {"include": cfg.has(name)} for name in ALL_MODULES}
-    _rollsite(modules[cfg.gateway], cfg)
-    _python(modules["python"], cfg)
-    _clustermanager(modules["clustermanager"], cfg)
-    _nodemanager(modules["nodemanager"], cfg)
-    _client(modules["client"], cfg)
-    _mysql(modules["mysql"], cfg)
-    modules["serving"] = _serving(cfg)
-    _fateboard(modules["fateboard"], cfg)
-    _spark(modules["spark"], cfg)
-    _hdfs(modules["hdfs"], cfg)
-    _nginx(modules["nginx"], cfg)
-    _rabbitmq(modules["rabbitmq"], cfg)
-    _pulsar(modules["pulsar"], cfg)
+    modules: Values = {}
+    for module in modules_of(cfg.chart.generation):  # the module registry's order
+        target: Values = {"include": cfg.has(module.name)}
+        if module.renderer is not None:
+            RENDERERS[module.renderer](target, cfg)
+        modules[module.name] = target
+        if module.name == "mysql":
+            modules["serving"] = _serving(cfg)  # the serving registry: not a module
     if cfg.fate2:
         _images(modules, cfg)
-    order = [cfg.gateway if name == "rollsite" else name for name in _MODULE_ORDER]
-    values["modules"] = {name: modules[name] for name in order}
+    values["modules"] = modules
 
     values["externalMysqlIp"] = cfg.externalMysqlIp
     values["externalMysqlPort"] = cfg.externalMysqlPort
@@ -122,12 +115,6 @@ def render_values(cfg: PartyConfig) -> Values:
     values["externalMysqlUser"] = cfg.externalMysqlUser
     values["externalMysqlPassword"] = cfg.externalMysqlPassword
     return values
-
-
-_MODULE_ORDER = (
-    "rollsite", "lbrollsite", "python", "clustermanager", "nodemanager", "client", "mysql",
-    "serving", "fateboard", "spark", "hdfs", "nginx", "rabbitmq", "pulsar",
-)  # fmt: skip
 
 
 def _images(modules: Values, cfg: PartyConfig) -> None:
@@ -139,7 +126,7 @@ def _images(modules: Values, cfg: PartyConfig) -> None:
         if not isinstance(target, dict) or set(target) <= {"include"}:
             continue  # the template writes images only inside the module's section
         section = getattr(cfg, module)
-        if node and module == "spark":
+        if node and MODULES_BY_NAME[module].image_per_node:
             section = getattr(section, node)
             for capital in ("Image", "ImageTag"):  # the 1.x spelling, gone in 2.0
                 target.pop(capital, None)
@@ -388,6 +375,24 @@ def _pulsar(target: Values, cfg: PartyConfig) -> None:
             "domain": default(exchange.domain, DEFAULT_SNI_DOMAIN),
         }
     target.update(route_table=route_table(section.route_table), **volume(section, ""))
+
+
+RENDERERS: dict[str, Callable[[Values, PartyConfig], None]] = {
+    "gateway": _rollsite,
+    "python": _python,
+    "clustermanager": _clustermanager,
+    "nodemanager": _nodemanager,
+    "client": _client,
+    "mysql": _mysql,
+    "fateboard": _fateboard,
+    "spark": _spark,
+    "hdfs": _hdfs,
+    "nginx": _nginx,
+    "rabbitmq": _rabbitmq,
+    "pulsar": _pulsar,
+}
+"""Each module's values, by the renderer its registry row names
+(:attr:`fate_iac.modules.FateModule.renderer`): rollsite's serves osx too."""
 
 
 def route_table(table: Mapping[int, Any] | None) -> Values | None:
