@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, cast, get_args
 
 from pydantic import (
     AfterValidator,
@@ -38,22 +38,20 @@ from pydantic_core import PydanticCustomError
 from fate_iac.catalogue import (
     DEFAULT_FATE_CHART,
     DEFAULT_SERVING_CHART,
-    FATE2_CHART_VERSIONS,
     FATE_CHART_VERSIONS,
     SERVING_CHART_VERSIONS,
     UPGRADE_MANAGER,
     FateChart,
     fate_chart,
+    is_fate2,
 )
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.federation import BROKERS, FederationRecord, Protocol
-from fate_iac.modules import FATE_MODULES, MODULE_NAMES, default_modules
+from fate_iac.modules import FATE_MODULES, default_modules
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
-SUPPORTED_FATE_CHART_VERSIONS = FATE_CHART_VERSIONS
-"""Versions of the ``fate`` chart this project renders (the catalogue's rows)."""
 DEFAULT_FATE_CHART_VERSION = str(DEFAULT_FATE_CHART)
 
 Module = Literal[
@@ -72,8 +70,9 @@ Module = Literal[
     "rabbitmq",
     "pulsar",
 ]
-ALL_MODULES = cast(tuple[Module, ...], MODULE_NAMES)
-"""Every module of the fate chart, in the registry's order (:mod:`fate_iac.modules`)."""
+ALL_MODULES: tuple[Module, ...] = get_args(Module)
+"""Every module of the fate chart, in the schema's order (a test keeps them the module
+registry's, :mod:`fate_iac.modules`)."""
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
@@ -122,11 +121,11 @@ def _check_quantity(value: str | int | float) -> str | int | float:
 
 def _check_chart_version(value: str) -> str:
     version = value if value.startswith("v") else f"v{value}"
-    if version not in SUPPORTED_FATE_CHART_VERSIONS:
+    if version not in FATE_CHART_VERSIONS:
         raise PydanticCustomError(
             "chart-version",
             "fate chart {value} is not supported; use one of {supported}",
-            {"value": value, "supported": ", ".join(SUPPORTED_FATE_CHART_VERSIONS)},
+            {"value": value, "supported": ", ".join(FATE_CHART_VERSIONS)},
         )
     return version
 
@@ -952,7 +951,7 @@ class StackConfig(Section):
     chartName: str
     chartVersion: FateChartVersion = Field(
         DEFAULT_FATE_CHART_VERSION,
-        description=f"Chart version, one of {', '.join(SUPPORTED_FATE_CHART_VERSIONS)}. "
+        description=f"Chart version, one of {', '.join(FATE_CHART_VERSIONS)}. "
         f"Default: {DEFAULT_FATE_CHART_VERSION}.",
     )
     registry: str | None = Field(None, description="Image registry. Default: federatedai.")
@@ -1472,7 +1471,7 @@ class PartyConfig(Peered, StackConfig):
     @model_validator(mode="before")
     @classmethod
     def _default_modules(cls, data: Any) -> Any:
-        fate2 = isinstance(data, dict) and str(data.get("chartVersion")) in FATE2_CHART_VERSIONS
+        fate2 = isinstance(data, dict) and is_fate2(str(data.get("chartVersion")))
         if fate2 and data.get("computing") in (None, "Eggroll") and data.get("federation") is None:
             chart = fate_chart(str(data.get("chartVersion")))
             data = {**data, "federation": chart.eggroll_federation}  # the 2.0 chart's default

@@ -50,7 +50,7 @@ Protocol = Literal["eggroll", "osx", "spark-pulsar", "spark-rabbitmq", "serving"
 
 def parse_version(value: Any) -> tuple[int, int]:
     """``1`` (version 1's spelling), ``"1"`` or ``"1.0"`` -> (1, 0); ValueError otherwise."""
-    text = value if isinstance(value, int) else str(value)
+    text = value if isinstance(value, int) else str(value).strip().removesuffix(".")
     version = ChartVersion.parse(text)
     if isinstance(text, str) and (text.startswith("v") or version.suffix):
         raise ValueError(value)  # a chart's spelling, not a schema's

@@ -8,7 +8,7 @@ image sections and a party's NodePort claims are read from the rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -228,10 +228,15 @@ def modules_of(generation: int) -> tuple[FateModule, ...]:
     return tuple(m for m in FATE_MODULES if generation in m.generations)
 
 
-def image_sections(generation: int = 2) -> tuple[tuple[str, ...], ...]:
-    """The config sections with their own ``image`` and ``imageTag`` on a generation's
-    chart."""
-    return tuple(path for m in modules_of(generation) for path in m.image_sections)
+def image_sections(locations: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """The config sections that set the images at ``locations`` (where a chart writes
+    them: ``python``, ``spark.master``), in their order, each once."""
+    sections: dict[tuple[str, ...], None] = {}
+    for location in locations:
+        name, _, node = location.partition(".")
+        module = MODULES_BY_NAME[name]
+        sections[(name, node) if node and module.image_per_node else (name,)] = None
+    return tuple(sections)
 
 
 @dataclass(frozen=True)

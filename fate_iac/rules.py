@@ -17,6 +17,7 @@ from fate_iac.catalogue import (
     FATE_KEYS_SINCE,
     SERVING_KEYS_SINCE,
     SERVING_KEYS_UNTIL,
+    newest_fate2_chart,
     serving_chart,
 )
 from fate_iac.charts import UPSTREAM_CHART_REPO
@@ -133,7 +134,7 @@ def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
     yield from _generation_keys(cfg)
 
 
-IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = image_sections(2)
+IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = image_sections(newest_fate2_chart().images or {})
 """Sections with their own image and imageTag on the fate chart v2.0.0."""
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from fate_iac.catalogue import FATE_CHARTS, FateChart
 from fate_iac.charts import chart_archive, resolve_chart
-from fate_iac.config import Module, PartyConfig
+from fate_iac.config import ALL_MODULES, Module, PartyConfig
 from fate_iac.modules import (
     FATE_MODULES,
     MODULE_NAMES,
@@ -51,7 +51,7 @@ def _section_model(path: tuple[str, ...]) -> type[BaseModel]:
 
 
 def test_the_schema_s_module_names_are_the_registry_s() -> None:
-    assert set(typing.get_args(Module)) == set(MODULE_NAMES)
+    assert set(typing.get_args(Module)) == set(MODULE_NAMES) == set(ALL_MODULES)
     assert len(MODULE_NAMES) == len(FATE_MODULES)
 
 
@@ -149,7 +149,9 @@ def test_each_module_s_images_are_where_the_chart_writes_them(chart: FateChart) 
     assert chart.images is not None
     locations = [loc for m in modules_of(2) if m.party for loc in m.image_locations]
     assert sorted(locations) == sorted(chart.images)
-    for path in image_sections(2):
+    sections = {path for m in modules_of(2) for path in m.image_sections}
+    assert set(image_sections(chart.images)) == sections
+    for path in image_sections(chart.images):
         fields = _section_model(path).model_fields
         assert {"image", "imageTag"} <= set(fields), path
 
