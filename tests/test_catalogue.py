@@ -27,7 +27,7 @@ from fate_iac.chart_version import ChartVersion
 from fate_iac.charts import chart_archive, resolve_chart
 from fate_iac.config import ServingChartVersion, ServingConfig
 from fate_iac.federation import parse_version
-from tests.conftest import shared
+from tests.conftest import example, shared
 
 ROWS: dict[str, tuple[Any, ...]] = {
     "fate": FATE_CHARTS,
@@ -192,3 +192,21 @@ def test_a_key_is_read_from_the_version_that_introduced_it() -> None:
     assert not serving_chart("v2.0.4").reads(("servingServer", "cacheType"))
     assert serving_chart("v2.1.5").reads(("servingServer", "cacheType"))
     assert not serving_chart("v2.1.5").reads(("servingProxy", "ingressHost"))
+
+
+@pytest.mark.chart
+@pytest.mark.parametrize(
+    "row", [r for r in FATE_CHARTS if not r.fate2], ids=lambda r: str(r.version)
+)
+def test_every_fate_1_row_renders_kubefate_s_objects(charts: str, row: catalogue.FateChart) -> None:
+    """A new FATE 1.x row is held to KubeFATE's pipeline at once: KubeFATE's eggroll and
+    Spark examples at that version give the same objects both ways."""
+    from tests.test_kubefate_equivalence import assert_same_objects, ours, theirs
+
+    for relative in (
+        "v1.11.2/party-10000/cluster.yaml",
+        "v1.11.2/party-10000/cluster-spark-pulsar.yaml",
+    ):
+        document = yaml.safe_load(example(relative).read_text())
+        document["chartVersion"] = str(row.version)
+        assert_same_objects(theirs(document, charts), ours(document, charts))
