@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, cast, get_args
 
 from pydantic import (
     AfterValidator,
@@ -35,21 +35,24 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fate_iac.catalogue import (
+    DEFAULT_FATE_CHART,
+    DEFAULT_SERVING_CHART,
+    FATE_CHART_VERSIONS,
+    SERVING_CHART_VERSIONS,
+    UPGRADE_MANAGER,
+    FateChart,
+    fate_chart,
+    is_fate2,
+)
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.cluster import SYSTEM_NAMESPACES
 from fate_iac.federation import BROKERS, FederationRecord, Protocol
+from fate_iac.modules import FATE_MODULES, default_modules
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath
 from fate_iac.secrets import REDACTED, Secret
 
-SUPPORTED_FATE_CHART_VERSIONS = (
-    "v1.9.0", "v1.9.1", "v1.9.2", "v1.10.0", "v1.11.1", "v1.11.2", "v2.0.0",
-)  # fmt: skip
-"""Versions of the ``fate`` chart this project renders: FATE 1.x's values interface, and
-FATE 2.0's (v2.0.0: osx in place of rollsite, an image per module)."""
-FATE2_CHART_VERSIONS = ("v2.0.0",)
-"""The ``fate`` charts of FATE 2.0."""
-
-DEFAULT_FATE_CHART_VERSION = "v1.11.2"
+DEFAULT_FATE_CHART_VERSION = str(DEFAULT_FATE_CHART)
 
 Module = Literal[
     "rollsite",
@@ -67,39 +70,9 @@ Module = Literal[
     "rabbitmq",
     "pulsar",
 ]
-EGGROLL_MODULES: tuple[Module, ...] = (
-    "rollsite",
-    "clustermanager",
-    "nodemanager",
-    "mysql",
-    "python",
-    "fateboard",
-    "client",
-)
-SPARK_MODULES: tuple[Module, ...] = ("spark", "hdfs", "nginx", "rabbitmq", "pulsar")
-
-
-def default_modules(
-    computing: object, federation: object, storage: object, fate2: bool = False
-) -> list[Module]:
-    """The modules a party deploys when its config lists none: what its engines need (on
-    FATE 2.0, osx in place of rollsite)."""
-    if computing in (None, "Eggroll"):
-        return ["osx" if m == "rollsite" and fate2 else m for m in EGGROLL_MODULES]
-    modules: list[Module] = ["python", "mysql", "fateboard", "client"]
-    if computing == "Spark":
-        modules.append("spark")
-    if storage == "HDFS":
-        modules.append("hdfs")
-    modules.append("nginx")
-    if federation == "RabbitMQ":
-        modules.append("rabbitmq")
-    elif federation == "Pulsar":
-        modules.append("pulsar")
-    return modules
-
-
-ALL_MODULES: tuple[Module, ...] = (*EGGROLL_MODULES, "osx", "lbrollsite", *SPARK_MODULES)
+ALL_MODULES: tuple[Module, ...] = get_args(Module)
+"""Every module of the fate chart, in the schema's order (a test keeps them the module
+registry's, :mod:`fate_iac.modules`)."""
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
@@ -148,11 +121,11 @@ def _check_quantity(value: str | int | float) -> str | int | float:
 
 def _check_chart_version(value: str) -> str:
     version = value if value.startswith("v") else f"v{value}"
-    if version not in SUPPORTED_FATE_CHART_VERSIONS:
+    if version not in FATE_CHART_VERSIONS:
         raise PydanticCustomError(
             "chart-version",
             "fate chart {value} is not supported; use one of {supported}",
-            {"value": value, "supported": ", ".join(SUPPORTED_FATE_CHART_VERSIONS)},
+            {"value": value, "supported": ", ".join(FATE_CHART_VERSIONS)},
         )
     return version
 
@@ -261,7 +234,9 @@ PartyId = Annotated[int, AfterValidator(_check_party_id), Accepts("party id (pos
 Quantity = Annotated[
     str | int | float, AfterValidator(_check_quantity), Accepts("quantity (e.g. 2Gi, 500m)")
 ]
-ChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
+FateChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
+"""A supported ``fate`` chart version, kept as the string the chart spells it
+(:class:`~fate_iac.chart_version.ChartVersion` reads it)."""
 Credential = Annotated[
     Secret,
     BeforeValidator(_to_secret),
@@ -715,9 +690,8 @@ class UpgradeManager(Placement):
     objects of KubeFATE's fate-upgrade-manager chart, with the password from a Secret."""
 
     image: str = Field(
-        "federatedai/fate-upgrade-manager:latest",
-        description="Image of the migration job. Default: KubeFATE's, "
-        "federatedai/fate-upgrade-manager:latest.",
+        UPGRADE_MANAGER.image,
+        description=f"Image of the migration job. Default: KubeFATE's, {UPGRADE_MANAGER.image}.",
     )
     timeout: int = Field(
         600,
@@ -975,9 +949,9 @@ class StackConfig(Section):
     name: ReleaseName | None = Field(None, description="Helm release (cluster) name.")
     namespace: NamespaceName | None = Field(None, description="Kubernetes namespace.")
     chartName: str
-    chartVersion: ChartVersion = Field(
+    chartVersion: FateChartVersion = Field(
         DEFAULT_FATE_CHART_VERSION,
-        description=f"Chart version, one of {', '.join(SUPPORTED_FATE_CHART_VERSIONS)}. "
+        description=f"Chart version, one of {', '.join(FATE_CHART_VERSIONS)}. "
         f"Default: {DEFAULT_FATE_CHART_VERSION}.",
     )
     registry: str | None = Field(None, description="Image registry. Default: federatedai.")
@@ -1141,11 +1115,10 @@ ServingModule = Literal[
 SERVING_MODULES: tuple[ServingModule, ...] = (
     "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin",
 )  # fmt: skip
-SERVING_CHART_VERSIONS = ("v2.0.4", "v2.1.5", "v2.1.6")
-"""Versions of the ``fate-serving`` chart that share the values interface rendered here
-(v2.0.0, KubeFATE v1.5's, writes example routes into every cluster: not supported)."""
 ServingChartVersion = Literal["v2.0.4", "v2.1.5", "v2.1.6"]
-DEFAULT_SERVING_CHART_VERSION: ServingChartVersion = "v2.1.6"
+"""The catalogue's fate-serving versions, spelled out for the schema (a test keeps the
+two the same)."""
+DEFAULT_SERVING_CHART_VERSION = cast(ServingChartVersion, str(DEFAULT_SERVING_CHART))
 SERVING_INHERITED = (
     "partyId", "publicHost", "chartRepo", "nodePortRange", "federationReads", "peers",
     "exchangeStack", "networkPolicy",
@@ -1405,10 +1378,10 @@ class PartyConfig(Peered, StackConfig):
     ingressClassName: str | None = Field(None, description="Default: nginx.")
     ingress: Ingresses | None = Field(None, description="Ingress hosts of fateboard and client.")
     modules: list[Module] = Field(
-        list(EGGROLL_MODULES),
+        default_factory=lambda: cast(list[Module], default_modules("Eggroll", None, None)),
         description="Modules to deploy. Default: what the engines need: on eggroll "
-        + ", ".join(EGGROLL_MODULES)
-        + "; on Spark python, mysql, fateboard, client, nginx, spark (computing: Spark), "
+        "rollsite, clustermanager, nodemanager, mysql, python, fateboard, client"
+        "; on Spark python, mysql, fateboard, client, nginx, spark (computing: Spark), "
         "hdfs (storage: HDFS), pulsar or rabbitmq (the federation engine); mysql left out "
         "with externalMysqlIp.",
     )
@@ -1498,9 +1471,10 @@ class PartyConfig(Peered, StackConfig):
     @model_validator(mode="before")
     @classmethod
     def _default_modules(cls, data: Any) -> Any:
-        fate2 = isinstance(data, dict) and str(data.get("chartVersion")) in FATE2_CHART_VERSIONS
+        fate2 = isinstance(data, dict) and is_fate2(str(data.get("chartVersion")))
         if fate2 and data.get("computing") in (None, "Eggroll") and data.get("federation") is None:
-            data = {**data, "federation": "OSX"}  # the 2.0 chart's default
+            chart = fate_chart(str(data.get("chartVersion")))
+            data = {**data, "federation": chart.eggroll_federation}  # the 2.0 chart's default
         if isinstance(data, dict) and data.get("modules") is None:
             engines = [data.get(key) for key in ("computing", "federation", "storage")]
             modules = default_modules(engines[0], engines[1], engines[2], fate2)
@@ -1510,19 +1484,24 @@ class PartyConfig(Peered, StackConfig):
         return data
 
     @property
+    def chart(self) -> FateChart:
+        """The catalogue's row of this party's ``fate`` chart version."""
+        return fate_chart(self.chartVersion)
+
+    @property
     def fate2(self) -> bool:
         """FATE 2.0 (the fate chart v2.0.0), else FATE 1.x."""
-        return self.chartVersion in FATE2_CHART_VERSIONS
+        return self.chart.fate2
 
     @property
     def fate_version(self) -> str:
         """FATE's major.minor version, which parties federating together share."""
-        return "2.0" if self.fate2 else ".".join(self.chartVersion.lstrip("v").split(".")[:2])
+        return self.chart.fate_version
 
     @property
     def gateway(self) -> Literal["rollsite", "osx"]:
         """The module peers reach an eggroll party at: rollsite, or osx on FATE 2.0."""
-        return "osx" if self.fate2 else "rollsite"
+        return self.chart.gateway
 
     @property
     def gateway_section(self) -> Rollsite | None:
@@ -1560,17 +1539,15 @@ class PartyConfig(Peered, StackConfig):
         if self.servingCluster is not None:
             for claim in self.servingCluster.node_ports():
                 yield replace(claim, path=(SERVING_NAMESPACE, *claim.path))
-        yield from self._claims("rollsite", self.rollsite, ("nodePort",))
-        yield from self._tls_claim()
-        yield from self._claims("osx", self.osx, ("nodePort",))
-        yield from self._claims("python", self.python, ("httpNodePort", "grpcNodePort"))
-        master = self.spark.master if self.spark else None
-        yield from self._claims("spark", master, ("nodePort",), at=("master",))
-        namenode = self.hdfs.namenode if self.hdfs else None
-        yield from self._claims("hdfs", namenode, ("nodePort",), at=("namenode",))
-        yield from self._claims("nginx", self.nginx, ("httpNodePort", "grpcNodePort"))
-        yield from self._claims("rabbitmq", self.rabbitmq, ("nodePort",))
-        yield from self._claims("pulsar", self.pulsar, ("httpNodePort", "httpsNodePort"))
+        for module in FATE_MODULES:  # each module's NodePort keys (the module registry)
+            if module.party and module.node_ports:
+                section = getattr(self, module.name)
+                for node in module.node_port_at:
+                    section = getattr(section, node) if section else None
+                at = module.node_port_at
+                yield from self._claims(module.name, section, module.node_ports, at=at)
+            if module.name == "rollsite":  # its TLS port: rollsite's Service type
+                yield from self._tls_claim()
         yield from self._driver_ports()
 
     def spark_driver_ranges(self) -> list[tuple[int, int]]:

@@ -37,6 +37,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fate_iac.chart_version import ChartVersion
+
 SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
 """The version of the records this program writes, and the newest it fully reads."""
@@ -48,12 +50,13 @@ Protocol = Literal["eggroll", "osx", "spark-pulsar", "spark-rabbitmq", "serving"
 
 def parse_version(value: Any) -> tuple[int, int]:
     """``1`` (version 1's spelling), ``"1"`` or ``"1.0"`` -> (1, 0); ValueError otherwise."""
-    if isinstance(value, bool):
+    text = value if isinstance(value, int) else str(value).strip().removesuffix(".")
+    version = ChartVersion.parse(text)
+    if isinstance(text, str) and (text.startswith("v") or version.suffix):
+        raise ValueError(value)  # a chart's spelling, not a schema's
+    if len(version.numbers) > 2:
         raise ValueError(value)
-    if isinstance(value, int):
-        return value, 0
-    major, _, minor = str(value).partition(".")
-    return int(major), int(minor or 0)
+    return version.major, version.minor
 
 
 class RecordError(Exception):

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import legacy, yamlio
+from fate_iac.catalogue import is_fate2
 from fate_iac.charts import Manifest, render_chart
 from fate_iac.config import (
     CREDENTIAL_PATHS,
-    FATE2_CHART_VERSIONS,
     ExchangeConfig,
     PartyConfig,
     ServingConfig,
@@ -145,7 +145,7 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
         else legacy.migrate_serving(document) if serving
         else legacy.Migration(document)
     )  # fmt: skip
-    upgrade = chart_version in FATE2_CHART_VERSIONS and previous not in FATE2_CHART_VERSIONS
+    upgrade = is_fate2(chart_version) and not is_fate2(previous)
     if chart in (None, "fate") and upgrade:  # FATE 1.x to 2.0: keys renamed
         fate2 = legacy.to_fate2(migration.config)
         migration = legacy.Migration(fate2.config, migration.notes + fate2.notes,

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from fate_iac.catalogue import (
+    SERVING_CHART_VERSIONS,
+    ServingChart,
+    newest_fate2_chart,
+    serving_chart,
+)
 from fate_iac.problems import SERVING_NAMESPACE, Problem
 
 _BACKENDS = {
@@ -140,7 +146,8 @@ def migrate_serving(raw: dict[str, Any]) -> Migration:
         host = proxy.pop("ingerssHost")
         config["servingProxy"] = proxy
         old = f"{SERVING_NAMESPACE}:servingProxy.ingerssHost (KubeFATE v1.5's spelling)"
-        if config.get("chartVersion") == "v2.0.4":
+        chart = _serving_chart_of(config)
+        if chart is not None and chart.reads(("servingProxy", "ingressHost")):
             proxy["ingressHost"] = host
             result.notes.append(f"{old} is servingProxy.ingressHost")
         else:
@@ -154,6 +161,12 @@ def migrate_serving(raw: dict[str, Any]) -> Migration:
         del config["chartVersion"]  # said once, here
         result.problems.append(Problem(("chartVersion",), "chart-version", SERVING_V2_0_0))
     return result
+
+
+def _serving_chart_of(config: dict[str, Any]) -> ServingChart | None:
+    """The catalogue's row of the fate-serving version a config names (None: another)."""
+    version = str(config.get("chartVersion"))
+    return serving_chart(version) if version in SERVING_CHART_VERSIONS else None
 
 
 def _section(config: dict[str, Any], *path: str) -> dict[str, Any] | None:
@@ -230,7 +243,7 @@ def to_fate2(raw: dict[str, Any]) -> Migration:
     config = dict(raw)
     result = Migration(config)
     was = config.get("chartVersion")
-    config["chartVersion"] = "v2.0.0"
+    config["chartVersion"] = str(newest_fate2_chart().version)
 
     def note(old: str, new: str) -> None:
         result.notes.append(f"fate:{old} becomes {new} on the fate chart v2.0.0 (from {was})")

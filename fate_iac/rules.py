@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from fate_iac.catalogue import (
+    EXCHANGE_CHART_VERSIONS,
+    FATE1_ONLY_KEYS,
+    FATE_KEYS_SINCE,
+    SERVING_KEYS_SINCE,
+    SERVING_KEYS_UNTIL,
+    newest_fate2_chart,
+    serving_chart,
+)
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config import (
     ALL_MODULES,
     CREDENTIAL_PATHS,
-    FATE2_CHART_VERSIONS,
     ExchangeConfig,
     PartyConfig,
     ServingConfig,
@@ -24,6 +32,7 @@ from fate_iac.config import (
 )
 from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
+from fate_iac.modules import FATE_MODULES, MODULES_BY_NAME, FateModule, image_sections
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
 from fate_iac.tls import Mounted, exchange_mounted, party_mounted
@@ -41,58 +50,17 @@ ENGINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Spark_local": (("Pulsar", "RabbitMQ"), ("LocalFS",)),
 }
 """computing -> the federation and storage engines it works with (KubeFATE's table)."""
-FATE2_ENGINES = {**ENGINES, "Eggroll": (("OSX",), ("Eggroll",))}
-"""The same on FATE 2.0: eggroll federates through OSX (fateflow 2.0 refuses eggroll's
-rollsite federation, and the chart has no rollsite)."""
 
 
-def _engine(key: str, *values: str) -> Callable[[PartyConfig], bool]:
-    return lambda cfg: getattr(cfg, key) in values
+def engines_of(cfg: PartyConfig) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The same for the party's chart: on FATE 2.0 eggroll federates through OSX
+    (fateflow 2.0 refuses eggroll's rollsite federation, and the chart has no rollsite)."""
+    return {**ENGINES, "Eggroll": ((cfg.chart.eggroll_federation,), ("Eggroll",))}
 
 
-@dataclass(frozen=True)
-class ModuleRule:
-    """When a module may be deployed (``allowed``, described by ``when``); a
-    ``required`` module must then be, unless ``external`` (a key path) points at one
-    outside the party."""
-
-    when: str
-    allowed: Callable[[PartyConfig], bool]
-    required: bool = True
-    external: tuple[str, ...] | None = None
-
-
-_EGGROLL = "FATE on eggroll (computing: Eggroll)"
-MODULE_RULES: dict[str, ModuleRule] = {
-    "rollsite": ModuleRule("FATE 1.x on eggroll (computing: Eggroll, chart 1.x)",
-                           lambda cfg: cfg.computing == "Eggroll" and not cfg.fate2),
-    "osx": ModuleRule("FATE 2.0 on eggroll (computing: Eggroll, chart v2.0.0)",
-                      lambda cfg: cfg.computing == "Eggroll" and cfg.fate2),
-    "clustermanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
-    "nodemanager": ModuleRule(_EGGROLL, _engine("computing", "Eggroll")),
-    "lbrollsite": ModuleRule("an exchange cluster", lambda cfg: False, required=False),
-    "python": ModuleRule("every party", lambda cfg: True),
-    "mysql": ModuleRule(
-        "a party without externalMysqlIp (with one it would run unused)",
-        lambda cfg: not cfg.uses_external_mysql,
-        external=("externalMysqlIp",),
-    ),
-    "fateboard": ModuleRule("every party", lambda cfg: True, required=False),
-    "client": ModuleRule("every party", lambda cfg: True, required=False),
-    "spark": ModuleRule("FATE on Spark (computing: Spark)", _engine("computing", "Spark"),
-                        external=("python", "spark", "master")),
-    "hdfs": ModuleRule("FATE on Spark (storage: HDFS)", _engine("storage", "HDFS"),
-                       external=("python", "hdfs", "name_node")),
-    "nginx": ModuleRule("FATE on Spark (computing: Spark or Spark_local)",
-                        _engine("computing", "Spark", "Spark_local")),
-    "rabbitmq": ModuleRule("FATE on Spark (federation: RabbitMQ)",
-                           _engine("federation", "RabbitMQ"),
-                           external=("python", "rabbitmq", "host")),
-    "pulsar": ModuleRule("FATE on Spark (federation: Pulsar)", _engine("federation", "Pulsar"),
-                         external=("python", "pulsar", "host")),
-}  # fmt: skip
+MODULE_RULES: dict[str, FateModule] = MODULES_BY_NAME
 """Which modules a party deploys, read from the chart's templates: each module's
-objects only work with the engines named here (the README has this table)."""
+objects only work with the engines its row names (the README has this table)."""
 
 
 def _at(cfg: object, path: tuple[str, ...]) -> Any:
@@ -117,7 +85,7 @@ def _engines(cfg: PartyConfig) -> str:
 def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
     """Engines that work together, and exactly the modules they need (MODULE_RULES)."""
     rule = "modules"
-    federations, storages = (FATE2_ENGINES if cfg.fate2 else ENGINES)[cfg.computing]
+    federations, storages = engines_of(cfg)[cfg.computing]
     engines_agree = cfg.federation in federations and cfg.storage in storages
     for key, allowed in (("federation", federations), ("storage", storages)):
         if getattr(cfg, key) not in allowed:
@@ -131,7 +99,7 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
     for module in dict.fromkeys(cfg.modules):
         table = MODULE_RULES[module]
         if not table.allowed(cfg):
-            this = "" if module == "lbrollsite" else f", not to this party ({_engines(cfg)})"
+            this = f", not to this party ({_engines(cfg)})" if table.party else ""
             yield Problem(("modules",), rule, f"module {module} belongs to {table.when}{this}")
     missing = []
     for name, table in MODULE_RULES.items():
@@ -147,49 +115,34 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
 
 def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
     """Keys and flavours an older chart does not know: KubeFATE would drop them silently."""
-    version = tuple(int(p) for p in cfg.chartVersion.lstrip("v").split("."))
-    gpu_since = (1, 11, 1) if cfg.computing == "Eggroll" else (1, 11, 2)  # Spark's worker image
-    needs: list[tuple[tuple[str, ...], bool, tuple[int, ...]]] = [
-        (("algorithm",), cfg.algorithm == "ALL", (1, 11, 2)),
-        (("device",), cfg.device == "GPU", gpu_since),
-        (("python", "hive"), _set(cfg, ("python", "hive")), (1, 10, 0)),
+    gpu = "device: GPU on eggroll" if cfg.computing == "Eggroll" else "device: GPU on Spark"
+    needs: list[tuple[tuple[str, ...], bool, str]] = [
+        (("algorithm",), cfg.algorithm == "ALL", "algorithm: ALL"),
+        (("device",), cfg.device == "GPU", gpu),
+        (("python", "hive"), _set(cfg, ("python", "hive")), "python.hive"),
     ]
     for key in ("topic_ttl", "cluster", "tenant"):
         link: tuple[str, ...] = ("python", "pulsar", key)
-        needs.append((link, _set(cfg, link), (1, 10, 0)))
+        needs.append((link, _set(cfg, link), ".".join(link)))
     for path, used, since in needs:
-        if used and version < since:
+        if used and not cfg.chart.reads(since):
             value = getattr(cfg, path[0]) if len(path) == 1 else None
             what = f"{path[0]}: {value}" if value else ".".join(path)
-            first = "v" + ".".join(map(str, since))
+            first = FATE_KEYS_SINCE[since]
             yield Problem(path, "chart-version", f"{what} needs the fate chart {first} or "
                           f"later, not {cfg.chartVersion}")  # fmt: skip
     yield from _generation_keys(cfg)
 
 
-IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = (
-    ("osx",), ("python",), ("clustermanager",), ("nodemanager",), ("client",), ("mysql",),
-    ("fateboard",), ("spark", "master"), ("spark", "worker"), ("hdfs",), ("nginx",),
-    ("rabbitmq",), ("pulsar",),
-)  # fmt: skip
+IMAGE_SECTIONS: tuple[tuple[str, ...], ...] = image_sections(newest_fate2_chart().images or {})
 """Sections with their own image and imageTag on the fate chart v2.0.0."""
-FATE1_ONLY: dict[tuple[str, ...], str] = {
-    ("rollsite",): "the fate chart v2.0.0 has no rollsite (eggroll 3 replaced it with osx): "
-    "write the osx section",
-    ("imageTag",): "the fate chart v2.0.0 reads no global tag: set each module's imageTag",
-    ("spark", "master", "Image"): "write spark.master.image on the fate chart v2.0.0",
-    ("spark", "master", "ImageTag"): "write spark.master.imageTag on the fate chart v2.0.0",
-    ("spark", "worker", "Image"): "write spark.worker.image on the fate chart v2.0.0",
-    ("spark", "worker", "ImageTag"): "write spark.worker.imageTag on the fate chart v2.0.0",
-}
-"""FATE 1.x keys the 2.0 chart does not read, and what to write instead."""
 
 
 def _generation_keys(cfg: PartyConfig) -> Iterator[Problem]:
     """Keys of one FATE generation's chart set on the other's, where they would be
     dropped without a word."""
     if cfg.fate2:
-        for path, instead in FATE1_ONLY.items():
+        for path, instead in FATE1_ONLY_KEYS.items():
             if _set(cfg, path):
                 yield Problem(path, "chart-version", instead)
         if cfg.registry and not cfg.registry.endswith("/"):
@@ -197,7 +150,9 @@ def _generation_keys(cfg: PartyConfig) -> Iterator[Problem]:
                           "v2.0.0 writes <registry><image> with nothing between: end it "
                           "with /")  # fmt: skip
         return
-    later = [("osx",)] + [(*at, key) for at in IMAGE_SECTIONS for key in ("image", "imageTag")]
+    fate2_modules = [(m.name,) for m in FATE_MODULES if m.generations == (2,)]
+    images = [(*at, key) for at in IMAGE_SECTIONS for key in ("image", "imageTag")]
+    later = fate2_modules + images
     for path in later:
         if _set(cfg, path):
             yield Problem(path, "chart-version", f"{'.'.join(path)} needs the fate chart "
@@ -596,7 +551,7 @@ def check(cfg: PartyConfig) -> list[Problem]:
 
 
 def exchange_chart(cfg: ExchangeConfig) -> Iterator[Problem]:
-    if cfg.chartVersion in FATE2_CHART_VERSIONS:
+    if cfg.chartVersion not in EXCHANGE_CHART_VERSIONS:
         yield Problem(("chartVersion",), "chart-version", f"there is no fate-exchange "
                       f"{cfg.chartVersion}: FATE 2.0's Spark parties route through v1.11.2's "
                       "exchange, as KubeFATE's v2.0.0 examples do")  # fmt: skip
@@ -642,27 +597,15 @@ def _serving_key(path: KeyPath) -> str:
     return key_path((SERVING_NAMESPACE, *path))
 
 
-LATER_SERVING_KEYS: tuple[tuple[str, ...], ...] = (
-    ("ingressClassName",), ("ingress",), ("servingProxy", "loadBalancerIP"),
-    ("servingServer", "loadBalancerIP"), ("servingServer", "cacheSwitch"),
-    ("servingServer", "cacheType"), ("servingServer", "singleAdaptor"),
-    ("servingServer", "batchAdaptor"), ("servingServer", "AdapterURL"),
-)  # fmt: skip
-"""Keys the fate-serving chart reads from v2.1.5 on (its v2.0.4 template drops them)."""
-V2_0_SERVING_KEYS: tuple[tuple[str, ...], ...] = (("servingProxy", "ingressHost"),)
-"""Keys only the v2.0.4 chart reads (later ones take ingress.servingProxy.hosts)."""
-
-
 def serving_chart_version_has(cfg: ServingConfig) -> Iterator[Problem]:
     """A key the chart version does not read would be dropped without a word."""
-    later = cfg.chartVersion != "v2.0.4"
-    for path in V2_0_SERVING_KEYS if later else LATER_SERVING_KEYS:
-        if _set(cfg, path):
-            instead = "ingress.servingProxy.hosts" if later else "nothing: leave it out"
-            yield Problem(
-                path, "chart-version",
-                f"fate-serving chart {cfg.chartVersion} does not read it (use {instead})",
-            )  # fmt: skip
+    chart = serving_chart(cfg.chartVersion)
+    for path in (*SERVING_KEYS_UNTIL, *SERVING_KEYS_SINCE):
+        if _set(cfg, path) and not chart.reads(path):
+            gone = path in SERVING_KEYS_UNTIL
+            instead = "ingress.servingProxy.hosts" if gone else "nothing: leave it out"
+            message = f"fate-serving chart {cfg.chartVersion} does not read it (use {instead})"
+            yield Problem(path, "chart-version", message)
 
 
 def serving_routes_valid(cfg: ServingConfig) -> Iterator[Problem]:

@@ -25,7 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fate_iac.config import FATE2_CHART_VERSIONS, PartyConfig
+from fate_iac.catalogue import UPGRADE_MANAGER, is_fate2
+from fate_iac.chart_version import ChartVersion
+from fate_iac.config import PartyConfig
 from fate_iac.problems import Problem
 from fate_iac.secrets import Secret
 
@@ -35,13 +37,8 @@ ACCOUNT = "fum"
 """Its service account (and Role binding), as the chart names them."""
 PASSWORD_SECRET = "fate-upgrade-mysql"
 """The Secret the Job reads the MySQL password from."""
-OLDEST_UPGRADABLE = (1, 7, 1)
+OLDEST_UPGRADABLE = UPGRADE_MANAGER.oldest_upgradable
 """KubeFATE refuses to upgrade anything deployed at this version or older."""
-
-
-def version_of(chart_version: str) -> tuple[int, ...]:
-    """``(1, 10, 0)`` for ``v1.10.0``: compared number by number, as KubeFATE does."""
-    return tuple(int(part) for part in chart_version.lstrip("v").split("-")[0].split("."))
 
 
 def check_upgrade(deployed: str | None, wanted: str) -> list[Problem]:
@@ -50,7 +47,7 @@ def check_upgrade(deployed: str | None, wanted: str) -> list[Problem]:
     if deployed is None or deployed == wanted:
         return []
     path = ("chartVersion",)
-    old, new = version_of(deployed), version_of(wanted)
+    old, new = ChartVersion.parse(deployed), ChartVersion.parse(wanted)
     if new < old:
         return [Problem(path, "upgrade", (
             f"{wanted} is older than the deployed {deployed}: downgrades are refused, as "
@@ -61,7 +58,7 @@ def check_upgrade(deployed: str | None, wanted: str) -> list[Problem]:
             f"the deployed {deployed} is too old to upgrade: KubeFATE upgrades nothing at "
             "v1.7.1 or older (its MySQL image differs). Export fateflow's data, deploy "
             f"{wanted} anew and import it (KubeFATE's FATE_Upgrade.md)"))]  # fmt: skip
-    if (deployed in FATE2_CHART_VERSIONS) != (wanted in FATE2_CHART_VERSIONS):
+    if is_fate2(deployed) != is_fate2(wanted):
         return [Problem(path, "upgrade", (
             f"FATE {wanted} cannot replace the deployed {deployed} in place: FATE 2.0 ships "
             "no upgrade from 1.x for fateflow's data, and its modules differ. Deploy it as "
@@ -108,7 +105,8 @@ def external_mysql_problems(cfg: PartyConfig, deployed: str | None) -> list[Prob
         return []
     if not cfg.uses_external_mysql:
         return []
-    start, target = deployed.lstrip("v"), cfg.chartVersion.lstrip("v")
+    start = ChartVersion.parse(deployed).bare
+    target = ChartVersion.parse(cfg.chartVersion).bare
     return [Problem(("upgradeManager", "skip"), "upgrade", (
         f"chartVersion {deployed} -> {cfg.chartVersion}: fateflow's data is in the external "
         f"MySQL (externalMysqlIp), which this update cannot migrate. Run FATE's upgrade SQL "
@@ -133,7 +131,7 @@ def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, 
         f"python shutdown-flow.py {namespace} || "
         '{ echo "fateflow (python) did not stop: nothing migrated" >&2; exit 1; }\n'
         f'python upgrade-mysql.py "$MYSQL_USER" "$MYSQL_PASSWORD" '
-        f"{migration.start.lstrip('v')} {migration.target.lstrip('v')}\n"
+        f"{ChartVersion.parse(migration.start).bare} {ChartVersion.parse(migration.target).bare}\n"
     )
     pod: dict[str, Any] = {
         "serviceAccountName": ACCOUNT,

@@ -30,8 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from fate_iac.catalogue import serving_chart
 from fate_iac.config import (
-    ALL_MODULES,
     ExchangeConfig,
     HdfsDatanode,
     HdfsNamenode,
@@ -50,6 +50,7 @@ from fate_iac.gotemplate import (
     with_,
 )
 from fate_iac.gotemplate import image as template_image
+from fate_iac.modules import MODULES_BY_NAME, modules_of
 from fate_iac.secrets import Secret
 
 
@@ -96,24 +97,17 @@ def render_values(cfg: PartyConfig) -> Values:
     values["partyList"] = plain(party_list) if party_list else []
     values["persistence"] = {"enabled": cfg.persistence}
 
-    modules: Values = {name: {"include": cfg.has(name)} for name in ALL_MODULES}
-    _rollsite(modules[cfg.gateway], cfg)
-    _python(modules["python"], cfg)
-    _clustermanager(modules["clustermanager"], cfg)
-    _nodemanager(modules["nodemanager"], cfg)
-    _client(modules["client"], cfg)
-    _mysql(modules["mysql"], cfg)
-    modules["serving"] = _serving(cfg)
-    _fateboard(modules["fateboard"], cfg)
-    _spark(modules["spark"], cfg)
-    _hdfs(modules["hdfs"], cfg)
-    _nginx(modules["nginx"], cfg)
-    _rabbitmq(modules["rabbitmq"], cfg)
-    _pulsar(modules["pulsar"], cfg)
+    modules: Values = {}
+    for module in modules_of(cfg.chart.generation):  # the module registry's order
+        target: Values = {"include": cfg.has(module.name)}
+        if module.renderer is not None:
+            RENDERERS[module.renderer](target, cfg)
+        modules[module.name] = target
+        if module.name == "mysql":
+            modules["serving"] = _serving(cfg)  # the serving registry: not a module
     if cfg.fate2:
         _images(modules, cfg)
-    order = [cfg.gateway if name == "rollsite" else name for name in _MODULE_ORDER]
-    values["modules"] = {name: modules[name] for name in order}
+    values["modules"] = modules
 
     values["externalMysqlIp"] = cfg.externalMysqlIp
     values["externalMysqlPort"] = cfg.externalMysqlPort
@@ -123,47 +117,21 @@ def render_values(cfg: PartyConfig) -> Values:
     return values
 
 
-_MODULE_ORDER = (
-    "rollsite", "lbrollsite", "python", "clustermanager", "nodemanager", "client", "mysql",
-    "serving", "fateboard", "spark", "hdfs", "nginx", "rabbitmq", "pulsar",
-)  # fmt: skip
-
-
-FATE2_IMAGES: dict[str, tuple[str, str]] = {
-    "osx": ("federatedai/osx", "2.0.0-release"),
-    "python": ("federatedai/fateflow", "2.0.0-release"),
-    "clustermanager": ("federatedai/eggroll", "2.0.0-release"),
-    "nodemanager": ("federatedai/eggroll", "2.0.0-release"),
-    "client": ("federatedai/client", "2.0.0-release"),
-    "mysql": ("mysql", "8.0.28"),
-    "fateboard": ("federatedai/fateboard", "2.0.0-release"),
-    "spark.master": ("federatedai/spark-master", "2.0.0-release"),
-    "spark.worker": ("federatedai/spark-worker", "2.0.0-release"),
-    "hdfs.namenode": ("federatedai/hadoop-namenode", "2.0.0-hadoop3.2.1-java8"),
-    "hdfs.datanode": ("federatedai/hadoop-datanode", "2.0.0-hadoop3.2.1-java8"),
-    "nginx": ("federatedai/nginx", "2.0.0-release"),
-    "rabbitmq": ("federatedai/rabbitmq", "3.8.3-management"),
-    "pulsar": ("federatedai/pulsar", "2.10.2"),
-}
-"""The image and tag of each module the fate chart v2.0.0's values-template writes when
-the module's section is (``spark.master`` and the like: written with the node)."""
-
-
 def _images(modules: Values, cfg: PartyConfig) -> None:
     """Each written module's ``image`` and ``imageTag`` (FATE 2.0); hdfs's two nodes both
     read ``hdfs.image``, as the template does."""
-    for where, (image, tag) in FATE2_IMAGES.items():
+    for where, image in (cfg.chart.images or {}).items():
         module, _, node = where.partition(".")
         target = modules[module].get(node) if node else modules[module]
         if not isinstance(target, dict) or set(target) <= {"include"}:
             continue  # the template writes images only inside the module's section
         section = getattr(cfg, module)
-        if node and module == "spark":
+        if node and MODULES_BY_NAME[module].image_per_node:
             section = getattr(section, node)
             for capital in ("Image", "ImageTag"):  # the 1.x spelling, gone in 2.0
                 target.pop(capital, None)
-        target["image"] = default(getattr(section, "image", None), image)
-        target["imageTag"] = default(getattr(section, "imageTag", None), tag)
+        target["image"] = default(getattr(section, "image", None), image.name)
+        target["imageTag"] = default(getattr(section, "imageTag", None), image.tag)
 
 
 def _rollsite(target: Values, cfg: PartyConfig) -> None:
@@ -409,6 +377,24 @@ def _pulsar(target: Values, cfg: PartyConfig) -> None:
     target.update(route_table=route_table(section.route_table), **volume(section, ""))
 
 
+RENDERERS: dict[str, Callable[[Values, PartyConfig], None]] = {
+    "gateway": _rollsite,
+    "python": _python,
+    "clustermanager": _clustermanager,
+    "nodemanager": _nodemanager,
+    "client": _client,
+    "mysql": _mysql,
+    "fateboard": _fateboard,
+    "spark": _spark,
+    "hdfs": _hdfs,
+    "nginx": _nginx,
+    "rabbitmq": _rabbitmq,
+    "pulsar": _pulsar,
+}
+"""Each module's values, by the renderer its registry row names
+(:attr:`fate_iac.modules.FateModule.renderer`): rollsite's serves osx too."""
+
+
 def route_table(table: Mapping[int, Any] | None) -> Values | None:
     """A route table keyed by party id as text: the chart prints the keys as they are,
     and Pulumi carries values as protobuf Structs, whose keys must be strings. None (the
@@ -483,9 +469,10 @@ def render_serving_values(cfg: ServingConfig) -> Values:
     turned the cache *off*); a serving proxy without an exchange routes unknown parties to
     itself (the template leaves the chart's example exchange, 192.168.0.1:30100); and
     ``imageTag`` sets the image on v2.1.6 too."""
-    later = cfg.chartVersion != "v2.0.4"
+    chart = serving_chart(cfg.chartVersion)
+    later = chart.reads(("ingress",))
     image = template_image(cfg.registry, cfg.pullPolicy, cfg.imagePullSecrets)
-    image["tag"] = default(cfg.imageTag, f"{cfg.chartVersion.removeprefix('v')}-release")
+    image["tag"] = default(cfg.imageTag, chart.image_tag)
     values: Values = {
         "partyId": cfg.partyId,
         "partyName": cfg.release_name,
