@@ -1,1 +1,1 @@
-"""Benchmarks, each beside its floor in the same run (see the README's Benchmarks)."""
+"""Benchmarks, each beside its floor in the same run (see docs/developers.md's Benchmarks)."""

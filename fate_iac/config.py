@@ -437,7 +437,7 @@ class FateflowRabbitmq(Section):
         None, description="User fateflow logs in as: " + _WRITTEN.format("fate")
     )
     password: Credential | None = Field(
-        None, description="Secret. The chart's broker only knows fate (see the README)."
+        None, description="Secret. The chart's broker only knows fate (see docs/spark.md)."
     )
 
 
@@ -770,7 +770,7 @@ def _tls_field() -> Any:
         default_factory=TlsOptions,
         description="(Pulumi) The certificates the stack issues and renews: rollsite's, with "
         "rollsite.enableTLS; Pulsar's behind an exchange; an exchange's trafficServer's. "
-        "See README.",
+        "See docs/tls.md.",
     )
 
 
@@ -866,7 +866,7 @@ class KubeFateDatabase(Section):
 
 
 class KubeFateRbac(Section):
-    """What the service account may do: the table in the README
+    """What the service account may do: the table in docs/kubefate-service.md
     (``fate_iac.kubefate_server.NAMESPACED_RULES``)."""
 
     scope: Literal["cluster", "namespaces"] = Field(
@@ -997,7 +997,7 @@ class StackConfig(Section):
     )
     networkPolicy: NetworkPolicyOptions = Field(
         default_factory=NetworkPolicyOptions,
-        description="(Pulumi) NetworkPolicy isolation of the namespace (see README).",
+        description="(Pulumi) NetworkPolicy isolation of the namespace (see docs/isolation-and-policies.md).",
     )
     helmValues: dict[str, Any] | None = Field(
         None,

@@ -5,7 +5,7 @@ a persistent database. ``fate_pulumi.kubefate_server.KubeFateServer`` creates th
 KubeFATE has no chart for its service; its manifests (``rbac-config.yaml``,
 ``kubefate.yaml``) bind a ClusterRole that may also create namespaces and touch every
 Secret of the cluster, ship admin/admin and kubefate/kubefate, and keep MariaDB's data in
-an emptyDir. The differences are listed in the README.
+an emptyDir. The differences are listed in docs/kubefate-service.md.
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ def from_pydantic(error: ValidationError, secret_paths: Collection[KeyPath] = ()
         message = item["msg"]
         secret = _touches(path, secret_paths)
         if kind == "extra_forbidden":
-            message = "unknown key; see the configuration reference in README.md"
+            message = "unknown key; see the configuration reference in docs/reference.md"
         elif kind == "missing":
             message = "required key is missing"
         elif secret:

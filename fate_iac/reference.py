@@ -1,4 +1,4 @@
-"""The configuration reference, generated from the models (README.md embeds it)."""
+"""The configuration reference, generated from the models (docs/reference.md holds it)."""
 
 from __future__ import annotations
 

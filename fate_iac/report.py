@@ -17,7 +17,7 @@ SCHEMA = "fatectl/v1"
 
 
 class Exit(IntEnum):
-    """``fatectl``'s exit codes (the README's table)."""
+    """``fatectl``'s exit codes (docs/troubleshooting.md's table)."""
 
     OK = 0
     FAILED = 1

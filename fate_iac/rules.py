@@ -60,7 +60,7 @@ def engines_of(cfg: PartyConfig) -> dict[str, tuple[tuple[str, ...], tuple[str, 
 
 MODULE_RULES: dict[str, FateModule] = MODULES_BY_NAME
 """Which modules a party deploys, read from the chart's templates: each module's
-objects only work with the engines its row names (the README has this table)."""
+objects only work with the engines its row names (docs/troubleshooting.md has this table)."""
 
 
 def _at(cfg: object, path: tuple[str, ...]) -> Any:
@@ -720,7 +720,7 @@ def advisories(cfg: PartyConfig) -> list[str]:
     if cfg.fate2 and cfg.chartRepo in (None, UPSTREAM_CHART_REPO):
         notes.append(f"KubeFATE does not publish the fate chart {cfg.chartVersion} in its "
                      "repository: package it from KubeFATE's source and set fate:chartRepo "
-                     "(the README's FATE 2.0 section)")  # fmt: skip
+                     "(docs/fate-2.md)")  # fmt: skip
     if cfg.fate2 and cfg.storage == "LocalFS":
         notes.append(
             "storage: LocalFS on FATE 2.0: fateflow 2.0.0 lists no localfs "

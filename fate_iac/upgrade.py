@@ -52,7 +52,7 @@ def check_upgrade(deployed: str | None, wanted: str) -> list[Problem]:
         return [Problem(path, "upgrade", (
             f"{wanted} is older than the deployed {deployed}: downgrades are refused, as "
             "KubeFATE refuses them (fateflow's MySQL has been migrated forward and has no "
-            f"way back). To undo an upgrade, see the README's 'Rolling back'"))]  # fmt: skip
+            f"way back). To undo an upgrade, see 'Rolling back' in docs/upgrades-and-drift.md"))]  # fmt: skip
     if old <= OLDEST_UPGRADABLE:
         return [Problem(path, "upgrade", (
             f"the deployed {deployed} is too old to upgrade: KubeFATE upgrades nothing at "
