@@ -52,9 +52,17 @@ from fate_iac.values import map_secrets
 STACK = "party10000"
 Event = dict[str, Any]
 SHARED_CHARTS = PROJECT_DIR.parent / "shared" / "charts"
-PHASES = ("CLI start", "language host and SDK", "program before its resources",
-          "program registering", "kubernetes provider start", "Release (fetch, install, wait)",
-          "after the program", "CLI exit", "the rest")  # fmt: skip
+PHASES = (
+    "CLI start",
+    "language host and SDK",
+    "program before its resources",
+    "program registering",
+    "kubernetes provider start",
+    "Release (fetch, install, wait)",
+    "after the program",
+    "CLI exit",
+    "the rest",
+)
 
 
 def time_build(cache: str | None) -> float:
@@ -120,14 +128,25 @@ def phases(events: list[tuple[float, Event]], exited: float) -> list[float]:
     stack = first(lambda e: registering(e, stack=True))
     program = first(lambda e: registering(e, stack=False))
     registered = first(registering, last=True)
-    provider = (first(lambda e: step(e, "providers:kubernetes", "resourcePreEvent")),
-                first(lambda e: step(e, "providers:kubernetes", "resOutputsEvent")))  # fmt: skip
-    release = (first(lambda e: step(e, "helm.sh/v3:Release", "resourcePreEvent")),
-               first(lambda e: step(e, "helm.sh/v3:Release", "resOutputsEvent")))  # fmt: skip
+    provider = (
+        first(lambda e: step(e, "providers:kubernetes", "resourcePreEvent")),
+        first(lambda e: step(e, "providers:kubernetes", "resOutputsEvent")),
+    )
+    release = (
+        first(lambda e: step(e, "helm.sh/v3:Release", "resourcePreEvent")),
+        first(lambda e: step(e, "helm.sh/v3:Release", "resOutputsEvent")),
+    )
     summary = first(lambda e: "summaryEvent" in e)
-    parts = [engine, stack - engine, program - stack, registered - program,
-             provider[1] - provider[0], release[1] - release[0], summary - release[1],
-             exited - summary]  # fmt: skip
+    parts = [
+        engine,
+        stack - engine,
+        program - stack,
+        registered - program,
+        provider[1] - provider[0],
+        release[1] - release[0],
+        summary - release[1],
+        exited - summary,
+    ]
     return [*parts, exited - sum(parts)]
 
 
@@ -138,11 +157,22 @@ def pulumi_up(ws: Workspace, work: Path) -> tuple[float, list[float]]:
     start = time.perf_counter()
     stamped = Stamped(log, start)
     done = subprocess.run(
-        [str(ws.tools.pulumi_root / "bin" / "pulumi"), "up", "--yes", "--skip-preview",
-         "--stack", STACK, "--non-interactive", "--event-log", str(log)],
-        cwd=ws.project_dir, env={**os.environ, **ws.env, "PULUMI_DEBUG_COMMANDS": "true"},
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            str(ws.tools.pulumi_root / "bin" / "pulumi"),
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--stack",
+            STACK,
+            "--non-interactive",
+            "--event-log",
+            str(log),
+        ],
+        cwd=ws.project_dir,
+        env={**os.environ, **ws.env, "PULUMI_DEBUG_COMMANDS": "true"},
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     stamped.stop()
     if done.returncode != 0:

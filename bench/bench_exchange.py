@@ -49,9 +49,10 @@ assert len(release.inputs["values"]["partyList"]) == size
 
 
 def run(size: int, reads: str) -> tuple[float, int]:
-    env = {**os.environ, "FATE_EXISTING_STACKS": ",".join(
-        ["exchange", *(f"party{20000 + i}" for i in range(size))]
-    )}  # fmt: skip
+    env = {
+        **os.environ,
+        "FATE_EXISTING_STACKS": ",".join(["exchange", *(f"party{20000 + i}" for i in range(size))]),
+    }
     start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", WORKER, str(PROJECT), str(size), reads], env=env
@@ -68,9 +69,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--reads", nargs="+", default=["stackReference", "batched"],
+        "--reads",
+        nargs="+",
+        default=["stackReference", "batched"],
         choices=["stackReference", "batched"],
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     for reads in args.reads:
         results = []
@@ -79,13 +82,17 @@ def main() -> None:
             wall = statistics.median(t for t, _ in runs)
             rss = max(m for _, m in runs)
             results.append((size, wall, rss))
-            print(f"{reads:>14} {size:>6} members: median {wall:6.2f} s   "
-                  f"peak RSS {rss / 2**20:6.0f} MB")  # fmt: skip
+            print(
+                f"{reads:>14} {size:>6} members: median {wall:6.2f} s   "
+                f"peak RSS {rss / 2**20:6.0f} MB"
+            )
         for (s1, w1, m1), (s2, w2, m2) in itertools.pairwise(results):
             per_member = (w2 - w1) / (s2 - s1) * 1000
             per_member_mb = (m2 - m1) / (s2 - s1) / 2**10
-            print(f"{reads:>14} {s1}->{s2}: {per_member:.2f} ms and {per_member_mb:.0f} KB "
-                  "per added member")  # fmt: skip
+            print(
+                f"{reads:>14} {s1}->{s2}: {per_member:.2f} ms and {per_member_mb:.0f} KB "
+                "per added member"
+            )
 
 
 if __name__ == "__main__":

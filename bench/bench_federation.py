@@ -46,10 +46,17 @@ SHARED_CHARTS = PROJECT_DIR.parent / "shared" / "charts"
 def fatectl(ws: Workspace, *args: str) -> float:
     start = time.perf_counter()
     done = subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "fatectl"), "federation", *args,
-         "--project-dir", str(ws.project_dir)],
-        env={**os.environ, **ws.env}, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            str(Path(sys.prefix) / "bin" / "fatectl"),
+            "federation",
+            *args,
+            "--project-dir",
+            str(ws.project_dir),
+        ],
+        env={**os.environ, **ws.env},
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(done.stderr)
@@ -94,9 +101,9 @@ def records_of(ws: Workspace) -> dict[str, object]:
     return found
 
 
-def one_round(tools: Tools, plane: ControlPlane, repo: str, work: Path, round_: int) -> (
-    tuple[float, float, float, float]
-):  # fmt: skip
+def one_round(
+    tools: Tools, plane: ControlPlane, repo: str, work: Path, round_: int
+) -> tuple[float, float, float, float]:
     project = copy_project(work / f"project-{round_}", STACKS, repo)
     ws = workspace(tools, project, work / f"state-{round_}", plane.kubeconfig)
     up = fatectl(ws, "up", "--yes")
@@ -121,15 +128,21 @@ def main() -> None:
         repo = cleanup.enter_context(serve_chart_repository(SHARED_CHARTS))
         rounds = [one_round(tools, plane, repo, work, n) for n in range(args.runs)]
     print(f"control plane start (excluded below): {started:.1f} s")
-    labels = ("federation up from nothing", "helm SDK installs (floor)",
-              "no-op federation up", "read outputs (floor)")  # fmt: skip
+    labels = (
+        "federation up from nothing",
+        "helm SDK installs (floor)",
+        "no-op federation up",
+        "read outputs (floor)",
+    )
     medians = []
     for index, label in enumerate(labels):
         runs = [r[index] for r in rounds]
         medians.append(statistics.median(runs))
         print(f"{label:<28} median {medians[-1]:6.2f} s  runs {[round(t, 2) for t in runs]}")
-    print(f"from nothing / floor: {medians[0] / medians[1]:.1f}x; "
-          f"no-op / floor: {medians[2] / medians[3]:.1f}x")  # fmt: skip
+    print(
+        f"from nothing / floor: {medians[0] / medians[1]:.1f}x; "
+        f"no-op / floor: {medians[2] / medians[3]:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -98,10 +98,18 @@ def spark_stack(fatectl: str, project: Path) -> str:
     """KubeFATE's Spark cluster.yaml as a stack of a scratch project: its stack name."""
     stack = "spark9999"
     subprocess.run(
-        [fatectl, "import-kubefate", str(SPARK_YAML), "--stack", stack,
-         "--project-dir", str(project)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            fatectl,
+            "import-kubefate",
+            str(SPARK_YAML),
+            "--stack",
+            stack,
+            "--project-dir",
+            str(project),
+        ],
+        check=True,
+        capture_output=True,
+    )
     path = project / f"Pulumi.{stack}.yaml"
     path.write_text(path.read_text() + "  fate:allowDefaultCredentials: true\n")
     return stack
@@ -125,12 +133,20 @@ def main() -> None:
     cases = {
         "fatectl render": [fatectl, "render", "--stack", STACK, "--chart-repo", source],
         "kubefate pipeline": [python, "-c", KUBEFATE, str(CLUSTER_YAML), source],
-        "spark: fatectl render": [fatectl, "render", "--stack", spark, "--project-dir",
-                                  str(scratch), "--chart-repo", source],
+        "spark: fatectl render": [
+            fatectl,
+            "render",
+            "--stack",
+            spark,
+            "--project-dir",
+            str(scratch),
+            "--chart-repo",
+            source,
+        ],
         "spark: kubefate": [python, "-c", KUBEFATE, str(SPARK_YAML), source],
         "program (mocks)": [python, "-c", PROGRAM, str(PROJECT), engine],
         "empty program (mocks)": [python, "-c", EMPTY],
-    }  # fmt: skip
+    }
     for argv in cases.values():  # warm the chart cache and the OS page cache
         measure(argv, env)
     results = {}
@@ -146,9 +162,11 @@ def main() -> None:
     print(f"{header}   ({args.runs} runs, {os.cpu_count()} cores)")
     for name, (wall, cpu, rss) in results.items():
         print(f"{name:<23} {wall * 1000:>9.0f} ms {cpu * 1000:>8.0f} ms {rss / 2**20:>7.0f} MB")
-    for ours, theirs in (("fatectl render", "kubefate pipeline"),
-                         ("spark: fatectl render", "spark: kubefate"),
-                         ("program (mocks)", "empty program (mocks)")):  # fmt: skip
+    for ours, theirs in (
+        ("fatectl render", "kubefate pipeline"),
+        ("spark: fatectl render", "spark: kubefate"),
+        ("program (mocks)", "empty program (mocks)"),
+    ):
         wall = results[ours][0] / results[theirs][0]
         cpu = results[ours][1] / results[theirs][1]
         print(f"{ours} / {theirs}: {wall:.2f}x wall time, {cpu:.2f}x CPU time")

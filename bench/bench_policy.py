@@ -47,8 +47,9 @@ def main() -> None:
         work = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fate-bench-")))
         plane = cleanup.enter_context(control_plane(tools.bin_dirs, work / "plane"))
         repo = cleanup.enter_context(serve_chart_repository(SHARED_CHARTS))
-        ws = workspace(tools, copy_project(work / "project", [args.stack], repo), work,
-                       plane.kubeconfig)  # fmt: skip
+        ws = workspace(
+            tools, copy_project(work / "project", [args.stack], repo), work, plane.kubeconfig
+        )
         ws.env["XDG_CACHE_HOME"] = str(work / "cache")
         ws.stack(args.stack)
         plain, packed = [], []

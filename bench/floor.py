@@ -25,10 +25,16 @@ def helm_install(
     start = time.perf_counter()
     with helm.Config(kubeconfig_path=str(kubeconfig), namespace=namespace) as config:
         config.install(
-            chart.name, name, values, namespace=namespace, create_namespace=True,
-            chart_repo_url=repo, chart_version=chart.version, wait="legacy",
+            chart.name,
+            name,
+            values,
+            namespace=namespace,
+            create_namespace=True,
+            chart_repo_url=repo,
+            chart_version=chart.version,
+            wait="legacy",
             timeout=WAIT_SECONDS,
-        )  # fmt: skip
+        )
     return time.perf_counter() - start
 
 

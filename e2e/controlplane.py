@@ -53,14 +53,23 @@ NODE_LABEL = "fate.fedai.org/simulated-node"
 NODE_CAPACITY = {"cpu": "64", "memory": "256Gi", "pods": "250", "ephemeral-storage": "1Ti"}
 """Each simulated node's: more than a FATE party asks for."""
 CONTROLLERS = (
-    "namespace-controller", "garbage-collector-controller", "deployment-controller",
-    "replicaset-controller", "statefulset-controller", "daemonset-controller",
-    "job-controller", "ttl-after-finished-controller", "pod-garbage-collector-controller",
-    "serviceaccount-controller", "endpointslice-controller", "endpoints-controller",
+    "namespace-controller",
+    "garbage-collector-controller",
+    "deployment-controller",
+    "replicaset-controller",
+    "statefulset-controller",
+    "daemonset-controller",
+    "job-controller",
+    "ttl-after-finished-controller",
+    "pod-garbage-collector-controller",
+    "serviceaccount-controller",
+    "endpointslice-controller",
+    "endpoints-controller",
     # Claims bind to PersistentVolumes a test creates, and are deleted once unused.
-    "persistentvolume-binder-controller", "persistentvolume-protection-controller",
+    "persistentvolume-binder-controller",
+    "persistentvolume-protection-controller",
     "persistentvolumeclaim-protection-controller",
-)  # fmt: skip
+)
 
 
 def simulated_node(name: str) -> dict[str, Any]:
@@ -72,12 +81,15 @@ def simulated_node(name: str) -> dict[str, Any]:
             "name": name,
             "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
             "labels": {
-                "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64", "type": "kwok", NODE_LABEL: name,
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "type": "kwok",
+                NODE_LABEL: name,
             },
         },
         "status": {"capacity": NODE_CAPACITY, "allocatable": NODE_CAPACITY},
-    }  # fmt: skip
+    }
 
 
 def free_port() -> int:
@@ -176,9 +188,12 @@ class _Processes:
     def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
         log.close()
         self.running.append((name, process))
         return process
@@ -256,39 +271,55 @@ def control_plane(
         cleanup.callback(processes.stop_all)
         etcd_url = f"http://127.0.0.1:{etcd_port}"
         peer_url = f"http://127.0.0.1:{peer_port}"
-        etcd = processes.start("etcd", [
-            str(bin_dirs["etcd"] / "etcd"), "--name=default", f"--data-dir={workdir / 'etcd'}",
-            f"--listen-client-urls={etcd_url}", f"--advertise-client-urls={etcd_url}",
-            f"--listen-peer-urls={peer_url}", f"--initial-advertise-peer-urls={peer_url}",
-            f"--initial-cluster=default={peer_url}", "--unsafe-no-fsync",
-        ])  # fmt: skip
+        etcd = processes.start(
+            "etcd",
+            [
+                str(bin_dirs["etcd"] / "etcd"),
+                "--name=default",
+                f"--data-dir={workdir / 'etcd'}",
+                f"--listen-client-urls={etcd_url}",
+                f"--advertise-client-urls={etcd_url}",
+                f"--listen-peer-urls={peer_url}",
+                f"--initial-advertise-peer-urls={peer_url}",
+                f"--initial-cluster=default={peer_url}",
+                "--unsafe-no-fsync",
+            ],
+        )
         _wait(processes, "etcd", etcd, lambda: _http_ok(f"{etcd_url}/health"), 60)
 
-        apiserver = processes.start("kube-apiserver", [
-            str(bin_dirs["kubernetes"] / "kube-apiserver"),
-            f"--etcd-servers={etcd_url}",
-            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-            f"--secure-port={api_port}",
-            f"--tls-cert-file={pki['server.crt']}", f"--tls-private-key-file={pki['server.key']}",
-            f"--client-ca-file={pki['ca.crt']}",
-            f"--token-auth-file={workdir / 'tokens.csv'}",
-            "--authorization-mode=RBAC",
-            "--service-cluster-ip-range=10.96.0.0/16",
-            "--service-account-issuer=https://kubernetes.default.svc",
-            f"--service-account-key-file={pki['sa.pub']}",
-            f"--service-account-signing-key-file={pki['sa.key']}",
-            "--endpoint-reconciler-type=none",
-            # No service-account tokens to mount; and no not-ready taint on new nodes,
-            # which only the node lifecycle controller would lift (KWOK makes them Ready).
-            "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
-            "--allow-privileged=true",
-            f"--cert-dir={workdir / 'apiserver-certs'}",
-        ])  # fmt: skip
+        apiserver = processes.start(
+            "kube-apiserver",
+            [
+                str(bin_dirs["kubernetes"] / "kube-apiserver"),
+                f"--etcd-servers={etcd_url}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={api_port}",
+                f"--tls-cert-file={pki['server.crt']}",
+                f"--tls-private-key-file={pki['server.key']}",
+                f"--client-ca-file={pki['ca.crt']}",
+                f"--token-auth-file={workdir / 'tokens.csv'}",
+                "--authorization-mode=RBAC",
+                "--service-cluster-ip-range=10.96.0.0/16",
+                "--service-account-issuer=https://kubernetes.default.svc",
+                f"--service-account-key-file={pki['sa.pub']}",
+                f"--service-account-signing-key-file={pki['sa.key']}",
+                "--endpoint-reconciler-type=none",
+                # No service-account tokens to mount; and no not-ready taint on new nodes,
+                # which only the node lifecycle controller would lift (KWOK makes them Ready).
+                "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+                "--allow-privileged=true",
+                f"--cert-dir={workdir / 'apiserver-certs'}",
+            ],
+        )
         tls = ssl.create_default_context(cafile=str(pki["ca.crt"]))
         _wait(
-            processes, "kube-apiserver", apiserver,
-            lambda: _http_ok(f"{server}/readyz", tls, token), 120,
-        )  # fmt: skip
+            processes,
+            "kube-apiserver",
+            apiserver,
+            lambda: _http_ok(f"{server}/readyz", tls, token),
+            120,
+        )
 
         plane = ControlPlane(server, token, kubeconfig, workdir)
 
@@ -298,11 +329,18 @@ def control_plane(
             took it before the component bound it, it starts again on another."""
             for _ in range(3):
                 port = free_port()
-                process = processes.start(name, [
-                    str(bin_dirs["kubernetes"] / name), f"--kubeconfig={kubeconfig}",
-                    "--leader-elect=false", "--bind-address=127.0.0.1",
-                    f"--secure-port={port}", f"--cert-dir={workdir / f'{name}-certs'}", *args,
-                ])  # fmt: skip
+                process = processes.start(
+                    name,
+                    [
+                        str(bin_dirs["kubernetes"] / name),
+                        f"--kubeconfig={kubeconfig}",
+                        "--leader-elect=false",
+                        "--bind-address=127.0.0.1",
+                        f"--secure-port={port}",
+                        f"--cert-dir={workdir / f'{name}-certs'}",
+                        *args,
+                    ],
+                )
                 healthz = f"https://127.0.0.1:{port}/healthz"
                 try:
                     _wait(processes, name, process, partial(_http_ok, healthz, UNVERIFIED), 60)
@@ -323,18 +361,26 @@ def control_plane(
             f"--authorization-kubeconfig={kubeconfig}",
         )
         kwok_port = free_port()
-        kwok = processes.start("kwok", [
-            str(bin_dirs["kwok"] / "kwok"),
-            f"--kubeconfig={kubeconfig}",
-            f"--config={bin_dirs['kwok'].parent / 'stages.yaml'}",
-            "--manage-all-nodes=false",
-            "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-            "--node-ip=127.0.0.1", f"--node-port={kwok_port}",
-            f"--server-address=127.0.0.1:{kwok_port}",
-            "--cidr=10.244.0.1/16", "--node-lease-duration-seconds=40",
-        ])  # fmt: skip
-        for name, process in (("kube-controller-manager", controllers),
-                              ("kube-scheduler", scheduler), ("kwok", kwok)):  # fmt: skip
+        kwok = processes.start(
+            "kwok",
+            [
+                str(bin_dirs["kwok"] / "kwok"),
+                f"--kubeconfig={kubeconfig}",
+                f"--config={bin_dirs['kwok'].parent / 'stages.yaml'}",
+                "--manage-all-nodes=false",
+                "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                "--node-ip=127.0.0.1",
+                f"--node-port={kwok_port}",
+                f"--server-address=127.0.0.1:{kwok_port}",
+                "--cidr=10.244.0.1/16",
+                "--node-lease-duration-seconds=40",
+            ],
+        )
+        for name, process in (
+            ("kube-controller-manager", controllers),
+            ("kube-scheduler", scheduler),
+            ("kwok", kwok),
+        ):
             _wait(processes, name, process, lambda: True, 1)  # still running
         names = tuple(f"sim-node-{index}" for index in range(nodes))
         for name in names:

@@ -125,10 +125,12 @@ def main() -> int:
     )
     parser.add_argument("--yes", "-y", action="store_true", help="with --cluster: do not ask")
     parser.add_argument(
-        "--project", type=Path, default=PROJECT_DIR,
+        "--project",
+        type=Path,
+        default=PROJECT_DIR,
         help="the federation's project directory (default: this repository's eggroll "
         "example; examples/spark-pulsar for the Spark one)",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     source = args.project.resolve()
     if args.cluster:

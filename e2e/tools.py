@@ -58,11 +58,13 @@ def build_tools() -> Tools:
     kwok = next(iter(sorted(root.glob("kwok-*/bin"))))
     return Tools(
         pulumi_root=pulumi_root,
-        kubernetes_provider=root / f"pulumi-kubernetes-{provider_version}" / "bin"
+        kubernetes_provider=root
+        / f"pulumi-kubernetes-{provider_version}"
+        / "bin"
         / "pulumi-resource-kubernetes",
         kubernetes_provider_version=provider_version,
         bin_dirs={"etcd": etcd, "kubernetes": kubernetes, "kwok": kwok},
-    )  # fmt: skip
+    )
 
 
 def _cli_version(binary: Path) -> str:

@@ -32,10 +32,18 @@ class Workspace:
         """``fatectl federation <args>`` as a user runs it, with this workspace's CLI,
         backend and cluster; it must succeed."""
         done = subprocess.run(
-            [str(Path(sys.prefix) / "bin" / "fatectl"), "federation", *args,
-             "--project-dir", str(self.project_dir)],
-            env={**os.environ, **self.env}, capture_output=True, text=True, timeout=1200,
-        )  # fmt: skip
+            [
+                str(Path(sys.prefix) / "bin" / "fatectl"),
+                "federation",
+                *args,
+                "--project-dir",
+                str(self.project_dir),
+            ],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         assert done.returncode == 0, done.stderr
         return done
 
@@ -107,12 +115,19 @@ def workspace(tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path
     }
     result = subprocess.run(
         [
-            str(tools.pulumi_root / "bin" / "pulumi"), "plugin", "install", "resource",
-            "kubernetes", tools.kubernetes_provider_version,
-            "--file", str(tools.kubernetes_provider),
+            str(tools.pulumi_root / "bin" / "pulumi"),
+            "plugin",
+            "install",
+            "resource",
+            "kubernetes",
+            tools.kubernetes_provider_version,
+            "--file",
+            str(tools.kubernetes_provider),
         ],
-        env={**os.environ, **env}, capture_output=True, text=True,
-    )  # fmt: skip
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"plugin install failed:\n{result.stdout}\n{result.stderr}")
     return Workspace(project_dir, env, tools)
@@ -131,10 +146,12 @@ def converged_peers(
     other's stack), ``octet`` (9 or 10), ``base`` (from ``bases``) and ``chart_repo``), as
     stacks ``<prefix><party>`` naming each other, converged from nothing."""
     project = copy_project(tmp_path / "project", [], chart_repo)
-    for (party, peer, octet), base in zip(((9999, 10000, 9), (10000, 9999, 10)), bases,
-                                          strict=True):  # fmt: skip
-        text = template.format(party=party, peer=f"{prefix}{peer}", octet=octet, base=base,
-                               chart_repo=chart_repo)  # fmt: skip
+    for (party, peer, octet), base in zip(
+        ((9999, 10000, 9), (10000, 9999, 10)), bases, strict=True
+    ):
+        text = template.format(
+            party=party, peer=f"{prefix}{peer}", octet=octet, base=base, chart_repo=chart_repo
+        )
         (project / f"Pulumi.{prefix}{party}.yaml").write_text(text)
     ws = workspace(tools, project, tmp_path, kubeconfig)
     runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)

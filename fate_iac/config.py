@@ -154,8 +154,11 @@ def _check_host(value: str) -> str:
         pass
     labels = value.removesuffix(".").split(".")
     # An all-digit last label is no top-level domain: a mistyped IP address (10.0.0.300).
-    if (len(value) > 253 or labels[-1].isdigit()
-            or not all(_HOST_LABEL.match(label) for label in labels)):  # fmt: skip
+    if (
+        len(value) > 253
+        or labels[-1].isdigit()
+        or not all(_HOST_LABEL.match(label) for label in labels)
+    ):
         raise PydanticCustomError(
             "host", "'{value}' is neither an IP address nor a DNS name", {"value": value}
         )
@@ -195,8 +198,13 @@ def _check_ingress_host(value: str) -> str:
     except ValueError:
         is_ip = False
     labels = name.split(".")
-    if (is_ip or len(value) > 253 or labels[-1].isdigit() or name != name.lower()
-            or not all(_HOST_LABEL.match(label) for label in labels)):  # fmt: skip
+    if (
+        is_ip
+        or len(value) > 253
+        or labels[-1].isdigit()
+        or name != name.lower()
+        or not all(_HOST_LABEL.match(label) for label in labels)
+    ):
         raise PydanticCustomError(
             "host",
             "'{value}' is not a DNS name an ingress can serve (lower case)",
@@ -244,9 +252,11 @@ Credential = Annotated[
 ]
 ReleaseName = Annotated[str, _dns_label(53), Accepts("DNS-1123 label (at most 53)")]
 NamespaceName = Annotated[
-    str, _dns_label(63), AfterValidator(_check_not_system),
+    str,
+    _dns_label(63),
+    AfterValidator(_check_not_system),
     Accepts("DNS-1123 label, not a system namespace"),
-]  # fmt: skip
+]
 
 NodeSelector = dict[str, str]
 Tolerations = list[dict[str, Any]]
@@ -346,8 +356,11 @@ class Images(Section):
     image: str | None = Field(
         None, description="(chart v2.0.0) Image, without tag or registry. Default: the chart's."
     )
-    imageTag: str | None = Field(None, description="(chart v2.0.0) Image tag. Default: the "
-                                 "chart's (2.0.0-release for FATE's own).")  # fmt: skip
+    imageTag: str | None = Field(
+        None,
+        description="(chart v2.0.0) Image tag. Default: the "
+        "chart's (2.0.0-release for FATE's own).",
+    )
 
 
 class Rollsite(Placement):
@@ -359,16 +372,22 @@ class Rollsite(Placement):
     )
     loadBalancerIP: IPAddress | None = Field(None, description="loadBalancerIP of the Service.")
     exchange: Exchange | None = Field(
-        None, description="The exchange this party routes through (star mode; not on osx: "
+        None,
+        description="The exchange this party routes through (star mode; not on osx: "
         "the v2.0.0 chart renders no route to one).",
-    )  # fmt: skip
+    )
     partyList: list[PartyEntry] | None = Field(
         None, description="Peers reached directly (P2P mode). Default: none."
     )
-    enableTLS: bool | None = Field(None, description="TLS between gateways (not on osx: the "
-                                   "v2.0.0 chart turns none on). Default: false.")  # fmt: skip
-    polling: Polling | None = Field(None, description="Polling, for parties behind NAT (not "
-                                    "on osx: the v2.0.0 chart renders none).")  # fmt: skip
+    enableTLS: bool | None = Field(
+        None,
+        description="TLS between gateways (not on osx: the "
+        "v2.0.0 chart turns none on). Default: false.",
+    )
+    polling: Polling | None = Field(
+        None,
+        description="Polling, for parties behind NAT (not on osx: the v2.0.0 chart renders none).",
+    )
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
@@ -549,11 +568,12 @@ class SparkNode(Placement, Images):
     """A Spark master or worker Deployment."""
 
     Image: str | None = Field(
-        None, description="(chart 1.x) Image (without tag). Default: "
-        "<registry>/spark-master|worker.",
-    )  # fmt: skip
-    ImageTag: str | None = Field(None, description="(chart 1.x) Image tag. Default: the "
-                                 "chart's tag.")  # fmt: skip
+        None,
+        description="(chart 1.x) Image (without tag). Default: <registry>/spark-master|worker.",
+    )
+    ImageTag: str | None = Field(
+        None, description="(chart 1.x) Image tag. Default: the chart's tag."
+    )
     replicas: int | None = Field(None, ge=1, description="Replicas. Default: 1 master, 2 workers.")
     resources: Resources | None = Field(None, description="Pod resources.")
     type: ServiceType | None = Field(
@@ -588,10 +608,11 @@ class Hdfs(Images):
     """HDFS (module ``hdfs``; storage: HDFS)."""
 
     image: str | None = Field(
-        None, description="(chart v2.0.0) Image of the namenode and of the datanodes alike (the "
+        None,
+        description="(chart v2.0.0) Image of the namenode and of the datanodes alike (the "
         "chart reads this one key for both). Default: federatedai/hadoop-namenode and "
         "-datanode.",
-    )  # fmt: skip
+    )
     namenode: HdfsNamenode | None = Field(None, description="The namenode.")
     datanode: HdfsDatanode | None = Field(None, description="The datanodes.")
 
@@ -737,32 +758,40 @@ class TlsOptions(Section):
     Secrets the charts mount for Pulsar behind an exchange and for a trafficServer."""
 
     validityHours: int = Field(
-        8760, ge=1, description="Validity of the server and client certificates. Default: "
-        "8760 (a year).",
-    )  # fmt: skip
+        8760,
+        ge=1,
+        description="Validity of the server and client certificates. Default: 8760 (a year).",
+    )
     renewBeforeHours: int = Field(
-        720, ge=0, description="Re-issue them on the first update this close to expiry. "
+        720,
+        ge=0,
+        description="Re-issue them on the first update this close to expiry. "
         "Default: 720 (30 days).",
-    )  # fmt: skip
+    )
     caValidityHours: int = Field(
-        87600, ge=1, description="Validity of the generated CA. Default: 87600 (ten years).",
-    )  # fmt: skip
+        87600,
+        ge=1,
+        description="Validity of the generated CA. Default: 87600 (ten years).",
+    )
     nodePort: Port | None = Field(
-        None, description="NodePort of Service rollsite-tls (rollsite's TLS port, 9380); "
+        None,
+        description="NodePort of Service rollsite-tls (rollsite's TLS port, 9380); "
         "required when rollsite's type is NodePort.",
-    )  # fmt: skip
+    )
     loadBalancerIP: IPAddress | None = Field(
-        None, description="loadBalancerIP of Service rollsite-tls, when rollsite's type is "
+        None,
+        description="loadBalancerIP of Service rollsite-tls, when rollsite's type is "
         "LoadBalancer (else it is reached at publicHost).",
-    )  # fmt: skip
+    )
     hosts: list[Host] = Field(
-        default_factory=list, description="More names the server certificate carries, "
+        default_factory=list,
+        description="More names the server certificate carries, "
         "besides the address the federation record publishes.",
-    )  # fmt: skip
+    )
     ca: BroughtCA | None = Field(
-        None, description="Bring your own CA (certificate and key). Default: the stack "
-        "generates one.",
-    )  # fmt: skip
+        None,
+        description="Bring your own CA (certificate and key). Default: the stack generates one.",
+    )
 
 
 def _tls_field() -> Any:
@@ -845,23 +874,30 @@ class KubeFateDatabase(Section):
     """The KubeFATE service's database: its own MariaDB (with a PersistentVolumeClaim),
     or an external MySQL/MariaDB when ``host`` is set."""
 
-    host: Host | None = Field(None, description="An external database's host: no MariaDB "
-                              "is deployed. Default: deploy MariaDB.")  # fmt: skip
+    host: Host | None = Field(
+        None,
+        description="An external database's host: no MariaDB is deployed. Default: deploy MariaDB.",
+    )
     port: Port = Field(3306, description="Default: 3306.")
     name: str = Field("kube_fate", description="Database name. Default: kube_fate.")
     username: str = Field("kubefate", description="Default: kubefate.")
     password: Credential | None = Field(
-        None, description="Secret. Required; KubeFATE's kubefate is refused unless "
+        None,
+        description="Secret. Required; KubeFATE's kubefate is refused unless "
         "allowDefaultCredentials.",
-    )  # fmt: skip
+    )
     image: str = Field(MARIADB_IMAGE, description=f"MariaDB image. Default: {MARIADB_IMAGE}.")
-    storageClass: str | None = Field(None, description="StorageClass of MariaDB's PVC. "
-                                     "Default: the cluster's default class.")  # fmt: skip
+    storageClass: str | None = Field(
+        None, description="StorageClass of MariaDB's PVC. Default: the cluster's default class."
+    )
     size: Quantity = Field("1Gi", description="Size of MariaDB's PVC. Default: 1Gi.")
     existingClaim: str | None = Field(None, description="Use this PVC instead of creating one.")
-    ephemeral: bool = Field(False, description="Keep MariaDB's data in an emptyDir, as "
-                            "KubeFATE's manifests do: every restart loses every cluster "
-                            "record. Default: false.")  # fmt: skip
+    ephemeral: bool = Field(
+        False,
+        description="Keep MariaDB's data in an emptyDir, as "
+        "KubeFATE's manifests do: every restart loses every cluster "
+        "record. Default: false.",
+    )
     resources: Resources | None = Field(None, description="MariaDB's pod resources.")
 
 
@@ -870,27 +906,34 @@ class KubeFateRbac(Section):
     (``fate_iac.kubefate_server.NAMESPACED_RULES``)."""
 
     scope: Literal["cluster", "namespaces"] = Field(
-        "cluster", description="cluster: one ClusterRole, for parties in any namespace. "
+        "cluster",
+        description="cluster: one ClusterRole, for parties in any namespace. "
         "namespaces: a Role in each of `namespaces` only. Default: cluster.",
-    )  # fmt: skip
+    )
     namespaces: list[NamespaceName] | None = Field(
-        None, description="scope namespaces: the party namespaces the service may deploy "
+        None,
+        description="scope namespaces: the party namespaces the service may deploy "
         "into (they must exist). Default beside a party: its namespace.",
-    )  # fmt: skip
+    )
     clusterReads: bool | None = Field(
-        None, description="Let the service list namespaces and nodes (`kubefate namespace "
+        None,
+        description="Let the service list namespaces and nodes (`kubefate namespace "
         "ls`, the node IP in `cluster describe`). Default: true with scope cluster, false "
         "with scope namespaces.",
-    )  # fmt: skip
-    istio: bool = Field(False, description="Also manage Istio Gateways and VirtualServices "
-                        "(charts with istio.enabled). Default: false.")  # fmt: skip
+    )
+    istio: bool = Field(
+        False,
+        description="Also manage Istio Gateways and VirtualServices "
+        "(charts with istio.enabled). Default: false.",
+    )
 
 
 class KubeFateIngress(Section):
     host: IngressHostName = Field(description="Host the API is served at.")
     className: str = Field("nginx", description="IngressClass. Default: nginx.")
-    tlsSecret: str | None = Field(None, description="TLS Secret in the service's namespace: "
-                                  "the API is then https.")  # fmt: skip
+    tlsSecret: str | None = Field(
+        None, description="TLS Secret in the service's namespace: the API is then https."
+    )
     annotations: dict[str, str] | None = Field(None, description="Ingress annotations.")
 
 
@@ -898,21 +941,21 @@ class KubeFateServerConfig(Section):
     """The KubeFATE service (``KubeFateServer``): its REST API for the `kubefate` CLI."""
 
     namespace: NamespaceName = Field("kube-fate", description="Default: kube-fate.")
-    createNamespace: bool = Field(True, description="Create and own the namespace. "
-                                  "Default: true.")  # fmt: skip
+    createNamespace: bool = Field(True, description="Create and own the namespace. Default: true.")
     image: str = Field(KUBEFATE_IMAGE, description=f"Default: {KUBEFATE_IMAGE}.")
     pullPolicy: Literal["Always", "IfNotPresent", "Never"] = Field(
         "IfNotPresent", description="Default: IfNotPresent."
     )
     username: str = Field("admin", description="The API's user. Default: admin.")
     password: Credential | None = Field(
-        None, description="Secret. Required; KubeFATE's admin is refused unless "
-        "allowDefaultCredentials.",
-    )  # fmt: skip
+        None,
+        description="Secret. Required; KubeFATE's admin is refused unless allowDefaultCredentials.",
+    )
     chartRepo: str | None = Field(
-        None, description="The chart repository the service installs from. Default: the "
+        None,
+        description="The chart repository the service installs from. Default: the "
         f"stack's fate:chartRepo when it is a URL, else {UPSTREAM_CHART_REPO}.",
-    )  # fmt: skip
+    )
     logLevel: Literal["debug", "info", "warn", "error"] = Field(
         "info", description="Default: info."
     )
@@ -921,18 +964,22 @@ class KubeFateServerConfig(Section):
     )
     nodePort: Port | None = Field(None, description="The API's NodePort (serviceType NodePort).")
     resources: Resources | None = Field(
-        None, description="Pod resources. Default: KubeFATE's (requests 0.5 CPU, 512Mi; "
+        None,
+        description="Pod resources. Default: KubeFATE's (requests 0.5 CPU, 512Mi; "
         "limits 2 CPU, 4Gi).",
-    )  # fmt: skip
-    database: KubeFateDatabase = Field(default_factory=KubeFateDatabase,
-                                       description="The service's database.")  # fmt: skip
+    )
+    database: KubeFateDatabase = Field(
+        default_factory=KubeFateDatabase, description="The service's database."
+    )
     rbac: KubeFateRbac = Field(default_factory=KubeFateRbac, description="Its permissions.")
-    ingress: KubeFateIngress | None = Field(None, description="Serve the API through an "
-                                            "Ingress. Default: none.")  # fmt: skip
+    ingress: KubeFateIngress | None = Field(
+        None, description="Serve the API through an Ingress. Default: none."
+    )
     allowDefaultCredentials: bool = Field(
-        False, description="Accept KubeFATE's published admin/admin and kubefate/kubefate. "
+        False,
+        description="Accept KubeFATE's published admin/admin and kubefate/kubefate. "
         "Default: false.",
-    )  # fmt: skip
+    )
 
 
 class StackConfig(Section):
@@ -997,7 +1044,10 @@ class StackConfig(Section):
     )
     networkPolicy: NetworkPolicyOptions = Field(
         default_factory=NetworkPolicyOptions,
-        description="(Pulumi) NetworkPolicy isolation of the namespace (see docs/isolation-and-policies.md).",
+        description=(
+            "(Pulumi) NetworkPolicy isolation of the namespace "
+            "(see docs/isolation-and-policies.md)."
+        ),
     )
     helmValues: dict[str, Any] | None = Field(
         None,
@@ -1066,9 +1116,13 @@ class StackConfig(Section):
         if tls is not None:
             rollsite = getattr(self, "rollsite", None)
             kind = (rollsite.type if rollsite else None) or "ClusterIP"
-            yield NodePortClaim(("tls", "nodePort"), tls.nodePort, kind,
-                                bool(getattr(self, "rollsite_tls", False)),
-                                type_at=("rollsite", "type"))  # fmt: skip
+            yield NodePortClaim(
+                ("tls", "nodePort"),
+                tls.nodePort,
+                kind,
+                bool(getattr(self, "rollsite_tls", False)),
+                type_at=("rollsite", "type"),
+            )
 
     def _claims(
         self, module: str, section: Any, keys: tuple[str, ...], at: tuple[str, ...] = ()
@@ -1113,16 +1167,26 @@ ServingModule = Literal[
     "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin"
 ]
 SERVING_MODULES: tuple[ServingModule, ...] = (
-    "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin",
-)  # fmt: skip
+    "servingProxy",
+    "servingRedis",
+    "servingServer",
+    "servingZookeeper",
+    "servingAdmin",
+)
 ServingChartVersion = Literal["v2.0.4", "v2.1.5", "v2.1.6"]
 """The catalogue's fate-serving versions, spelled out for the schema (a test keeps the
 two the same)."""
 DEFAULT_SERVING_CHART_VERSION = cast(ServingChartVersion, str(DEFAULT_SERVING_CHART))
 SERVING_INHERITED = (
-    "partyId", "publicHost", "chartRepo", "nodePortRange", "federationReads", "peers",
-    "exchangeStack", "networkPolicy",
-)  # fmt: skip
+    "partyId",
+    "publicHost",
+    "chartRepo",
+    "nodePortRange",
+    "federationReads",
+    "peers",
+    "exchangeStack",
+    "networkPolicy",
+)
 """Keys a party's serving cluster takes from its training cluster (``fate:<key>``) unless
 ``fate-serving:<key>`` sets them."""
 
@@ -1142,9 +1206,10 @@ class ServingProxyService(Placement):
     """A serving proxy's Service and static routes (a party's, or an exchange's)."""
 
     type: ServiceType | None = Field(
-        None, description="Service type. Default: ClusterIP (without the section, the "
+        None,
+        description="Service type. Default: ClusterIP (without the section, the "
         "chart's NodePort 30109).",
-    )  # fmt: skip
+    )
     nodePort: Port | None = Field(None, description="NodePort of the proxy's port 8869.")
     loadBalancerIP: IPAddress | None = Field(
         None, description="loadBalancerIP of the Service (chart v2.1.5 and later)."
@@ -1158,13 +1223,15 @@ class ServingProxy(ServingProxyService):
     """A party's serving proxy: its federation gateway for FATE-Serving."""
 
     ingressHost: IngressHostName | None = Field(
-        None, description="Ingress host (chart v2.0.4 only). Default: "
+        None,
+        description="Ingress host (chart v2.0.4 only). Default: "
         "<partyId>.serving-proxy.kubefate.net.",
-    )  # fmt: skip
+    )
     exchange: ServingExchangeAddress | None = Field(
-        None, description="The serving exchange (KubeFATE's way; see exchangeStack). Default: "
+        None,
+        description="The serving exchange (KubeFATE's way; see exchangeStack). Default: "
         "none: parties not in partyList are not routed.",
-    )  # fmt: skip
+    )
 
 
 class ServingFateflow(Section):
@@ -1174,64 +1241,74 @@ class ServingFateflow(Section):
 
 class ServingRedis(Placement, Storage):
     password: Credential | None = Field(
-        None, description="Secret. Redis password. Default: fate_dev, refused unless "
+        None,
+        description="Secret. Redis password. Default: fate_dev, refused unless "
         "allowDefaultCredentials.",
-    )  # fmt: skip
+    )
     subPath: str | None = Field(None, description="Sub-path in the volume.")
 
 
 class ServingServer(Placement, Storage):
     type: ServiceType | None = Field(
-        None, description="Service type. Default: ClusterIP (without the section, the "
+        None,
+        description="Service type. Default: ClusterIP (without the section, the "
         "chart's NodePort 30209).",
-    )  # fmt: skip
+    )
     nodePort: Port | None = Field(None, description="NodePort of the server's port 8000.")
     loadBalancerIP: IPAddress | None = Field(
         None, description="loadBalancerIP of the Service (chart v2.1.5 and later)."
     )
     fateflow: ServingFateflow | None = Field(
-        None, description="fateflow, where models are loaded from. Default: the training "
+        None,
+        description="fateflow, where models are loaded from. Default: the training "
         "cluster of the same stack (its fateflow Service); required otherwise.",
-    )  # fmt: skip
+    )
     cacheSwitch: bool | None = Field(
-        None, description="Cache inference results (chart v2.1.5 and later). Default: false.",
-    )  # fmt: skip
+        None,
+        description="Cache inference results (chart v2.1.5 and later). Default: false.",
+    )
     cacheType: Literal["local", "redis"] | None = Field(
         None, description="Cache type (chart v2.1.5 and later). Default: local."
     )
     singleAdaptor: str | None = Field(
-        None, description="Feature adaptor class for single inference (chart v2.1.5 and "
+        None,
+        description="Feature adaptor class for single inference (chart v2.1.5 and "
         "later). Default: the chart's MockAdapter.",
-    )  # fmt: skip
+    )
     batchAdaptor: str | None = Field(
-        None, description="Feature adaptor class for batch inference (chart v2.1.5 and "
+        None,
+        description="Feature adaptor class for batch inference (chart v2.1.5 and "
         "later). Default: the chart's MockBatchAdapter.",
-    )  # fmt: skip
+    )
     AdapterURL: str | None = Field(
-        None, description="URL the HTTP adaptor fetches features from (chart v2.1.5 and "
+        None,
+        description="URL the HTTP adaptor fetches features from (chart v2.1.5 and "
         "later). Default: http://127.0.0.1:9380/v1/http/adapter/getFeature.",
-    )  # fmt: skip
+    )
     subPath: str | None = Field(None, description="Sub-path in the volume.")
 
 
 class ServingZookeeper(Placement, Storage):
     subPath: str | None = Field(None, description="Sub-path in the volume.")
     storageClassName: str | None = Field(
-        None, description="Written by KubeFATE's template; no chart reads it. Default: "
+        None,
+        description="Written by KubeFATE's template; no chart reads it. Default: "
         "managed-nfs-storage.",
-    )  # fmt: skip
+    )
 
 
 class ServingAdmin(Placement):
     ingressHost: IngressHostName | None = Field(
-        None, description="Ingress host (chart v2.0.4; later charts use ingress.servingAdmin). "
+        None,
+        description="Ingress host (chart v2.0.4; later charts use ingress.servingAdmin). "
         "Default: <partyId>.serving-admin.kubefate.net (v2.0.4), .example.com after.",
-    )  # fmt: skip
+    )
     username: str | None = Field(None, description="Login of the admin UI. Default: admin.")
     password: Credential | None = Field(
-        None, description="Secret. Password of the admin UI. Default: admin, refused unless "
+        None,
+        description="Secret. Password of the admin UI. Default: admin, refused unless "
         "allowDefaultCredentials.",
-    )  # fmt: skip
+    )
 
 
 class ServingIngresses(Section):
@@ -1280,20 +1357,21 @@ class ServingConfig(Peered, StackConfig):
         None, description="Default: nginx (chart v2.1.5 and later)."
     )
     ingress: ServingIngresses | None = Field(
-        None, description="Ingress hosts of the serving proxy and admin UI (chart v2.1.5 and "
-        "later).",
-    )  # fmt: skip
+        None,
+        description="Ingress hosts of the serving proxy and admin UI (chart v2.1.5 and later).",
+    )
     modules: list[ServingModule] = Field(
-        list(SERVING_MODULES), description="Modules to deploy. Default: all of "
-        + ", ".join(SERVING_MODULES) + ".",
-    )  # fmt: skip
+        list(SERVING_MODULES),
+        description="Modules to deploy. Default: all of " + ", ".join(SERVING_MODULES) + ".",
+    )
     servingProxy: ServingProxy | None = Field(None, description="The serving proxy.")
     servingRedis: ServingRedis | None = Field(None, description="The serving cache (Redis).")
     servingServer: ServingServer | None = Field(None, description="The serving server.")
     servingZookeeper: ServingZookeeper | None = Field(None, description="The registry.")
     servingAdmin: ServingAdmin | None = Field(None, description="The admin UI.")
-    externalRedisIp: Host | None = Field(None, description="Use this Redis instead of "
-                                         "servingRedis.")  # fmt: skip
+    externalRedisIp: Host | None = Field(
+        None, description="Use this Redis instead of servingRedis."
+    )
     externalRedisPort: Port | None = Field(None, description="Port of the external Redis.")
     externalRedisPassword: Credential | None = Field(
         None, description="Secret. Password of the external Redis."
@@ -1389,9 +1467,9 @@ class PartyConfig(Peered, StackConfig):
         "Eggroll", description="Computing engine. Default: Eggroll."
     )
     federation: Literal["Eggroll", "OSX", "RabbitMQ", "Pulsar"] = Field(
-        "Eggroll", description="Federation engine. Default: Eggroll; OSX on eggroll with chart "
-        "v2.0.0.",
-    )  # fmt: skip
+        "Eggroll",
+        description="Federation engine. Default: Eggroll; OSX on eggroll with chart v2.0.0.",
+    )
     storage: Literal["Eggroll", "HDFS", "LocalFS"] = Field(
         "Eggroll", description="Storage engine. Default: Eggroll."
     )
@@ -1401,8 +1479,9 @@ class PartyConfig(Peered, StackConfig):
     device: Literal["CPU", "IPCL", "GPU"] = Field(
         "CPU", description="Device image flavour. Default: CPU."
     )
-    rollsite: Rollsite | None = Field(None, description="The party's federation gateway "
-                                      "(chart 1.x).")  # fmt: skip
+    rollsite: Rollsite | None = Field(
+        None, description="The party's federation gateway (chart 1.x)."
+    )
     osx: Osx | None = Field(None, description="The party's federation gateway (chart v2.0.0).")
     python: Python | None = Field(None, description="fateflow.")
     mysql: Mysql | None = Field(None, description="The in-cluster mysql.")
@@ -1688,17 +1767,28 @@ class ExchangeConfig(StackConfig):
         proxy = self.servingProxy
         if proxy is None:
             return None
-        shared = ("partyId", "registry", "pullPolicy", "imagePullSecrets", "podSecurityPolicy",
-                  "publicHost", "nodePortRange", "chartRepo", "release")  # fmt: skip
-        return ServingConfig.model_validate({
-            **{key: getattr(self, key) for key in shared},
-            "name": self.serving_release_name,
-            "namespace": self.k8s_namespace,
-            "createNamespace": False,
-            "chartVersion": proxy.chartVersion,
-            "modules": ["servingProxy"],
-            "servingProxy": proxy.model_dump(exclude={"chartVersion"}, exclude_none=True),
-        })  # fmt: skip
+        shared = (
+            "partyId",
+            "registry",
+            "pullPolicy",
+            "imagePullSecrets",
+            "podSecurityPolicy",
+            "publicHost",
+            "nodePortRange",
+            "chartRepo",
+            "release",
+        )
+        return ServingConfig.model_validate(
+            {
+                **{key: getattr(self, key) for key in shared},
+                "name": self.serving_release_name,
+                "namespace": self.k8s_namespace,
+                "createNamespace": False,
+                "chartVersion": proxy.chartVersion,
+                "modules": ["servingProxy"],
+                "servingProxy": proxy.model_dump(exclude={"chartVersion"}, exclude_none=True),
+            }
+        )
 
     @property
     def rollsite_tls(self) -> bool:

@@ -99,14 +99,18 @@ def taken(cfg: StackConfig, stack: str, records: Mapping[str, Any]) -> list[Any]
     found = []
     for kind, part in parts(cfg):
         routed = kind.routed(part, records)
-        found.append({
-            "overrides": {key: [[list(p), v] for p, v in sorted(paths.items())]
-                          for key, paths in sorted(routed.overrides.items())},
-            "trust": routed.routes.trust,
-            "waiting": sorted(routed.routes.waiting),
-            "problems": routed.routes.problems,
-            "outputs": kind.routed_outputs(part, stack, routed.routes),
-        })  # fmt: skip
+        found.append(
+            {
+                "overrides": {
+                    key: [[list(p), v] for p, v in sorted(paths.items())]
+                    for key, paths in sorted(routed.overrides.items())
+                },
+                "trust": routed.routes.trust,
+                "waiting": sorted(routed.routes.waiting),
+                "problems": routed.routes.problems,
+                "outputs": kind.routed_outputs(part, stack, routed.routes),
+            }
+        )
     return found
 
 
@@ -134,14 +138,15 @@ def local_charts(cfg: StackConfig) -> list[str]:
                 if path is not None and path.is_file():
                     found.append(_sha(path.read_bytes()))
                 elif path is not None and path.is_dir():
-                    found.append(_sha(b"".join(p.read_bytes() for p in sorted(path.rglob("*"))
-                                               if p.is_file())))  # fmt: skip
+                    found.append(
+                        _sha(
+                            b"".join(p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file())
+                        )
+                    )
     return found
 
 
-def next_step(stale: Iterable[str], order: Sequence[str], exchanges: Iterable[str]) -> (
-    list[str]
-):  # fmt: skip
+def next_step(stale: Iterable[str], order: Sequence[str], exchanges: Iterable[str]) -> list[str]:
     """The stale stacks to run next, all at once: the stale exchanges, which parties read
     first; else every stale party. Parties that read each other (P2P) run together: each
     reads the other's record as it is then, and the digests run again whichever saw an

@@ -55,34 +55,51 @@ def _truthy(value: Any) -> bool:
 
 WELL_KNOWN_CREDENTIALS = (
     WellKnownCredential(
-        "fate", "the MySQL password", "fate_dev",
+        "fate",
+        "the MySQL password",
+        "fate_dev",
         read=(("externalMysqlPassword",), ("modules", "mysql", "password")),
         fallback="fate_dev",
-        used_when=(("modules", "mysql", "include"), ("modules", "python", "include"),
-                   ("modules", "clustermanager", "include")),
+        used_when=(
+            ("modules", "mysql", "include"),
+            ("modules", "python", "include"),
+            ("modules", "clustermanager", "include"),
+        ),
         config=(("externalMysqlPassword",), ("mysql", "password")),
     ),
     WellKnownCredential(
-        "fate", "FATE-Board's password", "admin",
-        read=(("modules", "fateboard", "password"),), fallback=None,
+        "fate",
+        "FATE-Board's password",
+        "admin",
+        read=(("modules", "fateboard", "password"),),
+        fallback=None,
         used_when=(("modules", "fateboard", "include"),),
         config=(("fateboard", "password"),),
     ),
     WellKnownCredential(
-        "fate", "the RabbitMQ broker's password (set in its Deployment, whatever the values "
-        "say)", RABBITMQ_BROKER_LOGIN,
-        read=(), fallback=RABBITMQ_BROKER_LOGIN, used_when=(("modules", "rabbitmq", "include"),),
+        "fate",
+        "the RabbitMQ broker's password (set in its Deployment, whatever the values say)",
+        RABBITMQ_BROKER_LOGIN,
+        read=(),
+        fallback=RABBITMQ_BROKER_LOGIN,
+        used_when=(("modules", "rabbitmq", "include"),),
     ),
     WellKnownCredential(
-        "fate-serving", "serving-admin's password", "admin",
-        read=(("servingAdmin", "password"),), fallback=None,
+        "fate-serving",
+        "serving-admin's password",
+        "admin",
+        read=(("servingAdmin", "password"),),
+        fallback=None,
         used_when=(("servingAdmin", "include"),),
     ),
     WellKnownCredential(
-        "fate-serving", "the Redis password", "fate_dev",
-        read=(("externalRedisPassword",), ("servingRedis", "password")), fallback="fate_dev",
+        "fate-serving",
+        "the Redis password",
+        "fate_dev",
+        read=(("externalRedisPassword",), ("servingRedis", "password")),
+        fallback="fate_dev",
         used_when=(("servingRedis", "include"), ("servingServer", "include")),
     ),
-)  # fmt: skip
+)
 """The charts' well-known credentials: refused in a stack's config (:mod:`fate_iac.rules`)
 and in any release's values (the policy pack, ``policies/``)."""

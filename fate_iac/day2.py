@@ -61,9 +61,13 @@ class ReleaseDiff:
     diff: ObjectDiff
 
     def header(self) -> str:
-        versions = (f"not deployed -> {self.wanted}" if self.deployed is None
-                    else self.wanted if self.deployed == self.wanted
-                    else f"{self.deployed} -> {self.wanted}")  # fmt: skip
+        versions = (
+            f"not deployed -> {self.wanted}"
+            if self.deployed is None
+            else self.wanted
+            if self.deployed == self.wanted
+            else f"{self.deployed} -> {self.wanted}"
+        )
         return (
             f"release {self.namespace}/{self.name} ({self.chart} {versions}): {self.diff.summary()}"
         )
@@ -72,9 +76,14 @@ class ReleaseDiff:
         return [self.header(), *(f"  {line}" for line in self.diff.lines())]
 
     def as_json(self) -> dict[str, Any]:
-        return {"release": self.name, "namespace": self.namespace, "chart": self.chart,
-                "deployed": self.deployed, "wanted": self.wanted,
-                **self.diff.as_json()}  # fmt: skip
+        return {
+            "release": self.name,
+            "namespace": self.namespace,
+            "chart": self.chart,
+            "deployed": self.deployed,
+            "wanted": self.wanted,
+            **self.diff.as_json(),
+        }
 
 
 def release_diff(
@@ -85,8 +94,14 @@ def release_diff(
     record = deployed_record(records, rendered.name)
     hidden = _hidden(rendered, record, secrets)
     diff = diff_objects(manifest_objects(record), rendered.objects(), hidden, rendered.namespace)
-    return ReleaseDiff(rendered.name, rendered.namespace, rendered.chart.name,
-                       chart_version(record), rendered.chart.version, diff)  # fmt: skip
+    return ReleaseDiff(
+        rendered.name,
+        rendered.namespace,
+        rendered.chart.name,
+        chart_version(record),
+        rendered.chart.version,
+        diff,
+    )
 
 
 def wanted_objects(
@@ -112,14 +127,21 @@ class ReleaseDrift:
     def lines(self) -> list[str]:
         count = len(self.drift)
         head = f"release {self.namespace}/{self.name}: " + (
-            "not deployed" if not self.deployed
-            else f"{count} object{'s' if count != 1 else ''} changed by hand" if count
-            else "no drift")  # fmt: skip
+            "not deployed"
+            if not self.deployed
+            else f"{count} object{'s' if count != 1 else ''} changed by hand"
+            if count
+            else "no drift"
+        )
         return [head, *(f"  {line}" for line in drift_lines(self.drift))]
 
     def as_json(self) -> dict[str, Any]:
-        return {"release": self.name, "namespace": self.namespace, "deployed": self.deployed,
-                "drift": drift_json(self.drift)}  # fmt: skip
+        return {
+            "release": self.name,
+            "namespace": self.namespace,
+            "deployed": self.deployed,
+            "drift": drift_json(self.drift),
+        }
 
 
 def release_drift(

@@ -54,9 +54,12 @@ class NotDeployed(Exception):
 
 
 def stack_diff(
-    project_dir: Path, stack: str, runner: StackRunner, chart_repo: str | None = None,
+    project_dir: Path,
+    stack: str,
+    runner: StackRunner,
+    chart_repo: str | None = None,
     live: bool = False,
-) -> tuple[list[str], list[Any]]:  # fmt: skip
+) -> tuple[list[str], list[Any]]:
     """What an update of ``stack`` would do to its objects (``live``: what was changed by
     hand): the upgrade's refusals and one :class:`fate_iac.day2.ReleaseDiff` (or
     ``ReleaseDrift``) per release. See :mod:`fate_iac.day2`."""
@@ -90,8 +93,9 @@ def stack_diff(
     secrets = frozenset(hidden)
     if not live:
         return refusals, [release_diff(r, helm[r.namespace], secrets) for r in rendered]
-    wanted = wanted_objects([r for rs in helm.values() for r in rs],
-                            [(r.name, r.namespace) for r in rendered])  # fmt: skip
+    wanted = wanted_objects(
+        [r for rs in helm.values() for r in rs], [(r.name, r.namespace) for r in rendered]
+    )
     found = read_objects(wanted, context)
     return refusals, [release_drift(r, helm[r.namespace], found, secrets) for r in rendered]
 

@@ -36,8 +36,9 @@ class Observed:
 
     def __add__(self, other: Observed) -> Observed:
         """What two namespaces hold (a party's training and serving clusters)."""
-        return Observed(self.releases + other.releases, self.workloads + other.workloads,
-                        self.pods + other.pods)  # fmt: skip
+        return Observed(
+            self.releases + other.releases, self.workloads + other.workloads, self.pods + other.pods
+        )
 
 
 def decode_helm_release(data: str) -> Object:
@@ -248,8 +249,11 @@ def endpoints_of(outputs: Mapping[str, Any]) -> dict[str, str]:
         found[name] = f"{endpoint.get('host')}:{endpoint.get('port')}"
         if endpoint.get("tlsPort"):
             found[name] += f" (TLS {endpoint['tlsPort']}, SNI {endpoint.get('domain')})"
-    hosts_of = (("fateboardHosts", "fateboard"), ("notebookHosts", "notebook"),
-                ("sparkHosts", "spark"))  # fmt: skip
+    hosts_of = (
+        ("fateboardHosts", "fateboard"),
+        ("notebookHosts", "notebook"),
+        ("sparkHosts", "spark"),
+    )
     for key, name in hosts_of:
         hosts = outputs.get(key)
         if hosts:

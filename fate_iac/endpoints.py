@@ -61,8 +61,11 @@ class Endpoint:
 
     def as_dict(self) -> dict[str, Any]:
         inner = ("service", "servicePorts")
-        return {k: v for k, v in asdict(self).items()
-                if k not in inner and (v is not None or k == "host")}  # fmt: skip
+        return {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in inner and (v is not None or k == "host")
+        }
 
 
 def service_endpoint(
@@ -108,8 +111,9 @@ def rollsite_tls_endpoint(cfg: PartyConfig | ExchangeConfig) -> Endpoint | None:
     if not cfg.rollsite_tls:
         return None
     kind = cfg.rollsite.type if cfg.rollsite else None
-    return service_endpoint(cfg, ROLLSITE_TLS_SERVICE, kind, ROLLSITE_TLS_PORT,
-                            cfg.tls.nodePort, cfg.tls.loadBalancerIP)  # fmt: skip
+    return service_endpoint(
+        cfg, ROLLSITE_TLS_SERVICE, kind, ROLLSITE_TLS_PORT, cfg.tls.nodePort, cfg.tls.loadBalancerIP
+    )
 
 
 def fateflow_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
@@ -121,14 +125,22 @@ def fateflow_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
     lb_ip = section.loadBalancerIP if section else None
     return {
         "http": service_endpoint(
-            cfg, "fateflow-client", service_type, FATEFLOW_HTTP_PORT,
-            section.httpNodePort if section else None, lb_ip,
+            cfg,
+            "fateflow-client",
+            service_type,
+            FATEFLOW_HTTP_PORT,
+            section.httpNodePort if section else None,
+            lb_ip,
         ),
         "grpc": service_endpoint(
-            cfg, "fateflow-client", service_type, FATEFLOW_GRPC_PORT,
-            section.grpcNodePort if section else None, lb_ip,
+            cfg,
+            "fateflow-client",
+            service_type,
+            FATEFLOW_GRPC_PORT,
+            section.grpcNodePort if section else None,
+            lb_ip,
         ),
-    }  # fmt: skip
+    }
 
 
 def ingress_hosts(cfg: PartyConfig, module: str) -> list[str]:
@@ -160,9 +172,11 @@ def nginx_endpoints(cfg: PartyConfig | ExchangeConfig) -> dict[str, Endpoint]:
         name: service_endpoint(
             cfg, "nginx", nginx.type if nginx else None, port, getattr(nginx, key, None), lb_ip
         )
-        for name, port, key in (("nginxHttp", NGINX_HTTP_PORT, "httpNodePort"),
-                                ("nginxGrpc", NGINX_GRPC_PORT, "grpcNodePort"))
-    }  # fmt: skip
+        for name, port, key in (
+            ("nginxHttp", NGINX_HTTP_PORT, "httpNodePort"),
+            ("nginxGrpc", NGINX_GRPC_PORT, "grpcNodePort"),
+        )
+    }
 
 
 def sni_domain(cfg: PartyConfig) -> str:
@@ -189,18 +203,34 @@ def broker_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
         pulsar = cfg.pulsar
         kind = pulsar.type if pulsar else None
         lb_ip = pulsar.loadBalancerIP if pulsar else None
-        plain = service_endpoint(cfg, "pulsar", kind, PULSAR_PORT,
-                                 pulsar.httpNodePort if pulsar else None, lb_ip)  # fmt: skip
-        tls = service_endpoint(cfg, "pulsar", kind, PULSAR_TLS_PORT,
-                               pulsar.httpsNodePort if pulsar else None, lb_ip)  # fmt: skip
+        plain = service_endpoint(
+            cfg, "pulsar", kind, PULSAR_PORT, pulsar.httpNodePort if pulsar else None, lb_ip
+        )
+        tls = service_endpoint(
+            cfg, "pulsar", kind, PULSAR_TLS_PORT, pulsar.httpsNodePort if pulsar else None, lb_ip
+        )
         # The Service's admin ports (8080, 8081) come with it: the chart exposes them too.
-        return {broker: Endpoint(plain.host, plain.port, tls.port, sni_domain(cfg), "pulsar",
-                                 (PULSAR_PORT, PULSAR_TLS_PORT, *PULSAR_ADMIN_PORTS))}  # fmt: skip
+        return {
+            broker: Endpoint(
+                plain.host,
+                plain.port,
+                tls.port,
+                sni_domain(cfg),
+                "pulsar",
+                (PULSAR_PORT, PULSAR_TLS_PORT, *PULSAR_ADMIN_PORTS),
+            )
+        }
     mq = cfg.rabbitmq
-    return {broker: service_endpoint(
-        cfg, "rabbitmq", mq.type if mq else None, RABBITMQ_PORT,
-        mq.nodePort if mq else None, mq.loadBalancerIP if mq else None,
-    )}  # fmt: skip
+    return {
+        broker: service_endpoint(
+            cfg,
+            "rabbitmq",
+            mq.type if mq else None,
+            RABBITMQ_PORT,
+            mq.nodePort if mq else None,
+            mq.loadBalancerIP if mq else None,
+        )
+    }
 
 
 def federation_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
@@ -224,8 +254,10 @@ def serving_endpoints(cfg: ServingConfig) -> dict[str, Endpoint]:
     """A serving cluster's proxy (its federation gateway) and server (what a training
     cluster's fateflow reaches), where each is reached from outside its namespace."""
     found: dict[str, Endpoint] = {}
-    services = (("servingProxy", "serving-proxy", SERVING_PROXY_PORT),
-                ("servingServer", "serving-server", SERVING_SERVER_PORT))  # fmt: skip
+    services = (
+        ("servingProxy", "serving-proxy", SERVING_PROXY_PORT),
+        ("servingServer", "serving-server", SERVING_SERVER_PORT),
+    )
     for module, service, port in services:
         if cfg.has(module):
             kind, node_port, lb_ip = cfg.service(module)
@@ -275,9 +307,12 @@ def exchange_endpoints(cfg: ExchangeConfig) -> dict[str, Endpoint | None]:
     ts = cfg.trafficServer
     if cfg.has("trafficServer"):
         found["trafficServer"] = service_endpoint(
-            cfg, "traffic-server", ts.type if ts else None, TRAFFIC_SERVER_PORT,
+            cfg,
+            "traffic-server",
+            ts.type if ts else None,
+            TRAFFIC_SERVER_PORT,
             ts.nodePort if ts else None,
-        )  # fmt: skip
+        )
     found.update(nginx_endpoints(cfg))
     serving = cfg.serving_cluster
     if serving is not None:

@@ -157,8 +157,10 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
     try:
         major, minor = parse_version(published)
     except ValueError:
-        raise RecordError(stack, f"its federation record has schemaVersion {published!r}, "
-                          "which is not <major>.<minor>") from None  # fmt: skip
+        raise RecordError(
+            stack,
+            f"its federation record has schemaVersion {published!r}, which is not <major>.<minor>",
+        ) from None
     if major != SCHEMA_MAJOR:
         raise RecordError(
             stack,
@@ -223,11 +225,12 @@ def _tls_mismatch(name: str, record: FederationRecord, tls: bool) -> str | None:
     sides of a route speak TLS, or neither does."""
     theirs = TLS_ENDPOINT in record.endpoints
     if tls and not (theirs and record.ca):
-        return (f"{_who(name, record)} does not speak TLS (its record has no rollsiteTLS "
-                "endpoint and CA): set rollsite.enableTLS there too, or off here")  # fmt: skip
+        return (
+            f"{_who(name, record)} does not speak TLS (its record has no rollsiteTLS "
+            "endpoint and CA): set rollsite.enableTLS there too, or off here"
+        )
     if theirs and not tls:
-        return (f"{_who(name, record)} speaks TLS: set rollsite.enableTLS here too, or off "
-                "there")  # fmt: skip
+        return f"{_who(name, record)} speaks TLS: set rollsite.enableTLS here too, or off there"
     return None
 
 
@@ -328,8 +331,9 @@ def exchange_routes(
     members = list(members)
     eggroll = [(n, r) for n, r in members if r is None or "eggroll" in r.protocols]
     base = party_routes(None, static_party_list, eggroll, tls=tls)
-    routes = ExchangeRoutes(base.party_list, None, base.waiting, base.problems, base.notes,
-                            base.trust)  # fmt: skip
+    routes = ExchangeRoutes(
+        base.party_list, None, base.waiting, base.problems, base.notes, base.trust
+    )
     routes.sni = [dict(route) for route in static_sni]
     routes.nginx = {k: dict(v) for k, v in static_nginx.items()}
     routes.serving = serving_routes(static_serving, members)
@@ -337,8 +341,10 @@ def exchange_routes(
         if record is None or "eggroll" in record.protocols or record.protocols == ["serving"]:
             continue
         if not spark:
-            routes.problems.append(f"member {name} speaks {record.protocols}: this exchange "
-                                   "routes eggroll only (add trafficServer and nginx)")  # fmt: skip
+            routes.problems.append(
+                f"member {name} speaks {record.protocols}: this exchange "
+                "routes eggroll only (add trafficServer and nginx)"
+            )
             continue
         pulsar = record.endpoints.get("pulsar")
         if pulsar is not None and pulsar.tlsPort:
@@ -350,14 +356,18 @@ def exchange_routes(
                 }
             )
         table: dict[str, Any] = {}
-        for key, http, grpc in (("proxy", "nginxHttp", "nginxGrpc"),
-                                ("fateflow", "fateflowHttp", "fateflowGrpc")):  # fmt: skip
+        for key, http, grpc in (
+            ("proxy", "nginxHttp", "nginxGrpc"),
+            ("fateflow", "fateflowHttp", "fateflowGrpc"),
+        ):
             if http in record.endpoints and grpc in record.endpoints:
-                table[key] = [{
-                    "host": record.endpoints[http].host,
-                    "http_port": record.endpoints[http].port,
-                    "grpc_port": record.endpoints[grpc].port,
-                }]  # fmt: skip
+                table[key] = [
+                    {
+                        "host": record.endpoints[http].host,
+                        "http_port": record.endpoints[http].port,
+                        "grpc_port": record.endpoints[grpc].port,
+                    }
+                ]
         if table:
             routes.nginx[record.partyId] = table
         else:
@@ -382,8 +392,12 @@ BROKERS: dict[Protocol, str] = {"spark-pulsar": "pulsar", "spark-rabbitmq": "rab
 
 def _broker_route(broker: str, endpoint: Endpoint) -> dict[str, Any]:
     if broker == "pulsar":
-        return {"host": endpoint.host, "port": endpoint.port,
-                "sslPort": endpoint.tlsPort or endpoint.port, "proxy": ""}  # fmt: skip
+        return {
+            "host": endpoint.host,
+            "port": endpoint.port,
+            "sslPort": endpoint.tlsPort or endpoint.port,
+            "proxy": "",
+        }
     return {"host": endpoint.host, "port": endpoint.port}
 
 
@@ -421,8 +435,9 @@ def spark_party_routes(
         http, grpc = record.endpoints.get("nginxHttp"), record.endpoints.get("nginxGrpc")
         endpoint = record.endpoints.get(broker)
         if protocol not in record.protocols:
-            routes.problems.append(f"peer {who} speaks {', '.join(record.protocols)}; this "
-                                   f"party speaks {protocol}")  # fmt: skip
+            routes.problems.append(
+                f"peer {who} speaks {', '.join(record.protocols)}; this party speaks {protocol}"
+            )
         elif record.partyId == own_party_id:
             routes.problems.append(f"peer {name} is party {own_party_id}: this party itself")
         elif record.partyId in seen:
@@ -446,13 +461,14 @@ def spark_party_routes(
         http, grpc = record.endpoints.get("nginxHttp"), record.endpoints.get("nginxGrpc")
         sni = record.endpoints.get("trafficServer")
         if http is None or grpc is None:
-            routes.problems.append(f"exchange {name} has no nginx endpoints (it needs "
-                                   "trafficServer and nginx to route Spark parties)")  # fmt: skip
+            routes.problems.append(
+                f"exchange {name} has no nginx endpoints (it needs "
+                "trafficServer and nginx to route Spark parties)"
+            )
         elif broker == "pulsar" and sni is None:
             routes.problems.append(f"exchange {name} has no trafficServer endpoint")
         else:
-            routes.nginx_exchange = {"ip": http.host, "httpPort": http.port,
-                                     "grpcPort": grpc.port}  # fmt: skip
+            routes.nginx_exchange = {"ip": http.host, "httpPort": http.port, "grpcPort": grpc.port}
             if broker == "pulsar" and sni is not None:
                 routes.pulsar_exchange = {"ip": sni.host, "port": sni.port, "domain": domain}
     return routes

@@ -107,34 +107,61 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
                 said = "runs no serving cluster: list the serving peers in fate-serving:peers"
                 add(name, peer, "serving", f"{name}'s serving proxy routes to {peer}, which {said}")
             elif not serving and not kind_of(theirs).trains:
-                add(name, peer, "protocol", f"{peer} runs FATE-Serving alone: name it in "
-                    "fate-serving:peers")  # fmt: skip
+                add(
+                    name,
+                    peer,
+                    "protocol",
+                    f"{peer} runs FATE-Serving alone: name it in fate-serving:peers",
+                )
             elif name not in kind_of(theirs).peers(theirs, serving):
                 add(name, peer, "p2p", f"{name} lists {peer} as a peer, but not the reverse")
             elif serving or name > peer or not kind_of(theirs).trains:
                 continue  # the training checks below are said once per pair
             elif (mine := cast(PartyConfig, cluster)).fate_version != theirs.fate_version:
                 other = theirs.fate_version
-                add(name, peer, "fate-version", f"{name} runs FATE {mine.fate_version} and "
+                add(
+                    name,
+                    peer,
+                    "fate-version",
+                    f"{name} runs FATE {mine.fate_version} and "
                     f"{peer} FATE {other}: FATE runs no job across versions whose first two "
-                    "numbers differ")  # fmt: skip
+                    "numbers differ",
+                )
             elif mine.protocol != (spoken := theirs.protocol):
-                add(name, peer, "protocol", f"{name} speaks {mine.protocol} and {peer} "
-                    f"speaks {spoken}: peers federate with the same engines")  # fmt: skip
+                add(
+                    name,
+                    peer,
+                    "protocol",
+                    f"{name} speaks {mine.protocol} and {peer} "
+                    f"speaks {spoken}: peers federate with the same engines",
+                )
             elif one_sided := _one_sided_tls(name, mine, peer, theirs):
                 add(name, peer, "tls", one_sided)
         exchange = cluster.exchangeStack
         if exchange is None:
             continue
         if exchange not in exchanges:
-            add(name, exchange, "unknown-stack", f"{name} routes through {exchange}, which is "
-                "not an exchange stack here")  # fmt: skip
+            add(
+                name,
+                exchange,
+                "unknown-stack",
+                f"{name} routes through {exchange}, which is not an exchange stack here",
+            )
         elif name not in exchanges[exchange].member_stacks:
-            add(name, exchange, "membership", f"{name} routes through {exchange}, which does "
-                "not list it in members")  # fmt: skip
+            add(
+                name,
+                exchange,
+                "membership",
+                f"{name} routes through {exchange}, which does not list it in members",
+            )
         elif serving and not exchanges[exchange].has("servingProxy"):
-            add(name, exchange, "modes", f"{name} serves models behind {exchange}, which has "
-                "no servingProxy (fate:servingProxy on the exchange stack)")  # fmt: skip
+            add(
+                name,
+                exchange,
+                "modes",
+                f"{name} serves models behind {exchange}, which has "
+                "no servingProxy (fate:servingProxy on the exchange stack)",
+            )
         elif not serving and (
             one_sided := _one_sided_tls(
                 name, cast(PartyConfig, cluster), exchange, exchanges[exchange]
@@ -145,28 +172,47 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
             needs = EXCHANGE_MODULES[cluster.protocol]
             if not needs:
                 engine = cast(PartyConfig, cluster).federation
-                add(name, exchange, "modes", f"{name} federates with {engine}, "
+                add(
+                    name,
+                    exchange,
+                    "modes",
+                    f"{name} federates with {engine}, "
                     f"which no exchange routes here ({NO_EXCHANGE[cluster.protocol]}): list "
-                    "its peers in peers")  # fmt: skip
+                    "its peers in peers",
+                )
             elif not all(exchanges[exchange].has(m) for m in needs):
-                add(name, exchange, "modes", f"{name} federates with {cluster.protocol}; "
-                    f"{exchange} has no {' and '.join(needs)}")  # fmt: skip
+                add(
+                    name,
+                    exchange,
+                    "modes",
+                    f"{name} federates with {cluster.protocol}; "
+                    f"{exchange} has no {' and '.join(needs)}",
+                )
     for name in sorted(exchanges):
         versions: dict[str, str] = {}
         for member in exchanges[name].member_stacks:
             if member not in members:
                 add(name, member, "unknown-stack", f"{name} lists {member}, which has no stack")
             elif member in parties and parties[member].exchangeStack != name:
-                add(name, member, "membership", f"{name} lists {member}, which does not route "
-                    f"through {name}")  # fmt: skip
+                add(
+                    name,
+                    member,
+                    "membership",
+                    f"{name} lists {member}, which does not route through {name}",
+                )
             elif member in parties and kind_of(parties[member]).trains:
                 versions[member] = parties[member].fate_version
         if len(set(versions.values())) > 1:
             (first, version), *others = versions.items()
             member, other = next((m, v) for m, v in others if v != version)
-            add(first, member, "fate-version", f"{first} runs FATE {version} and {member} "
+            add(
+                first,
+                member,
+                "fate-version",
+                f"{first} runs FATE {version} and {member} "
                 f"FATE {other}, both behind {name}: FATE runs no job across versions whose "
-                "first two numbers differ")  # fmt: skip
+                "first two numbers differ",
+            )
     once: dict[tuple[tuple[str, ...], str, str], FederationProblem] = {}
     for problem in problems:  # a stack's two clusters may name the same stack wrongly
         once.setdefault((problem.stacks, problem.rule, problem.message), problem)

@@ -28,9 +28,15 @@ def deployed_record(records: Iterable[Record], name: str) -> Record | None:
 def last_version_change(records: Iterable[Record], name: str) -> dict[str, str] | None:
     """The last time release ``name`` changed chart version, as Helm's history of its
     successful revisions records it: ``{from, to}``; None when it never did."""
-    good = sorted((r for r in records if r.get("name") == name
-                   and (r.get("info") or {}).get("status") in ("deployed", "superseded")),
-                  key=lambda r: r["version"])  # fmt: skip
+    good = sorted(
+        (
+            r
+            for r in records
+            if r.get("name") == name
+            and (r.get("info") or {}).get("status") in ("deployed", "superseded")
+        ),
+        key=lambda r: r["version"],
+    )
     versions = [chart_version(r) for r in good]
     for before, after in reversed(list(pairwise(versions))):
         if before and after and before != after:

@@ -41,19 +41,31 @@ from fate_iac.endpoints import (
 MODULE_LABEL = "fateMoudle"
 """The label the charts' Services select their pods by (KubeFATE's spelling)."""
 SERVICE_PODS = {
-    "rollsite": "rollsite", "rollsite-tls": "rollsite", "osx": "osx",
-    "fateflow-client": "python", "nginx": "nginx",
-    "pulsar": "pulsar", "rabbitmq": "rabbitmq", "traffic-server": "traffic-server",
-    "serving-proxy": "serving-proxy", "serving-server": "serving-server",
-    "fateboard": "fateboard", "notebook": "client", "spark-master": "spark-master",
+    "rollsite": "rollsite",
+    "rollsite-tls": "rollsite",
+    "osx": "osx",
+    "fateflow-client": "python",
+    "nginx": "nginx",
+    "pulsar": "pulsar",
+    "rabbitmq": "rabbitmq",
+    "traffic-server": "traffic-server",
+    "serving-proxy": "serving-proxy",
+    "serving-server": "serving-server",
+    "fateboard": "fateboard",
+    "notebook": "client",
+    "spark-master": "spark-master",
     "serving-admin": "serving-admin",
-}  # fmt: skip
+}
 """The ``fateMoudle`` of the pods behind each Service an entry point names."""
 INGRESS_SERVICES = {
-    "fateboard": ("fateboard", 8080), "client": ("notebook", 20000),
-    "spark": ("spark-master", 8080), "pulsar": ("pulsar", 8080), "rabbitmq": ("rabbitmq", 15672),
-    "servingProxy": ("serving-proxy", 8059), "servingAdmin": ("serving-admin", 8350),
-}  # fmt: skip
+    "fateboard": ("fateboard", 8080),
+    "client": ("notebook", 20000),
+    "spark": ("spark-master", 8080),
+    "pulsar": ("pulsar", 8080),
+    "rabbitmq": ("rabbitmq", 15672),
+    "servingProxy": ("serving-proxy", 8059),
+    "servingAdmin": ("serving-admin", 8350),
+}
 """The Service and port behind each module's Ingress, by the module that has one (the
 charts render them by default)."""
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -130,24 +142,48 @@ def network_policies(
     labels = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "fate"}
     party: list[dict[str, Any]] = [{"podSelector": {}}]
     if siblings:
-        party.append({"namespaceSelector": {"matchExpressions": [
-            {"key": NAME_LABEL, "operator": "In", "values": list(siblings)}]}})  # fmt: skip
+        party.append(
+            {
+                "namespaceSelector": {
+                    "matchExpressions": [
+                        {"key": NAME_LABEL, "operator": "In", "values": list(siblings)}
+                    ]
+                }
+            }
+        )
     # FATE's pods only: whatever else shares an adopted namespace keeps its own rules.
     fate_pods = {"matchExpressions": [{"key": MODULE_LABEL, "operator": "Exists"}]}
-    policies: list[dict[str, Any]] = [{
-        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-        "metadata": {"name": "fate-same-party", "namespace": namespace, "labels": labels},
-        "spec": {"podSelector": fate_pods, "policyTypes": ["Ingress"],
-                 "ingress": [{"from": party}]},
-    }]  # fmt: skip
+    policies: list[dict[str, Any]] = [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "fate-same-party", "namespace": namespace, "labels": labels},
+            "spec": {
+                "podSelector": fate_pods,
+                "policyTypes": ["Ingress"],
+                "ingress": [{"from": party}],
+            },
+        }
+    ]
     for module, ranges in entry_points.items():
-        ports = [{"protocol": "TCP", "port": first, **({"endPort": last} if last > first else {})}
-                 for first, last in ranges]  # fmt: skip
-        policies.append({
-            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": f"fate-entry-{module}", "namespace": namespace,
-                         "labels": labels},
-            "spec": {"podSelector": {"matchLabels": {MODULE_LABEL: module}},
-                     "policyTypes": ["Ingress"], "ingress": [{"ports": ports}]},
-        })  # fmt: skip
+        ports = [
+            {"protocol": "TCP", "port": first, **({"endPort": last} if last > first else {})}
+            for first, last in ranges
+        ]
+        policies.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {
+                    "name": f"fate-entry-{module}",
+                    "namespace": namespace,
+                    "labels": labels,
+                },
+                "spec": {
+                    "podSelector": {"matchLabels": {MODULE_LABEL: module}},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [{"ports": ports}],
+                },
+            }
+        )
     return policies

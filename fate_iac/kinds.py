@@ -209,8 +209,9 @@ class ChartKind(StackKind[C]):
         config = self.complete(config)
         problems.extend(self.check(config))
         if config.kubefate is not None:
-            problems.extend(kubefate_server.check(
-                config.kubefate, config.k8s_namespace, config.node_port_range))  # fmt: skip
+            problems.extend(
+                kubefate_server.check(config.kubefate, config.k8s_namespace, config.node_port_range)
+            )
         if problems:
             raise ConfigError(stack, problems)
         problems = static_route_problems(self.routed(config, {}), self.references_key)
@@ -497,8 +498,10 @@ class Exchange(ChartKind[ExchangeConfig]):
     def migrate(self, raw: dict[str, Any]) -> legacy.Migration:
         serving = raw.pop(SERVING_NAMESPACE, None)
         keys = serving if isinstance(serving, dict) else {"": None}
-        why = ("fate-serving: keys configure a party's serving cluster; an exchange's serving "
-               "exchange is fate:servingProxy")  # fmt: skip
+        why = (
+            "fate-serving: keys configure a party's serving cluster; an exchange's serving "
+            "exchange is fate:servingProxy"
+        )
         problems = [Problem((SERVING_NAMESPACE, key), "unknown-key", why) for key in keys]
         return legacy.Migration(raw, problems=problems if serving is not None else [])
 
@@ -678,9 +681,11 @@ class KubeFateService(StackKind[KubeFateServerConfig]):
 def _inherited(path: KeyPath, written: Mapping[str, Any]) -> bool:
     """A problem at a ``fate-serving:`` key its serving cluster took from ``fate:``."""
     return (
-        path[:1] == (SERVING_NAMESPACE,) and len(path) > 1
-        and path[1] in SERVING_INHERITED and path[1] not in written
-    )  # fmt: skip
+        path[:1] == (SERVING_NAMESPACE,)
+        and len(path) > 1
+        and path[1] in SERVING_INHERITED
+        and path[1] not in written
+    )
 
 
 def _in_namespace(path: KeyPath) -> KeyPath:
@@ -699,8 +704,10 @@ def serving_advisories(cfg: ServingConfig) -> list[str]:
         )
     for module in SERVING_MODULES:
         if getattr(cfg, module) is not None and not cfg.has(module):
-            notes.append(f"{SERVING_NAMESPACE}:{module} is configured but {module} is not in "
-                         f"{SERVING_NAMESPACE}:modules")  # fmt: skip
+            notes.append(
+                f"{SERVING_NAMESPACE}:{module} is configured but {module} is not in "
+                f"{SERVING_NAMESPACE}:modules"
+            )
     return notes
 
 

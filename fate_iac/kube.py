@@ -44,8 +44,13 @@ def _api(context: str | None, kubeconfig: str | None) -> Any:
 def object_path(api_version: str, kind: str, namespace: str, name: str) -> str:
     """The API server's path of one object (``/api/v1/namespaces/n/services/s``)."""
     lower = kind.lower()
-    plural = (lower[:-1] + "ies" if lower.endswith("y") and lower[-2:-1] not in "aeiou"
-              else lower + "es" if lower.endswith("s") else lower + "s")  # fmt: skip
+    plural = (
+        lower[:-1] + "ies"
+        if lower.endswith("y") and lower[-2:-1] not in "aeiou"
+        else lower + "es"
+        if lower.endswith("s")
+        else lower + "s"
+    )
     base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
     scope = "" if kind in CLUSTER_SCOPED else f"/namespaces/{namespace}"
     return f"{base}{scope}/{plural}/{name}"
@@ -72,8 +77,9 @@ def read_objects(
             found[(kind, namespace, name)] = None
             continue
         if response.status != 200:
-            raise ClusterError(f"the API server refused {path}: {response.status} "
-                               f"{response.reason}")  # fmt: skip
+            raise ClusterError(
+                f"the API server refused {path}: {response.status} {response.reason}"
+            )
         found[(kind, namespace, name)] = json.loads(response.data)
     return found
 
@@ -114,9 +120,11 @@ def release_history(
     def read() -> None:
         try:
             with helm.Config(
-                kubeconfig_path=kubeconfig, kubeconfig_content=kubeconfig_content,
-                kube_context=context or None, namespace=namespace,
-            ) as config:  # fmt: skip
+                kubeconfig_path=kubeconfig,
+                kubeconfig_content=kubeconfig_content,
+                kube_context=context or None,
+                namespace=namespace,
+            ) as config:
                 done.append(config.history(release))
         except BaseException as error:  # handed to the caller's thread
             done.append(error)
@@ -135,10 +143,14 @@ def release_history(
         raise found
     summaries = found
     return [
-        {"name": s.get("name"), "version": s.get("revision"), "info": {"status": s.get("status")},
-         "chart": {"metadata": {"name": s.get("chart_name"), "version": s.get("chart_version")}}}
+        {
+            "name": s.get("name"),
+            "version": s.get("revision"),
+            "info": {"status": s.get("status")},
+            "chart": {"metadata": {"name": s.get("chart_name"), "version": s.get("chart_version")}},
+        }
         for s in summaries
-    ]  # fmt: skip
+    ]
 
 
 def _helm_records(api: Any, namespace: str, release: str | None) -> list[dict[str, Any]]:
@@ -153,8 +165,11 @@ def _helm_records(api: Any, namespace: str, release: str | None) -> list[dict[st
         raise ClusterError(f"the API server refused: {error.status} {error.reason}") from None
     except Exception as error:  # urllib3's connection errors, timeouts, TLS
         raise ClusterError(f"cannot reach {api.configuration.host}: {error}") from None
-    return [decode_helm_release(str(s.data["release"]))
-            for s in secrets.items if s.data and "release" in s.data]  # fmt: skip
+    return [
+        decode_helm_release(str(s.data["release"]))
+        for s in secrets.items
+        if s.data and "release" in s.data
+    ]
 
 
 def read_namespace(

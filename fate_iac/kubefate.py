@@ -87,18 +87,29 @@ class ImportResult:
         if training_id is not None and serving.get("partyId") == training_id:
             del serving["partyId"]  # inherited
         elif training_id is not None and "partyId" in serving:
-            problems.append(Problem((SERVING_NAMESPACE, "partyId"), "party-id", f"the "
-                                    f"cluster-serving.yaml is party {serving['partyId']}, this "
-                                    f"stack party {training_id}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    (SERVING_NAMESPACE, "partyId"),
+                    "party-id",
+                    f"the "
+                    f"cluster-serving.yaml is party {serving['partyId']}, this "
+                    f"stack party {training_id}",
+                )
+            )
         if (serving.get("servingServer") or {}).get("fateflow"):
-            notes.append(f"{SERVING_NAMESPACE}:servingServer.fateflow is set by hand; left "
-                         "out, it is the training cluster's fateflow in this stack")  # fmt: skip
+            notes.append(
+                f"{SERVING_NAMESPACE}:servingServer.fateflow is set by hand; left "
+                "out, it is the training cluster's fateflow in this stack"
+            )
         for key in ("servingIp", "servingPort"):
             if f"{CONFIG_NAMESPACE}:{key}" in config:
-                notes.append(f"{CONFIG_NAMESPACE}:{key} is set by hand; left out, it is this "
-                             "stack's serving server")  # fmt: skip
-        return ImportResult({SERVING_NAMESPACE: serving}, dict(self.credentials), notes,
-                            problems, serving=True)  # fmt: skip
+                notes.append(
+                    f"{CONFIG_NAMESPACE}:{key} is set by hand; left out, it is this "
+                    "stack's serving server"
+                )
+        return ImportResult(
+            {SERVING_NAMESPACE: serving}, dict(self.credentials), notes, problems, serving=True
+        )
 
     def config_with_credentials(self) -> dict[str, Any]:
         """The config with its credentials back in place, as the secrets they will be."""
@@ -141,15 +152,18 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
     if serving and chart_version is not None:  # the serving spellings depend on it
         document = {**document, "chartVersion": chart_version}
     migration = (
-        legacy.migrate(document) if chart in (None, "fate")
-        else legacy.migrate_serving(document) if serving
+        legacy.migrate(document)
+        if chart in (None, "fate")
+        else legacy.migrate_serving(document)
+        if serving
         else legacy.Migration(document)
-    )  # fmt: skip
+    )
     upgrade = is_fate2(chart_version) and not is_fate2(previous)
     if chart in (None, "fate") and upgrade:  # FATE 1.x to 2.0: keys renamed
         fate2 = legacy.to_fate2(migration.config)
-        migration = legacy.Migration(fate2.config, migration.notes + fate2.notes,
-                                     migration.problems + fate2.problems)  # fmt: skip
+        migration = legacy.Migration(
+            fate2.config, migration.notes + fate2.notes, migration.problems + fate2.problems
+        )
     config = migration.config
     carried = {"fate-exchange": _EXCHANGE_KEYS, "fate-serving": _SERVING_KEYS}.get(
         str(chart), _CARRIED_KEYS

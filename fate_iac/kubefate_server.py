@@ -33,8 +33,10 @@ DATABASE_PORT = 3306
 KUBEFATE_PASSWORD = "admin"
 DATABASE_PASSWORD = "kubefate"
 """KubeFATE's published credentials (its ``kubefate-secret``)."""
-DEFAULT_RESOURCES = {"requests": {"cpu": "500m", "memory": "512Mi"},
-                     "limits": {"cpu": "2", "memory": "4Gi"}}  # fmt: skip
+DEFAULT_RESOURCES = {
+    "requests": {"cpu": "500m", "memory": "512Mi"},
+    "limits": {"cpu": "2", "memory": "4Gi"},
+}
 """KubeFATE's own, for both containers."""
 
 
@@ -48,37 +50,66 @@ class Rule:
     why: str
 
     def manifest(self) -> dict[str, Any]:
-        return {"apiGroups": list(self.groups), "resources": list(self.resources),
-                "verbs": list(self.verbs)}  # fmt: skip
+        return {
+            "apiGroups": list(self.groups),
+            "resources": list(self.resources),
+            "verbs": list(self.verbs),
+        }
 
 
 _WRITE = ("get", "list", "create", "update", "patch", "delete")
 NAMESPACED_RULES = (
-    Rule(("",), ("secrets",), ("get", "list", "create", "update", "delete"),
-         "Helm keeps each release as Secrets in its namespace"),
-    Rule(("",), ("configmaps", "services", "serviceaccounts", "persistentvolumeclaims"), _WRITE,
-         "objects of the FATE charts; services listed to find rollsite's NodePort"),
+    Rule(
+        ("",),
+        ("secrets",),
+        ("get", "list", "create", "update", "delete"),
+        "Helm keeps each release as Secrets in its namespace",
+    ),
+    Rule(
+        ("",),
+        ("configmaps", "services", "serviceaccounts", "persistentvolumeclaims"),
+        _WRITE,
+        "objects of the FATE charts; services listed to find rollsite's NodePort",
+    ),
     Rule(("",), ("pods",), ("get", "list"), "cluster describe and status"),
     Rule(("",), ("pods/log",), ("get",), "kubefate cluster logs"),
-    Rule(("apps",), ("deployments", "statefulsets"), _WRITE,
-         "objects of the FATE charts; polled while an install or update runs"),
-    Rule(("apps",), ("deployments/status", "statefulsets/status"),
-         ("get", "list", "update", "patch"),
-         "the upgrade manager's Role grants them, and a Role can only grant what its "
-         "creator holds"),
-    Rule(("networking.k8s.io",), ("ingresses",), _WRITE,
-         "objects of the FATE charts; listed for the dashboards' URLs"),
+    Rule(
+        ("apps",),
+        ("deployments", "statefulsets"),
+        _WRITE,
+        "objects of the FATE charts; polled while an install or update runs",
+    ),
+    Rule(
+        ("apps",),
+        ("deployments/status", "statefulsets/status"),
+        ("get", "list", "update", "patch"),
+        "the upgrade manager's Role grants them, and a Role can only grant what its creator holds",
+    ),
+    Rule(
+        ("networking.k8s.io",),
+        ("ingresses",),
+        _WRITE,
+        "objects of the FATE charts; listed for the dashboards' URLs",
+    ),
     Rule(("batch",), ("jobs",), _WRITE, "the upgrade manager's MySQL migration Job"),
-    Rule(("rbac.authorization.k8s.io",), ("roles", "rolebindings"),
-         ("get", "create", "update", "patch", "delete"), "the upgrade manager's Role"),
-)  # fmt: skip
+    Rule(
+        ("rbac.authorization.k8s.io",),
+        ("roles", "rolebindings"),
+        ("get", "create", "update", "patch", "delete"),
+        "the upgrade manager's Role",
+    ),
+)
 """What the service does inside a party namespace (its Kubernetes calls, and what Helm
 needs to install, upgrade, roll back and uninstall the FATE charts)."""
 
 ISTIO_RULES = (
-    Rule(("networking.istio.io",), ("gateways", "virtualservices"),
-         ("get", "create", "update", "patch", "delete"), "charts with istio.enabled"),
-)  # fmt: skip
+    Rule(
+        ("networking.istio.io",),
+        ("gateways", "virtualservices"),
+        ("get", "create", "update", "patch", "delete"),
+        "charts with istio.enabled",
+    ),
+)
 CLUSTER_READS = (
     Rule(("",), ("namespaces",), ("list",), "kubefate namespace ls"),
     Rule(("",), ("nodes",), ("list",), "the node IP in kubefate cluster describe"),
@@ -86,22 +117,33 @@ CLUSTER_READS = (
 """The only cluster-wide calls the service makes: it never creates a namespace."""
 
 
-def _secret_problems(secret: Secret | None, path: KeyPath, known: str, allow: bool,
-                     where: KeyPath) -> Iterator[Problem]:  # fmt: skip
+def _secret_problems(
+    secret: Secret | None, path: KeyPath, known: str, allow: bool, where: KeyPath
+) -> Iterator[Problem]:
     full = (*where, *path)
     dotted = ".".join(str(p) for p in full)
     if secret is None:
-        yield Problem(full, "required", f"set it as a Pulumi secret: pulumi config set "
-                      f"--secret --path 'fate:{dotted}' <value>")  # fmt: skip
+        yield Problem(
+            full,
+            "required",
+            f"set it as a Pulumi secret: pulumi config set --secret --path 'fate:{dotted}' <value>",
+        )
     elif not secret.secure:
-        yield Problem(full, "secret", f"credentials must be Pulumi secrets: pulumi config set "
-                      f"--secret --path 'fate:{dotted}' <value>")  # fmt: skip
+        yield Problem(
+            full,
+            "secret",
+            f"credentials must be Pulumi secrets: pulumi config set "
+            f"--secret --path 'fate:{dotted}' <value>",
+        )
     elif not secret.value:
         yield Problem(full, "required", "is empty")
     elif secret.value == known and not allow:
         opt_in = f"fate:{'.'.join(map(str, where))}.allowDefaultCredentials: true"
-        yield Problem(full, "default-credentials", f"is KubeFATE's published {known!r}; "
-                      f"choose another (or opt in with {opt_in})")  # fmt: skip
+        yield Problem(
+            full,
+            "default-credentials",
+            f"is KubeFATE's published {known!r}; choose another (or opt in with {opt_in})",
+        )
 
 
 def check(
@@ -114,11 +156,17 @@ def check(
     ``party_namespace`` is the namespace of the stack it is beside, ``node_ports`` the
     cluster's NodePort range."""
     problems = [
-        *_secret_problems(cfg.password, ("password",), KUBEFATE_PASSWORD,
-                          cfg.allowDefaultCredentials, where),
-        *_secret_problems(cfg.database.password, ("database", "password"), DATABASE_PASSWORD,
-                          cfg.allowDefaultCredentials, where),
-    ]  # fmt: skip
+        *_secret_problems(
+            cfg.password, ("password",), KUBEFATE_PASSWORD, cfg.allowDefaultCredentials, where
+        ),
+        *_secret_problems(
+            cfg.database.password,
+            ("database", "password"),
+            DATABASE_PASSWORD,
+            cfg.allowDefaultCredentials,
+            where,
+        ),
+    ]
     if cfg.rbac.scope == "namespaces" and not rbac_namespaces(cfg, party_namespace):
         need = "scope namespaces needs the namespaces the service deploys into"
         problems.append(Problem((*where, "rbac", "namespaces"), "required", need))
@@ -129,18 +177,34 @@ def check(
             problems.append(Problem(at, "unique", f"{namespace} is listed twice"))
         seen.add(namespace)
     if cfg.rbac.namespaces and cfg.rbac.scope == "cluster":
-        problems.append(Problem((*where, "rbac", "namespaces"), "no-effect", "is only used "
-                                "with rbac.scope namespaces"))  # fmt: skip
+        problems.append(
+            Problem(
+                (*where, "rbac", "namespaces"),
+                "no-effect",
+                "is only used with rbac.scope namespaces",
+            )
+        )
     if cfg.namespace == party_namespace and cfg.createNamespace:
-        problems.append(Problem((*where, "namespace"), "namespace", f"{cfg.namespace} is the "
-                                "party's own: give the service its own namespace"))  # fmt: skip
+        problems.append(
+            Problem(
+                (*where, "namespace"),
+                "namespace",
+                f"{cfg.namespace} is the party's own: give the service its own namespace",
+            )
+        )
     if cfg.nodePort is not None and cfg.serviceType != "NodePort":
-        problems.append(Problem((*where, "nodePort"), "service-type", "is only used with "
-                                "serviceType NodePort"))  # fmt: skip
+        problems.append(
+            Problem((*where, "nodePort"), "service-type", "is only used with serviceType NodePort")
+        )
     low, high = node_ports
     if cfg.nodePort is not None and not low <= cfg.nodePort <= high:
-        problems.append(Problem((*where, "nodePort"), "nodeport-range", f"{cfg.nodePort} is "
-                                f"outside the cluster's NodePort range {low}-{high}"))  # fmt: skip
+        problems.append(
+            Problem(
+                (*where, "nodePort"),
+                "nodeport-range",
+                f"{cfg.nodePort} is outside the cluster's NodePort range {low}-{high}",
+            )
+        )
     return problems + list(_database_problems(cfg, where))
 
 
@@ -153,14 +217,21 @@ def _database_problems(cfg: KubeFateServerConfig, where: KeyPath) -> Iterator[Pr
     at = (*where, "database")
     if db.host is not None:
         for key in sorted(set(_MARIADB_ONLY) & db.model_fields_set):
-            yield Problem((*at, key), "no-effect", "only shapes the MariaDB deployed when "
-                          "database.host is not set")  # fmt: skip
+            yield Problem(
+                (*at, key),
+                "no-effect",
+                "only shapes the MariaDB deployed when database.host is not set",
+            )
     elif db.existingClaim is not None and db.ephemeral:
-        yield Problem((*at, "ephemeral"), "no-effect", "an emptyDir instead of the existing "
-                      "claim: choose one")  # fmt: skip
+        yield Problem(
+            (*at, "ephemeral"), "no-effect", "an emptyDir instead of the existing claim: choose one"
+        )
     if db.host is None and db.username == "root":
-        yield Problem((*at, "username"), "database-user", "MariaDB's image creates its own "
-                      "root: give the service a user of its own")  # fmt: skip
+        yield Problem(
+            (*at, "username"),
+            "database-user",
+            "MariaDB's image creates its own root: give the service a user of its own",
+        )
 
 
 class KubeFateStack(Section):
@@ -211,8 +282,11 @@ def cluster_reads(cfg: KubeFateServerConfig) -> bool:
 
 
 def _labels(component: str) -> dict[str, str]:
-    return {"app.kubernetes.io/name": component, "app.kubernetes.io/part-of": "kubefate",
-            "app.kubernetes.io/managed-by": "pulumi"}  # fmt: skip
+    return {
+        "app.kubernetes.io/name": component,
+        "app.kubernetes.io/part-of": "kubefate",
+        "app.kubernetes.io/managed-by": "pulumi",
+    }
 
 
 def _meta(name: str, namespace: str | None, component: str) -> dict[str, Any]:
@@ -245,27 +319,53 @@ def _rbac(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[dict[s
     objects: list[dict[str, Any]] = []
 
     def cluster_role(rules_: list[Rule]) -> None:
-        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                        "metadata": _meta(cluster_name, None, NAME),
-                        "rules": [r.manifest() for r in rules_]})  # fmt: skip
-        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1",
-                        "kind": "ClusterRoleBinding", "metadata": _meta(cluster_name, None, NAME),
-                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                    "name": cluster_name},
-                        "subjects": subject})  # fmt: skip
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": _meta(cluster_name, None, NAME),
+                "rules": [r.manifest() for r in rules_],
+            }
+        )
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": _meta(cluster_name, None, NAME),
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": cluster_name,
+                },
+                "subjects": subject,
+            }
+        )
 
     if cfg.rbac.scope == "cluster":
         cluster_role(rules(cfg, "cluster"))
         return objects
     for namespace in rbac_namespaces(cfg, party_namespace):
-        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                        "metadata": _meta(cluster_name, namespace, NAME),
-                        "rules": [r.manifest() for r in rules(cfg, "namespace")]})  # fmt: skip
-        objects.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                        "metadata": _meta(cluster_name, namespace, NAME),
-                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                                    "name": cluster_name},
-                        "subjects": subject})  # fmt: skip
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": _meta(cluster_name, namespace, NAME),
+                "rules": [r.manifest() for r in rules(cfg, "namespace")],
+            }
+        )
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": _meta(cluster_name, namespace, NAME),
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "Role",
+                    "name": cluster_name,
+                },
+                "subjects": subject,
+            }
+        )
     if rules(cfg, "reads"):
         cluster_role(rules(cfg, "reads"))
     return objects
@@ -286,12 +386,19 @@ def _database(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
             spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": storage}
             if db.storageClass is not None:
                 spec["storageClassName"] = db.storageClass
-            objects.append({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                            "metadata": _meta(claim, ns, DATABASE), "spec": spec})  # fmt: skip
-    ping = {"exec": {"command": ["mysqladmin", "ping"]}, "periodSeconds": 10,
-            "timeoutSeconds": 5}  # fmt: skip
+            objects.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": _meta(claim, ns, DATABASE),
+                    "spec": spec,
+                }
+            )
+    ping = {"exec": {"command": ["mysqladmin", "ping"]}, "periodSeconds": 10, "timeoutSeconds": 5}
     container = {
-        "name": DATABASE, "image": db.image, "imagePullPolicy": cfg.pullPolicy,
+        "name": DATABASE,
+        "image": db.image,
+        "imagePullPolicy": cfg.pullPolicy,
         "env": [
             {"name": "MYSQL_DATABASE", "value": db.name},
             # No root password anyone knows: the service logs in as its own user.
@@ -304,32 +411,42 @@ def _database(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
         "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}],
         "readinessProbe": {**ping, "initialDelaySeconds": 10},
         "livenessProbe": {**ping, "initialDelaySeconds": 60, "periodSeconds": 30},
-    }  # fmt: skip
-    objects.append({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(DATABASE, ns, DATABASE),
-        "spec": {
-            "replicas": 1, "strategy": {"type": "Recreate"},
-            "selector": {"matchLabels": {"app.kubernetes.io/name": DATABASE}},
-            "template": {
-                "metadata": {"labels": _labels(DATABASE)},
-                # The database needs no Kubernetes API: no token in its pod.
-                "spec": {"automountServiceAccountToken": False, "containers": [container],
-                         "volumes": [volume]},
+    }
+    objects.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta(DATABASE, ns, DATABASE),
+            "spec": {
+                "replicas": 1,
+                "strategy": {"type": "Recreate"},
+                "selector": {"matchLabels": {"app.kubernetes.io/name": DATABASE}},
+                "template": {
+                    "metadata": {"labels": _labels(DATABASE)},
+                    # The database needs no Kubernetes API: no token in its pod.
+                    "spec": {
+                        "automountServiceAccountToken": False,
+                        "containers": [container],
+                        "volumes": [volume],
+                    },
+                },
             },
-        },
-    })  # fmt: skip
+        }
+    )
     objects.append(_service(DATABASE, ns, DATABASE_PORT, "ClusterIP", None))
     return objects
 
 
 def _service(name: str, ns: str, port: int, kind: str, node_port: int | None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": str(port), "port": port, "targetPort": port,
-                             "protocol": "TCP"}  # fmt: skip
+    entry: dict[str, Any] = {"name": str(port), "port": port, "targetPort": port, "protocol": "TCP"}
     if node_port is not None:
         entry["nodePort"] = node_port
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(name, ns, name),
-            "spec": {"type": kind, "ports": [entry],
-                     "selector": {"app.kubernetes.io/name": name}}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(name, ns, name),
+        "spec": {"type": kind, "ports": [entry], "selector": {"app.kubernetes.io/name": name}},
+    }
 
 
 def database_host(cfg: KubeFateServerConfig) -> str:
@@ -357,42 +474,66 @@ def _server(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
     # GET / answers without a login; the port opens once the database is reached.
     http = {"httpGet": {"path": "/", "port": PORT}, "periodSeconds": 10, "timeoutSeconds": 5}
     container = {
-        "name": NAME, "image": cfg.image, "imagePullPolicy": cfg.pullPolicy, "env": env,
+        "name": NAME,
+        "image": cfg.image,
+        "imagePullPolicy": cfg.pullPolicy,
+        "env": env,
         "ports": [{"containerPort": PORT, "name": "http"}],
         "resources": _resources(cfg.resources),
         "startupProbe": {**http, "failureThreshold": 30},
-        "readinessProbe": http, "livenessProbe": {**http, "failureThreshold": 3},
+        "readinessProbe": http,
+        "livenessProbe": {**http, "failureThreshold": 3},
         "securityContext": {"allowPrivilegeEscalation": False},
-    }  # fmt: skip
+    }
     deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(NAME, ns, NAME),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(NAME, ns, NAME),
         "spec": {
             # One replica: each process signs its logins with its own random key.
-            "replicas": 1, "strategy": {"type": "Recreate"},
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
-            "template": {"metadata": {"labels": _labels(NAME)},
-                         "spec": {"serviceAccountName": SERVICE_ACCOUNT,
-                                  "containers": [container]}},
+            "template": {
+                "metadata": {"labels": _labels(NAME)},
+                "spec": {"serviceAccountName": SERVICE_ACCOUNT, "containers": [container]},
+            },
         },
-    }  # fmt: skip
+    }
     objects = [deployment, _service(NAME, ns, PORT, cfg.serviceType, cfg.nodePort)]
     if cfg.ingress is not None:
         ingress = cfg.ingress
         spec: dict[str, Any] = {
             "ingressClassName": ingress.className,
-            "rules": [{"host": ingress.host, "http": {"paths": [{
-                "path": "/", "pathType": "Prefix",
-                "backend": {"service": {"name": NAME, "port": {"number": PORT}}},
-            }]}}],
-        }  # fmt: skip
+            "rules": [
+                {
+                    "host": ingress.host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": NAME, "port": {"number": PORT}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        }
         if ingress.tlsSecret is not None:
             spec["tls"] = [{"hosts": [ingress.host], "secretName": ingress.tlsSecret}]
         metadata = _meta(NAME, ns, NAME)
         # Nothing here waits for an ingress controller to publish an address: a cluster
         # without one would otherwise hold the update until it times out.
         metadata["annotations"] = {**(ingress.annotations or {}), "pulumi.com/skipAwait": "true"}
-        objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-                        "metadata": metadata, "spec": spec})  # fmt: skip
+        objects.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": metadata,
+                "spec": spec,
+            }
+        )
     return objects
 
 
@@ -403,18 +544,25 @@ def manifests(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[di
     assert cfg.password is not None and cfg.database.password is not None, "checked first"
     objects: list[dict[str, Any]] = []
     if cfg.createNamespace:
-        objects.append({"apiVersion": "v1", "kind": "Namespace",
-                        "metadata": _meta(ns, None, NAME)})  # fmt: skip
-    objects.append({"apiVersion": "v1", "kind": "ServiceAccount",
-                    "metadata": _meta(SERVICE_ACCOUNT, ns, NAME)})  # fmt: skip
+        objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(ns, None, NAME)})
+    objects.append(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(SERVICE_ACCOUNT, ns, NAME)}
+    )
     objects += _rbac(cfg, party_namespace)
-    objects.append({
-        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-        "metadata": _meta(SECRET, ns, NAME),
-        "stringData": {"kubefateUsername": cfg.username, "kubefatePassword": cfg.password,
-                       "mariadbUsername": cfg.database.username,
-                       "mariadbPassword": cfg.database.password},
-    })  # fmt: skip
+    objects.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": _meta(SECRET, ns, NAME),
+            "stringData": {
+                "kubefateUsername": cfg.username,
+                "kubefatePassword": cfg.password,
+                "mariadbUsername": cfg.database.username,
+                "mariadbPassword": cfg.database.password,
+            },
+        }
+    )
     return objects + _database(cfg) + _server(cfg)
 
 
@@ -429,12 +577,14 @@ def service_url(cfg: KubeFateServerConfig) -> str:
 def cli_config(cfg: KubeFateServerConfig, password: str) -> str:
     """The `kubefate` CLI's ``config.yaml`` for this service (it holds the password)."""
     scheme, _, where = service_url(cfg).partition("://")
-    return yamlio.dump({
-        "log": {"level": "info"},
-        "user": {"username": cfg.username, "password": password},
-        "serviceurl": where,
-        "safeconnect": scheme == "https",
-    })  # fmt: skip
+    return yamlio.dump(
+        {
+            "log": {"level": "info"},
+            "user": {"username": cfg.username, "password": password},
+            "serviceurl": where,
+            "safeconnect": scheme == "https",
+        }
+    )
 
 
 def render(cfg: KubeFateServerConfig, party_namespace: str | None, redact: bool = True) -> str:

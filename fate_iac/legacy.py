@@ -122,8 +122,9 @@ def migrate(raw: dict[str, Any]) -> Migration:
         inner = migrate_serving(serving)
         config[SERVING_NAMESPACE] = inner.config
         result.notes.extend(inner.notes)
-        result.problems.extend(replace(p, path=(SERVING_NAMESPACE, *p.path))
-                               for p in inner.problems)  # fmt: skip
+        result.problems.extend(
+            replace(p, path=(SERVING_NAMESPACE, *p.path)) for p in inner.problems
+        )
     return result
 
 
@@ -196,8 +197,15 @@ def _spark(config: dict[str, Any], result: Migration) -> None:
     nginx = _section(config, "nginx")
     if nginx is not None and "nodePort" in nginx:
         nginx.pop("nodePort")
-        result.problems.append(Problem(("nginx", "nodePort"), "legacy-key", _TWO_PORTS.format(
-            what="nginx", http="nginx.httpNodePort", grpc="nginx.grpcNodePort")))  # fmt: skip
+        result.problems.append(
+            Problem(
+                ("nginx", "nodePort"),
+                "legacy-key",
+                _TWO_PORTS.format(
+                    what="nginx", http="nginx.httpNodePort", grpc="nginx.grpcNodePort"
+                ),
+            )
+        )
     table = nginx.get("route_table") if nginx is not None else None
     old = [
         (party, service)
@@ -206,10 +214,13 @@ def _spark(config: dict[str, Any], result: Migration) -> None:
         if isinstance(hosts, list) and any(isinstance(h, dict) and "port" in h for h in hosts)
     ]
     for party, service in old:
-        result.problems.append(Problem(
-            ("nginx", "route_table", party, service), "legacy-key",
-            _TWO_PORTS.format(what="route", http="http_port", grpc="grpc_port"),
-        ))  # fmt: skip
+        result.problems.append(
+            Problem(
+                ("nginx", "route_table", party, service),
+                "legacy-key",
+                _TWO_PORTS.format(what="route", http="http_port", grpc="grpc_port"),
+            )
+        )
     if old and nginx is not None:
         nginx.pop("route_table")  # said once here, not again by the model
     python = _section(config, "python")
@@ -263,21 +274,36 @@ def to_fate2(raw: dict[str, Any]) -> Migration:
     if registry:
         if str(registry).rstrip("/").endswith("federatedai"):
             config["registry"] = str(registry).rstrip("/")[: -len("federatedai")]
-            note(f"registry {registry}", f"{config['registry'] or '(none)'} (the 2.0 chart "
-                 "writes <registry>federatedai/<image>)")  # fmt: skip
+            note(
+                f"registry {registry}",
+                f"{config['registry'] or '(none)'} (the 2.0 chart "
+                "writes <registry>federatedai/<image>)",
+            )
         else:
-            result.problems.append(Problem(("registry",), "legacy-key", f"{registry!r} holds "
-                                   "FATE's images as <registry>/<image> on 1.x; the fate chart "
-                                   "v2.0.0 writes <registry><image> with images named "
-                                   "federatedai/<name>: set registry (ending in /) and each "
-                                   "module's image for it"))  # fmt: skip
+            result.problems.append(
+                Problem(
+                    ("registry",),
+                    "legacy-key",
+                    f"{registry!r} holds "
+                    "FATE's images as <registry>/<image> on 1.x; the fate chart "
+                    "v2.0.0 writes <registry><image> with images named "
+                    "federatedai/<name>: set registry (ending in /) and each "
+                    "module's image for it",
+                )
+            )
     if config.get("imageTag"):
-        result.problems.append(Problem(("imageTag",), "legacy-key", "the fate chart v2.0.0 "
-                               "reads no global tag: set each module's imageTag"))  # fmt: skip
+        result.problems.append(
+            Problem(
+                ("imageTag",),
+                "legacy-key",
+                "the fate chart v2.0.0 reads no global tag: set each module's imageTag",
+            )
+        )
     spark = config.get("spark")
     if isinstance(spark, dict):
-        spark = {role: dict(node) if isinstance(node, dict) else node
-                 for role, node in spark.items()}  # fmt: skip
+        spark = {
+            role: dict(node) if isinstance(node, dict) else node for role, node in spark.items()
+        }
         for role, node in spark.items():
             for old, new in (("Image", "image"), ("ImageTag", "imageTag")):
                 if isinstance(node, dict) and old in node:

@@ -242,8 +242,12 @@ def read_with_cli(
     try:
         result = subprocess.run(
             [cli, "config", "--show-secrets", "--json", "--stack", stack, "--non-interactive"],
-            cwd=project_dir, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
-        )  # fmt: skip
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return None, f"is encrypted by {where}; `pulumi config` did not answer in time"
     if result.returncode != 0:

@@ -30,11 +30,24 @@ MASK = "[secret]"
 MAX_TEXT_LINES = 40
 """Unified-diff lines shown per multi-line value; a whole new config file is not a report."""
 
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver",
-    "APIService", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-})  # fmt: skip
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "CSIDriver",
+        "APIService",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    }
+)
 """Kinds that never take a namespace: Helm's release namespace must not be filled in for
 them, or they would not match the same object read from the cluster."""
 
@@ -108,9 +121,11 @@ class ObjectDiff:
         entries: list[tuple[ObjectKey, str, tuple[FieldChange, ...]]] = [
             *((key, "+", ()) for key in self.added),
             *((key, "-", ()) for key in self.removed),
-            *((c.key, "~", tuple(f for f in c.fields if _fingerprint(f) not in shared))
-              for c in self.changed),
-        ]  # fmt: skip
+            *(
+                (c.key, "~", tuple(f for f in c.fields if _fingerprint(f) not in shared))
+                for c in self.changed
+            ),
+        ]
         for key, sign, fields in sorted(entries, key=lambda entry: entry[0]):
             out.append(f"{sign} {_label(key)}")
             out += [f"  {line}" for f in fields for line in f.lines()]
@@ -178,9 +193,11 @@ def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
 
 
 def live_drift(
-    applied: Objects, live: Mapping[ObjectKey, Obj | None], secrets: Iterable[str] = (),
+    applied: Objects,
+    live: Mapping[ObjectKey, Obj | None],
+    secrets: Iterable[str] = (),
     default_namespace: str = "",
-) -> list[Drift]:  # fmt: skip
+) -> list[Drift]:
     """Hand edits: each applied object against its live copy, looking only at what the
     applied object sets, so what the API server adds (defaults, status, uid, managed
     fields, its own labels and annotations) is never drift. An applied object that

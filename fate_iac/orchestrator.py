@@ -124,11 +124,17 @@ class Outcome:
     """What a preview's update would do to its releases' objects (``fatectl diff``)."""
 
     def as_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "kind": self.kind, "state": self.state,
-                "updates": self.updates, "changes": self.changes,
-                "steps": [s.as_json() for s in self.steps],
-                "violations": list(self.violations), "error": self.error,
-                "objects": list(self.objects)}  # fmt: skip
+        return {
+            "stack": self.stack,
+            "kind": self.kind,
+            "state": self.state,
+            "updates": self.updates,
+            "changes": self.changes,
+            "steps": [s.as_json() for s in self.steps],
+            "violations": list(self.violations),
+            "error": self.error,
+            "objects": list(self.objects),
+        }
 
     def line(self) -> str:
         return (
@@ -158,11 +164,20 @@ class ConvergeError(FederationError):
         lines = [o.line() for o in self.outcomes]
         refused = [f"  {v}" for v in self.violations]
         # The stacks that failed beside it, in the same step, each with its own cause.
-        beside = [(o.stack, o.error) for o in self.outcomes
-                  if o.state == "failed" and o.stack != self.stack and o.error]  # fmt: skip
-        return "\n".join([*_failed(self.stack, self.cause), *refused,
-                          *(line for stack, cause in beside for line in _failed(stack, cause)),
-                          "so far:", *lines])  # fmt: skip
+        beside = [
+            (o.stack, o.error)
+            for o in self.outcomes
+            if o.state == "failed" and o.stack != self.stack and o.error
+        ]
+        return "\n".join(
+            [
+                *_failed(self.stack, self.cause),
+                *refused,
+                *(line for stack, cause in beside for line in _failed(stack, cause)),
+                "so far:",
+                *lines,
+            ]
+        )
 
 
 def _failed(stack: str, cause: str) -> list[str]:
@@ -270,11 +285,14 @@ class Plan:
                 raise FederationError(f"cannot read stack {name}'s outputs: {_cause(found)}")
             self.seen[name] = found
         self.wanted = {
-            name: inputs_digest(members[name].config, name, members[name].source,
-                                {ref: self.seen[ref].record for ref in self.reads[name]
-                                 if ref in self.seen})
+            name: inputs_digest(
+                members[name].config,
+                name,
+                members[name].source,
+                {ref: self.seen[ref].record for ref in self.reads[name] if ref in self.seen},
+            )
             for name in self.order
-        }  # fmt: skip
+        }
         self.stale = [n for n in self.order if self.why(n, fresh=True) != "up-to-date"]
         return self
 
@@ -310,15 +328,22 @@ def converge(
             if runs == 0:
                 say("nothing to do: every stack's inputs are those of its last update")
             else:
-                say(f"converged after {runs} update{'s' if runs != 1 else ''} in {step - 1} "
-                    f"step{'s' if step > 2 else ''}")  # fmt: skip
+                say(
+                    f"converged after {runs} update{'s' if runs != 1 else ''} in {step - 1} "
+                    f"step{'s' if step > 2 else ''}"
+                )
             return list(outcomes.values())
         if step > max_passes:
             break
         updated = next_step(current.stale, current.order, exchanges)
         say(f"[step {step}] up: {', '.join(updated)}")
-        envs = {name: {EXISTING_STACKS_ENV: ",".join(sorted(current.existing)),
-                       INPUTS_ENV: current.wanted[name]} for name in updated}  # fmt: skip
+        envs = {
+            name: {
+                EXISTING_STACKS_ENV: ",".join(sorted(current.existing)),
+                INPUTS_ENV: current.wanted[name],
+            }
+            for name in updated
+        }
 
         def up(name: str, envs: dict[str, dict[str, str]] = envs) -> int:
             return runner.up(name, envs[name])
@@ -341,8 +366,13 @@ def converge(
             outcome.state = "updated"
         if failed is not None:
             name, error = failed
-            raise ConvergeError(name, _cause(error), list(outcomes.values()),
-                                outcomes[name].violations, _refused(error)) from error  # fmt: skip
+            raise ConvergeError(
+                name,
+                _cause(error),
+                list(outcomes.values()),
+                outcomes[name].violations,
+                _refused(error),
+            ) from error
         current.refresh(members, runner, updated)
     raise NotConverged(f"not converged after {max_passes} steps: stacks still change")
 
@@ -464,9 +494,15 @@ class Status:
         return f"{self.stack:<16} {self.kind:<8} deployed  {word}{where}{extra}"
 
     def as_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "kind": self.kind, "deployed": self.deployed,
-                "health": self.health, "endpoints": self.endpoints,
-                "members": self.members, "certificates": self.certificates}  # fmt: skip
+        return {
+            "stack": self.stack,
+            "kind": self.kind,
+            "deployed": self.deployed,
+            "health": self.health,
+            "endpoints": self.endpoints,
+            "members": self.members,
+            "certificates": self.certificates,
+        }
 
 
 def statuses(
@@ -523,8 +559,11 @@ def drift_all(
                 refreshed = list(runner.last(name).steps)
                 drift = [step for step in refreshed if step not in planned]
                 outcome.steps = drift or refreshed
-                outcome.state = "drifted" if drift or outcome.changes > pending else (
-                    "pending" if pending else "in-sync")  # fmt: skip
+                outcome.state = (
+                    "drifted"
+                    if drift or outcome.changes > pending
+                    else ("pending" if pending else "in-sync")
+                )
         except Exception as error:  # the engine's own error, whatever its type
             outcome.state, outcome.error = "failed", _cause(error)
         say(f"drift {name}: {outcome.state}")

@@ -58,23 +58,33 @@ def _issued(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> Issued:
 def _key_usage(signs: bool) -> x509.KeyUsage:
     """A CA signs certificates; a leaf signs handshakes and (RSA) enciphers keys."""
     return x509.KeyUsage(
-        digital_signature=True, content_commitment=False, key_encipherment=not signs,
-        data_encipherment=False, key_agreement=False, key_cert_sign=signs, crl_sign=signs,
-        encipher_only=False, decipher_only=False,
-    )  # fmt: skip
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=not signs,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=signs,
+        crl_sign=signs,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def _public(key: Any) -> bytes:
-    return bytes(key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ))  # fmt: skip
+    return bytes(
+        key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])  # fmt: skip
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def issue_ca(
@@ -162,14 +172,25 @@ def issue(props: Mapping[str, Any], now: datetime.datetime | None = None) -> Iss
     """Issue what :meth:`TlsSettings.props` describes."""
     if props["usage"] == "ca":
         return issue_ca(props["commonName"], props["organization"], props["validityHours"], now)
-    return issue_leaf(props["caCertificate"], props["caKey"], props["commonName"],
-                      props["organization"], props["usage"], props["hosts"],
-                      props["validityHours"], now)  # fmt: skip
+    return issue_leaf(
+        props["caCertificate"],
+        props["caKey"],
+        props["commonName"],
+        props["organization"],
+        props["usage"],
+        props["hosts"],
+        props["validityHours"],
+        now,
+    )
 
 
 def issued_outputs(issued: Issued) -> dict[str, str]:
-    return {"certificate": issued.certificate, "key": issued.key,
-            "notAfter": issued.not_after, "serial": issued.serial}  # fmt: skip
+    return {
+        "certificate": issued.certificate,
+        "key": issued.key,
+        "notAfter": issued.not_after,
+        "serial": issued.serial,
+    }
 
 
 def expires(certificate: str) -> datetime.datetime:
@@ -195,7 +216,9 @@ def ca_problem(certificate: str, renew_before_hours: int = 0) -> str | None:
     if expiry <= now:
         return f"it expired on {expiry.date().isoformat()}"
     if expiry <= now + datetime.timedelta(hours=renew_before_hours):
-        return (f"it expires on {expiry.date().isoformat()}, within renewBeforeHours "
-                f"({renew_before_hours}): what it signs would be re-issued on every update; "
-                "bring a renewed CA")  # fmt: skip
+        return (
+            f"it expires on {expiry.date().isoformat()}, within renewBeforeHours "
+            f"({renew_before_hours}): what it signs would be re-issued on every update; "
+            "bring a renewed CA"
+        )
     return None

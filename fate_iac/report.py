@@ -40,28 +40,48 @@ def document(command: str, **body: Any) -> str:
 def problems(error: ConfigError) -> list[dict[str, Any]]:
     """A refused configuration's problems: stack, key path, rule, message (never a secret:
     the messages are the report's, with secrets hidden)."""
-    return [{"stack": error.stack, "key": key_path(p.path) if p.path else None,
-             "path": list(p.path), "rule": p.rule, "message": p.message}
-            for p in error.problems]  # fmt: skip
+    return [
+        {
+            "stack": error.stack,
+            "key": key_path(p.path) if p.path else None,
+            "path": list(p.path),
+            "rule": p.rule,
+            "message": p.message,
+        }
+        for p in error.problems
+    ]
 
 
 def error_document(command: str, code: Exit, message: str, **extra: Any) -> str:
-    return document(command, ok=False, exitCode=int(code),
-                    error={"kind": code.name.lower(), "message": message, **extra})  # fmt: skip
+    return document(
+        command,
+        ok=False,
+        exitCode=int(code),
+        error={"kind": code.name.lower(), "message": message, **extra},
+    )
 
 
 def markdown(title: str, outcomes: Iterable[Outcome]) -> str:
     """The per-stack summary of a federation preview, for a pull request comment: what
     each stack would change (resources and the property paths that change, never their
     values) and what the policy pack said."""
-    lines = [f"## {title}", "", "| stack | kind | preview | changes | policy |",
-             "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        f"## {title}",
+        "",
+        "| stack | kind | preview | changes | policy |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     outcomes = list(outcomes)
     for o in outcomes:
         mandatory = sum("[mandatory]" in v or "[remediate]" in v for v in o.violations)
         advisory = len(o.violations) - mandatory
-        policy = ", ".join([f"{mandatory} mandatory"] * bool(mandatory)
-                           + [f"{advisory} advisory"] * bool(advisory)) or "passed"  # fmt: skip
+        policy = (
+            ", ".join(
+                [f"{mandatory} mandatory"] * bool(mandatory)
+                + [f"{advisory} advisory"] * bool(advisory)
+            )
+            or "passed"
+        )
         lines.append(f"| {o.stack} | {o.kind} | {o.state} | {o.changes} | {policy} |")
     for o in outcomes:
         if not o.steps and not o.violations:

@@ -90,9 +90,11 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
     for key, allowed in (("federation", federations), ("storage", storages)):
         if getattr(cfg, key) not in allowed:
             yield Problem(
-                (key,), rule, f"computing: {cfg.computing} needs {key}: "
+                (key,),
+                rule,
+                f"computing: {cfg.computing} needs {key}: "
                 f"{' or '.join(allowed)}, not {getattr(cfg, key)}",
-            )  # fmt: skip
+            )
     for module, count in Counter(cfg.modules).items():
         if count > 1:
             yield Problem(("modules",), rule, f"module {module} is listed {count} times")
@@ -109,8 +111,12 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
             missing.append(f"{name}{hint}")
     if missing and engines_agree:  # else the engines are the problem, not the modules
         engine = "eggroll" if cfg.computing == "Eggroll" else cfg.computing
-        yield Problem(("modules",), rule, f"FATE on {engine} with these engines needs "
-                      f"module{'s' if len(missing) > 1 else ''} {', '.join(missing)}")  # fmt: skip
+        yield Problem(
+            ("modules",),
+            rule,
+            f"FATE on {engine} with these engines needs "
+            f"module{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+        )
 
 
 def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
@@ -129,8 +135,11 @@ def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
             value = getattr(cfg, path[0]) if len(path) == 1 else None
             what = f"{path[0]}: {value}" if value else ".".join(path)
             first = FATE_KEYS_SINCE[since]
-            yield Problem(path, "chart-version", f"{what} needs the fate chart {first} or "
-                          f"later, not {cfg.chartVersion}")  # fmt: skip
+            yield Problem(
+                path,
+                "chart-version",
+                f"{what} needs the fate chart {first} or later, not {cfg.chartVersion}",
+            )
     yield from _generation_keys(cfg)
 
 
@@ -146,17 +155,24 @@ def _generation_keys(cfg: PartyConfig) -> Iterator[Problem]:
             if _set(cfg, path):
                 yield Problem(path, "chart-version", instead)
         if cfg.registry and not cfg.registry.endswith("/"):
-            yield Problem(("registry",), "chart-version", f"{cfg.registry!r}: the fate chart "
-                          "v2.0.0 writes <registry><image> with nothing between: end it "
-                          "with /")  # fmt: skip
+            yield Problem(
+                ("registry",),
+                "chart-version",
+                f"{cfg.registry!r}: the fate chart "
+                "v2.0.0 writes <registry><image> with nothing between: end it "
+                "with /",
+            )
         return
     fate2_modules = [(m.name,) for m in FATE_MODULES if m.generations == (2,)]
     images = [(*at, key) for at in IMAGE_SECTIONS for key in ("image", "imageTag")]
     later = fate2_modules + images
     for path in later:
         if _set(cfg, path):
-            yield Problem(path, "chart-version", f"{'.'.join(path)} needs the fate chart "
-                          f"v2.0.0, not {cfg.chartVersion}")  # fmt: skip
+            yield Problem(
+                path,
+                "chart-version",
+                f"{'.'.join(path)} needs the fate chart v2.0.0, not {cfg.chartVersion}",
+            )
 
 
 OSX_UNSUPPORTED: dict[tuple[str, ...], str] = {
@@ -175,14 +191,22 @@ def osx_supported(cfg: PartyConfig) -> Iterator[Problem]:
         if _set(cfg, path):
             yield Problem(path, "osx", why)
     if cfg.osx is not None and cfg.osx.enableTLS:
-        yield Problem(("osx", "enableTLS"), "osx", "the fate chart v2.0.0 turns on no TLS for "
-                      "osx (its broker keeps TLS off; enableTLS only mounts a Secret "
-                      "eggroll-certs it does not read)")  # fmt: skip
+        yield Problem(
+            ("osx", "enableTLS"),
+            "osx",
+            "the fate chart v2.0.0 turns on no TLS for "
+            "osx (its broker keeps TLS off; enableTLS only mounts a Secret "
+            "eggroll-certs it does not read)",
+        )
     if cfg.protocol == "osx" and cfg.exchangeStack:
-        yield Problem(("exchangeStack",), "osx", "an OSX party cannot route through an "
-                      "exchange here: KubeFATE has no OSX exchange chart, fate-exchange's "
-                      "rollsite is FATE 1.x's, and the fate chart v2.0.0 renders no route to "
-                      "an exchange; name the peers' stacks in peers (P2P)")  # fmt: skip
+        yield Problem(
+            ("exchangeStack",),
+            "osx",
+            "an OSX party cannot route through an "
+            "exchange here: KubeFATE has no OSX exchange chart, fate-exchange's "
+            "rollsite is FATE 1.x's, and the fate chart v2.0.0 renders no route to "
+            "an exchange; name the peers' stacks in peers (P2P)",
+        )
 
 
 def node_ports_in_range(cfg: StackConfig) -> Iterator[Problem]:
@@ -270,25 +294,40 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
         needs = PEER_ENDPOINTS[cfg.protocol]
         missing = [name for name in needs if name not in peer.endpoints]
         if missing:
-            yield Problem(("peers", index, "endpoints"), "peers", f"a static "
-                          f"{cfg.protocol} peer needs endpoints {', '.join(needs)} "
-                          f"(missing {', '.join(missing)})")  # fmt: skip
+            yield Problem(
+                ("peers", index, "endpoints"),
+                "peers",
+                f"a static "
+                f"{cfg.protocol} peer needs endpoints {', '.join(needs)} "
+                f"(missing {', '.join(missing)})",
+            )
     broker = cfg.broker
     if broker and not cfg.has(broker) and (cfg.peer_stacks or cfg.exchangeStack):
         key = "exchangeStack" if cfg.exchangeStack else "peers"
-        yield Problem((key,), "peers", f"routes by stack name need this party's own {broker} "
-                      f"module, which its record publishes; with an external {broker}, write "
-                      f"{broker}.route_table by hand")  # fmt: skip
+        yield Problem(
+            (key,),
+            "peers",
+            f"routes by stack name need this party's own {broker} "
+            f"module, which its record publishes; with an external {broker}, write "
+            f"{broker}.route_table by hand",
+        )
     if not cfg.exchangeStack:
         return
     for section in ("rollsite", "osx", "nginx", "pulsar"):
         if getattr(getattr(cfg, section), "exchange", None) is not None:
-            yield Problem(("exchangeStack",), "peers", f"both exchangeStack and "
-                          f"{section}.exchange are set; keep one")  # fmt: skip
+            yield Problem(
+                ("exchangeStack",),
+                "peers",
+                f"both exchangeStack and {section}.exchange are set; keep one",
+            )
     if cfg.federation == "RabbitMQ":
-        yield Problem(("exchangeStack",), "peers", "federation: RabbitMQ cannot go through an "
-                      "exchange (its trafficServer routes Pulsar's TLS by SNI); list the "
-                      "parties in peers, or federate with Pulsar")  # fmt: skip
+        yield Problem(
+            ("exchangeStack",),
+            "peers",
+            "federation: RabbitMQ cannot go through an "
+            "exchange (its trafficServer routes Pulsar's TLS by SNI); list the "
+            "parties in peers, or federate with Pulsar",
+        )
 
 
 PEER_ENDPOINTS: dict[str, tuple[str, ...]] = {
@@ -305,9 +344,13 @@ def spark_route_tables(cfg: PartyConfig) -> Iterator[Problem]:
     route, so nginx.route_table names peers only."""
     table = cfg.nginx.route_table if cfg.nginx else None
     if table and cfg.partyId in table:
-        yield Problem(("nginx", "route_table", cfg.partyId), "route-table", f"party "
-                      f"{cfg.partyId} is this party, whose route the chart writes itself; list "
-                      "only peers")  # fmt: skip
+        yield Problem(
+            ("nginx", "route_table", cfg.partyId),
+            "route-table",
+            f"party "
+            f"{cfg.partyId} is this party, whose route the chart writes itself; list "
+            "only peers",
+        )
 
 
 def persistence_complete(cfg: PartyConfig) -> Iterator[Problem]:
@@ -403,9 +446,13 @@ def fateflow_links_complete(cfg: PartyConfig) -> Iterator[Problem]:
             continue
         missing = [key for key in keys if getattr(link, key) is None]
         if missing:
-            yield Problem(("python", name), "fateflow-link", f"written in part: the chart "
-                          f"then takes none of its defaults, so set {', '.join(missing)} too, "
-                          f"or leave python.{name} out")  # fmt: skip
+            yield Problem(
+                ("python", name),
+                "fateflow-link",
+                f"written in part: the chart "
+                f"then takes none of its defaults, so set {', '.join(missing)} too, "
+                f"or leave python.{name} out",
+            )
 
 
 def rabbitmq_credentials(cfg: PartyConfig) -> Iterator[Problem]:
@@ -418,25 +465,40 @@ def rabbitmq_credentials(cfg: PartyConfig) -> Iterator[Problem]:
         if cfg.allowDefaultCredentials:
             return
         if secret is None or secret.value == RABBITMQ_BROKER_LOGIN:
-            yield Problem(("python", "rabbitmq", "password"), "default-credentials",
-                          "an external RabbitMQ needs its password set as a Pulumi secret, not "
-                          f"the chart's well-known {RABBITMQ_BROKER_LOGIN!r} (or opt in with "
-                          "fate:allowDefaultCredentials: true)")  # fmt: skip
+            yield Problem(
+                ("python", "rabbitmq", "password"),
+                "default-credentials",
+                "an external RabbitMQ needs its password set as a Pulumi secret, not "
+                f"the chart's well-known {RABBITMQ_BROKER_LOGIN!r} (or opt in with "
+                "fate:allowDefaultCredentials: true)",
+            )
         return
     if not cfg.allowDefaultCredentials:
-        yield Problem(("rabbitmq",), "default-credentials", "the fate chart's RabbitMQ broker "
-                      f"logs in as {RABBITMQ_BROKER_LOGIN}/{RABBITMQ_BROKER_LOGIN} whatever "
-                      "rabbitmq.user and rabbitmq.password say (its Deployment does not read "
-                      "them), and peers log in to it the same way: opt in with "
-                      "fate:allowDefaultCredentials: true, or federate with Pulsar")  # fmt: skip
+        yield Problem(
+            ("rabbitmq",),
+            "default-credentials",
+            "the fate chart's RabbitMQ broker "
+            f"logs in as {RABBITMQ_BROKER_LOGIN}/{RABBITMQ_BROKER_LOGIN} whatever "
+            "rabbitmq.user and rabbitmq.password say (its Deployment does not read "
+            "them), and peers log in to it the same way: opt in with "
+            "fate:allowDefaultCredentials: true, or federate with Pulsar",
+        )
     if login is not None and login.user not in (None, RABBITMQ_BROKER_LOGIN):
-        yield Problem(("python", "rabbitmq", "user"), "rabbitmq-login", "the chart's broker "
-                      f"only knows the user {RABBITMQ_BROKER_LOGIN!r}: fateflow could not log "
-                      "in as another")  # fmt: skip
+        yield Problem(
+            ("python", "rabbitmq", "user"),
+            "rabbitmq-login",
+            "the chart's broker "
+            f"only knows the user {RABBITMQ_BROKER_LOGIN!r}: fateflow could not log "
+            "in as another",
+        )
     if secret is not None and secret.value not in (None, RABBITMQ_BROKER_LOGIN):
-        yield Problem(("python", "rabbitmq", "password"), "rabbitmq-login", "the chart's "
-                      f"broker only accepts {RABBITMQ_BROKER_LOGIN!r}: fateflow could not log in "
-                      "with another password; remove it")  # fmt: skip
+        yield Problem(
+            ("python", "rabbitmq", "password"),
+            "rabbitmq-login",
+            "the chart's "
+            f"broker only accepts {RABBITMQ_BROKER_LOGIN!r}: fateflow could not log in "
+            "with another password; remove it",
+        )
 
 
 def fateboard_login(cfg: PartyConfig) -> Iterator[Problem]:
@@ -458,19 +520,32 @@ def _hand_written_routes(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]
     rollsite = cfg.rollsite
     if not cfg.rollsite_tls or rollsite is None:
         return
-    instead = ("name the peer by stack in peers, or as a static federation record with "
-               "its rollsiteTLS endpoint and ca")  # fmt: skip
+    instead = (
+        "name the peer by stack in peers, or as a static federation record with "
+        "its rollsiteTLS endpoint and ca"
+    )
     if rollsite.partyList:
-        yield Problem(("rollsite", "partyList"), "tls", "with enableTLS a route needs the "
-                      f"peer's CA, which a partyList entry cannot carry: {instead}")  # fmt: skip
+        yield Problem(
+            ("rollsite", "partyList"),
+            "tls",
+            "with enableTLS a route needs the "
+            f"peer's CA, which a partyList entry cannot carry: {instead}",
+        )
     if getattr(rollsite, "exchange", None) is not None:
-        yield Problem(("rollsite", "exchange"), "tls", "with enableTLS the route to the "
-                      "exchange needs its CA, which rollsite.exchange cannot carry: name its "
-                      "stack in exchangeStack")  # fmt: skip
+        yield Problem(
+            ("rollsite", "exchange"),
+            "tls",
+            "with enableTLS the route to the "
+            "exchange needs its CA, which rollsite.exchange cannot carry: name its "
+            "stack in exchangeStack",
+        )
     polling = getattr(rollsite, "polling", None)
     if polling is not None and polling.enabled:
-        yield Problem(("rollsite", "polling"), "tls", "polling routes carry no TLS here: "
-                      "turn polling off, or enableTLS off")  # fmt: skip
+        yield Problem(
+            ("rollsite", "polling"),
+            "tls",
+            "polling routes carry no TLS here: turn polling off, or enableTLS off",
+        )
 
 
 def party_tls_valid(cfg: PartyConfig) -> Iterator[Problem]:
@@ -491,19 +566,31 @@ def _tls_valid(
     yield from _hand_written_routes(cfg)
     if not mounted:
         if "tls" in cfg.model_fields_set:
-            yield Problem(("tls",), "tls", "nothing here uses certificates (rollsite.enableTLS "
-                          "is off, and there is no Pulsar behind an exchange nor a "
-                          "trafficServer): leave fate:tls out")  # fmt: skip
+            yield Problem(
+                ("tls",),
+                "tls",
+                "nothing here uses certificates (rollsite.enableTLS "
+                "is off, and there is no Pulsar behind an exchange nor a "
+                "trafficServer): leave fate:tls out",
+            )
         return
     if tls.renewBeforeHours >= tls.validityHours:
-        yield Problem(("tls", "renewBeforeHours"), "tls", f"{tls.renewBeforeHours} is not "
-                      f"below validityHours ({tls.validityHours}): every update would "
-                      "re-issue the certificates")  # fmt: skip
+        yield Problem(
+            ("tls", "renewBeforeHours"),
+            "tls",
+            f"{tls.renewBeforeHours} is not "
+            f"below validityHours ({tls.validityHours}): every update would "
+            "re-issue the certificates",
+        )
     if tls.ca is None:
         if tls.validityHours > tls.caValidityHours:
-            yield Problem(("tls", "validityHours"), "tls", f"{tls.validityHours} exceeds "
-                          f"caValidityHours ({tls.caValidityHours}): no certificate outlives "
-                          "its CA")  # fmt: skip
+            yield Problem(
+                ("tls", "validityHours"),
+                "tls",
+                f"{tls.validityHours} exceeds "
+                f"caValidityHours ({tls.caValidityHours}): no certificate outlives "
+                "its CA",
+            )
         return
     from fate_iac.pki import ca_problem  # cryptography: only for a brought CA
 
@@ -552,9 +639,13 @@ def check(cfg: PartyConfig) -> list[Problem]:
 
 def exchange_chart(cfg: ExchangeConfig) -> Iterator[Problem]:
     if cfg.chartVersion not in EXCHANGE_CHART_VERSIONS:
-        yield Problem(("chartVersion",), "chart-version", f"there is no fate-exchange "
-                      f"{cfg.chartVersion}: FATE 2.0's Spark parties route through v1.11.2's "
-                      "exchange, as KubeFATE's v2.0.0 examples do")  # fmt: skip
+        yield Problem(
+            ("chartVersion",),
+            "chart-version",
+            f"there is no fate-exchange "
+            f"{cfg.chartVersion}: FATE 2.0's Spark parties route through v1.11.2's "
+            "exchange, as KubeFATE's v2.0.0 examples do",
+        )
 
 
 def exchange_modules(cfg: ExchangeConfig) -> Iterator[Problem]:
@@ -614,8 +705,11 @@ def serving_routes_valid(cfg: ServingConfig) -> Iterator[Problem]:
     yield from _party_list(entries, cfg.partyId, ("servingProxy", "partyList"))
     yield from _listed_once("peers", cfg.peers)
     if proxy is not None and proxy.exchange is not None and cfg.exchangeStack:
-        yield Problem(("servingProxy", "exchange"), "wiring",
-                      "set either servingProxy.exchange or exchangeStack, not both")  # fmt: skip
+        yield Problem(
+            ("servingProxy", "exchange"),
+            "wiring",
+            "set either servingProxy.exchange or exchangeStack, not both",
+        )
 
 
 def serving_fateflow_known(cfg: ServingConfig) -> Iterator[Problem]:
@@ -623,36 +717,49 @@ def serving_fateflow_known(cfg: ServingConfig) -> Iterator[Problem]:
     server = cfg.servingServer
     if cfg.has("servingServer") and (server is None or server.fateflow is None):
         yield Problem(
-            ("servingServer", "fateflow"), "serving-fateflow",
+            ("servingServer", "fateflow"),
+            "serving-fateflow",
             "the serving server needs fateflow's address (ip, port): set it, or configure "
             "the party's training cluster in the same stack (fate: keys), which then gives it",
-        )  # fmt: skip
+        )
 
 
 def serving_credentials(cfg: ServingConfig) -> Iterator[Problem]:
     """Credentials are Pulumi secrets; the chart's well-known ones need an opt-in."""
-    for path in (("servingRedis", "password"), ("servingAdmin", "password"),
-                 ("externalRedisPassword",)):  # fmt: skip
+    for path in (
+        ("servingRedis", "password"),
+        ("servingAdmin", "password"),
+        ("externalRedisPassword",),
+    ):
         secret = _at(cfg, path)
         if isinstance(secret, Secret) and not secret.secure:
-            yield Problem(path, "secret", "credentials must be Pulumi secrets: pulumi config "
-                          f"set --secret --path '{_serving_key(path)}' <value>")  # fmt: skip
+            yield Problem(
+                path,
+                "secret",
+                "credentials must be Pulumi secrets: pulumi config "
+                f"set --secret --path '{_serving_key(path)}' <value>",
+            )
     if cfg.allowDefaultCredentials:
         return
     opt_in = f"(or opt in with {_serving_key(('allowDefaultCredentials',))}: true)"
     in_use: list[tuple[tuple[str, ...], str]] = []
     if cfg.has("servingRedis") or cfg.has("servingServer"):
         external = cfg.uses_external_redis
-        in_use.append((("externalRedisPassword",) if external else ("servingRedis", "password"),
-                       "fate_dev"))  # fmt: skip
+        in_use.append(
+            (("externalRedisPassword",) if external else ("servingRedis", "password"), "fate_dev")
+        )
     if cfg.has("servingAdmin"):
         in_use.append((("servingAdmin", "password"), "admin"))
     for key, known in in_use:
         secret = _at(cfg, key)
         if not isinstance(secret, Secret):
-            yield Problem(key, "default-credentials", f"not set, so the chart's well-known "
-                          f"{known!r} would be used; set it with pulumi config set --secret "
-                          f"--path '{_serving_key(key)}' <value> {opt_in}")  # fmt: skip
+            yield Problem(
+                key,
+                "default-credentials",
+                f"not set, so the chart's well-known "
+                f"{known!r} would be used; set it with pulumi config set --secret "
+                f"--path '{_serving_key(key)}' <value> {opt_in}",
+            )
         elif secret.value == known:
             message = f"is the chart's well-known {known!r}; choose another {opt_in}"
             yield Problem(key, "default-credentials", message)
@@ -673,8 +780,9 @@ def check_serving(cfg: ServingConfig, alone: bool) -> list[Problem]:
     rules = (*SERVING_RULES, *NODE_PORT_RULES) if alone else SERVING_RULES
     found = [problem for rule in rules for problem in rule(cfg)]
     if not alone and cfg.kubefate is not None:
-        found.append(Problem(("kubefate",), "kubefate", "set the KubeFATE service once, as "
-                             "fate:kubefate"))  # fmt: skip
+        found.append(
+            Problem(("kubefate",), "kubefate", "set the KubeFATE service once, as fate:kubefate")
+        )
     return [replace(p, path=(SERVING_NAMESPACE, *p.path)) for p in found]
 
 
@@ -684,13 +792,19 @@ def serving_beside_training(cfg: PartyConfig) -> Iterator[Problem]:
     if serving is None:
         return
     if serving.partyId != cfg.partyId:
-        yield Problem((SERVING_NAMESPACE, "partyId"), "party-id",
-                      f"is {serving.partyId}, but this stack is party {cfg.partyId} "
-                      "(fate:partyId); leave it out")  # fmt: skip
+        yield Problem(
+            (SERVING_NAMESPACE, "partyId"),
+            "party-id",
+            f"is {serving.partyId}, but this stack is party {cfg.partyId} "
+            "(fate:partyId); leave it out",
+        )
     if serving.k8s_namespace == cfg.k8s_namespace:
-        yield Problem((SERVING_NAMESPACE, "namespace"), "namespace",
-                      f"{serving.k8s_namespace} is the training cluster's namespace too; "
-                      "the serving cluster needs its own")  # fmt: skip
+        yield Problem(
+            (SERVING_NAMESPACE, "namespace"),
+            "namespace",
+            f"{serving.k8s_namespace} is the training cluster's namespace too; "
+            "the serving cluster needs its own",
+        )
     if serving.release_name == cfg.release_name:
         yield Problem(
             (SERVING_NAMESPACE, "name"),
@@ -718,9 +832,11 @@ def advisories(cfg: PartyConfig) -> list[str]:
             "no host, so peers cannot be told where to reach it"
         )
     if cfg.fate2 and cfg.chartRepo in (None, UPSTREAM_CHART_REPO):
-        notes.append(f"KubeFATE does not publish the fate chart {cfg.chartVersion} in its "
-                     "repository: package it from KubeFATE's source and set fate:chartRepo "
-                     "(docs/fate-2.md)")  # fmt: skip
+        notes.append(
+            f"KubeFATE does not publish the fate chart {cfg.chartVersion} in its "
+            "repository: package it from KubeFATE's source and set fate:chartRepo "
+            "(docs/fate-2.md)"
+        )
     if cfg.fate2 and cfg.storage == "LocalFS":
         notes.append(
             "storage: LocalFS on FATE 2.0: fateflow 2.0.0 lists no localfs "

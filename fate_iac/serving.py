@@ -28,8 +28,12 @@ def link(cfg: PartyConfig) -> PartyConfig:
         server = service_endpoint(serving, "serving-server", "ClusterIP", SERVING_SERVER_PORT)
         updates.update(servingIp=server.host, servingPort=server.port)
     registry = cfg.serving
-    if (registry is not None and registry.useRegistry and registry.zookeeper is None
-            and serving.has("servingZookeeper")):  # fmt: skip
+    if (
+        registry is not None
+        and registry.useRegistry
+        and registry.zookeeper is None
+        and serving.has("servingZookeeper")
+    ):
         zookeeper = service_endpoint(
             serving, "serving-zookeeper", "ClusterIP", SERVING_ZOOKEEPER_PORT
         )

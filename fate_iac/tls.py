@@ -59,16 +59,19 @@ TRUST, SERVER, SERVER_KEY, CLIENT, CLIENT_KEY = (
 )
 """What a file of such a Secret holds: the CAs trusted (one PEM bundle), a server or
 client certificate, or its key (unencrypted PKCS#8)."""
-ROLLSITE_FILES = {"ca.pem": TRUST, "server.crt": SERVER, "server.key": SERVER_KEY,
-                  "client.crt": CLIENT, "client.key": CLIENT_KEY}  # fmt: skip
+ROLLSITE_FILES = {
+    "ca.pem": TRUST,
+    "server.crt": SERVER,
+    "server.key": SERVER_KEY,
+    "client.crt": CLIENT,
+    "client.key": CLIENT_KEY,
+}
 """The files eggroll's ``cert_configs`` name. ``ca.pem`` checks both directions: the
 peers' server certificates and the client certificates peers present."""
-PULSAR_FILES = {"ca.cert.pem": TRUST, "broker.cert.pem": SERVER,
-                "broker.key-pk8.pem": SERVER_KEY}  # fmt: skip
+PULSAR_FILES = {"ca.cert.pem": TRUST, "broker.cert.pem": SERVER, "broker.key-pk8.pem": SERVER_KEY}
 """The files Pulsar's standalone.conf names (tlsTrustCertsFilePath, tlsCertificateFilePath,
 tlsKeyFilePath)."""
-TRAFFIC_SERVER_FILES = {"ca.cert.pem": TRUST, "proxy.cert.pem": SERVER,
-                        "proxy.key.pem": SERVER_KEY}  # fmt: skip
+TRAFFIC_SERVER_FILES = {"ca.cert.pem": TRUST, "proxy.cert.pem": SERVER, "proxy.key.pem": SERVER_KEY}
 """The files the trafficServer's records.config and ssl_multicert.config name."""
 POSTRENDER_REVISION = 1
 """Raised whenever :func:`post_render` renders differently (a test pins its output): the
@@ -99,9 +102,14 @@ class TlsSettings:
     ) -> dict[str, Any]:
         """A certificate's inputs (a leaf adds its CA's certificate and key)."""
         validity = self.ca_validity_hours if usage == "ca" else self.validity_hours
-        return {"usage": usage, "commonName": common_name, "organization": organization,
-                "hosts": hosts, "validityHours": validity,
-                "renewBeforeHours": self.renew_before_hours}  # fmt: skip
+        return {
+            "usage": usage,
+            "commonName": common_name,
+            "organization": organization,
+            "hosts": hosts,
+            "validityHours": validity,
+            "renewBeforeHours": self.renew_before_hours,
+        }
 
 
 def replacements(
@@ -162,8 +170,12 @@ class Mounted:
 
 
 def _in_cluster(service: str, namespace: str) -> list[str]:
-    return [service, f"{service}.{namespace}", f"{service}.{namespace}.svc",
-            f"{service}.{namespace}.svc.cluster.local"]  # fmt: skip
+    return [
+        service,
+        f"{service}.{namespace}",
+        f"{service}.{namespace}.svc",
+        f"{service}.{namespace}.svc.cluster.local",
+    ]
 
 
 def _names(
@@ -213,8 +225,15 @@ def exchange_mounted(cfg: ExchangeConfig) -> list[Mounted]:
         proxy = exchange_endpoints(cfg).get("trafficServer")
         hosts = _names(proxy.host if proxy else None, "traffic-server", cfg)
         common_name = subject(cfg.partyId, "exchange")[0]
-        found.append(Mounted(TRAFFIC_SERVER_SECRET, TRAFFIC_SERVER_FILES, common_name, hosts,
-                             ("Deployment", "traffic-server")))  # fmt: skip
+        found.append(
+            Mounted(
+                TRAFFIC_SERVER_SECRET,
+                TRAFFIC_SERVER_FILES,
+                common_name,
+                hosts,
+                ("Deployment", "traffic-server"),
+            )
+        )
     return found
 
 
@@ -262,8 +281,12 @@ def rollsite_tls_service(cfg: PartyConfig | ExchangeConfig) -> dict[str, Any] | 
     if not cfg.rollsite_tls:
         return None
     kind = (cfg.rollsite.type if cfg.rollsite else None) or "ClusterIP"
-    port: dict[str, Any] = {"name": "tcp-rollsite-tls", "port": ROLLSITE_TLS_PORT,
-                            "targetPort": ROLLSITE_TLS_PORT, "protocol": "TCP"}  # fmt: skip
+    port: dict[str, Any] = {
+        "name": "tcp-rollsite-tls",
+        "port": ROLLSITE_TLS_PORT,
+        "targetPort": ROLLSITE_TLS_PORT,
+        "protocol": "TCP",
+    }
     if kind == "NodePort" and cfg.tls.nodePort is not None:
         port["nodePort"] = cfg.tls.nodePort
     selector = {MODULE_LABEL: "rollsite"}
@@ -287,8 +310,10 @@ def offline_render(issued: Issuing | None) -> str:
     Secrets issued at deploy time (their files named, not their contents)."""
     if issued is None:
         return ""
-    lines = [f"# Secret {m.secret} ({', '.join(m.files)}): issued at deploy time\n"
-             for m in issued.mounted]  # fmt: skip
+    lines = [
+        f"# Secret {m.secret} ({', '.join(m.files)}): issued at deploy time\n"
+        for m in issued.mounted
+    ]
     if issued.service is not None:
         lines.append(f"---\n{yamlio.dump(issued.service)}")
     return "".join(lines)
@@ -325,8 +350,9 @@ def _fix_rollsite(obj: dict[str, Any]) -> bool:
     copies it from, as the earlier charts did. True when changed."""
     changed = False
     for container in obj["spec"]["template"]["spec"].get("containers", []):
-        script = " ".join(str(part) for part in container.get("args", []) +
-                          container.get("command", []))  # fmt: skip
+        script = " ".join(
+            str(part) for part in container.get("args", []) + container.get("command", [])
+        )
         if WRITABLE_PROPERTIES not in script or "cert_configs" not in script:
             continue
         for mount in container.get("volumeMounts", []):
@@ -365,8 +391,9 @@ def post_render(stream: str) -> str:
         if not _SEPARATOR.fullmatch(piece) and piece.strip():
             obj = yamlio.load(piece)
             if isinstance(obj, dict) and post_render_object(obj):
-                comments = [line for line in piece.splitlines(keepends=True)
-                            if line.startswith("#")][:1]  # the "# Source:" line  # fmt: skip
+                comments = [
+                    line for line in piece.splitlines(keepends=True) if line.startswith("#")
+                ][:1]  # the "# Source:" line
                 piece = "".join(comments) + yamlio.dump(obj)
         out.append(piece)
     return "".join(out)

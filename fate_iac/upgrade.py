@@ -49,20 +49,42 @@ def check_upgrade(deployed: str | None, wanted: str) -> list[Problem]:
     path = ("chartVersion",)
     old, new = ChartVersion.parse(deployed), ChartVersion.parse(wanted)
     if new < old:
-        return [Problem(path, "upgrade", (
-            f"{wanted} is older than the deployed {deployed}: downgrades are refused, as "
-            "KubeFATE refuses them (fateflow's MySQL has been migrated forward and has no "
-            f"way back). To undo an upgrade, see 'Rolling back' in docs/upgrades-and-drift.md"))]  # fmt: skip
+        return [
+            Problem(
+                path,
+                "upgrade",
+                (
+                    f"{wanted} is older than the deployed {deployed}: downgrades are refused, as "
+                    "KubeFATE refuses them (fateflow's MySQL has been migrated forward and has "
+                    "no way back). To undo an upgrade, see 'Rolling back' in "
+                    "docs/upgrades-and-drift.md"
+                ),
+            )
+        ]
     if old <= OLDEST_UPGRADABLE:
-        return [Problem(path, "upgrade", (
-            f"the deployed {deployed} is too old to upgrade: KubeFATE upgrades nothing at "
-            "v1.7.1 or older (its MySQL image differs). Export fateflow's data, deploy "
-            f"{wanted} anew and import it (KubeFATE's FATE_Upgrade.md)"))]  # fmt: skip
+        return [
+            Problem(
+                path,
+                "upgrade",
+                (
+                    f"the deployed {deployed} is too old to upgrade: KubeFATE upgrades nothing at "
+                    "v1.7.1 or older (its MySQL image differs). Export fateflow's data, deploy "
+                    f"{wanted} anew and import it (KubeFATE's FATE_Upgrade.md)"
+                ),
+            )
+        ]
     if is_fate2(deployed) != is_fate2(wanted):
-        return [Problem(path, "upgrade", (
-            f"FATE {wanted} cannot replace the deployed {deployed} in place: FATE 2.0 ships "
-            "no upgrade from 1.x for fateflow's data, and its modules differ. Deploy it as "
-            "a new party (another stack and namespace) beside this one"))]  # fmt: skip
+        return [
+            Problem(
+                path,
+                "upgrade",
+                (
+                    f"FATE {wanted} cannot replace the deployed {deployed} in place: FATE 2.0 "
+                    "ships no upgrade from 1.x for fateflow's data, and its modules differ. Deploy "
+                    "it as a new party (another stack and namespace) beside this one"
+                ),
+            )
+        ]
     return []
 
 
@@ -107,11 +129,18 @@ def external_mysql_problems(cfg: PartyConfig, deployed: str | None) -> list[Prob
         return []
     start = ChartVersion.parse(deployed).bare
     target = ChartVersion.parse(cfg.chartVersion).bare
-    return [Problem(("upgradeManager", "skip"), "upgrade", (
-        f"chartVersion {deployed} -> {cfg.chartVersion}: fateflow's data is in the external "
-        f"MySQL (externalMysqlIp), which this update cannot migrate. Run FATE's upgrade SQL "
-        f"(deploy/upgrade/sql, from {start} to {target}) against it, then set "
-        "upgradeManager.skip: true for this update"))]  # fmt: skip
+    return [
+        Problem(
+            ("upgradeManager", "skip"),
+            "upgrade",
+            (
+                f"chartVersion {deployed} -> {cfg.chartVersion}: fateflow's data is in the "
+                "external MySQL (externalMysqlIp), which this update cannot migrate. Run FATE's "
+                f"upgrade SQL (deploy/upgrade/sql, from {start} to {target}) against it, then set "
+                "upgradeManager.skip: true for this update"
+            ),
+        )
+    ]
 
 
 def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, Any]]:
@@ -136,44 +165,78 @@ def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, 
     pod: dict[str, Any] = {
         "serviceAccountName": ACCOUNT,
         "restartPolicy": "Never",
-        "containers": [{
-            "name": "fate-mysql-upgrader",
-            "image": manager.image,
-            "imagePullPolicy": cfg.pullPolicy or "IfNotPresent",
-            "command": ["/bin/bash", "-c", script],
-            "env": [
-                {"name": "MYSQL_USER", "valueFrom": {
-                    "secretKeyRef": {"name": PASSWORD_SECRET, "key": "user"}}},
-                {"name": "MYSQL_PASSWORD", "valueFrom": {
-                    "secretKeyRef": {"name": PASSWORD_SECRET, "key": "password"}}},
-            ],
-        }],
-    }  # fmt: skip
+        "containers": [
+            {
+                "name": "fate-mysql-upgrader",
+                "image": manager.image,
+                "imagePullPolicy": cfg.pullPolicy or "IfNotPresent",
+                "command": ["/bin/bash", "-c", script],
+                "env": [
+                    {
+                        "name": "MYSQL_USER",
+                        "valueFrom": {"secretKeyRef": {"name": PASSWORD_SECRET, "key": "user"}},
+                    },
+                    {
+                        "name": "MYSQL_PASSWORD",
+                        "valueFrom": {"secretKeyRef": {"name": PASSWORD_SECRET, "key": "password"}},
+                    },
+                ],
+            }
+        ],
+    }
     if cfg.imagePullSecrets:
         pod["imagePullSecrets"] = [{"name": s.name} for s in cfg.imagePullSecrets]
     for key in ("nodeSelector", "tolerations", "affinity"):
         if getattr(manager, key):
             pod[key] = getattr(manager, key)
     return [
-        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-         "metadata": {"name": PASSWORD_SECRET, **meta},
-         "stringData": {"user": user, "password": password}},
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": PASSWORD_SECRET, **meta},
+            "stringData": {"user": user, "password": password},
+        },
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": ACCOUNT, **meta}},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-         "metadata": {"name": f"{ACCOUNT}-role", **meta},
-         "rules": [{"apiGroups": ["apps"],
-                    "resources": ["deployments", "deployments/status", "statefulsets",
-                                  "statefulsets/status"],
-                    "verbs": ["update", "patch", "list", "get"]}]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": {"name": ACCOUNT, **meta},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                     "name": f"{ACCOUNT}-role"},
-         "subjects": [{"kind": "ServiceAccount", "name": ACCOUNT, "namespace": namespace}]},
-        {"apiVersion": "batch/v1", "kind": "Job",
-         "metadata": {"name": JOB, **meta,
-                      "annotations": {"fate.upgrade/from": migration.start,
-                                      "fate.upgrade/to": migration.target}},
-         "spec": {"backoffLimit": 0,
-                  "template": {"metadata": {"labels": labels}, "spec": pod}}},
-    ]  # fmt: skip
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": f"{ACCOUNT}-role", **meta},
+            "rules": [
+                {
+                    "apiGroups": ["apps"],
+                    "resources": [
+                        "deployments",
+                        "deployments/status",
+                        "statefulsets",
+                        "statefulsets/status",
+                    ],
+                    "verbs": ["update", "patch", "list", "get"],
+                }
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": ACCOUNT, **meta},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": f"{ACCOUNT}-role",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": ACCOUNT, "namespace": namespace}],
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": JOB,
+                **meta,
+                "annotations": {
+                    "fate.upgrade/from": migration.start,
+                    "fate.upgrade/to": migration.target,
+                },
+            },
+            "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": labels}, "spec": pod}},
+        },
+    ]

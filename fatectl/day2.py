@@ -63,9 +63,17 @@ def _diff(args: argparse.Namespace) -> int:
         body = {"changed": changed, "refused": refusals}
         lines = [*(f"refused: {r}" for r in refusals), *(ln for d in releases for ln in d.lines())]
     if args.json:
-        print(report.document("diff", ok=not refusals, exitCode=int(code), stack=args.stack,
-                              live=args.live, **body,
-                              releases=[d.as_json() for d in releases]))  # fmt: skip
+        print(
+            report.document(
+                "diff",
+                ok=not refusals,
+                exitCode=int(code),
+                stack=args.stack,
+                live=args.live,
+                **body,
+                releases=[d.as_json() for d in releases],
+            )
+        )
     else:
         print_lines(lines)
     return int(code)
@@ -86,8 +94,11 @@ def _history(args: argparse.Namespace) -> int:
         raise NotDeployed(f"stack {args.stack} does not exist in this backend")
     updates = history(runner.history(args.stack))
     if args.json:
-        print(report.document("history", ok=True, stack=args.stack,
-                              updates=json.loads(updates_json(updates))))  # fmt: skip
+        print(
+            report.document(
+                "history", ok=True, stack=args.stack, updates=json.loads(updates_json(updates))
+            )
+        )
     else:
         print(
             "\n".join([f"stack {args.stack}: {len(updates)} updates", *(u.line() for u in updates)])

@@ -50,8 +50,9 @@ def _federation(args: argparse.Namespace) -> int:
     try:
         if args.action == "status":
             found = orchestrator.statuses(members, runner, _health)
-            return _tell(args, command, [s.line() for s in found], code,
-                         stacks=[s.as_json() for s in found])  # fmt: skip
+            return _tell(
+                args, command, [s.line() for s in found], code, stacks=[s.as_json() for s in found]
+            )
         if args.action == "drift":
             outcomes = orchestrator.drift_all(members, runner, stderr)
             states = {o.state for o in outcomes}
@@ -75,8 +76,15 @@ def _federation(args: argparse.Namespace) -> int:
             # What runs comes from the stacks' outputs alone: no program runs to know it.
             planned = orchestrator.plan(members, runner)
             if planned.stale:
-                say(["plan:", *(f"  {n:<16} {members[n].role:<8} {planned.why(n)}"
-                                for n in planned.order)])  # fmt: skip
+                say(
+                    [
+                        "plan:",
+                        *(
+                            f"  {n:<16} {members[n].role:<8} {planned.why(n)}"
+                            for n in planned.order
+                        ),
+                    ]
+                )
                 if new_too:  # a policy pack sees a stack in a preview: gate before any change
                     orchestrator.preview_all(members, runner, stderr, new_too, planned.stale)
                 if not confirm("bring the federation up as planned?", args.yes):
@@ -94,8 +102,14 @@ def _federation(args: argparse.Namespace) -> int:
         refused = any(o.state == "refused" for o in error.outcomes)
         code = report.Exit.REFUSED if refused else report.Exit.FAILED
         say([str(error)])
-        return _outcomes(args, command, error.outcomes, code, quiet=True, error=_error(
-            code, "a stack's preview was refused or failed"))  # fmt: skip
+        return _outcomes(
+            args,
+            command,
+            error.outcomes,
+            code,
+            quiet=True,
+            error=_error(code, "a stack's preview was refused or failed"),
+        )
     except orchestrator.ConvergeError as error:
         code = report.Exit.REFUSED if error.refused else report.Exit.FAILED
         say([str(error)])
@@ -130,8 +144,7 @@ def _outcomes(
     return _tell(args, command, lines, code, stacks=[o.as_json() for o in outcomes], **extra)
 
 
-def _tell(args: argparse.Namespace, command: str, lines: list[str], code: int,
-          **body: Any) -> int:  # fmt: skip
+def _tell(args: argparse.Namespace, command: str, lines: list[str], code: int, **body: Any) -> int:
     """The result: lines for a person, or one JSON document (with the exit code) for a
     machine."""
     if args.json:

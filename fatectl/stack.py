@@ -39,8 +39,12 @@ def _render(args: argparse.Namespace) -> int:
     cfg = loaded.config
     referenced = cfg.referenced_stacks
     if referenced:
-        say([f"note: routes to stacks {', '.join(referenced)} come from their federation "
-             "outputs at deploy time; only static routes are in this render"])  # fmt: skip
+        say(
+            [
+                f"note: routes to stacks {', '.join(referenced)} come from their federation "
+                "outputs at deploy time; only static routes are in this render"
+            ]
+        )
     source = chart_source(args.chart_repo, cfg.chartRepo)
     releases = render_stack(cfg, source, redact=not args.show_secrets)
 
@@ -86,9 +90,15 @@ def _write(
                 args.out.mkdir(parents=True, exist_ok=True)
                 target = args.out / f"{name}.yaml"
                 target.write_text(text)
-            sets.append({"name": name, "source": (described or {}).get(name, "no chart"),
-                         "objects": sum(kinds.values()), "kinds": kinds,
-                         "file": str(target) if target else None})  # fmt: skip
+            sets.append(
+                {
+                    "name": name,
+                    "source": (described or {}).get(name, "no chart"),
+                    "objects": sum(kinds.values()),
+                    "kinds": kinds,
+                    "file": str(target) if target else None,
+                }
+            )
         print(report.document("render", ok=True, stack=args.stack, releases=sets))
         return 0
     if args.out is None:

@@ -157,10 +157,15 @@ def run_with_mocks(
         if recorder.helm is None:
             raise ClusterError("no cluster under mocks")
         last = len(recorder.helm)
-        return [{"name": config.release_name, "version": revision,
-                 "info": {"status": "deployed" if revision == last else "superseded"},
-                 "chart": {"metadata": {"version": version}}}
-                for revision, version in enumerate(recorder.helm, start=1)]  # fmt: skip
+        return [
+            {
+                "name": config.release_name,
+                "version": revision,
+                "info": {"status": "deployed" if revision == last else "superseded"},
+                "chart": {"metadata": {"version": version}},
+            }
+            for revision, version in enumerate(recorder.helm, start=1)
+        ]
 
     real_deployed_records = upgrade.deployed_records
     upgrade.deployed_records = deployed_records  # never a real cluster from a mocked program

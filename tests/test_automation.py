@@ -43,13 +43,25 @@ elif words[:1] in (["up"], ["preview"]):
 
 def step(op: str, kind: str, name: str) -> dict[str, Any]:
     urn = f"urn:pulumi:party10000::fate::{kind}::{name}"
-    return {"sequence": 1, "timestamp": 1, "resourcePreEvent": {"metadata": {
-        "op": op, "urn": urn, "type": kind, "provider": "", "diffs": ["values"]}}}  # fmt: skip
+    return {
+        "sequence": 1,
+        "timestamp": 1,
+        "resourcePreEvent": {
+            "metadata": {"op": op, "urn": urn, "type": kind, "provider": "", "diffs": ["values"]}
+        },
+    }
 
 
-SUMMARY = {"sequence": 9, "timestamp": 2, "summaryEvent": {
-    "maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": {"update": 1},
-    "policyPacks": {}}}  # fmt: skip
+SUMMARY = {
+    "sequence": 9,
+    "timestamp": 2,
+    "summaryEvent": {
+        "maybeCorrupt": False,
+        "durationSeconds": 1,
+        "resourceChanges": {"update": 1},
+        "policyPacks": {},
+    },
+}
 
 
 class Fake:
@@ -59,8 +71,11 @@ class Fake:
         self.calls_file, self.answers_file = tmp_path / "calls", tmp_path / "answers"
         self.answers_file.write_text(json.dumps(answers))
         cli = root / "bin" / "pulumi"
-        cli.write_text(FAKE_CLI.format(python=sys.executable, calls=str(self.calls_file),
-                                       answers=str(self.answers_file)))  # fmt: skip
+        cli.write_text(
+            FAKE_CLI.format(
+                python=sys.executable, calls=str(self.calls_file), answers=str(self.answers_file)
+            )
+        )
         cli.chmod(0o755)
         self.said: list[str] = []
         self.runner = AutomationRunner(tmp_path, {}, root, say=self.said.append)
@@ -70,9 +85,12 @@ class Fake:
 
 
 def test_an_update_is_one_run_of_the_cli_its_steps_from_the_event_log(tmp_path: Path) -> None:
-    events = [step("same", "pulumi:pulumi:Stack", "fate-party10000"),
-              step("update", "kubernetes:helm.sh/v3:Release", "fate-10000-release"),
-              step("read", "pulumi:pulumi:StackReference", "exchange"), SUMMARY]  # fmt: skip
+    events = [
+        step("same", "pulumi:pulumi:Stack", "fate-party10000"),
+        step("update", "kubernetes:helm.sh/v3:Release", "fate-10000-release"),
+        step("read", "pulumi:pulumi:StackReference", "exchange"),
+        SUMMARY,
+    ]
     fake = Fake(tmp_path, {"stacks": ["party10000"], "events": events})
     assert fake.runner.up("party10000", {"FATE_INPUTS_DIGEST": "d"}) == 1
     [change] = fake.runner.last("party10000").steps
@@ -98,21 +116,35 @@ def test_outputs_come_from_the_exported_state_secrets_revealed_and_marked(
 ) -> None:
     record = {"partyId": 10000, "endpoints": {"rollsite": {"host": "10.0.0.1", "port": 1}}}
     secret = {SECRET_SIGNATURE: SECRET_KIND, "plaintext": json.dumps("digest-1")}
-    export = {"version": 3, "deployment": {"resources": [
-        {"type": "pulumi:providers:kubernetes", "outputs": {"version": "4.34.2"}},
-        {"type": "pulumi:pulumi:Stack", "outputs": {"federation": record, "inputs": secret}},
-    ]}}  # fmt: skip
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {"type": "pulumi:providers:kubernetes", "outputs": {"version": "4.34.2"}},
+                {
+                    "type": "pulumi:pulumi:Stack",
+                    "outputs": {"federation": record, "inputs": secret},
+                },
+            ]
+        },
+    }
     history = [{"kind": "update", "result": "succeeded"}]
     fake = Fake(tmp_path, {"stacks": [], "export": export, "history": history})
     published = fake.runner.published("party10000")
     assert (published.record, published.secret, published.inputs) == (record, False, "digest-1")
     assert fake.runner.outputs("party10000") == {"federation": record, "inputs": "[secret]"}
 
-    fake.answers_file.write_text(json.dumps(
-        {"stacks": [], "export": export, "history": [{"kind": "refresh", "result": "succeeded"}]}
-    ))  # fmt: skip
+    fake.answers_file.write_text(
+        json.dumps(
+            {
+                "stacks": [],
+                "export": export,
+                "history": [{"kind": "refresh", "result": "succeeded"}],
+            }
+        )
+    )
     assert fake.runner.published("party10000").inputs is None  # a refresh came after it
-    fake.answers_file.write_text(json.dumps(
-        {"stacks": [], "export": {"version": 3, "deployment": {}}, "history": []}
-    ))  # fmt: skip
+    fake.answers_file.write_text(
+        json.dumps({"stacks": [], "export": {"version": 3, "deployment": {}}, "history": []})
+    )
     assert fake.runner.published("party10000").record is None  # never deployed

@@ -66,9 +66,17 @@ def test_render_writes_one_file_per_release(
 ) -> None:
     out_dir = tmp_path / "out"
     code, out, _ = run(
-        capsys, "render", "-s", "party10000", "--project-dir", str(PROJECT_DIR),
-        "--chart-repo", charts, "--out", str(out_dir),
-    )  # fmt: skip
+        capsys,
+        "render",
+        "-s",
+        "party10000",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--chart-repo",
+        charts,
+        "--out",
+        str(out_dir),
+    )
     assert code == 0 and "25 objects" in out
     objects = list(yaml.safe_load_all((out_dir / "fate-10000.yaml").read_text()))
     kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
@@ -250,8 +258,12 @@ def test_docs_hold_the_current_configuration_reference(
 def federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[FakeEngine]:
     """The shipped federation's stack files, run by a fake engine (the real one is in
     tests/e2e); the list holds the engine once fatectl asked for one."""
-    for name in ("Pulumi.yaml", "Pulumi.exchange.yaml", "Pulumi.party9999.yaml",
-                 "Pulumi.party10000.yaml"):  # fmt: skip
+    for name in (
+        "Pulumi.yaml",
+        "Pulumi.exchange.yaml",
+        "Pulumi.party9999.yaml",
+        "Pulumi.party10000.yaml",
+    ):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
     monkeypatch.chdir(tmp_path)
@@ -310,15 +322,34 @@ def test_federation_up_shows_the_plan_and_asks(
 def test_federation_preview_with_a_policy_pack_previews_new_stacks_too(
     federation: list[FakeEngine], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run(capsys, "federation", "preview", "--policy-pack", "policies",
-                       "--policy-pack-config", "pack.json")  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "federation",
+        "preview",
+        "--policy-pack",
+        "policies",
+        "--policy-pack-config",
+        "pack.json",
+    )
     [engine] = federation
     assert code == 0 and [line.split()[2] for line in out.splitlines()] == ["new"] * 3
     assert engine.packs == ([str(tmp_path / "policies")], [str(tmp_path / "pack.json")])
     assert sorted(s for action, s, _ in engine.log if action == "preview") == [
-        "exchange", "party10000", "party9999"]  # fmt: skip
-    code, _, err = run(capsys, "federation", "preview", "--policy-pack", "a",
-                       "--policy-pack", "b", "--policy-pack-config", "a.json")  # fmt: skip
+        "exchange",
+        "party10000",
+        "party9999",
+    ]
+    code, _, err = run(
+        capsys,
+        "federation",
+        "preview",
+        "--policy-pack",
+        "a",
+        "--policy-pack",
+        "b",
+        "--policy-pack-config",
+        "a.json",
+    )
     assert code == 2 and "one --policy-pack-config per --policy-pack" in err
 
 
@@ -442,31 +473,52 @@ def test_describe_reads_kubeconfig_as_set_now_not_at_first_import(
 def test_validate_json_is_the_contract(
     capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path
 ) -> None:
-    code, out, _ = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project),
-                       "--json")  # fmt: skip
+    code, out, _ = run(
+        capsys, "validate", "-s", "party10000", "--project-dir", str(project), "--json"
+    )
     document = json.loads(out)
     assert code == 0 and document["schema"] == "fatectl/v1" and document["ok"] is True
     assert (document["command"], document["stack"], document["kind"], document["partyId"]) == (
-        "validate", "party10000", "eggroll", 10000)  # fmt: skip
+        "validate",
+        "party10000",
+        "eggroll",
+        10000,
+    )
     stack = project / "Pulumi.party10000.yaml"
     config = yaml.safe_load(stack.read_text())
     config["config"]["fate:rollsite"]["nodePort"] = 99999
     stack.write_text(yaml.safe_dump(config))
-    code, out, err = run(capsys, "validate", "-s", "party10000", "--project-dir", str(project),
-                         "--json")  # fmt: skip
+    code, out, err = run(
+        capsys, "validate", "-s", "party10000", "--project-dir", str(project), "--json"
+    )
     document = json.loads(out)
     assert code == 3 and document["ok"] is False and document["exitCode"] == 3 and err == ""
     [problem] = document["error"]["problems"]
-    assert problem == {"stack": "party10000", "key": "fate:rollsite.nodePort",
-                       "path": ["rollsite", "nodePort"], "rule": "port-range",
-                       "message": problem["message"]}  # fmt: skip
+    assert problem == {
+        "stack": "party10000",
+        "key": "fate:rollsite.nodePort",
+        "path": ["rollsite", "nodePort"],
+        "rule": "port-range",
+        "message": problem["message"],
+    }
 
 
 def test_render_json_lists_each_release_and_its_objects(
     capsys: pytest.CaptureFixture[str], charts: str, tmp_path: Path
 ) -> None:
-    code, out, _ = run(capsys, "render", "-s", "party10000", "--project-dir", str(PROJECT_DIR),
-                       "--chart-repo", charts, "--json", "--out", str(tmp_path))  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "render",
+        "-s",
+        "party10000",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--chart-repo",
+        charts,
+        "--json",
+        "--out",
+        str(tmp_path),
+    )
     document = json.loads(out)
     [release, policies] = document["releases"]
     assert code == 0 and release["name"] == "fate-10000" and release["objects"] == 25
@@ -486,10 +538,19 @@ def test_federation_json_and_exit_codes(
     code, out, _ = run(capsys, "federation", "up", "--yes", "--json")
     document = json.loads(out)
     assert code == 0 and {s["state"] for s in document["stacks"]} == {"updated"}
-    code, out, _ = run(capsys, "federation", "preview", "--expect-no-changes", "--markdown",
-                       str(tmp_path / "summary.md"))  # fmt: skip
-    assert code == 0 and "| party9999 | party | up-to-date | 0 | passed |" in (
-        tmp_path / "summary.md").read_text()  # fmt: skip
+    code, out, _ = run(
+        capsys,
+        "federation",
+        "preview",
+        "--expect-no-changes",
+        "--markdown",
+        str(tmp_path / "summary.md"),
+    )
+    assert (
+        code == 0
+        and "| party9999 | party | up-to-date | 0 | passed |"
+        in (tmp_path / "summary.md").read_text()
+    )
     code, out, _ = run(capsys, "federation", "status", "--json")
     stacks = json.loads(out)["stacks"]
     assert code == 0 and stacks[0]["endpoints"] == {"rollsite": {"host": "h", "port": 1}}
@@ -524,8 +585,10 @@ def test_a_failure_with_only_advisory_violations_is_the_engines_not_a_refusal(
     [engine] = federation
 
     def failing(stack: str, env: dict[str, str], refresh: bool = False) -> int:
-        report = ("- [advisory]  release-visibility  (kubernetes:helm.sh/v3:Release: r)"
-                  "\n  d\n  cannot see\nerror: the backend is unreachable")  # fmt: skip
+        report = (
+            "- [advisory]  release-visibility  (kubernetes:helm.sh/v3:Release: r)"
+            "\n  d\n  cannot see\nerror: the backend is unreachable"
+        )
         raise engine_failure(RuntimeError(report))
 
     engine.preview = failing  # type: ignore[method-assign]
@@ -554,14 +617,22 @@ def test_the_engines_steps_are_counted_without_refresh_reads() -> None:
     from fate_pulumi.automation import Steps
 
     def event(op: str, diff: dict[str, Any] | None = None) -> Any:
-        meta = SimpleNamespace(op=SimpleNamespace(value=op), type="kubernetes:core/v1:Namespace",
-                               urn="urn:pulumi:s::p::kubernetes:core/v1:Namespace::ns",
-                               detailed_diff=diff, diffs=["metadata"])  # fmt: skip
+        meta = SimpleNamespace(
+            op=SimpleNamespace(value=op),
+            type="kubernetes:core/v1:Namespace",
+            urn="urn:pulumi:s::p::kubernetes:core/v1:Namespace::ns",
+            detailed_diff=diff,
+            diffs=["metadata"],
+        )
         return SimpleNamespace(resource_pre_event=SimpleNamespace(metadata=meta))
 
     steps = Steps()
-    for e in (event("refresh"), event("same"), event("read"),
-              event("update", {"metadata.labels.role": {}})):  # fmt: skip
+    for e in (
+        event("refresh"),
+        event("same"),
+        event("read"),
+        event("update", {"metadata.labels.role": {}}),
+    ):
         steps.see(e)
     steps.see(SimpleNamespace(resource_pre_event=None))
     assert steps.changes == 1

@@ -29,10 +29,13 @@ def build(cfg: PartyConfig, source: str = REPO, outputs: dict[str, Any] | None =
 
         def keep(values: list[Any]) -> None:
             if outputs is not None:
-                outputs.update(zip(
-                    ["federation", "fateflow", "fateboard", "notebook", "release", "namespace"],
-                    values, strict=True,
-                ))  # fmt: skip
+                outputs.update(
+                    zip(
+                        ["federation", "fateflow", "fateboard", "notebook", "release", "namespace"],
+                        values,
+                        strict=True,
+                    )
+                )
 
         return pulumi.Output.all(
             cluster.federation_endpoint,
@@ -115,17 +118,17 @@ def test_the_release_is_registered_as_the_sdk_class_registers_it() -> None:
     cfg = config(release={"timeout": 120, "skipAwait": True})
     [spec] = kind_of(cfg).releases(cfg, REPO)
     options = release_options(cfg, spec)
-    snake = {re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower(): value
-             for key, value in options.items()}  # fmt: skip
+    snake = {re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower(): value for key, value in options.items()}
 
     def body() -> None:
         parent = pulumi.ComponentResource("test:index:Parent", "parent")
         install_release(parent, "ours", options, spec.values, {}, [])
         merged = merge_values(map_secrets(spec.values, as_pulumi_secret), {})
         k8s.helm.v3.Release(
-            "sdk", k8s.helm.v3.ReleaseArgs(**snake, values=merged),
+            "sdk",
+            k8s.helm.v3.ReleaseArgs(**snake, values=merged),
             opts=pulumi.ResourceOptions(parent=parent),
-        )  # fmt: skip
+        )
 
     recorder = run_with_mocks(body, "party10000")
     ours, sdk = recorder.of_type(RELEASE)
@@ -152,11 +155,13 @@ def test_cluster_ip_party_offers_in_cluster_endpoints() -> None:
     outputs: dict[str, Any] = {}
     build(config(rollsite={"type": "ClusterIP"}, python={"type": "ClusterIP"}), outputs=outputs)
     assert outputs["federation"] == {
-        "host": "rollsite.fate-10000.svc.cluster.local", "port": 9370,
-    }  # fmt: skip
+        "host": "rollsite.fate-10000.svc.cluster.local",
+        "port": 9370,
+    }
     assert outputs["fateflow"]["http"] == {
-        "host": "fateflow-client.fate-10000.svc.cluster.local", "port": 9380,
-    }  # fmt: skip
+        "host": "fateflow-client.fate-10000.svc.cluster.local",
+        "port": 9380,
+    }
 
 
 def test_a_chart_that_cannot_be_found_registers_nothing(tmp_path: Any) -> None:

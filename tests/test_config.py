@@ -32,8 +32,14 @@ def test_a_valid_party_loads_with_kubefate_defaults() -> None:
     assert cfg.k8s_namespace == "fate-10000"
     assert cfg.chartVersion == "v1.11.2"
     assert cfg.modules == [
-        "rollsite", "clustermanager", "nodemanager", "mysql", "python", "fateboard", "client",
-    ]  # fmt: skip
+        "rollsite",
+        "clustermanager",
+        "nodemanager",
+        "mysql",
+        "python",
+        "fateboard",
+        "client",
+    ]
     assert (cfg.computing, cfg.federation, cfg.storage) == ("Eggroll", "Eggroll", "Eggroll")
     assert cfg.release.timeout == 900 and cfg.release.atomic is False
 
@@ -291,9 +297,15 @@ def test_every_problem_is_reported_together() -> None:
     )
     rules = [p.rule for p in problems_of(raw)]
     assert rules == [
-        "modules", "nodeport-unique", "nodeport-required",
-        "persistence", "persistence", "persistence", "persistence", "secret",
-    ]  # fmt: skip
+        "modules",
+        "nodeport-unique",
+        "nodeport-required",
+        "persistence",
+        "persistence",
+        "persistence",
+        "persistence",
+        "secret",
+    ]
 
 
 def test_legacy_spellings_are_carried_over_with_a_note() -> None:
@@ -331,8 +343,10 @@ def test_legacy_spellings_that_cannot_apply_are_refused(
 
 def test_spark_sections_of_an_eggroll_party_are_advised_not_deployed() -> None:
     """KubeFATE renders them with include: false; here they are said to be unused."""
-    raw = party(spark={"master": {"replicas": 1}}, nginx={"type": "NodePort",
-                "httpNodePort": 30093, "grpcNodePort": 30098})  # fmt: skip
+    raw = party(
+        spark={"master": {"replicas": 1}},
+        nginx={"type": "NodePort", "httpNodePort": 30093, "grpcNodePort": 30098},
+    )
     loaded = load_party_config(raw, "s")
     assert loaded.kind.tag == "eggroll"
     assert "fate:spark is configured but spark is not in fate:modules" in loaded.notes
@@ -346,9 +360,14 @@ def test_v1_5_spark_spellings_are_carried_over_with_a_note() -> None:
         rollsite=None,
         allowDefaultCredentials=True,
         spark={"master": {"cpu": "1", "memory": "2Gi"}, "worker": {"cpu": "2"}},
-        python={"type": "NodePort", "httpNodePort": 30107, "grpcNodePort": 30102,
-                "spark": {"home": "/opt/spark"}, "rabbitmq": {"route_table": "x.yaml"}},
-    )  # fmt: skip
+        python={
+            "type": "NodePort",
+            "httpNodePort": 30107,
+            "grpcNodePort": 30102,
+            "spark": {"home": "/opt/spark"},
+            "rabbitmq": {"route_table": "x.yaml"},
+        },
+    )
     loaded = load_party_config(raw, "s")
     cfg = loaded.config
     assert (cfg.computing, cfg.federation, cfg.storage) == ("Spark", "RabbitMQ", "HDFS")

@@ -17,8 +17,13 @@ from fate_iac.convergence import (
 from fate_iac.loader import load_stack_config
 from tests.conftest import party
 
-EXCHANGE = {"kind": "exchange", "partyId": 1, "stack": "ex", "members": [],
-            "endpoints": {"rollsite": {"host": "10.0.0.1", "port": 30000}}}  # fmt: skip
+EXCHANGE = {
+    "kind": "exchange",
+    "partyId": 1,
+    "stack": "ex",
+    "members": [],
+    "endpoints": {"rollsite": {"host": "10.0.0.1", "port": 30000}},
+}
 
 
 def _party() -> Any:

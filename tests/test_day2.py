@@ -27,9 +27,14 @@ def rendered(**overrides: Any) -> RenderedRelease:
 
 def record(release: RenderedRelease, revision: int, status: str = "deployed") -> dict[str, Any]:
     """The record Helm keeps of ``release`` (as ``sh.helm.release.v1`` holds it)."""
-    return {"name": release.name, "version": revision, "info": {"status": status},
-            "chart": {"metadata": {"name": "fate", "version": release.chart.version}},
-            "config": release.values, "manifest": release.to_yaml()}  # fmt: skip
+    return {
+        "name": release.name,
+        "version": revision,
+        "info": {"status": status},
+        "chart": {"metadata": {"name": "fate", "version": release.chart.version}},
+        "config": release.values,
+        "manifest": release.to_yaml(),
+    }
 
 
 def test_a_version_bump_names_each_changed_image_and_hides_credentials() -> None:
@@ -57,7 +62,9 @@ def test_a_rotated_password_shows_on_neither_side() -> None:
     text = "\n".join(found.lines()) + yamlio.dump(found.as_json())
     assert "old-mysql-pass" not in text and "s3cret-mysql" not in text  # ...unseen
     assert deployed_credentials(new.values, old.values, SECRETS) == {
-        "old-mysql-pass", "s3cret-board"}  # fmt: skip
+        "old-mysql-pass",
+        "s3cret-board",
+    }
 
 
 def test_a_route_change_reads_as_the_route_tables_lines() -> None:
@@ -100,8 +107,11 @@ def test_drift_reads_every_applied_object_and_finds_a_hand_edit() -> None:
     live[("Deployment", "fate-10000", "clustermanager")] = scaled
     del live[("Service", "fate-10000", "fateboard")]
     drift = release_drift(release, records, live, SECRETS)
-    assert {(d.key[2], d.state) for d in drift.drift} == {("clustermanager", "changed"),
-                                                          ("fateboard", "deleted")}  # fmt: skip
+    assert {(d.key[2], d.state) for d in drift.drift} == {
+        ("clustermanager", "changed"),
+        ("fateboard", "deleted"),
+    }
     assert "2 objects changed by hand" in drift.lines()[0]
     assert release_drift(release, [], live, SECRETS).lines() == [
-        "release fate-10000/fate-10000: not deployed"]  # fmt: skip
+        "release fate-10000/fate-10000: not deployed"
+    ]

@@ -41,8 +41,14 @@ def test_a_ready_party_is_ready_module_by_module() -> None:
     assert (release.revision, release.status) == (1, "deployed")
     modules = {m.module: m for m in described.modules}
     assert set(modules) == {
-        "rollsite", "clustermanager", "nodemanager", "mysql", "python", "fateboard", "client",
-    }  # fmt: skip
+        "rollsite",
+        "clustermanager",
+        "nodemanager",
+        "mysql",
+        "python",
+        "fateboard",
+        "client",
+    }
     assert {m.condition for m in modules.values()} == {"ready"}
     assert modules["nodemanager"].kind == "StatefulSet" and modules["nodemanager"].ready == "2/2"
     assert modules["rollsite"].kind == "Deployment" and modules["rollsite"].ready == "1/1"
@@ -51,10 +57,11 @@ def test_a_ready_party_is_ready_module_by_module() -> None:
         assert module.pods and all(p.phase == "Running" and p.ready for p in module.pods)
         assert all(p.node.startswith("sim-node-") and p.restarts == 0 for p in module.pods)
     assert described.endpoints == {
-        "fateflowHttp": "192.168.10.1:30107", "rollsite": "192.168.10.1:30101",
+        "fateflowHttp": "192.168.10.1:30107",
+        "rollsite": "192.168.10.1:30101",
         "fateboard": "party10000.fateboard.example.com",
         "notebook": "party10000.notebook.example.com",
-    }  # fmt: skip
+    }
 
 
 def test_an_unschedulable_module_fails_the_release_and_says_why() -> None:
@@ -112,8 +119,9 @@ def test_a_party_with_serving_is_described_across_both_namespaces() -> None:
     """A party's serving cluster lives in its own namespace: described with the party."""
     ready = recorded("party10000-ready")
     observed = ready + Observed()  # what the serving namespace holds, here nothing yet
-    described = describe("party10000", "fate-10000", OUTPUTS, observed, NOW,
-                         also=["fate-serving-10000"])  # fmt: skip
+    described = describe(
+        "party10000", "fate-10000", OUTPUTS, observed, NOW, also=["fate-serving-10000"]
+    )
     assert described.text().splitlines()[0] == (
         "stack party10000: ready (namespace fate-10000, fate-serving-10000)"
     )

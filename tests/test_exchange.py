@@ -95,17 +95,24 @@ def test_rollsite_exchange_routes_every_eggroll_member() -> None:
 
 def spark_party(party_id: int, host: str, base: int = 30090) -> FederationRecord:
     """A Spark party on KubeFATE's example NodePorts (3009x for 9999, 3010x for 10000)."""
-    return FederationRecord.model_validate({
-        "partyId": party_id,
-        "protocols": ["spark-pulsar"],
-        "endpoints": {
-            "pulsar": {"host": host, "port": base + 4, "tlsPort": base + 9, "domain": "fate.org"},
-            "nginxHttp": {"host": host, "port": base + 3},
-            "nginxGrpc": {"host": host, "port": base + 8},
-            "fateflowHttp": {"host": host, "port": base + 7},
-            "fateflowGrpc": {"host": host, "port": base + 2},
-        },
-    })  # fmt: skip
+    return FederationRecord.model_validate(
+        {
+            "partyId": party_id,
+            "protocols": ["spark-pulsar"],
+            "endpoints": {
+                "pulsar": {
+                    "host": host,
+                    "port": base + 4,
+                    "tlsPort": base + 9,
+                    "domain": "fate.org",
+                },
+                "nginxHttp": {"host": host, "port": base + 3},
+                "nginxGrpc": {"host": host, "port": base + 8},
+                "fateflowHttp": {"host": host, "port": base + 7},
+                "fateflowGrpc": {"host": host, "port": base + 2},
+            },
+        }
+    )
 
 
 @pytest.mark.chart
@@ -154,12 +161,20 @@ def test_serving_exchange_renders_what_kubefate_renders(charts: str) -> None:
     routes unknown parties to the chart's example exchange, 192.168.0.1:30100)."""
     itself = {"ip": "serving-proxy", "port": 8869}
     kubefate_cluster = {
-        "name": "fate-exchange-serving", "namespace": "fate-exchange",
-        "chartName": "fate-serving", "chartVersion": "v2.1.6", "partyId": 1, "registry": "",
+        "name": "fate-exchange-serving",
+        "namespace": "fate-exchange",
+        "chartName": "fate-serving",
+        "chartVersion": "v2.1.6",
+        "partyId": 1,
+        "registry": "",
         "modules": ["servingProxy"],
-        "servingProxy": {"type": "NodePort", "nodePort": 30006, "partyList": SERVING_LIST,
-                         "exchange": itself},
-    }  # fmt: skip
+        "servingProxy": {
+            "type": "NodePort",
+            "nodePort": 30006,
+            "partyList": SERVING_LIST,
+            "exchange": itself,
+        },
+    }
     serving_chart = resolve_chart("fate-serving", "v2.1.6", charts)
     expected = by_name(
         [m.object for m in kubefate_render(kubefate_cluster, chart_archive(serving_chart))]
@@ -173,10 +188,13 @@ def test_serving_exchange_renders_what_kubefate_renders(charts: str) -> None:
 
 
 def test_serving_routes_come_from_members_serving_proxies() -> None:
-    member = FederationRecord.model_validate({
-        "partyId": 10000, "protocols": ["eggroll", "serving"],
-        "endpoints": {"servingProxy": {"host": "192.168.10.1", "port": 30409}},
-    })  # fmt: skip
+    member = FederationRecord.model_validate(
+        {
+            "partyId": 10000,
+            "protocols": ["eggroll", "serving"],
+            "endpoints": {"servingProxy": {"host": "192.168.10.1", "port": 30409}},
+        }
+    )
     routes = serving_routes(SERVING_LIST, [("party10000", member), ("party8888", None)])
     assert routes == [
         *SERVING_LIST,
@@ -195,11 +213,13 @@ def test_exchange_with_serving_proxy_installs_a_second_release() -> None:
     recorder = run_with_mocks(
         lambda: Exchange("fate-exchange", cfg, {}, repo),
         "exchange",
-    )  # fmt: skip
+    )
     releases = {r.name: r.inputs for r in recorder.of_type("kubernetes:helm.sh/v3:Release")}
     serving = releases["fate-exchange-serving"]
     assert (serving["chart"], serving["version"], serving["name"]) == (
-        "fate-serving", "v2.1.6", "fate-exchange-serving",
-    )  # fmt: skip
+        "fate-serving",
+        "v2.1.6",
+        "fate-exchange-serving",
+    )
     assert serving["values"]["servingProxy"]["nodePort"] == 30006
     assert serving["values"]["servingServer"] == {"include": False}

@@ -60,11 +60,15 @@ def test_its_record_publishes_osx_and_its_fate_version() -> None:
 
 
 def osx_peer(party_id: int, port: int, version: str = "2.0") -> dict[str, Any]:
-    return FederationRecord.model_validate({
-        "partyId": party_id, "stack": f"party{party_id}", "protocols": ["osx"],
-        "fateVersion": version, "endpoints": {"osx": {"host": f"10.0.0.{party_id % 250}",
-                                                     "port": port}},
-    }).model_dump()  # fmt: skip
+    return FederationRecord.model_validate(
+        {
+            "partyId": party_id,
+            "stack": f"party{party_id}",
+            "protocols": ["osx"],
+            "fateVersion": version,
+            "endpoints": {"osx": {"host": f"10.0.0.{party_id % 250}", "port": port}},
+        }
+    ).model_dump()
 
 
 def test_osx_peers_named_by_stack_fill_its_party_list() -> None:
@@ -92,21 +96,40 @@ def test_a_peer_without_osx_or_of_another_fate_version_is_refused_by_name() -> N
 @pytest.mark.parametrize(
     ("overrides", "path", "rule", "words"),
     [
-        ({"modules": ["rollsite", "clustermanager", "nodemanager", "mysql", "python"],
-          "rollsite": dict(OSX)}, ("rollsite",), "chart-version", "write the osx section"),
+        (
+            {
+                "modules": ["rollsite", "clustermanager", "nodemanager", "mysql", "python"],
+                "rollsite": dict(OSX),
+            },
+            ("rollsite",),
+            "chart-version",
+            "write the osx section",
+        ),
         ({"federation": "Eggroll"}, ("federation",), "modules", "needs federation: OSX"),
         ({"imageTag": "2.0.0-x"}, ("imageTag",), "chart-version", "each module's imageTag"),
         ({"registry": "hub.example.org/fate"}, ("registry",), "chart-version", "end it with /"),
-        ({"osx": {**OSX, "exchange": {"ip": "10.0.0.1", "port": 30000}}}, ("osx", "exchange"),
-         "osx", "renders no route to an exchange"),
+        (
+            {"osx": {**OSX, "exchange": {"ip": "10.0.0.1", "port": 30000}}},
+            ("osx", "exchange"),
+            "osx",
+            "renders no route to an exchange",
+        ),
         ({"osx": {**OSX, "enableTLS": True}}, ("osx", "enableTLS"), "osx", "turns on no TLS"),
-        ({"osx": {**OSX, "polling": {"enabled": True}}}, ("osx", "polling"), "osx",
-         "no template reads it"),
+        (
+            {"osx": {**OSX, "polling": {"enabled": True}}},
+            ("osx", "polling"),
+            "osx",
+            "no template reads it",
+        ),
         ({"exchangeStack": "exchange"}, ("exchangeStack",), "osx", "no OSX exchange chart"),
-        ({"spark": {"master": {"Image": "m"}}}, ("spark", "master", "Image"), "chart-version",
-         "spark.master.image"),
+        (
+            {"spark": {"master": {"Image": "m"}}},
+            ("spark", "master", "Image"),
+            "chart-version",
+            "spark.master.image",
+        ),
     ],
-)  # fmt: skip
+)
 def test_what_a_2_0_party_cannot_do_is_refused_with_the_reason(
     overrides: dict[str, Any], path: tuple[str, ...], rule: str, words: str
 ) -> None:
@@ -134,8 +157,12 @@ def test_fate_2_0_keys_are_refused_on_a_1_x_chart(
 
 
 def test_an_exchange_of_fate_2_0_does_not_exist() -> None:
-    raw = {"chartName": "fate-exchange", "chartVersion": "v2.0.0", "publicHost": "10.0.0.1",
-           "rollsite": {"type": "NodePort", "nodePort": 30000}}  # fmt: skip
+    raw = {
+        "chartName": "fate-exchange",
+        "chartVersion": "v2.0.0",
+        "publicHost": "10.0.0.1",
+        "rollsite": {"type": "NodePort", "nodePort": 30000},
+    }
     with pytest.raises(ConfigError) as caught:
         EXCHANGE.load(raw, "exchange")
     [problem] = caught.value.problems
@@ -148,13 +175,26 @@ def test_peers_of_different_fate_versions_are_refused_across_stacks() -> None:
     """FATE runs no job across versions whose first two numbers differ (FATE's own word):
     a Spark party on 2.0 and one on 1.11 speak the same protocol, and are still refused."""
     pulsar = {"type": "NodePort", "httpNodePort": 30104, "httpsNodePort": 30105}
-    spark = {"computing": "Spark_local", "federation": "Pulsar", "storage": "LocalFS",
-             "allowDefaultCredentials": True, "rollsite": None, "pulsar": pulsar}  # fmt: skip
+    spark = {
+        "computing": "Spark_local",
+        "federation": "Pulsar",
+        "storage": "LocalFS",
+        "allowDefaultCredentials": True,
+        "rollsite": None,
+        "pulsar": pulsar,
+    }
     one = {k: v for k, v in party(partyId=9999, peers=["b"], **spark).items() if v is not None}
-    two = {**one, "partyId": 10000, "peers": ["a"], "chartVersion": "v2.0.0",
-           "namespace": "fate-10000-b"}  # fmt: skip
-    members = {"a": Member(load_stack_config(one, "a").config, "c1"),
-               "b": Member(load_stack_config(two, "b").config, "c2")}  # fmt: skip
+    two = {
+        **one,
+        "partyId": 10000,
+        "peers": ["a"],
+        "chartVersion": "v2.0.0",
+        "namespace": "fate-10000-b",
+    }
+    members = {
+        "a": Member(load_stack_config(one, "a").config, "c1"),
+        "b": Member(load_stack_config(two, "b").config, "c2"),
+    }
     [problem] = check_federation(members)
     assert (problem.stacks, problem.rule) == (("a", "b"), "fate-version")
     assert "a runs FATE 1.11 and b FATE 2.0" in problem.message
@@ -195,7 +235,9 @@ def test_a_2_0_peer_of_a_1_x_party_is_refused_for_its_fate_version() -> None:
     """The versions differ before the protocols do: that is the reason given."""
     old = party(partyId=9999, peers=["b"], rollsite={"type": "NodePort", "nodePort": 30091})
     new = fate2(peers=["a"], namespace="fate-10000-b")
-    members = {"a": Member(load_stack_config(old, "a").config, "c1"),
-               "b": Member(load_stack_config(new, "b").config, "c2")}  # fmt: skip
+    members = {
+        "a": Member(load_stack_config(old, "a").config, "c1"),
+        "b": Member(load_stack_config(new, "b").config, "c2"),
+    }
     [problem] = check_federation(members)
     assert (problem.stacks, problem.rule) == (("a", "b"), "fate-version")

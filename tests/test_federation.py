@@ -29,10 +29,15 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 def record(
     party_id: int, host: str, port: int, kind: str = "party", **extra: Any
 ) -> FederationRecord:
-    return FederationRecord.model_validate({
-        "kind": kind, "partyId": party_id, "stack": f"party{party_id}",
-        "endpoints": {"rollsite": {"host": host, "port": port}}, **extra,
-    })  # fmt: skip
+    return FederationRecord.model_validate(
+        {
+            "kind": kind,
+            "partyId": party_id,
+            "stack": f"party{party_id}",
+            "endpoints": {"rollsite": {"host": host, "port": port}},
+            **extra,
+        }
+    )
 
 
 def test_p2p_routes_from_referenced_peers() -> None:
@@ -142,10 +147,12 @@ def test_exchange_routes_every_member_that_published(
     assert values["modules"]["rollsite"]["partyList"] == expected
     assert values["modules"]["rollsite"]["include"] is True
     assert sorted(recorder.stacks_read()) == [
-        "organization/fate/party10000", "organization/fate/party9999",
-    ]  # fmt: skip
-    types = [r.type for r in recorder.resources
-             if r.type not in ("fate:index:Exchange", NETWORK_POLICY)]  # fmt: skip
+        "organization/fate/party10000",
+        "organization/fate/party9999",
+    ]
+    types = [
+        r.type for r in recorder.resources if r.type not in ("fate:index:Exchange", NETWORK_POLICY)
+    ]
     if reads == "batched":  # nothing per member in the state
         assert sorted(types) == [NAMESPACE, RELEASE]
     else:
@@ -239,14 +246,16 @@ def test_spark_exchange_routes_static_and_referenced_spark_members(
     referenced = spark_party(10000, "192.168.10.1", 30100).model_dump(exclude_none=True)
     referenced["endpoints"]["servingProxy"] = {"host": "192.168.10.1", "port": 30409}
     config = {
-        "fate:chartName": "fate-exchange", "fate:publicHost": "192.168.0.2",
+        "fate:chartName": "fate-exchange",
+        "fate:publicHost": "192.168.0.2",
         "fate:modules": json.dumps(["trafficServer", "nginx"]),
         "fate:trafficServer": json.dumps({"type": "NodePort", "nodePort": 30007}),
-        "fate:nginx": json.dumps({"type": "NodePort", "httpNodePort": 30003,
-                                  "grpcNodePort": 30008}),
+        "fate:nginx": json.dumps(
+            {"type": "NodePort", "httpNodePort": 30003, "grpcNodePort": 30008}
+        ),
         "fate:servingProxy": json.dumps({"type": "NodePort", "nodePort": 30006}),
         "fate:members": json.dumps([static, "party10000"]),
-    }  # fmt: skip
+    }
     recorder = Recorder({"party10000": {"federation": referenced}})
     run_program("spark-exchange", config, [], recorder)
     releases = {r.name: r.inputs["values"] for r in recorder.of_type(RELEASE)}
@@ -293,14 +302,20 @@ def test_party_publishes_its_federation_record() -> None:
 
     run_with_mocks(body, "party10000")
     assert seen == {
-        "schemaVersion": "1.2", "kind": "party", "stack": "party10000", "partyId": 10000,
-        "fateVersion": "1.11", "protocols": ["eggroll"], "exchange": "exchange", "members": [],
+        "schemaVersion": "1.2",
+        "kind": "party",
+        "stack": "party10000",
+        "partyId": 10000,
+        "fateVersion": "1.11",
+        "protocols": ["eggroll"],
+        "exchange": "exchange",
+        "members": [],
         "endpoints": {
             "rollsite": {"host": "192.168.10.1", "port": 30101},
             "fateflowHttp": {"host": "192.168.10.1", "port": 30107},
             "fateflowGrpc": {"host": "192.168.10.1", "port": 30102},
         },
-    }  # fmt: skip
+    }
 
 
 def test_components_take_records_from_a_stack_reference_too() -> None:
@@ -362,13 +377,17 @@ def test_a_record_that_cannot_be_read_fails_the_update(monkeypatch: pytest.Monke
 def future_record(version: Any) -> dict[str, Any]:
     """What a newer fate-iac might publish: a newer schema with fields this one lacks."""
     return {
-        "schemaVersion": version, "kind": "exchange", "partyId": 1, "stack": "exchange",
-        "protocols": ["eggroll", "quic"], "region": "eu-west",
+        "schemaVersion": version,
+        "kind": "exchange",
+        "partyId": 1,
+        "stack": "exchange",
+        "protocols": ["eggroll", "quic"],
+        "region": "eu-west",
         "endpoints": {
             "rollsite": {"host": "192.168.0.1", "port": 30000, "alpn": "h2"},
             "quic": {"host": "192.168.0.1", "port": 30010},
         },
-    }  # fmt: skip
+    }
 
 
 def test_a_record_of_a_newer_minor_version_is_read_for_what_is_known() -> None:
@@ -399,8 +418,12 @@ def test_a_record_of_another_major_version_is_refused_naming_the_stack(version: 
 
 
 def test_version_1_records_and_todays_read_alike() -> None:
-    published_by_version_1 = {"schemaVersion": 1, "kind": "party", "partyId": 9999,
-                               "endpoints": {"rollsite": {"host": "h", "port": 1}}}  # fmt: skip
+    published_by_version_1 = {
+        "schemaVersion": 1,
+        "kind": "party",
+        "partyId": 9999,
+        "endpoints": {"rollsite": {"host": "h", "port": 1}},
+    }
     old, _ = read_record(published_by_version_1, "party9999")
     assert old is not None and old.schemaVersion == "1.0"
     with pytest.raises(RecordError, match="region: Extra inputs"):  # 1.0 knows every key

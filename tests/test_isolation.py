@@ -15,15 +15,24 @@ from fate_iac.render import render_stack
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source, party
 
 EXAMPLES = [
-    (PROJECT_DIR, "party9999"), (PROJECT_DIR, "exchange"),
+    (PROJECT_DIR, "party9999"),
+    (PROJECT_DIR, "exchange"),
     (PROJECT_DIR / "examples" / "spark-pulsar", "party9999"),
     (PROJECT_DIR / "examples" / "spark-pulsar", "party10000"),
     (PROJECT_DIR / "examples" / "spark-pulsar", "exchange"),
     (PROJECT_DIR / "examples" / "serving", "party9999"),
     (PROJECT_DIR / "examples" / "serving", "exchange"),
-]  # fmt: skip
-INSIDE_ONLY = {"mysql", "clustermanager", "nodemanager", "serving-redis", "serving-zookeeper",
-               "namenode", "datanode", "spark-worker"}  # fmt: skip
+]
+INSIDE_ONLY = {
+    "mysql",
+    "clustermanager",
+    "nodemanager",
+    "serving-redis",
+    "serving-zookeeper",
+    "namenode",
+    "datanode",
+    "spark-worker",
+}
 """Modules no entry point may open: reached from inside the party only."""
 
 
@@ -48,8 +57,9 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
         assert opened, stack
         for module, ranges in opened.items():
             assert module not in INSIDE_ONLY
-            behind = [s for s in services if s["spec"].get("selector", {}).get(MODULE_LABEL)
-                      == module]  # fmt: skip
+            behind = [
+                s for s in services if s["spec"].get("selector", {}).get(MODULE_LABEL) == module
+            ]
             assert behind, (stack, module)
             # The ports opened are ports of those Services, whose pods listen on them.
             served = {p.get("targetPort", p["port"]) for s in behind for p in s["spec"]["ports"]}
@@ -76,23 +86,35 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
                     if name == "serving-proxy" and port["port"] == 8879:
                         continue  # the proxy's in-cluster port, which the chart exposes too
                     assert is_open(name, port["port"]), (stack, name, port)
-            workloads = [w for w in pods if w["spec"]["template"]["metadata"]["labels"]
-                         .get(MODULE_LABEL) == module]  # fmt: skip
+            workloads = [
+                w
+                for w in pods
+                if w["spec"]["template"]["metadata"]["labels"].get(MODULE_LABEL) == module
+            ]
             assert workloads, (stack, module)
 
 
 def test_a_party_opens_its_gateway_fateflow_and_ingresses_and_nothing_else() -> None:
     cfg = load_party_config(party(), "party10000").config
-    assert entry_points(cfg) == {"client": ((20000, 20000),), "fateboard": ((8080, 8080),),
-                                 "python": ((9360, 9360), (9380, 9380)),
-                                 "rollsite": ((9370, 9370),)}  # fmt: skip
+    assert entry_points(cfg) == {
+        "client": ((20000, 20000),),
+        "fateboard": ((8080, 8080),),
+        "python": ((9360, 9360), (9380, 9380)),
+        "rollsite": ((9370, 9370),),
+    }
     policies = {p["metadata"]["name"]: p for p in network_policies(cfg)}
-    assert set(policies) == {"fate-same-party", "fate-entry-client", "fate-entry-fateboard",
-                             "fate-entry-python", "fate-entry-rollsite"}  # fmt: skip
+    assert set(policies) == {
+        "fate-same-party",
+        "fate-entry-client",
+        "fate-entry-fateboard",
+        "fate-entry-python",
+        "fate-entry-rollsite",
+    }
     same = policies["fate-same-party"]["spec"]
     # FATE's pods (whatever else shares an adopted namespace keeps its own rules).
-    assert same["podSelector"] == {"matchExpressions": [{"key": MODULE_LABEL,
-                                                         "operator": "Exists"}]}  # fmt: skip
+    assert same["podSelector"] == {
+        "matchExpressions": [{"key": MODULE_LABEL, "operator": "Exists"}]
+    }
     assert same["ingress"] == [{"from": [{"podSelector": {}}]}]
     rollsite = policies["fate-entry-rollsite"]["spec"]
     assert rollsite["podSelector"] == {"matchLabels": {MODULE_LABEL: "rollsite"}}
@@ -103,16 +125,23 @@ def test_a_party_opens_its_gateway_fateflow_and_ingresses_and_nothing_else() -> 
 def test_a_partys_two_clusters_reach_each_other_by_namespace_name() -> None:
     cfg = loaded(PROJECT_DIR / "examples" / "serving", "party9999")
     [training, serving] = [part for _, part in parts(cfg)]
-    [same] = [p for p in network_policies(training) if p["metadata"]["name"] ==
-              "fate-same-party"]  # fmt: skip
-    assert same["spec"]["ingress"][0]["from"][1] == {"namespaceSelector": {"matchExpressions": [
-        {"key": NAME_LABEL, "operator": "In", "values": ["fate-serving-9999"]}]}}  # fmt: skip
+    [same] = [p for p in network_policies(training) if p["metadata"]["name"] == "fate-same-party"]
+    assert same["spec"]["ingress"][0]["from"][1] == {
+        "namespaceSelector": {
+            "matchExpressions": [
+                {"key": NAME_LABEL, "operator": "In", "values": ["fate-serving-9999"]}
+            ]
+        }
+    }
     [back] = [p for p in network_policies(serving) if p["metadata"]["name"] == "fate-same-party"]
     assert back["spec"]["ingress"][0]["from"][1]["namespaceSelector"]["matchExpressions"][0][
-        "values"] == ["fate-train-9999"]  # fmt: skip
-    assert entry_points(serving) == {"serving-admin": ((8350, 8350),),
-                                     "serving-proxy": ((8059, 8059), (8869, 8869)),
-                                     "serving-server": ((8000, 8000),)}  # fmt: skip
+        "values"
+    ] == ["fate-train-9999"]
+    assert entry_points(serving) == {
+        "serving-admin": ((8350, 8350),),
+        "serving-proxy": ((8059, 8059), (8869, 8869)),
+        "serving-server": ((8000, 8000),),
+    }
 
 
 def test_isolation_is_an_opt_out() -> None:
@@ -121,22 +150,33 @@ def test_isolation_is_an_opt_out() -> None:
 
 
 def test_a_serving_cluster_in_its_own_stack_lets_its_training_cluster_in_when_told() -> None:
-    cfg = load_party_config(party(networkPolicy={"allowFrom": ["fate-serving-10000"]}),
-                            "party10000").config  # fmt: skip
+    cfg = load_party_config(
+        party(networkPolicy={"allowFrom": ["fate-serving-10000"]}), "party10000"
+    ).config
     [same] = [p for p in network_policies(cfg) if p["metadata"]["name"] == "fate-same-party"]
     assert same["spec"]["ingress"][0]["from"][1]["namespaceSelector"]["matchExpressions"][0][
-        "values"] == ["fate-serving-10000"]  # fmt: skip
+        "values"
+    ] == ["fate-serving-10000"]
 
 
 def test_spark_executors_elsewhere_reach_the_driver_port_ranges() -> None:
-    spark = {"type": "NodePort", "httpNodePort": 30107, "grpcNodePort": 30102,
-             "spark": {"driverHost": "192.168.10.1", "driverHostType": "NodePort",
-                       "portMaxRetries": 4, "driverStartPort": 30200,
-                       "blockManagerStartPort": 30300}}  # fmt: skip
+    spark = {
+        "type": "NodePort",
+        "httpNodePort": 30107,
+        "grpcNodePort": 30102,
+        "spark": {
+            "driverHost": "192.168.10.1",
+            "driverHostType": "NodePort",
+            "portMaxRetries": 4,
+            "driverStartPort": 30200,
+            "blockManagerStartPort": 30300,
+        },
+    }
     cfg = load_party_config(party(python=spark), "party10000").config
     python = {p["metadata"]["name"]: p for p in network_policies(cfg)}["fate-entry-python"]
     assert python["spec"]["ingress"][0]["ports"] == [
-        {"protocol": "TCP", "port": 9360}, {"protocol": "TCP", "port": 9380},
+        {"protocol": "TCP", "port": 9360},
+        {"protocol": "TCP", "port": 9380},
         {"protocol": "TCP", "port": 30200, "endPort": 30203},
         {"protocol": "TCP", "port": 30300, "endPort": 30303},
-    ]  # fmt: skip
+    ]

@@ -76,9 +76,12 @@ def assert_same_objects(expected: dict[Key, Any], actual: dict[Key, Any]) -> Non
     for key, obj in expected.items():
         if actual[key] != obj:
             diff = difflib.unified_diff(
-                yaml.safe_dump(obj).splitlines(), yaml.safe_dump(actual[key]).splitlines(),
-                "kubefate", "fate-iac", lineterm="",
-            )  # fmt: skip
+                yaml.safe_dump(obj).splitlines(),
+                yaml.safe_dump(actual[key]).splitlines(),
+                "kubefate",
+                "fate-iac",
+                lineterm="",
+            )
             pytest.fail(f"{key} differs:\n" + "\n".join(diff))
 
 
@@ -157,16 +160,22 @@ def test_spark_peers_given_as_records_render_kubefate_hand_written_routes(charts
     def as_record(raw: dict[str, Any]) -> None:
         nginx = raw["nginx"].pop("route_table")[10000]["fateflow"][0]
         pulsar = raw["pulsar"].pop("route_table")[10000]
-        raw["peers"] = [{
-            "partyId": 10000,
-            "protocols": ["spark-pulsar"],
-            "endpoints": {
-                "nginxHttp": {"host": nginx["host"], "port": nginx["http_port"]},
-                "nginxGrpc": {"host": nginx["host"], "port": nginx["grpc_port"]},
-                "pulsar": {"host": pulsar["host"], "port": pulsar["port"],
-                           "tlsPort": pulsar["sslPort"], "domain": "fate.org"},
-            },
-        }]  # fmt: skip
+        raw["peers"] = [
+            {
+                "partyId": 10000,
+                "protocols": ["spark-pulsar"],
+                "endpoints": {
+                    "nginxHttp": {"host": nginx["host"], "port": nginx["http_port"]},
+                    "nginxGrpc": {"host": nginx["host"], "port": nginx["grpc_port"]},
+                    "pulsar": {
+                        "host": pulsar["host"],
+                        "port": pulsar["port"],
+                        "tlsPort": pulsar["sslPort"],
+                        "domain": "fate.org",
+                    },
+                },
+            }
+        ]
 
     expected = theirs(document, charts)
     assert (
@@ -253,8 +262,12 @@ def test_deliberate_difference_strings_stay_strings(charts: str) -> None:
     YAML, so a string such as a Pulsar tenant "0123" reaches the chart as the number 83;
     here a value reaches the chart as it was written."""
     document = yaml.safe_load(example("v1.11.2/party-9999/cluster-spark-pulsar.yaml").read_text())
-    document["python"]["pulsar"] = {"host": "pulsar", "port": 6650, "mng_port": 8080,
-                                    "tenant": "0123"}  # fmt: skip
+    document["python"]["pulsar"] = {
+        "host": "pulsar",
+        "port": 6650,
+        "mng_port": 8080,
+        "tenant": "0123",
+    }
 
     def tenant(objects: dict[Key, Any]) -> str:
         conf: str = objects[("ConfigMap", "python-config")]["data"]["service_conf.yaml"]
@@ -376,8 +389,9 @@ def test_v1_5_serving_files_are_refused_with_the_reason_or_converted(charts: str
 
     converted = import_cluster_yaml(document, "v2.1.6")
     assert not converted.problems
-    assert any("ingerssHost" in note and "ingress.servingProxy.hosts" in note
-               for note in converted.notes)  # fmt: skip
+    assert any(
+        "ingerssHost" in note and "ingress.servingProxy.hosts" in note for note in converted.notes
+    )
     raw = converted.config_with_credentials()
     raw["fate-serving"]["allowDefaultCredentials"] = True
     cfg = load_stack_config(raw, "old").config
@@ -391,8 +405,10 @@ def test_deliberate_difference_serving_image_tag_on_v2_1_6(charts: str) -> None:
     """KubeFATE's v2.1.6 template dropped imageTag; here it still sets the images."""
     document = yaml.safe_load(example("v1.11.2/cluster-serving.yaml").read_text())
     objects = serving_ours({**document, "imageTag": "2.1.6-patched"}, charts)
-    images = [c["image"] for c in objects[("Deployment", "serving-proxy")]["spec"]["template"]
-              ["spec"]["containers"]]  # fmt: skip
+    images = [
+        c["image"]
+        for c in objects[("Deployment", "serving-proxy")]["spec"]["template"]["spec"]["containers"]
+    ]
     assert images == ["federatedai/serving-proxy:2.1.6-patched"]
 
 
@@ -443,8 +459,12 @@ def test_every_fate2_key_renders_the_same_objects(fixture: str, charts: str) -> 
     expected = theirs(document, charts)
     assert_same_objects(expected, ours(document, charts))
     # The fixture does reach the chart: its less common keys show in the objects.
-    images = {c["image"] for o in expected.values() if o["kind"] in ("Deployment", "StatefulSet")
-              for c in o["spec"]["template"]["spec"]["containers"]}  # fmt: skip
+    images = {
+        c["image"]
+        for o in expected.values()
+        if o["kind"] in ("Deployment", "StatefulSet")
+        for c in o["spec"]["template"]["spec"]["containers"]
+    }
     if fixture.endswith("osx"):
         routes = json.loads(expected[("ConfigMap", "osx-config")]["data"]["route_table.json"])
         assert routes["route_table"]["8888"]["default"] == [{"ip": "192.168.0.8", "port": 30081}]

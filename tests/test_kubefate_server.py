@@ -419,9 +419,13 @@ def test_the_guides_table_is_the_rbac_the_service_gets() -> None:
     rows = table[: table.index("\n\n")].splitlines()[2:]
     for rule in (*service.NAMESPACED_RULES, *service.ISTIO_RULES, *service.CLUSTER_READS):
         group = rule.groups[0] or "core"
-        matching = [r for r in rows if r.startswith(f"| {group}") and
-                    all(resource in r for resource in rule.resources) and
-                    all(verb in r for verb in rule.verbs)]  # fmt: skip
+        matching = [
+            r
+            for r in rows
+            if r.startswith(f"| {group}")
+            and all(resource in r for resource in rule.resources)
+            and all(verb in r for verb in rule.verbs)
+        ]
         assert matching, rule
 
 
@@ -434,8 +438,12 @@ def test_a_beside_service_installs_from_the_stacks_mirror() -> None:
     assert service.beside(cfg, "/srv/charts").chartRepo is None  # the service cannot read it
     own = config(chartRepo="https://own.example")
     assert service.beside(own, "https://mirror.example").chartRepo == "https://own.example"
-    env = {e["name"]: e.get("value") for e in one(service.manifests(cfg, None), "Deployment",
-           "kubefate")["spec"]["template"]["spec"]["containers"][0]["env"]}  # fmt: skip
+    env = {
+        e["name"]: e.get("value")
+        for e in one(service.manifests(cfg, None), "Deployment", "kubefate")["spec"]["template"][
+            "spec"
+        ]["containers"][0]["env"]
+    }
     assert env["FATECLOUD_REPO_URL"] == "https://federatedai.github.io/KubeFATE"
 
 

@@ -24,11 +24,15 @@ NS = "fate-9999"
 PASSWORD = "fate_dev_pw"  # a credential the stack knows, to be masked wherever it appears
 
 ROUTES_V1 = json.dumps(
-    {"route_table": {"9999": {"default": [{"ip": "python", "port": 9360}]},
-                     "10000": {"default": [{"ip": "192.168.0.2", "port": 30101}]}},
-     "permission": {"default_allow": True}},
+    {
+        "route_table": {
+            "9999": {"default": [{"ip": "python", "port": 9360}]},
+            "10000": {"default": [{"ip": "192.168.0.2", "port": 30101}]},
+        },
+        "permission": {"default_allow": True},
+    },
     indent=2,
-)  # fmt: skip
+)
 
 
 def meta(name: str, chart: str = "fate-v1.10.0", **extra: Any) -> dict[str, Any]:
@@ -39,28 +43,53 @@ def statefulset(
     image: str = "federatedai/python:1.10.0", chart: str = "fate-v1.10.0"
 ) -> dict[str, Any]:
     return {
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta("python", chart),
-        "spec": {"replicas": 1, "template": {"spec": {"containers": [
-            {"name": "python", "image": image, "ports": [{"name": "http", "containerPort": 9380}],
-             "resources": {"requests": {"memory": "1Gi", "cpu": 0.5}}},
-            {"name": "fateboard", "image": "federatedai/fateboard:1.10.0"},
-        ]}}},
-    }  # fmt: skip
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": meta("python", chart),
+        "spec": {
+            "replicas": 1,
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "python",
+                            "image": image,
+                            "ports": [{"name": "http", "containerPort": 9380}],
+                            "resources": {"requests": {"memory": "1Gi", "cpu": 0.5}},
+                        },
+                        {"name": "fateboard", "image": "federatedai/fateboard:1.10.0"},
+                    ]
+                }
+            },
+        },
+    }
 
 
 def configmap(routes: str = ROUTES_V1, chart: str = "fate-v1.10.0") -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("rollsite-config", chart),
-            "data": {"route_table.json": routes, "enabled": "true"}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta("rollsite-config", chart),
+        "data": {"route_table.json": routes, "enabled": "true"},
+    }
 
 
 def service(chart: str = "fate-v1.10.0") -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": meta("fateflow", chart),
-            "spec": {"ports": [{"name": "grpc", "port": 9360, "targetPort": 9360}]}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta("fateflow", chart),
+        "spec": {"ports": [{"name": "grpc", "port": 9360, "targetPort": 9360}]},
+    }
 
 
 def secret(password: str, chart: str = "fate-v1.10.0") -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta("mysql-secret", chart),
-            "stringData": {"MYSQL_PASSWORD": password, "MYSQL_USER": "fate"}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta("mysql-secret", chart),
+        "stringData": {"MYSQL_PASSWORD": password, "MYSQL_USER": "fate"},
+    }
 
 
 def chart_objects(chart: str = "fate-v1.10.0") -> list[dict[str, Any]]:
@@ -262,10 +291,14 @@ def as_live(obj: dict[str, Any]) -> dict[str, Any]:
     """The object as the API server returns it: defaults, status and bookkeeping added."""
     live = copy.deepcopy(obj)
     live["metadata"].update(
-        namespace=NS, uid="0b8c", resourceVersion="4711", generation=3,
-        creationTimestamp="2026-11-28T18:30:01Z", managedFields=[{"manager": "helm"}],
+        namespace=NS,
+        uid="0b8c",
+        resourceVersion="4711",
+        generation=3,
+        creationTimestamp="2026-11-28T18:30:01Z",
+        managedFields=[{"manager": "helm"}],
         annotations={"deployment.kubernetes.io/revision": "2", "meta.helm.sh/release-name": "f"},
-    )  # fmt: skip
+    )
     live["metadata"]["labels"]["app.kubernetes.io/managed-by"] = "Helm"
     live["status"] = {"replicas": 1, "readyReplicas": 1}
     return live
@@ -315,9 +348,14 @@ def test_a_deployment_scaled_by_hand_is_drift() -> None:
     ]
     assert drift_lines(drifts) == [f"~ StatefulSet {NS}/python: spec.replicas: 1 -> 3"]
     assert drift_json(drifts) == [
-        {"kind": "StatefulSet", "namespace": NS, "name": "python", "state": "changed",
-         "fields": [{"path": "spec.replicas", "applied": 1, "live": 3}]}
-    ]  # fmt: skip
+        {
+            "kind": "StatefulSet",
+            "namespace": NS,
+            "name": "python",
+            "state": "changed",
+            "fields": [{"path": "spec.replicas", "applied": 1, "live": 3}],
+        }
+    ]
 
 
 def test_a_different_quantity_is_drift() -> None:

@@ -40,8 +40,12 @@ def member(raw: dict[str, Any], cluster: str = "") -> Member:
 
 
 def exchange(**overrides: Any) -> dict[str, Any]:
-    raw = {"chartName": "fate-exchange", "publicHost": "10.0.0.1",
-           "rollsite": {"type": "NodePort", "nodePort": 30000}, "members": ["a", "b"]}  # fmt: skip
+    raw = {
+        "chartName": "fate-exchange",
+        "publicHost": "10.0.0.1",
+        "rollsite": {"type": "NodePort", "nodePort": 30000},
+        "members": ["a", "b"],
+    }
     raw.update(overrides)
     return raw
 
@@ -95,8 +99,11 @@ def test_unknown_stacks_and_one_sided_peers() -> None:
 
 
 def test_modes_that_cannot_talk() -> None:
-    spark_exchange = {"modules": ["trafficServer", "nginx"], "rollsite": None,
-                      "trafficServer": {"type": "NodePort", "nodePort": 30007}}  # fmt: skip
+    spark_exchange = {
+        "modules": ["trafficServer", "nginx"],
+        "rollsite": None,
+        "trafficServer": {"type": "NodePort", "nodePort": 30007},
+    }
     problems = rules(star(exchange=spark_exchange))
     assert (("a", "exchange"), "modes") in problems and (("b", "exchange"), "modes") in problems
 
@@ -137,8 +144,9 @@ class FakeEngine:
         return self.references[stack] & existing
 
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
-        self.log.append(("preview" if not refresh else "refresh-preview", stack,
-                         env[EXISTING_STACKS_ENV]))  # fmt: skip
+        self.log.append(
+            ("preview" if not refresh else "refresh-preview", stack, env[EXISTING_STACKS_ENV])
+        )
         if stack not in self.deployed:
             return 3  # a new stack's preview creates everything
         if refresh and stack in self.drifted:
@@ -212,8 +220,11 @@ def test_up_from_nothing_converges_with_every_route() -> None:
     # exchange again, once its members have published. No preview ran.
     assert said[:-1] == ["[step 1] up: exchange", "[step 2] up: a, b", "[step 3] up: exchange"]
     assert engine.ups() == ["exchange", "a", "b", "exchange"] or engine.ups() == [
-        "exchange", "b", "a", "exchange",
-    ]  # fmt: skip
+        "exchange",
+        "b",
+        "a",
+        "exchange",
+    ]
     assert said[-1] == "converged after 4 updates in 3 steps"
     assert not [a for a, _, _ in engine.log if a == "preview"]
     assert {o.stack: o.updates for o in outcomes} == {"exchange": 2, "a": 1, "b": 1}
@@ -246,8 +257,12 @@ def test_only_the_stacks_whose_inputs_changed_run_again() -> None:
     converge(members, engine, say=lambda _: None)
     # A's stack file changed (a new NodePort): a runs; its record changed, so the
     # exchange, which routes to it, runs; b takes nothing from either and stays.
-    moved = party(partyId=9999, exchangeStack="exchange", python={},
-                  rollsite={"type": "NodePort", "nodePort": 30095})  # fmt: skip
+    moved = party(
+        partyId=9999,
+        exchangeStack="exchange",
+        python={},
+        rollsite={"type": "NodePort", "nodePort": 30095},
+    )
     members["a"] = Member(load_stack_config(moved, "a").config, "", "edited")
     engine.members["a"] = members["a"]
     engine.log.clear()
@@ -292,14 +307,21 @@ def test_a_p2p_mesh_converges_in_two_steps_whatever_its_size() -> None:
     members = {}
     for index, name in enumerate(names):
         peers = [n for n in names if n != name]
-        raw = party(partyId=1000 + index, namespace=f"fate-{name}", peers=peers,
-                    rollsite={"type": "NodePort", "nodePort": 30200 + index})  # fmt: skip
+        raw = party(
+            partyId=1000 + index,
+            namespace=f"fate-{name}",
+            peers=peers,
+            rollsite={"type": "NodePort", "nodePort": 30200 + index},
+        )
         members[name] = Member(load_stack_config(raw, name).config, name)
     engine = FakeEngine(members)
     said: list[str] = []
     converge(members, engine, say=said.append)
-    assert said == [f"[step 1] up: {', '.join(names)}", f"[step 2] up: {', '.join(names)}",
-                    "converged after 10 updates in 2 steps"]  # fmt: skip
+    assert said == [
+        f"[step 1] up: {', '.join(names)}",
+        f"[step 2] up: {', '.join(names)}",
+        "converged after 10 updates in 2 steps",
+    ]
     assert all(engine.deployed[n] == set(names) - {n} for n in names)
 
 
@@ -412,12 +434,16 @@ def test_an_engine_error_ends_with_every_stacks_outcome_so_far() -> None:
         "dial tcp 127.0.0.1:1: connect: connection refused",
     ]
     assert {o.stack: o.state for o in error.outcomes} == {
-        "exchange": "updated", "a": "updated", "b": "failed",
-    }  # fmt: skip
+        "exchange": "updated",
+        "a": "updated",
+        "b": "failed",
+    }
     assert str(error).splitlines()[:4] == [
-        "stack b failed:", f"  {error.cause.splitlines()[0]}",
-        f"  {error.cause.splitlines()[1]}", "so far:",
-    ]  # fmt: skip
+        "stack b failed:",
+        f"  {error.cause.splitlines()[0]}",
+        f"  {error.cause.splitlines()[1]}",
+        "so far:",
+    ]
 
 
 def test_every_stack_that_failed_in_a_step_is_named_with_its_cause() -> None:
@@ -439,8 +465,10 @@ def test_every_stack_that_failed_in_a_step_is_named_with_its_cause() -> None:
         "stack b failed: error: b cannot reach its cluster",
     ]
     assert {o.stack: o.state for o in caught.value.outcomes} == {
-        "exchange": "updated", "a": "failed", "b": "failed",
-    }  # fmt: skip
+        "exchange": "updated",
+        "a": "failed",
+        "b": "failed",
+    }
 
 
 def test_an_engine_error_without_diagnostics_gives_its_last_error_line() -> None:
@@ -464,8 +492,10 @@ def test_destroy_plan_lists_what_goes_in_order() -> None:
     engine.destroy("a")
     plan = destroy_plan(members, engine)
     assert [line.split()[:2] for line in plan] == [
-        ["destroy", "b"], ["skip", "a"], ["destroy", "exchange"],
-    ]  # fmt: skip
+        ["destroy", "b"],
+        ["skip", "a"],
+        ["destroy", "exchange"],
+    ]
     assert "5 resources" in plan[0] and "not deployed" in plan[1]
 
 
@@ -570,11 +600,17 @@ def test_a_serving_proxys_own_peers_and_exchange_are_checked_like_the_training_o
     serving = {**SERVING_SECRETS, "servingProxy": {"type": "ClusterIP"}}
     proxy = {"servingProxy": {"type": "ClusterIP"}}
     for wrong, rule in ((["ghost"], "unknown-stack"), (["exchange"], "p2p"), (["b"], "p2p")):
-        members = star(a={"fate-serving": {**serving, "peers": wrong}},
-                       b={"fate-serving": dict(serving)}, exchange=proxy)  # fmt: skip
+        members = star(
+            a={"fate-serving": {**serving, "peers": wrong}},
+            b={"fate-serving": dict(serving)},
+            exchange=proxy,
+        )
         assert rule in [r for stacks, r in rules(members) if stacks[0] == "a"], wrong
-    members = star(a={"fate-serving": {**serving, "exchangeStack": "b"}},
-                   b={"fate-serving": dict(serving)}, exchange=proxy)  # fmt: skip
+    members = star(
+        a={"fate-serving": {**serving, "exchangeStack": "b"}},
+        b={"fate-serving": dict(serving)},
+        exchange=proxy,
+    )
     assert (("a", "b"), "unknown-stack") in rules(members)
 
 
@@ -587,8 +623,9 @@ def test_parties_of_different_fate_versions_behind_one_exchange_are_refused(
     for name in ("Pulumi.exchange.yaml", "Pulumi.party9999.yaml", "Pulumi.party10000.yaml"):
         shutil.copy(example / name, tmp_path / name)
     moved = tmp_path / "Pulumi.party10000.yaml"
-    moved.write_text(moved.read_text().replace("fate:chartVersion: v1.11.2",
-                                               "fate:chartVersion: v2.0.0"))  # fmt: skip
+    moved.write_text(
+        moved.read_text().replace("fate:chartVersion: v1.11.2", "fate:chartVersion: v2.0.0")
+    )
     with pytest.raises(FederationError) as caught:
         discover(tmp_path, EXAMPLE_PASSPHRASE)
     said = str(caught.value)

@@ -349,8 +349,12 @@ def test_a_provider_namespace_is_where_unnamed_objects_land() -> None:
 
 def test_a_stack_cannot_claim_another_partys_namespace_by_creating_it() -> None:
     component = stack_resource("fate:index:FateEggrollCluster", {"namespace": "fate-9999"})
-    resources = [component, _namespace("fate-9999"), _namespace("fate-10000"),
-                 stack_resource(CONFIGMAP, _configmap("c", "fate-10000"), "c")]  # fmt: skip
+    resources = [
+        component,
+        _namespace("fate-9999"),
+        _namespace("fate-10000"),
+        stack_resource(CONFIGMAP, _configmap("c", "fate-10000"), "c"),
+    ]
     assert check_stack("namespace-isolation", resources) == [
         "Namespace fate-10000: not one of this stack's namespaces (fate-9999)",
         "ConfigMap fate-10000/c: in namespace fate-10000, not one of this stack's (fate-9999)",
@@ -360,8 +364,11 @@ def test_a_stack_cannot_claim_another_partys_namespace_by_creating_it() -> None:
 def test_a_namespace_not_known_at_preview_is_not_judged() -> None:
     """An auto-named Namespace, and what goes in it, cannot be told apart at preview; the
     check at the update sees the names."""
-    auto = stack_resource(NAMESPACE, {"apiVersion": "v1", "kind": "Namespace",
-                                      "metadata": {"name": UNKNOWN_STRING}}, "auto")  # fmt: skip
+    auto = stack_resource(
+        NAMESPACE,
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": UNKNOWN_STRING}},
+        "auto",
+    )
     inside = stack_resource(CONFIGMAP, _configmap("c", UNKNOWN_STRING), "c")
     assert check_stack("namespace-isolation", [_namespace("fate-9999"), auto, inside]) == []
 
@@ -370,8 +377,11 @@ def test_the_kubefate_services_party_namespaces_are_declared_by_it() -> None:
     """Its Roles go in the party namespaces it deploys into (its ``namespaces`` output)."""
     outputs = {"namespace": "kube-fate", "namespaces": ["kube-fate", "fate-9999"]}
     server = stack_resource("fate:index:KubeFateServer", outputs)
-    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-            "metadata": {"name": "kubefate-kube-fate", "namespace": "fate-9999"}}  # fmt: skip
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "kubefate-kube-fate", "namespace": "fate-9999"},
+    }
     resources = [server, stack_resource("kubernetes:rbac.authorization.k8s.io/v1:Role", role)]
     assert check_stack("namespace-isolation", resources) == []
 
@@ -402,13 +412,22 @@ def test_cluster_scoped_objects_only_from_the_allow_list() -> None:
     assert check_resource("system-namespaces", CLUSTER_ROLE, role, parent=server) == []
     wild = {**role, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
     assert check_resource("system-namespaces", CLUSTER_ROLE, wild, parent=server) != []
-    assert check_resource("system-namespaces", CLUSTER_ROLE, role,
-                          parent="fate:index:FateEggrollCluster") != []  # fmt: skip
+    assert (
+        check_resource(
+            "system-namespaces", CLUSTER_ROLE, role, parent="fate:index:FateEggrollCluster"
+        )
+        != []
+    )
     # a custom kind named Cluster... is cluster-scoped; one the pack does not know is not
-    issuer = {"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer",
-              "metadata": {"name": "ca"}}  # fmt: skip
-    assert check_resource("system-namespaces", "kubernetes:cert-manager.io/v1:ClusterIssuer",
-                          issuer) != []  # fmt: skip
+    issuer = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "ClusterIssuer",
+        "metadata": {"name": "ca"},
+    }
+    assert (
+        check_resource("system-namespaces", "kubernetes:cert-manager.io/v1:ClusterIssuer", issuer)
+        != []
+    )
 
 
 def test_parent_type_comes_from_the_urn() -> None:
@@ -493,8 +512,9 @@ def test_default_credentials_are_caught_set_or_left_to_the_chart() -> None:
     mysql = props["values"]["modules"]["mysql"]
     mysql["password"] = "fate_dev"
     found = check_resource("default-credentials", RELEASE_TYPE, props)
-    assert found == ["release fate-9999 (fate v1.11.2): the MySQL password is the chart's "
-                     "well-known default"]  # fmt: skip
+    assert found == [
+        "release fate-9999 (fate v1.11.2): the MySQL password is the chart's well-known default"
+    ]
     del mysql["password"]  # the chart's own default applies
     assert check_resource("default-credentials", RELEASE_TYPE, props) == found
     mysql["password"] = ""  # the templates then write their own fallback, fate_dev
@@ -524,12 +544,17 @@ def test_the_serving_charts_credentials_are_known_too() -> None:
         "serving", "fate-serving-9999", chart, {"servingRedis": {"password": "x"}}
     )
     found = check_resource("default-credentials", RELEASE_TYPE, props)
-    assert found == ["release serving (fate-serving v2.1.6): serving-admin's password is the "
-                     "chart's well-known default"]  # fmt: skip
+    assert found == [
+        "release serving (fate-serving v2.1.6): serving-admin's password is the "
+        "chart's well-known default"
+    ]
     props["values"] = {"servingAdmin": {"password": "chosen"}}  # Redis: the chart's fate_dev
     assert "the Redis password" in check_resource("default-credentials", RELEASE_TYPE, props)[0]
-    props["values"] = {"servingAdmin": {"include": False}, "servingRedis": {"include": False},
-                       "servingServer": {"include": False}}  # fmt: skip
+    props["values"] = {
+        "servingAdmin": {"include": False},
+        "servingRedis": {"include": False},
+        "servingServer": {"include": False},
+    }
     assert check_resource("default-credentials", RELEASE_TYPE, props) == []
 
 
@@ -651,8 +676,10 @@ def test_values_not_known_at_preview_are_left_to_the_update() -> None:
     """Nothing the engine does not know yet is judged (or crashes the pack)."""
     port_unknown = service("s", "fate-9999", 30091)
     port_unknown["spec"]["ports"][0]["nodePort"] = UNKNOWN_STRING
-    ports_unknown = {**service("t", "fate-9999"), "spec": {"type": "NodePort",
-                                                           "ports": UNKNOWN_STRING}}  # fmt: skip
+    ports_unknown = {
+        **service("t", "fate-9999"),
+        "spec": {"type": "NodePort", "ports": UNKNOWN_STRING},
+    }
     for body in (port_unknown, ports_unknown):
         assert check_resource("nodeport-range", SERVICE, body) == []
     image_unknown = deployment("d", "fate-9999", UNKNOWN_STRING)
@@ -684,11 +711,19 @@ def _tiny_chart(root: Path) -> Path:
 def test_what_a_chart_writes_itself_is_seen_too(tmp_path: Path) -> None:
     values_file = tmp_path / "values.yaml"
     values_file.write_text("port: 40001\n")
-    asset = {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17",
-             "path": str(values_file)}  # fmt: skip
+    asset = {
+        "4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17",
+        "path": str(values_file),
+    }
     chart = str(_tiny_chart(tmp_path))
-    props: dict[str, Any] = {"name": "tiny", "namespace": "apps", "chart": chart, "version": "",
-                             "values": {}, "valueYamlFiles": [asset]}  # fmt: skip
+    props: dict[str, Any] = {
+        "name": "tiny",
+        "namespace": "apps",
+        "chart": chart,
+        "version": "",
+        "values": {},
+        "valueYamlFiles": [asset],
+    }
     assert check_resource("system-namespaces", RELEASE_TYPE, props) == [
         "CustomResourceDefinition widgets.example.com in release tiny (tiny (no version)): a "
         "cluster-scoped CustomResourceDefinition, not in the allow list (clusterScopedKinds)",
@@ -708,8 +743,10 @@ def test_what_a_chart_writes_itself_is_seen_too(tmp_path: Path) -> None:
 @pytest.mark.chart
 def test_a_render_error_never_quotes_the_releases_values(monkeypatch: pytest.MonkeyPatch) -> None:
     def failing(archive: Path, values: Any, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(f"template: bad value {values['modules']['mysql']['password']!r} "
-                           "at fate/templates/core/mysql/statefulSet.yaml:52")  # fmt: skip
+        raise RuntimeError(
+            f"template: bad value {values['modules']['mysql']['password']!r} "
+            "at fate/templates/core/mysql/statefulSet.yaml:52"
+        )
 
     monkeypatch.setattr("fate_policies.releases.render_chart", failing)
     props = party_release()

@@ -85,12 +85,16 @@ def test_a_party_with_serving_builds_both_clusters_wired_to_each_other() -> None
     assert "fate-serving:servingRedis" in secret_keys
     exchange = {
         "federation": {
-            "kind": "exchange", "partyId": 1, "stack": "exchange",
+            "kind": "exchange",
+            "partyId": 1,
+            "stack": "exchange",
             "protocols": ["serving", "eggroll"],
-            "endpoints": {"rollsite": {"host": "192.168.0.1", "port": 31500},
-                          "servingProxy": {"host": "192.168.0.1", "port": 31506}},
+            "endpoints": {
+                "rollsite": {"host": "192.168.0.1", "port": 31500},
+                "servingProxy": {"host": "192.168.0.1", "port": 31506},
+            },
         }
-    }  # fmt: skip
+    }
     recorder = run_program("party9999", config, secret_keys, Recorder({"exchange": exchange}))
     assert recorder.one("fate:index:FateEggrollCluster").name == "fate-train-9999"
     assert recorder.one("fate:index:FateServing").name == "fate-serving-9999"
@@ -105,8 +109,9 @@ def test_a_party_with_serving_builds_both_clusters_wired_to_each_other() -> None
     secret, serving = unwrap_secret(releases["fate-serving-9999"]["values"])
     assert secret  # its Redis and admin passwords
     assert serving["servingServer"]["fateflow"] == {
-        "ip": "fateflow.fate-train-9999.svc.cluster.local", "port": 9380,
-    }  # fmt: skip
+        "ip": "fateflow.fate-train-9999.svc.cluster.local",
+        "port": 9380,
+    }
     assert serving["servingProxy"]["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 31506}
     assert serving["servingProxy"]["partyList"] == []
 
@@ -115,17 +120,24 @@ def test_a_fate_2_0_party_installs_the_2_0_chart_with_osx_routed_by_stack_name()
     """The program as the engine runs it, for a FATE 2.0 party naming an OSX peer's stack:
     FateEggrollCluster installs chart v2.0.0 with osx, its partyList from the peer's record."""
     config = {
-        "fate:partyId": "9999", "fate:chartVersion": "v2.0.0", "fate:publicHost": "10.0.9.1",
-        "fate:allowDefaultCredentials": "true", "fate:peers": json.dumps(["party10000"]),
+        "fate:partyId": "9999",
+        "fate:chartVersion": "v2.0.0",
+        "fate:publicHost": "10.0.9.1",
+        "fate:allowDefaultCredentials": "true",
+        "fate:peers": json.dumps(["party10000"]),
         "fate:osx": json.dumps({"type": "NodePort", "nodePort": 30091}),
         "fate:fateboard": json.dumps({"username": "admin"}),
-    }  # fmt: skip
+    }
     peer = {
         "federation": {
-            "kind": "party", "partyId": 10000, "stack": "party10000", "protocols": ["osx"],
-            "fateVersion": "2.0", "endpoints": {"osx": {"host": "10.0.10.1", "port": 30101}},
+            "kind": "party",
+            "partyId": 10000,
+            "stack": "party10000",
+            "protocols": ["osx"],
+            "fateVersion": "2.0",
+            "endpoints": {"osx": {"host": "10.0.10.1", "port": 30101}},
         }
-    }  # fmt: skip
+    }
     recorder = run_program("party9999", config, [], Recorder({"party10000": peer}))
     release = recorder.one(RELEASE).inputs
     assert release["version"] == "v2.0.0"

@@ -244,14 +244,16 @@ def test_another_providers_secrets_are_read_through_the_pulumi_cli(
         "fate:partyId": {"value": "10000", "secret": False},
         "fate:servingIp": {"value": "10.77.0.5", "secret": True},
         "fate:mysql": {
-            "value": json.dumps(CREDENTIALS["mysql"]), "objectValue": CREDENTIALS["mysql"],
+            "value": json.dumps(CREDENTIALS["mysql"]),
+            "objectValue": CREDENTIALS["mysql"],
             "secret": True,
         },
         "fate:fateboard": {
-            "value": "{}", "objectValue": {**CREDENTIALS["fateboard"], "username": "board"},
+            "value": "{}",
+            "objectValue": {**CREDENTIALS["fateboard"], "username": "board"},
             "secret": True,
         },
-    }  # fmt: skip
+    }
     cli = bin_dir / "pulumi"
     calls = tmp_path / "calls"
     cli.write_text(
@@ -263,8 +265,13 @@ def test_another_providers_secrets_are_read_through_the_pulumi_cli(
     code, _, err = run_cli(capsys, "validate", "-s", "s", "--project-dir", str(tmp_path))
     assert code == 0, err
     assert calls.read_text().split() == [
-        "config", "--show-secrets", "--json", "--stack", "s", "--non-interactive",
-    ]  # fmt: skip
+        "config",
+        "--show-secrets",
+        "--json",
+        "--stack",
+        "s",
+        "--non-interactive",
+    ]
     from fate_iac.loader import load_stack
 
     loaded = load_stack(tmp_path, "s")
@@ -293,8 +300,10 @@ def test_describe_shows_a_secret_record_as_secret() -> None:
 
     shown = {"federation": "[secret]", "fateboardHosts": "[secret]", "notebookHosts": ["nb"]}
     assert endpoints_of(shown) == {
-        "federation": "[secret]", "fateboard": "[secret]", "notebook": "nb",
-    }  # fmt: skip
+        "federation": "[secret]",
+        "fateboard": "[secret]",
+        "notebook": "nb",
+    }
 
 
 def test_exported_outputs_say_which_held_a_secret() -> None:

@@ -95,12 +95,16 @@ def serving_of(cfg: PartyConfig) -> ServingConfig:
 def served(party_id: int, host: str, port: int, **extra: Any) -> dict[str, Any]:
     """A party stack's federation record, publishing its serving proxy."""
     return {
-        "kind": "party", "stack": f"party{party_id}", "partyId": party_id,
+        "kind": "party",
+        "stack": f"party{party_id}",
+        "partyId": party_id,
         "protocols": ["eggroll", "serving"],
-        "endpoints": {"rollsite": {"host": host, "port": 30091},
-                      "servingProxy": {"host": host, "port": port}},
+        "endpoints": {
+            "rollsite": {"host": host, "port": 30091},
+            "servingProxy": {"host": host, "port": port},
+        },
         **extra,
-    }  # fmt: skip
+    }
 
 
 # --- the config: alone, and beside a training cluster -----------------------------------
@@ -116,16 +120,25 @@ def test_a_serving_only_stack_is_its_own_kind_with_kubefate_defaults() -> None:
     assert (cfg.release_name, cfg.k8s_namespace) == ("fate-serving-9999", "fate-serving-9999")
     assert cfg.chartVersion == "v2.1.6"
     assert cfg.modules == [
-        "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin",
-    ]  # fmt: skip
+        "servingProxy",
+        "servingRedis",
+        "servingServer",
+        "servingZookeeper",
+        "servingAdmin",
+    ]
     assert [kind for kind, _ in parts(cfg)] == [SERVING]
 
 
 def test_beside_a_party_the_serving_cluster_inherits_the_partys_keys() -> None:
-    cfg = loaded_party(beside(
-        nodePortRange="30000-32000", chartRepo="https://charts.example.org",
-        peers=["party9999"], exchangeStack="exchange", federationReads="batched",
-    ))  # fmt: skip
+    cfg = loaded_party(
+        beside(
+            nodePortRange="30000-32000",
+            chartRepo="https://charts.example.org",
+            peers=["party9999"],
+            exchangeStack="exchange",
+            federationReads="batched",
+        )
+    )
     own = serving_of(cfg)
     assert own.partyId == 10000 and own.publicHost == "192.168.10.1"
     assert own.nodePortRange == "30000-32000"
@@ -134,15 +147,19 @@ def test_beside_a_party_the_serving_cluster_inherits_the_partys_keys() -> None:
     assert own.federationReads == cfg.federationReads
     assert (own.release_name, own.k8s_namespace) == ("fate-serving-10000", "fate-serving-10000")
     assert [(kind.tag, type(part)) for kind, part in parts(cfg)] == [
-        ("eggroll", PartyConfig), ("serving", ServingConfig),
-    ]  # fmt: skip
+        ("eggroll", PartyConfig),
+        ("serving", ServingConfig),
+    ]
 
 
 def test_keys_set_under_fate_serving_win_over_the_inherited_ones() -> None:
-    cfg = loaded_party(beside(
-        {"publicHost": "10.9.9.9", "peers": ["party8888"], "exchangeStack": "serving-exchange"},
-        peers=["party9999"], exchangeStack="exchange",
-    ))  # fmt: skip
+    cfg = loaded_party(
+        beside(
+            {"publicHost": "10.9.9.9", "peers": ["party8888"], "exchangeStack": "serving-exchange"},
+            peers=["party9999"],
+            exchangeStack="exchange",
+        )
+    )
     own = serving_of(cfg)
     assert own.publicHost == "10.9.9.9"
     assert own.peers == ["party8888"] and own.exchangeStack == "serving-exchange"
@@ -165,20 +182,25 @@ def test_a_left_out_proxy_or_server_section_gets_the_charts_node_port() -> None:
 def test_link_points_each_cluster_at_the_others_in_cluster_service() -> None:
     cfg = loaded_party(beside())
     assert (cfg.servingIp, cfg.servingPort) == (
-        "serving-server.fate-serving-10000.svc.cluster.local", 8000,
-    )  # fmt: skip
+        "serving-server.fate-serving-10000.svc.cluster.local",
+        8000,
+    )
     server = serving_of(cfg).servingServer
     assert server is not None and server.fateflow is not None
     assert (server.fateflow.ip, server.fateflow.port) == (
-        "fateflow.fate-10000.svc.cluster.local", 9380,
-    )  # fmt: skip
+        "fateflow.fate-10000.svc.cluster.local",
+        9380,
+    )
 
 
 def test_addresses_set_explicitly_are_kept_by_link() -> None:
-    cfg = loaded_party(beside(
-        {"servingServer": {"fateflow": {"ip": "10.1.1.1", "port": 30097}}},
-        servingIp="10.0.0.5", servingPort=30095,
-    ))  # fmt: skip
+    cfg = loaded_party(
+        beside(
+            {"servingServer": {"fateflow": {"ip": "10.1.1.1", "port": 30097}}},
+            servingIp="10.0.0.5",
+            servingPort=30095,
+        )
+    )
     assert (cfg.servingIp, cfg.servingPort) == ("10.0.0.5", 30095)
     server = serving_of(cfg).servingServer
     assert server is not None and server.fateflow is not None
@@ -216,31 +238,78 @@ def test_link_leaves_a_party_without_a_serving_cluster_or_server_alone() -> None
         ({"colour": "red"}, "fate-serving:colour", "unknown-key", "unknown key"),
         ({"chartVersion": "v2.0.0"}, "fate-serving:chartVersion", "chart-version", "v2.0.0"),
         ({"chartVersion": "v3.0"}, "fate-serving:chartVersion", "allowed-values", "v3.0"),
-        ({"chartVersion": "v2.0.4", "ingressClassName": "nginx"},
-         "fate-serving:ingressClassName", "chart-version", "chart v2.0.4 does not read it"),
-        ({"chartVersion": "v2.0.4", "servingServer": {"fateflow": FATEFLOW, "cacheSwitch": True}},
-         "fate-serving:servingServer.cacheSwitch", "chart-version", "v2.0.4"),
-        ({"servingProxy": {"type": "NodePort", "nodePort": 30096, "ingressHost": "p.example.org"}},
-         "fate-serving:servingProxy.ingressHost", "chart-version",
-         "chart v2.1.6 does not read it (use ingress.servingProxy.hosts)"),
-        ({"servingServer": {"type": "NodePort", "nodePort": 30095}},
-         "fate-serving:servingServer.fateflow", "serving-fateflow", "fateflow's address"),
-        ({"servingProxy": {"type": "NodePort", "nodePort": 80}},
-         "fate-serving:servingProxy.nodePort", "nodeport-range",
-         "NodePort 80 is outside the cluster's NodePort range 30000-32767"),
-        ({"servingProxy": {"type": "NodePort"}},
-         "fate-serving:servingProxy.nodePort", "nodeport-required",
-         "servingProxy.type is NodePort"),
-        ({"servingServer": {"type": "NodePort", "nodePort": 30096, "fateflow": FATEFLOW}},
-         "fate-serving:servingServer.nodePort", "nodeport-unique", "NodePort 30096 is already"),
-        ({"exchangeStack": "exchange",
-          "servingProxy": {"type": "NodePort", "nodePort": 30096,
-                           "exchange": {"ip": "192.168.0.1", "port": 30006}}},
-         "fate-serving:servingProxy.exchange", "wiring", "not both"),
-        ({"peers": ["party10000", "party10000"]},
-         "fate-serving:peers[1]", "peers", "party10000 is listed twice"),
+        (
+            {"chartVersion": "v2.0.4", "ingressClassName": "nginx"},
+            "fate-serving:ingressClassName",
+            "chart-version",
+            "chart v2.0.4 does not read it",
+        ),
+        (
+            {
+                "chartVersion": "v2.0.4",
+                "servingServer": {"fateflow": FATEFLOW, "cacheSwitch": True},
+            },
+            "fate-serving:servingServer.cacheSwitch",
+            "chart-version",
+            "v2.0.4",
+        ),
+        (
+            {
+                "servingProxy": {
+                    "type": "NodePort",
+                    "nodePort": 30096,
+                    "ingressHost": "p.example.org",
+                }
+            },
+            "fate-serving:servingProxy.ingressHost",
+            "chart-version",
+            "chart v2.1.6 does not read it (use ingress.servingProxy.hosts)",
+        ),
+        (
+            {"servingServer": {"type": "NodePort", "nodePort": 30095}},
+            "fate-serving:servingServer.fateflow",
+            "serving-fateflow",
+            "fateflow's address",
+        ),
+        (
+            {"servingProxy": {"type": "NodePort", "nodePort": 80}},
+            "fate-serving:servingProxy.nodePort",
+            "nodeport-range",
+            "NodePort 80 is outside the cluster's NodePort range 30000-32767",
+        ),
+        (
+            {"servingProxy": {"type": "NodePort"}},
+            "fate-serving:servingProxy.nodePort",
+            "nodeport-required",
+            "servingProxy.type is NodePort",
+        ),
+        (
+            {"servingServer": {"type": "NodePort", "nodePort": 30096, "fateflow": FATEFLOW}},
+            "fate-serving:servingServer.nodePort",
+            "nodeport-unique",
+            "NodePort 30096 is already",
+        ),
+        (
+            {
+                "exchangeStack": "exchange",
+                "servingProxy": {
+                    "type": "NodePort",
+                    "nodePort": 30096,
+                    "exchange": {"ip": "192.168.0.1", "port": 30006},
+                },
+            },
+            "fate-serving:servingProxy.exchange",
+            "wiring",
+            "not both",
+        ),
+        (
+            {"peers": ["party10000", "party10000"]},
+            "fate-serving:peers[1]",
+            "peers",
+            "party10000 is listed twice",
+        ),
     ],
-)  # fmt: skip
+)
 def test_serving_rules_name_the_fate_serving_key(
     overrides: dict[str, Any], where: str, rule: str, fragment: str
 ) -> None:
@@ -261,8 +330,10 @@ def test_each_chart_version_reads_its_own_keys() -> None:
 
 def test_a_serving_only_stack_must_say_where_fateflow_is() -> None:
     problem = only_problem(alone(servingServer={"type": "ClusterIP"}), "s")
-    assert (problem.path, problem.rule) == (("fate-serving", "servingServer", "fateflow"),
-                                            "serving-fateflow")  # fmt: skip
+    assert (problem.path, problem.rule) == (
+        ("fate-serving", "servingServer", "fateflow"),
+        "serving-fateflow",
+    )
     assert "configure the party's training cluster in the same stack" in problem.message
     # beside a training cluster, the same section is completed from it
     loaded_party(beside({"servingServer": {"type": "ClusterIP"}}))
@@ -285,10 +356,12 @@ def test_the_charts_default_credentials_are_refused_when_left_out() -> None:
     [
         ({"servingRedis": {"password": secret("fate_dev")}}, ("servingRedis", "password")),
         ({"servingAdmin": {"password": secret("admin")}}, ("servingAdmin", "password")),
-        ({"externalRedisIp": "redis.example.org", "externalRedisPort": 6379},
-         ("externalRedisPassword",)),
+        (
+            {"externalRedisIp": "redis.example.org", "externalRedisPort": 6379},
+            ("externalRedisPassword",),
+        ),
     ],
-)  # fmt: skip
+)
 def test_well_known_credentials_need_the_opt_in(
     overrides: dict[str, Any], path: tuple[str, ...]
 ) -> None:
@@ -301,8 +374,7 @@ def test_well_known_credentials_need_the_opt_in(
 def test_a_credential_that_is_not_a_pulumi_secret_is_refused_without_echoing_it() -> None:
     raw = alone(servingAdmin={"password": Secret("plain-admin-pw", secure=False)})
     problem = only_problem(raw, "s")
-    assert (problem.path, problem.rule) == (("fate-serving", "servingAdmin", "password"),
-                                            "secret")  # fmt: skip
+    assert (problem.path, problem.rule) == (("fate-serving", "servingAdmin", "password"), "secret")
     assert "pulumi config set --secret --path 'fate-serving:servingAdmin.password'" in (
         problem.message
     )
@@ -312,17 +384,33 @@ def test_a_credential_that_is_not_a_pulumi_secret_is_refused_without_echoing_it(
 @pytest.mark.parametrize(
     ("serving_keys", "where", "rule", "fragment"),
     [
-        ({"partyId": 9999}, "fate-serving:partyId", "party-id",
-         "is 9999, but this stack is party 10000 (fate:partyId)"),
-        ({"namespace": "fate-10000"}, "fate-serving:namespace", "namespace",
-         "fate-10000 is the training cluster's namespace too"),
-        ({"name": "fate-10000"}, "fate-serving:name", "release-name",
-         "fate-10000 is the training cluster's release name too"),
+        (
+            {"partyId": 9999},
+            "fate-serving:partyId",
+            "party-id",
+            "is 9999, but this stack is party 10000 (fate:partyId)",
+        ),
+        (
+            {"namespace": "fate-10000"},
+            "fate-serving:namespace",
+            "namespace",
+            "fate-10000 is the training cluster's namespace too",
+        ),
+        (
+            {"name": "fate-10000"},
+            "fate-serving:name",
+            "release-name",
+            "fate-10000 is the training cluster's release name too",
+        ),
         ({"colour": "red"}, "fate-serving:colour", "unknown-key", "unknown key"),
-        ({"servingRedis": {"password": secret("fate_dev")}},
-         "fate-serving:servingRedis.password", "default-credentials", "'fate_dev'"),
+        (
+            {"servingRedis": {"password": secret("fate_dev")}},
+            "fate-serving:servingRedis.password",
+            "default-credentials",
+            "'fate_dev'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_beside_a_training_cluster_problems_name_the_fate_serving_key(
     serving_keys: dict[str, Any], where: str, rule: str, fragment: str
 ) -> None:
@@ -334,8 +422,7 @@ def test_beside_a_training_cluster_problems_name_the_fate_serving_key(
 def test_a_node_port_is_unique_across_the_training_and_serving_clusters() -> None:
     python = {"type": "NodePort", "httpNodePort": 30109, "grpcNodePort": 30102}
     problem = only_problem(beside(python=python))  # 30109: the serving proxy's chart default
-    assert (key_path(problem.path), problem.rule) == ("fate:python.httpNodePort",
-                                                      "nodeport-unique")  # fmt: skip
+    assert (key_path(problem.path), problem.rule) == ("fate:python.httpNodePort", "nodeport-unique")
     assert "NodePort 30109 is already used by fate-serving:servingProxy.nodePort" in (
         problem.message
     )
@@ -345,14 +432,21 @@ def test_a_node_port_is_unique_across_the_training_and_serving_clusters() -> Non
 
 
 def test_the_serving_node_ports_are_checked_against_the_partys_range() -> None:
-    problem = only_problem(beside(
-        {"servingProxy": {"type": "NodePort", "nodePort": 30096},
-         "servingServer": {"type": "ClusterIP"}}, nodePortRange="20000-22767",
-        rollsite={"type": "NodePort", "nodePort": 20101},
-        python={"type": "NodePort", "httpNodePort": 20107, "grpcNodePort": 20102},
-    ))  # fmt: skip
-    assert (key_path(problem.path), problem.rule) == ("fate-serving:servingProxy.nodePort",
-                                                      "nodeport-range")  # fmt: skip
+    problem = only_problem(
+        beside(
+            {
+                "servingProxy": {"type": "NodePort", "nodePort": 30096},
+                "servingServer": {"type": "ClusterIP"},
+            },
+            nodePortRange="20000-22767",
+            rollsite={"type": "NodePort", "nodePort": 20101},
+            python={"type": "NodePort", "httpNodePort": 20107, "grpcNodePort": 20102},
+        )
+    )
+    assert (key_path(problem.path), problem.rule) == (
+        "fate-serving:servingProxy.nodePort",
+        "nodeport-range",
+    )
     assert "NodePort 30096 is outside the cluster's NodePort range 20000-22767" in problem.message
 
 
@@ -399,10 +493,12 @@ def test_a_serving_only_stack_publishes_a_serving_record() -> None:
 
 def test_the_exchanges_serving_proxy_is_a_serving_cluster_of_the_proxy_alone() -> None:
     raw = {
-        "chartName": "fate-exchange", "publicHost": "192.168.0.1",
+        "chartName": "fate-exchange",
+        "publicHost": "192.168.0.1",
         "rollsite": {"type": "NodePort", "nodePort": 30000},
-        "servingProxy": {"type": "NodePort", "nodePort": 30006}, "members": [],
-    }  # fmt: skip
+        "servingProxy": {"type": "NodePort", "nodePort": 30006},
+        "members": [],
+    }
     cfg = load_exchange_config(raw, "exchange").config
     own = cfg.serving_cluster
     assert own is not None and own.modules == ["servingProxy"]
@@ -422,8 +518,10 @@ def serving_cfg(**overrides: Any) -> ServingConfig:
 
 def test_serving_routes_by_stack_name_join_the_static_ones() -> None:
     static_entry = {"partyId": 7777, "partyIp": "10.7.7.7", "partyPort": 8869}
-    static_peer = {"partyId": 8888, "endpoints": {"servingProxy": {"host": "10.8.8.8",
-                                                                   "port": 30109}}}  # fmt: skip
+    static_peer = {
+        "partyId": 8888,
+        "endpoints": {"servingProxy": {"host": "10.8.8.8", "port": 30109}},
+    }
     cfg = serving_cfg(
         peers=[static_peer, "party10000"],
         servingProxy={"type": "NodePort", "nodePort": 30096, "partyList": [static_entry]},
@@ -441,8 +539,12 @@ def test_serving_routes_by_stack_name_join_the_static_ones() -> None:
 
 def test_behind_an_exchange_the_proxy_routes_to_the_exchanges_serving_proxy() -> None:
     cfg = serving_cfg(exchangeStack="exchange")
-    exchange = {"kind": "exchange", "stack": "exchange", "partyId": 1,
-                "endpoints": {"servingProxy": {"host": "192.168.0.1", "port": 30006}}}  # fmt: skip
+    exchange = {
+        "kind": "exchange",
+        "stack": "exchange",
+        "partyId": 1,
+        "endpoints": {"servingProxy": {"host": "192.168.0.1", "port": 30006}},
+    }
     routed = serving_routed_values(cfg, {"exchange": exchange})
     assert routed.routes.exchange == {"partyIp": "192.168.0.1", "partyPort": 30006}
     assert routed.overrides[MAIN][("servingProxy", "exchange")] == routed.routes.exchange
@@ -457,15 +559,19 @@ def test_stacks_not_published_yet_are_waited_for() -> None:
         ("servingProxy", "partyList"): [],
         # Until the exchange publishes, unknown parties go to this proxy itself.
         ("servingProxy", "exchange"): {"partyIp": "serving-proxy", "partyPort": 8869},
-    }  # fmt: skip
+    }
 
 
 def test_a_peer_or_exchange_without_a_serving_proxy_cannot_be_routed() -> None:
     cfg = serving_cfg(peers=["party10000"], exchangeStack="exchange")
     peer = served(10000, "192.168.10.1", 30106)
     peer["endpoints"].pop("servingProxy")
-    exchange = {"kind": "exchange", "stack": "exchange", "partyId": 1,
-                "endpoints": {"rollsite": {"host": "192.168.0.1", "port": 30000}}}  # fmt: skip
+    exchange = {
+        "kind": "exchange",
+        "stack": "exchange",
+        "partyId": 1,
+        "endpoints": {"rollsite": {"host": "192.168.0.1", "port": 30000}},
+    }
     routed = serving_routed_values(cfg, {"party10000": peer, "exchange": exchange})
     assert routed.routes.problems == [
         "party10000 (party 10000) publishes no servingProxy endpoint (it runs no FATE-Serving "
@@ -480,8 +586,10 @@ def test_a_party_reached_twice_or_itself_is_a_routing_problem() -> None:
         peers=["party10000", "me"],
         servingProxy={"type": "NodePort", "nodePort": 30096, "partyList": [entry]},
     )
-    records = {"party10000": served(10000, "192.168.10.1", 30106),
-               "me": served(9999, "192.168.9.1", 30096)}  # fmt: skip
+    records = {
+        "party10000": served(10000, "192.168.10.1", 30106),
+        "me": served(9999, "192.168.9.1", 30096),
+    }
     assert serving_routed_values(cfg, records).routes.problems == [
         "party 10000 is reached twice (again via party10000)",
         "peer me is party 9999: this party itself",
@@ -515,19 +623,25 @@ def engine_env() -> dict[str, str]:
     """A party stack with a serving cluster, as the Pulumi engine hands its config over."""
     raw = party()
     return {
-        "fate:partyId": "10000", "fate:publicHost": "192.168.10.1",
-        "fate:rollsite": json.dumps(raw["rollsite"]), "fate:python": json.dumps(raw["python"]),
+        "fate:partyId": "10000",
+        "fate:publicHost": "192.168.10.1",
+        "fate:rollsite": json.dumps(raw["rollsite"]),
+        "fate:python": json.dumps(raw["python"]),
         "fate:mysql": json.dumps({"password": "mysql-pw-1"}),
         "fate:fateboard": json.dumps({"username": "board", "password": "board-pw-1"}),
         "fate-serving:chartVersion": "v2.1.5",
         "fate-serving:servingRedis": json.dumps({"password": "redis-pw-1"}),
         "fate-serving:servingAdmin": json.dumps({"username": "adm", "password": "admin-pw-1"}),
         "kubernetes:context": "kind-fate",
-    }  # fmt: skip
+    }
 
 
-SECRET_KEYS = {"fate:mysql", "fate:fateboard", "fate-serving:servingRedis",
-               "fate-serving:servingAdmin"}  # fmt: skip
+SECRET_KEYS = {
+    "fate:mysql",
+    "fate:fateboard",
+    "fate-serving:servingRedis",
+    "fate-serving:servingAdmin",
+}
 
 
 def test_config_keys_of_both_namespaces_as_key_paths() -> None:
@@ -562,8 +676,10 @@ def test_a_serving_credential_not_given_as_a_secret_is_refused() -> None:
     password = raw.values["fate-serving"]["servingRedis"]["password"]
     assert isinstance(password, Secret) and not password.secure
     problem = only_problem(raw)
-    assert (key_path(problem.path), problem.rule) == ("fate-serving:servingRedis.password",
-                                                      "secret")  # fmt: skip
+    assert (key_path(problem.path), problem.rule) == (
+        "fate-serving:servingRedis.password",
+        "secret",
+    )
     assert "redis-pw-1" not in problem.render("party10000")
 
 
@@ -730,8 +846,11 @@ def test_one_stack_has_one_node_port_range_and_one_way_of_reading_records() -> N
 
 
 def test_fate_serving_keys_on_an_exchange_are_refused_one_by_one() -> None:
-    raw = {"chartName": "fate-exchange", "rollsite": {"type": "ClusterIP"},
-           "fate-serving": {"servingProxy": {}, "servingRedis": {}}}  # fmt: skip
+    raw = {
+        "chartName": "fate-exchange",
+        "rollsite": {"type": "ClusterIP"},
+        "fate-serving": {"servingProxy": {}, "servingRedis": {}},
+    }
     found = problems_of(raw, "exchange")
     assert [key_path(p.path) for p in found] == [
         "fate-serving:servingProxy",

@@ -54,8 +54,10 @@ def test_a_stack_ca_signs_leaves_only_and_its_leaves_name_the_party_and_their_us
     authority = _cert(ca.certificate)
     constraints = authority.extensions.get_extension_for_class(x509.BasicConstraints).value
     assert constraints.ca and constraints.path_length == 0
-    for leaf, usage in ((server, ExtendedKeyUsageOID.SERVER_AUTH),
-                        (client, ExtendedKeyUsageOID.CLIENT_AUTH)):  # fmt: skip
+    for leaf, usage in (
+        (server, ExtendedKeyUsageOID.SERVER_AUTH),
+        (client, ExtendedKeyUsageOID.CLIENT_AUTH),
+    ):
         cert = _cert(leaf.certificate)
         cert.verify_directly_issued_by(authority)
         assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "party-9999"
@@ -84,8 +86,11 @@ def test_a_leaf_never_outlives_its_ca_and_a_foreign_key_cannot_sign() -> None:
 def test_certificates_are_reissued_when_due_or_when_what_they_name_changes() -> None:
     settings = tls.TlsSettings(validity_hours=48, renew_before_hours=24, ca_validity_hours=100)
     ca = pki.issue_ca("ca", "o", 100, NOW)
-    news = {**settings.props("server", "party-9999", "FATE party 9999", ["192.168.9.1"]),
-            "caCertificate": ca.certificate, "caKey": ca.key}  # fmt: skip
+    news = {
+        **settings.props("server", "party-9999", "FATE party 9999", ["192.168.9.1"]),
+        "caCertificate": ca.certificate,
+        "caKey": ca.key,
+    }
     state = {**news, **pki.issued_outputs(pki.issue(news, NOW))}
     assert tls.replacements(state, news, NOW + datetime.timedelta(hours=23)) == []
     assert tls.replacements(state, news, NOW + datetime.timedelta(hours=25)) == ["notAfter"]
@@ -187,8 +192,7 @@ def test_each_secret_a_chart_mounts_is_planned_with_the_names_clients_dial() -> 
     cfg = _loaded("party9999")
     (rollsite,) = mounted(cfg)
     assert rollsite.secret == "eggroll-certs" and rollsite.client
-    assert set(rollsite.files) == {"ca.pem", "server.crt", "server.key", "client.crt",
-                                   "client.key"}  # fmt: skip
+    assert set(rollsite.files) == {"ca.pem", "server.crt", "server.key", "client.crt", "client.key"}
     assert rollsite.hosts[0] == "192.168.9.1"  # where its record says peers dial it
     assert f"{ROLLSITE_TLS_SERVICE}.fate-tls-9999.svc.cluster.local" in rollsite.hosts
     assert rollsite.workload == ("Deployment", "rollsite")
@@ -196,27 +200,38 @@ def test_each_secret_a_chart_mounts_is_planned_with_the_names_clients_dial() -> 
     spark = PartyConfig.model_validate(_spark_party())
     (pulsar,) = mounted(spark)
     assert (pulsar.secret, pulsar.common_name, pulsar.client) == (
-        "pulsar-cert", "9999.fate.org", False,
-    )  # fmt: skip
+        "pulsar-cert",
+        "9999.fate.org",
+        False,
+    )
     assert set(pulsar.files) == {"ca.cert.pem", "broker.cert.pem", "broker.key-pk8.pem"}
     assert pulsar.hosts[:2] == ("9999.fate.org", "192.168.9.1")
     assert pulsar.workload == ("StatefulSet", "pulsar")
     # An exchange's trafficServer always mounts its own; no TLS, no rollsite Secret.
-    exchange = ExchangeConfig.model_validate({"chartName": "fate-exchange", "publicHost":
-        "192.168.0.1", "modules": ["trafficServer", "nginx"],
-        "trafficServer": {"type": "NodePort", "nodePort": 30020}})  # fmt: skip
+    exchange = ExchangeConfig.model_validate(
+        {
+            "chartName": "fate-exchange",
+            "publicHost": "192.168.0.1",
+            "modules": ["trafficServer", "nginx"],
+            "trafficServer": {"type": "NodePort", "nodePort": 30020},
+        }
+    )
     assert [m.secret for m in mounted(exchange)] == ["traffic-server-cert"]
     assert mounted(PartyConfig.model_validate(party())) == []
 
 
 def _spark_party() -> dict[str, Any]:
     return {
-        "partyId": 9999, "chartName": "fate", "publicHost": "192.168.9.1",
-        "computing": "Spark", "federation": "Pulsar", "storage": "HDFS",
+        "partyId": 9999,
+        "chartName": "fate",
+        "publicHost": "192.168.9.1",
+        "computing": "Spark",
+        "federation": "Pulsar",
+        "storage": "HDFS",
         "modules": ["python", "mysql", "spark", "hdfs", "nginx", "pulsar"],
         "pulsar": {"type": "NodePort", "httpNodePort": 30034, "httpsNodePort": 30039},
         "exchangeStack": "exchange",
-    }  # fmt: skip
+    }
 
 
 # --- the charts, fixed -------------------------------------------------------------------
@@ -242,10 +257,12 @@ def test_the_rendered_chart_routes_to_other_parties_over_tls(stack: str) -> None
                 local = party_key == own or entry["ip"] == "rollsite"
                 assert entry.get("is_secure", False) is not local, (party_key, entry)
     if stack == "party9999":
-        assert routes["10000"]["default"] == [{"ip": "192.168.10.1", "port": 30008,
-                                               "is_secure": True}]  # fmt: skip
-        assert routes["default"]["default"] == [{"ip": "192.168.0.1", "port": 30002,
-                                                 "is_secure": True}]  # fmt: skip
+        assert routes["10000"]["default"] == [
+            {"ip": "192.168.10.1", "port": 30008, "is_secure": True}
+        ]
+        assert routes["default"]["default"] == [
+            {"ip": "192.168.0.1", "port": 30002, "is_secure": True}
+        ]
         # The party chart v1.11.2 mounts eggroll.properties read-only where its start
         # script writes: mounted where the script copies it from, the TLS settings arrive.
         rollsite = objects["Deployment", "rollsite"]["spec"]["template"]["spec"]
@@ -256,20 +273,27 @@ def test_the_rendered_chart_routes_to_other_parties_over_tls(stack: str) -> None
         assert "cat /data/projects/fate/eggroll/conf/cert_configs >>" in script
         assert {"containerPort": ROLLSITE_TLS_PORT, "name": "tls"} in container["ports"]
     else:
-        assert routes["9999"]["default"] == [{"ip": "192.168.9.1", "port": 30004,
-                                              "is_secure": True}]  # fmt: skip
+        assert routes["9999"]["default"] == [
+            {"ip": "192.168.9.1", "port": 30004, "is_secure": True}
+        ]
 
 
 def _record(
     party_id: int, stack: str, host: str, tls_port: int, kind: str = "party"
 ) -> dict[str, Any]:
     return {
-        "schemaVersion": "1.2", "kind": kind, "stack": stack, "partyId": party_id,
+        "schemaVersion": "1.2",
+        "kind": kind,
+        "stack": stack,
+        "partyId": party_id,
         "fateVersion": "1.11" if kind == "party" else None,
-        "protocols": ["eggroll"], "ca": pki.issue_ca("ca", "o", 1).certificate,
-        "endpoints": {"rollsite": {"host": host, "port": tls_port - 1},
-                      "rollsiteTLS": {"host": host, "port": tls_port}},
-    }  # fmt: skip
+        "protocols": ["eggroll"],
+        "ca": pki.issue_ca("ca", "o", 1).certificate,
+        "endpoints": {
+            "rollsite": {"host": host, "port": tls_port - 1},
+            "rollsiteTLS": {"host": host, "port": tls_port},
+        },
+    }
 
 
 FIXED_STREAM = (
@@ -338,8 +362,9 @@ def _peer(party_id: int, stack: str, secure: bool) -> FederationRecord:
 
 
 def test_tls_routes_go_to_the_tls_listener_and_trust_only_the_routed_stacks_cas() -> None:
-    routes = party_routes(9999, [], [("p1", _peer(1, "p1", True))],
-                          ("ex", _peer(2, "ex", True)), tls=True)  # fmt: skip
+    routes = party_routes(
+        9999, [], [("p1", _peer(1, "p1", True))], ("ex", _peer(2, "ex", True)), tls=True
+    )
     assert routes.party_list == [{"partyId": 1, "partyIp": "10.0.0.1", "partyPort": 30002}]
     assert routes.exchange == {"partyIp": "10.0.0.1", "partyPort": 30002}
     assert routes.trust == {"p1": CAS[1], "ex": CAS[2]}
@@ -380,20 +405,39 @@ def test_a_tls_party_publishes_its_tls_listener_and_opens_it() -> None:
     [
         ({"nodePort": 30111}, {"enableTLS": False}, ("tls",), "nothing here uses certificates"),
         ({}, {}, ("tls", "nodePort"), "rollsite.type is NodePort: set nodePort"),
-        ({"nodePort": 30111, "validityHours": 10, "renewBeforeHours": 10}, {},
-         ("tls", "renewBeforeHours"), "every update would re-issue"),
-        ({"nodePort": 30111, "validityHours": 200, "caValidityHours": 100}, {},
-         ("tls", "validityHours"), "no certificate outlives its CA"),
-        ({"nodePort": 30111, "ca": {"certificate": "nonsense", "key": Secret("k", True)}}, {},
-         ("tls", "ca", "certificate"), "it is not a PEM certificate"),
+        (
+            {"nodePort": 30111, "validityHours": 10, "renewBeforeHours": 10},
+            {},
+            ("tls", "renewBeforeHours"),
+            "every update would re-issue",
+        ),
+        (
+            {"nodePort": 30111, "validityHours": 200, "caValidityHours": 100},
+            {},
+            ("tls", "validityHours"),
+            "no certificate outlives its CA",
+        ),
+        (
+            {"nodePort": 30111, "ca": {"certificate": "nonsense", "key": Secret("k", True)}},
+            {},
+            ("tls", "ca", "certificate"),
+            "it is not a PEM certificate",
+        ),
         ({"nodePort": 30101}, {}, ("tls", "nodePort"), "already used by fate:rollsite.nodePort"),
-        ({"nodePort": 30111}, {"partyList": [{"partyId": 9999, "partyIp": "10.0.0.9",
-                                              "partyPort": 30009}]},
-         ("rollsite", "partyList"), "a partyList entry cannot carry"),
-        ({"nodePort": 30111}, {"exchange": {"ip": "10.0.0.1", "port": 30000}},
-         ("rollsite", "exchange"), "name its stack in exchangeStack"),
+        (
+            {"nodePort": 30111},
+            {"partyList": [{"partyId": 9999, "partyIp": "10.0.0.9", "partyPort": 30009}]},
+            ("rollsite", "partyList"),
+            "a partyList entry cannot carry",
+        ),
+        (
+            {"nodePort": 30111},
+            {"exchange": {"ip": "10.0.0.1", "port": 30000}},
+            ("rollsite", "exchange"),
+            "name its stack in exchangeStack",
+        ),
     ],
-)  # fmt: skip
+)
 def test_tls_settings_that_cannot_work_are_refused_at_their_key(
     tls_keys: dict[str, Any], rollsite: dict[str, Any], path: tuple[str, ...], said: str
 ) -> None:
@@ -408,11 +452,18 @@ def test_tls_settings_that_cannot_work_are_refused_at_their_key(
 def test_a_brought_ca_must_be_a_ca_and_its_key_a_secret() -> None:
     leaf_ca = pki.issue_ca("ca", "o", 10_000)
     leaf = pki.issue_leaf(leaf_ca.certificate, leaf_ca.key, "x", "o", "server", [], 5)
-    raw = _tls_party(10000, tls={"nodePort": 30111,
-                                 "ca": {"certificate": leaf.certificate,
-                                        "key": Secret(leaf.key, True)}})  # fmt: skip
-    with pytest.raises(ConfigError, match=r"tls.ca.certificate: cannot sign with this CA: it is "
-                       r"not a CA certificate \(basicConstraints CA:FALSE\)"):  # fmt: skip
+    raw = _tls_party(
+        10000,
+        tls={
+            "nodePort": 30111,
+            "ca": {"certificate": leaf.certificate, "key": Secret(leaf.key, True)},
+        },
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"tls.ca.certificate: cannot sign with this CA: it is "
+        r"not a CA certificate \(basicConstraints CA:FALSE\)",
+    ):
         load_party_config(raw, "party10000")
     brought = {"certificate": leaf_ca.certificate, "key": Secret(leaf_ca.key, False)}
     with pytest.raises(ConfigError) as error:
@@ -432,8 +483,11 @@ def test_a_record_whose_ca_cannot_be_trusted_is_refused_by_name() -> None:
     from fate_iac.federation import RecordError, read_record
 
     record = _peer(1, "p1", True).model_dump()
-    with pytest.raises(RecordError, match=r"stack p1: .*ca: .*its CA cannot be trusted: it is "
-                       r"not a PEM certificate"):  # fmt: skip
+    with pytest.raises(
+        RecordError,
+        match=r"stack p1: .*ca: .*its CA cannot be trusted: it is "
+        r"not a PEM certificate",
+    ):
         read_record({**record, "ca": "-----BEGIN CERTIFICATE-----\nnope"}, "p1")
 
 
@@ -494,8 +548,10 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
     _cert(files["server.crt"]).verify_directly_issued_by(ca)
     # The stack output says when the CA and each Secret's first certificate expire.
     server = _cert(files["server.crt"])
-    assert expiries == {"ca": ca.not_valid_after_utc.isoformat(),
-                        "eggroll-certs": server.not_valid_after_utc.isoformat()}  # fmt: skip
+    assert expiries == {
+        "ca": ca.not_valid_after_utc.isoformat(),
+        "eggroll-certs": server.not_valid_after_utc.isoformat(),
+    }
     # The release is post-rendered; rollsite restarts when what it loads changes.
     (release,) = recorder.of_type("kubernetes:helm.sh/v3:Release")
     assert release.inputs["postrender"].endswith(postrender.POSTRENDER_COMMAND)
@@ -515,8 +571,10 @@ def test_a_brought_ca_rotates_in_two_steps_without_a_gap() -> None:
     leaf = pki.issue_leaf(announcing, old.key, "party-1", "o", "server", [], 5)
     _cert(leaf.certificate).verify_directly_issued_by(_cert(old.certificate))
     trusted = x509.load_pem_x509_certificates(tls.trust_bundle([announcing]).encode())
-    assert {c.subject for c in trusted} == {_cert(old.certificate).subject,
-                                            _cert(new.certificate).subject}  # fmt: skip
+    assert {c.subject for c in trusted} == {
+        _cert(old.certificate).subject,
+        _cert(new.certificate).subject,
+    }
     # Step 2, once every peer has run: the new CA first, with its key.
     leaf = pki.issue_leaf(new.certificate + old.certificate, new.key, "p", "o", "server", [], 5)
     _cert(leaf.certificate).verify_directly_issued_by(_cert(new.certificate))
@@ -527,9 +585,16 @@ def test_a_brought_ca_rotates_in_two_steps_without_a_gap() -> None:
 def test_federation_status_says_when_a_stack_s_first_certificate_expires() -> None:
     from fate_iac.orchestrator import Status
 
-    status = Status("party9999", "party", True, endpoints={"rollsite": {"host": "h", "port": 1}},
-                    certificates={"ca": "2036-11-27T12:00:00+00:00",
-                                  "eggroll-certs": "2027-11-29T12:00:00+00:00"})  # fmt: skip
+    status = Status(
+        "party9999",
+        "party",
+        True,
+        endpoints={"rollsite": {"host": "h", "port": 1}},
+        certificates={
+            "ca": "2036-11-27T12:00:00+00:00",
+            "eggroll-certs": "2027-11-29T12:00:00+00:00",
+        },
+    )
     assert status.line().endswith("rollsite h:1 certificates until 2027-11-29")
     assert status.as_json()["certificates"]["eggroll-certs"].startswith("2027-11-29")
 

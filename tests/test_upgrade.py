@@ -34,9 +34,14 @@ def config(**overrides: Any) -> PartyConfig:
 
 @pytest.mark.parametrize(
     ("deployed", "wanted"),
-    [(None, "v1.11.2"), ("v1.11.2", "v1.11.2"), ("v1.10.0", "v1.11.2"), ("v1.9.0", "v1.11.2"),
-     ("v1.9.2", "v1.10.0")],
-)  # fmt: skip
+    [
+        (None, "v1.11.2"),
+        ("v1.11.2", "v1.11.2"),
+        ("v1.10.0", "v1.11.2"),
+        ("v1.9.0", "v1.11.2"),
+        ("v1.9.2", "v1.10.0"),
+    ],
+)
 def test_a_new_party_or_a_rising_version_is_accepted(deployed: str | None, wanted: str) -> None:
     assert check_upgrade(deployed, wanted) == []
 
@@ -78,28 +83,42 @@ def test_no_migration_for_a_new_party_an_unchanged_version_or_when_skipped() -> 
 
 def test_an_external_mysql_is_refused_until_the_operator_migrated_it() -> None:
     modules = ["rollsite", "clustermanager", "nodemanager", "python", "fateboard", "client"]
-    external = {"modules": modules, "mysql": None, "externalMysqlIp": "10.0.0.7",
-                "externalMysqlPassword": Secret("s3cret-ext", secure=True)}  # fmt: skip
+    external = {
+        "modules": modules,
+        "mysql": None,
+        "externalMysqlIp": "10.0.0.7",
+        "externalMysqlPassword": Secret("s3cret-ext", secure=True),
+    }
     cfg = config(**external)
     assert migration_for(cfg, "v1.10.0") is None
     [problem] = external_mysql_problems(cfg, "v1.10.0")
     assert problem.path == ("upgradeManager", "skip") and problem.rule == "upgrade"
     assert "from 1.10.0 to 1.11.2" in problem.message and "10.0.0.7" not in problem.message
     assert external_mysql_problems(cfg, "v1.11.2") == []  # no version change
-    assert external_mysql_problems(config(**external, upgradeManager={"skip": True}),
-                                   "v1.10.0") == []  # fmt: skip
+    assert (
+        external_mysql_problems(config(**external, upgradeManager={"skip": True}), "v1.10.0") == []
+    )
 
 
 def test_the_migration_objects_are_kubefates_with_the_password_from_a_secret() -> None:
     cfg = config(
         chartVersion="v1.11.2",
-        upgradeManager={"timeout": 120, "nodeSelector": {"pool": "db"},
-                        "image": "registry.example.com/fum:1.11.2"},
-        pullPolicy="Always", imagePullSecrets=[{"name": "regcred"}],
-    )  # fmt: skip
+        upgradeManager={
+            "timeout": 120,
+            "nodeSelector": {"pool": "db"},
+            "image": "registry.example.com/fum:1.11.2",
+        },
+        pullPolicy="Always",
+        imagePullSecrets=[{"name": "regcred"}],
+    )
     objects = migration_objects(cfg, Migration("v1.10.0", "v1.11.2"))
-    assert [o["kind"] for o in objects] == ["Secret", "ServiceAccount", "Role", "RoleBinding",
-                                            "Job"]  # fmt: skip
+    assert [o["kind"] for o in objects] == [
+        "Secret",
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+        "Job",
+    ]
     assert all(o["metadata"]["namespace"] == "fate-10000" for o in objects)
     secret, job = objects[0], objects[-1]
     assert secret["metadata"]["name"] == PASSWORD_SECRET
@@ -136,8 +155,10 @@ def run(helm: list[str] | None) -> Recorder:
 def test_raising_the_version_declares_the_migration_and_records_it() -> None:
     recorder = run(["v1.10.0"])
     job = recorder.one(JOB_TYPE).inputs
-    assert job["metadata"]["annotations"] == {"fate.upgrade/from": "v1.10.0",
-                                              "fate.upgrade/to": "v1.11.2"}  # fmt: skip
+    assert job["metadata"]["annotations"] == {
+        "fate.upgrade/from": "v1.10.0",
+        "fate.upgrade/to": "v1.11.2",
+    }
     kinds = {r.type.split(":")[-1] for r in recorder.resources}
     assert {"Secret", "ServiceAccount", "Role", "RoleBinding", "Job", "Release"} <= kinds
     assert recorder.one(RELEASE).inputs["version"] == "v1.11.2"
@@ -167,12 +188,20 @@ def test_a_downgrade_is_refused_before_anything_is_registered() -> None:
 
 def test_the_last_version_change_comes_from_helms_history() -> None:
     def record(revision: int, version: str, status: str) -> dict[str, Any]:
-        return {"name": "fate-10000", "version": revision, "info": {"status": status},
-                "chart": {"metadata": {"version": version}}}  # fmt: skip
+        return {
+            "name": "fate-10000",
+            "version": revision,
+            "info": {"status": status},
+            "chart": {"metadata": {"version": version}},
+        }
 
-    history = [record(1, "v1.9.2", "superseded"), record(2, "v1.10.0", "superseded"),
-               record(3, "v1.10.0", "superseded"), record(4, "v1.11.2", "failed"),
-               record(5, "v1.10.0", "deployed")]  # fmt: skip
+    history = [
+        record(1, "v1.9.2", "superseded"),
+        record(2, "v1.10.0", "superseded"),
+        record(3, "v1.10.0", "superseded"),
+        record(4, "v1.11.2", "failed"),
+        record(5, "v1.10.0", "deployed"),
+    ]
     # The failed revision is no change that happened: the last one was 1.9.2 -> 1.10.0.
     assert last_version_change(history, "fate-10000") == {"from": "v1.9.2", "to": "v1.10.0"}
     assert last_version_change(history[:1], "fate-10000") is None
@@ -224,13 +253,26 @@ def test_an_api_server_that_never_answers_is_said_not_waited_for(
     silent.listen()  # accepts, never answers: the TLS handshake never completes
     port = silent.getsockname()[1]
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "c", "cluster": {"server": f"https://127.0.0.1:{port}",
-                                              "insecure-skip-tls-verify": True}}],
-        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-    }))  # fmt: skip
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "c",
+                "clusters": [
+                    {
+                        "name": "c",
+                        "cluster": {
+                            "server": f"https://127.0.0.1:{port}",
+                            "insecure-skip-tls-verify": True,
+                        },
+                    }
+                ],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+            }
+        )
+    )
     monkeypatch.setattr(kube, "TIMEOUT", 1.0)
     start = time.monotonic()
     with pytest.raises(kube.ClusterError, match="did not answer within 1 s"):

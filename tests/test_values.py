@@ -28,8 +28,14 @@ def test_every_module_is_included_or_excluded_explicitly() -> None:
     assert set(values["modules"]) == {*ALL_MODULES, "serving"} - {"osx"}  # FATE 2.0's
     included = {m for m, body in values["modules"].items() if body.get("include")}
     assert included == {
-        "rollsite", "clustermanager", "nodemanager", "mysql", "python", "fateboard", "client",
-    }  # fmt: skip
+        "rollsite",
+        "clustermanager",
+        "nodemanager",
+        "mysql",
+        "python",
+        "fateboard",
+        "client",
+    }
     for module in ("lbrollsite", "spark", "hdfs", "nginx", "rabbitmq", "pulsar"):
         assert values["modules"][module] == {"include": False}
 

@@ -156,12 +156,15 @@ class AutomationRunner:
         ``stack_outputs`` makes two, each decrypting the stack's secrets."""
         done = self._command.run(
             ["stack", "export", "--show-secrets", "--stack", stack],
-            str(self.project_dir), self.env,
-        )  # fmt: skip
+            str(self.project_dir),
+            self.env,
+        )
         resources = (json.loads(done.stdout or "{}").get("deployment") or {}).get("resources")
         root: dict[str, Any] = next((r for r in resources or [] if r.get("type") == STACK), {})
-        return {key: self._auto.OutputValue(*revealed(value))
-                for key, value in (root.get("outputs") or {}).items()}  # fmt: skip
+        return {
+            key: self._auto.OutputValue(*revealed(value))
+            for key, value in (root.get("outputs") or {}).items()
+        }
 
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
         """What an update would change; with ``refresh``, against what the cluster holds
@@ -210,13 +213,22 @@ class AutomationRunner:
         with tempfile.TemporaryDirectory(prefix="fate-events-") as scratch:
             log = Path(scratch) / "events.json"
             self._command.run(
-                [*command, "--stack", stack, "--event-log", str(log), *policy,
-                 "--exec-kind", "auto.local"],  # recorded in its history, as the SDK's runs
+                [
+                    *command,
+                    "--stack",
+                    stack,
+                    "--event-log",
+                    str(log),
+                    *policy,
+                    "--exec-kind",
+                    "auto.local",
+                ],  # recorded in its history, as the SDK's runs
                 # The CLI takes --event-log only with its debug commands on, as the
                 # Automation API runs it.
-                str(self.project_dir), {**self.env, **env, "PULUMI_DEBUG_COMMANDS": "true"},
+                str(self.project_dir),
+                {**self.env, **env, "PULUMI_DEBUG_COMMANDS": "true"},
                 on_output=lines.append,
-            )  # fmt: skip
+            )
             summarized = False
             for line in log.read_text().splitlines() if log.exists() else []:
                 try:
@@ -266,8 +278,9 @@ class AutomationRunner:
     def _last_update_succeeded(self, stack: str) -> bool:
         done = self._command.run(
             ["stack", "history", "--json", "--page-size", "1", "--stack", stack],
-            str(self.project_dir), self.env,
-        )  # fmt: skip
+            str(self.project_dir),
+            self.env,
+        )
         entries = json.loads(done.stdout or "[]") or [{}]
         return bool(entries[0].get("kind") == "update" and entries[0].get("result") == "succeeded")
 
@@ -275,12 +288,15 @@ class AutomationRunner:
         """The stack's updates, as ``pulumi stack history`` keeps them."""
         return [
             {
-                "version": s.version, "kind": s.kind, "startTime": s.start_time,
-                "endTime": s.end_time, "result": s.result,
+                "version": s.version,
+                "kind": s.kind,
+                "startTime": s.start_time,
+                "endTime": s.end_time,
+                "result": s.result,
                 "resourceChanges": s.resource_changes or {},
             }
             for s in self._stack(stack, {}).history()
-        ]  # fmt: skip
+        ]
 
     def resource_count(self, stack: str) -> int:
         """Resources in the stack's state (what ``destroy`` would delete, and the stack)."""

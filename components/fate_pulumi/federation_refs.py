@@ -67,8 +67,11 @@ def existing_stacks() -> set[str] | None:
     try:
         result = subprocess.run(
             [cli, "stack", "ls", "--json", "--non-interactive"],
-            capture_output=True, text=True, check=False, timeout=STACK_LS_TIMEOUT,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=STACK_LS_TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         pulumi.log.warn(
             f"`pulumi stack ls` did not answer in {STACK_LS_TIMEOUT:.0f}s: every named stack "

@@ -99,8 +99,9 @@ class KubeFateServer(pulumi.ComponentResource):
         self.namespace = pulumi.Output.from_input(config.namespace)
         self.namespaces = pulumi.Output.from_input(
             [config.namespace, *service.rbac_namespaces(config, party_namespace)]
-            if config.rbac.scope == "namespaces" else [config.namespace]
-        )  # fmt: skip
+            if config.rbac.scope == "namespaces"
+            else [config.namespace]
+        )
         self.username = pulumi.Output.from_input(config.username)
         self.password = password
         self.cli_config = password.apply(lambda p: service.cli_config(config, p))
@@ -109,6 +110,11 @@ class KubeFateServer(pulumi.ComponentResource):
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The ``kubefate`` stack output: the URL, the login (password secret) and the
         CLI's ``config.yaml`` (secret)."""
-        return {"url": self.url, "namespace": self.namespace, "namespaces": self.namespaces,
-                "username": self.username, "password": self.password,
-                "cliConfig": self.cli_config}  # fmt: skip
+        return {
+            "url": self.url,
+            "namespace": self.namespace,
+            "namespaces": self.namespaces,
+            "username": self.username,
+            "password": self.password,
+            "cliConfig": self.cli_config,
+        }

@@ -53,10 +53,15 @@ def namespace_for(
     namespace = pulumi.CustomResource(
         NAMESPACE,
         f"{name}-namespace",
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": metadata, "spec": None,
-         "status": None},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": metadata,
+            "spec": None,
+            "status": None,
+        },
         opts=pulumi.ResourceOptions(parent=parent, version=KUBERNETES_PROVIDER_VERSION),
-    )  # fmt: skip
+    )
     return [namespace]
 
 
@@ -80,9 +85,11 @@ def kubernetes_object(
     if secret:
         inputs = {key: pulumi.Output.secret(value) for key, value in inputs.items()}
     options = pulumi.ResourceOptions(
-        parent=parent, version=KUBERNETES_PROVIDER_VERSION, depends_on=depends_on,
+        parent=parent,
+        version=KUBERNETES_PROVIDER_VERSION,
+        depends_on=depends_on,
         custom_timeouts=custom_timeouts,
-    )  # fmt: skip
+    )
     return pulumi.CustomResource(token, resource_name, inputs, options)
 
 
@@ -90,8 +97,10 @@ def require_post_renderer(specs: Iterable[ReleaseSpec]) -> None:
     """Before anything is registered: a release to post-render needs the command."""
     command = postrender_command()
     if any(spec.post_render for spec in specs) and not Path(command).exists():
-        raise ChartSourceError(f"the Helm post-renderer {command} is missing: run "
-                               "scripts/setup (it installs this package's commands)")  # fmt: skip
+        raise ChartSourceError(
+            f"the Helm post-renderer {command} is missing: run "
+            "scripts/setup (it installs this package's commands)"
+        )
 
 
 def install_release(

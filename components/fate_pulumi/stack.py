@@ -90,8 +90,11 @@ class FateStack(pulumi.ComponentResource):
 
             policy["metadata"]["labels"] = pulumi.Output.unsecret(routed.apply(gated))
             resource_name = f"{name}-{policy['metadata']['name']}"
-            policies.append(kubernetes_object(self, resource_name, policy, depends_on,
-                                              secret_beyond_credentials))  # fmt: skip
+            policies.append(
+                kubernetes_object(
+                    self, resource_name, policy, depends_on, secret_beyond_credentials
+                )
+            )
         certified = Certified()
         issuing = kind.issuing(config)
         if issuing is not None:

@@ -124,10 +124,15 @@ def certificates(
         for usage, cert in made.items():
             contents[usage], contents[f"{usage}-key"] = cert.certificate, cert.key
         files = {file: contents[what] for file, what in secret.files.items()}
-        done.resources.append(kubernetes_object(
-            parent, f"{name}-{secret.secret}",
-            tls.secret_manifest(issuing.namespace, secret.secret, files), depends_on, secret=True,
-        ))  # fmt: skip
+        done.resources.append(
+            kubernetes_object(
+                parent,
+                f"{name}-{secret.secret}",
+                tls.secret_manifest(issuing.namespace, secret.secret, files),
+                depends_on,
+                secret=True,
+            )
+        )
         digest = pulumi.Output.all(bundle, *(c.serial for c in made.values())).apply(
             lambda parts: tls.stamp(*parts)
         )
@@ -167,6 +172,9 @@ def restart_on_renewal(
             },
             "spec": {"template": {"metadata": {"annotations": {tls.STAMP_ANNOTATION: digest}}}},
         }
-        patches.append(kubernetes_object(parent, f"{name}-{secret.secret}-restart", patch,
-                                         list(releases), patch=True))  # fmt: skip
+        patches.append(
+            kubernetes_object(
+                parent, f"{name}-{secret.secret}-restart", patch, list(releases), patch=True
+            )
+        )
     return patches

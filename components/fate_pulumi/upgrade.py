@@ -83,6 +83,14 @@ def migration_resources(
     for manifest in step.objects:
         kind = manifest["kind"]
         waits = pulumi.CustomTimeouts(create=timeout, update=timeout) if kind == "Job" else None
-        created.append(kubernetes_object(parent, f"{name}-upgrade-{kind.lower()}", manifest,
-                                         [*depends_on, *created], secret, waits))  # fmt: skip
+        created.append(
+            kubernetes_object(
+                parent,
+                f"{name}-upgrade-{kind.lower()}",
+                manifest,
+                [*depends_on, *created],
+                secret,
+                waits,
+            )
+        )
     return created

@@ -48,8 +48,9 @@ def nodeport_range(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> 
     for obj in objects:
         for port in node_ports(obj):
             if not low <= port <= high:
-                yield Violation(f"{obj}: nodePort {port} is outside the allowed range "
-                                f"{low}-{high}", obj.urn)  # fmt: skip
+                yield Violation(
+                    f"{obj}: nodePort {port} is outside the allowed range {low}-{high}", obj.urn
+                )
 
 
 def _claimed_twice(
@@ -80,9 +81,11 @@ def load_balancers(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> 
         return
     for obj in objects:
         if service_type(obj) == "LoadBalancer":
-            yield Violation(f"{obj}: a LoadBalancer Service, which this cluster does not allow "
-                            "(use NodePort or ClusterIP, or allow it in the pack's config)",
-                            obj.urn)  # fmt: skip
+            yield Violation(
+                f"{obj}: a LoadBalancer Service, which this cluster does not allow "
+                "(use NodePort or ClusterIP, or allow it in the pack's config)",
+                obj.urn,
+            )
 
 
 def image_registries(
@@ -93,16 +96,19 @@ def image_registries(
     for obj in objects:
         for image in images(obj):
             if not from_allowed_registry(image, allowed):
-                yield Violation(f"{obj}: image {image} is not from an allowed registry "
-                                f"({', '.join(allowed)})", obj.urn)  # fmt: skip
+                yield Violation(
+                    f"{obj}: image {image} is not from an allowed registry ({', '.join(allowed)})",
+                    obj.urn,
+                )
 
 
 def ingress_hosts_unique(objects: Iterable[KubeObject]) -> Iterator[Violation]:
     """Each ingress host served by one Ingress of the stack (two would race for it)."""
     for host, found in _claimed_twice(objects, ingress_hosts):
         names = ", ".join(str(o) for o in found)
-        yield Violation(f"ingress host {host} is served by {len(found)} Ingresses: {names}",
-                        found[1].urn)  # fmt: skip
+        yield Violation(
+            f"ingress host {host} is served by {len(found)} Ingresses: {names}", found[1].urn
+        )
 
 
 def system_namespaces(
@@ -118,8 +124,11 @@ def system_namespaces(
                 yield Violation(f"{obj}: the system namespace {obj.name}", obj.urn)
         elif obj.namespace is None:
             if obj.kind not in allowed_kinds and not _kubefate_rbac(obj):
-                yield Violation(f"{obj}: a cluster-scoped {obj.kind}, not in the allow list "
-                                "(clusterScopedKinds)", obj.urn)  # fmt: skip
+                yield Violation(
+                    f"{obj}: a cluster-scoped {obj.kind}, not in the allow list "
+                    "(clusterScopedKinds)",
+                    obj.urn,
+                )
         elif obj.namespace in system:
             yield Violation(f"{obj}: in the system namespace {obj.namespace}", obj.urn)
 
@@ -129,8 +138,12 @@ def _kubefate_rbac(obj: KubeObject) -> bool:
     if obj.parent_type != KUBEFATE_SERVER or obj.kind not in KUBEFATE_SERVER_KINDS:
         return False
     rules = obj.body.get("rules") or []
-    return not any("*" in (rule.get(key) or []) for rule in rules if isinstance(rule, Mapping)
-                   for key in ("apiGroups", "resources", "verbs"))  # fmt: skip
+    return not any(
+        "*" in (rule.get(key) or [])
+        for rule in rules
+        if isinstance(rule, Mapping)
+        for key in ("apiGroups", "resources", "verbs")
+    )
 
 
 def namespace_isolation(
@@ -147,8 +160,9 @@ def namespace_isolation(
         if obj.kind == "Namespace":
             yield Violation(f"{obj}: not one of this stack's namespaces ({shown})", obj.urn)
         else:
-            yield Violation(f"{obj}: in namespace {namespace}, not one of this stack's "
-                            f"({shown})", obj.urn)  # fmt: skip
+            yield Violation(
+                f"{obj}: in namespace {namespace}, not one of this stack's ({shown})", obj.urn
+            )
 
 
 def default_credentials(expansion: Expansion) -> Iterator[Violation]:
@@ -176,15 +190,20 @@ def chart_pinned(props: Mapping[str, Any]) -> Iterator[Violation]:
     except ChartSourceError:
         pass  # a repository alias, say: it has a version to pin all the same
     if not version:
-        yield Violation(f"release {props.get('name')}: chart {chart} has no version, so it "
-                        "installs the newest the repository serves")  # fmt: skip
+        yield Violation(
+            f"release {props.get('name')}: chart {chart} has no version, so it "
+            "installs the newest the repository serves"
+        )
     elif not _EXACT_VERSION.match(version):
-        yield Violation(f"release {props.get('name')}: chart {chart} version {version!r} is "
-                        "not one exact version")  # fmt: skip
+        yield Violation(
+            f"release {props.get('name')}: chart {chart} version {version!r} is "
+            "not one exact version"
+        )
 
 
 def release_visible(expansion: Expansion) -> Iterator[Violation]:
     """Say so when the objects inside a release cannot be checked."""
     if expansion.unseen is not None:
-        yield Violation(f"{expansion.release}: the policies cannot see its objects: "
-                        f"{expansion.unseen}")  # fmt: skip
+        yield Violation(
+            f"{expansion.release}: the policies cannot see its objects: {expansion.unseen}"
+        )

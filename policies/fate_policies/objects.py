@@ -9,17 +9,41 @@ from typing import Any
 
 from fate_iac.charts import value_at
 
-CLUSTER_SCOPED = frozenset({
-    "APIService", "CertificateSigningRequest", "ClusterIssuer", "ClusterRole",
-    "ClusterRoleBinding", "ClusterTrustBundle", "CSIDriver", "CSINode",
-    "CustomResourceDefinition", "DeviceClass", "FlowSchema", "IngressClass", "IPAddress",
-    "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-    "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
-    "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
-    "ServiceCIDR", "StorageClass", "StorageVersionMigration", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration", "VolumeAttachment",
-    "VolumeAttributesClass",
-})  # fmt: skip
+CLUSTER_SCOPED = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterIssuer",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ClusterTrustBundle",
+        "CSIDriver",
+        "CSINode",
+        "CustomResourceDefinition",
+        "DeviceClass",
+        "FlowSchema",
+        "IngressClass",
+        "IPAddress",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PodSecurityPolicy",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "RuntimeClass",
+        "ServiceCIDR",
+        "StorageClass",
+        "StorageVersionMigration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+        "VolumeAttributesClass",
+    }
+)
 """Kinds that live outside every namespace: the built-in ones, and any kind named
 ``Cluster...`` (cert-manager's ClusterIssuer, Istio's, ...; see :func:`cluster_scoped`)."""
 
@@ -180,5 +204,6 @@ def from_allowed_registry(image: str, allowed: list[str]) -> bool:
     """Whether ``image`` comes from one of ``allowed``: registries (``docker.io``) or
     repository prefixes (``docker.io/federatedai``, ``registry.example.com/fate``)."""
     repository = image_repository(image)
-    return any(repository == a.rstrip("/") or repository.startswith(a.rstrip("/") + "/")
-               for a in allowed)  # fmt: skip
+    return any(
+        repository == a.rstrip("/") or repository.startswith(a.rstrip("/") + "/") for a in allowed
+    )

@@ -78,8 +78,7 @@ def objects_of(
     if resource_type == RELEASE_TYPE:
         expansion = expand(props, urn, default_namespace, parent_type)
         release = expansion.release
-        itself = KubeObject("Release", release.name, release.namespace, {}, None, urn,
-                            parent_type)  # fmt: skip
+        itself = KubeObject("Release", release.name, release.namespace, {}, None, urn, parent_type)
         return [itself, *expansion.objects], expansion
     package, api, kind = [*resource_type.split(":"), "", ""][:3]
     if package != "kubernetes" or api.startswith(_NOT_OBJECTS) or kind.endswith("List"):
@@ -96,8 +95,13 @@ def parent_type(urn: str) -> str | None:
 
 
 def _resource_objects(args: ResourceValidationArgs) -> tuple[list[KubeObject], Expansion | None]:
-    return objects_of(args.resource_type, plain(args.props), args.urn,
-                      _provider_namespace(args.provider), parent_type(args.urn))  # fmt: skip
+    return objects_of(
+        args.resource_type,
+        plain(args.props),
+        args.urn,
+        _provider_namespace(args.provider),
+        parent_type(args.urn),
+    )
 
 
 def _report(violations: Iterable[Violation], report: ReportViolation, urn: str | None) -> None:
@@ -151,9 +155,13 @@ def stack_objects(args: StackValidationArgs) -> tuple[list[KubeObject], set[str]
             named = [props.get("namespace"), *(props.get("namespaces") or [])]
             components |= {n for n in named if isinstance(n, str)}  # (not known: none)
             continue
-        found, _ = objects_of(resource.resource_type, props, resource.urn,
-                              _provider_namespace(resource.provider),
-                              parent_type(resource.urn))  # fmt: skip
+        found, _ = objects_of(
+            resource.resource_type,
+            props,
+            resource.urn,
+            _provider_namespace(resource.provider),
+            parent_type(resource.urn),
+        )
         for obj in found:
             if obj.kind == "Namespace" and obj.release is None:
                 created.add(obj.name)
@@ -174,8 +182,12 @@ def _stack(
 
 
 def _strings(default: list[str], description: str) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "string"}, "default": default,
-            "description": description}  # fmt: skip
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": default,
+        "description": description,
+    }
 
 
 POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
@@ -184,31 +196,41 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         description="Every object the stack creates, in its Helm releases too, lives in the "
         "stack's own namespaces.",
         validate=_stack(checks.namespace_isolation),
-        config_schema=PolicyConfigSchema({
-            "namespaces": {"type": "array", "items": {"type": "string"}, "description":
-                           "The namespaces the stack may use (default: the ones it declares: "
-                           "its components' namespace outputs, else its Namespaces)."},
-        }),
+        config_schema=PolicyConfigSchema(
+            {
+                "namespaces": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "The namespaces the stack may use (default: the ones it "
+                    "declares: its components' namespace outputs, else its Namespaces).",
+                },
+            }
+        ),
     ),
     ResourceValidationPolicy(
         name="system-namespaces",
         description="Nothing in a system namespace, in Helm releases too; cluster-scoped "
         "objects only from the allow list.",
         validate=_on_objects(checks.system_namespaces),
-        config_schema=PolicyConfigSchema({
-            "systemNamespaces": _strings(list(SYSTEM_NAMESPACES), "Never used by a stack."),
-            "clusterScopedKinds": _strings([], "Cluster-scoped kinds a stack may create "
-                                           "(besides its Namespaces)."),
-        }),
+        config_schema=PolicyConfigSchema(
+            {
+                "systemNamespaces": _strings(list(SYSTEM_NAMESPACES), "Never used by a stack."),
+                "clusterScopedKinds": _strings(
+                    [], "Cluster-scoped kinds a stack may create (besides its Namespaces)."
+                ),
+            }
+        ),
     ),
     ResourceValidationPolicy(
         name="nodeport-range",
         description="Every NodePort, in Helm releases too, inside the cluster's range.",
         validate=_on_objects(checks.nodeport_range),
-        config_schema=PolicyConfigSchema({
-            "minPort": {"type": "integer", "default": 30000},
-            "maxPort": {"type": "integer", "default": 32767},
-        }),
+        config_schema=PolicyConfigSchema(
+            {
+                "minPort": {"type": "integer", "default": 30000},
+                "maxPort": {"type": "integer", "default": 32767},
+            }
+        ),
     ),
     StackValidationPolicy(
         name="nodeport-unique",
@@ -225,10 +247,14 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         name="image-registries",
         description="Container images only from the allowed registries.",
         validate=_on_objects(checks.image_registries),
-        config_schema=PolicyConfigSchema({
-            "allowedRegistries": _strings(["docker.io"], "Registries (docker.io) or "
-                                          "repository prefixes (docker.io/federatedai)."),
-        }),
+        config_schema=PolicyConfigSchema(
+            {
+                "allowedRegistries": _strings(
+                    ["docker.io"],
+                    "Registries (docker.io) or repository prefixes (docker.io/federatedai).",
+                ),
+            }
+        ),
     ),
     StackValidationPolicy(
         name="ingress-hosts-unique",
@@ -252,7 +278,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         validate=_on_release(checks.release_visible),
         enforcement_level=EnforcementLevel.ADVISORY,
     ),
-]  # fmt: skip
+]
 """The pack's policies; each one's enforcement level can be set in the pack's config."""
 
 

@@ -97,8 +97,15 @@ def _value_files(files: Any) -> dict[str, Any]:
     return merged
 
 
-_RENDER_INPUTS = ("name", "chart", "version", "repositoryOpts", "values", "valueYamlFiles",
-                  "skipCrds")  # fmt: skip
+_RENDER_INPUTS = (
+    "name",
+    "chart",
+    "version",
+    "repositoryOpts",
+    "values",
+    "valueYamlFiles",
+    "skipCrds",
+)
 _lock = threading.Lock()
 _rendered: dict[str, Expansion] = {}
 
@@ -118,14 +125,22 @@ def expand(
     known yet) will install. Rendered once per chart and values in this process: several
     policies, and the stack's own check, ask for the same release."""
     namespace = text_of(props.get("namespace"), default_namespace)
-    release = Release(text_of(props.get("name")), namespace, text_of(props.get("chart")),
-                      text_of(props.get("version")))  # fmt: skip
+    release = Release(
+        text_of(props.get("name")),
+        namespace,
+        text_of(props.get("chart")),
+        text_of(props.get("version")),
+    )
     if _has_unknown(props):
-        return Expansion(release, unseen="its inputs are not known until the update (they "
-                         "depend on other resources' outputs)")  # fmt: skip
+        return Expansion(
+            release,
+            unseen="its inputs are not known until the update (they "
+            "depend on other resources' outputs)",
+        )
     if props.get("postrender"):
-        return Expansion(release, unseen="a post-renderer changes its objects after the chart "
-                         "renders them")  # fmt: skip
+        return Expansion(
+            release, unseen="a post-renderer changes its objects after the chart renders them"
+        )
     # What decides the objects: the same whether a policy sees the release's inputs or
     # (a stack policy) its outputs, so each release renders once per preview.
     deciding = {key: props.get(key) for key in _RENDER_INPUTS}
@@ -153,16 +168,18 @@ def _render(
         return Expansion(release, unseen=f"its chart cannot be had: {reason}")
     release = replace(release, chart=chart)
     try:
-        manifests = render_chart(archive, values, release.name, release.namespace,
-                                 crds=not props.get("skipCrds"))  # fmt: skip
+        manifests = render_chart(
+            archive, values, release.name, release.namespace, crds=not props.get("skipCrds")
+        )
     except Exception as error:  # the Helm SDK's own errors
         # Helm may quote a value, a credential perhaps: none of the release's own shows
         # (the chart's defaults are public, and keep the message readable).
         own = set(_leaves(values)) - set(_leaves(defaults)) - {chart}
         reason = hide(_first_line(error), own)
         return Expansion(release, unseen=f"its chart cannot be rendered: {reason}")
-    objects = tuple(kube_object(m.object, release.namespace, release, urn, parent_type)
-                    for m in manifests)  # fmt: skip
+    objects = tuple(
+        kube_object(m.object, release.namespace, release, urn, parent_type) for m in manifests
+    )
     return Expansion(release, objects, merge_values(defaults, values))
 
 

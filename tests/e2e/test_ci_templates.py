@@ -49,57 +49,84 @@ def fill(text: str, context: Mapping[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         expression = match.group(1)
         if expression not in context:
-            raise AssertionError(f"the template uses ${{{{ {expression} }}}}, which this "
-                                 "test does not provide")  # fmt: skip
+            raise AssertionError(
+                f"the template uses ${{{{ {expression} }}}}, which this test does not provide"
+            )
         return context[expression]
 
     return _EXPRESSION.sub(value, text)
 
 
 def github_job(document: Mapping[str, Any], job: str) -> list[tuple[dict[str, str], str]]:
-    return [({k: str(v) for k, v in (step.get("env") or {}).items()}, str(step["run"]))
-            for step in document["jobs"][job]["steps"] if "run" in step]  # fmt: skip
+    return [
+        ({k: str(v) for k, v in (step.get("env") or {}).items()}, str(step["run"]))
+        for step in document["jobs"][job]["steps"]
+        if "run" in step
+    ]
 
 
 def gitlab_job(document: Mapping[str, Any], job: str) -> Iterator[tuple[dict[str, str], str]]:
-    lines = [*document["default"]["before_script"], *document[job]["script"],
-             *document[job].get("after_script", [])]  # fmt: skip
+    lines = [
+        *document["default"]["before_script"],
+        *document[job]["script"],
+        *document[job].get("after_script", []),
+    ]
     for line in lines:
         yield {}, str(line)
 
 
 def run(script: str, env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """A command as a runner starts it: no terminal, nothing on stdin."""
-    return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd,
-                          env=dict(env), stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=900)  # fmt: skip
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
-TOOLCHAIN = ("PATH", "PULUMI_HOME", "PULUMI_PYTHON_CMD", "PULUMI_SKIP_UPDATE_CHECK",
-             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
-             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK")  # fmt: skip
+TOOLCHAIN = (
+    "PATH",
+    "PULUMI_HOME",
+    "PULUMI_PYTHON_CMD",
+    "PULUMI_SKIP_UPDATE_CHECK",
+    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
+    "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK",
+)
 """What the runner's own setup (the Pulumi CLI, Python) puts in a job's environment."""
 
 
 def runner(ws: Workspace) -> dict[str, str]:
     """A runner's environment before the template's: no backend, passphrase or cluster;
     those must come from the template's wiring of the secret store."""
-    inherited = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("PULUMI_", "KUBECONFIG", "FATE_"))}  # fmt: skip
+    inherited = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "KUBECONFIG", "FATE_"))
+    }
     return {**inherited, **{k: ws.env[k] for k in TOOLCHAIN}}
 
 
 def secrets(ws: Workspace, plane: ControlPlane) -> dict[str, str]:
     """What the CI system's secret store holds for these templates."""
-    return {"PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE, "PULUMI_ACCESS_TOKEN": "",
-            "PULUMI_BACKEND_URL": ws.env["PULUMI_BACKEND_URL"],
-            "KUBECONFIG_DATA": Path(plane.kubeconfig).read_text()}  # fmt: skip
+    return {
+        "PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE,
+        "PULUMI_ACCESS_TOKEN": "",
+        "PULUMI_BACKEND_URL": ws.env["PULUMI_BACKEND_URL"],
+        "KUBECONFIG_DATA": Path(plane.kubeconfig).read_text(),
+    }
 
 
 def tear_down(ws: Workspace) -> None:
-    done = subprocess.run([".venv/bin/fatectl", "federation", "destroy", "--yes"],
-                          cwd=ws.project_dir, env={**os.environ, **ws.env},
-                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    done = subprocess.run(
+        [".venv/bin/fatectl", "federation", "destroy", "--yes"],
+        cwd=ws.project_dir,
+        env={**os.environ, **ws.env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -127,16 +154,23 @@ def test_the_github_actions_template_reviews_deploys_and_checks_drift(
             deployed = json.loads((ws.project_dir / "deployed.json").read_text())
             assert deployed["ok"] and {s["state"] for s in deployed["stacks"]} == {"updated"}
     # Someone edits what party9999 deployed, behind the engine's back: the drift job fails.
-    kube_request(plane, "PATCH", "/api/v1/namespaces/fate-9999",
-                 {"metadata": {"labels": {"fate.fedai.org/role": None}}},
-                 "application/merge-patch+json")  # fmt: skip
+    kube_request(
+        plane,
+        "PATCH",
+        "/api/v1/namespaces/fate-9999",
+        {"metadata": {"labels": {"fate.fedai.org/role": None}}},
+        "application/merge-patch+json",
+    )
     [(drift_env, drift)] = github_job(document, "drift")[-1:]
     env = {**base, **{k: fill(v, context) for k, v in drift_env.items()}}
     done = run(f"{drift} --json", env, ws.project_dir)
     report = json.loads(done.stdout)
     states = {s["stack"]: s["state"] for s in report["stacks"]}
-    assert done.returncode == 5 and states == {"exchange": "in-sync", "party10000": "in-sync",
-                                               "party9999": "drifted"}, done.stdout  # fmt: skip
+    assert done.returncode == 5 and states == {
+        "exchange": "in-sync",
+        "party10000": "in-sync",
+        "party9999": "drifted",
+    }, done.stdout
     [step] = next(s for s in report["stacks"] if s["stack"] == "party9999")["steps"]
     assert step["op"] == "update" and step["type"] == "kubernetes:core/v1:Namespace"
     tear_down(ws)
@@ -150,8 +184,12 @@ def test_the_gitlab_ci_template_reviews_deploys_and_checks_drift(
     store = secrets(ws, plane)
     kubeconfig_file = tmp_path / "kubeconfig-variable"  # a File variable: GitLab gives a path
     kubeconfig_file.write_text(store.pop("KUBECONFIG_DATA"))
-    base: dict[str, str] = {**runner(ws), **store, "KUBECONFIG_DATA": str(kubeconfig_file),
-                            "CI_PROJECT_DIR": str(ws.project_dir)}  # fmt: skip
+    base: dict[str, str] = {
+        **runner(ws),
+        **store,
+        "KUBECONFIG_DATA": str(kubeconfig_file),
+        "CI_PROJECT_DIR": str(ws.project_dir),
+    }
     for key, value in document["variables"].items():  # GitLab expands $VARIABLES in them
         base[key] = string.Template(str(value)).safe_substitute(base)
     assert base["KUBECONFIG"] == str(ws.project_dir / ".kubeconfig")

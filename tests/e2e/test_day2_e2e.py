@@ -31,10 +31,19 @@ PASSWORD = "party10000-mysql-example"
 
 def fatectl(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(Path(sys.prefix) / "bin" / "fatectl"), *args, "--stack", STACK,
-         "--project-dir", str(ws.project_dir)],
-        env={**os.environ, **ws.env}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            str(Path(sys.prefix) / "bin" / "fatectl"),
+            *args,
+            "--stack",
+            STACK,
+            "--project-dir",
+            str(ws.project_dir),
+        ],
+        env={**os.environ, **ws.env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def helm_releases(plane: ControlPlane) -> list[dict[str, Any]]:
@@ -51,8 +60,11 @@ def chart_of(record: dict[str, Any]) -> str:
 def fateflow_image(plane: ControlPlane) -> str:
     """The image fateflow (container ``fateflow`` of StatefulSet ``python``) runs."""
     found = kube_get(plane, f"/apis/apps/v1/namespaces/{NAMESPACE}/statefulsets/python")
-    [image] = [c["image"] for c in found["spec"]["template"]["spec"]["containers"]
-               if c["name"] == "fateflow"]  # fmt: skip
+    [image] = [
+        c["image"]
+        for c in found["spec"]["template"]["spec"]["containers"]
+        if c["name"] == "fateflow"
+    ]
     return str(image)
 
 
@@ -91,8 +103,10 @@ def test_an_upgrade_from_diff_to_migration_and_back_refused(
     changed = {(c["kind"], c["name"]): c["fields"] for c in release["changed"]}
     python = {f["path"]: (f["before"], f["after"]) for f in changed[("StatefulSet", "python")]}
     image = "spec.template.spec.containers[name=fateflow].image"
-    assert python[image] == ("federatedai/fateflow:1.10.0-release",
-                             "federatedai/fateflow:1.11.2-release")  # fmt: skip
+    assert python[image] == (
+        "federatedai/fateflow:1.10.0-release",
+        "federatedai/fateflow:1.11.2-release",
+    )
     text = fatectl(ws, "diff").stdout
     assert "release fate-10000/fate-10000 (fate v1.10.0 -> v1.11.2)" in text
     assert "~ StatefulSet fate-10000/python" in text and PASSWORD not in text
@@ -128,10 +142,14 @@ def test_an_upgrade_from_diff_to_migration_and_back_refused(
     # The history the program reads before it registers anything (the next update's
     # upgrade rules), through the Helm SDK, is what Helm's own records say.
     assert release_history(NAMESPACE, NAMESPACE, kubeconfig=str(plane.kubeconfig)) == [
-        {"name": r["name"], "version": r["version"], "info": {"status": r["info"]["status"]},
-         "chart": {"metadata": {"name": "fate", "version": chart_of(r)}}}
+        {
+            "name": r["name"],
+            "version": r["version"],
+            "info": {"status": r["info"]["status"]},
+            "chart": {"metadata": {"name": "fate", "version": chart_of(r)}},
+        }
         for r in records
-    ]  # fmt: skip
+    ]
     assert fateflow_image(plane) == "federatedai/fateflow:1.11.2-release"
     job = kube_get(plane, f"/apis/batch/v1/namespaces/{NAMESPACE}/jobs/{JOB}")
     assert job["status"]["succeeded"] == 1
@@ -168,15 +186,25 @@ def test_diff_live_finds_hand_edits(
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
     base = f"/apis/apps/v1/namespaces/{NAMESPACE}"
-    kube_request(plane, "PATCH", f"{base}/deployments/clustermanager", {"spec": {"replicas": 3}},
-                 "application/merge-patch+json")  # fmt: skip
+    kube_request(
+        plane,
+        "PATCH",
+        f"{base}/deployments/clustermanager",
+        {"spec": {"replicas": 3}},
+        "application/merge-patch+json",
+    )
     routes = kube_get(plane, f"/api/v1/namespaces/{NAMESPACE}/configmaps/rollsite-config")
     text = routes["data"]["route_table.json"]
     assert '"ip": "rollsite"' in text
     edited = text.replace('"ip": "rollsite"', '"ip": "10.9.9.9"', 1)  # a route sent elsewhere
     configmap = f"/api/v1/namespaces/{NAMESPACE}/configmaps/rollsite-config"
-    kube_request(plane, "PATCH", configmap, {"data": {"route_table.json": edited}},
-                 "application/merge-patch+json")  # fmt: skip
+    kube_request(
+        plane,
+        "PATCH",
+        configmap,
+        {"data": {"route_table.json": edited}},
+        "application/merge-patch+json",
+    )
     kube_request(plane, "DELETE", f"/api/v1/namespaces/{NAMESPACE}/services/fateboard")
 
     drifted = fatectl(ws, "diff", "--live", "--json", "--exit-code")
@@ -184,8 +212,11 @@ def test_diff_live_finds_hand_edits(
     assert PASSWORD not in drifted.stdout
     [release] = json.loads(drifted.stdout)["releases"]
     found = {(d["kind"], d["name"]): d for d in release["drift"]}
-    assert set(found) == {("Deployment", "clustermanager"), ("ConfigMap", "rollsite-config"),
-                          ("Service", "fateboard")}  # fmt: skip
+    assert set(found) == {
+        ("Deployment", "clustermanager"),
+        ("ConfigMap", "rollsite-config"),
+        ("Service", "fateboard"),
+    }
     assert found[("Service", "fateboard")]["state"] == "deleted"
     replicas = found[("Deployment", "clustermanager")]["fields"]
     assert [(f["path"], f["applied"], f["live"]) for f in replicas] == [("spec.replicas", 1, 3)]

@@ -68,12 +68,14 @@ def federation(
             for r in exported.get("resources", [])
             if r["type"] == "pulumi:pulumi:StackReference"
         )
-    status = status_all(members, runner, lambda n, m, o: describe_stack(
-        n, m, o, str(plane.kubeconfig)).health)  # fmt: skip
+    status = status_all(
+        members, runner, lambda n, m, o: describe_stack(n, m, o, str(plane.kubeconfig)).health
+    )
     described = json.loads(
-        describe_stack("party10000", members["party10000"], runner.outputs("party10000"),
-                       str(plane.kubeconfig)).as_json()
-    )  # fmt: skip
+        describe_stack(
+            "party10000", members["party10000"], runner.outputs("party10000"), str(plane.kubeconfig)
+        ).as_json()
+    )
     history = json.loads(updates_json(read_history(runner.history("exchange"))))
     brought = Brought(alone, said, outcomes, tables, status, references, described, history)
     return runner, members, brought
@@ -89,11 +91,17 @@ def test_a_party_first_then_the_federation_converges(
     # (party10000's update by hand left no inputs digest); the exchange again, once
     # party9999 has published. A party takes nothing from the exchange's member list, so
     # its growing re-runs no party.
-    assert said == ["[step 1] up: exchange", "[step 2] up: party10000, party9999",
-                    "[step 3] up: exchange", "converged after 4 updates in 3 steps"]  # fmt: skip
+    assert said == [
+        "[step 1] up: exchange",
+        "[step 2] up: party10000, party9999",
+        "[step 3] up: exchange",
+        "converged after 4 updates in 3 steps",
+    ]
     assert {o.stack: o.updates for o in outcomes} == {
-        "exchange": 2, "party9999": 1, "party10000": 1,
-    }  # fmt: skip
+        "exchange": 2,
+        "party9999": 1,
+        "party10000": 1,
+    }
 
     exchange_route = [{"ip": "192.168.0.1", "port": 30000}]
     assert brought.tables["fate-10000"]["default"]["default"] == exchange_route
@@ -126,13 +134,21 @@ def test_describe_shows_every_module_ready_on_simulated_nodes(
     assert described["health"] == "ready"
     [release] = described["releases"]
     assert (release["name"], release["chart"], release["version"]) == (
-        "fate-10000", "fate", "v1.11.2",
-    )  # fmt: skip
+        "fate-10000",
+        "fate",
+        "v1.11.2",
+    )
     assert release["status"] == "deployed" and release["revision"] >= 1
     modules = {m["module"]: m for m in described["modules"]}
     assert set(modules) == {
-        "rollsite", "clustermanager", "nodemanager", "mysql", "python", "fateboard", "client",
-    }  # fmt: skip
+        "rollsite",
+        "clustermanager",
+        "nodemanager",
+        "mysql",
+        "python",
+        "fateboard",
+        "client",
+    }
     for module in modules.values():
         assert module["condition"] == "ready", module
         assert module["pods"], module

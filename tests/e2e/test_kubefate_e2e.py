@@ -22,34 +22,64 @@ ACCOUNT = "system:serviceaccount:kube-fate:kubefate-admin"
 STORAGE_CLASS = "e2e-static"
 
 
-def can(plane: ControlPlane, verb: str, resource: str, namespace: str = "",
-        group: str = "", subresource: str = "") -> bool:  # fmt: skip
+def can(
+    plane: ControlPlane,
+    verb: str,
+    resource: str,
+    namespace: str = "",
+    group: str = "",
+    subresource: str = "",
+) -> bool:
     """Whether the API server lets the KubeFATE service's account do it."""
     review = {
-        "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
-        "spec": {"user": ACCOUNT,
-                 "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-fate"],
-                 "resourceAttributes": {"verb": verb, "resource": resource, "group": group,
-                                        "namespace": namespace, "subresource": subresource}},
-    }  # fmt: skip
-    answer = kube_request(plane, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-                          review)  # fmt: skip
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SubjectAccessReview",
+        "spec": {
+            "user": ACCOUNT,
+            "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-fate"],
+            "resourceAttributes": {
+                "verb": verb,
+                "resource": resource,
+                "group": group,
+                "namespace": namespace,
+                "subresource": subresource,
+            },
+        },
+    }
+    answer = kube_request(
+        plane, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", review
+    )
     return bool(answer["status"].get("allowed"))
 
 
 def volume(plane: ControlPlane, name: str) -> None:
     """A PersistentVolume for MariaDB's claim to bind to (no provisioner runs here)."""
-    kube_request(plane, "POST", "/api/v1/persistentvolumes", {
-        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name},
-        "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
-                 "storageClassName": STORAGE_CLASS, "hostPath": {"path": f"/tmp/{name}"},
-                 "persistentVolumeReclaimPolicy": "Delete"},
-    })  # fmt: skip
+    kube_request(
+        plane,
+        "POST",
+        "/api/v1/persistentvolumes",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": name},
+            "spec": {
+                "capacity": {"storage": "1Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": STORAGE_CLASS,
+                "hostPath": {"path": f"/tmp/{name}"},
+                "persistentVolumeReclaimPolicy": "Delete",
+            },
+        },
+    )
 
 
 def namespace(plane: ControlPlane, name: str) -> None:
-    kube_request(plane, "POST", "/api/v1/namespaces",
-                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})  # fmt: skip
+    kube_request(
+        plane,
+        "POST",
+        "/api/v1/namespaces",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+    )
 
 
 def set_service(project: Path, **changes: Any) -> None:
@@ -84,8 +114,12 @@ def test_the_kubefate_service_least_privilege_persistent_and_secret(
     assert mariadb["status"].get("readyReplicas") == 1
     secret = kube_get(plane, "/api/v1/namespaces/kube-fate/secrets/kubefate-secret")
     assert base64.b64decode(secret["data"]["kubefatePassword"]).decode() == "kubefate-example-admin"
-    assert kube_get(plane, "/api/v1/namespaces/kube-fate/services/kubefate")["spec"]["ports"][0][
-        "port"] == 8080  # fmt: skip
+    assert (
+        kube_get(plane, "/api/v1/namespaces/kube-fate/services/kubefate")["spec"]["ports"][0][
+            "port"
+        ]
+        == 8080
+    )
 
     # Cluster-wide RBAC: what the service uses, and nothing it does not
     for verb, resource, ns, group, sub in [
@@ -144,5 +178,10 @@ def test_the_kubefate_service_least_privilege_persistent_and_secret(
 
     stack.destroy()
     assert kube_get(plane, "/apis/apps/v1/namespaces/kube-fate/deployments/kubefate") is None
-    assert kube_get(plane, "/apis/rbac.authorization.k8s.io/v1/namespaces/fate-9999/roles/"
-                    "kubefate-kube-fate") is None  # fmt: skip
+    assert (
+        kube_get(
+            plane,
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/fate-9999/roles/kubefate-kube-fate",
+        )
+        is None
+    )

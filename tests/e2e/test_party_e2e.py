@@ -78,15 +78,24 @@ def test_up_installs_the_release(
     # Isolated: the namespace lets in itself, and from anywhere only what it publishes.
     listed = object_at(plane, "/apis/networking.k8s.io/v1/namespaces/fate-10000/networkpolicies")
     policies = {p["metadata"]["name"]: p["spec"] for p in listed["items"]}
-    assert set(policies) == {"fate-same-party", "fate-entry-rollsite", "fate-entry-python",
-                             "fate-entry-fateboard", "fate-entry-client"}  # fmt: skip
+    assert set(policies) == {
+        "fate-same-party",
+        "fate-entry-rollsite",
+        "fate-entry-python",
+        "fate-entry-fateboard",
+        "fate-entry-client",
+    }
     assert policies["fate-same-party"]["ingress"] == [{"from": [{"podSelector": {}}]}]
-    opened = {name: [(p["port"], p["protocol"]) for p in spec["ingress"][0]["ports"]]
-              for name, spec in policies.items() if name != "fate-same-party"}  # fmt: skip
+    opened = {
+        name: [(p["port"], p["protocol"]) for p in spec["ingress"][0]["ports"]]
+        for name, spec in policies.items()
+        if name != "fate-same-party"
+    }
     assert opened["fate-entry-rollsite"] == [(9370, "TCP")]
     assert opened["fate-entry-python"] == [(9360, "TCP"), (9380, "TCP")]
     assert policies["fate-entry-rollsite"]["podSelector"] == {
-        "matchLabels": {"fateMoudle": "rollsite"}}  # fmt: skip
+        "matchLabels": {"fateMoudle": "rollsite"}
+    }
 
 
 def test_state_keeps_credentials_secret(party: tuple[Workspace, auto.Stack]) -> None:
@@ -131,10 +140,13 @@ def test_destroy_removes_the_release(
     ws = workspace(tools, project, tmp_path, plane.kubeconfig)
     stack = ws.stack(STACK)
     own = {
-        "partyId": "10001", "name": "fate-10001", "namespace": "fate-10001",
-        "rollsite.nodePort": "31101", "python.httpNodePort": "31107",
+        "partyId": "10001",
+        "name": "fate-10001",
+        "namespace": "fate-10001",
+        "rollsite.nodePort": "31101",
+        "python.httpNodePort": "31107",
         "python.grpcNodePort": "31102",
-    }  # fmt: skip
+    }
     for key, value in own.items():
         stack.set_config(key, auto.ConfigValue(value), path=True)
     stack.up()

@@ -19,9 +19,11 @@ from fate_iac import yamlio
 
 PACK = PROJECT_DIR / "policies"
 STACKS = ["exchange", "party9999", "party10000"]
-PROJECTS = {"eggroll": (PROJECT_DIR, STACKS),
-            "spark": (PROJECT_DIR / "examples" / "spark-pulsar", STACKS),
-            "kubefate": (PROJECT_DIR / "examples" / "kubefate", ["kubefate"])}  # fmt: skip
+PROJECTS = {
+    "eggroll": (PROJECT_DIR, STACKS),
+    "spark": (PROJECT_DIR / "examples" / "spark-pulsar", STACKS),
+    "kubefate": (PROJECT_DIR / "examples" / "kubefate", ["kubefate"]),
+}
 """Every shipped stack, by project: its directory and its stacks."""
 HIDDEN_NODEPORT = {"modules": {"rollsite": {"nodePort": 40000}}}
 REFUSAL = (
@@ -91,18 +93,32 @@ def test_fatectl_federation_preview_gates_a_whole_federation_on_the_pack(
 
     def fatectl(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(Path(sys.prefix) / "bin" / "fatectl"), "federation", *args,
-             "--project-dir", str(ws.project_dir), "--policy-pack", str(PACK)],
-            env={**os.environ, **ws.env}, capture_output=True, text=True, timeout=900,
-        )  # fmt: skip
+            [
+                str(Path(sys.prefix) / "bin" / "fatectl"),
+                "federation",
+                *args,
+                "--project-dir",
+                str(ws.project_dir),
+                "--policy-pack",
+                str(PACK),
+            ],
+            env={**os.environ, **ws.env},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
 
     accepted = fatectl("preview")
     assert accepted.returncode == 0, accepted.stderr
     # new stacks are previewed too, so the pack has seen each of them
     assert [line.split()[:3] for line in accepted.stdout.splitlines()] == [
-        [stack, role, "new"] for stack, role in
-        [("exchange", "exchange"), ("party10000", "party"), ("party9999", "party")]
-    ]  # fmt: skip
+        [stack, role, "new"]
+        for stack, role in [
+            ("exchange", "exchange"),
+            ("party10000", "party"),
+            ("party9999", "party"),
+        ]
+    ]
 
     _hide_a_nodeport(ws, "party9999")
     refused = fatectl("preview")

@@ -63,9 +63,12 @@ def test_which_stacks_exist_is_asked_of_the_cli_running_the_update(
 
 
 def test_fatectl_reads_secrets_through_the_real_cli(
-    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path,
+    tools: Tools,
+    plane: ControlPlane,
+    chart_repo: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     """The path fatectl takes for secrets providers it cannot open itself (cloud KMS,
     Pulumi Cloud), exercised here on the passphrase provider the real CLI can open."""
     ws = p2p_project(tools, plane, chart_repo, tmp_path)

@@ -56,8 +56,9 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
 
         # The training cluster names its serving server, and the server names fateflow,
         # in-cluster: nobody typed either address.
-        service_conf = yamlio.load(data(f"fate-train-{party}", "python-config")
-                                   ["service_conf.yaml"])  # fmt: skip
+        service_conf = yamlio.load(
+            data(f"fate-train-{party}", "python-config")["service_conf.yaml"]
+        )
         server = f"serving-server.fate-serving-{party}.svc.cluster.local:8000"
         assert service_conf["servings"]["hosts"] == [server]
         properties = data(f"fate-serving-{party}", "serving-server-config")
@@ -74,31 +75,34 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
     assert outputs["serving"]["namespace"] == "fate-serving-9999"
     assert outputs["serving"]["releaseName"] == "fate-serving-9999"
     assert runner.outputs("exchange")["federation"]["endpoints"]["servingProxy"] == {
-        "host": "192.168.0.1", "port": 30056,
-    }  # fmt: skip
+        "host": "192.168.0.1",
+        "port": 30056,
+    }
     # describe covers both of a party's namespaces: both releases, every module ready.
     members = discover(project, "fate-example")
-    described = describe_stack("party9999", members["party9999"], outputs,
-                               str(plane.kubeconfig))  # fmt: skip
+    described = describe_stack("party9999", members["party9999"], outputs, str(plane.kubeconfig))
     assert described.health == "ready" and described.also == ["fate-serving-9999"]
     assert {r.name for r in described.releases} == {"fate-train-9999", "fate-serving-9999"}
-    assert {"serving-proxy", "serving-server", "rollsite"} <= {m.module for m in
-                                                              described.modules}  # fmt: skip
+    assert {"serving-proxy", "serving-server", "rollsite"} <= {m.module for m in described.modules}
     # Serving's workloads became Ready on the simulated nodes (the release waited).
     for deployment in ("serving-server", "serving-proxy", "serving-redis"):
-        found = kube_get(plane, f"/apis/apps/v1/namespaces/fate-serving-9999/deployments/"
-                         f"{deployment}")  # fmt: skip
+        found = kube_get(
+            plane, f"/apis/apps/v1/namespaces/fate-serving-9999/deployments/{deployment}"
+        )
         assert found is not None and found["status"].get("readyReplicas") == 1, deployment
 
     # A party's two clusters let each other in by namespace name; the serving namespace
     # lets anyone else reach its proxy, server and admin UI only, never redis or zookeeper.
     def policies(namespace: str) -> dict[str, Any]:
-        listed = kube_get(plane, f"/apis/networking.k8s.io/v1/namespaces/{namespace}/"
-                          "networkpolicies")  # fmt: skip
+        listed = kube_get(
+            plane, f"/apis/networking.k8s.io/v1/namespaces/{namespace}/networkpolicies"
+        )
         return {p["metadata"]["name"]: p["spec"] for p in listed["items"]}
 
-    for here, there in (("fate-train-9999", "fate-serving-9999"),
-                        ("fate-serving-9999", "fate-train-9999")):  # fmt: skip
+    for here, there in (
+        ("fate-train-9999", "fate-serving-9999"),
+        ("fate-serving-9999", "fate-train-9999"),
+    ):
         sources = policies(here)["fate-same-party"]["ingress"][0]["from"]
         assert sources[1]["namespaceSelector"]["matchExpressions"][0]["values"] == [there]
     assert set(policies("fate-serving-9999")) == {
@@ -111,5 +115,7 @@ def test_the_serving_example_converges_from_nothing_and_is_destroyed(
 
     ws.federation("destroy", "--yes")
     for namespace in ("fate-serving-9999", "fate-serving-10000", "fate-serving-exchange"):
-        assert kube_get(plane, f"/api/v1/namespaces/{namespace}/configmaps/"
-                        "serving-proxy-config") is None  # fmt: skip
+        assert (
+            kube_get(plane, f"/api/v1/namespaces/{namespace}/configmaps/serving-proxy-config")
+            is None
+        )

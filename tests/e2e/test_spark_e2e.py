@@ -19,8 +19,11 @@ from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "spark-pulsar"
 STACKS = ["exchange", "party9999", "party10000"]
-NAMESPACES = {"exchange": "fate-spark-exchange", "party9999": "fate-spark-9999",
-              "party10000": "fate-spark-10000"}  # fmt: skip
+NAMESPACES = {
+    "exchange": "fate-spark-exchange",
+    "party9999": "fate-spark-9999",
+    "party10000": "fate-spark-10000",
+}
 
 
 def test_the_spark_example_converges_from_nothing_and_is_destroyed(
@@ -44,19 +47,21 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
     # The exchange names both parties, from their stacks' records.
     sni = yamlio.load(data("exchange", "traffic-server-sni")["sni.yaml"])["sni"]
     assert {(r["fqdn"], r["tunnel_route"]) for r in sni} == {
-        ("9999.fate.org", "192.168.9.1:30039"), ("10000.fate.org", "192.168.10.1:30049"),
-    }  # fmt: skip
+        ("9999.fate.org", "192.168.9.1:30039"),
+        ("10000.fate.org", "192.168.10.1:30049"),
+    }
     table: dict[Any, Any] = yamlio.load(data("exchange", "nginx-config")["route_table.yaml"])
-    assert table[9999]["proxy"] == [{"host": "192.168.9.1", "http_port": 30033,
-                                     "grpc_port": 30038}]  # fmt: skip
-    assert table[10000]["fateflow"] == [{"host": "192.168.10.1", "http_port": 30047,
-                                         "grpc_port": 30042}]  # fmt: skip
+    assert table[9999]["proxy"] == [{"host": "192.168.9.1", "http_port": 30033, "grpc_port": 30038}]
+    assert table[10000]["fateflow"] == [
+        {"host": "192.168.10.1", "http_port": 30047, "grpc_port": 30042}
+    ]
     # Each party sends to the exchange: fateflow's traffic to its nginx, Pulsar's to its
     # trafficServer by SNI.
     for party in ("party9999", "party10000"):
         own = yamlio.load(data(party, "nginx-config")["route_table.yaml"])
-        assert own["default"]["proxy"] == [{"host": "192.168.0.1", "http_port": 30023,
-                                            "grpc_port": 30028}]  # fmt: skip
+        assert own["default"]["proxy"] == [
+            {"host": "192.168.0.1", "http_port": 30023, "grpc_port": 30028}
+        ]
         pulsar = yamlio.load(data(party, "pulsar-route-table")["pulsar_route_table.yaml"])
         assert pulsar["default"] == {"proxy": "192.168.0.1:30020", "domain": "fate.org"}
         assert "brokerServicePortTls=6651" in data(party, "pulsar-config")["standalone.conf"]
@@ -84,15 +89,21 @@ def test_the_spark_example_converges_from_nothing_and_is_destroyed(
 
     status = ws.federation("status").stdout.splitlines()
     assert any("party9999" in line and "nginxHttp 192.168.9.1:30033" in line for line in status)
-    assert any("exchange" in line and "nginxHttp 192.168.0.1:30023" in line
-               and "members [9999, 10000]" in line for line in status)  # fmt: skip
+    assert any(
+        "exchange" in line
+        and "nginxHttp 192.168.0.1:30023" in line
+        and "members [9999, 10000]" in line
+        for line in status
+    )
     assert all(" ready " in line for line in status), status
 
     destroyed = ws.federation("destroy", "--yes").stdout.splitlines()
     assert destroyed[-1].split()[0] == "exchange"  # parties first
     for stack in STACKS:
-        assert kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/"
-                        "nginx-config") is None  # fmt: skip
+        assert (
+            kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/nginx-config")
+            is None
+        )
 
 
 P2P_PARTY = """\
@@ -128,11 +139,14 @@ def test_two_rabbitmq_peers_route_to_each_other_by_stack_name(
         return yamlio.load(found["data"][key])
 
     nginx = data("p2p-9999", "nginx-config", "route_table.yaml")
-    assert nginx[10000] == {"fateflow": [{"host": "10.0.10.1", "http_port": 32103,
-                                          "grpc_port": 32108}]}  # fmt: skip
+    assert nginx[10000] == {
+        "fateflow": [{"host": "10.0.10.1", "http_port": 32103, "grpc_port": 32108}]
+    }
     assert nginx["default"]["proxy"] == [{"host": None, "http_port": None, "grpc_port": None}]
     mq = data("p2p-10000", "rabbitmq-route-table", "rabbitmq_route_table.yaml")
-    assert mq == {10000: {"host": "rabbitmq", "port": 5672},
-                  9999: {"host": "10.0.9.1", "port": 32094}}  # fmt: skip
+    assert mq == {
+        10000: {"host": "rabbitmq", "port": 5672},
+        9999: {"host": "10.0.9.1", "port": 32094},
+    }
     destroy_all(members, runner, say=print)
     assert kube_get(plane, "/api/v1/namespaces/p2p-9999/configmaps/nginx-config") is None

@@ -22,10 +22,16 @@ from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "tls"
 STACKS = ["exchange", "party9999", "party10000"]
-NAMESPACES = {"exchange": "fate-tls-exchange", "party9999": "fate-tls-9999",
-              "party10000": "fate-tls-10000"}  # fmt: skip
-TRUSTS = {"exchange": ["party9999"], "party9999": ["exchange", "party10000"],
-          "party10000": ["party9999"]}  # fmt: skip
+NAMESPACES = {
+    "exchange": "fate-tls-exchange",
+    "party9999": "fate-tls-9999",
+    "party10000": "fate-tls-10000",
+}
+TRUSTS = {
+    "exchange": ["party9999"],
+    "party9999": ["exchange", "party10000"],
+    "party10000": ["party9999"],
+}
 """Whose CAs each stack's rollsite trusts (besides its own): the stacks it routes to."""
 
 
@@ -52,8 +58,9 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
     assert "converged after" in up.stderr, up.stderr
 
     def certs(stack: str) -> dict[str, str]:
-        found = kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/secrets/"
-                         f"{tls.CERTS_SECRET}")  # fmt: skip
+        found = kube_get(
+            plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/secrets/{tls.CERTS_SECRET}"
+        )
         assert found is not None, stack
         return {k: base64.b64decode(v).decode() for k, v in found["data"].items()}
 
@@ -80,31 +87,35 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
         assert trusted == {own.subject, *(cas[other].subject for other in TRUSTS[stack])}
 
         # Service rollsite-tls exposes the TLS listener on the published NodePort...
-        service = kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/services/"
-                           f"{ROLLSITE_TLS_SERVICE}")  # fmt: skip
+        service = kube_get(
+            plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/services/{ROLLSITE_TLS_SERVICE}"
+        )
         assert service["spec"]["ports"][0]["nodePort"] == secure["port"]
         assert service["spec"]["ports"][0]["targetPort"] == ROLLSITE_TLS_PORT
         # ...and its NetworkPolicy lets peers reach it.
-        policy = kube_get(plane, f"/apis/networking.k8s.io/v1/namespaces/{NAMESPACES[stack]}"
-                          "/networkpolicies/fate-entry-rollsite")  # fmt: skip
+        policy = kube_get(
+            plane,
+            f"/apis/networking.k8s.io/v1/namespaces/{NAMESPACES[stack]}"
+            "/networkpolicies/fate-entry-rollsite",
+        )
         ports = {p["port"] for p in policy["spec"]["ingress"][0]["ports"]}
         assert ROLLSITE_TLS_PORT in ports
 
     def routes(stack: str) -> dict[str, Any]:
-        found = kube_get(plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/"
-                         "rollsite-config")  # fmt: skip
+        found = kube_get(
+            plane, f"/api/v1/namespaces/{NAMESPACES[stack]}/configmaps/rollsite-config"
+        )
         table: dict[str, Any] = json.loads(found["data"]["route_table.json"])["route_table"]
         return table
 
     # Routes go to the peers' TLS listeners, and say so (the charts never write is_secure).
     ninety = routes("party9999")
-    assert ninety["10000"]["default"] == [{"ip": "192.168.10.1", "port": 30008,
-                                           "is_secure": True}]  # fmt: skip
-    assert ninety["default"]["default"] == [{"ip": "192.168.0.1", "port": 30002,
-                                             "is_secure": True}]  # fmt: skip
+    assert ninety["10000"]["default"] == [{"ip": "192.168.10.1", "port": 30008, "is_secure": True}]
+    assert ninety["default"]["default"] == [{"ip": "192.168.0.1", "port": 30002, "is_secure": True}]
     assert "is_secure" not in ninety["9999"]["fateflow"][0]
-    assert routes("exchange")["9999"]["default"] == [{"ip": "192.168.9.1", "port": 30004,
-                                                      "is_secure": True}]  # fmt: skip
+    assert routes("exchange")["9999"]["default"] == [
+        {"ip": "192.168.9.1", "port": 30004, "is_secure": True}
+    ]
     # The party chart v1.11.2's read-only eggroll.properties is mounted where the start
     # script copies it from, so the TLS settings it appends arrive.
     deployment = kube_get(plane, "/apis/apps/v1/namespaces/fate-tls-9999/deployments/rollsite")
@@ -112,8 +123,9 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
     assert tls.WRITABLE_PROPERTIES in [m["mountPath"] for m in mounts]
 
     def stamp(stack: str) -> str:
-        found = kube_get(plane, f"/apis/apps/v1/namespaces/{NAMESPACES[stack]}/deployments/"
-                         "rollsite")  # fmt: skip
+        found = kube_get(
+            plane, f"/apis/apps/v1/namespaces/{NAMESPACES[stack]}/deployments/rollsite"
+        )
         annotations: dict[str, str] = found["spec"]["template"]["metadata"]["annotations"]
         return annotations[tls.STAMP_ANNOTATION]
 
@@ -155,5 +167,4 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
 
     ws.federation("destroy", "--yes")
     for namespace in NAMESPACES.values():
-        assert kube_get(plane, f"/api/v1/namespaces/{namespace}/secrets/"
-                        f"{tls.CERTS_SECRET}") is None  # fmt: skip
+        assert kube_get(plane, f"/api/v1/namespaces/{namespace}/secrets/{tls.CERTS_SECRET}") is None

@@ -64,10 +64,12 @@ def test_recorded_state_upgrades_without_touching_releases(
         # for the first time where the recorded commit read peers without them; the
         # NetworkPolicies that isolate each namespace are new since.
         unsafe = [
-            s for s in steps
-            if s[0] not in {"same", "update"} and not (s[1] == REFERENCE and s[0] == "read")
+            s
+            for s in steps
+            if s[0] not in {"same", "update"}
+            and not (s[1] == REFERENCE and s[0] == "read")
             and not (s[1] == NETWORK_POLICY and s[0] == "create")
-        ]  # fmt: skip
+        ]
         assert unsafe == [], steps
         # Today's code changes no value either (edit this when a change is meant).
         assert ("same", RELEASE) in steps and ("same", NAMESPACE) in steps, steps
