@@ -8,26 +8,15 @@ from typing import Any
 import pytest
 import yaml
 
-from fate_iac.federation import FederationRecord, Routes
 from fate_iac.federation_check import Member, check_federation
-from fate_iac.kinds import EGGROLL, EXCHANGE
+from fate_iac.kinds import EXCHANGE
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_stack_config
 from fate_iac.problems import ConfigError
-from fate_iac.routing import party_routed_values
 from fate_iac.secrets import Secret
 from fate_iac.values import render_values
 from tests.conftest import example, party
-
-OSX = {"type": "NodePort", "nodePort": 30101}
-
-
-def fate2(**overrides: Any) -> dict[str, Any]:
-    """A valid FATE 2.0 party on eggroll: OSX, osx at NodePort 30101."""
-    raw = party(chartVersion="v2.0.0", osx=dict(OSX))
-    del raw["rollsite"]
-    raw.update(overrides)
-    return raw
+from tests.helpers import OSX, fate2
 
 
 def problems(raw: dict[str, Any]) -> dict[tuple[Any, ...], tuple[str, str]]:
@@ -48,49 +37,6 @@ def test_a_2_0_party_on_eggroll_federates_through_osx_by_default() -> None:
     assert (osx["ip"], osx["image"], osx["imageTag"]) == ("osx", "federatedai/osx", "2.0.0-release")
     assert values["modules"]["python"]["image"] == "federatedai/fateflow"
     assert values["modules"]["mysql"]["imageTag"] == "8.0.28"
-
-
-def test_its_record_publishes_osx_and_its_fate_version() -> None:
-    cfg = load_stack_config(fate2(), "party10000").config
-    record = EGGROLL.record(cfg, "party10000", Routes())
-    assert record.protocols == ["osx"] and record.fateVersion == "2.0"
-    assert record.endpoints["osx"].host == "192.168.10.1"
-    assert record.endpoints["osx"].port == 30101
-    assert "rollsite" not in record.endpoints
-
-
-def osx_peer(party_id: int, port: int, version: str = "2.0") -> dict[str, Any]:
-    return FederationRecord.model_validate(
-        {
-            "partyId": party_id,
-            "stack": f"party{party_id}",
-            "protocols": ["osx"],
-            "fateVersion": version,
-            "endpoints": {"osx": {"host": f"10.0.0.{party_id % 250}", "port": port}},
-        }
-    ).model_dump()
-
-
-def test_osx_peers_named_by_stack_fill_its_party_list() -> None:
-    cfg = load_stack_config(fate2(peers=["party9999"]), "p").config
-    routed = party_routed_values(cfg, {"party9999": osx_peer(9999, 30091)})
-    assert routed.routes.problems == []
-    assert routed.overrides["release"][("partyList",)] == [
-        {"partyId": 9999, "partyIp": "10.0.0.249", "partyPort": 30091}
-    ]
-
-
-def test_a_peer_without_osx_or_of_another_fate_version_is_refused_by_name() -> None:
-    cfg = load_stack_config(fate2(peers=["party9999", "party8888"]), "p").config
-    rollsite = FederationRecord.model_validate(
-        {"partyId": 9999, "endpoints": {"rollsite": {"host": "h", "port": 1}}}
-    ).model_dump()
-    routed = party_routed_values(
-        cfg, {"party9999": rollsite, "party8888": osx_peer(8888, 30081, version="1.11")}
-    )
-    said = "\n".join(routed.routes.problems)
-    assert "party9999 (party 9999) has no osx endpoint (it runs no FATE 2.0 gateway)" in said
-    assert "peer party8888 runs FATE 1.11 and this party FATE 2.0" in said
 
 
 @pytest.mark.parametrize(

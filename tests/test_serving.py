@@ -13,59 +13,27 @@ import pytest
 
 from fate_iac import yamlio
 from fate_iac.config import PartyConfig, ServingConfig
-from fate_iac.endpoints import exchange_record, party_record
-from fate_iac.federation import FederationRecord
 from fate_iac.kinds import SERVING, kind_tag, parts
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import (
     RawConfig,
-    load_exchange_config,
     load_stack_config,
     raw_from_pulumi,
     read_stack_file,
 )
 from fate_iac.problems import ConfigError, Problem, config_key, key_path
-from fate_iac.routing import MAIN, serving_routed_values
 from fate_iac.secrets import Secret
 from fate_iac.serving import link
 from fate_iac.values import render_serving_values
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, example, party
-
-FATEFLOW = {"ip": "192.168.9.1", "port": 30097}
-
-
-def secret(value: str) -> Secret:
-    return Secret(value, secure=True)
-
-
-def credentials() -> dict[str, Any]:
-    return {
-        "servingRedis": {"password": secret("s3cret-redis")},
-        "servingAdmin": {"username": "admin", "password": secret("s3cret-admin")},
-    }
-
-
-def serving(**overrides: Any) -> dict[str, Any]:
-    """Valid ``fate-serving:`` keys of a serving cluster alone in its stack."""
-    raw: dict[str, Any] = {
-        "partyId": 9999,
-        "publicHost": "192.168.9.1",
-        "servingProxy": {"type": "NodePort", "nodePort": 30096},
-        "servingServer": {"type": "NodePort", "nodePort": 30095, "fateflow": dict(FATEFLOW)},
-        **credentials(),
-    }
-    raw.update(overrides)
-    return {k: v for k, v in raw.items() if v is not None}
-
-
-def alone(**overrides: Any) -> dict[str, Any]:
-    """A serving-only stack's raw config."""
-    return {"fate-serving": serving(**overrides)}
-
-
-def beside(serving_keys: dict[str, Any] | None = None, **party_keys: Any) -> dict[str, Any]:
-    """Party 10000 (conftest) with a serving cluster: credentials and ``serving_keys``."""
-    return party(**party_keys, **{"fate-serving": {**credentials(), **(serving_keys or {})}})
+from tests.helpers import (
+    FATEFLOW,
+    alone,
+    beside,
+    loaded_party,
+    secret,
+    serving_cfg,
+)
 
 
 def problems_of(raw: Any, stack: str = "party10000") -> list[Problem]:
@@ -81,30 +49,9 @@ def only_problem(raw: Any, stack: str = "party10000") -> Problem:
     return problems[0]
 
 
-def loaded_party(raw: dict[str, Any]) -> PartyConfig:
-    config = load_stack_config(raw, "party10000").config
-    assert isinstance(config, PartyConfig)
-    return config
-
-
 def serving_of(cfg: PartyConfig) -> ServingConfig:
     assert cfg.servingCluster is not None
     return cfg.servingCluster
-
-
-def served(party_id: int, host: str, port: int, **extra: Any) -> dict[str, Any]:
-    """A party stack's federation record, publishing its serving proxy."""
-    return {
-        "kind": "party",
-        "stack": f"party{party_id}",
-        "partyId": party_id,
-        "protocols": ["eggroll", "serving"],
-        "endpoints": {
-            "rollsite": {"host": host, "port": 30091},
-            "servingProxy": {"host": host, "port": port},
-        },
-        **extra,
-    }
 
 
 # --- the config: alone, and beside a training cluster -----------------------------------
@@ -466,139 +413,7 @@ def test_a_duplicate_static_serving_route_names_its_partylist_entry() -> None:
     assert key_path(problem.path) == "fate-serving:servingProxy.partyList[1].partyId"
 
 
-# --- records and endpoints --------------------------------------------------------------
-
-
-def test_a_party_with_a_serving_cluster_publishes_its_serving_proxy() -> None:
-    cfg = loaded_party(beside({"servingProxy": {"type": "NodePort", "nodePort": 30106}}))
-    record = party_record(cfg, "party10000", "eggroll")
-    assert record.protocols == ["eggroll", "serving"]
-    endpoint = record.endpoints["servingProxy"]
-    assert (endpoint.host, endpoint.port) == ("192.168.10.1", 30106)
-    # without a serving cluster, or with one that runs no proxy: no serving protocol
-    for raw in (party(), beside({"modules": ["servingServer", "servingRedis"]})):
-        record = party_record(loaded_party(raw), "party10000", "eggroll")
-        assert record.protocols == ["eggroll"] and "servingProxy" not in record.endpoints
-
-
-def test_a_serving_only_stack_publishes_a_serving_record() -> None:
-    loaded = load_stack_config(alone(), "serving9999")
-    outputs = loaded.kind.outputs(loaded.config, "serving9999")
-    assert outputs["federationEndpoint"] == {"host": "192.168.9.1", "port": 30096}
-    assert outputs["servingServer"] == {"host": "192.168.9.1", "port": 30095}
-    record = FederationRecord.model_validate(outputs["federation"])
-    assert (record.kind, record.partyId, record.protocols) == ("party", 9999, ["serving"])
-    assert set(record.endpoints) == {"servingProxy"}
-
-
-def test_the_exchanges_serving_proxy_is_a_serving_cluster_of_the_proxy_alone() -> None:
-    raw = {
-        "chartName": "fate-exchange",
-        "publicHost": "192.168.0.1",
-        "rollsite": {"type": "NodePort", "nodePort": 30000},
-        "servingProxy": {"type": "NodePort", "nodePort": 30006},
-        "members": [],
-    }
-    cfg = load_exchange_config(raw, "exchange").config
-    own = cfg.serving_cluster
-    assert own is not None and own.modules == ["servingProxy"]
-    assert (own.release_name, own.k8s_namespace) == ("fate-exchange-serving", "fate-exchange")
-    record = exchange_record(cfg, "exchange", [])
-    assert "serving" in record.protocols
-    proxy = record.endpoints["servingProxy"]
-    assert (proxy.host, proxy.port) == ("192.168.0.1", 30006)
-
-
-# --- serving routes ---------------------------------------------------------------------
-
-
-def serving_cfg(**overrides: Any) -> ServingConfig:
-    return ServingConfig.model_validate(serving(**overrides))
-
-
-def test_serving_routes_by_stack_name_join_the_static_ones() -> None:
-    static_entry = {"partyId": 7777, "partyIp": "10.7.7.7", "partyPort": 8869}
-    static_peer = {
-        "partyId": 8888,
-        "endpoints": {"servingProxy": {"host": "10.8.8.8", "port": 30109}},
-    }
-    cfg = serving_cfg(
-        peers=[static_peer, "party10000"],
-        servingProxy={"type": "NodePort", "nodePort": 30096, "partyList": [static_entry]},
-    )
-    routed = serving_routed_values(cfg, {"party10000": served(10000, "192.168.10.1", 30106)})
-    expected = [
-        static_entry,
-        {"partyId": 8888, "partyIp": "10.8.8.8", "partyPort": 30109},
-        {"partyId": 10000, "partyIp": "192.168.10.1", "partyPort": 30106},
-    ]
-    assert routed.routes.party_list == expected
-    assert routed.routes.problems == [] and routed.routes.waiting == []
-    assert routed.overrides == {MAIN: {("servingProxy", "partyList"): expected}}
-
-
-def test_behind_an_exchange_the_proxy_routes_to_the_exchanges_serving_proxy() -> None:
-    cfg = serving_cfg(exchangeStack="exchange")
-    exchange = {
-        "kind": "exchange",
-        "stack": "exchange",
-        "partyId": 1,
-        "endpoints": {"servingProxy": {"host": "192.168.0.1", "port": 30006}},
-    }
-    routed = serving_routed_values(cfg, {"exchange": exchange})
-    assert routed.routes.exchange == {"partyIp": "192.168.0.1", "partyPort": 30006}
-    assert routed.overrides[MAIN][("servingProxy", "exchange")] == routed.routes.exchange
-
-
-def test_stacks_not_published_yet_are_waited_for() -> None:
-    cfg = serving_cfg(peers=["party10000"], exchangeStack="exchange")
-    routed = serving_routed_values(cfg, {})
-    assert routed.routes.waiting == ["party10000", "exchange"]
-    assert routed.routes.problems == [] and routed.routes.party_list == []
-    assert routed.overrides[MAIN] == {
-        ("servingProxy", "partyList"): [],
-        # Until the exchange publishes, unknown parties go to this proxy itself.
-        ("servingProxy", "exchange"): {"partyIp": "serving-proxy", "partyPort": 8869},
-    }
-
-
-def test_a_peer_or_exchange_without_a_serving_proxy_cannot_be_routed() -> None:
-    cfg = serving_cfg(peers=["party10000"], exchangeStack="exchange")
-    peer = served(10000, "192.168.10.1", 30106)
-    peer["endpoints"].pop("servingProxy")
-    exchange = {
-        "kind": "exchange",
-        "stack": "exchange",
-        "partyId": 1,
-        "endpoints": {"rollsite": {"host": "192.168.0.1", "port": 30000}},
-    }
-    routed = serving_routed_values(cfg, {"party10000": peer, "exchange": exchange})
-    assert routed.routes.problems == [
-        "party10000 (party 10000) publishes no servingProxy endpoint (it runs no FATE-Serving "
-        "proxy)",
-        "exchange exchange publishes no servingProxy endpoint (it runs no FATE-Serving proxy)",
-    ]
-
-
-def test_a_party_reached_twice_or_itself_is_a_routing_problem() -> None:
-    entry = {"partyId": 10000, "partyIp": "10.0.0.10", "partyPort": 8869}
-    cfg = serving_cfg(
-        peers=["party10000", "me"],
-        servingProxy={"type": "NodePort", "nodePort": 30096, "partyList": [entry]},
-    )
-    records = {
-        "party10000": served(10000, "192.168.10.1", 30106),
-        "me": served(9999, "192.168.9.1", 30096),
-    }
-    assert serving_routed_values(cfg, records).routes.problems == [
-        "party 10000 is reached twice (again via party10000)",
-        "peer me is party 9999: this party itself",
-    ]
-
-
-def test_a_serving_cluster_without_a_proxy_writes_no_routes() -> None:
-    cfg = serving_cfg(modules=["servingServer", "servingRedis"], exchangeStack="exchange")
-    assert serving_routed_values(cfg, {}).overrides == {MAIN: {}}
+# --- serving routes (their values are tests/test_routing.py's) ---------------------------
 
 
 def test_a_static_peer_without_a_serving_proxy_is_refused_when_loading() -> None:

@@ -15,29 +15,10 @@ from fate_iac.loader import load_party_config, load_stack_config
 from fate_iac.problems import ConfigError, Problem
 from fate_iac.render import render_stack
 from fate_iac.secrets import Secret
+from tests.helpers import NGINX, PULSAR, spark
 from tests.pulumi_mocks import Recorder, run_program, unwrap_secret
 
-NGINX = {"type": "NodePort", "httpNodePort": 30093, "grpcNodePort": 30098}
 OWN_PULSAR = BROKER_SELF_ROUTES["pulsar"]
-PULSAR = {"type": "NodePort", "httpNodePort": 30094, "httpsNodePort": 30099}
-
-
-def spark(**overrides: Any) -> dict[str, Any]:
-    """A valid Spark party with Pulsar federation (raw, credentials already secrets)."""
-    raw: dict[str, Any] = {
-        "partyId": 9999,
-        "publicHost": "192.168.9.1",
-        "computing": "Spark",
-        "federation": "Pulsar",
-        "storage": "HDFS",
-        "python": {"type": "NodePort", "httpNodePort": 30097, "grpcNodePort": 30092},
-        "nginx": dict(NGINX),
-        "pulsar": dict(PULSAR),
-        "mysql": {"password": Secret("s3cret-mysql", secure=True)},
-        "fateboard": {"username": "board", "password": Secret("s3cret-board", secure=True)},
-    }
-    raw.update(overrides)
-    return {k: v for k, v in raw.items() if v is not None}
 
 
 def problems_of(raw: dict[str, Any]) -> list[Problem]:
@@ -287,23 +268,6 @@ def test_rabbitmq_login_is_the_charts_fixed_one_only_when_opted_in() -> None:
 
 
 # --- routes and records ---------------------------------------------------------------
-
-
-def test_a_spark_party_publishes_its_nginx_and_pulsar() -> None:
-    loaded = load_party_config(spark(), "party9999")
-    federation = loaded.kind.outputs(loaded.config, "party9999")["federation"]
-    assert federation["protocols"] == ["spark-pulsar"]
-    assert federation["endpoints"] == {
-        "nginxHttp": {"host": "192.168.9.1", "port": 30093},
-        "nginxGrpc": {"host": "192.168.9.1", "port": 30098},
-        "pulsar": {"host": "192.168.9.1", "port": 30094, "tlsPort": 30099, "domain": "fate.org"},
-        "fateflowHttp": {"host": "192.168.9.1", "port": 30097},
-        "fateflowGrpc": {"host": "192.168.9.1", "port": 30092},
-    }
-    assert "rollsite" not in json.dumps(federation)
-    outputs = loaded.kind.outputs(loaded.config, "party9999")
-    assert outputs["federationEndpoint"] == {"host": "192.168.9.1", "port": 30093}
-    assert outputs["broker"] == {"pulsar": federation["endpoints"]["pulsar"]}
 
 
 def test_peers_fill_the_nginx_and_broker_route_tables() -> None:
