@@ -864,6 +864,18 @@ class NodePortClaim:
         return self.deployed and self.port is None and self.service_type == "NodePort"
 
 
+def rollsite_tls_claim(tls: TlsOptions, rollsite_type: str | None, deployed: bool) -> NodePortClaim:
+    """Service rollsite-tls (a party's or exchange's): rollsite's type, the port at
+    ``tls.nodePort``, deployed when rollsite speaks TLS."""
+    return NodePortClaim(
+        ("tls", "nodePort"),
+        tls.nodePort,
+        rollsite_type or "ClusterIP",
+        deployed,
+        type_at=("rollsite", "type"),
+    )
+
+
 KUBEFATE_IMAGE = "federatedai/kubefate:v1.4.5"
 """The KubeFATE service's image every KubeFATE release from v1.9.0 to v2.0.0 ships."""
 MARIADB_IMAGE = "mariadb:10.11"
@@ -1103,26 +1115,12 @@ class StackConfig(Section):
         return int(low), int(high)
 
     def has(self, module: str) -> bool:
-        modules: list[str] = getattr(self, "modules", [])
-        return module in modules
+        """Whether the stack deploys ``module``: each kind says, from its own modules."""
+        raise NotImplementedError
 
     def node_ports(self) -> Iterator[NodePortClaim]:
         """Every NodePort this config asks for."""
         return iter(())
-
-    def _tls_claim(self) -> Iterator[NodePortClaim]:
-        """Service rollsite-tls: rollsite's type, the port at ``tls.nodePort``."""
-        tls = getattr(self, "tls", None)
-        if tls is not None:
-            rollsite = getattr(self, "rollsite", None)
-            kind = (rollsite.type if rollsite else None) or "ClusterIP"
-            yield NodePortClaim(
-                ("tls", "nodePort"),
-                tls.nodePort,
-                kind,
-                bool(getattr(self, "rollsite_tls", False)),
-                type_at=("rollsite", "type"),
-            )
 
     def _claims(
         self, module: str, section: Any, keys: tuple[str, ...], at: tuple[str, ...] = ()
@@ -1400,6 +1398,9 @@ class ServingConfig(Peered, StackConfig):
         text = str(party_id)
         return f"fate-serving-{text}" if text.isdigit() and int(text) > 0 else None
 
+    def has(self, module: str) -> bool:
+        return module in self.modules
+
     @property
     def uses_external_redis(self) -> bool:
         return self.externalRedisIp is not None
@@ -1539,6 +1540,9 @@ class PartyConfig(Peered, StackConfig):
         text = str(party_id)
         return f"fate-{text}" if text.isdigit() and int(text) > 0 else None
 
+    def has(self, module: str) -> bool:
+        return module in self.modules
+
     @model_validator(mode="before")
     @classmethod
     def _serving_inherits(cls, data: Any) -> Any:
@@ -1626,7 +1630,8 @@ class PartyConfig(Peered, StackConfig):
                 at = module.node_port_at
                 yield from self._claims(module.name, section, module.node_ports, at=at)
             if module.name == "rollsite":  # its TLS port: rollsite's Service type
-                yield from self._tls_claim()
+                rollsite_type = self.rollsite.type if self.rollsite else None
+                yield rollsite_tls_claim(self.tls, rollsite_type, self.rollsite_tls)
         yield from self._driver_ports()
 
     def spark_driver_ranges(self) -> list[tuple[int, int]]:
@@ -1809,7 +1814,8 @@ class ExchangeConfig(StackConfig):
 
     def node_ports(self) -> Iterator[NodePortClaim]:
         yield from self._claims("rollsite", self.rollsite, ("nodePort",))
-        yield from self._tls_claim()
+        rollsite_type = self.rollsite.type if self.rollsite else None
+        yield rollsite_tls_claim(self.tls, rollsite_type, self.rollsite_tls)
         yield from self._claims("trafficServer", self.trafficServer, ("nodePort",))
         yield from self._claims("nginx", self.nginx, ("httpNodePort", "grpcNodePort"))
         yield from self._claims("servingProxy", self.servingProxy, ("nodePort",))
