@@ -72,6 +72,10 @@ def _federation(args: argparse.Namespace) -> int:
             if args.expect_no_changes and any(o.state != "up-to-date" for o in outcomes):
                 code = report.Exit.CHANGES
             return _outcomes(args, command, outcomes, code)
+        if args.action in ("up", "destroy"):
+            # What an interrupted run left (its lock, pending operations, a release in
+            # Helm's pending states) is cleared first, and said.
+            orchestrator.recover_all(members, runner, stderr)
         if args.action == "up":
             # What runs comes from the stacks' outputs alone: no program runs to know it.
             planned = orchestrator.plan(members, runner)

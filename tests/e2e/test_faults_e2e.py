@@ -1,0 +1,134 @@
+"""``fatectl federation up`` of the example federation interrupted at a few points (the
+long sweep is bench/bench_faults.py): killed from nothing while Helm installs the
+exchange, killed or interrupted while Helm upgrades a party, the API server restarted
+then. After each, the next ``fatectl federation up`` converges with no manual step: no
+claim lost, every release deployed at its newest revision with the config's values, no
+pending operation or lock left in the backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from e2e.controlplane import ControlPlane
+from e2e.faults import (
+    Point,
+    claims,
+    end,
+    fatectl,
+    interrupt,
+    lock_files,
+    pending_operations,
+    releases,
+)
+from e2e.tools import Tools
+from e2e.workspace import Workspace, copy_project, workspace
+from fate_iac.kube import helm_records
+
+STACKS = ["exchange", "party9999", "party10000"]
+NAMESPACES = ["fate-exchange", "fate-9999", "fate-10000"]
+
+
+@dataclass
+class Federation:
+    ws: Workspace
+    plane: ControlPlane
+    state: Path
+
+
+@pytest.fixture(scope="module")
+def federation(
+    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Federation]:
+    state = tmp_path_factory.mktemp("faults")
+    project = copy_project(state / "project", STACKS, chart_repo)
+    yield Federation(workspace(tools, project, state, plane.kubeconfig), plane, state)
+
+
+def set_log_level(ws: Workspace, level: str) -> None:
+    """A change to party9999 alone: its release is upgraded."""
+    path = ws.project_dir / "Pulumi.party9999.yaml"
+    text = re.sub(r"logLevel: \w+", f"logLevel: {level}", path.read_text())
+    path.write_text(text)
+
+
+def recover(fed: Federation, point: Point, before: set[str]) -> tuple[str, float]:
+    """The interrupted run, then ``fatectl federation up``: it must converge, and leave
+    the federation whole."""
+    injected = interrupt(fed.ws, fed.plane, NAMESPACES, point)
+    assert injected.fired, f"{point.label()}: the run ended before the fault\n{injected.output}"
+    started = time.monotonic()
+    done = subprocess.run(
+        fatectl(fed.ws, "federation", "up", "--yes"),
+        env={**os.environ, **fed.ws.env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    took = time.monotonic() - started
+    end(injected.left)
+    assert done.returncode == 0, f"{point.label()}:\n{injected.output}\n---\n{done.stderr}"
+    assert "converged after" in done.stderr or "nothing to do" in done.stderr, done.stderr
+    found = releases(fed.plane, NAMESPACES)
+    assert set(found) == {"fate-exchange", "fate-9999", "fate-10000"}, found
+    for name, revisions in found.items():
+        assert revisions[-1][1] == "deployed", (point.label(), name, revisions)
+        assert [s for _, s in revisions].count("deployed") == 1, (point.label(), revisions)
+        assert not any(s.startswith("pending-") for _, s in revisions), revisions
+    assert pending_operations(fed.ws, STACKS) == {stack: [] for stack in STACKS}
+    assert lock_files(fed.state) == []
+    assert claims(fed.plane, NAMESPACES) >= before
+    said = [line for line in done.stderr.splitlines() if line.startswith("recover ")]
+    return "\n".join(said), took
+
+
+def deployed_log_level(fed: Federation) -> str:
+    [record] = [
+        r
+        for r in helm_records("fate-9999", "fate-9999", kubeconfig=str(fed.plane.kubeconfig))
+        if r["info"]["status"] == "deployed"
+    ]
+    return str(json.dumps(record.get("config")).count('"logLevel": "DEBUG"'))
+
+
+def test_an_interrupted_federation_up_converges_on_the_next_run(federation: Federation) -> None:
+    fed = federation
+    # From nothing, every process of the run killed while Helm installs the exchange:
+    # the lock stays, the state holds a pending create, the release is pending-install.
+    said, _ = recover(fed, Point("sigkill-tree", "pending-install", "fate-exchange"), set())
+    assert "removed the lock of" in said, said
+    assert "release fate-exchange in fate-exchange is pending-install" in said, said
+    assert "pending operation" in said, said
+    before = claims(fed.plane, NAMESPACES)
+
+    # A CI cancel (SIGKILL of the process group) while Helm upgrades party9999.
+    set_log_level(fed.ws, "DEBUG")
+    said, _ = recover(fed, Point("sigkill-group", "pending-upgrade", "fate-9999"), before)
+    assert "removed the lock of" in said, said
+    assert deployed_log_level(fed) == "1"
+
+    # One Ctrl-C: the engine stops as it can; the next run finishes the change.
+    set_log_level(fed.ws, "INFO")
+    recover(fed, Point("sigint", "pending-upgrade", "fate-9999"), before)
+    assert deployed_log_level(fed) == "0"
+
+    # The API server away for 3 s while Helm upgrades party9999.
+    set_log_level(fed.ws, "DEBUG")
+    recover(fed, Point("apiserver-restart", "pending-upgrade", "fate-9999"), before)
+    assert deployed_log_level(fed) == "1"
+
+    again = subprocess.run(
+        fatectl(fed.ws, "federation", "up", "--yes"),
+        env={**os.environ, **fed.ws.env},
+        capture_output=True,
+        text=True,
+    )
+    assert "nothing to do" in again.stderr, again.stderr
