@@ -97,6 +97,11 @@ class StackRunner(Protocol):
 
     def resource_count(self, stack: str) -> int: ...
     def history(self, stack: str) -> list[dict[str, Any]]: ...
+    def federation_lock_path(self) -> Path | None:
+        """Where the federation's lock lives in the backend (None: a backend that
+        cannot hold one, see :mod:`fate_iac.operator_lock`)."""
+        ...
+
     def recover(self, stack: str, cluster: str) -> list[str]:
         """Clear what an interrupted run left on the stack (:mod:`fate_iac.recovery`):
         what it did, one line each; raises

@@ -27,7 +27,9 @@ The doing is the runner's (the Pulumi side) and :mod:`fate_iac.kube`'s (Helm).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 PENDING_STATES = ("pending-install", "pending-upgrade", "pending-rollback")
@@ -70,6 +72,24 @@ def lock_is_stale(lock: Lock, this_host: str, running: bool) -> bool:
     no longer runs (``running``: whether its pid runs a Pulumi or fatectl process now).
     A lock taken on another host is never taken for stale: its process cannot be seen."""
     return lock.host == this_host and not running
+
+
+def runs(pid: int) -> bool:
+    """Whether ``pid`` runs a Pulumi CLI or fatectl on this host now (a pid the system
+    gave to another program since holds no lock)."""
+    if pid <= 0:
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)  # no /proc: whether it runs at all
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return b"pulumi" in command or b"fatectl" in command
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,11 @@ class FakeEngine:
     def exists(self, stack: str) -> bool:
         return stack in self.deployed
 
+    lock_path: Path | None = None
+
+    def federation_lock_path(self) -> Path | None:
+        return self.lock_path
+
     def recover(self, stack: str, cluster: str) -> list[str]:
         self.log.append(("recover", stack, cluster))
         if stack in self.stuck:

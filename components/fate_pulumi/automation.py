@@ -324,6 +324,15 @@ class AutomationRunner:
         found = [*locks.glob(f"*/{project}/{stack}/*.json"), *locks.glob(f"{stack}/*.json")]
         return sorted(p for p in found if p.is_file())
 
+    def federation_lock_path(self) -> Path | None:
+        """Where the federation's lock lives: beside the stacks' locks in a file
+        backend (None for any other kind)."""
+        root = self.backend_dir()
+        if root is None:
+            return None
+        project = str((yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {})["name"])
+        return root / ".pulumi" / "locks" / "fate-federation" / f"{project}.json"
+
     def recover(self, stack: str, cluster: str) -> list[str]:
         """Clear what an interrupted run left on ``stack`` (see :mod:`fate_iac.recovery`):
         its lock when its process is gone, its Helm releases' pending states, its
@@ -334,7 +343,7 @@ class AutomationRunner:
         stale_lock = False
         for path in self.stack_locks(stack):
             lock = recovery.lock_from_json(str(path), _json_file(path))
-            if not recovery.lock_is_stale(lock, socket.gethostname(), _runs(lock.pid)):
+            if not recovery.lock_is_stale(lock, socket.gethostname(), recovery.runs(lock.pid)):
                 raise recovery.RecoveryStopped(
                     f"stack {stack} is locked by a run that is still going: {lock.holder()} "
                     f"({path}); wait for it to end, or once sure it is gone, run "
@@ -440,24 +449,6 @@ def _json_file(path: Path) -> Any:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-
-
-def _runs(pid: int) -> bool:
-    """Whether ``pid`` runs a Pulumi CLI (or fatectl) now: a pid the system gave to
-    another program since does not hold the lock."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        if pid <= 0:
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    return b"pulumi" in command or b"fatectl" in command
 
 
 def default_runner(
