@@ -92,6 +92,9 @@ def holding(
             found = _read(path)
             if found is None:
                 continue
+            if not found[0]:  # its holder is writing it
+                time.sleep(0.05)
+                continue
             raw, lock = found
             if lock_is_stale(lock, socket.gethostname(), running(lock.pid)):
                 if _take_over(path, raw):

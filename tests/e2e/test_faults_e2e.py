@@ -148,7 +148,7 @@ def test_one_operator_at_a_time(federation: Federation) -> None:
         text=True,
     )
     deadline = time.monotonic() + 60
-    while not lock.exists() and time.monotonic() < deadline:
+    while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     holder = json.loads(lock.read_text())
     assert holder["pid"] == first.pid and holder["command"] == "fatectl federation up"
