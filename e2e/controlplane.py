@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ class ControlPlane:
     kubeconfig: Path
     workdir: Path
     nodes: tuple[str, ...] = ()
+    restart_apiserver: Callable[[float], None] | None = field(default=None, compare=False)
+    """Stop the API server, wait the seconds given, start it again and wait until it is
+    ready (what a control plane's upgrade or a crash does to a run)."""
 
 
 SIMULATED_NODES = 3
@@ -287,31 +290,29 @@ def control_plane(
         )
         _wait(processes, "etcd", etcd, lambda: _http_ok(f"{etcd_url}/health"), 60)
 
-        apiserver = processes.start(
-            "kube-apiserver",
-            [
-                str(bin_dirs["kubernetes"] / "kube-apiserver"),
-                f"--etcd-servers={etcd_url}",
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
-                f"--secure-port={api_port}",
-                f"--tls-cert-file={pki['server.crt']}",
-                f"--tls-private-key-file={pki['server.key']}",
-                f"--client-ca-file={pki['ca.crt']}",
-                f"--token-auth-file={workdir / 'tokens.csv'}",
-                "--authorization-mode=RBAC",
-                "--service-cluster-ip-range=10.96.0.0/16",
-                "--service-account-issuer=https://kubernetes.default.svc",
-                f"--service-account-key-file={pki['sa.pub']}",
-                f"--service-account-signing-key-file={pki['sa.key']}",
-                "--endpoint-reconciler-type=none",
-                # No service-account tokens to mount; and no not-ready taint on new nodes,
-                # which only the node lifecycle controller would lift (KWOK makes them Ready).
-                "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
-                "--allow-privileged=true",
-                f"--cert-dir={workdir / 'apiserver-certs'}",
-            ],
-        )
+        apiserver_argv = [
+            str(bin_dirs["kubernetes"] / "kube-apiserver"),
+            f"--etcd-servers={etcd_url}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            f"--secure-port={api_port}",
+            f"--tls-cert-file={pki['server.crt']}",
+            f"--tls-private-key-file={pki['server.key']}",
+            f"--client-ca-file={pki['ca.crt']}",
+            f"--token-auth-file={workdir / 'tokens.csv'}",
+            "--authorization-mode=RBAC",
+            "--service-cluster-ip-range=10.96.0.0/16",
+            "--service-account-issuer=https://kubernetes.default.svc",
+            f"--service-account-key-file={pki['sa.pub']}",
+            f"--service-account-signing-key-file={pki['sa.key']}",
+            "--endpoint-reconciler-type=none",
+            # No service-account tokens to mount; and no not-ready taint on new nodes,
+            # which only the node lifecycle controller would lift (KWOK makes them Ready).
+            "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+            "--allow-privileged=true",
+            f"--cert-dir={workdir / 'apiserver-certs'}",
+        ]
+        apiserver = processes.start("kube-apiserver", apiserver_argv)
         tls = ssl.create_default_context(cafile=str(pki["ca.crt"]))
         _wait(
             processes,
@@ -322,6 +323,15 @@ def control_plane(
         )
 
         plane = ControlPlane(server, token, kubeconfig, workdir)
+
+        def restart_apiserver(down: float) -> None:
+            name, old = next(p for p in processes.running if p[0] == "kube-apiserver")
+            os.killpg(old.pid, signal.SIGKILL)
+            old.wait()
+            processes.running.remove((name, old))
+            time.sleep(down)
+            new = processes.start("kube-apiserver", apiserver_argv)
+            _wait(processes, name, new, lambda: _http_ok(f"{server}/readyz", tls, token), 120)
 
         def component(name: str, *args: str) -> subprocess.Popen[bytes]:
             """A control-plane component of the kubernetes build, alone and on loopback,
@@ -386,7 +396,7 @@ def control_plane(
         for name in names:
             kube_request(plane, "POST", "/api/v1/nodes", simulated_node(name))
         _wait(processes, "kwok", kwok, lambda: all(_node_ready(plane, n) for n in names), 60)
-        yield ControlPlane(server, token, kubeconfig, workdir, names)
+        yield ControlPlane(server, token, kubeconfig, workdir, names, restart_apiserver)
 
 
 def _node_ready(plane: ControlPlane, name: str) -> bool:

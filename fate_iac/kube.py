@@ -202,3 +202,73 @@ def read_namespace(
     except Exception as error:  # urllib3's connection errors, timeouts, TLS
         raise ClusterError(f"cannot reach {api.configuration.host}: {error}") from None
     return Observed(releases, workloads, pods)
+
+
+def _helm(
+    namespace: str,
+    context: str | None,
+    kubeconfig: str | None,
+    act: Any,
+    timeout: float = 300.0,
+) -> Any:
+    """``act(config)`` with a Helm SDK config of ``namespace`` in a thread of its own,
+    bounded by ``timeout`` (the SDK sets none); its Helm error as a ClusterError."""
+    import helm_python as helm
+    from helm_python.errors import HelmError
+
+    done: list[Any] = []
+
+    def run() -> None:
+        try:
+            with helm.Config(
+                kubeconfig_path=kubeconfig or os.environ.get("KUBECONFIG") or None,
+                kube_context=context or None,
+                namespace=namespace,
+            ) as config:
+                done.append(act(config))
+        except BaseException as error:  # handed to the caller's thread
+            done.append(error)
+
+    worker = threading.Thread(target=run, name="helm", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not done:
+        raise ClusterError(f"Helm did not finish within {timeout:.0f} s")
+    if isinstance(done[0], HelmError):
+        raise ClusterError(str(done[0])) from None
+    if isinstance(done[0], BaseException):
+        raise done[0]
+    return done[0]
+
+
+def rollback_release(
+    namespace: str,
+    release: str,
+    revision: int,
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> None:
+    """``helm rollback <release> <revision>``: Helm records a new revision, deployed,
+    made of that one's chart and values."""
+    _helm(namespace, context, kubeconfig, lambda c: c.rollback(release, version=revision))
+
+
+def uninstall_release(
+    namespace: str, release: str, context: str | None = None, kubeconfig: str | None = None
+) -> None:
+    """``helm uninstall <release>``: its objects and its history go; the claims its
+    StatefulSets made stay (Helm never made them)."""
+    _helm(namespace, context, kubeconfig, lambda c: c.uninstall(release, ignore_not_found=True))
+
+
+def resource_type_path(resource_type: str) -> tuple[str, str] | None:
+    """A kubernetes provider's resource type (``kubernetes:apps/v1:Deployment``) as an
+    object's ``(apiVersion, kind)``; None for one that is not a plain object (a Helm
+    release, a provider)."""
+    parts = resource_type.split(":")
+    if len(parts) != 3 or parts[0] != "kubernetes" or "/" not in parts[1]:
+        return None
+    group, version = parts[1].split("/", 1)
+    if group == "helm.sh":
+        return None
+    return (version if group == "core" else f"{group}/{version}", parts[2])

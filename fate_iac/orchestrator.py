@@ -31,6 +31,7 @@ from fate_iac.federation_check import Member, check_federation
 from fate_iac.kinds import kind_for
 from fate_iac.loader import cluster_context, load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
+from fate_iac.recovery import RecoveryStopped
 
 Say = Callable[[str], None]
 
@@ -96,6 +97,16 @@ class StackRunner(Protocol):
 
     def resource_count(self, stack: str) -> int: ...
     def history(self, stack: str) -> list[dict[str, Any]]: ...
+    def federation_lock_path(self) -> Path | None:
+        """Where the federation's lock lives in the backend (None: a backend that
+        cannot hold one, see :mod:`fate_iac.operator_lock`)."""
+        ...
+
+    def recover(self, stack: str, cluster: str) -> list[str]:
+        """Clear what an interrupted run left on the stack (:mod:`fate_iac.recovery`):
+        what it did, one line each; raises
+        :class:`fate_iac.recovery.RecoveryStopped` where it must not go on."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -391,6 +402,35 @@ def _violations(error: BaseException) -> list[str]:
 
 def _refused(error: BaseException) -> bool:
     return isinstance(error, EngineError) and error.refused
+
+
+def recover_all(
+    members: Mapping[str, Member],
+    runner: StackRunner,
+    say: Say = print,
+    only: Iterable[str] | None = None,
+) -> dict[str, list[str]]:
+    """Clear what interrupted runs left on the deployed stacks (all at once: each is
+    read, and most need nothing), saying what was done; every stack's reason to stop
+    at once, as one :class:`FederationError` naming what to run."""
+    chosen = set(only) if only is not None else set(members)
+    names = [n for n in run_order(members) if n in chosen and runner.exists(n)]
+    results = _concurrently(names, lambda n: runner.recover(n, members[n].cluster))
+    done: dict[str, list[str]] = {}
+    stops: list[str] = []
+    for name in names:
+        found = results[name]
+        if isinstance(found, RecoveryStopped):
+            stops.append(str(found))
+        elif isinstance(found, Exception):
+            stops.append(f"stack {name}: recovery failed: {_cause(found)}")
+        else:
+            done[name] = list(found)
+            for line in found:
+                say(f"recover {name}: {line}")
+    if stops:
+        raise FederationError("\n".join(["recovery stopped:", *stops]))
+    return done
 
 
 def preview_all(

@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fate_iac import report
 from fate_iac.deployed import describe_stack
@@ -18,6 +18,9 @@ from fatectl.arguments import Command, absolute, with_json
 from fatectl.day2 import objects
 from fatectl.engine import stack_runner
 from fatectl.terminal import NeedsConfirmation, confirm, say
+
+if TYPE_CHECKING:
+    from fate_iac.orchestrator import StackRunner
 
 
 def _health(stack: str, member: Member, outputs: Mapping[str, Any]) -> str:
@@ -45,6 +48,24 @@ def _federation(args: argparse.Namespace) -> int:
         raise UsageError("--json owns stdout: write the --markdown summary to a file")
     command = f"federation {args.action}"
     runner = stack_runner(args.project_dir, args.policy_pack, args.policy_pack_config)
+    if args.action not in ("up", "destroy"):
+        return _run(args, command, members, runner)
+    where = runner.federation_lock_path()
+    if where is None:
+        stderr("no federation-wide lock: this backend keeps none (only a file backend does)")
+        return _run(args, command, members, runner)
+    from fate_iac.operator_lock import holding
+
+    with holding(where, f"fatectl {command}", args.wait, stderr):
+        return _run(args, command, members, runner)
+
+
+def _run(
+    args: argparse.Namespace, command: str, members: Mapping[str, Member], runner: StackRunner
+) -> int:
+    from fate_iac import orchestrator
+
+    stderr = orchestrator.stderr
     new_too = bool(args.policy_pack)
     code = report.Exit.OK
     try:
@@ -72,6 +93,10 @@ def _federation(args: argparse.Namespace) -> int:
             if args.expect_no_changes and any(o.state != "up-to-date" for o in outcomes):
                 code = report.Exit.CHANGES
             return _outcomes(args, command, outcomes, code)
+        if args.action in ("up", "destroy"):
+            # What an interrupted run left (its lock, pending operations, a release in
+            # Helm's pending states) is cleared first, and said.
+            orchestrator.recover_all(members, runner, stderr)
         if args.action == "up":
             # What runs comes from the stacks' outputs alone: no program runs to know it.
             planned = orchestrator.plan(members, runner)
@@ -186,6 +211,13 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-passes", type=int, default=8, help="up: bound on the steps of converging")
     p.add_argument(
         "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="up/destroy: wait this long for another run's federation lock (default: refuse)",
     )
 
 

@@ -19,7 +19,7 @@ from fate_iac.deployed import NotDeployed
 from fate_iac.kube import ClusterError
 from fate_iac.orchestrator import NotConverged
 from fate_iac.problems import ConfigError, FederationError, UsageError
-from fatectl import day2, federation, import_kubefate, stack
+from fatectl import day2, federation, import_kubefate, recover, stack
 from fatectl.arguments import Command
 from fatectl.terminal import NeedsConfirmation
 
@@ -32,6 +32,7 @@ COMMANDS: dict[str, Command] = {
     "history": day2.HISTORY,
     "reference": stack.REFERENCE,
     "federation": federation.FEDERATION,
+    "recover": recover.RECOVER,
 }
 """Every command and what runs it, in the order ``fatectl --help`` lists them."""
 

@@ -30,6 +30,7 @@ from fate_iac.orchestrator import (
     status_all,
 )
 from fate_iac.problems import FederationError
+from fate_iac.recovery import RecoveryStopped
 from fate_iac.secrets import Secret
 from fate_pulumi.engine_report import engine_failure
 from tests.conftest import EXAMPLE_PASSPHRASE, FIXTURES, PROJECT_DIR, party
@@ -130,9 +131,24 @@ class FakeEngine:
         self.failed: set[str] = set()
         """Stacks whose last update failed (they keep the outputs of the one before)."""
         self.lock = threading.Lock()
+        self.left: dict[str, list[str]] = {}
+        """What an interrupted run left on a stack, as recovery would say it cleared it."""
+        self.stuck: dict[str, str] = {}
+        """Stacks whose recovery must stop, and why."""
 
     def exists(self, stack: str) -> bool:
         return stack in self.deployed
+
+    lock_path: Path | None = None
+
+    def federation_lock_path(self) -> Path | None:
+        return self.lock_path
+
+    def recover(self, stack: str, cluster: str) -> list[str]:
+        self.log.append(("recover", stack, cluster))
+        if stack in self.stuck:
+            raise RecoveryStopped(self.stuck[stack])
+        return self.left.pop(stack, [])
 
     def _seen(self, stack: str, env: dict[str, str], exact: bool = False) -> set[str]:
         existing = set(env[EXISTING_STACKS_ENV].split(",")) - {""}

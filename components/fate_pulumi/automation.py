@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fate_iac import kube, recovery, yamlio
 from fate_iac.convergence import INPUTS_OUTPUT
 from fate_iac.orchestrator import (
     EngineError,
@@ -24,6 +26,7 @@ from fate_iac.orchestrator import (
 )
 from fate_iac.secrets import REDACTED
 from fate_pulumi.engine_report import engine_failure, policy_violations
+from fate_pulumi.release import RELEASE
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACK = "pulumi:pulumi:Stack"
@@ -298,10 +301,154 @@ class AutomationRunner:
             for s in self._stack(stack, {}).history()
         ]
 
+    def backend_dir(self) -> Path | None:
+        """The directory of a ``file://`` backend (None for any other kind), where
+        Pulumi keeps each run's lock as a file."""
+        done = self._command.run(["whoami", "--json"], str(self.project_dir), self.env)
+        url = str(json.loads(done.stdout or "{}").get("url") or "")
+        if not url.startswith("file://"):
+            return None
+        return Path(os.path.expanduser(url.removeprefix("file://").split("?")[0]))
+
+    def stack_locks(self, stack: str) -> list[Path]:
+        """The lock files of ``stack`` in a file backend: Pulumi writes one per run at
+        ``.pulumi/locks/<org>/<project>/<stack>/<id>.json`` (``<stack>/<id>.json``
+        in a backend without projects) and deletes it when the run ends."""
+        root = self.backend_dir()
+        if root is None:
+            return []
+        locks = root / ".pulumi" / "locks"
+        project = str(
+            (yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {}).get("name", "")
+        )
+        found = [*locks.glob(f"*/{project}/{stack}/*.json"), *locks.glob(f"{stack}/*.json")]
+        return sorted(p for p in found if p.is_file())
+
+    def federation_lock_path(self) -> Path | None:
+        """Where the federation's lock lives: beside the stacks' locks in a file
+        backend (None for any other kind)."""
+        root = self.backend_dir()
+        if root is None:
+            return None
+        project = str((yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {})["name"])
+        return root / ".pulumi" / "locks" / "fate-federation" / f"{project}.json"
+
+    def recover(self, stack: str, cluster: str) -> list[str]:
+        """Clear what an interrupted run left on ``stack`` (see :mod:`fate_iac.recovery`):
+        its lock when its process is gone, its Helm releases' pending states, its
+        state's pending operations; what was done, one line each. Raises
+        :class:`fate_iac.recovery.RecoveryStopped` where going on could lose data or
+        another run is still going."""
+        done: list[str] = []
+        stale_lock = False
+        for path in self.stack_locks(stack):
+            lock = recovery.lock_from_json(str(path), _json_file(path))
+            if not recovery.lock_is_stale(lock, socket.gethostname(), recovery.runs(lock.pid)):
+                raise recovery.RecoveryStopped(
+                    f"stack {stack} is locked by a run that is still going: {lock.holder()} "
+                    f"({path}); wait for it to end, or once sure it is gone, run "
+                    f"`pulumi cancel --yes --stack {stack}`"
+                )
+            path.unlink(missing_ok=True)
+            Path(f"{path}.attrs").unlink(missing_ok=True)
+            stale_lock = True
+            done.append(f"removed the lock of {lock.holder()}: that run is gone")
+        exported = self._command.run(
+            ["stack", "export", "--stack", stack], str(self.project_dir), self.env
+        )
+        deployment = json.loads(exported.stdout or "{}").get("deployment") or {}
+        pending = recovery.pending_operations(deployment)
+        if not (stale_lock or pending or not self._last_update_succeeded(stack)):
+            return done
+        context = cluster or None
+        releases = {
+            recovery.object_id(r)
+            for r in [
+                *(deployment.get("resources") or []),
+                *(p.get("resource") or {} for p in deployment.get("pending_operations") or []),
+            ]
+            if r.get("type") == RELEASE
+        }
+        stops: list[str] = []
+        gone: set[str] = set()
+        for found in sorted(r for r in releases if r and "/" in r):
+            namespace, name = found.split("/", 1)
+            history = recovery.revisions(kube.helm_records(namespace, name, context))
+            remedy = recovery.release_remedy(namespace, name, history)
+            if remedy.action == "rollback" and remedy.revision is not None:
+                kube.rollback_release(namespace, name, remedy.revision, context)
+            elif remedy.action == "uninstall":
+                kube.uninstall_release(namespace, name, context)
+                gone.add(found)
+            elif remedy.action == "stop":
+                stops.append(f"{remedy.why}: run {remedy.command}")
+                continue
+            if remedy.action != "none":
+                done.append(remedy.why)
+        if stops:
+            raise recovery.RecoveryStopped("\n".join(f"stack {stack}: {line}" for line in stops))
+        if pending:
+            held = self._held(pending, gone, context)
+            adopt = recovery.imports(pending, held)
+            self._command.run(
+                [
+                    "refresh",
+                    "--yes",
+                    "--skip-preview",
+                    "--stack",
+                    stack,
+                    "--clear-pending-creates",
+                    # One value per flag: a URN, then its id.
+                    *[f"--import-pending-creates={x}" for pair in adopt for x in pair],
+                ],
+                str(self.project_dir),
+                self.env,
+            )
+            kinds = sorted({p.op for p in pending})
+            done.append(
+                f"cleared {len(pending)} pending operation{'s' if len(pending) != 1 else ''} "
+                f"({', '.join(kinds)}) with a refresh"
+                + (
+                    f"; adopted {', '.join(i for _, i in adopt)}, which the cluster holds"
+                    if adopt
+                    else ""
+                )
+            )
+        return done
+
+    def _held(
+        self, pending: list[recovery.Pending], gone: set[str], context: str | None
+    ) -> set[str]:
+        """The ids of the pending creates' objects the cluster holds."""
+        held = set()
+        for item in pending:
+            if item.op != "creating" or item.id is None or item.id in gone:
+                continue
+            if item.type == RELEASE:
+                namespace, _, name = item.id.partition("/")
+                if kube.helm_records(namespace, name, context):
+                    held.add(item.id)
+                continue
+            path = kube.resource_type_path(item.type)
+            if path is None:
+                continue
+            namespace, _, name = item.id.rpartition("/")
+            found = kube.read_objects([(*path, namespace, name)], context)
+            if any(v is not None for v in found.values()):
+                held.add(item.id)
+        return held
+
     def resource_count(self, stack: str) -> int:
         """Resources in the stack's state (what ``destroy`` would delete, and the stack)."""
         deployment = self._stack(stack, {}).export_stack().deployment or {}
         return len(deployment.get("resources") or [])
+
+
+def _json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def default_runner(

@@ -1,0 +1,224 @@
+"""What to do about what an interrupted run left behind, decided from what it left.
+
+A run of the engine that is killed (a second Ctrl-C, a CI job cancelled, a runner that
+dies) can leave three things: its lock on the stack (a self-managed backend keeps it as
+a file under ``.pulumi/locks/``, which only its owner deletes), pending operations in
+the stack's state (``pending_operations`` of ``pulumi stack export``: resources it was
+creating, updating or deleting when it stopped), and a Helm release left in one of
+Helm's pending states (``pending-install``, ``pending-upgrade``, ``pending-rollback``),
+which makes Helm refuse every later install or upgrade of it.
+
+Each is decided here, from plain data, by the rules the tools themselves give:
+
+- a lock whose process is gone (on this host, its pid no longer runs) is taken over;
+  one whose process runs, or that was taken on another host (whose processes cannot be
+  seen from here), is left alone and named;
+- a release pending an upgrade or a rollback goes back to its last deployed revision
+  (what ``helm rollback`` does); a first install that never deployed is uninstalled:
+  Helm never deletes the claims a StatefulSet made, and one whose chart makes claims of
+  its own is not uninstalled but stopped on, with the command to run;
+- a pending create of an object the cluster holds is imported into the state (its id
+  is ``<namespace>/<name>``, as the kubernetes provider names objects); one the cluster
+  does not hold is dropped, as is every other pending operation (a refresh reads what
+  it touched back from the cluster).
+
+The doing is the runner's (the Pulumi side) and :mod:`fate_iac.kube`'s (Helm).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PENDING_STATES = ("pending-install", "pending-upgrade", "pending-rollback")
+"""Helm's statuses of a release an operation is still changing: Helm refuses any other
+operation on it until it leaves them."""
+DEPLOYED, SUPERSEDED = "deployed", "superseded"
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A run's lock on a stack (or on a federation): who took it, where, when."""
+
+    where: str
+    """The lock's file or key in the backend."""
+    user: str
+    host: str
+    pid: int
+    since: str
+    """When it was taken (RFC 3339)."""
+
+    def holder(self) -> str:
+        return f"{self.user}@{self.host} (pid {self.pid}) since {self.since}"
+
+
+def lock_from_json(where: str, content: Any) -> Lock:
+    """A lock as Pulumi's self-managed backends write it (``pid``, ``username``,
+    ``hostname``, ``timestamp``), the federation's lock too."""
+    data = content if isinstance(content, dict) else {}
+    return Lock(
+        where,
+        str(data.get("username", "?")),
+        str(data.get("hostname", "?")),
+        int(data.get("pid") or 0),
+        str(data.get("timestamp", "?")),
+    )
+
+
+def lock_is_stale(lock: Lock, this_host: str, running: bool) -> bool:
+    """Whether the run that holds ``lock`` is gone: taken on this host by a process that
+    no longer runs (``running``: whether its pid runs a Pulumi or fatectl process now).
+    A lock taken on another host is never taken for stale: its process cannot be seen."""
+    return lock.host == this_host and not running
+
+
+def runs(pid: int) -> bool:
+    """Whether ``pid`` runs a Pulumi CLI or fatectl on this host now (a pid the system
+    gave to another program since holds no lock)."""
+    if pid <= 0:
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)  # no /proc: whether it runs at all
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return b"pulumi" in command or b"fatectl" in command
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision Helm keeps of a release."""
+
+    version: int
+    status: str
+    claims: bool = False
+    """Whether its manifest holds PersistentVolumeClaims (an uninstall deletes them)."""
+
+
+@dataclass(frozen=True)
+class ReleaseRemedy:
+    """What to do about a release: ``none``, ``rollback`` (to ``revision``),
+    ``uninstall``, or ``stop`` (``why`` says why, ``command`` what to run)."""
+
+    action: str
+    revision: int | None = None
+    why: str = ""
+    command: str = ""
+
+
+def release_remedy(namespace: str, name: str, history: list[Revision]) -> ReleaseRemedy:
+    """What Helm's own semantics allow for a release whose last revision is ``history``'s
+    last (oldest first): nothing unless it is pending; back to the newest revision that
+    deployed; a first install that never deployed uninstalled, unless its chart makes
+    claims (then stop: they would be deleted with it)."""
+    if not history or history[-1].status not in PENDING_STATES:
+        return ReleaseRemedy("none")
+    last = history[-1]
+    earlier = history[:-1]
+    target = next((r for r in reversed(earlier) if r.status == DEPLOYED), None) or next(
+        (r for r in reversed(earlier) if r.status == SUPERSEDED), None
+    )
+    stuck = f"release {name} in {namespace} is {last.status} (revision {last.version})"
+    if target is not None:
+        return ReleaseRemedy(
+            "rollback", target.version, f"{stuck}: rolled back to revision {target.version}"
+        )
+    if last.status == "pending-install" and not any(r.claims for r in history):
+        return ReleaseRemedy("uninstall", None, f"{stuck}, never deployed: uninstalled")
+    if last.status == "pending-install":
+        return ReleaseRemedy(
+            "stop",
+            None,
+            f"{stuck}, never deployed, and its chart makes PersistentVolumeClaims: "
+            "uninstalling it would delete them",
+            f"back up the claims of release {name}, then `helm uninstall {name} -n {namespace}`",
+        )
+    return ReleaseRemedy(
+        "stop",
+        None,
+        f"{stuck} and no earlier revision deployed: nothing to roll back to",
+        f"`helm history {name} -n {namespace}`, then `helm rollback {name} <revision> "
+        f"-n {namespace}` or `helm uninstall {name} -n {namespace}`",
+    )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A pending operation of a stack's state: what it did, to which resource, and the
+    object's id in the cluster (``<namespace>/<name>``, or ``<name>`` for one without a
+    namespace; None when its inputs do not say)."""
+
+    op: str
+    urn: str
+    type: str
+    id: str | None
+
+
+def object_id(resource: Any) -> str | None:
+    """The cluster's id of a state's resource, from its inputs (``metadata`` of a plain
+    object; ``name`` and ``namespace`` of a Helm release): ``<namespace>/<name>``, or
+    ``<name>`` without a namespace; None when they do not say."""
+    inputs: dict[str, Any] = (resource or {}).get("inputs") or {}
+    metadata = inputs.get("metadata")
+    named: dict[str, Any] = metadata if isinstance(metadata, dict) else inputs
+    name, namespace = named.get("name"), named.get("namespace")
+    if not isinstance(name, str) or not name:
+        return None
+    return f"{namespace}/{name}" if isinstance(namespace, str) and namespace else name
+
+
+def pending_operations(deployment: Any) -> list[Pending]:
+    """The pending operations of an exported state's ``deployment``."""
+    found = []
+    for item in (deployment or {}).get("pending_operations") or []:
+        resource = item.get("resource") or {}
+        urn, kind = str(resource.get("urn", "")), str(resource.get("type", ""))
+        found.append(Pending(str(item.get("type", "")), urn, kind, object_id(resource)))
+    return found
+
+
+def revisions(records: list[dict[str, Any]]) -> list[Revision]:
+    """Helm's records of one release (as :func:`fate_iac.kube.helm_records` reads them)
+    as revisions, oldest first."""
+    found = [
+        Revision(
+            int(r.get("version") or 0),
+            str((r.get("info") or {}).get("status", "")),
+            "kind: PersistentVolumeClaim" in str(r.get("manifest") or ""),
+        )
+        for r in records
+    ]
+    return sorted(found, key=lambda r: r.version)
+
+
+def imports(pending: list[Pending], held: set[str]) -> list[tuple[str, str]]:
+    """The pending creates to import into the state, as ``(urn, id)``: those whose
+    object the cluster holds (``held``: their ids). Every other pending operation is
+    dropped (a create of an object that is not there never happened)."""
+    return [
+        (p.urn, p.id) for p in pending if p.op == "creating" and p.id is not None and p.id in held
+    ]
+
+
+@dataclass
+class Recovered:
+    """What recovery did to a stack (lines said to the operator), and whether it found
+    anything at all."""
+
+    stack: str
+    done: list[str]
+
+    def lines(self) -> list[str]:
+        return [f"recover {self.stack}: {line}" for line in self.done]
+
+
+class RecoveryStopped(Exception):
+    """Recovery stopped where going on could lose data or break another run's work:
+    the message says what was found and exactly what to run."""

@@ -1,0 +1,148 @@
+"""What recovery decides from what an interrupted run left: a lock, Helm's history of a
+release, the state's pending operations (the doing is tested through the real engine,
+tests/e2e/test_faults_e2e.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fate_iac.orchestrator import recover_all
+from fate_iac.problems import FederationError
+from fate_iac.recovery import (
+    Lock,
+    Pending,
+    Revision,
+    imports,
+    lock_from_json,
+    lock_is_stale,
+    object_id,
+    pending_operations,
+    release_remedy,
+    revisions,
+)
+from tests.test_orchestrator import FakeEngine, star
+
+LOCK = {"pid": 24843, "username": "root", "hostname": "vm", "timestamp": "2026-12-06T17:15:30Z"}
+
+
+def test_a_lock_names_its_holder() -> None:
+    lock = lock_from_json("locks/fate/exchange/x.json", LOCK)
+    assert lock.holder() == "root@vm (pid 24843) since 2026-12-06T17:15:30Z"
+
+
+def test_a_lock_is_taken_over_only_when_its_run_is_gone_from_this_host() -> None:
+    lock = lock_from_json("x", LOCK)
+    assert lock_is_stale(lock, "vm", running=False)
+    assert not lock_is_stale(lock, "vm", running=True)
+    # Another host's processes cannot be seen from here: never taken for gone.
+    assert not lock_is_stale(lock, "ci-runner-7", running=False)
+    assert lock_from_json("x", "not a lock") == Lock("x", "?", "?", 0, "?")
+
+
+def test_a_pending_upgrade_goes_back_to_the_last_deployed_revision() -> None:
+    history = [Revision(1, "superseded"), Revision(2, "deployed"), Revision(3, "pending-upgrade")]
+    remedy = release_remedy("fate-9999", "fate-9999", history)
+    assert (remedy.action, remedy.revision) == ("rollback", 2)
+    assert remedy.why == (
+        "release fate-9999 in fate-9999 is pending-upgrade (revision 3): rolled back to revision 2"
+    )
+    # A rollback interrupted in turn: the newest revision that deployed, superseded since.
+    history = [
+        Revision(1, "superseded"),
+        Revision(2, "superseded"),
+        Revision(3, "pending-rollback"),
+    ]
+    assert release_remedy("n", "r", history).revision == 2
+
+
+def test_a_first_install_that_never_deployed_is_uninstalled_unless_it_makes_claims() -> None:
+    assert release_remedy("n", "r", [Revision(1, "pending-install")]).action == "uninstall"
+    stopped = release_remedy("n", "r", [Revision(1, "pending-install", claims=True)])
+    assert stopped.action == "stop"
+    assert "would delete them" in stopped.why
+    assert stopped.command == "back up the claims of release r, then `helm uninstall r -n n`"
+
+
+def test_a_release_not_pending_is_left_alone() -> None:
+    for status in ("deployed", "failed", "superseded"):
+        assert release_remedy("n", "r", [Revision(1, status)]).action == "none"
+    assert release_remedy("n", "r", []).action == "none"
+
+
+def test_a_pending_upgrade_with_nothing_deployed_before_stops_with_what_to_run() -> None:
+    stopped = release_remedy("n", "r", [Revision(1, "failed"), Revision(2, "pending-upgrade")])
+    assert stopped.action == "stop"
+    assert "helm rollback r <revision> -n n" in stopped.command
+
+
+def test_helm_records_as_revisions_oldest_first() -> None:
+    records = [
+        {"version": 2, "info": {"status": "pending-upgrade"}, "manifest": "kind: Service"},
+        {"version": 1, "info": {"status": "deployed"}, "manifest": "kind: PersistentVolumeClaim"},
+    ]
+    assert revisions(records) == [
+        Revision(1, "deployed", claims=True),
+        Revision(2, "pending-upgrade", claims=False),
+    ]
+
+
+RELEASE_URN = "urn:pulumi:exchange::fate::fate:index:Exchange$kubernetes:helm.sh/v3:Release::r"
+NAMESPACE_URN = "urn:pulumi:exchange::fate::kubernetes:core/v1:Namespace::ns"
+
+
+def test_pending_operations_of_an_exported_state() -> None:
+    deployment = {
+        "pending_operations": [
+            {
+                "type": "creating",
+                "resource": {
+                    "urn": RELEASE_URN,
+                    "type": "kubernetes:helm.sh/v3:Release",
+                    "inputs": {"name": "fate-exchange", "namespace": "fate-exchange"},
+                },
+            },
+            {
+                "type": "updating",
+                "resource": {
+                    "urn": NAMESPACE_URN,
+                    "type": "kubernetes:core/v1:Namespace",
+                    "inputs": {"metadata": {"name": "fate-exchange"}},
+                },
+            },
+        ]
+    }
+    assert pending_operations(deployment) == [
+        Pending(
+            "creating", RELEASE_URN, "kubernetes:helm.sh/v3:Release", "fate-exchange/fate-exchange"
+        ),
+        Pending("updating", NAMESPACE_URN, "kubernetes:core/v1:Namespace", "fate-exchange"),
+    ]
+    assert pending_operations({}) == [] and pending_operations(None) == []
+    assert object_id({"inputs": {}}) is None
+
+
+def test_a_pending_create_the_cluster_holds_is_imported_the_rest_dropped() -> None:
+    pending = [
+        Pending("creating", "a", "t", "ns/a"),
+        Pending("creating", "b", "t", "ns/b"),
+        Pending("updating", "c", "t", "ns/c"),
+        Pending("creating", "d", "t", None),
+    ]
+    assert imports(pending, {"ns/a", "ns/c", "ns/d"}) == [("a", "ns/a")]
+
+
+def test_federation_recovery_says_what_it_did_and_stops_naming_every_holder() -> None:
+    members = star()
+    engine = FakeEngine(members)
+    engine.deployed = {"exchange": set(), "a": set()}
+    engine.left = {"a": ["removed the lock of root@vm (pid 7) since t: that run is gone"]}
+    said: list[str] = []
+    done = recover_all(members, engine, said.append)
+    assert said == ["recover a: removed the lock of root@vm (pid 7) since t: that run is gone"]
+    assert set(done) == {"exchange", "a"}  # b is not deployed: nothing to recover
+    engine.stuck = {"exchange": "stack exchange is locked by a run that is still going: x@h"}
+    with pytest.raises(FederationError) as raised:
+        recover_all(members, engine, said.append)
+    assert str(raised.value) == (
+        "recovery stopped:\nstack exchange is locked by a run that is still going: x@h"
+    )
