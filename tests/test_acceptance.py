@@ -149,4 +149,4 @@ def test_the_reference_says_what_each_typed_key_accepts() -> None:
     assert "| `fate:publicHost` | host (IP address or DNS name) |" in reference
     assert "| `fate:rollsite.loadBalancerIP` | IP address |" in reference
     assert "| `fate:ingress.fateboard.hosts[].name` | DNS name (leading *. allowed) |" in reference
-    assert "| `fate:partyId` | party id (positive integer) |" in reference
+    assert "| `fate:partyId` | party id (integer 1 to 2^31-1) |" in reference
