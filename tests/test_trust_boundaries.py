@@ -114,7 +114,10 @@ def test_infrastructure_namespaces_are_refused(namespace: str) -> None:
     [
         ({"mysql": {"database": "eggroll_meta'; DROP TABLE t; --"}}, ("mysql", "database")),
         ({"mysql": {"user": 'fate"\nroot'}}, ("mysql", "user")),
-        ({"externalMysqlIp": "10.0.0.2", "externalMysqlDatabase": "a;b"}, None),
+        (
+            {"externalMysqlIp": "10.0.0.2", "externalMysqlDatabase": "a;b"},
+            ("externalMysqlDatabase",),
+        ),
         (
             {"ingress": {"fateboard": {"hosts": [{"name": "a.example.com", "path": '/"x'}]}}},
             ("ingress", "fateboard", "hosts", 0, "path"),
