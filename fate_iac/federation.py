@@ -31,12 +31,14 @@ version is refused with a message naming the stack that published it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fate_iac.accepts import Accepts
 from fate_iac.chart_version import ChartVersion
 
 SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2
@@ -71,10 +73,46 @@ class RecordError(Exception):
 class Endpoint(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    host: str = Field(description="Address peers connect to.")
+    host: Annotated[str, Accepts("host (IP address or DNS name)")] = Field(
+        description="Address peers connect to."
+    )
     port: int = Field(ge=1, le=65535, description="Port peers connect to.")
     tlsPort: int | None = Field(None, ge=1, le=65535, description="pulsar: TLS port.")
-    domain: str | None = Field(None, description="pulsar: the SNI domain (fate.org).")
+    domain: Annotated[str, Accepts("DNS name")] | None = Field(
+        None, description="pulsar: the SNI domain (fate.org)."
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        return _typed("Host", value)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        return None if value is None else _typed("DnsName", value)
+
+
+def _typed(type_name: str, value: str) -> str:
+    """``value`` checked as the config field type ``type_name`` checks it: a record is
+    input too, and its strings reach route tables and chart values as the config's do.
+    (Imported here: the config package imports this module.)"""
+    from pydantic import TypeAdapter
+
+    from fate_iac.config import fields
+
+    adapter = _ADAPTERS.get(type_name)
+    if adapter is None:
+        adapter = _ADAPTERS[type_name] = TypeAdapter(getattr(fields, type_name))
+    try:
+        return str(adapter.validate_python(value))
+    except ValidationError as error:
+        raise ValueError(error.errors(include_url=False)[0]["msg"]) from None
+
+
+_ADAPTERS: dict[str, Any] = {}
+_FATE_VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}")
+_ENDPOINT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
 
 
 class FederationRecord(BaseModel):
@@ -82,16 +120,16 @@ class FederationRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    schemaVersion: str = SCHEMA_VERSION
+    schemaVersion: Annotated[str, Accepts("major.minor")] = SCHEMA_VERSION
     kind: Literal["party", "exchange"] = "party"
-    stack: str = ""
-    partyId: int = Field(gt=0)
-    fateVersion: str | None = None
+    stack: Annotated[str, Accepts("stack name, or empty (a static record)")] = ""
+    partyId: int = Field(gt=0, le=2**31 - 1)
+    fateVersion: Annotated[str, Accepts("major.minor")] | None = None
     protocols: list[Protocol] = Field(default_factory=lambda: list[Protocol](["eggroll"]))
-    exchange: str | None = None
+    exchange: Annotated[str, Accepts("stack name")] | None = None
     members: list[int] = Field(default_factory=list)
     endpoints: dict[str, Endpoint] = Field(default_factory=dict)
-    ca: str | None = Field(
+    ca: Annotated[str, Accepts("PEM certificate(s) of a CA (parsed)")] | None = Field(
         None, description="PEM of the CA(s) that issue its TLS certificates (public)."
     )
 
@@ -103,6 +141,39 @@ class FederationRecord(BaseModel):
         reason = ca_problem(value) if value is not None else None
         if reason:
             raise ValueError(f"its CA cannot be trusted: {reason}")
+        return value
+
+    @field_validator("stack")
+    @classmethod
+    def _stack(cls, value: str) -> str:
+        return value if value == "" else _typed("StackName", value)
+
+    @field_validator("exchange")
+    @classmethod
+    def _exchange(cls, value: str | None) -> str | None:
+        return None if value is None else _typed("StackName", value)
+
+    @field_validator("fateVersion")
+    @classmethod
+    def _fate_version(cls, value: str | None) -> str | None:
+        if value is not None and not _FATE_VERSION.fullmatch(value):
+            raise ValueError(f"fateVersion {value!r} is not <major>.<minor>")
+        return value
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: list[int]) -> list[int]:
+        bad = [m for m in value if not 0 < m <= 2**31 - 1]
+        if bad:
+            raise ValueError(f"members must be positive party ids, not {bad[0]}")
+        return value
+
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoint_names(cls, value: dict[str, Endpoint]) -> dict[str, Endpoint]:
+        bad = [name for name in value if not _ENDPOINT_NAME.fullmatch(name)]
+        if bad:
+            raise ValueError(f"endpoint name {bad[0]!r} is not a name (letters and digits)")
         return value
 
     @field_validator("schemaVersion", mode="before")

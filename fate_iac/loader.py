@@ -273,7 +273,12 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
     """
     if not path.exists():
         raise ConfigError(stack, [Problem((), "stack-file", f"{path} does not exist")])
-    document = yamlio.load(path.read_text()) or {}
+    try:
+        document = yamlio.load_input(path.read_text(), str(path)) or {}
+    except yamlio.InputError as error:
+        raise ConfigError(stack, [Problem((), "yaml", str(error))]) from None
+    if not isinstance(document, dict):
+        raise ConfigError(stack, [Problem((), "yaml", f"{path}: not a mapping of keys")])
     config = document.get("config") or {}
     raw: dict[str, Any] = {}
     for full_key, value in config.items():

@@ -110,9 +110,33 @@ KEY_RULES = frozenset(
         "host",
         "ip-address",
         "system-namespace",
+        "image",
+        "image-tag",
+        "registry",
+        "k8s-name",
+        "dns-name",
+        "identifier",
+        "user-name",
+        "token",
+        "ingress-path",
+        "sub-path",
+        "file-path",
+        "url",
+        "java-class",
+        "time-zone",
+        "stack-name",
+        "nodeport-range",
+        "label-key",
+        "label-value",
+        "pem",
+        "resource-name",
+        "chart-source",
+        "secret-blank",
     }
 )
 """Rules one key checks alone (the error types raised by the config's validators)."""
+TYPE_RULES = KEY_RULES | {"type", "allowed-values", "unknown-key", "secret-blank"}
+"""Problems that say a value is not of its key's type (as opposed to a rule between keys)."""
 
 
 def _touches(path: KeyPath, secret_paths: Collection[KeyPath]) -> bool:
@@ -125,7 +149,11 @@ def from_pydantic(error: ValidationError, secret_paths: Collection[KeyPath] = ()
     secret is: never at, above or below a key in ``secret_paths``."""
     problems = []
     for item in error.errors(include_url=False):
-        path = tuple(part for part in item["loc"] if isinstance(part, str | int))
+        path = tuple(
+            part
+            for part in item["loc"]
+            if isinstance(part, str | int) and part not in ("stack-name", "static-record")
+        )
         kind = item["type"]
         rule = kind if kind in KEY_RULES else _PYDANTIC_RULES.get(kind, "type")
         message = item["msg"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fate_iac.config import Accepts
+from fate_iac.accepts import Accepts
 from fate_iac.kinds import KINDS, StackKind
 from fate_iac.problems import CONFIG_NAMESPACE, NAMESPACES
 
@@ -106,3 +106,45 @@ def config_reference() -> str:
         rows = _rows(model, "", shared=first.shares_sections, namespace=first.namespace)
         lines += [f"### {'; '.join(k.title for k in kinds)}", "", *header, *rows]
     return "\n".join([*lines, END]) + "\n"
+
+
+def _has_str(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    if typing.get_origin(annotation) is typing.Literal:
+        return False
+    return any(_has_str(a) for a in typing.get_args(annotation))
+
+
+def string_fields() -> list[tuple[str, str]]:
+    """Every key of every kind's config, and of the federation record, whose value is or
+    holds a string, with the type the reference shows for it: the table of what each
+    string that reaches a chart, a route table or a record accepts."""
+    from fate_iac.federation import Endpoint, FederationRecord
+
+    found: dict[str, str] = {}
+
+    def walk(model: type[BaseModel], prefix: str, namespace: str) -> None:
+        for name, info in model.model_fields.items():
+            key = f"{prefix}{name}"
+            annotation = info.annotation
+            accepts = [m.text for m in info.metadata if isinstance(m, Accepts)]
+            if accepts or (_has_str(annotation) and not _models_in(annotation)):
+                text = accepts[0] if accepts else _type_name(annotation)
+                found.setdefault(f"{namespace}:{key}", text)
+            for inner in _models_in(annotation):
+                walk(inner, f"{key}{_inside(annotation)}.", namespace)
+
+    for kind in KINDS.values():
+        walk(kind.model, "", kind.namespace)
+    walk(FederationRecord, "", "record")
+    walk(Endpoint, "endpoints.<name>.", "record")
+    return sorted(found.items())
+
+
+def string_field_table() -> str:
+    """:func:`string_fields` as a Markdown table."""
+    rows = ["| key | type |", "| --- | --- |"]
+    for key, text in string_fields():
+        rows.append(f"| `{key}` | {text} |")
+    return "\n".join(rows) + "\n"

@@ -21,6 +21,7 @@ from fate_iac.catalogue import (
     serving_chart,
 )
 from fate_iac.charts import UPSTREAM_CHART_REPO
+from fate_iac.cluster import SERVICE_NODE_PORT_RANGE_ENV, service_node_port_range
 from fate_iac.config import (
     ALL_MODULES,
     CREDENTIAL_PATHS,
@@ -214,6 +215,20 @@ def node_ports_in_range(cfg: StackConfig) -> Iterator[Problem]:
     if low >= high:
         yield Problem(("nodePortRange",), "nodeport-range", f"{cfg.nodePortRange} is empty")
         return
+    try:
+        cluster_low, cluster_high = service_node_port_range()
+    except ValueError as error:
+        yield Problem(("nodePortRange",), "nodeport-range", str(error))
+        return
+    if low < cluster_low or high > cluster_high:
+        yield Problem(
+            ("nodePortRange",),
+            "nodeport-range",
+            f"{cfg.nodePortRange} is not within the cluster's service NodePort range "
+            f"{cluster_low}-{cluster_high} (a cluster configured otherwise says so once, in "
+            f"{SERVICE_NODE_PORT_RANGE_ENV})",
+        )
+        return
     for claim in cfg.node_ports():
         if claim.port is not None and not low <= claim.port <= high:
             yield Problem(
@@ -250,7 +265,82 @@ def node_ports_given(cfg: StackConfig) -> Iterator[Problem]:
             )
 
 
-NODE_PORT_RULES = (node_ports_in_range, node_ports_unique, node_ports_given)
+GOVERNED_KEYS: dict[str, str] = {
+    **dict.fromkeys(
+        ("nodePort", "httpNodePort", "grpcNodePort", "httpsNodePort", "nodePortRange"),
+        "a NodePort (range, uniqueness across stacks)",
+    ),
+    **dict.fromkeys(
+        (
+            "password",
+            "pass",
+            "default_pass",
+            "externalMysqlPassword",
+            "externalRedisPassword",
+            "notebook_hashed_password",
+        ),
+        "a credential (a Pulumi secret, not a chart default)",
+    ),
+    **dict.fromkeys(
+        ("registry", "image", "imageTag", "Image", "ImageTag", "tag", "repository"),
+        "an image (the OCI reference grammar)",
+    ),
+    **dict.fromkeys(("namespace",), "a namespace (not the cluster's own)"),
+    **dict.fromkeys(("partyId", "partyList", "route_table"), "a route (typed records)"),
+}
+"""Chart values keys the typed config governs, by the rule that guards them: refused in
+``helmValues``, so no rule is bypassed by the escape hatch."""
+MAX_HELM_VALUES_DEPTH = 32
+"""Nesting deeper than any chart's values go (they reach about 8)."""
+
+
+def helm_values_governed(cfg: StackConfig) -> Iterator[Problem]:
+    """``helmValues`` sets no key a typed key governs, and nests within bounds."""
+    if not cfg.helmValues:
+        return
+    stack: list[tuple[Any, KeyPath]] = [(cfg.helmValues, ("helmValues",))]
+    while stack:  # no recursion: the depth is the user's
+        node, path = stack.pop()
+        if len(path) > MAX_HELM_VALUES_DEPTH:
+            yield Problem(
+                path[:MAX_HELM_VALUES_DEPTH],
+                "helm-values-depth",
+                f"nested deeper than {MAX_HELM_VALUES_DEPTH} levels; no chart reads that deep",
+            )
+            return
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            at = (*path, key)
+            guarded = GOVERNED_KEYS.get(key) if isinstance(key, str) else None
+            if guarded and not isinstance(value, dict):  # a section: its leaves are checked
+                yield Problem(at, "helm-values-governed", _typed_instead(cfg, at, guarded))
+            elif isinstance(value, dict | list):
+                stack.append((value, at))
+
+
+def _typed_instead(cfg: StackConfig, at: KeyPath, guarded: str) -> str:
+    """What to write instead of a governed key in helmValues."""
+    chart_path = [str(k) for k in at[1:] if k != "modules"]
+    typed = ".".join(chart_path)
+    exists = _at(cfg, tuple(chart_path)) is not None or _field_exists(type(cfg), chart_path)
+    where = f"use the typed key fate:{typed}" if exists else "use the module's typed keys"
+    return f"sets {guarded}, which typed config governs: {where} (see docs/reference.md)"
+
+
+def _field_exists(model: Any, path: list[str]) -> bool:
+    import typing
+
+    for key in path:
+        fields = getattr(model, "model_fields", None)
+        if not fields or key not in fields:
+            return False
+        annotation = fields[key].annotation
+        inner = [a for a in typing.get_args(annotation) if hasattr(a, "model_fields")]
+        model = inner[0] if inner else annotation
+    return True
+
+
+NODE_PORT_RULES = (node_ports_in_range, node_ports_unique, node_ports_given, helm_values_governed)
 
 
 def _party_list(

@@ -5,21 +5,46 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
-from fate_iac.problems import ConfigError, Problem
+from fate_iac.problems import TYPE_RULES, ConfigError, Problem
 from fatectl.arguments import Command
 from fatectl.terminal import say
 
 
+def _default_stack(document: dict[str, Any]) -> str:
+    """``party<partyId>``, from a party id that is one (else the file cannot be typed and
+    its partyId is never put into a command line)."""
+    party_id = document.get("partyId")
+    if isinstance(party_id, int) and not isinstance(party_id, bool) and 0 < party_id < 2**31:
+        return f"party{party_id}"
+    if party_id is None:  # an exchange's file (its partyId defaults)
+        return "party"
+    raise ConfigError(
+        "import",
+        [
+            Problem(
+                ("partyId",),
+                "party-id",
+                "is not a party id (integer 1 to 2^31-1); "
+                "the file cannot be imported (nothing written)",
+            )
+        ],
+    )
+
+
 def _import(args: argparse.Namespace) -> int:
-    document = yamlio.load(args.file.read_text())
+    try:
+        document = yamlio.load_input(args.file.read_text(), str(args.file))
+    except yamlio.InputError as error:
+        raise ConfigError(str(args.file), [Problem((), "yaml", str(error))]) from None
     if not isinstance(document, dict):
         raise ConfigError(str(args.file), [Problem((), "kubefate", "not a cluster.yaml mapping")])
     result = import_cluster_yaml(document, args.chart_version)
-    stack = args.stack or f"party{document.get('partyId', '')}"
+    stack = args.stack or _default_stack(document)
     if result.problems:
         raise ConfigError(stack, result.problems)
     target = stack_file(args.project_dir, args.stack) if args.stack else None
@@ -43,6 +68,9 @@ def _import(args: argparse.Namespace) -> int:
             config = {**read_stack_file(target, stack).values, **config}
         load_stack_config(config, stack)
     except ConfigError as error:
+        untyped = [p for p in error.problems if p.rule in TYPE_RULES]
+        if untyped:  # a value this project cannot type is never written nor echoed
+            raise ConfigError(stack, untyped) from None
         say(["after import, fix these before `pulumi up`:", *error.report().splitlines()[1:]])
     text = result.stack_yaml(existing if beside else None)
     if target is None:

@@ -149,4 +149,16 @@ def test_the_reference_says_what_each_typed_key_accepts() -> None:
     assert "| `fate:publicHost` | host (IP address or DNS name) |" in reference
     assert "| `fate:rollsite.loadBalancerIP` | IP address |" in reference
     assert "| `fate:ingress.fateboard.hosts[].name` | DNS name (leading *. allowed) |" in reference
-    assert "| `fate:partyId` | party id (positive integer) |" in reference
+    assert "| `fate:partyId` | party id (integer 1 to 2^31-1) |" in reference
+
+
+def test_every_string_field_is_typed_by_what_it_accepts() -> None:
+    """No key of any kind's config or of the federation record takes a bare string: each
+    says what it accepts (the table of issue 27: ``fate_iac.reference.string_fields``)."""
+    from fate_iac.reference import string_fields
+
+    fields = dict(string_fields())
+    bare = [key for key, text in fields.items() if text == "str" or "[str" in text]
+    assert bare == []
+    assert fields["record:endpoints.<name>.host"] == "host (IP address or DNS name)"
+    assert fields["fate:mysql.database"] == "database name (identifier, at most 64)"

@@ -48,7 +48,8 @@ def test_error_names_stack_key_path_and_rule() -> None:
     assert problem.path == ("partyId",)
     assert problem.rule == "party-id"
     assert problem.render("party10000") == (
-        "stack party10000: fate:partyId: partyId must be a positive integer, got -3 [party-id]"
+        "stack party10000: fate:partyId: partyId must be a positive integer up to "
+        "2147483647, got -3 [party-id]"
     )
 
 

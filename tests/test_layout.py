@@ -17,6 +17,7 @@ PACKAGE = ROOT / "fate_iac"
 TESTS = ROOT / "tests"
 
 COVERED_ELSEWHERE: dict[str, tuple[str, str]] = {
+    "accepts": ("test_acceptance.py", "the reference prints what each typed key accepts"),
     "charts": ("test_catalogue.py", "each catalogue row's chart is fetched and read through it"),
     "clock": ("test_tls.py", "the time certificates are issued at and fall due"),
     "credentials": ("test_rules.py", "its table is what the default-credentials rule refuses"),

@@ -21,7 +21,8 @@ def test_node_port_outside_the_default_range() -> None:
     assert "30000-32767" in problem.message
 
 
-def test_node_port_range_is_configurable() -> None:
+def test_node_port_range_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FATE_SERVICE_NODE_PORT_RANGE", "20000-32767")  # the cluster's, once
     raw = party(nodePortRange="20000-22767")
     problems = problems_of(raw)
     assert {(p.path, p.rule) for p in problems} == {

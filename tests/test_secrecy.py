@@ -17,6 +17,7 @@ import yaml
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.loader import load_stack_config, raw_from_pulumi
+from fate_iac.problems import ConfigError
 from fate_iac.secrets import Decrypter
 from fate_pulumi import Exchange, FateEggrollCluster
 from fatectl.main import main
@@ -108,8 +109,12 @@ def test_an_invalid_secret_value_is_named_not_shown() -> None:
 def test_values_that_merely_look_like_json_stay_strings() -> None:
     raw = raw_from_pulumi({"fate:registry": "[mirror]", "fate:imageTag": "{edge"}, set())
     assert raw.values == {"registry": "[mirror]", "imageTag": "{edge"}
-    cfg = load_stack_config({**party(), **raw.values}, "s").config
-    assert (cfg.registry, cfg.imageTag) == ("[mirror]", "{edge")
+    with pytest.raises(ConfigError) as error:  # read as strings, then refused by type
+        load_stack_config({**party(), **raw.values}, "s")
+    assert {(p.path, p.rule) for p in error.value.problems} == {
+        (("registry",), "registry"),
+        (("imageTag",), "image-tag"),
+    }
 
 
 def test_the_program_takes_the_chart_source_from_config_only(
@@ -177,7 +182,7 @@ def test_render_hides_every_secret_key_unless_asked(
     secure = {
         **CREDENTIALS,
         "servingIp": "10.77.0.5",  # a typed key: masked by its value
-        "helmValues": {"image": {"registry": "registry.secret.example"}},  # raw values
+        "helmValues": {"image": {"pullPolicy": "registry.secret.example"}},  # raw values
     }
     header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
     write_stack(tmp_path, secure, party_plain(), header)
@@ -188,7 +193,7 @@ def test_render_hides_every_secret_key_unless_asked(
         assert plaintext not in out
     code, shown, _ = run_cli(capsys, *argv, "--show-secrets")
     assert code == 0
-    assert "10.77.0.5" in shown and "registry.secret.example/" in shown
+    assert "10.77.0.5" in shown and "imagePullPolicy: registry.secret.example" in shown
 
 
 def test_validate_names_a_bad_secret_key_without_its_value(

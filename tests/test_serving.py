@@ -378,7 +378,10 @@ def test_a_node_port_is_unique_across_the_training_and_serving_clusters() -> Non
     assert problem.rule == "nodeport-unique" and "NodePort 30101" in problem.message
 
 
-def test_the_serving_node_ports_are_checked_against_the_partys_range() -> None:
+def test_the_serving_node_ports_are_checked_against_the_partys_range(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FATE_SERVICE_NODE_PORT_RANGE", "20000-32767")  # the cluster's
     problem = only_problem(
         beside(
             {

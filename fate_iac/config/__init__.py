@@ -20,6 +20,7 @@ Cross-field rules (NodePort ranges, module consistency, credentials...) live in
 :mod:`fate_iac.rules`; this package checks what one key can check alone.
 """
 
+from fate_iac.accepts import Accepts
 from fate_iac.config.credentials import CREDENTIAL_PATHS, credential_paths
 from fate_iac.config.exchange import ExchangeConfig
 from fate_iac.config.fate import (
@@ -31,7 +32,6 @@ from fate_iac.config.fate import (
     Zookeeper,
 )
 from fate_iac.config.fields import (
-    Accepts,
     Host,
     HostPort,
     IngressHostName,

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from fate_iac.config.fields import (
+    DnsName,
     Host,
     HostPort,
     NamespaceName,
@@ -27,6 +28,7 @@ from fate_iac.config.serving import (
 )
 from fate_iac.config.stack import (
     NodePortClaim,
+    Reference,
     StackConfig,
     TlsOptions,
     rollsite_tls,
@@ -54,7 +56,7 @@ class ExchangeRollsite(Placement):
 
 
 class SniRoute(Section):
-    fqdn: str = Field(description="<partyId>.<domain> of a member's pulsar.")
+    fqdn: DnsName = Field(description="<partyId>.<domain> of a member's pulsar.")
     tunnelRoute: HostPort = Field(description="host:port of that member's pulsar TLS port.")
 
 
@@ -110,7 +112,7 @@ class ExchangeConfig(StackConfig):
     servingProxy: ExchangeServingProxy | None = Field(
         None, description="(Pulumi) Also deploy the serving exchange (fate-serving chart)."
     )
-    members: list[str | FederationRecord] = Field(
+    members: list[Reference] = Field(
         default_factory=list,
         description="(Pulumi) Member parties: stack names, or static federation records.",
     )

@@ -6,42 +6,59 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, Literal, cast, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import Field, model_validator
 
 from fate_iac.catalogue import UPGRADE_MANAGER, FateChart, fate_chart, is_fate2
 from fate_iac.config.fields import (
     Credential,
+    DatabaseName,
+    DatabaseUser,
+    DnsName,
+    FilePath,
     Host,
     HostPort,
+    ImageName,
+    ImageReference,
     Images,
     IngressRule,
     IPAddress,
+    KubeName,
+    KubeObjects,
     NamespaceName,
     NginxRoute,
+    OciTag,
     PartyId,
     Placement,
     Port,
+    ProxyAddress,
     ReleaseName,
     Resources,
     Section,
     ServiceType,
+    StackName,
     Storage,
+    SubPath,
+    TimeZone,
     Toggle,
+    Token,
+    Url,
+    UserName,
 )
 from fate_iac.config.serving import SERVING_INHERITED, ServingConfig
 from fate_iac.config.stack import (
     EXPOSED,
     NodePortClaim,
     Peered,
+    Reference,
     StackConfig,
     TlsOptions,
     rollsite_tls,
     rollsite_tls_claim,
     tls_field,
 )
-from fate_iac.federation import BROKERS, FederationRecord, Protocol
+from fate_iac.federation import BROKERS, Protocol
 from fate_iac.modules import FATE_MODULES, default_modules
 from fate_iac.problems import SERVING_NAMESPACE
 
@@ -150,7 +167,7 @@ class FateflowSpark(Section):
 
     cores_per_node: int | None = Field(None, ge=1, description="Cores per Spark worker.")
     nodes: int | None = Field(None, ge=1, description="Spark workers fateflow schedules on.")
-    master: str | None = Field(None, description="Default (chart): spark://spark-master:7077.")
+    master: Url | None = Field(None, description="Default (chart): spark://spark-master:7077.")
     driverHost: Host | None = Field(None, description="Default (chart): fateflow.")
     driverHostType: ServiceType | None = Field(
         None, description="Type of the fateflow-sparkdriver Service (with portMaxRetries)."
@@ -158,12 +175,12 @@ class FateflowSpark(Section):
     portMaxRetries: int | None = Field(None, description="spark.port.maxRetries.")
     driverStartPort: Port | None = Field(None, description="First spark.driver.port.")
     blockManagerStartPort: Port | None = Field(None, description="First block manager port.")
-    pysparkPython: str | None = Field(None, description="PYSPARK_PYTHON.")
+    pysparkPython: FilePath | None = Field(None, description="PYSPARK_PYTHON.")
 
 
 class FateflowHdfs(Section):
-    name_node: str | None = Field(None, description="Default: hdfs://namenode:9000.")
-    path_prefix: str | None = Field(None, description="Path prefix of FATE's tables.")
+    name_node: Url | None = Field(None, description="Default: hdfs://namenode:9000.")
+    path_prefix: FilePath | None = Field(None, description="Path prefix of FATE's tables.")
 
 
 _WRITTEN = "once the section is written, set it (the chart's {} applies only without it)"
@@ -176,8 +193,8 @@ class FateflowPulsar(Section):
     mng_port: Port | None = Field(None, description="Admin port: " + _WRITTEN.format("8080"))
     port: Port | None = Field(None, description="Broker port: " + _WRITTEN.format("6650"))
     topic_ttl: int | None = Field(None, ge=0, description="Topic TTL (minutes). From v1.10.")
-    cluster: str | None = Field(None, description="Pulsar cluster. From v1.10.")
-    tenant: str | None = Field(None, description="Pulsar tenant. From v1.10.")
+    cluster: Token | None = Field(None, description="Pulsar cluster. From v1.10.")
+    tenant: Token | None = Field(None, description="Pulsar tenant. From v1.10.")
 
 
 class FateflowRabbitmq(Section):
@@ -186,7 +203,7 @@ class FateflowRabbitmq(Section):
     host: Host | None = Field(None, description="RabbitMQ host: " + _WRITTEN.format("rabbitmq"))
     mng_port: Port | None = Field(None, description="Management port: " + _WRITTEN.format("15672"))
     port: Port | None = Field(None, description="AMQP port: " + _WRITTEN.format("5672"))
-    user: str | None = Field(
+    user: UserName | None = Field(
         None, description="User fateflow logs in as: " + _WRITTEN.format("fate")
     )
     password: Credential | None = Field(
@@ -205,8 +222,8 @@ class FateflowNginx(Section):
 class FateflowHive(Section):
     host: Host | None = Field(None, description="Hive server host. From v1.10.")
     port: Port | None = Field(None, description="Hive server port.")
-    auth_mechanism: str | None = Field(None, description="Hive auth mechanism.")
-    username: str | None = Field(None, description="Hive user.")
+    auth_mechanism: Token | None = Field(None, description="Hive auth mechanism.")
+    username: UserName | None = Field(None, description="Hive user.")
     password: Credential | None = Field(None, description="Secret. Hive password.")
 
 
@@ -222,11 +239,11 @@ class Python(Placement, Storage, Images):
     logLevel: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = Field(
         None, description="Default: INFO."
     )
-    serviceAccountName: str | None = Field(None, description="ServiceAccount of fateflow.")
+    serviceAccountName: KubeName | None = Field(None, description="ServiceAccount of fateflow.")
     dependent_distribution: bool | None = Field(None, description="Distribute dependencies.")
     failedTaskAutoRetryTimes: int | None = Field(None, description="Default: 5.")
     failedTaskAutoRetryDelay: int | None = Field(None, description="Seconds. Default: 60.")
-    claimName: str | None = Field(None, description="PVC name. Default: python-data.")
+    claimName: KubeName | None = Field(None, description="PVC name. Default: python-data.")
     clustermanager: ClustermanagerResources | None = Field(
         None, description="Resources fateflow assumes the eggroll cluster has."
     )
@@ -244,17 +261,17 @@ class Mysql(Placement, Storage, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     ip: Host | None = Field(None, description="Service host of mysql. Default: mysql.")
     port: Port | None = Field(None, description="Default: 3306.")
-    database: str | None = Field(None, description="Default: eggroll_meta.")
-    user: str | None = Field(None, description="Default: fate.")
+    database: DatabaseName | None = Field(None, description="Default: eggroll_meta.")
+    user: DatabaseUser | None = Field(None, description="Default: fate.")
     password: Credential | None = Field(
         None,
         description="Secret. The chart's fate_dev is refused unless allowDefaultCredentials.",
     )
-    subPath: str | None = Field(None, description="Volume subPath.")
+    subPath: SubPath | None = Field(None, description="Volume subPath.")
 
 
 class Clustermanager(Placement, Images):
-    mysqlServerTimezone: str | None = Field(None, description="Default (chart): UTC.")
+    mysqlServerTimezone: TimeZone | None = Field(None, description="Default (chart): UTC.")
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
@@ -263,13 +280,13 @@ class Nodemanager(Placement, Storage, Images):
     sessionProcessorsPerNode: int | None = Field(
         None, ge=1, description="Egg processors per nodemanager."
     )
-    subPath: str | None = Field(None, description="Volume subPath.")
+    subPath: SubPath | None = Field(None, description="Volume subPath.")
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
 class Fateboard(Placement, Images):
     type: ServiceType | None = Field(None, description="Service type.")
-    username: str | None = Field(None, description="Default (chart): admin.")
+    username: UserName | None = Field(None, description="Default (chart): admin.")
     password: Credential | None = Field(
         None,
         description="Secret. The chart's admin is refused unless allowDefaultCredentials.",
@@ -277,7 +294,7 @@ class Fateboard(Placement, Images):
 
 
 class Client(Placement, Storage, Images):
-    subPath: str | None = Field(None, description="Volume subPath.")
+    subPath: SubPath | None = Field(None, description="Volume subPath.")
     notebook_hashed_password: Credential | None = Field(
         None, description="Secret. Jupyter hashed password of the notebook."
     )
@@ -286,7 +303,7 @@ class Client(Placement, Storage, Images):
 class Zookeeper(Section):
     hosts: list[HostPort] | None = Field(None, description="host:port of each zookeeper.")
     use_acl: bool | None = Field(None, description="Use ACLs.")
-    user: str | None = Field(None, description="ACL user.")
+    user: UserName | None = Field(None, description="ACL user.")
     password: Credential | None = Field(None, description="Secret. ACL password.")
 
 
@@ -301,11 +318,11 @@ class Serving(Section):
 class SparkNode(Placement, Images):
     """A Spark master or worker Deployment."""
 
-    Image: str | None = Field(
+    Image: ImageName | None = Field(
         None,
         description="(chart 1.x) Image (without tag). Default: <registry>/spark-master|worker.",
     )
-    ImageTag: str | None = Field(
+    ImageTag: OciTag | None = Field(
         None, description="(chart 1.x) Image tag. Default: the chart's tag."
     )
     replicas: int | None = Field(None, ge=1, description="Replicas. Default: 1 master, 2 workers.")
@@ -341,7 +358,7 @@ class HdfsDatanode(HdfsNode):
 class Hdfs(Images):
     """HDFS (module ``hdfs``; storage: HDFS)."""
 
-    image: str | None = Field(
+    image: ImageName | None = Field(
         None,
         description="(chart v2.0.0) Image of the namenode and of the datanodes alike (the "
         "chart reads this one key for both). Default: federatedai/hadoop-namenode and "
@@ -383,9 +400,9 @@ class Rabbitmq(Placement, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
     nodePort: Port | None = Field(None, description="NodePort of the AMQP port (5672).")
     loadBalancerIP: IPAddress | None = Field(None, description="loadBalancerIP of the Service.")
-    default_user: str | None = Field(None, description="Broker's default user.")
+    default_user: UserName | None = Field(None, description="Broker's default user.")
     default_pass: Credential | None = Field(None, description="Secret. Its password.")
-    user: str | None = Field(None, description="Federation user.")
+    user: UserName | None = Field(None, description="Federation user.")
     password: Credential | None = Field(None, description="Secret. Its password.")
     route_table: dict[PartyId, RabbitmqRoute] | None = Field(
         None, description="Routes by party id, this party's own included (see peers)."
@@ -393,17 +410,30 @@ class Rabbitmq(Placement, Images):
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
+class PulsarConfs(Section):
+    """The broker settings the fate chart reads from ``pulsar.confs`` (into standalone.conf)."""
+
+    backlogQuotaDefaultLimitGB: int | None = Field(
+        None, ge=0, description="backlogQuotaDefaultLimitGB. Default (chart): 10."
+    )
+    brokerDeleteInactiveTopicsFrequencySeconds: int | None = Field(
+        None, ge=1, description="brokerDeleteInactiveTopicsFrequencySeconds. Default (chart): 60."
+    )
+
+
 class PulsarRoute(Section):
     host: Host = Field(description="Address of that party's Pulsar.")
     port: Port = Field(description="Its broker port (6650, or its NodePort).")
     sslPort: Port | None = Field(None, description="Its TLS port (6651, or its NodePort).")
-    proxy: str | None = Field(None, description='A proxy in front of it; "" for none.')
+    proxy: ProxyAddress | None = Field(
+        None, description='A proxy in front of it (host:port); "" for none.'
+    )
 
 
 class PulsarExchange(Section):
     ip: Host = Field(description="Address of the exchange's trafficServer.")
     port: Port = Field(description="Port of the exchange's trafficServer.")
-    domain: str | None = Field(None, description="SNI domain. Default: fate.org.")
+    domain: DnsName | None = Field(None, description="SNI domain. Default: fate.org.")
 
 
 class Pulsar(Placement, Storage, Images):
@@ -422,8 +452,16 @@ class Pulsar(Placement, Storage, Images):
     route_table: dict[PartyId, PulsarRoute] | None = Field(
         None, description="Routes by party id, this party's own included (see peers)."
     )
-    env: list[dict[str, Any]] | None = Field(None, description="Extra container env.")
-    confs: dict[str, Any] | None = Field(None, description="Extra broker configuration.")
+    env: Annotated[list[dict[str, Any]], KubeObjects] | None = Field(
+        None,
+        description="Extra container env (Kubernetes EnvVar objects). Free structure: the "
+        "chart writes the list with toYaml, so it stays env entries of the broker container.",
+    )
+    confs: PulsarConfs | None = Field(
+        None,
+        description="Broker settings the chart writes into its standalone.conf (the only "
+        "two it reads).",
+    )
     resources: Resources | None = Field(None, description="Pod resources.")
 
 
@@ -431,7 +469,7 @@ class UpgradeManager(Placement):
     """*(Pulumi)* The job that migrates fateflow's MySQL when ``chartVersion`` rises: the
     objects of KubeFATE's fate-upgrade-manager chart, with the password from a Secret."""
 
-    image: str = Field(
+    image: ImageReference = Field(
         UPGRADE_MANAGER.image,
         description=f"Image of the migration job. Default: KubeFATE's, {UPGRADE_MANAGER.image}.",
     )
@@ -466,11 +504,11 @@ class PartyConfig(Peered, StackConfig):
         None, description="Kubernetes namespace. Default: fate-<partyId>."
     )
     chartName: Literal["fate"] = Field("fate", description="Chart to install. Default: fate.")
-    imageTag: str | None = Field(
+    imageTag: OciTag | None = Field(
         None, description="Image tag of FATE's images. Default: the chart's (<version>-release)."
     )
     persistence: bool = Field(False, description="Keep data in PVCs. Default: false.")
-    ingressClassName: str | None = Field(None, description="Default: nginx.")
+    ingressClassName: KubeName | None = Field(None, description="Default: nginx.")
     ingress: Ingresses | None = Field(None, description="Ingress hosts of fateboard and client.")
     modules: list[Module] = Field(
         default_factory=lambda: cast(list[Module], default_modules("Eggroll", None, None)),
@@ -504,8 +542,10 @@ class PartyConfig(Peered, StackConfig):
     mysql: Mysql | None = Field(None, description="The in-cluster mysql.")
     externalMysqlIp: Host | None = Field(None, description="Use this mysql instead of the module.")
     externalMysqlPort: Port | None = Field(None, description="Port of the external mysql.")
-    externalMysqlDatabase: str | None = Field(None, description="Database of the external mysql.")
-    externalMysqlUser: str | None = Field(None, description="User of the external mysql.")
+    externalMysqlDatabase: DatabaseName | None = Field(
+        None, description="Database of the external mysql."
+    )
+    externalMysqlUser: DatabaseUser | None = Field(None, description="User of the external mysql.")
     externalMysqlPassword: Credential | None = Field(
         None, description="Secret. Password of the external mysql."
     )
@@ -527,13 +567,13 @@ class PartyConfig(Peered, StackConfig):
     )
     pulsar: Pulsar | None = Field(None, description="Spark: Pulsar federation.")
     # --- keys this project adds -------------------------------------------------------
-    peers: list[str | FederationRecord] = Field(
+    peers: list[Reference] = Field(
         default_factory=list,
         description="(Pulumi) Parties reached directly (P2P): stack names in this backend, "
         "whose federation output gives their address, or static federation records for "
         "parties elsewhere. Added to rollsite.partyList.",
     )
-    exchangeStack: str | None = Field(
+    exchangeStack: StackName | None = Field(
         None,
         description="(Pulumi) The exchange stack this party routes through (star mode), in "
         "place of rollsite.exchange.",

@@ -10,14 +10,19 @@ than one chart's schema uses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic_core import PydanticCustomError
 
+from fate_iac.accepts import Accepts
 from fate_iac.catalogue import FATE_CHART_VERSIONS
-from fate_iac.cluster import SYSTEM_NAMESPACES
+from fate_iac.cluster import (
+    INFRASTRUCTURE_NAMESPACES,
+    KUBEFATE_NAMESPACE,
+    SYSTEM_NAMESPACES,
+    infrastructure_namespace,
+)
 from fate_iac.secrets import REDACTED, Secret
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
@@ -47,10 +52,17 @@ def _check_port(value: int) -> int:
     return value
 
 
+MAX_PARTY_ID = 2**31 - 1
+"""The largest party id FATE stores: fateflow keeps it in a 10-character column and
+eggroll and FATE-Serving parse it as a Java int."""
+
+
 def _check_party_id(value: int) -> int:
-    if value <= 0:
+    if not 0 < value <= MAX_PARTY_ID:
         raise PydanticCustomError(
-            "party-id", "partyId must be a positive integer, got {value}", {"value": value}
+            "party-id",
+            "partyId must be a positive integer up to {max}, got {value}",
+            {"value": value, "max": MAX_PARTY_ID},
         )
     return value
 
@@ -77,6 +89,15 @@ def _check_chart_version(value: str) -> str:
 
 
 def _to_secret(value: object) -> Secret:
+    secret = _as_secret(value)
+    if secret.value is not None and not secret.value.strip():
+        raise PydanticCustomError(
+            "secret-blank", "is empty or blank; the chart needs a value (set a real secret)"
+        )
+    return secret
+
+
+def _as_secret(value: object) -> Secret:
     if isinstance(value, Secret):
         return value
     if isinstance(value, dict) and set(value) == {"secure"}:
@@ -108,6 +129,18 @@ def _check_host(value: str) -> str:
         raise PydanticCustomError(
             "host", "'{value}' is neither an IP address nor a DNS name", {"value": value}
         )
+    return value
+
+
+def _check_dns_name(value: str) -> str:
+    """A DNS name (RFC 1123 labels), no IP address."""
+    labels = value.removesuffix(".").split(".")
+    if (
+        len(value) > 253
+        or labels[-1].isdigit()
+        or not all(_HOST_LABEL.match(label) for label in labels)
+    ):
+        raise PydanticCustomError("dns-name", "'{value}' is not a DNS name", {"value": value})
     return value
 
 
@@ -159,22 +192,75 @@ def _check_ingress_host(value: str) -> str:
     return value
 
 
-def _check_not_system(value: str) -> str:
-    if value in SYSTEM_NAMESPACES:
+def _check_not_infrastructure(value: str, allowed: tuple[str, ...] = ()) -> str:
+    why = None if value in allowed else infrastructure_namespace(value)
+    if why:
         raise PydanticCustomError(
             "system-namespace",
-            "'{value}' is a system namespace; a party or exchange takes a namespace of its "
-            "own (not {system})",
-            {"value": value, "system": ", ".join(SYSTEM_NAMESPACES)},
+            "'{value}' is {why}; FATE objects take a namespace of their own (not kube-*, "
+            "openshift-*, {system} or {infrastructure})",
+            {
+                "value": value,
+                "why": why,
+                "system": ", ".join(SYSTEM_NAMESPACES),
+                "infrastructure": ", ".join(INFRASTRUCTURE_NAMESPACES),
+            },
         )
     return value
 
 
-@dataclass(frozen=True)
-class Accepts:
-    """What a typed key accepts, as the configuration reference says it."""
+def _check_not_system(value: str) -> str:
+    return _check_not_infrastructure(value)
 
-    text: str
+
+def _check_kubefate_namespace(value: str) -> str:
+    return _check_not_infrastructure(value, allowed=(KUBEFATE_NAMESPACE,))
+
+
+def _check_proxy(value: str) -> str:
+    return value if value == "" else _check_host_port(value)
+
+
+_CHART_SOURCE = re.compile(r"[A-Za-z0-9._~%+,=:@/\-]+")
+
+
+def _check_chart_source(value: str) -> str:
+    if len(value) > 2048 or not _CHART_SOURCE.fullmatch(value):
+        raise PydanticCustomError(
+            "chart-source",
+            "'{value}' is neither a Helm repository URL nor a path (no spaces, quotes or "
+            "control characters)",
+            {"value": value},
+        )
+    return value
+
+
+def _grammar(code: str, pattern: str, what: str, max_length: int = 253) -> Any:
+    """A check that a string matches ``pattern`` whole (at most ``max_length``)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if value == "":
+            return value  # unset, as KubeFATE's files write it: the chart's default
+        if len(value) > max_length or not compiled.fullmatch(value):
+            raise PydanticCustomError(code, "'{value}' is not " + what, {"value": value})
+        return value
+
+    return AfterValidator(check)
+
+
+# The distribution (OCI) reference grammar: [domain[:port]/]path[/path...][:tag][@digest].
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = (
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(?::[0-9]+)?"
+)
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_NAME = rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+_DNS_SUBDOMAIN = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*"
+_URL_HOST = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]{1,5})?"
+_URL_PATH = r"(?:/[A-Za-z0-9._~%+,=:@/-]*)?"  # no quotes, semicolons or spaces
 
 
 Port = Annotated[int, AfterValidator(_check_port), Accepts("port (1-65535)")]
@@ -184,11 +270,13 @@ HostPort = Annotated[str, AfterValidator(_check_host_port), Accepts("host:port")
 IngressHostName = Annotated[
     str, AfterValidator(_check_ingress_host), Accepts("DNS name (leading *. allowed)")
 ]
-PartyId = Annotated[int, AfterValidator(_check_party_id), Accepts("party id (positive integer)")]
+PartyId = Annotated[int, AfterValidator(_check_party_id), Accepts("party id (integer 1 to 2^31-1)")]
 Quantity = Annotated[
     str | int | float, AfterValidator(_check_quantity), Accepts("quantity (e.g. 2Gi, 500m)")
 ]
-FateChartVersion = Annotated[str, AfterValidator(_check_chart_version)]
+FateChartVersion = Annotated[
+    str, AfterValidator(_check_chart_version), Accepts("fate chart version (see the list)")
+]
 """A supported ``fate`` chart version, kept as the string the chart spells it
 (:class:`~fate_iac.chart_version.ChartVersion` reads it)."""
 Credential = Annotated[
@@ -201,12 +289,216 @@ NamespaceName = Annotated[
     str,
     _dns_label(63),
     AfterValidator(_check_not_system),
-    Accepts("DNS-1123 label, not a system namespace"),
+    Accepts("DNS-1123 label, not kube-*, openshift-* or an infrastructure namespace"),
+]
+KubeFateNamespace = Annotated[
+    str,
+    _dns_label(63),
+    AfterValidator(_check_kubefate_namespace),
+    Accepts("DNS-1123 label, not an infrastructure namespace (kube-fate allowed)"),
+]
+ProxyAddress = Annotated[str, AfterValidator(_check_proxy), Accepts('host:port, or ""')]
+ChartSource = Annotated[
+    str,
+    AfterValidator(_check_chart_source),
+    Accepts("Helm repository URL or local path"),
 ]
 
-NodeSelector = dict[str, str]
-Tolerations = list[dict[str, Any]]
-Affinity = dict[str, Any]
+ImageName = Annotated[
+    str,
+    _grammar("image", _NAME, "an image name ([registry/]path, no tag)", 255),
+    Accepts("image name (OCI reference, no tag)"),
+]
+ImageReference = Annotated[
+    str,
+    _grammar(
+        "image",
+        rf"{_NAME}(?::{_TAG})?(?:@{_DIGEST})?",
+        "an image reference ([registry/]path[:tag][@digest])",
+        511,
+    ),
+    Accepts("image reference (OCI)"),
+]
+OciTag = Annotated[
+    str,
+    _grammar("image-tag", _TAG, "an image tag (A-Z a-z 0-9 _ . -, at most 128)", 128),
+    Accepts("image tag (OCI)"),
+]
+Registry = Annotated[
+    str,
+    _grammar(
+        "registry",
+        rf"(?:{_DOMAIN}(?:/{_PATH_COMPONENT})*|{_NAME})/?",
+        "an image registry (host[:port][/path] or a Docker Hub namespace)",
+        255,
+    ),
+    Accepts("image registry (OCI: host[:port][/path])"),
+]
+KubeName = Annotated[
+    str,
+    _grammar(
+        "k8s-name", _DNS_SUBDOMAIN, "a Kubernetes object name (DNS-1123 subdomain, lower case)"
+    ),
+    Accepts("Kubernetes name (DNS-1123 subdomain)"),
+]
+DnsName = Annotated[
+    str,
+    AfterValidator(lambda value: _check_dns_name(value)),
+    Accepts("DNS name"),
+]
+DatabaseName = Annotated[
+    str,
+    _grammar(
+        "identifier",
+        r"[A-Za-z_][A-Za-z0-9_]*",
+        "a database name (A-Z a-z 0-9 _, not starting with a digit, at most 64)",
+        64,
+    ),
+    Accepts("database name (identifier, at most 64)"),
+]
+DatabaseUser = Annotated[
+    str,
+    _grammar(
+        "identifier",
+        r"[A-Za-z_][A-Za-z0-9_]*",
+        "a database user (A-Z a-z 0-9 _, not starting with a digit, at most 32)",
+        32,
+    ),
+    Accepts("database user (identifier, at most 32)"),
+]
+UserName = Annotated[
+    str,
+    _grammar(
+        "user-name",
+        r"[A-Za-z0-9_][A-Za-z0-9_.@-]*",
+        "a user name (A-Z a-z 0-9 _ . @ -, at most 64)",
+        64,
+    ),
+    Accepts("user name (A-Z a-z 0-9 _ . @ -)"),
+]
+Token = Annotated[
+    str,
+    _grammar("token", r"[A-Za-z0-9_][A-Za-z0-9_.-]*", "a name (A-Z a-z 0-9 _ . -, at most 64)", 64),
+    Accepts("name (A-Z a-z 0-9 _ . -)"),
+]
+IngressPath = Annotated[
+    str,
+    _grammar(
+        "ingress-path",
+        r"/[A-Za-z0-9._~%+,=:@/-]*",
+        "an ingress path (/ then URL path characters, no quotes, ; or spaces)",
+        1024,
+    ),
+    Accepts("ingress path (/...)"),
+]
+SubPath = Annotated[
+    str,
+    _grammar(
+        "sub-path",
+        r"(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*",
+        "a relative path inside the volume (A-Z a-z 0-9 _ . -, no ..)",
+        1024,
+    ),
+    Accepts("relative path (no ..)"),
+]
+FilePath = Annotated[
+    str,
+    _grammar(
+        "file-path",
+        r"/?[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*/?",
+        "a file path (A-Z a-z 0-9 _ . - /)",
+        1024,
+    ),
+    Accepts("file path"),
+]
+Url = Annotated[
+    str,
+    _grammar(
+        "url",
+        rf"[a-z][a-z0-9+.-]*://{_URL_HOST}(?:,{_URL_HOST})*{_URL_PATH}",
+        "a URL (scheme://host[:port][/path], no quotes, ; or spaces)",
+        2048,
+    ),
+    Accepts("URL (scheme://host[:port][/path])"),
+]
+JavaClass = Annotated[
+    str,
+    _grammar(
+        "java-class",
+        r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*",
+        "a Java class name",
+        512,
+    ),
+    Accepts("Java class name"),
+]
+TimeZone = Annotated[
+    str,
+    _grammar(
+        "time-zone",
+        r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*|[+-][0-9]{2}:[0-9]{2}",
+        "a time zone (UTC, Asia/Shanghai, +08:00)",
+        64,
+    ),
+    Accepts("time zone (UTC, Area/City, +hh:mm)"),
+]
+StackName = Annotated[
+    str,
+    _grammar(
+        "stack-name",
+        r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+){0,2}",
+        "a Pulumi stack name ([org/[project/]]stack of A-Z a-z 0-9 _ . -)",
+        400,
+    ),
+    Accepts("stack name ([org/[project/]]stack)"),
+]
+PortRange = Annotated[
+    str,
+    _grammar("nodeport-range", r"[0-9]{1,5}-[0-9]{1,5}", "a port range low-high", 11),
+    Accepts("port range (low-high)"),
+]
+LabelKey = Annotated[
+    str,
+    _grammar(
+        "label-key",
+        rf"(?:{_DNS_SUBDOMAIN}/)?[A-Za-z0-9](?:[A-Za-z0-9_.-]{{0,61}}[A-Za-z0-9])?",
+        "a Kubernetes label key ([prefix/]name)",
+        317,
+    ),
+    Accepts("label key"),
+]
+LabelValue = Annotated[
+    str,
+    _grammar(
+        "label-value",
+        r"(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?)?",
+        "a Kubernetes label value (at most 63 of A-Z a-z 0-9 _ . -)",
+        63,
+    ),
+    Accepts("label value"),
+]
+PemCertificate = Annotated[
+    str, Accepts("PEM certificate (the tls rule parses it: a CA certificate, unexpired)")
+]
+
+ResourceName = Annotated[
+    str,
+    _grammar(
+        "resource-name",
+        rf"(?:{_DNS_SUBDOMAIN}/)?[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?",
+        "a resource name (cpu, memory, nvidia.com/gpu)",
+        253,
+    ),
+    Accepts("resource name"),
+]
+YamlText = Annotated[str, Accepts("free text (the chart writes it with toYaml: one string)")]
+"""A string the chart writes with ``toYaml``: quoted as YAML needs, so it stays one value."""
+KubeObjects = Accepts("Kubernetes objects (the chart writes them with toYaml)")
+HelmValuesText = Accepts(
+    "chart values (free; keys typed config governs are refused, rule helm-values-governed)"
+)
+NodeSelector = dict[LabelKey, LabelValue]
+Tolerations = Annotated[list[dict[str, Any]], KubeObjects]
+Affinity = Annotated[dict[str, Any], KubeObjects]
 
 
 class Section(BaseModel):
@@ -222,8 +514,8 @@ class Section(BaseModel):
 
 
 class Resources(Section):
-    requests: dict[str, Quantity] | None = Field(None, description="Resource requests.")
-    limits: dict[str, Quantity] | None = Field(None, description="Resource limits.")
+    requests: dict[ResourceName, Quantity] | None = Field(None, description="Resource requests.")
+    limits: dict[ResourceName, Quantity] | None = Field(None, description="Resource limits.")
 
 
 class Placement(Section):
@@ -239,30 +531,39 @@ class Toggle(Section):
 
 
 class ImagePullSecret(Section):
-    name: str = Field(description="Name of a docker-registry Secret in the party's namespace.")
+    name: KubeName = Field(description="Name of a docker-registry Secret in the party's namespace.")
 
 
 class IngressHost(Section):
     name: IngressHostName = Field(description="Host name served by the ingress.")
-    path: str | None = Field(None, description="Path. Default (chart): /.")
+    path: IngressPath | None = Field(None, description="Path. Default (chart): /.")
+
+
+class IngressTls(Section):
+    hosts: list[IngressHostName] | None = Field(None, description="Hosts the certificate covers.")
+    secretName: KubeName | None = Field(None, description="Secret holding the certificate.")
 
 
 class IngressRule(Section):
-    annotations: dict[str, str] | None = Field(None, description="Ingress annotations.")
+    annotations: dict[LabelKey, YamlText] | None = Field(
+        None,
+        description="Ingress annotations. Values are free text: the chart writes the map "
+        "with toYaml, so each stays one annotation value.",
+    )
     hosts: list[IngressHost] | None = Field(
         None, description="Hosts. Default (chart): <module>.example.com."
     )
-    tls: list[dict[str, Any]] | None = Field(None, description="Ingress TLS entries.")
+    tls: list[IngressTls] | None = Field(None, description="Ingress TLS entries.")
 
 
 class Images(Section):
     """A module's own image, which the fate chart v2.0.0 reads (1.x charts take every
     image from ``registry`` and the chart's tag)."""
 
-    image: str | None = Field(
+    image: ImageName | None = Field(
         None, description="(chart v2.0.0) Image, without tag or registry. Default: the chart's."
     )
-    imageTag: str | None = Field(
+    imageTag: OciTag | None = Field(
         None,
         description="(chart v2.0.0) Image tag. Default: the "
         "chart's (2.0.0-release for FATE's own).",
@@ -272,8 +573,8 @@ class Images(Section):
 class Storage(Section):
     """A module's persistent volume (used when ``persistence`` is true)."""
 
-    existingClaim: str | None = Field(None, description="Use this existing PVC.")
-    storageClass: str | None = Field(None, description="StorageClass of a new PVC.")
+    existingClaim: KubeName | None = Field(None, description="Use this existing PVC.")
+    storageClass: KubeName | None = Field(None, description="StorageClass of a new PVC.")
     accessMode: AccessMode | None = Field(None, description="Default: ReadWriteOnce.")
     size: Quantity | None = Field(None, description="Default: 1Gi.")
 

@@ -10,14 +10,23 @@ from pydantic import Field
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config.fields import (
+    ChartSource,
     Credential,
+    DatabaseName,
+    DatabaseUser,
     Host,
+    ImageReference,
     IngressHostName,
+    KubeFateNamespace,
+    KubeName,
+    LabelKey,
     NamespaceName,
     Port,
     Quantity,
     Resources,
     Section,
+    UserName,
+    YamlText,
 )
 
 KUBEFATE_IMAGE = "federatedai/kubefate:v1.4.5"
@@ -35,19 +44,23 @@ class KubeFateDatabase(Section):
         description="An external database's host: no MariaDB is deployed. Default: deploy MariaDB.",
     )
     port: Port = Field(3306, description="Default: 3306.")
-    name: str = Field("kube_fate", description="Database name. Default: kube_fate.")
-    username: str = Field("kubefate", description="Default: kubefate.")
+    name: DatabaseName = Field("kube_fate", description="Database name. Default: kube_fate.")
+    username: DatabaseUser = Field("kubefate", description="Default: kubefate.")
     password: Credential | None = Field(
         None,
         description="Secret. Required; KubeFATE's kubefate is refused unless "
         "allowDefaultCredentials.",
     )
-    image: str = Field(MARIADB_IMAGE, description=f"MariaDB image. Default: {MARIADB_IMAGE}.")
-    storageClass: str | None = Field(
+    image: ImageReference = Field(
+        MARIADB_IMAGE, description=f"MariaDB image. Default: {MARIADB_IMAGE}."
+    )
+    storageClass: KubeName | None = Field(
         None, description="StorageClass of MariaDB's PVC. Default: the cluster's default class."
     )
     size: Quantity = Field("1Gi", description="Size of MariaDB's PVC. Default: 1Gi.")
-    existingClaim: str | None = Field(None, description="Use this PVC instead of creating one.")
+    existingClaim: KubeName | None = Field(
+        None, description="Use this PVC instead of creating one."
+    )
     ephemeral: bool = Field(
         False,
         description="Keep MariaDB's data in an emptyDir, as "
@@ -86,28 +99,30 @@ class KubeFateRbac(Section):
 
 class KubeFateIngress(Section):
     host: IngressHostName = Field(description="Host the API is served at.")
-    className: str = Field("nginx", description="IngressClass. Default: nginx.")
-    tlsSecret: str | None = Field(
+    className: KubeName = Field("nginx", description="IngressClass. Default: nginx.")
+    tlsSecret: KubeName | None = Field(
         None, description="TLS Secret in the service's namespace: the API is then https."
     )
-    annotations: dict[str, str] | None = Field(None, description="Ingress annotations.")
+    annotations: dict[LabelKey, YamlText] | None = Field(
+        None, description="Ingress annotations: values free text, written as YAML strings."
+    )
 
 
 class KubeFateServerConfig(Section):
     """The KubeFATE service (``KubeFateServer``): its REST API for the `kubefate` CLI."""
 
-    namespace: NamespaceName = Field("kube-fate", description="Default: kube-fate.")
+    namespace: KubeFateNamespace = Field("kube-fate", description="Default: kube-fate.")
     createNamespace: bool = Field(True, description="Create and own the namespace. Default: true.")
-    image: str = Field(KUBEFATE_IMAGE, description=f"Default: {KUBEFATE_IMAGE}.")
+    image: ImageReference = Field(KUBEFATE_IMAGE, description=f"Default: {KUBEFATE_IMAGE}.")
     pullPolicy: Literal["Always", "IfNotPresent", "Never"] = Field(
         "IfNotPresent", description="Default: IfNotPresent."
     )
-    username: str = Field("admin", description="The API's user. Default: admin.")
+    username: UserName = Field("admin", description="The API's user. Default: admin.")
     password: Credential | None = Field(
         None,
         description="Secret. Required; KubeFATE's admin is refused unless allowDefaultCredentials.",
     )
-    chartRepo: str | None = Field(
+    chartRepo: ChartSource | None = Field(
         None,
         description="The chart repository the service installs from. Default: the "
         f"stack's fate:chartRepo when it is a URL, else {UPSTREAM_CHART_REPO}.",

@@ -16,17 +16,24 @@ from fate_iac.config.fields import (
     IngressHostName,
     IngressRule,
     IPAddress,
+    JavaClass,
+    KubeName,
     NamespaceName,
+    OciTag,
     PartyId,
     Placement,
     Port,
     ReleaseName,
     Section,
     ServiceType,
+    StackName,
     Storage,
+    SubPath,
+    Url,
+    UserName,
 )
-from fate_iac.config.stack import NodePortClaim, Peered, StackConfig
-from fate_iac.federation import FederationRecord, Protocol
+from fate_iac.config.stack import NodePortClaim, Peered, Reference, StackConfig
+from fate_iac.federation import Protocol
 
 ServingModule = Literal[
     "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin"
@@ -110,7 +117,7 @@ class ServingRedis(Placement, Storage):
         description="Secret. Redis password. Default: fate_dev, refused unless "
         "allowDefaultCredentials.",
     )
-    subPath: str | None = Field(None, description="Sub-path in the volume.")
+    subPath: SubPath | None = Field(None, description="Sub-path in the volume.")
 
 
 class ServingServer(Placement, Storage):
@@ -135,27 +142,27 @@ class ServingServer(Placement, Storage):
     cacheType: Literal["local", "redis"] | None = Field(
         None, description="Cache type (chart v2.1.5 and later). Default: local."
     )
-    singleAdaptor: str | None = Field(
+    singleAdaptor: JavaClass | None = Field(
         None,
         description="Feature adaptor class for single inference (chart v2.1.5 and "
         "later). Default: the chart's MockAdapter.",
     )
-    batchAdaptor: str | None = Field(
+    batchAdaptor: JavaClass | None = Field(
         None,
         description="Feature adaptor class for batch inference (chart v2.1.5 and "
         "later). Default: the chart's MockBatchAdapter.",
     )
-    AdapterURL: str | None = Field(
+    AdapterURL: Url | None = Field(
         None,
         description="URL the HTTP adaptor fetches features from (chart v2.1.5 and "
         "later). Default: http://127.0.0.1:9380/v1/http/adapter/getFeature.",
     )
-    subPath: str | None = Field(None, description="Sub-path in the volume.")
+    subPath: SubPath | None = Field(None, description="Sub-path in the volume.")
 
 
 class ServingZookeeper(Placement, Storage):
-    subPath: str | None = Field(None, description="Sub-path in the volume.")
-    storageClassName: str | None = Field(
+    subPath: SubPath | None = Field(None, description="Sub-path in the volume.")
+    storageClassName: KubeName | None = Field(
         None,
         description="Written by KubeFATE's template; no chart reads it. Default: "
         "managed-nfs-storage.",
@@ -168,7 +175,7 @@ class ServingAdmin(Placement):
         description="Ingress host (chart v2.0.4; later charts use ingress.servingAdmin). "
         "Default: <partyId>.serving-admin.kubefate.net (v2.0.4), .example.com after.",
     )
-    username: str | None = Field(None, description="Login of the admin UI. Default: admin.")
+    username: UserName | None = Field(None, description="Login of the admin UI. Default: admin.")
     password: Credential | None = Field(
         None,
         description="Secret. Password of the admin UI. Default: admin, refused unless "
@@ -214,11 +221,11 @@ class ServingConfig(Peered, StackConfig):
         description=f"fate-serving chart version, one of {', '.join(SERVING_CHART_VERSIONS)}. "
         f"Default: {DEFAULT_SERVING_CHART_VERSION}.",
     )
-    imageTag: str | None = Field(
+    imageTag: OciTag | None = Field(
         None, description="Image tag of FATE-Serving's images. Default: <version>-release."
     )
     persistence: bool = Field(False, description="Keep data in PVCs. Default: false.")
-    ingressClassName: str | None = Field(
+    ingressClassName: KubeName | None = Field(
         None, description="Default: nginx (chart v2.1.5 and later)."
     )
     ingress: ServingIngresses | None = Field(
@@ -242,13 +249,13 @@ class ServingConfig(Peered, StackConfig):
         None, description="Secret. Password of the external Redis."
     )
     # --- keys this project adds -------------------------------------------------------
-    peers: list[str | FederationRecord] = Field(
+    peers: list[Reference] = Field(
         default_factory=list,
         description="(Pulumi) Parties whose serving proxies this one reaches directly: stack "
         "names, or static federation records with a servingProxy endpoint. Added to "
         "servingProxy.partyList. Default beside a training cluster: fate:peers.",
     )
-    exchangeStack: str | None = Field(
+    exchangeStack: StackName | None = Field(
         None,
         description="(Pulumi) The exchange stack whose serving proxy routes for this one, in "
         "place of servingProxy.exchange. Default beside a training cluster: "

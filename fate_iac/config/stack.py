@@ -7,23 +7,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Discriminator, Field, PrivateAttr, Tag, model_validator
 
 from fate_iac.catalogue import DEFAULT_FATE_CHART, FATE_CHART_VERSIONS
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config.fields import (
+    ChartSource,
     Credential,
     FateChartVersion,
+    HelmValuesText,
     Host,
     ImagePullSecret,
     IPAddress,
     NamespaceName,
     PartyId,
+    PemCertificate,
     Port,
+    PortRange,
+    Registry,
     ReleaseName,
     Section,
+    StackName,
     Toggle,
 )
 from fate_iac.config.kubefate_server import KubeFateServerConfig
@@ -31,6 +37,22 @@ from fate_iac.federation import FederationRecord
 from fate_iac.problems import KeyPath
 
 DEFAULT_FATE_CHART_VERSION = str(DEFAULT_FATE_CHART)
+
+
+REFERENCE_TAGS = ("stack-name", "static-record")
+"""How a reference's error locations name its two forms (dropped from key paths)."""
+
+
+def _reference_form(value: Any) -> str:
+    return "static-record" if isinstance(value, dict | FederationRecord) else "stack-name"
+
+
+Reference = Annotated[
+    Annotated[StackName, Tag("stack-name")] | Annotated[FederationRecord, Tag("static-record")],
+    Discriminator(_reference_form),
+]
+"""A peer, member or exchange: a stack's name, or a static federation record (checked as
+one or the other, so a problem names the field of the form given)."""
 
 
 class NetworkPolicyOptions(Section):
@@ -52,7 +74,7 @@ class NetworkPolicyOptions(Section):
 class BroughtCA(Section):
     """*(Pulumi)* A CA of the operator's own, in place of the one the stack generates."""
 
-    certificate: str = Field(
+    certificate: PemCertificate = Field(
         description="PEM of the CA certificate (public: the federation record publishes it)."
     )
     key: Credential = Field(description="PEM of its private key, unencrypted. A secret.")
@@ -194,13 +216,13 @@ class StackConfig(Section):
     partyId: PartyId
     name: ReleaseName | None = Field(None, description="Helm release (cluster) name.")
     namespace: NamespaceName | None = Field(None, description="Kubernetes namespace.")
-    chartName: str
+    chartName: Literal["fate", "fate-exchange", "fate-serving"]
     chartVersion: FateChartVersion = Field(
         DEFAULT_FATE_CHART_VERSION,
         description=f"Chart version, one of {', '.join(FATE_CHART_VERSIONS)}. "
         f"Default: {DEFAULT_FATE_CHART_VERSION}.",
     )
-    registry: str | None = Field(None, description="Image registry. Default: federatedai.")
+    registry: Registry | None = Field(None, description="Image registry. Default: federatedai.")
     pullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
         None, description="Default: IfNotPresent."
     )
@@ -213,9 +235,8 @@ class StackConfig(Section):
         description="(Pulumi) Address others reach this stack's Services at (a node IP, load "
         "balancer or DNS name). Needed to publish NodePort endpoints.",
     )
-    nodePortRange: str = Field(
+    nodePortRange: PortRange = Field(
         "30000-32767",
-        pattern=r"^[0-9]+-[0-9]+$",
         description="(Pulumi) The cluster's NodePort range. Default: 30000-32767.",
     )
     createNamespace: bool = Field(
@@ -223,7 +244,7 @@ class StackConfig(Section):
         description="(Pulumi) Create and own the namespace. false: deploy into an existing "
         "namespace, which is neither changed nor deleted. Default: true.",
     )
-    chartRepo: str | None = Field(
+    chartRepo: ChartSource | None = Field(
         None,
         description="(Pulumi) Where the charts come from: a Helm repository URL, a directory "
         f"laid out as one, a chart directory or a .tgz. Default: {UPSTREAM_CHART_REPO}. "
@@ -248,10 +269,13 @@ class StackConfig(Section):
             "(see docs/isolation-and-policies.md)."
         ),
     )
-    helmValues: dict[str, Any] | None = Field(
+    helmValues: Annotated[dict[str, Any], HelmValuesText] | None = Field(
         None,
         description="(Pulumi) Raw chart values merged over the rendered ones: the escape "
-        "hatch for chart keys without a typed field.",
+        "hatch for chart keys without a typed field. Free text, written by the chart as "
+        "it is: a key typed config governs (NodePorts, images, registries, credentials, "
+        "namespaces, party ids...) is refused here with the typed key to use (rule "
+        "helm-values-governed).",
     )
     kubefate: KubeFateServerConfig | None = Field(
         None,
