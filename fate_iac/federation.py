@@ -36,8 +36,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from fate_iac import typed
 from fate_iac.accepts import Accepts
 from fate_iac.chart_version import ChartVersion
 
@@ -94,23 +95,19 @@ class Endpoint(BaseModel):
 
 
 def _typed(type_name: str, value: str) -> str:
-    """``value`` checked as the config field type ``type_name`` checks it: a record is
-    input too, and its strings reach route tables and chart values as the config's do.
-    (Imported here: the config package imports this module.)"""
-    from pydantic import TypeAdapter
-
-    from fate_iac.config import fields
-
+    """``value`` checked as the field type ``type_name`` of :mod:`fate_iac.typed` checks it,
+    as the config's fields are: a record is input too, and its strings reach route tables
+    and chart values as the config's do."""
     adapter = _ADAPTERS.get(type_name)
     if adapter is None:
-        adapter = _ADAPTERS[type_name] = TypeAdapter(getattr(fields, type_name))
+        adapter = _ADAPTERS[type_name] = TypeAdapter(getattr(typed, type_name))
     try:
         return str(adapter.validate_python(value))
     except ValidationError as error:
         raise ValueError(error.errors(include_url=False)[0]["msg"]) from None
 
 
-_ADAPTERS: dict[str, Any] = {}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 _FATE_VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}")
 _ENDPOINT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
 

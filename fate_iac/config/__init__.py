@@ -32,11 +32,6 @@ from fate_iac.config.fate import (
     Zookeeper,
 )
 from fate_iac.config.fields import (
-    Host,
-    HostPort,
-    IngressHostName,
-    IPAddress,
-    NamespaceName,
     Placement,
     Resources,
     Section,
@@ -52,6 +47,13 @@ from fate_iac.config.serving import (
     ServingServer,
 )
 from fate_iac.config.stack import StackConfig, TlsOptions
+from fate_iac.typed import (
+    Host,
+    HostPort,
+    IngressHostName,
+    IPAddress,
+    NamespaceName,
+)
 
 __all__ = [
     "ALL_MODULES",

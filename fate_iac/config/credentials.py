@@ -11,7 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from fate_iac.config.fate import PartyConfig
-from fate_iac.config.fields import Section
+from fate_iac.config.fields import (
+    Section,
+)
 from fate_iac.secrets import Secret
 
 

@@ -8,17 +8,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from fate_iac.config.fields import (
-    DnsName,
-    Host,
-    HostPort,
-    NamespaceName,
     NginxRoute,
-    PartyId,
     Placement,
-    Port,
-    ReleaseName,
     Section,
-    ServiceType,
 )
 from fate_iac.config.serving import (
     DEFAULT_SERVING_CHART_VERSION,
@@ -36,6 +28,16 @@ from fate_iac.config.stack import (
     tls_field,
 )
 from fate_iac.federation import FederationRecord
+from fate_iac.typed import (
+    DnsName,
+    Host,
+    HostPort,
+    NamespaceName,
+    PartyId,
+    Port,
+    ReleaseName,
+    ServiceType,
+)
 
 ExchangeModule = Literal["rollsite", "trafficServer", "nginx"]
 

@@ -12,39 +12,14 @@ from pydantic import Field, model_validator
 
 from fate_iac.catalogue import UPGRADE_MANAGER, FateChart, fate_chart, is_fate2
 from fate_iac.config.fields import (
-    Credential,
-    DatabaseName,
-    DatabaseUser,
-    DnsName,
-    FilePath,
-    Host,
-    HostPort,
-    ImageName,
-    ImageReference,
     Images,
     IngressRule,
-    IPAddress,
-    KubeName,
-    KubeObjects,
-    NamespaceName,
     NginxRoute,
-    OciTag,
-    PartyId,
     Placement,
-    Port,
-    ProxyAddress,
-    ReleaseName,
     Resources,
     Section,
-    ServiceType,
-    StackName,
     Storage,
-    SubPath,
-    TimeZone,
     Toggle,
-    Token,
-    Url,
-    UserName,
 )
 from fate_iac.config.serving import SERVING_INHERITED, ServingConfig
 from fate_iac.config.stack import (
@@ -61,6 +36,33 @@ from fate_iac.config.stack import (
 from fate_iac.federation import BROKERS, Protocol
 from fate_iac.modules import FATE_MODULES, default_modules
 from fate_iac.problems import SERVING_NAMESPACE
+from fate_iac.typed import (
+    Credential,
+    DatabaseName,
+    DatabaseUser,
+    DnsName,
+    FilePath,
+    Host,
+    HostPort,
+    ImageName,
+    ImageReference,
+    IPAddress,
+    KubeName,
+    KubeObjects,
+    NamespaceName,
+    OciTag,
+    PartyId,
+    Port,
+    ProxyAddress,
+    ReleaseName,
+    ServiceType,
+    StackName,
+    SubPath,
+    TimeZone,
+    Token,
+    Url,
+    UserName,
+)
 
 Module = Literal[
     "rollsite",

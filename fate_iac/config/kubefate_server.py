@@ -10,6 +10,10 @@ from pydantic import Field
 
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config.fields import (
+    Resources,
+    Section,
+)
+from fate_iac.typed import (
     ChartSource,
     Credential,
     DatabaseName,
@@ -23,8 +27,6 @@ from fate_iac.config.fields import (
     NamespaceName,
     Port,
     Quantity,
-    Resources,
-    Section,
     UserName,
     YamlText,
 )

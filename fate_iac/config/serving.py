@@ -11,29 +11,31 @@ from pydantic import Field, PrivateAttr
 
 from fate_iac.catalogue import DEFAULT_SERVING_CHART, SERVING_CHART_VERSIONS
 from fate_iac.config.fields import (
+    IngressRule,
+    Placement,
+    Section,
+    Storage,
+)
+from fate_iac.config.stack import NodePortClaim, Peered, Reference, StackConfig
+from fate_iac.federation import Protocol
+from fate_iac.typed import (
     Credential,
     Host,
     IngressHostName,
-    IngressRule,
     IPAddress,
     JavaClass,
     KubeName,
     NamespaceName,
     OciTag,
     PartyId,
-    Placement,
     Port,
     ReleaseName,
-    Section,
     ServiceType,
     StackName,
-    Storage,
     SubPath,
     Url,
     UserName,
 )
-from fate_iac.config.stack import NodePortClaim, Peered, Reference, StackConfig
-from fate_iac.federation import Protocol
 
 ServingModule = Literal[
     "servingProxy", "servingRedis", "servingServer", "servingZookeeper", "servingAdmin"

@@ -14,12 +14,19 @@ from pydantic import Discriminator, Field, PrivateAttr, Tag, model_validator
 from fate_iac.catalogue import DEFAULT_FATE_CHART, FATE_CHART_VERSIONS
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config.fields import (
+    ImagePullSecret,
+    Section,
+    Toggle,
+)
+from fate_iac.config.kubefate_server import KubeFateServerConfig
+from fate_iac.federation import FederationRecord
+from fate_iac.problems import KeyPath
+from fate_iac.typed import (
     ChartSource,
     Credential,
     FateChartVersion,
     HelmValuesText,
     Host,
-    ImagePullSecret,
     IPAddress,
     NamespaceName,
     PartyId,
@@ -28,13 +35,8 @@ from fate_iac.config.fields import (
     PortRange,
     Registry,
     ReleaseName,
-    Section,
     StackName,
-    Toggle,
 )
-from fate_iac.config.kubefate_server import KubeFateServerConfig
-from fate_iac.federation import FederationRecord
-from fate_iac.problems import KeyPath
 
 DEFAULT_FATE_CHART_VERSION = str(DEFAULT_FATE_CHART)
 
