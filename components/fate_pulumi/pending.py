@@ -92,6 +92,8 @@ def split(args: Mapping[str, Any], model: type[BaseModel], prefix: KeyPath = ())
             return {str(k): walk(v, (*path, str(k))) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v, (*path, str(i))) for i, v in enumerate(node)]
+        if isinstance(node, float) and node.is_integer():
+            return int(node)  # numbers cross the wire as floats: 9999.0 is partyId 9999
         return node
 
     result.known = {str(k): walk(v, (str(k),)) for k, v in args.items()}

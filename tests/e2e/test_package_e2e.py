@@ -93,7 +93,9 @@ def test_a_yaml_program_deploys_a_party_at_another_resources_address_and_its_exc
     assert host and host != "pending.invalid"
     assert outputs["partyEndpoint"] == {"host": host, "port": 30091}
     assert outputs["partyNamespace"] == "fate-9999"
-    assert outputs["partyOutputs"]["federation"]["rollsite"] == {"host": host, "port": 30091}
+    record = outputs["partyOutputs"]["federation"]
+    assert record["endpoints"]["rollsite"] == {"host": host, "port": 30091}
+    assert record["partyId"] == 9999
     assert outputs["members"] == [9999]
 
     namespace = kube_get(plane, "/api/v1/namespaces/fate-9999")
@@ -117,7 +119,7 @@ def test_a_yaml_program_gets_every_problem_before_anything_is_created(
     text = (ws.project_dir / "Pulumi.yaml").read_text()
     text = text.replace("partyId: 9999", "partyId: 9999\n      namespace: Bad_Name")
     text = text.replace(
-        "modules: [rollsite, clustermanager", "modules: [${front.kind}, clustermanager"
+        "modules: [rollsite, clustermanager", 'modules: ["${front.kind}", clustermanager'
     )
     (ws.project_dir / "Pulumi.yaml").write_text(text)
     assert ws.pulumi("stack", "init", "bad").returncode == 0
