@@ -76,7 +76,9 @@ def prepare(
                 )
             )
     except ConfigError as error:
-        problems.extend(error.problems)
+        # An output refused above is not also a missing value.
+        refused = {problem.path for problem in parts.problems}
+        problems.extend(p for p in error.problems if p.path not in refused)
     if problems or loaded is None:
         raise ConfigError(label, problems)
     for note in loaded.notes:

@@ -91,7 +91,7 @@ def split(args: Mapping[str, Any], model: type[BaseModel], prefix: KeyPath = ())
         if isinstance(node, Mapping):
             return {str(k): walk(v, (*path, str(k))) for k, v in node.items()}
         if isinstance(node, list):
-            return [walk(v, (*path, str(i))) for i, v in enumerate(node)]
+            return [walk(v, (*path, i)) for i, v in enumerate(node)]
         if isinstance(node, float) and node.is_integer():
             return int(node)  # numbers cross the wire as floats: 9999.0 is partyId 9999
         return node

@@ -127,9 +127,9 @@ def test_a_yaml_program_gets_every_problem_before_anything_is_created(
     assert up.returncode != 0
     said = up.stdout + up.stderr
     assert "stack bad/party: 2 configuration problems" in said, said
-    assert "stack bad/party: namespace: " in said
+    assert "stack bad/party: fate:namespace: 'Bad_Name' is not a DNS-1123 label" in said
     assert "[dns-label]" in said
-    assert "stack bad/party: modules.0: is another resource's output here" in said
+    assert "stack bad/party: fate:modules[0]: is another resource's output here" in said
     assert "[known-when-built]" in said
     assert kube_get(plane, "/api/v1/namespaces/fate-9999") is None
     ws.pulumi("destroy", "--yes", "--stack", "bad")
