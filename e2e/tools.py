@@ -28,6 +28,7 @@ class Tools:
     kubernetes_provider: Path  # the pulumi-resource-kubernetes binary
     kubernetes_provider_version: str
     bin_dirs: dict[str, Path]  # "etcd", "kubernetes", "kwok" -> directories of the binaries
+    yaml_bin: Path  # holds pulumi-language-yaml (Pulumi YAML programs; the CLI finds it on PATH)
 
 
 def cache_root() -> Path:
@@ -56,6 +57,7 @@ def build_tools() -> Tools:
     kubernetes = next(iter(sorted(root.glob("kubernetes-*/bin"))))
     etcd = next(iter(sorted(root.glob("etcd-*/bin"))))
     kwok = next(iter(sorted(root.glob("kwok-*/bin"))))
+    yaml = next(iter(sorted(root.glob("pulumi-yaml-*/bin"))))
     return Tools(
         pulumi_root=pulumi_root,
         kubernetes_provider=root
@@ -64,6 +66,7 @@ def build_tools() -> Tools:
         / "pulumi-resource-kubernetes",
         kubernetes_provider_version=provider_version,
         bin_dirs={"etcd": etcd, "kubernetes": kubernetes, "kwok": kwok},
+        yaml_bin=yaml,
     )
 
 

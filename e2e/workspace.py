@@ -101,7 +101,12 @@ def workspace(tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path
     backend.mkdir(parents=True, exist_ok=True)
     env = {
         "PATH": os.pathsep.join(
-            [str(tools.pulumi_root / "bin"), str(Path(sys.prefix) / "bin"), os.environ["PATH"]]
+            [
+                str(tools.pulumi_root / "bin"),
+                str(Path(sys.prefix) / "bin"),
+                str(tools.yaml_bin),
+                os.environ["PATH"],
+            ]
         ),
         "PULUMI_HOME": str(home),
         # The language host buildable here predates Pulumi.yaml's virtualenv option.

@@ -1,7 +1,5 @@
 """``Exchange``: the federation's exchange, as the upstream ``fate-exchange`` chart."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,11 +31,12 @@ class Exchange(FateStack):
         records: pulumi.Input[Mapping[str, Any]] | None = None,
         chart_source: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        settled: pulumi.Output[ExchangeConfig] | None = None,
     ) -> None:
         """``records``: the federation records of the member stacks the config names, by
         stack name, as for ``FateEggrollCluster``; ``chart_source`` likewise (both the
         fate-exchange and the fate-serving chart come from it)."""
-        super().__init__("fate:index:Exchange", name, config, records, chart_source, opts)
+        super().__init__("fate:index:Exchange", name, config, records, chart_source, opts, settled)
         self.namespace = self.outputs["namespace"]
         self.release_name = self.outputs["releaseName"]
         self.members = self.outputs["members"]

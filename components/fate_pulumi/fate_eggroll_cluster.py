@@ -1,7 +1,5 @@
 """``FateEggrollCluster``: one FATE party on eggroll, as the upstream ``fate`` chart."""
 
-from __future__ import annotations
-
 from fate_pulumi.party import FateParty
 
 

@@ -1,7 +1,5 @@
 """``FateServing``: a party's serving cluster, as the upstream ``fate-serving`` chart."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,9 +38,12 @@ class FateServing(FateStack):
         records: pulumi.Input[Mapping[str, Any]] | None = None,
         chart_source: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        settled: pulumi.Output[ServingConfig] | None = None,
     ) -> None:
         """``records`` and ``chart_source`` as for ``FateEggrollCluster``."""
-        super().__init__("fate:index:FateServing", name, config, records, chart_source, opts)
+        super().__init__(
+            "fate:index:FateServing", name, config, records, chart_source, opts, settled
+        )
         self.party_id = self.outputs["partyId"]
         self.namespace = self.outputs["namespace"]
         self.release_name = self.outputs["releaseName"]

@@ -1,7 +1,5 @@
 """``FateSparkCluster``: one FATE party on Spark, as the upstream ``fate`` chart."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,9 +37,10 @@ class FateSparkCluster(FateParty):
         records: pulumi.Input[Mapping[str, Any]] | None = None,
         chart_source: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        settled: pulumi.Output[PartyConfig] | None = None,
     ) -> None:
         """As ``FateParty``'s."""
-        super().__init__(name, config, records, chart_source, opts)
+        super().__init__(name, config, records, chart_source, opts, settled)
         self.nginx = self.outputs["nginx"]
         self.broker = self.outputs["broker"]
         self.spark_hosts = self.outputs["sparkHosts"]

@@ -1,27 +1,18 @@
 """``KubeFateServer``: the KubeFATE service, built from :mod:`fate_iac.kubefate_server`'s
 objects (there is no chart for it), its credentials Pulumi secrets end to end."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pulumi
 
 from fate_iac import kubefate_server as service
 from fate_iac.config import KubeFateServerConfig
-from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets
-from fate_pulumi.release import KUBERNETES_PROVIDER_VERSION
+from fate_pulumi.release import KUBERNETES_PROVIDER_VERSION, as_pulumi_secret
 
 TYPE_TOKEN = "fate:index:KubeFateServer"
 SECRET_VERSION = "kubefate.fedai.org/secret-version"
 """Pod template annotation: the resourceVersion of the Secret its pods read."""
-
-
-def _secret(secret: Secret) -> pulumi.Output[str]:
-    if secret.value is None:
-        raise ValueError("a credential reached the Pulumi program without its value")
-    return pulumi.Output.secret(secret.value)
 
 
 def type_token(manifest: dict[str, Any]) -> str:
@@ -82,7 +73,7 @@ class KubeFateServer(pulumi.ComponentResource):
             resource = pulumi.CustomResource(
                 type_token(manifest),
                 f"{name}-{kind.lower()}{where}-{meta['name']}",
-                map_secrets(manifest, _secret),
+                map_secrets(manifest, as_pulumi_secret),
                 opts=options,
             )
             created.append(resource)
@@ -93,8 +84,8 @@ class KubeFateServer(pulumi.ComponentResource):
                 secret_version = metadata.apply(lambda m: str((m or {}).get("resourceVersion", "")))
         self.created = created
         """Every object it registered."""
-        assert config.password is not None and config.password.value is not None
-        password = pulumi.Output.secret(config.password.value)
+        assert config.password is not None
+        password = as_pulumi_secret(config.password)
         self.url = pulumi.Output.from_input(service.service_url(config))
         self.namespace = pulumi.Output.from_input(config.namespace)
         self.namespaces = pulumi.Output.from_input(

@@ -1,9 +1,7 @@
 """``FateParty``: what every party component is and outputs, on eggroll or on Spark."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 
@@ -19,8 +17,9 @@ class FateParty(FateStack):
     state and in every output derived from them.
     """
 
-    type_token: ClassVar[str]
-    """``fate:index:<Component>``."""
+    type_token = ""
+    """``fate:index:<Component>`` (not annotated: the package's schema reads annotations
+    as outputs)."""
 
     party_id: pulumi.Output[int]
     """This party's id."""
@@ -49,6 +48,7 @@ class FateParty(FateStack):
         records: pulumi.Input[Mapping[str, Any]] | None = None,
         chart_source: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        settled: pulumi.Output[PartyConfig] | None = None,
     ) -> None:
         """``records``: the federation records of the stacks the config names (``peers``
         and ``exchangeStack``) by stack name, None while a stack has published none
@@ -56,8 +56,8 @@ class FateParty(FateStack):
         (``StackReference.get_output``), or one Output of a plain mapping. Left out, the
         component reads them itself, as ``config.federationReads`` says.
         ``chart_source``: where the chart comes from (default ``config.chartRepo``, else
-        KubeFATE's repository)."""
-        super().__init__(self.type_token, name, config, records, chart_source, opts)
+        KubeFATE's repository). ``settled`` as for ``FateStack``."""
+        super().__init__(self.type_token, name, config, records, chart_source, opts, settled)
         self.party_id = self.outputs["partyId"]
         self.namespace = self.outputs["namespace"]
         self.release_name = self.outputs["releaseName"]

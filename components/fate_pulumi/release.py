@@ -18,6 +18,7 @@ from fate_iac.release import ReleaseSpec, namespace_labels
 from fate_iac.routing import Overrides, RoutedValues, ValuesPath, nest
 from fate_iac.secrets import Secret
 from fate_iac.values import map_secrets
+from fate_pulumi.pending import PendingSecret
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -26,6 +27,10 @@ KUBERNETES_PROVIDER_VERSION = version("pulumi_kubernetes")
 
 
 def as_pulumi_secret(secret: Secret) -> pulumi.Output[str]:
+    """A credential as the Pulumi secret it always is here (one another resource gives
+    too, see :mod:`fate_pulumi.pending`)."""
+    if isinstance(secret, PendingSecret):
+        return pulumi.Output.secret(secret.output)
     if secret.value is None:
         raise ValueError("a credential reached the Pulumi program without its value")
     return pulumi.Output.secret(secret.value)

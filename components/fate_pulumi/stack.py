@@ -34,6 +34,11 @@ def credential_sections(config: StackConfig) -> frozenset[str]:
     return frozenset(str(path[0]) for path in credential_paths(type(config)))
 
 
+def _config(config: StackConfig, settled: StackConfig | None) -> Any:
+    """The settled config when there is one."""
+    return config if settled is None else settled
+
+
 def _item(mapping: pulumi.Output[dict[str, Any]], key: str) -> pulumi.Output[Any]:
     return mapping.apply(lambda values: values[key])
 
@@ -46,9 +51,6 @@ class FateStack(pulumi.ComponentResource):
     default). ``chart_source`` is where the charts come from (default
     ``config.chartRepo``, else KubeFATE's repository)."""
 
-    outputs: dict[str, pulumi.Output[Any]]
-    """The stack outputs, by name (what ``pulumi stack output`` shows)."""
-
     def __init__(
         self,
         type_token: str,
@@ -57,7 +59,11 @@ class FateStack(pulumi.ComponentResource):
         records: pulumi.Input[Mapping[str, Any]] | None = None,
         chart_source: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        settled: pulumi.Output[StackConfig] | None = None,
     ) -> None:
+        """``settled``: the same config once values other resources give it are known (see
+        :mod:`fate_pulumi.pending`), checked again then; its routes, its outputs and so
+        every object wait for it. Left out, ``config`` is all known."""
         kind = kind_of(config)
         # Charts are resolved before anything is registered: a chart that cannot be
         # found leaves nothing behind.
@@ -69,8 +75,11 @@ class FateStack(pulumi.ComponentResource):
         if records is None:
             records = federation_records(config)
         stack = pulumi.get_stack()
-        routed: pulumi.Output[RoutedValues] = as_output(records).apply(
-            lambda found: checked(kind.routed(config, found), stack)
+        final: pulumi.Output[Any] = (
+            settled if settled is not None else pulumi.Output.from_input(None)
+        )
+        routed: pulumi.Output[RoutedValues] = pulumi.Output.all(as_output(records), final).apply(
+            lambda found: checked(kind.routed(_config(config, found[1]), found[0]), stack)
         )
         report_routes(self, routed)
         depends_on = namespace_for(self, name, config, kind.role, routed)
@@ -123,11 +132,13 @@ class FateStack(pulumi.ComponentResource):
         self.created = [*depends_on, *policies, *self.releases, *restarts]
         """Every object it registered (``depends_on`` holds the namespace, migration and
         certificates), for what must wait until all exist."""
+        known = final.apply(lambda c: kind.outputs(_config(config, c), stack))
         outputs: dict[str, pulumi.Output[Any]] = {
-            key: pulumi.Output.from_input(value)
-            for key, value in kind.outputs(config, stack).items()
+            key: _item(known, key) for key in kind.outputs(config, stack)
         }
-        routed_outputs = routed.apply(lambda r: kind.routed_outputs(config, stack, r.routes))
+        routed_outputs = pulumi.Output.all(routed, final).apply(
+            lambda r: kind.routed_outputs(_config(config, r[1]), stack, r[0].routes)
+        )
         for key in kind.routed_outputs(config, stack, Routes()):
             outputs[key] = _item(routed_outputs, key)
         if certified.expiries:
@@ -146,4 +157,5 @@ class FateStack(pulumi.ComponentResource):
         if secret_beyond_credentials:
             outputs = {key: pulumi.Output.secret(value) for key, value in outputs.items()}
         self.outputs = outputs
+        """The stack outputs, by name (what ``pulumi stack output`` shows)."""
         self.register_outputs(outputs)

@@ -2,8 +2,8 @@
 # Build the tools the Pulumi + Kubernetes e2e harness needs, from Go modules
 # fetched through the Go module proxy, into a per-version cache outside the repo.
 #
-#   e2e/tools/build-tools.sh [pulumi] [kubernetes-provider] [kubernetes] [etcd] [kwok]
-#   (no argument = all five groups)
+#   e2e/tools/build-tools.sh [pulumi] [kubernetes-provider] [kubernetes] [etcd] [kwok] [yaml]
+#   (no argument = all six groups)
 #
 # Cache layout (each group is skipped when its bin/ and .complete stamp exist):
 #   $CACHE/pulumi-$PULUMI_VERSION/bin/{pulumi,pulumi-language-python,
@@ -12,6 +12,7 @@
 #   $CACHE/kubernetes-$KUBERNETES_VERSION/bin/{kube-apiserver,kube-controller-manager,kube-scheduler}
 #   $CACHE/etcd-$ETCD_VERSION/bin/etcd
 #   $CACHE/kwok-$KWOK_VERSION/bin/kwok, stages.yaml   (simulated nodes and pod lifecycles)
+#   $CACHE/pulumi-yaml-$PULUMI_YAML_VERSION/bin/pulumi-language-yaml   (Pulumi YAML programs)
 #   each with a BUILD-INFO file naming the exact module versions that were built.
 # where CACHE=${FATE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fate-iac/tools}
 #
@@ -29,6 +30,7 @@
 #   KUBERNETES_VERSION [1.37.2]         k8s.io/kubernetes (staging modules at v0.<minor>.<patch>)
 #   ETCD_VERSION [3.6.16]               go.etcd.io/etcd/server/v3
 #   KWOK_VERSION [0.8.0]                sigs.k8s.io/kwok (cmd/kwok)
+#   PULUMI_YAML_VERSION [1.25.0]        github.com/pulumi/pulumi-yaml (cmd/pulumi-language-yaml)
 #   GOTOOLCHAIN [local]  GOMODCACHE/GOCACHE [go defaults]  BUILD_JOBS [go default -p]
 #
 # What the module proxy reachable here serves (checked 2026-11): pkg/v3 v3.271.0-v3.273.0 are
@@ -37,7 +39,11 @@
 # carried it. That older host ignores Pulumi.yaml's runtime options (virtualenv, toolchain):
 # point it at the right interpreter with PULUMI_PYTHON_CMD=<venv>/bin/python (or PATH).
 # pulumi-kubernetes/provider/v4 is served only at v4.0.0-20260115033456-f47bc2d6f199.
-# Cold build on 2 cores: ~31-42 min (pulumi 8-13, provider 12-16, kubernetes 10-13, etcd 1).
+# The proxy serves pulumi-yaml only at v1.11.1 and v1.25.0 (2025-11, built against pkg/v3
+# v3.206.0, with which it is built: against the CLI's v3.274.0 it does not compile); the
+# language host speaks the same plugin protocol as the CLI built here.
+# Cold build on 2 cores: ~31-42 min (pulumi 8-13, provider 12-16, kubernetes 10-13, etcd 1,
+# yaml 2.5-4).
 set -euo pipefail
 
 PULUMI_VERSION=${PULUMI_VERSION:-3.272.0}
@@ -48,10 +54,12 @@ PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION=${PULUMI_KUBERNETES_PROVIDER_MODULE_VE
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-1.37.2}
 ETCD_VERSION=${ETCD_VERSION:-3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-0.8.0}
+PULUMI_YAML_VERSION=${PULUMI_YAML_VERSION:-1.25.0}
 # Strip a leading "v" the user may have given.
 PULUMI_VERSION=${PULUMI_VERSION#v}; PULUMI_CLI_VERSION=${PULUMI_CLI_VERSION#v}
 PULUMI_KUBERNETES_VERSION=${PULUMI_KUBERNETES_VERSION#v}
 KUBERNETES_VERSION=${KUBERNETES_VERSION#v}; ETCD_VERSION=${ETCD_VERSION#v}; KWOK_VERSION=${KWOK_VERSION#v}
+PULUMI_YAML_VERSION=${PULUMI_YAML_VERSION#v}
 
 CACHE=${FATE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fate-iac/tools}
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
@@ -387,9 +395,29 @@ build_kwok() {
 	log "kwok: done -> $KWOK_DIR/bin"
 }
 
+# ----------------------------------------------------------------------------- yaml
+YAML_DIR=$CACHE/pulumi-yaml-$PULUMI_YAML_VERSION
+PULUMI_YAML=github.com/pulumi/pulumi-yaml
+
+build_yaml() {
+	if group_done "$YAML_DIR" pulumi-language-yaml; then
+		log "yaml: cached in $YAML_DIR"
+		return 0
+	fi
+	local tmp=$WORK/yaml-out w=$WORK/yaml
+	mkdir -p "$tmp/bin"
+	log "yaml: building $PULUMI_YAML@v$PULUMI_YAML_VERSION (cmd/pulumi-language-yaml)"
+	new_wrapper "$w" "$PULUMI_YAML" "v$PULUMI_YAML_VERSION"
+	go_build "$w" "$tmp/bin/pulumi-language-yaml" "-X $PULUMI_YAML/pkg/version.Version=v$PULUMI_YAML_VERSION" \
+		"$PULUMI_YAML/cmd/pulumi-language-yaml"
+	printf 'yaml=%s@v%s\n' "$PULUMI_YAML" "$PULUMI_YAML_VERSION" >"$tmp/BUILD-INFO"
+	finish_group "$tmp" "$YAML_DIR"
+	log "yaml: done -> $YAML_DIR/bin"
+}
+
 # ----------------------------------------------------------------------------- main
 GROUPS_WANTED=("$@")
-[ ${#GROUPS_WANTED[@]} -gt 0 ] || GROUPS_WANTED=(pulumi kubernetes-provider kubernetes etcd kwok)
+[ ${#GROUPS_WANTED[@]} -gt 0 ] || GROUPS_WANTED=(pulumi kubernetes-provider kubernetes etcd kwok yaml)
 TOTAL_START=$SECONDS
 for g in "${GROUPS_WANTED[@]}"; do
 	case $g in
@@ -398,7 +426,8 @@ for g in "${GROUPS_WANTED[@]}"; do
 	kubernetes) timed kubernetes build_kubernetes ;;
 	etcd) timed etcd build_etcd ;;
 	kwok) timed kwok build_kwok ;;
-	*) die "unknown group '$g' (pulumi, kubernetes-provider, kubernetes, etcd, kwok)" ;;
+	yaml) timed yaml build_yaml ;;
+	*) die "unknown group '$g' (pulumi, kubernetes-provider, kubernetes, etcd, kwok, yaml)" ;;
 	esac
 done
 
@@ -412,6 +441,7 @@ for g in "${GROUPS_WANTED[@]}"; do
 	kubernetes) echo "KUBERNETES_BIN=$K8S_DIR/bin" ;;
 	etcd) echo "ETCD_BIN=$ETCD_DIR/bin" ;;
 	kwok) echo "KWOK_BIN=$KWOK_DIR/bin" ;;
+	yaml) echo "PULUMI_YAML_BIN=$YAML_DIR/bin" ;;
 	esac
 done
 cat <<EOF

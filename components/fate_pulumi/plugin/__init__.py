@@ -1,0 +1,2 @@
+"""The component provider's plugin directory: ``pulumi package add <this directory>``
+(``PulumiPlugin.yaml`` says it runs on Python; the language host runs ``__main__.py``)."""
