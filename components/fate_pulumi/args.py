@@ -78,7 +78,9 @@ class FatePartyArgs(TypedDict, total=False):
 
     helmValues: pulumi.Input[dict[str, Any]]
     """(Pulumi) Raw chart values merged over the rendered ones: the escape hatch for chart keys
-    without a typed field."""
+    without a typed field. Free text, written by the chart as it is: a key typed config governs
+    (NodePorts, images, registries, credentials, namespaces, party ids...) is refused here with
+    the typed key to use (rule helm-values-governed)."""
 
     imageTag: pulumi.Input[str]
     """Image tag of FATE's images. Default: the chart's (<version>-release)."""
@@ -273,7 +275,9 @@ class ExchangeArgs(TypedDict, total=False):
 
     helmValues: pulumi.Input[dict[str, Any]]
     """(Pulumi) Raw chart values merged over the rendered ones: the escape hatch for chart keys
-    without a typed field."""
+    without a typed field. Free text, written by the chart as it is: a key typed config governs
+    (NodePorts, images, registries, credentials, namespaces, party ids...) is refused here with
+    the typed key to use (rule helm-values-governed)."""
 
     persistence: pulumi.Input[bool]
     """Accepted for KubeFATE files; unused."""
@@ -374,7 +378,9 @@ class FateServingArgs(TypedDict, total=False):
 
     helmValues: pulumi.Input[dict[str, Any]]
     """(Pulumi) Raw chart values merged over the rendered ones: the escape hatch for chart keys
-    without a typed field."""
+    without a typed field. Free text, written by the chart as it is: a key typed config governs
+    (NodePorts, images, registries, credentials, namespaces, party ids...) is refused here with
+    the typed key to use (rule helm-values-governed)."""
 
     imageTag: pulumi.Input[str]
     """Image tag of FATE-Serving's images. Default: <version>-release."""
