@@ -137,7 +137,7 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
                 )
             elif one_sided := _one_sided_tls(name, mine, peer, theirs):
                 add(name, peer, "tls", one_sided)
-        exchange = cluster.exchangeStack
+        exchange = cluster.exchange_stack
         if exchange is None:
             continue
         if exchange not in exchanges:
@@ -193,7 +193,7 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
         for member in exchanges[name].member_stacks:
             if member not in members:
                 add(name, member, "unknown-stack", f"{name} lists {member}, which has no stack")
-            elif member in parties and parties[member].exchangeStack != name:
+            elif member in parties and parties[member].exchange_stack != name:
                 add(
                     name,
                     member,

@@ -21,11 +21,18 @@ def _validate(args: argparse.Namespace) -> int:
     raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
     loaded = load_stack_config(raw, args.stack)
     if args.json:
-        summary = {**loaded.kind.summary(loaded.config), "notes": loaded.notes, "problems": []}
+        summary = {
+            **loaded.kind.summary(loaded.config),
+            "staticRecords": [r.as_json() for r in loaded.static_records],
+            "notes": loaded.notes,
+            "problems": [],
+        }
         print(report.document("validate", ok=True, stack=args.stack, **summary))
         return 0
     say([f"note: {n}" for n in loaded.notes])
-    for line in loaded.kind.summary_lines(loaded.config):
+    lines = loaded.kind.summary_lines(loaded.config)
+    lines += [r.line() for r in loaded.static_records]
+    for line in lines:
         print(f"stack {args.stack}: {line}")
     return 0
 

@@ -248,9 +248,10 @@ class ServingConfig(Peered, StackConfig):
         "names, or static federation records with a servingProxy endpoint. Added to "
         "servingProxy.partyList. Default beside a training cluster: fate:peers.",
     )
-    exchangeStack: str | None = Field(
+    exchangeStack: str | FederationRecord | None = Field(
         None,
-        description="(Pulumi) The exchange stack whose serving proxy routes for this one, in "
+        description="(Pulumi) The exchange (stack name or static record) whose serving "
+        "proxy routes for this one, in "
         "place of servingProxy.exchange. Default beside a training cluster: "
         "fate:exchangeStack.",
     )
