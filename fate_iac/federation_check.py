@@ -9,19 +9,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
+from fate_iac.cluster_target import ClusterTarget
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
 from fate_iac.kinds import kind_of
 
 
 @dataclass(frozen=True)
 class Member:
-    """A stack of the federation: its validated config and the cluster it deploys to
-    (its ``kubernetes:context``; "" for the kubeconfig's current context)."""
+    """A stack of the federation: its validated config and the cluster it deploys to,
+    known by what it is (:meth:`fate_iac.cluster_target.ClusterTarget.identity`: its API
+    server and CA; "" for one not told) and reached through ``target``."""
 
     config: StackConfig
     cluster: str = ""
     source: str = field(default="", compare=False)
     """The digest of its stack file (:func:`fate_iac.convergence.file_digest`)."""
+    target: ClusterTarget = field(default_factory=ClusterTarget, compare=False)
+    """Where fatectl reads it: its kubeconfig and context."""
 
     @property
     def role(self) -> str:

@@ -174,13 +174,6 @@ def stack_file(project_dir: Path, stack: str) -> Path:
     return project_dir / f"Pulumi.{stack}.yaml"
 
 
-def cluster_context(path: Path) -> str:
-    """The kubeconfig context a stack deploys to (``kubernetes:context``); "" for the
-    kubeconfig's current one."""
-    document = yamlio.load(path.read_text()) if path.exists() else None
-    return str(((document or {}).get("config") or {}).get("kubernetes:context") or "")
-
-
 def secrets_provider(document: Mapping[str, Any]) -> str:
     """The secrets provider a stack file names: ``passphrase``, a KMS URL, or
     ``service`` (Pulumi Cloud's, which a stack file does not name)."""

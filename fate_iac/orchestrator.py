@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fate_iac.cluster_target import stack_target
 from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_step, references
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.kinds import kind_for
-from fate_iac.loader import cluster_context, load_stack_config, read_stack_file
+from fate_iac.loader import load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
 
 Say = Callable[[str], None]
@@ -201,8 +202,15 @@ class PreviewError(FederationError):
         return "\n".join([*lines, "previews:", *(o.line() for o in self.outcomes)])
 
 
-def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Member]:
-    """Every stack file of the project, validated; all problems of all stacks at once."""
+def discover(
+    project_dir: Path,
+    passphrase: str | None = None,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+) -> dict[str, Member]:
+    """Every stack file of the project, validated; all problems of all stacks at once.
+    Each is read from the cluster its config names (``kubeconfig`` and ``context``
+    override it for one run)."""
     members: dict[str, Member] = {}
     errors: list[str] = []
     for path in sorted(project_dir.glob("Pulumi.*.yaml")):
@@ -212,10 +220,11 @@ def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Memb
             if not kind_for(raw.values, name).federates:
                 continue  # the KubeFATE service alone: not a member of the federation
             loaded = load_stack_config(raw, name)
+            target = stack_target(path, name, passphrase).overridden(kubeconfig, context)
         except ConfigError as error:
             errors.append(error.report())
             continue
-        members[name] = Member(loaded.config, cluster_context(path), file_digest(path))
+        members[name] = Member(loaded.config, target.identity(), file_digest(path), target)
     if not members and not errors:
         raise FederationError(f"no Pulumi.<stack>.yaml files in {project_dir}")
     problems = [p.render() for p in check_federation(members)] if not errors else []

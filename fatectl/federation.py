@@ -17,7 +17,7 @@ from fate_iac.federation_check import Member
 from fate_iac.kube import ClusterError
 from fate_iac.problems import UsageError
 from fate_iac.record_file import record_document
-from fatectl.arguments import Command, absolute, with_json
+from fatectl.arguments import Command, absolute, with_cluster, with_json
 from fatectl.day2 import objects
 from fatectl.engine import stack_runner
 from fatectl.terminal import NeedsConfirmation, confirm, say
@@ -63,7 +63,9 @@ def _federation(args: argparse.Namespace) -> int:
 
     if args.action == "record":
         return _record(args)
-    members = orchestrator.discover(args.project_dir)
+    members = orchestrator.discover(
+        args.project_dir, kubeconfig=args.kubeconfig, context=args.context
+    )
     stderr = orchestrator.stderr
     stderr(f"federation of {len(members)} stacks: {', '.join(orchestrator.run_order(members))}")
     if args.action in ("up", "destroy") and not args.yes and not sys.stdin.isatty():
@@ -223,6 +225,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         type=absolute,
         help="a JSON file of policy config, one per --policy-pack, in the same order",
     )
+    with_cluster(p)  # status and drift's reads (up and preview deploy where config says)
     p.add_argument("--max-passes", type=int, default=8, help="up: bound on the steps of converging")
     p.add_argument(
         "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"

@@ -214,3 +214,36 @@ def test_fields_of_the_wrong_type_and_the_wrong_kind_are_refused(project: Path) 
     assert "holds no record" in refusal(project, "- not a record\n")
     report = refusal(project, record_document(exchange_record(ca("x"))))
     assert "is a exchange record; this key takes a party record" in report
+
+
+def test_a_kubefate_party_s_record_routes_a_partner_to_its_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A party deployed by KubeFATE publishes no record: its operator writes the one it
+    would publish from its cluster.yaml, and a partner's stack takes it as a static peer."""
+    from tests.conftest import PROJECT_DIR, example
+
+    out = tmp_path / "partners" / "kubefate-9999.yaml"
+    out.parent.mkdir()
+    cluster = example("v1.11.2/party-9999/cluster.yaml")
+    argv = ["import-kubefate", str(cluster), "--record", "--host", "192.168.11.1"]
+    assert main([*argv, "--out", str(out)]) == 0
+    written = yaml.safe_load(out.read_text())
+    assert written["partyId"] == 9999 and written["stack"] == ""
+    assert written["endpoints"]["rollsite"] == {"host": "192.168.11.1", "port": 30091}
+    assert written["fingerprint"].startswith("sha256:")
+    assert main(argv[:3]) == 2  # no --host: nothing to publish
+    assert "--record needs --host" in capsys.readouterr().err
+
+    for name in ("Pulumi.yaml", "Pulumi.party10000.yaml"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    stack = tmp_path / "Pulumi.party10000.yaml"
+    document = yaml.safe_load(stack.read_text())
+    document["config"].pop("fate:exchangeStack", None)
+    document["config"]["fate:peers"] = [{"record": "partners/kubefate-9999.yaml"}]
+    stack.write_text(yaml.safe_dump(document))
+    cfg = load_stack(tmp_path, "party10000", EXAMPLE_PASSPHRASE).config
+    routed = party_routed_values(cfg, {})
+    assert routed.routes.party_list == [
+        {"partyId": 9999, "partyIp": "192.168.11.1", "partyPort": 30091}
+    ]
