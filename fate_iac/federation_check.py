@@ -101,6 +101,8 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     for name, cluster, serving in routers:
         for peer in cluster.peer_stacks:
             theirs = parties.get(peer)
+            if "/" in peer:
+                continue  # a stack of another project or organisation: its record says
             if peer not in members:
                 add(name, peer, "unknown-stack", f"{name} names peer {peer}, which has no stack")
             elif peer in exchanges:
@@ -142,7 +144,7 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
             elif one_sided := _one_sided_tls(name, mine, peer, theirs):
                 add(name, peer, "tls", one_sided)
         exchange = cluster.exchange_stack
-        if exchange is None:
+        if exchange is None or "/" in exchange:
             continue
         if exchange not in exchanges:
             add(
@@ -195,6 +197,8 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     for name in sorted(exchanges):
         versions: dict[str, str] = {}
         for member in exchanges[name].member_stacks:
+            if "/" in member:
+                continue
             if member not in members:
                 add(name, member, "unknown-stack", f"{name} lists {member}, which has no stack")
             elif member in parties and parties[member].exchange_stack != name:
