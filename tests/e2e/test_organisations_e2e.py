@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from cryptography import x509
+from pulumi import automation as auto
 
 from e2e.controlplane import ControlPlane, control_plane, kube_get
 from e2e.tools import Tools
@@ -55,8 +56,9 @@ class Org:
         path.write_text(yamlio.dump(document))
 
     def secret(self, key: str, value: str) -> None:
-        done = self.ws.pulumi("config", "set", "--secret", "--path", key, value, "-s", self.stack)
-        assert done.returncode == 0, done.stderr
+        """``pulumi config set --secret --path`` (a PEM starts like a flag: through the
+        Automation API, which ends the flags before the value)."""
+        self.ws.stack(self.stack).set_config(key, auto.ConfigValue(value, secret=True), path=True)
 
     def up(self) -> str:
         return self.ws.federation("up", "--yes").stderr
