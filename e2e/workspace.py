@@ -28,6 +28,18 @@ class Workspace:
     env: dict[str, str]
     tools: Tools
 
+    def fatectl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``fatectl <args>`` as a user runs it in this workspace; it must succeed."""
+        done = subprocess.run(
+            [str(Path(sys.prefix) / "bin" / "fatectl"), *args],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
     def federation(self, *args: str) -> subprocess.CompletedProcess[str]:
         """``fatectl federation <args>`` as a user runs it, with this workspace's CLI,
         backend and cluster; it must succeed."""
@@ -94,8 +106,15 @@ def copy_project(
     return target
 
 
-def workspace(tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path) -> Workspace:
-    """An isolated Pulumi environment targeting ``kubeconfig``."""
+def workspace(
+    tools: Tools,
+    project_dir: Path,
+    state_dir: Path,
+    kubeconfig: Path,
+    passphrase: str = EXAMPLE_PASSPHRASE,
+) -> Workspace:
+    """An isolated Pulumi environment targeting ``kubeconfig``: its own backend (in
+    ``state_dir``) and secrets passphrase, as one organisation has."""
     home = state_dir / "pulumi-home"
     backend = state_dir / "backend"
     backend.mkdir(parents=True, exist_ok=True)
@@ -112,7 +131,7 @@ def workspace(tools: Tools, project_dir: Path, state_dir: Path, kubeconfig: Path
         # The language host buildable here predates Pulumi.yaml's virtualenv option.
         "PULUMI_PYTHON_CMD": str(Path(sys.prefix) / "bin" / "python"),
         "PULUMI_BACKEND_URL": f"file://{backend}",
-        "PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE,
+        "PULUMI_CONFIG_PASSPHRASE": passphrase,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",

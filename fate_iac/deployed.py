@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac.charts import chart_source
+from fate_iac.cluster_target import stack_target
 from fate_iac.day2 import release_diff, release_drift, wanted_objects
 from fate_iac.describe import Description, describe
 from fate_iac.federation_check import Member
 from fate_iac.helm_record import chart_version, deployed_record
 from fate_iac.kinds import kind_for, kind_of, parts
-from fate_iac.loader import cluster_context, load_stack_config, read_stack_file, stack_file
+from fate_iac.loader import load_stack_config, read_stack_file, stack_file
 from fate_iac.orchestrator import StackRunner
 from fate_iac.problems import UsageError
 from fate_iac.render import render_stack
@@ -28,14 +29,16 @@ from fate_iac.render import render_stack
 def describe_stack(
     stack: str, member: Member, outputs: Mapping[str, Any], kubeconfig: str | None = None
 ) -> Description:
-    """``stack`` as the cluster it deploys to holds it (raises ClusterError)."""
+    """``stack`` as the cluster it deploys to holds it (``member.target``; ``kubeconfig``
+    in its place, when given); raises ClusterError."""
     from fate_iac.kube import read_namespace
 
+    target = member.target.overridden(kubeconfig, None)
     # What the namespace outputs say, never secret; a party's serving cluster's too.
     namespace, *also = dict.fromkeys(part.k8s_namespace for _, part in parts(member.config))
-    observed = read_namespace(namespace, member.cluster or None, kubeconfig)
+    observed = read_namespace(namespace, target.context, target.kubeconfig)
     for other in also:
-        observed += read_namespace(other, member.cluster or None, kubeconfig)
+        observed += read_namespace(other, target.context, target.kubeconfig)
     now = datetime.datetime.now(datetime.UTC)
     return describe(stack, namespace, outputs, observed, now, also)
 
@@ -59,6 +62,8 @@ def stack_diff(
     runner: StackRunner,
     chart_repo: str | None = None,
     live: bool = False,
+    kubeconfig: str | None = None,
+    context: str | None = None,
 ) -> tuple[list[str], list[Any]]:
     """What an update of ``stack`` would do to its objects (``live``: what was changed by
     hand): the upgrade's refusals and one :class:`fate_iac.day2.ReleaseDiff` (or
@@ -71,7 +76,7 @@ def stack_diff(
     if unsupported:
         raise UsageError(unsupported)
     cfg = load_stack_config(raw, stack).config
-    context = cluster_context(path) or None
+    target = stack_target(path, stack).overridden(kubeconfig, context)
     # Routes by stack name as the program would build them now: from those stacks'
     # records (a secret one's values stay hidden).
     hidden = set(raw.plaintexts)
@@ -84,7 +89,9 @@ def stack_diff(
     helm: dict[str, list[Any]] = {}
     for release in rendered:
         if release.namespace not in helm:
-            helm[release.namespace] = helm_records(release.namespace, None, context)
+            helm[release.namespace] = helm_records(
+                release.namespace, None, target.context, target.kubeconfig
+            )
     refusals = []
     kind = kind_of(cfg)
     if kind.tracks_upgrades:  # its chart's upgrade rules, against Helm's record
@@ -96,7 +103,7 @@ def stack_diff(
     wanted = wanted_objects(
         [r for rs in helm.values() for r in rs], [(r.name, r.namespace) for r in rendered]
     )
-    found = read_objects(wanted, context)
+    found = read_objects(wanted, target.context, target.kubeconfig)
     return refusals, [release_drift(r, helm[r.namespace], found, secrets) for r in rendered]
 
 

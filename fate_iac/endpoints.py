@@ -280,7 +280,7 @@ def party_record(cfg: PartyConfig, stack: str, protocol: Protocol) -> Federation
         partyId=cfg.partyId,
         fateVersion=cfg.fate_version,
         protocols=protocols,
-        exchange=cfg.exchangeStack,
+        exchange=cfg.exchange_name,
         endpoints=_published(endpoints),
     )
 
@@ -293,7 +293,7 @@ def serving_record(cfg: ServingConfig, stack: str) -> FederationRecord:
         stack=stack,
         partyId=cfg.partyId,
         protocols=["serving"],
-        exchange=cfg.exchangeStack,
+        exchange=cfg.exchange_name,
         endpoints=_published({"servingProxy": proxy}),
     )
 

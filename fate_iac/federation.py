@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from fate_iac import typed
 from fate_iac.accepts import Accepts
 from fate_iac.chart_version import ChartVersion
+from fate_iac.problems import KeyPath
 
 SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
@@ -65,9 +66,14 @@ def parse_version(value: Any) -> tuple[int, int]:
 class RecordError(Exception):
     """A stack published a federation record this program cannot route with."""
 
-    def __init__(self, stack: str, reason: str) -> None:
+    def __init__(
+        self, stack: str, reason: str, fields: tuple[tuple[KeyPath, str], ...] = ()
+    ) -> None:
         self.stack = stack
         self.reason = reason
+        self.fields = fields
+        """Each field of the record that was refused, with why (none: the record as a
+        whole was)."""
         super().__init__(f"stack {stack}: {reason}")
 
 
@@ -248,11 +254,18 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
     try:
         return FederationRecord.model_validate(data), notes
     except ValidationError as error:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
-            for e in error.errors(include_url=False)
+        fields = tuple(
+            (tuple(e["loc"]), _reason(e["msg"])) for e in error.errors(include_url=False)
         )
-        raise RecordError(stack, f"its federation record cannot be read: {reasons}") from None
+        reasons = "; ".join(f"{'.'.join(map(str, loc)) or 'record'}: {why}" for loc, why in fields)
+        raise RecordError(
+            stack, f"its federation record cannot be read: {reasons}", fields
+        ) from None
+
+
+def _reason(message: str) -> str:
+    """A validation message as a person reads it (without pydantic's "Value error, ")."""
+    return message.removeprefix("Value error, ")
 
 
 @dataclass

@@ -9,19 +9,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
+from fate_iac.cluster_target import ClusterTarget
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
 from fate_iac.kinds import kind_of
 
 
 @dataclass(frozen=True)
 class Member:
-    """A stack of the federation: its validated config and the cluster it deploys to
-    (its ``kubernetes:context``; "" for the kubeconfig's current context)."""
+    """A stack of the federation: its validated config and the cluster it deploys to,
+    known by what it is (:meth:`fate_iac.cluster_target.ClusterTarget.identity`: its API
+    server and CA; "" for one not told) and reached through ``target``."""
 
     config: StackConfig
     cluster: str = ""
     source: str = field(default="", compare=False)
     """The digest of its stack file (:func:`fate_iac.convergence.file_digest`)."""
+    target: ClusterTarget = field(default_factory=ClusterTarget, compare=False)
+    """Where fatectl reads it: its kubeconfig and context."""
 
     @property
     def role(self) -> str:
@@ -97,6 +101,8 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     for name, cluster, serving in routers:
         for peer in cluster.peer_stacks:
             theirs = parties.get(peer)
+            if "/" in peer:
+                continue  # a stack of another project or organisation: its record says
             if peer not in members:
                 add(name, peer, "unknown-stack", f"{name} names peer {peer}, which has no stack")
             elif peer in exchanges:
@@ -137,8 +143,8 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
                 )
             elif one_sided := _one_sided_tls(name, mine, peer, theirs):
                 add(name, peer, "tls", one_sided)
-        exchange = cluster.exchangeStack
-        if exchange is None:
+        exchange = cluster.exchange_stack
+        if exchange is None or "/" in exchange:
             continue
         if exchange not in exchanges:
             add(
@@ -191,9 +197,11 @@ def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
     for name in sorted(exchanges):
         versions: dict[str, str] = {}
         for member in exchanges[name].member_stacks:
+            if "/" in member:
+                continue
             if member not in members:
                 add(name, member, "unknown-stack", f"{name} lists {member}, which has no stack")
-            elif member in parties and parties[member].exchangeStack != name:
+            elif member in parties and parties[member].exchange_stack != name:
                 add(
                     name,
                     member,

@@ -91,6 +91,9 @@ class Loaded(Generic[M]):
     config: M
     kind: StackKind[M]
     notes: list[str] = field(default_factory=list)
+    static_records: list[Any] = field(default_factory=list)
+    """The static federation records its config gives, and where each came from
+    (:class:`fate_iac.record_file.StaticRecord`)."""
 
 
 class SecretKeys(Protocol):

@@ -10,6 +10,7 @@ import os
 import threading
 from typing import Any
 
+from fate_iac import yamlio
 from fate_iac.describe import Observed, decode_helm_release
 from fate_iac.objdiff import CLUSTER_SCOPED
 
@@ -31,12 +32,19 @@ def _api(context: str | None, kubeconfig: str | None) -> Any:
     # that moment as its default); it may list several files, which the client merges.
     config_file = kubeconfig or os.environ.get("KUBECONFIG") or None
     try:
-        api = config.new_client_from_config(  # type: ignore[no-untyped-call]
-            config_file=config_file, context=context or None
-        )
+        if kubeconfig is not None and "\n" in kubeconfig.strip():  # its content
+            api = config.new_client_from_config_dict(  # type: ignore[no-untyped-call]
+                yamlio.load(kubeconfig), context=context or None
+            )
+        else:
+            api = config.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=config_file, context=context or None
+            )
     except (ConfigException, OSError) as error:
         where = f"context {context}" if context else "the current context"
         raise ClusterError(f"no kubeconfig for {where}: {error}") from None
+    except Exception as error:  # a kubeconfig given as content that is not one
+        raise ClusterError(f"the kubeconfig cannot be read: {type(error).__name__}") from None
     api.configuration.retries = 1
     return api
 
@@ -220,8 +228,12 @@ def _helm(
 
     def run() -> None:
         try:
+            content = kubeconfig if kubeconfig and "\n" in kubeconfig.strip() else None
             with helm.Config(
-                kubeconfig_path=kubeconfig or os.environ.get("KUBECONFIG") or None,
+                kubeconfig_path=None
+                if content
+                else (kubeconfig or os.environ.get("KUBECONFIG") or None),
+                kubeconfig_content=content,
                 kube_context=context or None,
                 namespace=namespace,
             ) as config:

@@ -19,7 +19,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from fate_iac.problems import (
     Problem,
     config_key,
 )
+from fate_iac.record_file import read_static_records
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
 from fate_iac.values import map_secrets
 
@@ -59,6 +60,9 @@ class RawConfig:
     secret_paths: frozenset[KeyPath] = frozenset()
     plaintexts: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    base_dir: Path | None = None
+    """Where record files it names are read from: the project directory (None: the
+    working directory, which a Pulumi run is in)."""
 
     def secret_keys_in(self, namespace: str) -> frozenset[str]:
         """The keys of a config namespace that were given (in part) as secrets."""
@@ -85,12 +89,13 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
     if not isinstance(raw, RawConfig):
         raw = RawConfig(dict(raw))
     try:
-        loaded = kind_for(raw.values, stack).load(raw.values, stack, raw.secret_paths)
+        values, static = read_static_records(raw.values, raw.base_dir or Path.cwd(), stack)
+        loaded = kind_for(values, stack).load(values, stack, raw.secret_paths)
     except ConfigError as error:
         raise error.hiding(raw.plaintexts) from None
     loaded.kind.mark_secrets(loaded.config, raw)
     loaded.notes[:0] = raw.notes
-    return loaded
+    return replace(loaded, static_records=static)
 
 
 def load_party_config(raw: Mapping[str, Any], stack: str) -> Loaded[PartyConfig]:
@@ -167,13 +172,6 @@ def _replace(raw: dict[str, Any], path: KeyPath, fn: Any) -> None:
 
 def stack_file(project_dir: Path, stack: str) -> Path:
     return project_dir / f"Pulumi.{stack}.yaml"
-
-
-def cluster_context(path: Path) -> str:
-    """The kubeconfig context a stack deploys to (``kubernetes:context``); "" for the
-    kubeconfig's current one."""
-    document = yamlio.load(path.read_text()) if path.exists() else None
-    return str(((document or {}).get("config") or {}).get("kubernetes:context") or "")
 
 
 def secrets_provider(document: Mapping[str, Any]) -> str:
@@ -319,7 +317,7 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
     notes: tuple[str, ...] = ()
     if opener is not None and opener.provider != "passphrase" and opener.cli_values is None:
         notes = (f"secrets not read: {opener.why_not}",)
-    return RawConfig(result, frozenset(secret), frozenset(plaintexts), notes)
+    return RawConfig(result, frozenset(secret), frozenset(plaintexts), notes, path.parent)
 
 
 def load_stack(project_dir: Path, stack: str, passphrase: str | None = None) -> Loaded[Any]:

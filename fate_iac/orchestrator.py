@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fate_iac.cluster_target import ClusterTarget, stack_target
 from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_step, references
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.kinds import kind_for
-from fate_iac.loader import cluster_context, load_stack_config, read_stack_file
+from fate_iac.loader import load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
 from fate_iac.recovery import RecoveryStopped
 
@@ -102,8 +103,9 @@ class StackRunner(Protocol):
         cannot hold one, see :mod:`fate_iac.operator_lock`)."""
         ...
 
-    def recover(self, stack: str, cluster: str) -> list[str]:
-        """Clear what an interrupted run left on the stack (:mod:`fate_iac.recovery`):
+    def recover(self, stack: str, target: ClusterTarget) -> list[str]:
+        """Clear what an interrupted run left on the stack (on the cluster ``target``
+        names) (:mod:`fate_iac.recovery`):
         what it did, one line each; raises
         :class:`fate_iac.recovery.RecoveryStopped` where it must not go on."""
         ...
@@ -212,8 +214,15 @@ class PreviewError(FederationError):
         return "\n".join([*lines, "previews:", *(o.line() for o in self.outcomes)])
 
 
-def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Member]:
-    """Every stack file of the project, validated; all problems of all stacks at once."""
+def discover(
+    project_dir: Path,
+    passphrase: str | None = None,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+) -> dict[str, Member]:
+    """Every stack file of the project, validated; all problems of all stacks at once.
+    Each is read from the cluster its config names (``kubeconfig`` and ``context``
+    override it for one run)."""
     members: dict[str, Member] = {}
     errors: list[str] = []
     for path in sorted(project_dir.glob("Pulumi.*.yaml")):
@@ -223,10 +232,11 @@ def discover(project_dir: Path, passphrase: str | None = None) -> dict[str, Memb
             if not kind_for(raw.values, name).federates:
                 continue  # the KubeFATE service alone: not a member of the federation
             loaded = load_stack_config(raw, name)
+            target = stack_target(path, name, passphrase).overridden(kubeconfig, context)
         except ConfigError as error:
             errors.append(error.report())
             continue
-        members[name] = Member(loaded.config, cluster_context(path), file_digest(path))
+        members[name] = Member(loaded.config, target.identity(), file_digest(path), target)
     if not members and not errors:
         raise FederationError(f"no Pulumi.<stack>.yaml files in {project_dir}")
     problems = [p.render() for p in check_federation(members)] if not errors else []
@@ -415,7 +425,7 @@ def recover_all(
     at once, as one :class:`FederationError` naming what to run."""
     chosen = set(only) if only is not None else set(members)
     names = [n for n in run_order(members) if n in chosen and runner.exists(n)]
-    results = _concurrently(names, lambda n: runner.recover(n, members[n].cluster))
+    results = _concurrently(names, lambda n: runner.recover(n, members[n].target))
     done: dict[str, list[str]] = {}
     stops: list[str] = []
     for name in names:

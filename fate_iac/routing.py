@@ -109,9 +109,11 @@ def _references(
 ) -> tuple[list[tuple[str, FederationRecord | None]], tuple[str, FederationRecord | None] | None]:
     """A party's peers (static and by stack name) and its exchange, with their records."""
     peers = _named(cfg.peer_stacks, cfg.static_peers, records, problems, notes)
-    exchange = None
-    if cfg.exchangeStack:
-        named = _named([cfg.exchangeStack], [], records, problems, notes)
+    exchange: tuple[str, FederationRecord | None] | None = None
+    if cfg.static_exchange is not None:
+        exchange = (cfg.exchange_name or "", cfg.static_exchange)
+    elif cfg.exchange_stack:
+        named = _named([cfg.exchange_stack], [], records, problems, notes)
         exchange = named[0] if named else None
     return peers, exchange
 

@@ -392,8 +392,8 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
                 f"(missing {', '.join(missing)})",
             )
     broker = cfg.broker
-    if broker and not cfg.has(broker) and (cfg.peer_stacks or cfg.exchangeStack):
-        key = "exchangeStack" if cfg.exchangeStack else "peers"
+    if broker and not cfg.has(broker) and (cfg.peer_stacks or cfg.exchange_stack):
+        key = "exchangeStack" if cfg.exchange_stack else "peers"
         yield Problem(
             (key,),
             "peers",
@@ -401,7 +401,7 @@ def wiring_valid(cfg: PartyConfig) -> Iterator[Problem]:
             f"module, which its record publishes; with an external {broker}, write "
             f"{broker}.route_table by hand",
         )
-    if not cfg.exchangeStack:
+    if not cfg.behind_exchange:
         return
     for section in ("rollsite", "osx", "nginx", "pulsar"):
         if getattr(getattr(cfg, section), "exchange", None) is not None:
@@ -627,7 +627,7 @@ def _hand_written_routes(cfg: PartyConfig | ExchangeConfig) -> Iterator[Problem]
             "tls",
             "with enableTLS the route to the "
             "exchange needs its CA, which rollsite.exchange cannot carry: name its "
-            "stack in exchangeStack",
+            "stack in exchangeStack, or give its federation record there",
         )
     polling = getattr(rollsite, "polling", None)
     if polling is not None and polling.enabled:

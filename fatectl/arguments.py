@@ -26,6 +26,21 @@ def with_stack(p: argparse.ArgumentParser) -> None:
     )
 
 
+def with_cluster(p: argparse.ArgumentParser) -> None:
+    """``--kubeconfig`` and ``--context``: read another cluster than the stack's config
+    names (``kubernetes:kubeconfig``, ``kubernetes:context``), for this run only."""
+    p.add_argument(
+        "--kubeconfig",
+        help="read the cluster through this kubeconfig, not the one the stack's config "
+        "names (kubernetes:kubeconfig), for this run",
+    )
+    p.add_argument(
+        "--context",
+        help="read this kubeconfig context, not the one the stack's config names "
+        "(kubernetes:context), for this run",
+    )
+
+
 def with_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
 

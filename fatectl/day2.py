@@ -10,16 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import report
+from fate_iac.cluster_target import stack_target
 from fate_iac.deployed import NotDeployed, deployed_outputs, describe_stack, stack_diff
 from fate_iac.federation_check import Member
 from fate_iac.history import as_json as updates_json
 from fate_iac.history import history
 from fate_iac.kinds import kind_for
 from fate_iac.kube import ClusterError
-from fate_iac.loader import cluster_context, load_stack_config, read_stack_file, stack_file
+from fate_iac.loader import load_stack_config, read_stack_file, stack_file
 from fate_iac.orchestrator import StackRunner
 from fate_iac.problems import UsageError
-from fatectl.arguments import Command, with_json, with_stack
+from fatectl.arguments import Command, with_cluster, with_json, with_stack
 from fatectl.engine import stack_runner
 from fatectl.terminal import print_lines
 
@@ -31,14 +32,14 @@ def _describe(args: argparse.Namespace) -> int:
     if unsupported:
         raise UsageError(unsupported)
     loaded = load_stack_config(raw, args.stack)
-    member = Member(loaded.config, cluster_context(path))
+    target = stack_target(path, args.stack).overridden(args.kubeconfig, args.context)
+    member = Member(loaded.config, target.identity(), target=target)
     outputs = deployed_outputs(stack_runner(args.project_dir), args.stack)
     try:
         description = describe_stack(args.stack, member, outputs)
     except ClusterError as error:
-        where = f"context {member.cluster}" if member.cluster else "the current kube-context"
         raise ClusterError(
-            f"stack {args.stack}: cannot read its cluster ({where}): {error}"
+            f"stack {args.stack}: cannot read its cluster ({target.where()}): {error}"
         ) from None
     if args.json:
         print(report.document("describe", ok=True, **json.loads(description.as_json())))
@@ -49,7 +50,13 @@ def _describe(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     refusals, releases = stack_diff(
-        args.project_dir, args.stack, stack_runner(args.project_dir), args.chart_repo, args.live
+        args.project_dir,
+        args.stack,
+        stack_runner(args.project_dir),
+        args.chart_repo,
+        args.live,
+        args.kubeconfig,
+        args.context,
     )
     if args.live:
         drifted = any(d.drift for d in releases)
@@ -111,9 +118,15 @@ def _stack_arguments(p: argparse.ArgumentParser) -> None:
     with_json(p)
 
 
+def _describe_arguments(p: argparse.ArgumentParser) -> None:
+    _stack_arguments(p)
+    with_cluster(p)
+
+
 def _diff_arguments(p: argparse.ArgumentParser) -> None:
     with_stack(p)
     with_json(p)
+    with_cluster(p)
     p.add_argument(
         "--live",
         action="store_true",
@@ -128,7 +141,7 @@ def _diff_arguments(p: argparse.ArgumentParser) -> None:
 
 
 DESCRIBE = Command(
-    "a deployed stack: releases, modules, pods, endpoints (live)", _stack_arguments, _describe
+    "a deployed stack: releases, modules, pods, endpoints (live)", _describe_arguments, _describe
 )
 DIFF = Command(
     "the objects an update would add, change and remove (--live: hand edits)",

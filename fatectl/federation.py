@@ -4,17 +4,20 @@ drift (the logic is :mod:`fate_iac.orchestrator`'s; here its questions and answe
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fate_iac import report
-from fate_iac.deployed import describe_stack
+from fate_iac import report, yamlio
+from fate_iac.deployed import NotDeployed, describe_stack
+from fate_iac.federation import read_record
 from fate_iac.federation_check import Member
 from fate_iac.kube import ClusterError
 from fate_iac.problems import UsageError
-from fatectl.arguments import Command, absolute, with_json
+from fate_iac.record_file import record_document
+from fatectl.arguments import Command, absolute, with_cluster, with_json
 from fatectl.day2 import objects
 from fatectl.engine import stack_runner
 from fatectl.terminal import NeedsConfirmation, confirm, say
@@ -31,10 +34,41 @@ def _health(stack: str, member: Member, outputs: Mapping[str, Any]) -> str:
         return "unreachable"
 
 
+def _record(args: argparse.Namespace) -> int:
+    """``federation record``: the stack's published record, to hand to a partner."""
+    if not args.stack:
+        raise UsageError("federation record needs --stack: the stack whose record to print")
+    runner = stack_runner(args.project_dir)
+    if not runner.exists(args.stack):
+        raise NotDeployed(f"stack {args.stack} does not exist in this backend")
+    value, secret = runner.record(args.stack)
+    record, notes = read_record(value, args.stack)
+    if secret:
+        notes.append(
+            "its record is a Pulumi secret (a secret key, publicHost say, went into it): "
+            "make sure what it shows may be handed over"
+        )
+    if record is None:
+        raise NotDeployed(f"stack {args.stack} has published no federation record yet: deploy it")
+    say([f"note: {n}" for n in notes])
+    document = record_document(record)
+    text = json.dumps(document, indent=2) + "\n" if args.json else yamlio.dump(document)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text)
+        say([f"wrote {args.out}: {record.kind} {record.partyId}, {document['fingerprint']}"])
+    return 0
+
+
 def _federation(args: argparse.Namespace) -> int:
     from fate_iac import orchestrator
 
-    members = orchestrator.discover(args.project_dir)
+    if args.action == "record":
+        return _record(args)
+    members = orchestrator.discover(
+        args.project_dir, kubeconfig=args.kubeconfig, context=args.context
+    )
     stderr = orchestrator.stderr
     stderr(f"federation of {len(members)} stacks: {', '.join(orchestrator.run_order(members))}")
     if args.action in ("up", "destroy") and not args.yes and not sys.stdin.isatty():
@@ -180,8 +214,16 @@ def _tell(args: argparse.Namespace, command: str, lines: list[str], code: int, *
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["preview", "up", "destroy", "status", "drift"])
+    p.add_argument("action", choices=["preview", "up", "destroy", "status", "drift", "record"])
     with_json(p)
+    p.add_argument(
+        "--stack",
+        "-s",
+        help="record: the stack whose federation record to print (public material only)",
+    )
+    p.add_argument(
+        "--out", type=Path, help="record: write it to this file (YAML; JSON with --json)"
+    )
     p.add_argument(
         "--expect-no-changes",
         action="store_true",
@@ -208,6 +250,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         type=absolute,
         help="a JSON file of policy config, one per --policy-pack, in the same order",
     )
+    with_cluster(p)  # status and drift's reads (up and preview deploy where config says)
     p.add_argument("--max-passes", type=int, default=8, help="up: bound on the steps of converging")
     p.add_argument(
         "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"

@@ -7,10 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from fate_iac import yamlio
+from fate_iac.federation import FederationRecord, Routes
+from fate_iac.kinds import ChartKind
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
-from fate_iac.problems import TYPE_RULES, ConfigError, Problem
+from fate_iac.problems import TYPE_RULES, ConfigError, Problem, UsageError
+from fate_iac.record_file import record_document
 from fatectl.arguments import Command
 from fatectl.terminal import say
 
@@ -47,6 +52,8 @@ def _import(args: argparse.Namespace) -> int:
     stack = args.stack or _default_stack(document)
     if result.problems:
         raise ConfigError(stack, result.problems)
+    if args.record:
+        return _record(args, result.config_with_credentials(), stack)
     target = stack_file(args.project_dir, args.stack) if args.stack else None
     existing = target.read_text() if target and target.exists() else None
     keys = ((yamlio.load(existing) or {}).get("config") or {}) if existing else {}
@@ -83,12 +90,49 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _record(args: argparse.Namespace, config: dict[str, Any], stack: str) -> int:
+    """The federation record the KubeFATE party of ``config`` would publish, reached at
+    ``--host``: what its operator hands to a partner whose stacks route to it."""
+    if not args.host:
+        raise UsageError("--record needs --host: the address partners reach this party at")
+    # Only its endpoints matter here: its credentials are KubeFATE's business.
+    config = {**config, "publicHost": args.host, "allowDefaultCredentials": True}
+    loaded = load_stack_config(config, stack)
+    if not isinstance(loaded.kind, ChartKind):
+        raise UsageError(f"{args.file} deploys no federation member: it has no record")
+    record = loaded.kind.record(loaded.config, "", Routes())
+    if args.ca is not None:
+        try:
+            record = FederationRecord.model_validate(
+                {**record.model_dump(), "ca": args.ca.read_text()}
+            )
+        except (OSError, ValidationError) as error:
+            raise UsageError(f"--ca {args.ca}: {error}") from None
+    document = record_document(record)
+    text = yamlio.dump(document)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text)
+        say([f"wrote {args.out}: {record.kind} {record.partyId}, {document['fingerprint']}"])
+    return 0
+
+
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="a KubeFATE cluster.yaml")
     p.add_argument("--stack", "-s", help="write Pulumi.<stack>.yaml instead of stdout")
     p.add_argument("--project-dir", type=Path, default=Path.cwd())
     p.add_argument("--chart-version", help="upgrade to this fate chart version on import")
     p.add_argument("--force", action="store_true", help="overwrite an existing stack file")
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="print instead the federation record this KubeFATE party would publish, for "
+        "partners whose stacks route to it (needs --host)",
+    )
+    p.add_argument("--host", help="--record: the address partners reach the party at")
+    p.add_argument("--ca", type=Path, help="--record: the PEM CA of its TLS certificates")
+    p.add_argument("--out", type=Path, help="--record: write the record to this file")
 
 
 IMPORT = Command("turn a KubeFATE cluster.yaml into stack config", _arguments, _import)

@@ -9,9 +9,9 @@ import argparse
 from pathlib import Path
 
 from fate_iac import report
-from fate_iac.loader import cluster_context
+from fate_iac.cluster_target import stack_target
 from fate_iac.problems import UsageError
-from fatectl.arguments import Command, with_json
+from fatectl.arguments import Command, with_cluster, with_json
 from fatectl.engine import stack_runner
 
 
@@ -27,7 +27,8 @@ def _recover(args: argparse.Namespace) -> int:
     if not runner.exists(args.stack):
         raise UsageError(f"stack {args.stack} is not deployed: nothing to recover")
     try:
-        done = runner.recover(args.stack, cluster_context(path))
+        target = stack_target(path, args.stack).overridden(args.kubeconfig, args.context)
+        done = runner.recover(args.stack, target)
     except RecoveryStopped as error:
         raise FederationError(f"recovery stopped:\n{error}") from None
     lines = [f"recover {args.stack}: {line}" for line in done] or [
@@ -44,6 +45,7 @@ def _recover(args: argparse.Namespace) -> int:
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stack", required=True, help="the stack to recover")
     p.add_argument("--project-dir", type=Path, default=Path.cwd())
+    with_cluster(p)
     with_json(p)
 
 

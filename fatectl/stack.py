@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fate_iac import kubefate_server, report, tls, yamlio
 from fate_iac.charts import chart_source
+from fate_iac.cluster_target import stack_target
 from fate_iac.kinds import parts
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
 from fate_iac.reference import config_reference
@@ -18,14 +19,31 @@ from fatectl.terminal import say
 
 
 def _validate(args: argparse.Namespace) -> int:
-    raw = read_stack_file(stack_file(args.project_dir, args.stack), args.stack)
+    path = stack_file(args.project_dir, args.stack)
+    raw = read_stack_file(path, args.stack)
     loaded = load_stack_config(raw, args.stack)
+    target = stack_target(path, args.stack)
     if args.json:
-        summary = {**loaded.kind.summary(loaded.config), "notes": loaded.notes, "problems": []}
+        summary = {
+            "cluster": {
+                "kubeconfig": "(content)"
+                if target.kubeconfig and "\n" in target.kubeconfig
+                else target.kubeconfig,
+                "context": target.context,
+                "ambient": target.ambient,
+            },
+            **loaded.kind.summary(loaded.config),
+            "staticRecords": [r.as_json() for r in loaded.static_records],
+            "notes": loaded.notes,
+            "problems": [],
+        }
         print(report.document("validate", ok=True, stack=args.stack, **summary))
         return 0
     say([f"note: {n}" for n in loaded.notes])
-    for line in loaded.kind.summary_lines(loaded.config):
+    lines = loaded.kind.summary_lines(loaded.config)
+    lines.append(f"deploys to {target.where()}")
+    lines += [r.line() for r in loaded.static_records]
+    for line in lines:
         print(f"stack {args.stack}: {line}")
     return 0
 

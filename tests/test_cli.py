@@ -426,7 +426,9 @@ def test_describe_an_unreachable_cluster_says_which_and_why(
     monkeypatch.setenv("KUBECONFIG", str(unreachable_kubeconfig(tmp_path / "kubeconfig")))
     code, _, err = run(capsys, "describe", "--stack", "party10000", "--project-dir", ".")
     assert code == 1
-    assert "stack party10000: cannot read its cluster (the current kube-context)" in err
+    assert (
+        "stack party10000: cannot read its cluster (the ambient kubeconfig's current context" in err
+    )
     assert "https://127.0.0.1:9" in err
     code, out, _ = run(capsys, "federation", "status")
     assert code == 0 and all(" unreachable " in line for line in out.splitlines()), out

@@ -442,3 +442,20 @@ def test_the_program_refuses_a_record_of_another_major_version(
     with pytest.raises(Exception, match=r"stack exchange: it publishes federation schema 2\.0"):
         run_program("party10000", config, secret_keys, recorder)
     assert recorder.of_type(RELEASE) == []
+
+
+@pytest.mark.parametrize("reads", ["stackReference", "batched"])
+def test_a_stack_of_another_project_is_read_by_its_full_name(
+    reads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which stacks exist is known for this project's only: one named org/project/stack
+    elsewhere is read, never left waiting because its short name is not listed here."""
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "party10000")
+    config, secret_keys = stack_config("party10000")
+    config["fate:exchangeStack"] = "acme/fate-x/exchange"
+    config["fate:federationReads"] = reads
+    recorder = Recorder({"exchange": published(1, "192.168.0.1", 30000, "exchange")})
+    run_program("party10000", config, secret_keys, recorder)
+    assert recorder.stacks_read() == ["acme/fate-x/exchange"]
+    _, values = unwrap_secret(recorder.one(RELEASE).inputs["values"])
+    assert values["exchange"] == {"partyIp": "192.168.0.1", "partyPort": 30000}

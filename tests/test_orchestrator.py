@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from fate_iac import yamlio
+from fate_iac.cluster_target import ClusterTarget
 from fate_iac.convergence import INPUTS_ENV
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
@@ -144,8 +145,8 @@ class FakeEngine:
     def federation_lock_path(self) -> Path | None:
         return self.lock_path
 
-    def recover(self, stack: str, cluster: str) -> list[str]:
-        self.log.append(("recover", stack, cluster))
+    def recover(self, stack: str, target: ClusterTarget) -> list[str]:
+        self.log.append(("recover", stack, target.context or ""))
         if stack in self.stuck:
             raise RecoveryStopped(self.stuck[stack])
         return self.left.pop(stack, [])

@@ -184,13 +184,15 @@ class FatePartyArgs(TypedDict, total=False):
     """Spark: Pulsar federation."""
 
     peers: pulumi.Input[list[Any]]
-    """(Pulumi) Parties reached directly (P2P): stack names in this backend, whose federation
-    output gives their address, or static federation records for parties elsewhere. Added to
-    rollsite.partyList."""
+    """(Pulumi) Parties reached directly (P2P): stack names (short, or org/project/stack), whose
+    federation output gives their address, or static federation records of parties elsewhere:
+    inline, or {record: <file>} (optionally with the fingerprint: to pin) as `fatectl federation
+    record` writes it. Added to rollsite.partyList."""
 
-    exchangeStack: pulumi.Input[str]
-    """(Pulumi) The exchange stack this party routes through (star mode), in place of
-    rollsite.exchange."""
+    exchangeStack: pulumi.Input[dict[str, Any]]
+    """(Pulumi) The exchange this party routes through (star mode), in place of rollsite.exchange:
+    a stack name (short, or org/project/stack), or the static record of an exchange another
+    organisation runs (inline or {record: <file>}; with TLS, its CA is trusted)."""
 
     allowDefaultCredentials: pulumi.Input[bool]
     """(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, fateboard admin/admin,
@@ -298,7 +300,9 @@ class ExchangeArgs(TypedDict, total=False):
     """(Pulumi) Also deploy the serving exchange (fate-serving chart)."""
 
     members: pulumi.Input[list[Any]]
-    """(Pulumi) Member parties: stack names, or static federation records."""
+    """(Pulumi) Member parties: stack names (short, or org/project/stack), or static federation
+    records of parties elsewhere: inline, or {record: <file>} (optionally with the fingerprint:
+    to pin)."""
 
     tls: pulumi.Input[dict[str, Any]]
     """(Pulumi) The certificates the stack issues and renews: rollsite's, with rollsite.enableTLS;
@@ -428,9 +432,9 @@ class FateServingArgs(TypedDict, total=False):
     federation records with a servingProxy endpoint. Added to servingProxy.partyList. Default
     beside a training cluster: fate:peers."""
 
-    exchangeStack: pulumi.Input[str]
-    """(Pulumi) The exchange stack whose serving proxy routes for this one, in place of
-    servingProxy.exchange. Default beside a training cluster: fate:exchangeStack."""
+    exchangeStack: pulumi.Input[dict[str, Any]]
+    """(Pulumi) The exchange (stack name or static record) whose serving proxy routes for this one,
+    in place of servingProxy.exchange. Default beside a training cluster: fate:exchangeStack."""
 
     allowDefaultCredentials: pulumi.Input[bool]
     """(Pulumi) Accept the chart's well-known credentials (Redis fate_dev, admin admin/admin).

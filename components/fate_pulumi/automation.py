@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import kube, recovery, yamlio
+from fate_iac.cluster_target import ClusterTarget
 from fate_iac.convergence import INPUTS_OUTPUT
 from fate_iac.orchestrator import (
     EngineError,
@@ -333,7 +334,7 @@ class AutomationRunner:
         project = str((yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {})["name"])
         return root / ".pulumi" / "locks" / "fate-federation" / f"{project}.json"
 
-    def recover(self, stack: str, cluster: str) -> list[str]:
+    def recover(self, stack: str, target: ClusterTarget) -> list[str]:
         """Clear what an interrupted run left on ``stack`` (see :mod:`fate_iac.recovery`):
         its lock when its process is gone, its Helm releases' pending states, its
         state's pending operations; what was done, one line each. Raises
@@ -360,7 +361,7 @@ class AutomationRunner:
         pending = recovery.pending_operations(deployment)
         if not (stale_lock or pending or not self._last_update_succeeded(stack)):
             return done
-        context = cluster or None
+        context, kubeconfig = target.context, target.kubeconfig
         releases = {
             recovery.object_id(r)
             for r in [
@@ -373,12 +374,12 @@ class AutomationRunner:
         gone: set[str] = set()
         for found in sorted(r for r in releases if r and "/" in r):
             namespace, name = found.split("/", 1)
-            history = recovery.revisions(kube.helm_records(namespace, name, context))
+            history = recovery.revisions(kube.helm_records(namespace, name, context, kubeconfig))
             remedy = recovery.release_remedy(namespace, name, history)
             if remedy.action == "rollback" and remedy.revision is not None:
-                kube.rollback_release(namespace, name, remedy.revision, context)
+                kube.rollback_release(namespace, name, remedy.revision, context, kubeconfig)
             elif remedy.action == "uninstall":
-                kube.uninstall_release(namespace, name, context)
+                kube.uninstall_release(namespace, name, context, kubeconfig)
                 gone.add(found)
             elif remedy.action == "stop":
                 stops.append(f"{remedy.why}: run {remedy.command}")
@@ -388,7 +389,7 @@ class AutomationRunner:
         if stops:
             raise recovery.RecoveryStopped("\n".join(f"stack {stack}: {line}" for line in stops))
         if pending:
-            held = self._held(pending, gone, context)
+            held = self._held(pending, gone, target)
             adopt = recovery.imports(pending, held)
             self._command.run(
                 [
@@ -417,7 +418,7 @@ class AutomationRunner:
         return done
 
     def _held(
-        self, pending: list[recovery.Pending], gone: set[str], context: str | None
+        self, pending: list[recovery.Pending], gone: set[str], target: ClusterTarget
     ) -> set[str]:
         """The ids of the pending creates' objects the cluster holds."""
         held = set()
@@ -426,14 +427,14 @@ class AutomationRunner:
                 continue
             if item.type == RELEASE:
                 namespace, _, name = item.id.partition("/")
-                if kube.helm_records(namespace, name, context):
+                if kube.helm_records(namespace, name, target.context, target.kubeconfig):
                     held.add(item.id)
                 continue
             path = kube.resource_type_path(item.type)
             if path is None:
                 continue
             namespace, _, name = item.id.rpartition("/")
-            found = kube.read_objects([(*path, namespace, name)], context)
+            found = kube.read_objects([(*path, namespace, name)], target.context, target.kubeconfig)
             if any(v is not None for v in found.values()):
                 held.add(item.id)
         return held

@@ -95,12 +95,35 @@ def qualified_name(name: str) -> str:
     return f"{pulumi.get_organization()}/{pulumi.get_project()}/{name}"
 
 
+def in_this_project(name: str) -> bool:
+    """A stack of this project (``stack``, or ``org/project/stack`` naming this one): the
+    ones whose existence is known beforehand."""
+    parts = name.split("/")
+    if len(parts) == 1:
+        return True
+    return parts[-2] == pulumi.get_project() and (
+        len(parts) < 3 or parts[0] == pulumi.get_organization()
+    )
+
+
+def to_read(name: str, existing: set[str] | None) -> bool:
+    """Whether to read ``name`` now: a stack of this project once it exists; one of
+    another project or organisation always (its absence then fails the update, naming
+    it and the backend asked, instead of leaving it waiting for ever)."""
+    return existing is None or not in_this_project(name) or short_name(name) in existing
+
+
+def backend() -> str:
+    """The backend this update asks, for messages."""
+    return os.environ.get("PULUMI_BACKEND_URL") or "the backend the Pulumi CLI is logged in to"
+
+
 def stack_references(names: list[str], existing: set[str] | None) -> dict[str, Any]:
     """A ``StackReference`` to each named stack that exists, and its ``federation``
     output, by name (None for a stack that does not exist yet)."""
     records: dict[str, Any] = {}
     for name in names:
-        if existing is not None and short_name(name) not in existing:
+        if not to_read(name, existing):
             records[name] = None
             continue
         reference = pulumi.StackReference(f"federation-{name}", stack_name=qualified_name(name))
@@ -115,7 +138,8 @@ async def _read(name: str) -> tuple[Any, bool]:
         result = await pulumi.runtime.invoke_async(READ_STACK_OUTPUTS, args)
     except Exception as error:
         raise pulumi.RunError(
-            f"cannot read the federation output of stack {name}: {error}. The update stops "
+            f"cannot read the federation output of stack {name}: {error} (asked "
+            f"{backend()} for {qualified_name(name)}). The update stops "
             "here, so that no route is dropped; run it again once the stack can be read"
         ) from None
     if result is None:  # the engine answered "unknown": never taken as "no record"
@@ -128,10 +152,10 @@ def batched_records(names: list[str], existing: set[str] | None) -> pulumi.Outpu
     """Each named stack's ``federation`` record, by name, read concurrently with no
     resource in the state: None while the stack does not exist or has published none.
     Secret when any record read is secret."""
-    to_read = [n for n in names if existing is None or short_name(n) in existing]
+    reading = [n for n in names if to_read(n, existing)]
 
     async def read_all(_: None) -> tuple[dict[str, Any], bool]:
-        read = dict(zip(to_read, await asyncio.gather(*map(_read, to_read)), strict=True))
+        read = dict(zip(reading, await asyncio.gather(*map(_read, reading)), strict=True))
         records = {name: read[name][0] if name in read else None for name in names}
         return records, any(secret for _, secret in read.values())
 

@@ -116,7 +116,9 @@ class ExchangeConfig(StackConfig):
     )
     members: list[Reference] = Field(
         default_factory=list,
-        description="(Pulumi) Member parties: stack names, or static federation records.",
+        description="(Pulumi) Member parties: stack names (short, or org/project/stack), or "
+        "static federation records of parties elsewhere: inline, or {record: <file>} "
+        "(optionally with the fingerprint: to pin).",
     )
     tls: TlsOptions = tls_field()
 

@@ -56,7 +56,6 @@ from fate_iac.typed import (
     ProxyAddress,
     ReleaseName,
     ServiceType,
-    StackName,
     SubPath,
     TimeZone,
     Token,
@@ -571,14 +570,18 @@ class PartyConfig(Peered, StackConfig):
     # --- keys this project adds -------------------------------------------------------
     peers: list[Reference] = Field(
         default_factory=list,
-        description="(Pulumi) Parties reached directly (P2P): stack names in this backend, "
-        "whose federation output gives their address, or static federation records for "
-        "parties elsewhere. Added to rollsite.partyList.",
+        description="(Pulumi) Parties reached directly (P2P): stack names (short, or "
+        "org/project/stack), whose federation output gives their address, or static "
+        "federation records of parties elsewhere: inline, or {record: <file>} (optionally "
+        "with the fingerprint: to pin) as `fatectl federation record` writes it. Added to "
+        "rollsite.partyList.",
     )
-    exchangeStack: StackName | None = Field(
+    exchangeStack: Reference | None = Field(
         None,
-        description="(Pulumi) The exchange stack this party routes through (star mode), in "
-        "place of rollsite.exchange.",
+        description="(Pulumi) The exchange this party routes through (star mode), in place "
+        "of rollsite.exchange: a stack name (short, or org/project/stack), or the static "
+        "record of an exchange another organisation runs (inline or {record: <file>}; with "
+        "TLS, its CA is trusted).",
     )
     allowDefaultCredentials: bool = Field(
         False,

@@ -31,7 +31,6 @@ from fate_iac.typed import (
     Port,
     ReleaseName,
     ServiceType,
-    StackName,
     SubPath,
     Url,
     UserName,
@@ -257,9 +256,10 @@ class ServingConfig(Peered, StackConfig):
         "names, or static federation records with a servingProxy endpoint. Added to "
         "servingProxy.partyList. Default beside a training cluster: fate:peers.",
     )
-    exchangeStack: StackName | None = Field(
+    exchangeStack: Reference | None = Field(
         None,
-        description="(Pulumi) The exchange stack whose serving proxy routes for this one, in "
+        description="(Pulumi) The exchange (stack name or static record) whose serving "
+        "proxy routes for this one, in "
         "place of servingProxy.exchange. Default beside a training cluster: "
         "fate:exchangeStack.",
     )

@@ -356,7 +356,7 @@ class Peered:
 
     if TYPE_CHECKING:
         peers: list[str | FederationRecord]
-        exchangeStack: str | None
+        exchangeStack: str | FederationRecord | None
 
     @property
     def peer_stacks(self) -> list[str]:
@@ -367,6 +367,28 @@ class Peered:
         return [p for p in self.peers if isinstance(p, FederationRecord)]
 
     @property
+    def exchange_stack(self) -> str | None:
+        """The exchange it routes through, when that is a stack (by name)."""
+        return self.exchangeStack if isinstance(self.exchangeStack, str) else None
+
+    @property
+    def static_exchange(self) -> FederationRecord | None:
+        """The exchange it routes through, when that is a static record."""
+        return self.exchangeStack if isinstance(self.exchangeStack, FederationRecord) else None
+
+    @property
+    def behind_exchange(self) -> bool:
+        """It routes through an exchange named by ``exchangeStack`` (a stack or a record)."""
+        return self.exchangeStack is not None
+
+    @property
+    def exchange_name(self) -> str | None:
+        """How the exchange is named in messages and in this stack's own record."""
+        if self.static_exchange is not None:
+            return self.static_exchange.stack or f"exchange {self.static_exchange.partyId}"
+        return self.exchange_stack
+
+    @property
     def own_references(self) -> list[str]:
         """The stacks its own routes come from."""
-        return [*self.peer_stacks, *([self.exchangeStack] if self.exchangeStack else [])]
+        return [*self.peer_stacks, *([self.exchange_stack] if self.exchange_stack else [])]
