@@ -38,6 +38,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fate_iac.chart_version import ChartVersion
+from fate_iac.problems import key_path, located, plain_message
 
 SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
@@ -181,8 +182,8 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
         return FederationRecord.model_validate(data), notes
     except ValidationError as error:
         reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
-            for e in error.errors(include_url=False)
+            f"{key_path(path).partition(':')[2] or 'record'}: {plain_message(e['msg'])}"
+            for path, e, _ in (located(e, data) for e in error.errors(include_url=False))
         )
         raise RecordError(stack, f"its federation record cannot be read: {reasons}") from None
 
