@@ -1,0 +1,193 @@
+"""``fatectl federation graph``'s pictures of :mod:`fate_iac.federation_graph`'s model:
+Mermaid (a pull request's comment renders it) and SVG (a file for people), both drawn
+from the same graph in the same order, so the same stacks always give the same picture."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fate_iac.federation_graph import FederationGraph, Link, Node
+
+STATE_COLOURS = {
+    "ready": "#d8f0d8",
+    "deployed": "#d8f0d8",
+    "progressing": "#fff2c4",
+    "failed": "#f8d4d4",
+    "unreachable": "#f8d4d4",
+    "absent": "#eeeeee",
+    "not deployed": "#eeeeee",
+    "not read": "#ffffff",
+}
+"""A node's fill by its state (:data:`fate_iac.describe.HEALTH`, or what the status
+could not read); any other word: the failed colour."""
+
+
+def _ids(graph: FederationGraph) -> dict[str, str]:
+    """Mermaid ids (``n0``, ``n1``...): a stack's name may hold what Mermaid reads."""
+    return {node.id: f"n{index}" for index, node in enumerate(graph.nodes)}
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def mermaid(graph: FederationGraph) -> str:
+    """The federation as a Mermaid flowchart: a subgraph per organisation's cluster,
+    exchange links solid, P2P links dotted, TLS links thick."""
+    ids = _ids(graph)
+    lines = ["flowchart LR"]
+    for index, (group, nodes) in enumerate(graph.groups.items()):
+        lines.append(f'  subgraph g{index}["{_mermaid_text(group)}"]')
+        for node in nodes:
+            label = "<br/>".join(_mermaid_text(t) for t in [node.id, *node.facts()])
+            shape = ('{{"', '"}}') if node.role == "exchange" else ('["', '"]')
+            lines.append(f"    {ids[node.id]}{shape[0]}{label}{shape[1]}")
+        lines.append("  end")
+    for link in graph.links:
+        arrow = ARROWS[link.kind, link.tls]
+        lines.append(f'  {ids[link.source]} {arrow}|"{link.label()}"| {ids[link.target]}')
+    for node in graph.nodes:
+        if node.stack:
+            fill = STATE_COLOURS.get(node.state, STATE_COLOURS["failed"])
+            lines.append(f"  style {ids[node.id]} fill:{fill}")
+    return "\n".join(lines) + "\n"
+
+
+ARROWS = {
+    ("exchange", False): "-->",
+    ("exchange", True): "==>",
+    ("p2p", False): "<-.->",
+    ("p2p", True): "<==>",
+}
+"""Mermaid's link by kind and TLS: to an exchange solid, P2P dotted both ways; TLS thick."""
+
+
+def markdown(graph: FederationGraph, title: str = "Federation") -> str:
+    """The Mermaid in a Markdown section, as a pull request comment shows it."""
+    return f"## {title}\n\n```mermaid\n{mermaid(graph)}```\n"
+
+
+# --- SVG ---------------------------------------------------------------------------------
+
+NODE_W, LINE_H, PAD, GAP_X, GAP_Y, TITLE_H, BEND, LANE = 230, 16, 10, 160, 24, 28, 36, 22
+
+
+def _height(node: Node) -> int:
+    return PAD * 2 + LINE_H * (1 + len(node.facts()))
+
+
+def _columns(nodes: list[Node]) -> list[list[Node]]:
+    """A group's columns: its exchanges, then its parties (a link between them crosses)."""
+    exchanges = [n for n in nodes if n.role == "exchange"]
+    others = [n for n in nodes if n.role != "exchange"]
+    return [column for column in (exchanges, others) if column]
+
+
+def svg(graph: FederationGraph) -> str:
+    """The federation as an SVG picture: a box per organisation's cluster (the project's
+    first, what only a record names last), exchanges in a column left of their parties;
+    links as lines between the boxes' sides with what they speak written on them (P2P
+    dashed, TLS thick and green), a link within a column curving out to its right."""
+    boxes: dict[str, tuple[int, int, int]] = {}  # id -> x, y, height
+    frames = []
+    x = PAD * 2
+    for group, nodes in graph.groups.items():
+        left, bottom = x, 0
+        for column in _columns(nodes):
+            y = PAD * 2 + TITLE_H
+            for node in column:
+                boxes[node.id] = (x + PAD, y, _height(node))
+                y += _height(node) + GAP_Y
+            bottom = max(bottom, y)
+            x += NODE_W + PAD * 2 + GAP_X
+        frames.append((group, left, x - GAP_X, bottom))
+    width = x  # the last gap: room for the links curving out of the last column
+    lowest = max((b for *_, b in frames), default=PAD * 4 + TITLE_H)
+    far = [link for link in graph.links if _far(boxes, link)]
+    height = lowest + PAD + LANE * len(far) + (PAD * 2 if far else 0)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    for group, left, right, bottom in frames:
+        out.append(
+            f'<rect x="{left}" y="{PAD}" width="{right - left}" height="{bottom - PAD}" '
+            'rx="8" fill="#f6f8fa" stroke="#8c959f"/>'
+        )
+        out.append(
+            f'<text x="{left + PAD}" y="{PAD + 20}" font-weight="bold">{escape(group)}</text>'
+        )
+    curves: dict[int, int] = {}  # a column's x -> the links curving out of it so far
+    for link in graph.links:
+        if link in far:
+            lane = lowest + PAD + LANE * (far.index(link) + 1)
+            out.extend(_svg_lane(link, boxes, lane))
+        else:
+            out.extend(_svg_link(link, boxes, curves))
+    for node in graph.nodes:
+        bx, by, bh = boxes[node.id]
+        fill = STATE_COLOURS.get(node.state, STATE_COLOURS["failed"]) if node.stack else "#ffffff"
+        dash = "" if node.stack else ' stroke-dasharray="4 3"'
+        radius = 16 if node.role == "exchange" else 4
+        out.append(
+            f'<rect x="{bx}" y="{by}" width="{NODE_W}" height="{bh}" rx="{radius}" '
+            f'fill="{fill}" stroke="#24292f"{dash}/>'
+        )
+        for index, text in enumerate([node.id, *node.facts()]):
+            weight = ' font-weight="bold"' if index == 0 else ""
+            out.append(
+                f'<text x="{bx + PAD}" y="{by + PAD + LINE_H * (index + 1) - 4}"{weight}>'
+                f"{escape(text)}</text>"
+            )
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _far(boxes: dict[str, tuple[int, int, int]], link: Link) -> bool:
+    """Whether a link spans more than the gap between two columns (a straight line
+    would cross the boxes between): it runs in a lane below them all instead."""
+    return abs(boxes[link.source][0] - boxes[link.target][0]) > NODE_W + GAP_X + PAD * 4
+
+
+def _style(link: Link) -> tuple[str, str]:
+    dash = ' stroke-dasharray="6 4"' if link.kind == "p2p" else ""
+    stroke = "#1a7f37" if link.tls else "#57606a"
+    width = 3 if link.tls else 1.5
+    return f'fill="none" stroke="{stroke}" stroke-width="{width}"{dash}', stroke
+
+
+def _label(link: Link, x: int, y: int, anchor: str, colour: str) -> str:
+    return (
+        f'<text x="{x}" y="{y}" text-anchor="{anchor}" font-size="11" fill="{colour}" '
+        f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(link.label())}</text>'
+    )
+
+
+def _svg_lane(link: Link, boxes: dict[str, tuple[int, int, int]], lane: int) -> list[str]:
+    (sx, sy, sh), (tx, ty, th) = boxes[link.source], boxes[link.target]
+    x1, x2 = sx + NODE_W // 2 + 8, tx + NODE_W // 2 - 8
+    path = f"M{x1},{sy + sh} V{lane} H{x2} V{ty + th}"
+    style, colour = _style(link)
+    return [f'<path d="{path}" {style}/>', _label(link, (x1 + x2) // 2, lane - 5, "middle", colour)]
+
+
+def _svg_link(
+    link: Link, boxes: dict[str, tuple[int, int, int]], curves: dict[int, int]
+) -> list[str]:
+    sx, sy, sh = boxes[link.source]
+    tx, ty, th = boxes[link.target]
+    if sx == tx:  # one column: out of the right sides, around
+        count = curves[sx] = curves.get(sx, 0) + 1
+        x1, y1, x2, y2 = sx + NODE_W, sy + sh // 2, tx + NODE_W, ty + th // 2
+        bend = x1 + BEND * count
+        path = f"M{x1},{y1} C{bend},{y1} {bend},{y2} {x2},{y2}"
+        lx, ly, anchor = bend - BEND // 4 + 4, (y1 + y2) // 2 + 4, "start"
+    else:
+        left, right = ((sx, sy, sh), (tx, ty, th)) if sx < tx else ((tx, ty, th), (sx, sy, sh))
+        x1, y1 = left[0] + NODE_W, left[1] + left[2] // 2
+        x2, y2 = right[0], right[1] + right[2] // 2
+        path = f"M{x1},{y1} L{x2},{y2}"
+        lx, ly, anchor = (x1 + x2) // 2, (y1 + y2) // 2 - 5, "middle"
+    style, colour = _style(link)
+    return [f'<path d="{path}" {style}/>', _label(link, lx, ly, anchor, colour)]
