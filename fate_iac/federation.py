@@ -153,7 +153,9 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
     if not value:
         return None, []
     if not isinstance(value, Mapping):
-        raise RecordError(stack, f"its federation output is not a record: {type(value).__name__}")
+        raise RecordError(
+            stack, f"its federation output is not a record (a mapping of its fields): {value!r}"
+        )
     published = value.get("schemaVersion", 1)
     try:
         major, minor = parse_version(published)

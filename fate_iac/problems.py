@@ -214,6 +214,16 @@ class UsageError(Exception):
     (``fatectl diff`` of the KubeFATE service alone, say)."""
 
 
+def said(error: BaseException) -> str:
+    """What an error says, for a person: a file's by its name and reason (never an
+    errno), anything else by its last line that says something (never its class)."""
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror.lower()
+        return f"{error.filename}: {reason}" if error.filename else reason
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else "failed, and said nothing more"
+
+
 class MissingTool(Exception):
     """A command needs a program that is not installed (the Pulumi CLI): the message says
     which, and how to get it."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 import re
 
-from fate_iac.problems import PULUMI_CLI
+from fate_iac.problems import PULUMI_CLI, said
 
 _PREFIXES = re.compile(r"^(stderr:\s*)?(error:\s*)?")
 """How the Automation API's error and the CLI's line begin, which say nothing."""
@@ -17,21 +17,16 @@ def os_failure(error: OSError) -> str:
     """A file that cannot be read or written, by name; the Pulumi CLI not installed."""
     if error.errno == errno.ENOENT and error.filename == "pulumi":
         return PULUMI_CLI
-    reason = (error.strerror or str(error)).lower()
-    if error.filename is None:
-        return reason
-    return f"{error.filename}: {reason}"
+    return said(error)
 
 
 def backend_failure(error: BaseException, stack: str | None) -> str:
     """An engine's or backend's failure (the Automation API's), or whatever else failed:
     the stack, and the last line that says something."""
     where = f"stack {stack}: " if stack else ""
-    if not str(error).strip():
-        return f"{where}failed, and said nothing more"
-    if type(error).__module__.startswith("pulumi"):
+    if str(error).strip() and type(error).__module__.startswith("pulumi"):
         from fate_pulumi.engine_report import failure_cause  # the engine's words: only here
 
-        said = _PREFIXES.sub("", failure_cause(error).splitlines()[-1])
-        return f"{where}the Pulumi backend said: {said}"
-    return f"{where}failed: {str(error).strip().splitlines()[-1]}"
+        backend = _PREFIXES.sub("", failure_cause(error).splitlines()[-1])
+        return f"{where}the Pulumi backend said: {backend}"
+    return f"{where}failed: {said(error)}"

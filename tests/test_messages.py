@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fate_iac.problems import said
 from fatectl.main import main
 from tests.conftest import PROJECT_DIR
 
@@ -140,14 +141,14 @@ def check(failure: Failure, capsys: pytest.CaptureFixture[str], mp: pytest.Monke
     code, out, err = run(failure, False, capsys, mp)
     text = out + err
     assert python_inside(text) == [], text
-    for said in failure.says:
-        assert re.search(said, text), f"{said!r} not in:\n{text}"
+    for pattern in failure.says:
+        assert re.search(pattern, text), f"{pattern!r} not in:\n{text}"
     assert code == failure.code, text
     if failure.json:
         code, out, err = run(failure, True, capsys, mp)
         message = json.loads(out)["error"]["message"]
         assert python_inside(message) == [] and code == failure.code
-        assert all(re.search(said, message) for said in failure.says), message
+        assert all(re.search(pattern, message) for pattern in failure.says), message
 
 
 @pytest.mark.parametrize("failure", CASES, ids=[c.name for c in CASES])
@@ -194,3 +195,10 @@ def test_validate_says_which_secrets_and_rules_went_unchecked(
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "fate-example")
     assert main(["validate", "-s", "party9999", "--project-dir", str(PROJECT_DIR)]) == 0
     assert "secrets not read" not in capsys.readouterr().err
+
+
+def test_an_error_is_said_without_its_class_or_errno() -> None:
+    missing = FileNotFoundError(2, "No such file or directory", "cluster.yaml")
+    assert said(missing) == "cluster.yaml: no such file or directory"
+    assert said(RuntimeError("pulling the chart\n  took too long\n")) == "took too long"
+    assert said(RuntimeError()) == "failed, and said nothing more"
