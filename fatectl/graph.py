@@ -5,6 +5,7 @@ from the same graph in the same order, so the same stacks always give the same p
 from __future__ import annotations
 
 from html import escape
+from typing import NamedTuple
 
 from fate_iac.federation_graph import FederationGraph, Link, Node
 
@@ -70,6 +71,16 @@ def markdown(graph: FederationGraph, title: str = "Federation") -> str:
 # --- SVG ---------------------------------------------------------------------------------
 
 NODE_W, LINE_H, PAD, GAP_X, GAP_Y, TITLE_H, BEND, LANE = 230, 16, 10, 160, 24, 28, 36, 22
+CHAR_W, PARALLEL = 7, 14
+"""An average character's width at 12px (boxes grow to fit their longest line), and how
+far apart links between the same two boxes run."""
+
+
+class Box(NamedTuple):
+    x: int
+    y: int
+    h: int
+    w: int
 
 
 def _height(node: Node) -> int:
@@ -87,8 +98,11 @@ def svg(graph: FederationGraph) -> str:
     """The federation as an SVG picture: a box per organisation's cluster (the project's
     first, what only a record names last), exchanges in a column left of their parties;
     links as lines between the boxes' sides with what they speak written on them (P2P
-    dashed, TLS thick and green), a link within a column curving out to its right."""
-    boxes: dict[str, tuple[int, int, int]] = {}  # id -> x, y, height
+    dashed, TLS thick and green), a link within a column curving out to its right, one
+    across columns between running in a lane below them all."""
+    longest = max((len(t) for n in graph.nodes for t in [n.id, *n.facts()]), default=0)
+    w = max(NODE_W, longest * CHAR_W + PAD * 2)
+    boxes: dict[str, Box] = {}
     frames = []
     x = PAD * 2
     for group, nodes in graph.groups.items():
@@ -96,10 +110,10 @@ def svg(graph: FederationGraph) -> str:
         for column in _columns(nodes):
             y = PAD * 2 + TITLE_H
             for node in column:
-                boxes[node.id] = (x + PAD, y, _height(node))
+                boxes[node.id] = Box(x + PAD, y, _height(node), w)
                 y += _height(node) + GAP_Y
             bottom = max(bottom, y)
-            x += NODE_W + PAD * 2 + GAP_X
+            x += w + PAD * 2 + GAP_X
         frames.append((group, left, x - GAP_X, bottom))
     width = x  # the last gap: room for the links curving out of the last column
     lowest = max((b for *_, b in frames), default=PAD * 4 + TITLE_H)
@@ -119,35 +133,41 @@ def svg(graph: FederationGraph) -> str:
             f'<text x="{left + PAD}" y="{PAD + 20}" font-weight="bold">{escape(group)}</text>'
         )
     curves: dict[int, int] = {}  # a column's x -> the links curving out of it so far
+    pairs: dict[frozenset[str], list[Link]] = {}
+    for link in graph.links:
+        pairs.setdefault(frozenset((link.source, link.target)), []).append(link)
     for link in graph.links:
         if link in far:
             lane = lowest + PAD + LANE * (far.index(link) + 1)
             out.extend(_svg_lane(link, boxes, lane))
         else:
-            out.extend(_svg_link(link, boxes, curves))
+            same = pairs[frozenset((link.source, link.target))]
+            shift = int((same.index(link) - (len(same) - 1) / 2) * PARALLEL)
+            out.extend(_svg_link(link, boxes, curves, shift))
     for node in graph.nodes:
-        bx, by, bh = boxes[node.id]
+        box = boxes[node.id]
         fill = STATE_COLOURS.get(node.state, STATE_COLOURS["failed"]) if node.stack else "#ffffff"
         dash = "" if node.stack else ' stroke-dasharray="4 3"'
         radius = 16 if node.role == "exchange" else 4
         out.append(
-            f'<rect x="{bx}" y="{by}" width="{NODE_W}" height="{bh}" rx="{radius}" '
+            f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="{radius}" '
             f'fill="{fill}" stroke="#24292f"{dash}/>'
         )
         for index, text in enumerate([node.id, *node.facts()]):
             weight = ' font-weight="bold"' if index == 0 else ""
             out.append(
-                f'<text x="{bx + PAD}" y="{by + PAD + LINE_H * (index + 1) - 4}"{weight}>'
+                f'<text x="{box.x + PAD}" y="{box.y + PAD + LINE_H * (index + 1) - 4}"{weight}>'
                 f"{escape(text)}</text>"
             )
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def _far(boxes: dict[str, tuple[int, int, int]], link: Link) -> bool:
+def _far(boxes: dict[str, Box], link: Link) -> bool:
     """Whether a link spans more than the gap between two columns (a straight line
     would cross the boxes between): it runs in a lane below them all instead."""
-    return abs(boxes[link.source][0] - boxes[link.target][0]) > NODE_W + GAP_X + PAD * 4
+    source = boxes[link.source]
+    return abs(source.x - boxes[link.target].x) > source.w + GAP_X + PAD * 4
 
 
 def _style(link: Link) -> tuple[str, str]:
@@ -164,30 +184,29 @@ def _label(link: Link, x: int, y: int, anchor: str, colour: str) -> str:
     )
 
 
-def _svg_lane(link: Link, boxes: dict[str, tuple[int, int, int]], lane: int) -> list[str]:
-    (sx, sy, sh), (tx, ty, th) = boxes[link.source], boxes[link.target]
-    x1, x2 = sx + NODE_W // 2 + 8, tx + NODE_W // 2 - 8
-    path = f"M{x1},{sy + sh} V{lane} H{x2} V{ty + th}"
+def _svg_lane(link: Link, boxes: dict[str, Box], lane: int) -> list[str]:
+    source, target = boxes[link.source], boxes[link.target]
+    x1, x2 = source.x + source.w // 2 + 8, target.x + target.w // 2 - 8
+    path = f"M{x1},{source.y + source.h} V{lane} H{x2} V{target.y + target.h}"
     style, colour = _style(link)
     return [f'<path d="{path}" {style}/>', _label(link, (x1 + x2) // 2, lane - 5, "middle", colour)]
 
 
-def _svg_link(
-    link: Link, boxes: dict[str, tuple[int, int, int]], curves: dict[int, int]
-) -> list[str]:
-    sx, sy, sh = boxes[link.source]
-    tx, ty, th = boxes[link.target]
-    if sx == tx:  # one column: out of the right sides, around
-        count = curves[sx] = curves.get(sx, 0) + 1
-        x1, y1, x2, y2 = sx + NODE_W, sy + sh // 2, tx + NODE_W, ty + th // 2
+def _svg_link(link: Link, boxes: dict[str, Box], curves: dict[int, int], shift: int) -> list[str]:
+    source, target = boxes[link.source], boxes[link.target]
+    if source.x == target.x:  # one column: out of the right sides, around
+        count = curves[source.x] = curves.get(source.x, 0) + 1
+        x1, y1 = source.x + source.w, source.y + source.h // 2
+        x2, y2 = target.x + target.w, target.y + target.h // 2
         bend = x1 + BEND * count
         path = f"M{x1},{y1} C{bend},{y1} {bend},{y2} {x2},{y2}"
         lx, ly, anchor = bend - BEND // 4 + 4, (y1 + y2) // 2 + 4, "start"
     else:
-        left, right = ((sx, sy, sh), (tx, ty, th)) if sx < tx else ((tx, ty, th), (sx, sy, sh))
-        x1, y1 = left[0] + NODE_W, left[1] + left[2] // 2
-        x2, y2 = right[0], right[1] + right[2] // 2
+        left, right = (source, target) if source.x < target.x else (target, source)
+        x1, y1 = left.x + left.w, left.y + left.h // 2 + shift
+        x2, y2 = right.x, right.y + right.h // 2 + shift
         path = f"M{x1},{y1} L{x2},{y2}"
-        lx, ly, anchor = (x1 + x2) // 2, (y1 + y2) // 2 - 5, "middle"
+        lx, ly = (x1 + x2) // 2, (y1 + y2) // 2 - 5 + (shift > 0) * 18
+        anchor = "middle"
     style, colour = _style(link)
     return [f'<path d="{path}" {style}/>', _label(link, lx, ly, anchor, colour)]
