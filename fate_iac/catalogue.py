@@ -247,3 +247,13 @@ def is_fate2(version: str | None) -> bool:
     else, supported or not: a deployed version may be one no longer rendered)."""
     chart = _FATE_BY_VERSION.get(str(version))
     return chart is not None and chart.fate2
+
+
+def known_charts() -> dict[str, tuple[str, ...]]:
+    """Every chart this project renders, with the versions it knows (``fatectl --version``)."""
+    return {
+        "fate": FATE_CHART_VERSIONS,
+        "fate-exchange": EXCHANGE_CHART_VERSIONS,
+        "fate-serving": SERVING_CHART_VERSIONS,
+        "fate-upgrade-manager": tuple(str(c.version) for c in UPGRADE_MANAGER_CHARTS),
+    }

@@ -22,6 +22,11 @@ from fate_iac import yamlio
 UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
 """KubeFATE's published Helm chart repository."""
 CHART_REPO_ENV = "FATE_CHART_REPO"
+ELSEWHERE = (
+    "point fatectl at a mirror or a local directory of charts with --chart-repo, "
+    f"{CHART_REPO_ENV} or the stack's fate:chartRepo"
+)
+"""How to take charts from elsewhere, for a message about a source that failed."""
 
 Values = dict[str, Any]
 """Chart values, as a values.yaml holds them."""
@@ -78,7 +83,7 @@ def resolve_chart(name: str, version: str, source: str) -> ChartRef:
         return ChartRef(name, version, path=path)
     raise ChartSourceError(
         f"{source} is neither a chart repository URL, a directory with index.yaml, "
-        "a chart directory nor a .tgz"
+        f"a chart directory nor a .tgz; {ELSEWHERE}"
     )
 
 
@@ -127,8 +132,9 @@ def chart_archive(ref: ChartRef) -> Path:
             else:
                 helm.pull(ref.name, repo_url=ref.repo, version=ref.version, destination=tmp)
         except helm.HelmError as exc:
+            said = " ".join(str(exc).split())
             raise ChartSourceError(
-                f"cannot fetch {ref.name} {ref.version} from {ref.repo}: {exc}"
+                f"cannot fetch {ref.name} {ref.version} from {ref.repo} ({said}); {ELSEWHERE}"
             ) from exc
         pulled = list(Path(tmp).glob("*.tgz"))
         if len(pulled) != 1:

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from fate_iac import typed
 from fate_iac.accepts import Accepts
 from fate_iac.chart_version import ChartVersion
-from fate_iac.problems import KeyPath
+from fate_iac.problems import KeyPath, key_path, located, plain_message
 
 SCHEMA_MAJOR, SCHEMA_MINOR = 1, 2
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
@@ -226,7 +226,9 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
     if not value:
         return None, []
     if not isinstance(value, Mapping):
-        raise RecordError(stack, f"its federation output is not a record: {type(value).__name__}")
+        raise RecordError(
+            stack, f"its federation output is not a record (a mapping of its fields): {value!r}"
+        )
     published = value.get("schemaVersion", 1)
     try:
         major, minor = parse_version(published)
@@ -255,17 +257,15 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
         return FederationRecord.model_validate(data), notes
     except ValidationError as error:
         fields = tuple(
-            (tuple(e["loc"]), _reason(e["msg"])) for e in error.errors(include_url=False)
+            (path, plain_message(e["msg"]))
+            for path, e, _ in (located(e, data) for e in error.errors(include_url=False))
         )
-        reasons = "; ".join(f"{'.'.join(map(str, loc)) or 'record'}: {why}" for loc, why in fields)
+        reasons = "; ".join(
+            f"{key_path(path).partition(':')[2] or 'record'}: {why}" for path, why in fields
+        )
         raise RecordError(
             stack, f"its federation record cannot be read: {reasons}", fields
         ) from None
-
-
-def _reason(message: str) -> str:
-    """A validation message as a person reads it (without pydantic's "Value error, ")."""
-    return message.removeprefix("Value error, ")
 
 
 @dataclass

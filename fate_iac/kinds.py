@@ -180,6 +180,13 @@ class StackKind(Generic[M]):
         return {}
 
 
+SHAPING_KEYS = frozenset(
+    {"partyId", "chartName", "chartVersion", "modules", "computing", "federation", "storage"}
+)
+"""Keys the rules of every other key read (which modules run, on which chart): while one
+is broken, the others' rules cannot run."""
+
+
 class ChartKind(StackKind[C]):
     """A kind that installs charts; subclasses fill in each part."""
 
@@ -204,10 +211,13 @@ class ChartKind(StackKind[C]):
         try:
             config = self.model.model_validate(migration.config)
         except ValidationError as error:
-            found = from_pydantic(error, secret_paths | set(self.credential_paths))
+            found = from_pydantic(
+                error, secret_paths | set(self.credential_paths), migration.config
+            )
             # A key a serving cluster inherits is reported once, where it was written.
             written = migration.config.get(SERVING_NAMESPACE) or {}
             problems.extend(p for p in found if not _inherited(p.path, written))
+            problems.extend(self._rules_without(migration.config, found))
             raise ConfigError(stack, problems) from None
         config = self.complete(config)
         problems.extend(self.check(config))
@@ -224,6 +234,29 @@ class ChartKind(StackKind[C]):
         if problems:
             raise ConfigError(stack, problems)
         return Loaded(config, self, migration.notes + self.advisories(config))
+
+    def _rules_without(self, given: dict[str, Any], broken: list[Problem]) -> list[Problem]:
+        """The rule problems of the keys that are not broken, so a stack with a wrong type
+        hears of its other problems in the same run: the rules run on the config without
+        the broken top-level keys, and what they say of (or about the lack of) those
+        keys is left out. When a
+        key every other key depends on is broken (or one is missing), they cannot run."""
+        keys = {p.path[0] for p in broken if p.path}
+        if not keys or keys & SHAPING_KEYS or any(not p.path for p in broken):
+            return []
+        if any(p.rule == "required" and len(p.path) == 1 for p in broken):
+            return []
+        try:
+            config = self.model.model_validate({k: v for k, v in given.items() if k not in keys})
+        except ValidationError:  # the rest does not stand without the broken keys
+            return []
+        found = self.check(self.complete(config))
+        # A rule that speaks of a broken key judged its absence: not a problem of its own.
+        return [
+            p
+            for p in found
+            if p.path and p.path[0] not in keys and not any(str(k) in p.message for k in keys)
+        ]
 
     def mark_secrets(self, cfg: C, raw: SecretKeys) -> None:
         cfg.with_secret_keys(raw.secret_keys_in(CONFIG_NAMESPACE))

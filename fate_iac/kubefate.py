@@ -17,6 +17,7 @@ from typing import Any
 
 from fate_iac import legacy, yamlio
 from fate_iac.catalogue import is_fate2
+from fate_iac.chart_version import ChartVersion
 from fate_iac.charts import Manifest, render_chart
 from fate_iac.config import (
     CREDENTIAL_PATHS,
@@ -129,6 +130,14 @@ class ImportResult:
         ]
 
 
+def _same_version(a: Any, b: str) -> bool:
+    """``v1.11.2`` and ``1.11.2`` are one version: importing at it upgrades nothing."""
+    try:
+        return ChartVersion.parse(a) == ChartVersion.parse(b)
+    except ValueError:
+        return str(a) == b
+
+
 def _without_nulls(node: Any) -> Any:
     """A null in cluster.yaml means the same to KubeFATE's template as a missing key."""
     if isinstance(node, dict):
@@ -159,7 +168,10 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
         else legacy.Migration(document)
     )
     upgrade = is_fate2(chart_version) and not is_fate2(previous)
-    if chart in (None, "fate") and upgrade:  # FATE 1.x to 2.0: keys renamed
+    # KubeFATE's own v2.0.0 examples are its 1.x files with the version bumped: rollsite
+    # and the eggroll federation, which the 2.0 chart has not. They are rewritten too.
+    as_1x = is_fate2(chart_version or previous) and legacy.has_fate1_shape(migration.config)
+    if chart in (None, "fate") and (upgrade or as_1x):  # FATE 1.x to 2.0: keys renamed
         fate2 = legacy.to_fate2(migration.config)
         migration = legacy.Migration(
             fate2.config, migration.notes + fate2.notes, migration.problems + fate2.problems
@@ -180,7 +192,7 @@ def import_cluster_yaml(document: dict[str, Any], chart_version: str | None = No
             result.problems.append(Problem((*prefix, key), "unknown-key", reason))
     if chart_version is not None:
         carried_config["chartVersion"] = chart_version
-        if previous != chart_version:
+        if not _same_version(previous, chart_version):
             result.notes.append(
                 f"{key_path((*prefix, 'chartVersion'))} {previous} upgraded to {chart_version}"
             )

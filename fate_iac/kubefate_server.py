@@ -247,7 +247,7 @@ def load(raw: Mapping[str, Any], stack: str) -> KubeFateServerConfig:
         cfg = KubeFateStack.model_validate(raw).kubefate
     except ValidationError as error:
         secret = {(*("kubefate",), *path) for path in credential_paths(KubeFateServerConfig)}
-        raise ConfigError(stack, from_pydantic(error, secret)) from None
+        raise ConfigError(stack, from_pydantic(error, secret, raw)) from None
     problems = check(cfg, None)
     if problems:
         raise ConfigError(stack, problems)

@@ -13,6 +13,7 @@ from typing import Any
 from fate_iac.catalogue import (
     SERVING_CHART_VERSIONS,
     ServingChart,
+    is_fate2,
     newest_fate2_chart,
     serving_chart,
 )
@@ -246,6 +247,17 @@ def _spark(config: dict[str, Any], result: Migration) -> None:
         result.problems.append(Problem(("python", "nginx", "port"), "legacy-key", why))
 
 
+def has_fate1_shape(raw: dict[str, Any]) -> bool:
+    """Whether a party's config still has FATE 1.x's eggroll shape (rollsite, its module,
+    the eggroll federation), whatever chart version it names."""
+    modules = raw.get("modules")
+    return (
+        "rollsite" in raw
+        or (isinstance(modules, list) and "rollsite" in modules)
+        or ((raw.get("computing") or "Eggroll") == "Eggroll" and raw.get("federation") == "Eggroll")
+    )
+
+
 def to_fate2(raw: dict[str, Any]) -> Migration:
     """A FATE 1.x party's config (without the ``fate:`` prefix) rewritten for the fate
     chart v2.0.0, each rewritten key noted; what cannot carry over is refused, or left for
@@ -256,8 +268,12 @@ def to_fate2(raw: dict[str, Any]) -> Migration:
     was = config.get("chartVersion")
     config["chartVersion"] = str(newest_fate2_chart().version)
 
+    since = (
+        "KubeFATE's v2.0.0 example still writes FATE 1.x's" if is_fate2(str(was)) else f"from {was}"
+    )
+
     def note(old: str, new: str) -> None:
-        result.notes.append(f"fate:{old} becomes {new} on the fate chart v2.0.0 (from {was})")
+        result.notes.append(f"fate:{old} becomes {new} on the fate chart v2.0.0 ({since})")
 
     if "rollsite" in config:
         config["osx"] = config.pop("rollsite")

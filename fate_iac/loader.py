@@ -36,6 +36,7 @@ from fate_iac.problems import (
     KeyPath,
     Problem,
     config_key,
+    key_path,
 )
 from fate_iac.record_file import read_static_records
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
@@ -48,6 +49,9 @@ CREDENTIAL_PATHS: frozenset[KeyPath] = frozenset(
 RAW_VALUE_KEYS = ("helmValues",)
 """Keys whose values reach a chart as they are: their secrets stay secrets offline too."""
 CLI_TIMEOUT = 60.0
+VALUE_RULES = ("default-credentials (is it a chart's well-known password?)",)
+"""The rules that read a secret's value, not only whether it is a secret: skipped (and
+said to be) when a stack's secrets cannot be opened offline."""
 
 
 @dataclass(frozen=True)
@@ -88,14 +92,17 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
     """A stack's config, validated by its kind; raises :class:`ConfigError`."""
     if not isinstance(raw, RawConfig):
         raw = RawConfig(dict(raw))
+    static = read_static_records(raw.values, raw.base_dir or Path.cwd())
     try:
-        values, static = read_static_records(raw.values, raw.base_dir or Path.cwd(), stack)
-        loaded = kind_for(values, stack).load(values, stack, raw.secret_paths)
-    except ConfigError as error:
-        raise error.hiding(raw.plaintexts) from None
+        loaded = kind_for(static.values, stack).load(static.values, stack, raw.secret_paths)
+    except ConfigError as error:  # a stack's problems together: its records' and its own
+        found = [*static.problems, *(static.located(p) for p in error.problems)]
+        raise ConfigError(stack, found).hiding(raw.plaintexts) from None
+    if static.problems:
+        raise ConfigError(stack, static.problems).hiding(raw.plaintexts)
     loaded.kind.mark_secrets(loaded.config, raw)
     loaded.notes[:0] = raw.notes
-    return replace(loaded, static_records=static)
+    return replace(loaded, static_records=static.found)
 
 
 def load_party_config(raw: Mapping[str, Any], stack: str) -> Loaded[PartyConfig]:
@@ -287,6 +294,7 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
     problems: list[Problem] = []
     secret: set[KeyPath] = set()
     plaintexts: set[str] = set()
+    unread: list[KeyPath] = []
 
     def walk(node: Any, where: KeyPath) -> Any:
         nonlocal opener
@@ -294,9 +302,25 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
             if opener is None:
                 opener = _Secrets(path, stack, document, passphrase)
             secret.add(where)
-            plain = opener.open(where, str(node["secure"]))
+            try:
+                plain = opener.open(where, str(node["secure"]))
+            except PassphraseError:
+                problems.append(
+                    Problem(
+                        where,
+                        "secret",
+                        "does not decrypt with this stack's passphrase (the passphrase is "
+                        "right: it opens the stack's salt): the ciphertext is damaged or was "
+                        "copied from another stack; set it again with pulumi config set "
+                        "--secret --path "
+                        f"'{key_path(where)}' <value>",
+                    )
+                )
+                return None
             if plain is not None:
                 plaintexts.add(plain)
+            else:
+                unread.append(where)
             if where in CREDENTIAL_PATHS or where[:1] in [(k,) for k in RAW_VALUE_KEYS]:
                 return Secret(plain, True)
             if plain is None:
@@ -315,8 +339,12 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
         raise ConfigError(stack, problems)
     assert isinstance(result, dict)
     notes: tuple[str, ...] = ()
-    if opener is not None and opener.provider != "passphrase" and opener.cli_values is None:
-        notes = (f"secrets not read: {opener.why_not}",)
+    if unread:
+        keys = ", ".join(key_path(p) for p in unread)
+        notes = (
+            f"secrets not read ({keys}): each {opener.why_not if opener else ''}; so the rules "
+            f"that read a secret's value were skipped: {', '.join(VALUE_RULES)}",
+        )
     return RawConfig(result, frozenset(secret), frozenset(plaintexts), notes, path.parent)
 
 

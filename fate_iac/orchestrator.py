@@ -31,7 +31,7 @@ from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.kinds import kind_for
 from fate_iac.loader import load_stack_config, read_stack_file
-from fate_iac.problems import ConfigError, FederationError
+from fate_iac.problems import ConfigError, FederationError, said
 from fate_iac.recovery import RecoveryStopped
 
 Say = Callable[[str], None]
@@ -400,10 +400,10 @@ def converge(
 
 def _cause(error: BaseException) -> str:
     """Why a stack failed: the runner's reading of the engine's report; an error that is
-    not the engine's (the runner's own) by its type and message."""
+    not the engine's (the runner's own) by what it says."""
     if isinstance(error, EngineError):
         return error.cause
-    return f"{type(error).__name__}: {error}"
+    return said(error)
 
 
 def _violations(error: BaseException) -> list[str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -144,19 +145,31 @@ def _touches(path: KeyPath, secret_paths: Collection[KeyPath]) -> bool:
     return any(path[: len(s)] == s or s[: len(path)] == path for s in secret_paths)
 
 
-def from_pydantic(error: ValidationError, secret_paths: Collection[KeyPath] = ()) -> list[Problem]:
-    """A model's validation errors as problems. What was given is quoted only where no
-    secret is: never at, above or below a key in ``secret_paths``."""
+def from_pydantic(
+    error: ValidationError, secret_paths: Collection[KeyPath] = (), given: Any = None
+) -> list[Problem]:
+    """A model's validation errors as problems, in a person's words: key paths as the
+    stack file writes them (never a union member's type name, ``.str`` or
+    ``.FederationRecord``), and one problem per key where a union's members each
+    refuse its value. ``given`` is what was validated (to tell a key from such a name).
+    What was given is quoted only where no secret is: never at, above or below a key in
+    ``secret_paths``."""
+    found = [located(item, given) for item in error.errors(include_url=False)]
     problems = []
-    for item in error.errors(include_url=False):
-        path = tuple(
-            part
-            for part in item["loc"]
-            if isinstance(part, str | int) and part not in ("stack-name", "static-record")
-        )
+    for path, item, tagged in found:
         kind = item["type"]
         rule = kind if kind in KEY_RULES else _PYDANTIC_RULES.get(kind, "type")
-        message = item["msg"]
+        message = plain_message(item["msg"])
+        if tagged and rule == "type":
+            if any(t and p[: len(path)] == path and p != path for p, _, t in found):
+                continue  # a member of the union took the value: its problems are the ones
+            same = [o for p, o, t in found if t and p == path]
+            if same[0] is not item:
+                continue  # said once, with the others
+            message = " or ".join(
+                dict.fromkeys(plain_message(o["msg"]).removeprefix("should be ") for o in same)
+            )
+            message = f"should be {message}"
         secret = _touches(path, secret_paths)
         if kind == "extra_forbidden":
             message = "unknown key; see the configuration reference in docs/reference.md"
@@ -170,6 +183,53 @@ def from_pydantic(error: ValidationError, secret_paths: Collection[KeyPath] = ()
     return problems
 
 
+_MEMBER_NAME = re.compile(r"^([A-Z]\w*|str|int|float|bool|bytes|none|list|dict|.*[\[\-].*)$")
+"""What a union member's name in an error's location looks like: a model's class name,
+a plain type, or a schema's (``function-after[...]``, ``list[str]``)."""
+
+
+def located(item: Mapping[str, Any], given: Any) -> tuple[KeyPath, Mapping[str, Any], bool]:
+    """An error's key path without the names of union members pydantic puts in it, and
+    whether it had any (the error is then one member's). A name is a member's when it
+    looks like one and ``given`` has no such key there (``Image`` is a KubeFATE key)."""
+    path: list[str | int] = []
+    tagged = False
+    node = given
+    parts = [part for part in item["loc"] if isinstance(part, str | int)]
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if isinstance(part, int):
+            path.append(part)
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        elif isinstance(node, Mapping) and part in node:
+            path.append(part)
+            node = node[part]
+        elif _MEMBER_NAME.match(part) and not (last and item["type"] == "missing"):
+            tagged = True
+        else:
+            path.append(part)
+            node = None
+    return tuple(path), item, tagged
+
+
+_PYDANTIC_WORDS = (
+    (re.compile(r"^Input should be "), "should be "),
+    (re.compile(r"a valid dictionary or instance of \w+"), "a mapping (key: value)"),
+    (re.compile(r"a valid dictionary"), "a mapping (key: value)"),
+    (re.compile(r"^(Value|Assertion) error, "), ""),
+    (re.compile(r"^Extra inputs are not permitted$"), "unknown key"),
+    (re.compile(r"^Field required$"), "required key is missing"),
+    (re.compile(r"^(should be a valid \w+), unable to parse .*$"), r"\1"),
+)
+
+
+def plain_message(message: str) -> str:
+    """A validation message without pydantic's words for Python types and its prefixes."""
+    for pattern, replacement in _PYDANTIC_WORDS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
 class FederationError(Exception):
     """A federation is refused, or did not converge; nothing more is run."""
 
@@ -177,3 +237,25 @@ class FederationError(Exception):
 class UsageError(Exception):
     """Arguments that do not go together, or a command asked of a stack it does not cover
     (``fatectl diff`` of the KubeFATE service alone, say)."""
+
+
+def said(error: BaseException) -> str:
+    """What an error says, for a person: a file's by its name and reason (never an
+    errno), anything else by its last line that says something (never its class)."""
+    if isinstance(error, OSError) and error.strerror:
+        reason = error.strerror.lower()
+        return f"{error.filename}: {reason}" if error.filename else reason
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else "failed, and said nothing more"
+
+
+class MissingTool(Exception):
+    """A command needs a program that is not installed (the Pulumi CLI): the message says
+    which, and how to get it."""
+
+
+PULUMI_CLI = (
+    "the Pulumi CLI (pulumi) is not on PATH, and this command runs it: install it "
+    "(https://www.pulumi.com/docs/iac/download-install/, or e2e/tools/build-tools.sh for "
+    "the version this project pins) and log in to the stacks' backend (pulumi login)"
+)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.federation import FederationRecord, RecordError, read_record
-from fate_iac.problems import SERVING_NAMESPACE, ConfigError, KeyPath, Problem, key_path
+from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 
 RECORD_KEY = "record"
 """``{record: <path>}``: a static record read from a file."""
@@ -99,7 +99,7 @@ class _Reader:
             file = str(data[RECORD_KEY])
             data = self._read(file, (*path, RECORD_KEY))
             if data is None:
-                return value
+                return REFUSED
         where = f"record file {file}" if file else "inline record"
         written = data.pop(FINGERPRINT_KEY, None)
         try:
@@ -107,8 +107,8 @@ class _Reader:
         except RecordError as error:
             if file is None and error.fields:  # inline: each problem at its own key
                 for loc, why in error.fields:
-                    self._refuse((*path, *loc), f"{where}: {why}", "record")
-                return None
+                    self._refuse((*path, *loc), why, "record")
+                return REFUSED
             return self._refuse(path, f"{where}: {error.reason}", "record")
         if record is None:
             return self._refuse(path, f"{where} is empty", "record")
@@ -154,32 +154,63 @@ class _Reader:
             return None
         return dict(data)
 
-    def _refuse(self, path: KeyPath, message: str, rule: str = "record") -> None:
+    def _refuse(self, path: KeyPath, message: str, rule: str = "record") -> Any:
         self.problems.append(Problem(path, rule, message))
+        return REFUSED
 
 
-def read_static_records(
-    values: Mapping[str, Any], base_dir: Path, stack: str
-) -> tuple[dict[str, Any], list[StaticRecord]]:
+REFUSED = object()
+"""An entry refused here: left out of what the model validates (its problems are said)."""
+
+
+@dataclass(frozen=True)
+class StaticRecords:
+    """The values with every static record read, where each came from, the problems of
+    those refused (left out of the values), and, for each list an entry was left out of,
+    where the entries kept stood (so a model's problem names the key the file writes)."""
+
+    values: dict[str, Any]
+    found: list[StaticRecord]
+    problems: list[Problem]
+    kept: dict[KeyPath, list[int]]
+
+    def located(self, problem: Problem) -> Problem:
+        """``problem`` (found in :attr:`values`) at the key the stack file writes."""
+        for prefix, kept in self.kept.items():
+            n = len(prefix)
+            at = problem.path[n : n + 1]
+            if problem.path[:n] == prefix and at and isinstance(at[0], int) and at[0] < len(kept):
+                path = (*prefix, kept[at[0]], *problem.path[n + 1 :])
+                return replace(problem, path=path)
+        return problem
+
+
+def read_static_records(values: Mapping[str, Any], base_dir: Path) -> StaticRecords:
     """``values`` with every static record (inline or ``{record: <file>}``, read from
     ``base_dir``) validated and given as the record itself, and where each came from;
-    :class:`ConfigError` naming the key and the file when one cannot be used."""
+    a record that cannot be used is left out, with a problem naming the key and the file."""
     reader = _Reader(base_dir)
+    kept: dict[KeyPath, list[int]] = {}
 
     def section(node: Mapping[str, Any], prefix: KeyPath) -> dict[str, Any]:
         out = dict(node)
         for key, kind in RECORD_KEYS.items():
             value = out.get(key)
             if isinstance(value, list):
-                out[key] = [reader.entry(v, (*prefix, key, i), kind) for i, v in enumerate(value)]
+                read = [reader.entry(v, (*prefix, key, i), kind) for i, v in enumerate(value)]
+                out[key] = [v for v in read if v is not REFUSED]
+                if len(out[key]) < len(read):
+                    kept[(*prefix, key)] = [i for i, v in enumerate(read) if v is not REFUSED]
             elif isinstance(value, Mapping):
-                out[key] = reader.entry(value, (*prefix, key), kind)
+                entry = reader.entry(value, (*prefix, key), kind)
+                if entry is REFUSED:
+                    del out[key]
+                else:
+                    out[key] = entry
         return out
 
     result = section(values, ())
     serving = result.get(SERVING_NAMESPACE)
     if isinstance(serving, Mapping):
         result[SERVING_NAMESPACE] = section(serving, (SERVING_NAMESPACE,))
-    if reader.problems:
-        raise ConfigError(stack, reader.problems)
-    return result, reader.found
+    return StaticRecords(result, reader.found, reader.problems, kept)

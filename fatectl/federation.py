@@ -1,5 +1,5 @@
 """``federation``: every stack of the federation at once: preview, up, destroy, status,
-drift (the logic is :mod:`fate_iac.orchestrator`'s; here its questions and answers)."""
+drift, graph (the logic is :mod:`fate_iac.orchestrator`'s; here its questions and answers)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,10 @@ def _federation(args: argparse.Namespace) -> int:
     if args.json and args.markdown == "-":
         raise UsageError("--json owns stdout: write the --markdown summary to a file")
     command = f"federation {args.action}"
+    if args.action == "graph" and not args.status:
+        return _graph(args, members, None)
+    if (args.svg or args.status) and args.action != "graph":
+        raise UsageError("--svg and --status go with federation graph")
     runner = stack_runner(args.project_dir, args.policy_pack, args.policy_pack_config)
     if args.action not in ("up", "destroy"):
         return _run(args, command, members, runner)
@@ -103,6 +107,8 @@ def _run(
     new_too = bool(args.policy_pack)
     code = report.Exit.OK
     try:
+        if args.action == "graph":
+            return _graph(args, members, runner)
         if args.action == "status":
             found = orchestrator.statuses(members, runner, _health)
             return _tell(
@@ -176,6 +182,29 @@ def _run(
         return _outcomes(args, command, error.outcomes, code, quiet=True, error=failed)
 
 
+def _graph(args: argparse.Namespace, members: Any, runner: Any) -> int:
+    """The federation drawn: Mermaid (in Markdown) on stdout, SVG to --svg; with
+    --status, each stack's state read from its backend and cluster."""
+    from fate_iac.federation_graph import federation_graph  # only this action draws
+    from fate_iac.orchestrator import statuses
+    from fatectl import graph as draw
+
+    found = statuses(members, runner, _health) if runner is not None else []
+    picture = federation_graph(members, found)
+    if args.svg:
+        Path(args.svg).write_text(draw.svg(picture))
+        say([f"wrote {args.svg}"])
+    if args.json:
+        print(
+            report.document(
+                "federation graph", ok=True, **picture.as_json(), mermaid=draw.mermaid(picture)
+            )
+        )
+    else:
+        sys.stdout.write(draw.markdown(picture))
+    return int(report.Exit.OK)
+
+
 def _error(code: report.Exit, message: str) -> dict[str, Any]:
     return {"kind": code.name.lower(), "message": message}
 
@@ -214,7 +243,9 @@ def _tell(args: argparse.Namespace, command: str, lines: list[str], code: int, *
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["preview", "up", "destroy", "status", "drift", "record"])
+    p.add_argument(
+        "action", choices=["preview", "up", "destroy", "status", "drift", "record", "graph"]
+    )
     with_json(p)
     p.add_argument(
         "--stack",
@@ -251,6 +282,13 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         help="a JSON file of policy config, one per --policy-pack, in the same order",
     )
     with_cluster(p)  # status and drift's reads (up and preview deploy where config says)
+    p.add_argument("--svg", metavar="FILE", help="graph: draw the federation here too (SVG)")
+    p.add_argument(
+        "--status",
+        action="store_true",
+        help="graph: read each stack's state (deployed, health, certificates) from its "
+        "backend and cluster",
+    )
     p.add_argument("--max-passes", type=int, default=8, help="up: bound on the steps of converging")
     p.add_argument(
         "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"
@@ -264,4 +302,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-FEDERATION = Command("run every stack of the federation", _arguments, _federation)
+FEDERATION = Command(
+    "run every stack of the federation (preview, up, destroy, status, drift), print a "
+    "stack's record to hand over (record), or draw the federation (graph)",
+    _arguments,
+    _federation,
+)

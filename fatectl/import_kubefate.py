@@ -9,14 +9,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from fate_iac import yamlio
+from fate_iac import report, yamlio
 from fate_iac.federation import FederationRecord, Routes
 from fate_iac.kinds import ChartKind
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
 from fate_iac.problems import TYPE_RULES, ConfigError, Problem, UsageError
 from fate_iac.record_file import record_document
-from fatectl.arguments import Command
+from fatectl.arguments import Command, with_json
 from fatectl.terminal import say
 
 
@@ -60,15 +60,16 @@ def _import(args: argparse.Namespace) -> int:
     beside = result.serving and any(str(k).startswith("fate:") for k in keys)
     if existing is not None and not args.force and (not beside or "fate-serving:" in existing):
         what = "a serving cluster (fate-serving: keys)" if beside else "a stack file"
-        print(f"{target} holds {what} already; pass --force to replace it", file=sys.stderr)
-        return 1
+        raise UsageError(f"{target} holds {what} already; pass --force to replace it")
     # Validate what was carried over, taking the credentials as the secrets they will be.
     if beside and existing is not None:
         # The serving keys join the party's training keys, which stay as they are.
         result = result.beside(existing)
         if result.problems:
             raise ConfigError(stack, result.problems)
-    say([f"note: {n}" for n in result.notes])
+    if not args.json:
+        say([f"note: {n}" for n in result.notes])
+    left: list[dict[str, object]] = []
     try:
         config = result.config_with_credentials()
         if beside and target is not None:
@@ -78,12 +79,29 @@ def _import(args: argparse.Namespace) -> int:
         untyped = [p for p in error.problems if p.rule in TYPE_RULES]
         if untyped:  # a value this project cannot type is never written nor echoed
             raise ConfigError(stack, untyped) from None
-        say(["after import, fix these before `pulumi up`:", *error.report().splitlines()[1:]])
+        left = report.problems(error)
+        if not args.json:
+            say(["after import, fix these before `pulumi up`:", *error.report().splitlines()[1:]])
     text = result.stack_yaml(existing if beside else None)
+    if target is not None:
+        target.write_text(text)
+    if args.json:
+        print(
+            report.document(
+                "import-kubefate",
+                ok=True,
+                stack=stack,
+                file=str(target) if target else None,
+                config=None if target else text,
+                notes=result.notes,
+                problems=left,
+                secretCommands=result.secret_commands(stack) if result.credentials else [],
+            )
+        )
+        return 0
     if target is None:
         sys.stdout.write(text)
     else:
-        target.write_text(text)
         print(f"wrote {target}")
     if result.credentials:
         say(["set the credentials as secrets:", *result.secret_commands(stack)])
@@ -133,6 +151,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="--record: the address partners reach the party at")
     p.add_argument("--ca", type=Path, help="--record: the PEM CA of its TLS certificates")
     p.add_argument("--out", type=Path, help="--record: write the record to this file")
+    with_json(p)
 
 
 IMPORT = Command("turn a KubeFATE cluster.yaml into stack config", _arguments, _import)

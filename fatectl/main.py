@@ -18,10 +18,11 @@ from fate_iac.charts import ChartSourceError
 from fate_iac.deployed import NotDeployed
 from fate_iac.kube import ClusterError
 from fate_iac.orchestrator import NotConverged
-from fate_iac.problems import ConfigError, FederationError, UsageError
-from fatectl import day2, federation, import_kubefate, recover, stack
+from fate_iac.problems import ConfigError, FederationError, MissingTool, UsageError
+from fatectl import day2, failures, federation, import_kubefate, recover, stack
 from fatectl.arguments import Command
 from fatectl.terminal import NeedsConfirmation
+from fatectl.version import version_text
 
 COMMANDS: dict[str, Command] = {
     "validate": stack.VALIDATE,
@@ -38,10 +39,15 @@ COMMANDS: dict[str, Command] = {
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fatectl", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="fatectl",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # --version: as written
+    )
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True)
     for name, command in COMMANDS.items():
-        command.arguments(sub.add_parser(name, help=command.help))
+        command.arguments(sub.add_parser(name, help=command.help, description=command.help))
     return parser
 
 
@@ -70,8 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         return refused(report.Exit.USAGE, str(error))
     except (NotDeployed, ClusterError) as error:
         return refused(report.Exit.FAILED, str(error))
+    except MissingTool as error:
+        return refused(report.Exit.FAILED, str(error))
+    except OSError as error:  # a file named on the command line or in a stack's config
+        return refused(report.Exit.FAILED, failures.os_failure(error))
     except Exception as error:  # the engine's or a backend's own, whatever its type
-        return refused(report.Exit.FAILED, f"{type(error).__name__}: {error}")
+        return refused(
+            report.Exit.FAILED, failures.backend_failure(error, getattr(args, "stack", None))
+        )
 
 
 if __name__ == "__main__":

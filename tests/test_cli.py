@@ -15,7 +15,7 @@ from e2e.chartserver import serve_chart_repository
 from fate_iac.kinds import KINDS
 from fate_iac.reference import BEGIN, END
 from fate_pulumi.engine_report import engine_failure
-from fatectl.main import main
+from fatectl.main import COMMANDS, main
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, example, shared
 from tests.test_orchestrator import FakeEngine
 
@@ -193,7 +193,61 @@ def test_import_kubefate_writes_a_stack_file(
         "--project-dir",
         str(tmp_path),
     )
-    assert code == 1 and "--force" in err
+    assert code == 2 and "--force" in err  # a usage error, as everywhere
+
+
+def test_import_kubefate_reports_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    source = example("v1.11.2/party-10000/cluster.yaml")
+    code, out, err = run(capsys, "import-kubefate", str(source), "--json")
+    document = json.loads(out)
+    assert code == 0 and err == "" and document["command"] == "import-kubefate"
+    assert yaml.safe_load(document["config"])["config"]["fate:partyId"] == 10000
+    assert {p["key"] for p in document["problems"]} == {
+        "fate:mysql.password",
+        "fate:fateboard.password",
+    }
+
+
+def test_import_kubefate_rewrites_kubefates_own_v2_examples_to_osx(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """KubeFATE's v2.0.0 examples are its 1.x files with the version bumped (rollsite,
+    federation: Eggroll): imported as they are, they come out as the 2.0 chart needs."""
+    source = example("v2.0.0/party-9999/cluster.yaml")
+    code, out, err = run(capsys, "import-kubefate", str(source))
+    config = yaml.safe_load(out)["config"]
+    assert code == 0 and "fate:rollsite" not in config and "fate:osx" in config
+    assert config["fate:federation"] == "OSX" and "osx" in config["fate:modules"]
+    assert "fate:rollsite becomes osx" in err and "still writes FATE 1.x's" in err
+    assert "fix these" in err and "[modules]" not in err and "[chart-version]" not in err
+
+
+def test_import_kubefate_at_the_same_version_upgrades_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = example("v1.11.2/party-9999/cluster.yaml")
+    code, _, err = run(capsys, "import-kubefate", str(source), "--chart-version", "1.11.2")
+    assert code == 0 and "upgraded" not in err
+
+
+def test_version_names_the_project_its_sdks_and_charts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("fatectl 0.1.0\n")
+    assert "  pulumi 3.272.0\n" in out and "  pulumi-kubernetes 4.34.2\n" in out
+    assert "  fate v1.9.0, " in out and "v2.0.0\n" in out and "fate-serving v2.0.4" in out
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_describes_itself(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    described = out.split("\n\n")[1]  # after the usage: the description, as wrapped
+    assert " ".join(described.split()) == COMMANDS[command].help
 
 
 def test_import_kubefate_takes_credentials_out(capsys: pytest.CaptureFixture[str]) -> None:

@@ -144,3 +144,20 @@ def test_only_the_party_kinds_track_upgrades() -> None:
     assert step.timeout == cfg.upgradeManager.timeout
     assert EGGROLL.upgrade_step(cfg, None) is None  # a fresh install migrates nothing
     assert EXCHANGE.upgrade_refusals(exchange(), "v1.11.3") == []
+
+
+def test_type_errors_and_rule_problems_are_reported_together() -> None:
+    """A key of the wrong type does not hide the other keys' rule problems: the rules
+    run on the rest; what they would say of (or because of) the broken key is left out."""
+    raw = party(fateboard={"username": "board", "password": "plaintext"}, rollsite=30101)
+    with pytest.raises(ConfigError) as caught:
+        load_party_config(raw, "party10000")
+    found = {(p.path, p.rule) for p in caught.value.problems}
+    assert found == {(("rollsite",), "type"), (("fateboard", "password"), "secret")}
+
+
+def test_rules_wait_while_a_key_every_rule_reads_is_broken() -> None:
+    raw = party(fateboard={"username": "board", "password": "plaintext"}, modules="rollsite")
+    with pytest.raises(ConfigError) as caught:
+        load_party_config(raw, "party10000")
+    assert [(p.path, p.rule) for p in caught.value.problems] == [(("modules",), "type")]

@@ -437,14 +437,25 @@ def test_kubefate_fate2_examples_render_the_same_objects(relative: str, charts: 
 
 @pytest.mark.parametrize("party", ["party-9999", "party-10000"])
 @pytest.mark.parametrize("flavour", ["cluster", "cluster-gpu"])
-def test_kubefate_stale_fate2_eggroll_examples_are_refused(party: str, flavour: str) -> None:
+def test_kubefate_stale_fate2_eggroll_examples_are_rewritten_on_import(
+    party: str, flavour: str
+) -> None:
     """KubeFATE's v2.0.0 party examples on eggroll are its v1.11.2 files with the version
     bumped: rollsite and federation Eggroll, which the 2.0 chart and fateflow 2.0 cannot
-    run (no gateway would be deployed). Refused, each with what to write instead."""
+    run (no gateway would be deployed). Imported, they become osx, as a v1.11.2 file
+    imported at v2.0.0 does; written so in a stack file, they are refused, each with what
+    to write instead."""
     document = yaml.safe_load(example(f"v2.0.0/{party}/{flavour}.yaml").read_text())
-    raw = import_cluster_yaml(document).config_with_credentials()
+    imported = import_cluster_yaml(document)
+    raw = imported.config_with_credentials()
+    assert "rollsite" not in raw and raw["federation"] == "OSX" and "osx" in raw["modules"]
+    assert any("fate:rollsite becomes osx" in note for note in imported.notes)
+    load_stack_config({**raw, "allowDefaultCredentials": True}, party)
+    stale = {k: v for k, v in raw.items() if k != "osx"}
+    stale |= {"rollsite": raw["osx"], "federation": "Eggroll"}
+    stale["modules"] = ["rollsite" if m == "osx" else m for m in raw["modules"]]
     with pytest.raises(ConfigError) as caught:
-        load_stack_config({**raw, "allowDefaultCredentials": True}, party)
+        load_stack_config({**stale, "allowDefaultCredentials": True}, party)
     rules = {(p.path, p.rule) for p in caught.value.problems}
     assert (("rollsite",), "chart-version") in rules
     assert (("federation",), "modules") in rules

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import tempfile
 import threading
@@ -25,6 +26,7 @@ from fate_iac.orchestrator import (
     StepChange,
     stderr,
 )
+from fate_iac.problems import PULUMI_CLI, MissingTool
 from fate_iac.secrets import REDACTED
 from fate_pulumi.engine_report import engine_failure, policy_violations
 from fate_pulumi.release import RELEASE
@@ -455,6 +457,9 @@ def _json_file(path: Path) -> Any:
 def default_runner(
     project_dir: Path, policy_packs: list[str], policy_pack_configs: list[str]
 ) -> AutomationRunner:
+    """The runner fatectl uses: the Pulumi CLI on PATH (said plainly when it is not)."""
+    if shutil.which("pulumi") is None:
+        raise MissingTool(PULUMI_CLI)
     return AutomationRunner(
         project_dir, dict(os.environ), None, policy_packs, stderr, policy_pack_configs
     )

@@ -79,7 +79,7 @@ def failure_cause(error: BaseException) -> str:
         return "\n".join(found)
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or [type(error).__name__])[-1]
+    return (errors or lines or ["the engine failed, and said nothing more"])[-1]
 
 
 def engine_failure(error: BaseException) -> EngineError:

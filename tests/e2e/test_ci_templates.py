@@ -150,6 +150,12 @@ def test_the_github_actions_template_reviews_deploys_and_checks_drift(
             summary = (ws.project_dir / "summary.md").read_text()
             assert all(f"| {stack} |" in summary for stack in STACKS), summary
             assert (ws.project_dir / "rendered" / "party9999" / "fate-9999.yaml").exists()
+            # The federation drawn into the comment, each stack's state read: the preview
+            # made the stacks, nothing is in the cluster yet.
+            drawn = summary[summary.index("## Federation") :]
+            assert "```mermaid\nflowchart LR\n" in drawn, summary
+            assert '-->|"eggroll"|' in drawn and drawn.count("<br/>absent") == 3, drawn
+            assert (ws.project_dir / "federation.svg").read_text().startswith("<svg")
         if job == "deploy":
             deployed = json.loads((ws.project_dir / "deployed.json").read_text())
             assert deployed["ok"] and {s["state"] for s in deployed["stacks"]} == {"updated"}
@@ -197,7 +203,8 @@ def test_the_gitlab_ci_template_reviews_deploys_and_checks_drift(
         for _, script in gitlab_job(document, job):
             done = run(script, base, ws.project_dir)
             assert done.returncode == 0, f"{job}: {script}\n{done.stdout}\n{done.stderr}"
-    assert (ws.project_dir / "summary.md").exists()
+    assert "```mermaid" in (ws.project_dir / "summary.md").read_text()
+    assert (ws.project_dir / "federation.svg").exists()
     tear_down(ws)
 
 
