@@ -41,7 +41,9 @@ def config_classes() -> frozenset[str]:
 def modules() -> list[Path]:
     found = []
     for package in PACKAGES:
-        found.extend(sorted((ROOT / package).rglob("*.py")))
+        found.extend(
+            sorted(p for p in (ROOT / package).rglob("*.py") if "site-packages" not in p.parts)
+        )
     return [p for p in found if not str(p.relative_to(ROOT)).startswith(REGISTRY)]
 
 

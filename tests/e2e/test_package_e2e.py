@@ -6,6 +6,7 @@ cluster IP, known only once the API server assigns it) and an exchange that list
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from e2e.tools import Tools
 from e2e.workspace import Workspace, workspace
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "components" / "fate_pulumi" / "plugin"
+VENV = shutil.ignore_patterns("bin", "lib", "lib64", "include", "pyvenv.cfg", "__pycache__")
 
 PROGRAM = """\
 name: fate-yaml
@@ -66,7 +68,10 @@ outputs:
 def yaml_project(tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path) -> Workspace:
     project = tmp_path / "project"
     project.mkdir()
-    program = PROGRAM.format(chart_repo=chart_repo, plugin_dir=PLUGIN_DIR)
+    # A copy of the plugin: Pulumi's Python language host may make a virtualenv beside
+    # PulumiPlugin.yaml, which belongs in no checkout.
+    plugin = shutil.copytree(PLUGIN_DIR, tmp_path / "plugin", ignore=VENV)
+    program = PROGRAM.format(chart_repo=chart_repo, plugin_dir=plugin)
     (project / "Pulumi.yaml").write_text(program)
     # What `pulumi package add <plugin dir>` writes for a YAML program (the YAML language
     # host buildable here does not implement the Link step that command ends with).
