@@ -14,7 +14,11 @@ Each is decided here, from plain data, by the rules the tools themselves give:
   one whose process runs, or that was taken on another host (whose processes cannot be
   seen from here), is left alone and named;
 - a release pending an upgrade or a rollback goes back to its last deployed revision
-  (what ``helm rollback`` does); a first install that never deployed is uninstalled:
+  (what ``helm rollback`` does); so does one whose newest revision ``failed`` in a run
+  that did not finish (a Ctrl-C while Helm waited): the state may hold that revision's
+  inputs, so the release is also marked unfinished in the state (the engine's
+  initialization errors, which a refresh clears), and the next update applies it again
+  rather than finding nothing to change; a first install that never deployed is uninstalled:
   Helm never deletes the claims a StatefulSet made, and one whose chart makes claims of
   its own is not uninstalled but stopped on, with the command to run;
 - a pending create of an object the cluster holds is imported into the state (its id
@@ -35,7 +39,7 @@ from typing import Any
 PENDING_STATES = ("pending-install", "pending-upgrade", "pending-rollback")
 """Helm's statuses of a release an operation is still changing: Helm refuses any other
 operation on it until it leaves them."""
-DEPLOYED, SUPERSEDED = "deployed", "superseded"
+DEPLOYED, SUPERSEDED, FAILED = "deployed", "superseded", "failed"
 
 
 @dataclass(frozen=True)
@@ -111,14 +115,19 @@ class ReleaseRemedy:
     revision: int | None = None
     why: str = ""
     command: str = ""
+    reapply: bool = False
+    """Whether the next update must apply the release again whatever its state says."""
 
 
-def release_remedy(namespace: str, name: str, history: list[Revision]) -> ReleaseRemedy:
+def release_remedy(
+    namespace: str, name: str, history: list[Revision], interrupted: bool = False
+) -> ReleaseRemedy:
     """What Helm's own semantics allow for a release whose last revision is ``history``'s
-    last (oldest first): nothing unless it is pending; back to the newest revision that
-    deployed; a first install that never deployed uninstalled, unless its chart makes
-    claims (then stop: they would be deleted with it)."""
-    if not history or history[-1].status not in PENDING_STATES:
+    last (oldest first): nothing unless it is pending, or ``failed`` in a run that was
+    ``interrupted``; back to the newest revision that deployed (and, for a failed one,
+    applied again by the next update); a first install that never deployed uninstalled,
+    unless its chart makes claims (then stop: they would be deleted with it)."""
+    if not history:
         return ReleaseRemedy("none")
     last = history[-1]
     earlier = history[:-1]
@@ -126,9 +135,25 @@ def release_remedy(namespace: str, name: str, history: list[Revision]) -> Releas
         (r for r in reversed(earlier) if r.status == SUPERSEDED), None
     )
     stuck = f"release {name} in {namespace} is {last.status} (revision {last.version})"
+    if last.status == FAILED and interrupted:
+        again = "; the next update applies it again"
+        if target is not None:
+            return ReleaseRemedy(
+                "rollback",
+                target.version,
+                f"{stuck} after an interrupted run: rolled back to revision "
+                f"{target.version}{again}",
+                reapply=True,
+            )
+        return ReleaseRemedy("reapply", None, f"{stuck}, never deployed{again}", reapply=True)
+    if last.status not in PENDING_STATES:
+        return ReleaseRemedy("none")
     if target is not None:
         return ReleaseRemedy(
-            "rollback", target.version, f"{stuck}: rolled back to revision {target.version}"
+            "rollback",
+            target.version,
+            f"{stuck}: rolled back to revision {target.version}",
+            reapply=True,
         )
     if last.status == "pending-install" and not any(r.claims for r in history):
         return ReleaseRemedy("uninstall", None, f"{stuck}, never deployed: uninstalled")
@@ -205,6 +230,20 @@ def imports(pending: list[Pending], held: set[str]) -> list[tuple[str, str]]:
     return [
         (p.urn, p.id) for p in pending if p.op == "creating" and p.id is not None and p.id in held
     ]
+
+
+def mark_unfinished(deployment: Any, ids: set[str], why: str) -> list[str]:
+    """Mark the Helm releases of an exported state's ``deployment`` whose cluster id is
+    in ``ids`` as not finished (``initErrors``: the engine updates such a resource on
+    the next update even when its inputs did not change); the URNs marked."""
+    marked = []
+    for resource in (deployment or {}).get("resources") or []:
+        if str(resource.get("type", "")).startswith("kubernetes:helm.sh/") and (
+            object_id(resource) in ids
+        ):
+            resource["initErrors"] = [why]
+            marked.append(str(resource.get("urn", "")))
+    return marked
 
 
 @dataclass

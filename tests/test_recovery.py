@@ -15,6 +15,7 @@ from fate_iac.recovery import (
     imports,
     lock_from_json,
     lock_is_stale,
+    mark_unfinished,
     object_id,
     pending_operations,
     release_remedy,
@@ -67,6 +68,35 @@ def test_a_release_not_pending_is_left_alone() -> None:
     for status in ("deployed", "failed", "superseded"):
         assert release_remedy("n", "r", [Revision(1, status)]).action == "none"
     assert release_remedy("n", "r", []).action == "none"
+
+
+def test_a_release_failed_by_an_interrupted_run_goes_back_and_is_applied_again() -> None:
+    """One Ctrl-C while Helm waits leaves the newest revision `failed` and the state with
+    its inputs: rolled back to what deployed last, and marked for the next update."""
+    history = [Revision(1, "deployed"), Revision(2, "failed")]
+    remedy = release_remedy("fate-9999", "fate-9999", history, interrupted=True)
+    assert (remedy.action, remedy.revision, remedy.reapply) == ("rollback", 1, True)
+    assert remedy.why == (
+        "release fate-9999 in fate-9999 is failed (revision 2) after an interrupted run: "
+        "rolled back to revision 1; the next update applies it again"
+    )
+    first = release_remedy("n", "r", [Revision(1, "failed")], interrupted=True)
+    assert (first.action, first.reapply) == ("reapply", True)
+    # A run that finished failed it on its own: the next update retries it anyway.
+    assert release_remedy("n", "r", history).action == "none"
+
+
+def test_an_unfinished_release_is_marked_in_the_state_for_the_next_update() -> None:
+    release = {
+        "urn": "urn:pulumi:party9999::fate::kubernetes:helm.sh/v3:Release::fate-9999-release",
+        "type": "kubernetes:helm.sh/v3:Release",
+        "inputs": {"name": "fate-9999", "namespace": "fate-9999"},
+    }
+    other = {"urn": "urn:x", "type": "kubernetes:core/v1:Secret", "inputs": {}}
+    deployment = {"resources": [release, other]}
+    assert mark_unfinished(deployment, {"fate-9999/fate-9999"}, "again") == [release["urn"]]
+    assert release["initErrors"] == ["again"] and "initErrors" not in other
+    assert mark_unfinished(deployment, {"fate-10000/fate-10000"}, "again") == []
 
 
 def test_a_pending_upgrade_with_nothing_deployed_before_stops_with_what_to_run() -> None:

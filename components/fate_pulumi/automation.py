@@ -354,12 +354,12 @@ class AutomationRunner:
             Path(f"{path}.attrs").unlink(missing_ok=True)
             stale_lock = True
             done.append(f"removed the lock of {lock.holder()}: that run is gone")
-        exported = self._command.run(
-            ["stack", "export", "--stack", stack], str(self.project_dir), self.env
-        )
-        deployment = json.loads(exported.stdout or "{}").get("deployment") or {}
+        deployment = self._export(stack)
         pending = recovery.pending_operations(deployment)
-        if not (stale_lock or pending or not self._last_update_succeeded(stack)):
+        # A run that left a lock or pending operations did not finish, whatever the
+        # history's last entry says (a killed run writes none).
+        interrupted = stale_lock or bool(pending) or not self._last_update_succeeded(stack)
+        if not interrupted:
             return done
         context, kubeconfig = target.context, target.kubeconfig
         releases = {
@@ -372,10 +372,11 @@ class AutomationRunner:
         }
         stops: list[str] = []
         gone: set[str] = set()
+        reapply: set[str] = set()
         for found in sorted(r for r in releases if r and "/" in r):
             namespace, name = found.split("/", 1)
             history = recovery.revisions(kube.helm_records(namespace, name, context, kubeconfig))
-            remedy = recovery.release_remedy(namespace, name, history)
+            remedy = recovery.release_remedy(namespace, name, history, interrupted)
             if remedy.action == "rollback" and remedy.revision is not None:
                 kube.rollback_release(namespace, name, remedy.revision, context, kubeconfig)
             elif remedy.action == "uninstall":
@@ -384,6 +385,8 @@ class AutomationRunner:
             elif remedy.action == "stop":
                 stops.append(f"{remedy.why}: run {remedy.command}")
                 continue
+            if remedy.reapply:
+                reapply.add(found)
             if remedy.action != "none":
                 done.append(remedy.why)
         if stops:
@@ -415,7 +418,36 @@ class AutomationRunner:
                     else ""
                 )
             )
+        if reapply:
+            # After the refresh, which clears what the engine knew of an unfinished
+            # release: its inputs in the state may be those of the revision that failed.
+            self._mark_unfinished(stack, reapply)
         return done
+
+    def _export(self, stack: str) -> dict[str, Any]:
+        exported = self._command.run(
+            ["stack", "export", "--stack", stack], str(self.project_dir), self.env
+        )
+        return dict(json.loads(exported.stdout or "{}").get("deployment") or {})
+
+    def _mark_unfinished(self, stack: str, ids: set[str]) -> None:
+        """The releases ``ids`` marked in the stack's state as not finished
+        (:func:`fate_iac.recovery.mark_unfinished`): the next update applies them."""
+        exported = self._command.run(
+            ["stack", "export", "--stack", stack], str(self.project_dir), self.env
+        )
+        document = json.loads(exported.stdout or "{}")
+        why = "interrupted while Helm changed it (fatectl recover): apply it again"
+        if not recovery.mark_unfinished(document.get("deployment"), ids, why):
+            return
+        with tempfile.TemporaryDirectory(prefix="fate-recover-") as scratch:
+            path = Path(scratch) / "state.json"
+            path.write_text(json.dumps(document))
+            self._command.run(
+                ["stack", "import", "--stack", stack, "--file", str(path)],
+                str(self.project_dir),
+                self.env,
+            )
 
     def _held(
         self, pending: list[recovery.Pending], gone: set[str], target: ClusterTarget
