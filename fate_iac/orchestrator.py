@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fate_iac import renewal
 from fate_iac.cluster_target import ClusterTarget, stack_target
 from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_step, references
 from fate_iac.federation import EXISTING_STACKS_ENV
@@ -119,6 +120,8 @@ class Published:
     record: Any = None
     secret: bool = False
     inputs: str | None = None
+    certificates: dict[str, str] = field(default_factory=dict)
+    """When its CA and each certificate Secret expire (its ``certificates`` output)."""
 
 
 @dataclass
@@ -132,7 +135,8 @@ class Outcome:
     violations: list[str] = field(default_factory=list)
     """Policy violations the engine reported (each line says its level)."""
     error: str | None = None
-    """Why the engine failed it, when it did."""
+    """Why the engine failed it, when it did (for ``drift``'s ``renewal-due``: which
+    certificates are due)."""
     objects: list[str] = field(default_factory=list)
     """What a preview's update would do to its releases' objects (``fatectl diff``)."""
 
@@ -284,14 +288,23 @@ class Plan:
     existing: list[str] = field(default_factory=list)
     wanted: dict[str, str] = field(default_factory=dict)
     stale: list[str] = field(default_factory=list)
+    renewing: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The stacks whose certificates entered their renewal window: which, and when each
+    expires (:mod:`fate_iac.renewal`). Time is an input: they are stale too."""
 
     def why(self, name: str, fresh: bool = False) -> str:
-        """``new``, ``changed`` (its inputs) or ``up-to-date``."""
+        """``new``, ``changed`` (its inputs), ``certificates due: ...`` or ``up-to-date``."""
         if name not in self.existing:
             return "new"
         if fresh:
-            return "up-to-date" if self.seen[name].inputs == self.wanted[name] else "changed"
-        return "changed" if name in self.stale else "up-to-date"
+            changed = self.seen[name].inputs != self.wanted[name]
+        else:
+            changed = name in self.stale and name not in self.renewing
+        if changed:
+            return "changed"
+        if name in self.renewing:
+            return f"certificates due: {renewal.describe(self.renewing[name])}"
+        return "up-to-date"
 
     def refresh(
         self, members: Mapping[str, Member], runner: StackRunner, updated: list[str]
@@ -313,6 +326,16 @@ class Plan:
                 {ref: self.seen[ref].record for ref in self.reads[name] if ref in self.seen},
             )
             for name in self.order
+        }
+        self.renewing = {
+            name: found
+            for name in self.existing
+            if name in self.seen
+            and (
+                found := renewal.due_certificates(
+                    members[name].config, self.seen[name].certificates
+                )
+            )
         }
         self.stale = [n for n in self.order if self.why(n, fresh=True) != "up-to-date"]
         return self
@@ -528,6 +551,8 @@ class Status:
     members: list[Any] | None = None
     certificates: dict[str, str] = field(default_factory=dict)
     """When its CA and each certificate Secret expire (the ``certificates`` output)."""
+    renewal: dict[str, str] = field(default_factory=dict)
+    """Those inside their renewal window: the next ``federation up`` re-issues them."""
 
     def line(self) -> str:
         if not self.deployed:
@@ -540,6 +565,8 @@ class Status:
         extra = f" members {self.members}" if self.members is not None else ""
         if self.certificates:
             extra += f" certificates until {min(self.certificates.values())[:10]}"
+        if self.renewal:
+            extra += f"; due for renewal: {renewal.describe(self.renewal)}"
         word = f"{self.health:<12} " if self.health is not None else ""
         return f"{self.stack:<16} {self.kind:<8} deployed  {word}{where}{extra}"
 
@@ -552,6 +579,7 @@ class Status:
             "endpoints": self.endpoints,
             "members": self.members,
             "certificates": self.certificates,
+            "renewal": self.renewal,
         }
 
 
@@ -573,6 +601,7 @@ def statuses(
             expiries = outputs.get("certificates")
             if isinstance(expiries, dict):
                 status.certificates = {str(k): str(v) for k, v in expiries.items()}
+                status.renewal = renewal.due_certificates(members[name].config, status.certificates)
             if health is not None:
                 status.health = health(name, members[name], outputs)
         found.append(status)
@@ -595,8 +624,10 @@ def drift_all(
     one does not (the cluster no longer holds what the stack deployed), else ``pending``
     when the plain one changes something (config or program not deployed yet), else
     ``in-sync``; ``not-deployed`` (pending too) and ``failed`` (the engine's error).
-    Helm releases are compared as Helm records them (chart and values), not object by
-    object."""
+    A stack otherwise ``pending`` or ``in-sync`` whose certificates entered their
+    renewal window is ``renewal-due`` (time drifts too: the next ``federation up``
+    re-issues them; left alone, they lapse). Helm releases are compared as Helm records
+    them (chart and values), not object by object."""
     outcomes = []
     for name in run_order(members):
         outcome = Outcome(name, members[name].role, state="not-deployed")
@@ -614,9 +645,20 @@ def drift_all(
                     if drift or outcome.changes > pending
                     else ("pending" if pending else "in-sync")
                 )
+                if outcome.state != "drifted":
+                    expiries = runner.outputs(name).get("certificates")
+                    due = renewal.due_certificates(
+                        members[name].config, expiries if isinstance(expiries, dict) else {}
+                    )
+                    if due:
+                        outcome.state = "renewal-due"
+                        outcome.error = f"certificates due for renewal: {renewal.describe(due)}"
         except Exception as error:  # the engine's own error, whatever its type
             outcome.state, outcome.error = "failed", _cause(error)
-        say(f"drift {name}: {outcome.state}")
+        if outcome.error is not None:  # why, in text too
+            say(f"drift {name}: {outcome.state}: {outcome.error}")
+        else:
+            say(f"drift {name}: {outcome.state}")
         outcomes.append(outcome)
     return outcomes
 

@@ -111,7 +111,7 @@ def _run(
         if args.action == "drift":
             outcomes = orchestrator.drift_all(members, runner, stderr)
             states = {o.state for o in outcomes}
-            if "drifted" in states:
+            if states & {"drifted", "renewal-due"}:  # certificates lapse unless renewed
                 code = report.Exit.DRIFT
             elif "failed" in states:
                 code = report.Exit.FAILED
