@@ -31,6 +31,7 @@ The doing is the runner's (the Pulumi side) and :mod:`fate_iac.kube`'s (Helm).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,17 +233,36 @@ def imports(pending: list[Pending], held: set[str]) -> list[tuple[str, str]]:
     ]
 
 
-def mark_unfinished(deployment: Any, ids: set[str], why: str) -> list[str]:
-    """Mark the Helm releases of an exported state's ``deployment`` whose cluster id is
-    in ``ids`` as not finished (``initErrors``: the engine updates such a resource on
-    the next update even when its inputs did not change); the URNs marked."""
+UNFINISHED = "interrupted while Helm changed it: applied again by the next update"
+"""The ``description`` recovery writes into the inputs a release's state holds, and the
+note it leaves as the engine's initialization error."""
+
+
+def mark_unfinished(deployment: Any, ids: set[str]) -> list[str]:
+    """Mark the Helm releases of an exported state's ``deployment`` (secrets shown)
+    whose cluster id is in ``ids`` as not finished, so the next update applies them
+    whatever its inputs: the engine updates a resource with ``initErrors`` even when
+    nothing changed, and a ``description`` in the inputs the state holds (which the
+    program never sets) differs from the program's, which a refresh keeps (it reads
+    the cluster, never the inputs). The URNs marked."""
     marked = []
     for resource in (deployment or {}).get("resources") or []:
-        if str(resource.get("type", "")).startswith("kubernetes:helm.sh/") and (
-            object_id(resource) in ids
-        ):
-            resource["initErrors"] = [why]
-            marked.append(str(resource.get("urn", "")))
+        if not str(resource.get("type", "")).startswith("kubernetes:helm.sh/"):
+            continue
+        if object_id(resource) not in ids:
+            continue
+        resource["initErrors"] = [UNFINISHED]
+        if isinstance(resource.get("inputs"), dict):
+            resource["inputs"]["description"] = UNFINISHED
+        outputs = resource.get("outputs")
+        held = outputs.get("__inputs") if isinstance(outputs, dict) else None
+        if isinstance(held, dict) and isinstance(held.get("plaintext"), str):
+            inputs = json.loads(held["plaintext"])  # a secret: the provider's own copy
+            inputs["description"] = UNFINISHED
+            held["plaintext"] = json.dumps(inputs)
+        elif isinstance(held, dict):
+            held["description"] = UNFINISHED
+        marked.append(str(resource.get("urn", "")))
     return marked
 
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from fate_iac import kube, recovery, yamlio
+from fate_iac import backoff, kube, recovery, yamlio
 from fate_iac.cluster_target import ClusterTarget
 from fate_iac.convergence import INPUTS_OUTPUT
 from fate_iac.orchestrator import (
@@ -29,6 +30,7 @@ from fate_iac.secrets import REDACTED
 from fate_pulumi.engine_report import engine_failure, policy_violations
 from fate_pulumi.release import RELEASE
 
+T = TypeVar("T")
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACK = "pulumi:pulumi:Stack"
 SECRET_SIGNATURE, SECRET_KIND = (
@@ -139,29 +141,45 @@ class AutomationRunner:
         )
 
     def exists(self, stack: str) -> bool:
-        # One `pulumi stack ls` serves every question until a stack is created: the
-        # orchestrator asks for each stack at each step.
+        # One `pulumi stack ls` serves every question for the whole run: the
+        # orchestrator asks for each stack at each step, and a stack this runner creates
+        # is added to it. Listing a file backend while other updates rename their state
+        # files can fail for a moment: never while a step runs, then, and retried.
         with self._lock:
             if self._listed is None:
-                self._listed = {s.name for s in self.workspace.list_stacks()}
+                self._listed = {
+                    s.name for s in self._retried("pulumi stack ls", self.workspace.list_stacks)
+                }
             return stack in self._listed
+
+    def _retried(self, what: str, act: Callable[[], T], read: bool = True) -> T:
+        """``act()``, retried with backoff on a backend's passing failure, said
+        (:mod:`fate_iac.backoff`)."""
+        return backoff.retried(act, what, self.say, _engine_message, read=read)
 
     def _stack(self, stack: str, env: dict[str, str]) -> Any:
         # Selecting a stack writes the workspace's settings: one at a time. What runs on
         # it then (an update, say) names the stack itself, so stacks run at once.
         with self._lock:
-            if self._listed is not None and stack not in self._listed:
-                self._listed = None  # create_or_select is about to create it
-            return self._auto.Stack.create_or_select(stack, self._workspace(env))
+            found = self._retried(
+                f"pulumi stack select {stack}",
+                lambda: self._auto.Stack.create_or_select(stack, self._workspace(env)),
+            )
+            if self._listed is not None:
+                self._listed.add(stack)  # created, if it was not there
+            return found
 
     def _outputs(self, stack: str) -> dict[str, Any]:
         """A stack's outputs (secret ones revealed, each saying whether it is secret),
         read without selecting it: one run of the CLI, where the Automation API's
         ``stack_outputs`` makes two, each decrypting the stack's secrets."""
-        done = self._command.run(
-            ["stack", "export", "--show-secrets", "--stack", stack],
-            str(self.project_dir),
-            self.env,
+        done = self._retried(
+            f"pulumi stack export of {stack}",
+            lambda: self._command.run(
+                ["stack", "export", "--show-secrets", "--stack", stack],
+                str(self.project_dir),
+                self.env,
+            ),
         )
         resources = (json.loads(done.stdout or "{}").get("deployment") or {}).get("resources")
         root: dict[str, Any] = next((r for r in resources or [] if r.get("type") == STACK), {})
@@ -174,7 +192,10 @@ class AutomationRunner:
         """What an update would change; with ``refresh``, against what the cluster holds
         now rather than what the state says."""
         with engine_failures():
-            steps, lines = self._run(stack, env, ["preview", *(["--refresh"] if refresh else [])])
+            steps, lines = self._retried(
+                f"pulumi preview of {stack}",
+                lambda: self._run(stack, env, ["preview", *(["--refresh"] if refresh else [])]),
+            )
         self._done(stack, steps, lines)
         return steps.changes
 
@@ -192,7 +213,11 @@ class AutomationRunner:
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         with engine_failures():
-            steps, lines = self._run(stack, env, ["up", "--yes", "--skip-preview"])
+            steps, lines = self._retried(
+                f"pulumi up of {stack}",
+                lambda: self._run(stack, env, ["up", "--yes", "--skip-preview"]),
+                read=False,
+            )
         for line in lines:
             if "waiting for" in line or "error" in line:
                 self.say(f"  {stack}: {line.strip()}")
@@ -263,9 +288,10 @@ class AutomationRunner:
         return (found.value, found.secret) if found is not None else (None, False)
 
     def published(self, stack: str) -> Published:
-        """Its record (revealed, and whether secret) and its inputs digest: none unless
-        its last operation was an update that succeeded (a failed one keeps the outputs
-        of the one before; a refresh may have taken drift into the state)."""
+        """Its record (revealed, and whether secret), when its certificates expire, and
+        its inputs digest: none unless its last operation was an update that succeeded
+        (a failed one keeps the outputs of the one before; a refresh may have taken
+        drift into the state)."""
         with engine_failures(), ThreadPoolExecutor(1) as reader:  # two runs of the CLI at once
             succeeded = reader.submit(self._last_update_succeeded, stack)
             outputs = self._outputs(stack)
@@ -273,17 +299,24 @@ class AutomationRunner:
             digest = str(inputs.value) if inputs is not None and inputs.value else None
             if digest is not None and not succeeded.result():
                 digest = None
+        expiries = outputs.get("certificates")
         return Published(
             record.value if record is not None else None,
             bool(record is not None and record.secret),
             digest,
+            {str(k): str(v) for k, v in expiries.value.items()}
+            if expiries is not None and isinstance(expiries.value, dict)
+            else {},
         )
 
     def _last_update_succeeded(self, stack: str) -> bool:
-        done = self._command.run(
-            ["stack", "history", "--json", "--page-size", "1", "--stack", stack],
-            str(self.project_dir),
-            self.env,
+        done = self._retried(
+            f"pulumi stack history of {stack}",
+            lambda: self._command.run(
+                ["stack", "history", "--json", "--page-size", "1", "--stack", stack],
+                str(self.project_dir),
+                self.env,
+            ),
         )
         entries = json.loads(done.stdout or "[]") or [{}]
         return bool(entries[0].get("kind") == "update" and entries[0].get("result") == "succeeded")
@@ -432,21 +465,31 @@ class AutomationRunner:
 
     def _mark_unfinished(self, stack: str, ids: set[str]) -> None:
         """The releases ``ids`` marked in the stack's state as not finished
-        (:func:`fate_iac.recovery.mark_unfinished`): the next update applies them."""
+        (:func:`fate_iac.recovery.mark_unfinished`): the next update applies them. The
+        state goes from ``pulumi stack export`` to ``pulumi stack import`` through a
+        pipe: its secrets shown are never written to a file."""
         exported = self._command.run(
-            ["stack", "export", "--stack", stack], str(self.project_dir), self.env
+            ["stack", "export", "--show-secrets", "--stack", stack],
+            str(self.project_dir),
+            self.env,
         )
         document = json.loads(exported.stdout or "{}")
-        why = "interrupted while Helm changed it (fatectl recover): apply it again"
-        if not recovery.mark_unfinished(document.get("deployment"), ids, why):
+        if not recovery.mark_unfinished(document.get("deployment"), ids):
             return
-        with tempfile.TemporaryDirectory(prefix="fate-recover-") as scratch:
-            path = Path(scratch) / "state.json"
-            path.write_text(json.dumps(document))
-            self._command.run(
-                ["stack", "import", "--stack", stack, "--file", str(path)],
-                str(self.project_dir),
-                self.env,
+        done = subprocess.run(
+            [self._command.command, "stack", "import", "--stack", stack, "--non-interactive"],
+            input=json.dumps(document),
+            cwd=self.project_dir,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise recovery.RecoveryStopped(
+                f"stack {stack}: could not mark releases {', '.join(sorted(ids))} for the "
+                f"next update: {done.stderr.strip()}; run `fatectl recover --stack {stack}` "
+                "again"
             )
 
     def _held(
@@ -475,6 +518,13 @@ class AutomationRunner:
         """Resources in the stack's state (what ``destroy`` would delete, and the stack)."""
         deployment = self._stack(stack, {}).export_stack().deployment or {}
         return len(deployment.get("resources") or [])
+
+
+def _engine_message(error: BaseException) -> str:
+    """What a failed CLI run said (the Automation API's CommandError keeps its stderr)."""
+    return "\n".join(
+        str(part) for part in (getattr(error, "stderr", ""), getattr(error, "stdout", ""), error)
+    )
 
 
 def _json_file(path: Path) -> Any:

@@ -60,6 +60,15 @@ def set_log_level(ws: Workspace, level: str) -> None:
     path.write_text(text)
 
 
+def engine(pid: int) -> bool:
+    """Whether ``pid`` runs the Pulumi CLI (not one of its plugins)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return False
+    return command.endswith(b"/pulumi")
+
+
 def recover(
     fed: Federation, point: Point, before: set[str], refreshed: str | None = None
 ) -> tuple[str, float]:
@@ -69,12 +78,23 @@ def recover(
     injected = interrupt(fed.ws, fed.plane, NAMESPACES, point)
     assert injected.fired, f"{point.label()}: the run ended before the fault\n{injected.output}"
     if refreshed is not None:
-        # The engine a Ctrl-C stopped finishes stopping (and leaves its lock) first.
+        # The run a Ctrl-C stopped ends; its lock stays. The operator recovers the
+        # stack by hand, then refreshes it (which clears what the engine knew of the
+        # release it left unfinished): the next run must still apply it.
         deadline = time.monotonic() + 120
-        while lock_files(fed.state) and time.monotonic() < deadline:
+        while any(engine(pid) for pid in injected.left):
+            assert time.monotonic() < deadline, "the interrupted run did not end"
             time.sleep(0.2)
+        recovered = subprocess.run(
+            fatectl(fed.ws, "recover", "--stack", refreshed),
+            env={**os.environ, **fed.ws.env},
+            capture_output=True,
+            text=True,
+        )
+        assert recovered.returncode == 0, recovered.stderr
         done = fed.ws.pulumi("refresh", "--yes", "--skip-preview", "--stack", refreshed)
         assert done.returncode == 0, done.stderr
+        by_hand = recovered.stdout + recovered.stderr
     started = time.monotonic()
     done = subprocess.run(
         fatectl(fed.ws, "federation", "up", "--yes"),
@@ -98,6 +118,8 @@ def recover(
     assert lock_files(fed.state) == []
     assert claims(fed.plane, NAMESPACES) >= before
     said = [line for line in done.stderr.splitlines() if line.startswith("recover ")]
+    if refreshed is not None:
+        said += [line for line in by_hand.splitlines() if refreshed in line]
     print(f"{point.label()}: fault at {injected.seconds:.1f}s, recovered in {took:.1f}s", *said)
     return "\n".join(said), took
 
