@@ -19,6 +19,7 @@ went through so far, so the operator sees where the federation stands.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,12 +31,14 @@ from fate_iac.cluster_target import ClusterTarget, stack_target
 from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_step, references
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
-from fate_iac.kinds import kind_for
+from fate_iac.kinds import kind_for, parts
 from fate_iac.loader import load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError
 from fate_iac.recovery import RecoveryStopped
 
 Say = Callable[[str], None]
+Watch = Callable[[str, "Member", threading.Event], None]
+"""Follows a stack's update until the event is set (:func:`watching`)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,11 @@ class StackRunner(Protocol):
     def federation_lock_path(self) -> Path | None:
         """Where the federation's lock lives in the backend (None: a backend that
         cannot hold one, see :mod:`fate_iac.operator_lock`)."""
+        ...
+
+    def cancel(self, stack: str, why: str) -> None:
+        """Stop the update running on the stack now (as one Ctrl-C does); it fails
+        saying ``why``. Nothing when none runs."""
         ...
 
     def recover(self, stack: str, target: ClusterTarget) -> list[str]:
@@ -355,11 +363,13 @@ def converge(
     max_passes: int = 8,
     say: Say = print,
     planned: Plan | None = None,
+    watch: Watch | None = None,
 ) -> list[Outcome]:
     """Update the stacks whose inputs changed, step by step, until none has: each step
     runs at once the stale stacks that do not read each other (exchanges first), then
     reads what they published. ``max_passes`` bounds the steps; ``planned`` is a
-    :func:`plan` just made."""
+    :func:`plan` just made; ``watch`` follows each update while it runs (what it waits
+    for in the cluster, :func:`watching`)."""
     current = planned or plan(members, runner)
     outcomes = {name: Outcome(name, members[name].role) for name in current.order}
     exchanges = [name for name in current.order if members[name].role == "exchange"]
@@ -390,7 +400,17 @@ def converge(
         }
 
         def up(name: str, envs: dict[str, dict[str, str]] = envs) -> int:
-            return runner.up(name, envs[name])
+            if watch is None:
+                return runner.up(name, envs[name])
+            done = threading.Event()
+            follower = threading.Thread(
+                target=watch, args=(name, members[name], done), name=f"watch-{name}", daemon=True
+            )
+            follower.start()
+            try:
+                return runner.up(name, envs[name])
+            finally:
+                done.set()
 
         results = _concurrently(updated, up)
         failed = None
@@ -419,6 +439,28 @@ def converge(
             ) from error
         current.refresh(members, runner, updated)
     raise NotConverged(f"not converged after {max_passes} steps: stacks still change")
+
+
+def watching(runner: StackRunner, say: Say, bound: float) -> Watch:
+    """Follows an update in its stack's cluster (:mod:`fate_iac.progress`): says what
+    its releases wait for (each workload's ready pods, the scheduler's reason for a pod
+    it cannot place) and stops the update once a pod stays unschedulable ``bound``
+    seconds, naming the workload and the reason."""
+    from fate_iac import kube, progress
+
+    def watch(stack: str, member: Member, done: threading.Event) -> None:
+        namespaces = sorted({part.k8s_namespace for _, part in parts(member.config)})
+        target = member.target
+
+        def read(namespace: str) -> Any:
+            return kube.read_namespace(namespace, target.context, target.kubeconfig)
+
+        def give_up(why: str) -> None:
+            runner.cancel(stack, why)
+
+        progress.follow(stack, namespaces, read, say, give_up, done, bound)
+
+    return watch
 
 
 def _cause(error: BaseException) -> str:

@@ -148,6 +148,9 @@ class FakeEngine:
     def federation_lock_path(self) -> Path | None:
         return self.lock_path
 
+    def cancel(self, stack: str, why: str) -> None:
+        self.log.append(("cancel", stack, why))
+
     def recover(self, stack: str, target: ClusterTarget) -> list[str]:
         self.log.append(("recover", stack, target.context or ""))
         if stack in self.stuck:

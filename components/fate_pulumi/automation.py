@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -88,6 +89,70 @@ class Steps:
             self.changed.append(StepChange(op, kind, meta.urn.split("::")[-1], keys))
 
 
+PAST = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "create-replacement": "created (replacement)",
+    "delete-replaced": "deleted (replaced)",
+}
+"""What a step did, once the engine says it is done: the progress worth saying."""
+
+
+class Events:
+    """A run's event log, read as it grows: each step counted (:class:`Steps`) and,
+    for an update, said once done (``created Release fate-9999-release``), with the
+    Helm releases said when they start (they wait for their workloads)."""
+
+    def __init__(
+        self, stack: str, auto: Any, steps: Steps, say: Say, progress: bool = False
+    ) -> None:
+        self.stack, self.auto, self.steps, self.say = stack, auto, steps, say
+        self.progress = progress
+        self.summarized = False
+        self._offset = 0
+        self._partial = ""
+
+    def read(self, log: Path) -> None:
+        """The events written since the last read (a line not finished yet waits)."""
+        if not log.exists():
+            return
+        with open(log) as handle:
+            handle.seek(self._offset)
+            text = handle.read()
+            self._offset = handle.tell()
+        text, self._partial = self._partial + text, ""
+        found = text.split("\n")
+        self._partial = found.pop()
+        for line in found:
+            if line.strip():
+                self._see(line)
+
+    def _see(self, line: str) -> None:
+        try:
+            event = self.auto.events.EngineEvent.from_json(json.loads(line))
+        except Exception as error:  # a newer CLI's event: said, as the SDK does
+            self.say(f"  {self.stack}: an engine event was not understood: {error}")
+            return
+        self.steps.see(event)
+        self.summarized = self.summarized or event.summary_event is not None
+        if not self.progress:
+            return
+        started, done = event.resource_pre_event, event.res_outputs_event
+        if started is not None and started.metadata.type == RELEASE:
+            op = started.metadata.op.value
+            if op in PAST:
+                name = started.metadata.urn.split("::")[-1]
+                self.say(f"  {self.stack}: {op} Release {name}: Helm waits for its workloads")
+        if done is not None and done.metadata.type != STACK_REFERENCE:
+            op = done.metadata.op.value
+            if op in PAST:
+                kind = done.metadata.type.split(":")[-1]
+                name = done.metadata.urn.split("::")[-1]
+                self.say(f"  {self.stack}: {PAST[op]} {kind} {name}")
+
+
 @contextmanager
 def engine_failures() -> Iterator[None]:
     """A failed run raised as the orchestrator reads it: an :class:`EngineError` made from
@@ -125,6 +190,9 @@ class AutomationRunner:
         self._listed: set[str] | None = None
         self._lock = threading.Lock()
         self._last: dict[str, Previewed] = {}
+        self._running: dict[str, subprocess.Popen[str]] = {}
+        """The CLI running an update of each stack now (what :meth:`cancel` stops)."""
+        self._cancelled: dict[str, str] = {}
         # One CLI for every workspace: each would otherwise ask it for its version.
         self._command = auto.PulumiCommand(
             root=str(pulumi_root) if pulumi_root is not None else None,
@@ -241,7 +309,9 @@ class AutomationRunner:
         steps = Steps()
         with tempfile.TemporaryDirectory(prefix="fate-events-") as scratch:
             log = Path(scratch) / "events.json"
-            self._command.run(
+            events = Events(stack, self._auto, steps, self.say, progress=command[0] == "up")
+            self._cli(
+                stack,
                 [
                     *command,
                     "--stack",
@@ -254,23 +324,74 @@ class AutomationRunner:
                 ],  # recorded in its history, as the SDK's runs
                 # The CLI takes --event-log only with its debug commands on, as the
                 # Automation API runs it.
-                str(self.project_dir),
                 {**self.env, **env, "PULUMI_DEBUG_COMMANDS": "true"},
-                on_output=lines.append,
+                lines,
+                lambda: events.read(log),
             )
-            summarized = False
-            for line in log.read_text().splitlines() if log.exists() else []:
-                try:
-                    event = self._auto.events.EngineEvent.from_json(json.loads(line))
-                except Exception as error:  # a newer CLI's event: said, as the SDK does
-                    self.say(f"  {stack}: an engine event was not understood: {error}")
-                    continue
-                steps.see(event)
-                summarized = summarized or event.summary_event is not None
-        if not summarized:  # its changes would be unknown: never taken for none
+            events.read(log)
+        if not events.summarized:  # its changes would be unknown: never taken for none
             why = f"pulumi {command[0]} of {stack} ended without its summary event"
             raise self._auto.CommandError(self._auto.CommandResult("\n".join(lines), why, -1))
         return steps, lines
+
+    def _cli(
+        self,
+        stack: str,
+        args: list[str],
+        env: Mapping[str, str],
+        lines: list[str],
+        meanwhile: Callable[[], None],
+    ) -> None:
+        """The CLI on ``stack``, its output lines into ``lines``, ``meanwhile`` called
+        every half second while it runs (the engine's events as they come); a run
+        :meth:`cancel` stopped raises an :class:`EngineError` saying why."""
+        run = subprocess.Popen(
+            [self._command.command, "--non-interactive", *args],
+            cwd=self.project_dir,
+            env={**os.environ, **env, "PULUMI_AUTOMATION_API": "true"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with self._lock:
+            self._running[stack] = run
+        errors: list[str] = []
+        readers = [
+            threading.Thread(target=lambda: lines.extend(run.stdout or []), daemon=True),
+            threading.Thread(target=lambda: errors.extend(run.stderr or []), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        try:
+            while run.poll() is None:
+                meanwhile()
+                try:
+                    run.wait(0.5)
+                except subprocess.TimeoutExpired:
+                    continue
+        finally:
+            for reader in readers:
+                reader.join()
+            with self._lock:
+                self._running.pop(stack, None)
+                why = self._cancelled.pop(stack, None)
+        if why is not None:
+            raise EngineError("".join(lines + errors), f"stopped waiting: {why}")
+        if run.returncode != 0:
+            raise self._auto.errors.create_command_error(
+                self._auto.CommandResult("".join(lines), "".join(errors), run.returncode)
+            )
+
+    def cancel(self, stack: str, why: str) -> None:
+        """Stop the update running on ``stack`` as one Ctrl-C does (the engine ends what
+        it is doing, and the update fails saying ``why``)."""
+        with self._lock:
+            run = self._running.get(stack)
+            if run is None or run.poll() is not None:
+                return
+            self._cancelled[stack] = why
+        self.say(f"  {stack}: stopping its update: {why}")
+        run.send_signal(signal.SIGINT)
 
     def destroy(self, stack: str) -> None:
         with engine_failures():
