@@ -19,22 +19,26 @@ went through so far, so the operator sees where the federation stands.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fate_iac import renewal
 from fate_iac.cluster_target import ClusterTarget, stack_target
 from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_step, references
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
-from fate_iac.kinds import kind_for
+from fate_iac.kinds import kind_for, parts
 from fate_iac.loader import load_stack_config, read_stack_file
 from fate_iac.problems import ConfigError, FederationError, said
 from fate_iac.recovery import RecoveryStopped
 
 Say = Callable[[str], None]
+Watch = Callable[[str, "Member", threading.Event], None]
+"""Follows a stack's update until the event is set (:func:`watching`)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,11 @@ class StackRunner(Protocol):
         cannot hold one, see :mod:`fate_iac.operator_lock`)."""
         ...
 
+    def cancel(self, stack: str, why: str) -> None:
+        """Stop the update running on the stack now (as one Ctrl-C does); it fails
+        saying ``why``. Nothing when none runs."""
+        ...
+
     def recover(self, stack: str, target: ClusterTarget) -> list[str]:
         """Clear what an interrupted run left on the stack (on the cluster ``target``
         names) (:mod:`fate_iac.recovery`):
@@ -119,6 +128,8 @@ class Published:
     record: Any = None
     secret: bool = False
     inputs: str | None = None
+    certificates: dict[str, str] = field(default_factory=dict)
+    """When its CA and each certificate Secret expire (its ``certificates`` output)."""
 
 
 @dataclass
@@ -132,7 +143,8 @@ class Outcome:
     violations: list[str] = field(default_factory=list)
     """Policy violations the engine reported (each line says its level)."""
     error: str | None = None
-    """Why the engine failed it, when it did."""
+    """Why the engine failed it, when it did (for ``drift``'s ``renewal-due``: which
+    certificates are due)."""
     objects: list[str] = field(default_factory=list)
     """What a preview's update would do to its releases' objects (``fatectl diff``)."""
 
@@ -284,14 +296,23 @@ class Plan:
     existing: list[str] = field(default_factory=list)
     wanted: dict[str, str] = field(default_factory=dict)
     stale: list[str] = field(default_factory=list)
+    renewing: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The stacks whose certificates entered their renewal window: which, and when each
+    expires (:mod:`fate_iac.renewal`). Time is an input: they are stale too."""
 
     def why(self, name: str, fresh: bool = False) -> str:
-        """``new``, ``changed`` (its inputs) or ``up-to-date``."""
+        """``new``, ``changed`` (its inputs), ``certificates due: ...`` or ``up-to-date``."""
         if name not in self.existing:
             return "new"
         if fresh:
-            return "up-to-date" if self.seen[name].inputs == self.wanted[name] else "changed"
-        return "changed" if name in self.stale else "up-to-date"
+            changed = self.seen[name].inputs != self.wanted[name]
+        else:
+            changed = name in self.stale and name not in self.renewing
+        if changed:
+            return "changed"
+        if name in self.renewing:
+            return f"certificates due: {renewal.describe(self.renewing[name])}"
+        return "up-to-date"
 
     def refresh(
         self, members: Mapping[str, Member], runner: StackRunner, updated: list[str]
@@ -314,6 +335,16 @@ class Plan:
             )
             for name in self.order
         }
+        self.renewing = {
+            name: found
+            for name in self.existing
+            if name in self.seen
+            and (
+                found := renewal.due_certificates(
+                    members[name].config, self.seen[name].certificates
+                )
+            )
+        }
         self.stale = [n for n in self.order if self.why(n, fresh=True) != "up-to-date"]
         return self
 
@@ -332,11 +363,13 @@ def converge(
     max_passes: int = 8,
     say: Say = print,
     planned: Plan | None = None,
+    watch: Watch | None = None,
 ) -> list[Outcome]:
     """Update the stacks whose inputs changed, step by step, until none has: each step
     runs at once the stale stacks that do not read each other (exchanges first), then
     reads what they published. ``max_passes`` bounds the steps; ``planned`` is a
-    :func:`plan` just made."""
+    :func:`plan` just made; ``watch`` follows each update while it runs (what it waits
+    for in the cluster, :func:`watching`)."""
     current = planned or plan(members, runner)
     outcomes = {name: Outcome(name, members[name].role) for name in current.order}
     exchanges = [name for name in current.order if members[name].role == "exchange"]
@@ -367,7 +400,17 @@ def converge(
         }
 
         def up(name: str, envs: dict[str, dict[str, str]] = envs) -> int:
-            return runner.up(name, envs[name])
+            if watch is None:
+                return runner.up(name, envs[name])
+            done = threading.Event()
+            follower = threading.Thread(
+                target=watch, args=(name, members[name], done), name=f"watch-{name}", daemon=True
+            )
+            follower.start()
+            try:
+                return runner.up(name, envs[name])
+            finally:
+                done.set()
 
         results = _concurrently(updated, up)
         failed = None
@@ -396,6 +439,28 @@ def converge(
             ) from error
         current.refresh(members, runner, updated)
     raise NotConverged(f"not converged after {max_passes} steps: stacks still change")
+
+
+def watching(runner: StackRunner, say: Say, bound: float) -> Watch:
+    """Follows an update in its stack's cluster (:mod:`fate_iac.progress`): says what
+    its releases wait for (each workload's ready pods, the scheduler's reason for a pod
+    it cannot place) and stops the update once a pod stays unschedulable ``bound``
+    seconds, naming the workload and the reason."""
+    from fate_iac import kube, progress
+
+    def watch(stack: str, member: Member, done: threading.Event) -> None:
+        namespaces = sorted({part.k8s_namespace for _, part in parts(member.config)})
+        target = member.target
+
+        def read(namespace: str) -> Any:
+            return kube.read_namespace(namespace, target.context, target.kubeconfig)
+
+        def give_up(why: str) -> None:
+            runner.cancel(stack, why)
+
+        progress.follow(stack, namespaces, read, say, give_up, done, bound)
+
+    return watch
 
 
 def _cause(error: BaseException) -> str:
@@ -528,6 +593,8 @@ class Status:
     members: list[Any] | None = None
     certificates: dict[str, str] = field(default_factory=dict)
     """When its CA and each certificate Secret expire (the ``certificates`` output)."""
+    renewal: dict[str, str] = field(default_factory=dict)
+    """Those inside their renewal window: the next ``federation up`` re-issues them."""
 
     def line(self) -> str:
         if not self.deployed:
@@ -540,6 +607,8 @@ class Status:
         extra = f" members {self.members}" if self.members is not None else ""
         if self.certificates:
             extra += f" certificates until {min(self.certificates.values())[:10]}"
+        if self.renewal:
+            extra += f"; due for renewal: {renewal.describe(self.renewal)}"
         word = f"{self.health:<12} " if self.health is not None else ""
         return f"{self.stack:<16} {self.kind:<8} deployed  {word}{where}{extra}"
 
@@ -552,6 +621,7 @@ class Status:
             "endpoints": self.endpoints,
             "members": self.members,
             "certificates": self.certificates,
+            "renewal": self.renewal,
         }
 
 
@@ -573,6 +643,7 @@ def statuses(
             expiries = outputs.get("certificates")
             if isinstance(expiries, dict):
                 status.certificates = {str(k): str(v) for k, v in expiries.items()}
+                status.renewal = renewal.due_certificates(members[name].config, status.certificates)
             if health is not None:
                 status.health = health(name, members[name], outputs)
         found.append(status)
@@ -595,8 +666,10 @@ def drift_all(
     one does not (the cluster no longer holds what the stack deployed), else ``pending``
     when the plain one changes something (config or program not deployed yet), else
     ``in-sync``; ``not-deployed`` (pending too) and ``failed`` (the engine's error).
-    Helm releases are compared as Helm records them (chart and values), not object by
-    object."""
+    A stack otherwise ``pending`` or ``in-sync`` whose certificates entered their
+    renewal window is ``renewal-due`` (time drifts too: the next ``federation up``
+    re-issues them; left alone, they lapse). Helm releases are compared as Helm records
+    them (chart and values), not object by object."""
     outcomes = []
     for name in run_order(members):
         outcome = Outcome(name, members[name].role, state="not-deployed")
@@ -614,9 +687,20 @@ def drift_all(
                     if drift or outcome.changes > pending
                     else ("pending" if pending else "in-sync")
                 )
+                if outcome.state != "drifted":
+                    expiries = runner.outputs(name).get("certificates")
+                    due = renewal.due_certificates(
+                        members[name].config, expiries if isinstance(expiries, dict) else {}
+                    )
+                    if due:
+                        outcome.state = "renewal-due"
+                        outcome.error = f"certificates due for renewal: {renewal.describe(due)}"
         except Exception as error:  # the engine's own error, whatever its type
             outcome.state, outcome.error = "failed", _cause(error)
-        say(f"drift {name}: {outcome.state}")
+        if outcome.error is not None:  # why, in text too
+            say(f"drift {name}: {outcome.state}: {outcome.error}")
+        else:
+            say(f"drift {name}: {outcome.state}")
         outcomes.append(outcome)
     return outcomes
 

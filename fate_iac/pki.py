@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fate_iac.clock import utc_now
+from fate_iac.clock import renewal_now, utc_now
 
 KEY_BITS = 2048
 
@@ -212,7 +212,7 @@ def ca_problem(certificate: str, renew_before_hours: int = 0) -> str | None:
             return "it is not a CA certificate (no basicConstraints)"
         if not constraints.ca:
             return "it is not a CA certificate (basicConstraints CA:FALSE)"
-    expiry, now = certs[0].not_valid_after_utc, utc_now()
+    expiry, now = certs[0].not_valid_after_utc, renewal_now()
     if expiry <= now:
         return f"it expired on {expiry.date().isoformat()}"
     if expiry <= now + datetime.timedelta(hours=renew_before_hours):

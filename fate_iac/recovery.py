@@ -14,7 +14,11 @@ Each is decided here, from plain data, by the rules the tools themselves give:
   one whose process runs, or that was taken on another host (whose processes cannot be
   seen from here), is left alone and named;
 - a release pending an upgrade or a rollback goes back to its last deployed revision
-  (what ``helm rollback`` does); a first install that never deployed is uninstalled:
+  (what ``helm rollback`` does); so does one whose newest revision ``failed`` in a run
+  that did not finish (a Ctrl-C while Helm waited): the state may hold that revision's
+  inputs, so the release is also marked unfinished in the state (the engine's
+  initialization errors, which a refresh clears), and the next update applies it again
+  rather than finding nothing to change; a first install that never deployed is uninstalled:
   Helm never deletes the claims a StatefulSet made, and one whose chart makes claims of
   its own is not uninstalled but stopped on, with the command to run;
 - a pending create of an object the cluster holds is imported into the state (its id
@@ -27,6 +31,7 @@ The doing is the runner's (the Pulumi side) and :mod:`fate_iac.kube`'s (Helm).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +40,7 @@ from typing import Any
 PENDING_STATES = ("pending-install", "pending-upgrade", "pending-rollback")
 """Helm's statuses of a release an operation is still changing: Helm refuses any other
 operation on it until it leaves them."""
-DEPLOYED, SUPERSEDED = "deployed", "superseded"
+DEPLOYED, SUPERSEDED, FAILED = "deployed", "superseded", "failed"
 
 
 @dataclass(frozen=True)
@@ -111,14 +116,19 @@ class ReleaseRemedy:
     revision: int | None = None
     why: str = ""
     command: str = ""
+    reapply: bool = False
+    """Whether the next update must apply the release again whatever its state says."""
 
 
-def release_remedy(namespace: str, name: str, history: list[Revision]) -> ReleaseRemedy:
+def release_remedy(
+    namespace: str, name: str, history: list[Revision], interrupted: bool = False
+) -> ReleaseRemedy:
     """What Helm's own semantics allow for a release whose last revision is ``history``'s
-    last (oldest first): nothing unless it is pending; back to the newest revision that
-    deployed; a first install that never deployed uninstalled, unless its chart makes
-    claims (then stop: they would be deleted with it)."""
-    if not history or history[-1].status not in PENDING_STATES:
+    last (oldest first): nothing unless it is pending, or ``failed`` in a run that was
+    ``interrupted``; back to the newest revision that deployed (and, for a failed one,
+    applied again by the next update); a first install that never deployed uninstalled,
+    unless its chart makes claims (then stop: they would be deleted with it)."""
+    if not history:
         return ReleaseRemedy("none")
     last = history[-1]
     earlier = history[:-1]
@@ -126,9 +136,25 @@ def release_remedy(namespace: str, name: str, history: list[Revision]) -> Releas
         (r for r in reversed(earlier) if r.status == SUPERSEDED), None
     )
     stuck = f"release {name} in {namespace} is {last.status} (revision {last.version})"
+    if last.status == FAILED and interrupted:
+        again = "; the next update applies it again"
+        if target is not None:
+            return ReleaseRemedy(
+                "rollback",
+                target.version,
+                f"{stuck} after an interrupted run: rolled back to revision "
+                f"{target.version}{again}",
+                reapply=True,
+            )
+        return ReleaseRemedy("reapply", None, f"{stuck}, never deployed{again}", reapply=True)
+    if last.status not in PENDING_STATES:
+        return ReleaseRemedy("none")
     if target is not None:
         return ReleaseRemedy(
-            "rollback", target.version, f"{stuck}: rolled back to revision {target.version}"
+            "rollback",
+            target.version,
+            f"{stuck}: rolled back to revision {target.version}",
+            reapply=True,
         )
     if last.status == "pending-install" and not any(r.claims for r in history):
         return ReleaseRemedy("uninstall", None, f"{stuck}, never deployed: uninstalled")
@@ -205,6 +231,39 @@ def imports(pending: list[Pending], held: set[str]) -> list[tuple[str, str]]:
     return [
         (p.urn, p.id) for p in pending if p.op == "creating" and p.id is not None and p.id in held
     ]
+
+
+UNFINISHED = "interrupted while Helm changed it: applied again by the next update"
+"""The ``description`` recovery writes into the inputs a release's state holds, and the
+note it leaves as the engine's initialization error."""
+
+
+def mark_unfinished(deployment: Any, ids: set[str]) -> list[str]:
+    """Mark the Helm releases of an exported state's ``deployment`` (secrets shown)
+    whose cluster id is in ``ids`` as not finished, so the next update applies them
+    whatever its inputs: the engine updates a resource with ``initErrors`` even when
+    nothing changed, and a ``description`` in the inputs the state holds (which the
+    program never sets) differs from the program's, which a refresh keeps (it reads
+    the cluster, never the inputs). The URNs marked."""
+    marked = []
+    for resource in (deployment or {}).get("resources") or []:
+        if not str(resource.get("type", "")).startswith("kubernetes:helm.sh/"):
+            continue
+        if object_id(resource) not in ids:
+            continue
+        resource["initErrors"] = [UNFINISHED]
+        if isinstance(resource.get("inputs"), dict):
+            resource["inputs"]["description"] = UNFINISHED
+        outputs = resource.get("outputs")
+        held = outputs.get("__inputs") if isinstance(outputs, dict) else None
+        if isinstance(held, dict) and isinstance(held.get("plaintext"), str):
+            inputs = json.loads(held["plaintext"])  # a secret: the provider's own copy
+            inputs["description"] = UNFINISHED
+            held["plaintext"] = json.dumps(inputs)
+        elif isinstance(held, dict):
+            held["description"] = UNFINISHED
+        marked.append(str(resource.get("urn", "")))
+    return marked
 
 
 @dataclass

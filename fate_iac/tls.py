@@ -32,7 +32,7 @@ from typing import Any
 
 from fate_iac import yamlio
 from fate_iac.charts import Manifest
-from fate_iac.clock import utc_now
+from fate_iac.clock import renewal_now
 from fate_iac.config import ExchangeConfig, PartyConfig, TlsOptions
 from fate_iac.endpoints import (
     ROLLSITE_TLS_PORT,
@@ -132,7 +132,7 @@ def stamp(*parts: str) -> str:
 def due(not_after: str, renew_before_hours: int, now: datetime.datetime | None = None) -> bool:
     """Whether a certificate expiring at ``not_after`` is re-issued now."""
     expiry = datetime.datetime.fromisoformat(not_after)
-    return (now or utc_now()) >= expiry - datetime.timedelta(hours=renew_before_hours)
+    return (now or renewal_now()) >= expiry - datetime.timedelta(hours=renew_before_hours)
 
 
 def subject(party_id: int, role: str) -> tuple[str, str]:

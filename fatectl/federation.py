@@ -117,7 +117,7 @@ def _run(
         if args.action == "drift":
             outcomes = orchestrator.drift_all(members, runner, stderr)
             states = {o.state for o in outcomes}
-            if "drifted" in states:
+            if states & {"drifted", "renewal-due"}:  # certificates lapse unless renewed
                 code = report.Exit.DRIFT
             elif "failed" in states:
                 code = report.Exit.FAILED
@@ -155,7 +155,10 @@ def _run(
                 if not confirm("bring the federation up as planned?", args.yes):
                     say(["nothing changed"])
                     return report.Exit.FAILED
-            outcomes = orchestrator.converge(members, runner, args.max_passes, stderr, planned)
+            watch = orchestrator.watching(runner, stderr, args.unschedulable_after)
+            outcomes = orchestrator.converge(
+                members, runner, args.max_passes, stderr, planned, watch
+            )
             return _outcomes(args, command, outcomes, code)
         say(["plan:", *(f"  {line}" for line in orchestrator.destroy_plan(members, runner))])
         if not confirm("destroy these stacks' resources?", args.yes):
@@ -292,6 +295,14 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-passes", type=int, default=8, help="up: bound on the steps of converging")
     p.add_argument(
         "--yes", "-y", action="store_true", help="up/destroy: do not ask for confirmation"
+    )
+    p.add_argument(
+        "--unschedulable-after",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        help="up: stop a stack's update once a pod of it stays unschedulable this long "
+        "(default: 180), naming the workload and the scheduler's reason",
     )
     p.add_argument(
         "--wait",

@@ -136,6 +136,9 @@ class FakeEngine:
         """What an interrupted run left on a stack, as recovery would say it cleared it."""
         self.stuck: dict[str, str] = {}
         """Stacks whose recovery must stop, and why."""
+        self.certificates: dict[str, dict[str, str]] = {}
+        """When each stack's certificates expire; an update re-issues them to ``renewed``."""
+        self.renewed = "2099-01-01T00:00:00+00:00"
 
     def exists(self, stack: str) -> bool:
         return stack in self.deployed
@@ -144,6 +147,9 @@ class FakeEngine:
 
     def federation_lock_path(self) -> Path | None:
         return self.lock_path
+
+    def cancel(self, stack: str, why: str) -> None:
+        self.log.append(("cancel", stack, why))
 
     def recover(self, stack: str, target: ClusterTarget) -> list[str]:
         self.log.append(("recover", stack, target.context or ""))
@@ -187,6 +193,8 @@ class FakeEngine:
             self.records[stack] = published["federation"]
             self.inputs[stack] = env.get(INPUTS_ENV)
             self.failed.discard(stack)
+            if stack in self.certificates:
+                self.certificates[stack] = dict.fromkeys(self.certificates[stack], self.renewed)
         time.sleep(0.05)  # long enough for the stacks of a step to overlap
         return changes
 
@@ -197,9 +205,12 @@ class FakeEngine:
         self.inputs.pop(stack, None)
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "federation": {"kind": "party", "endpoints": {"rollsite": {"host": "h", "port": 1}}}
         }
+        if stack in self.certificates:
+            found["certificates"] = dict(self.certificates[stack])
+        return found
 
     def record(self, stack: str) -> tuple[Any, bool]:
         return self.outputs(stack)["federation"], False
@@ -207,7 +218,9 @@ class FakeEngine:
     def published(self, stack: str) -> Published:
         self.log.append(("read", stack, ""))
         inputs = None if stack in self.failed else self.inputs.get(stack)
-        return Published(self.records.get(stack), False, inputs)
+        return Published(
+            self.records.get(stack), False, inputs, dict(self.certificates.get(stack, {}))
+        )
 
     def resource_count(self, stack: str) -> int:
         return 5 if stack in self.deployed else 0

@@ -4,22 +4,27 @@ tests/e2e/test_faults_e2e.py)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fate_iac.orchestrator import recover_all
 from fate_iac.problems import FederationError
 from fate_iac.recovery import (
+    UNFINISHED,
     Lock,
     Pending,
     Revision,
     imports,
     lock_from_json,
     lock_is_stale,
+    mark_unfinished,
     object_id,
     pending_operations,
     release_remedy,
     revisions,
 )
+from fate_pulumi.automation import SECRET_KIND, SECRET_SIGNATURE
 from tests.test_orchestrator import FakeEngine, star
 
 LOCK = {"pid": 24843, "username": "root", "hostname": "vm", "timestamp": "2026-12-06T17:15:30Z"}
@@ -67,6 +72,43 @@ def test_a_release_not_pending_is_left_alone() -> None:
     for status in ("deployed", "failed", "superseded"):
         assert release_remedy("n", "r", [Revision(1, status)]).action == "none"
     assert release_remedy("n", "r", []).action == "none"
+
+
+def test_a_release_failed_by_an_interrupted_run_goes_back_and_is_applied_again() -> None:
+    """One Ctrl-C while Helm waits leaves the newest revision `failed` and the state with
+    its inputs: rolled back to what deployed last, and marked for the next update."""
+    history = [Revision(1, "deployed"), Revision(2, "failed")]
+    remedy = release_remedy("fate-9999", "fate-9999", history, interrupted=True)
+    assert (remedy.action, remedy.revision, remedy.reapply) == ("rollback", 1, True)
+    assert remedy.why == (
+        "release fate-9999 in fate-9999 is failed (revision 2) after an interrupted run: "
+        "rolled back to revision 1; the next update applies it again"
+    )
+    first = release_remedy("n", "r", [Revision(1, "failed")], interrupted=True)
+    assert (first.action, first.reapply) == ("reapply", True)
+    # A run that finished failed it on its own: the next update retries it anyway.
+    assert release_remedy("n", "r", history).action == "none"
+
+
+def test_an_unfinished_release_is_marked_in_the_state_for_the_next_update() -> None:
+    """Initialization errors (an update follows even with no change) and a description
+    in the inputs the state holds (a refresh keeps it, and it differs from the
+    program's), also in the provider's own copy, a secret shown."""
+    plaintext = json.dumps({"name": "fate-9999", "namespace": "fate-9999", "values": {}})
+    release = {
+        "urn": "urn:pulumi:party9999::fate::kubernetes:helm.sh/v3:Release::fate-9999-release",
+        "type": "kubernetes:helm.sh/v3:Release",
+        "inputs": {"name": "fate-9999", "namespace": "fate-9999"},
+        "outputs": {"__inputs": {SECRET_SIGNATURE: SECRET_KIND, "plaintext": plaintext}},
+    }
+    other = {"urn": "urn:x", "type": "kubernetes:core/v1:Secret", "inputs": {}}
+    deployment = {"resources": [release, other]}
+    assert mark_unfinished(deployment, {"fate-9999/fate-9999"}) == [release["urn"]]
+    assert release["initErrors"] == [UNFINISHED] and "initErrors" not in other
+    assert release["inputs"]["description"] == UNFINISHED  # type: ignore[index]
+    held = json.loads(release["outputs"]["__inputs"]["plaintext"])  # type: ignore[index]
+    assert held["description"] == UNFINISHED and held["values"] == {}
+    assert mark_unfinished(deployment, {"fate-10000/fate-10000"}) == []
 
 
 def test_a_pending_upgrade_with_nothing_deployed_before_stops_with_what_to_run() -> None:

@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from fate_iac import kube, recovery, yamlio
+from fate_iac import backoff, kube, recovery, yamlio
 from fate_iac.cluster_target import ClusterTarget
 from fate_iac.convergence import INPUTS_OUTPUT
 from fate_iac.orchestrator import (
@@ -31,6 +33,7 @@ from fate_iac.secrets import REDACTED
 from fate_pulumi.engine_report import engine_failure, policy_violations
 from fate_pulumi.release import RELEASE
 
+T = TypeVar("T")
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACK = "pulumi:pulumi:Stack"
 SECRET_SIGNATURE, SECRET_KIND = (
@@ -88,6 +91,70 @@ class Steps:
             self.changed.append(StepChange(op, kind, meta.urn.split("::")[-1], keys))
 
 
+PAST = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "create-replacement": "created (replacement)",
+    "delete-replaced": "deleted (replaced)",
+}
+"""What a step did, once the engine says it is done: the progress worth saying."""
+
+
+class Events:
+    """A run's event log, read as it grows: each step counted (:class:`Steps`) and,
+    for an update, said once done (``created Release fate-9999-release``), with the
+    Helm releases said when they start (they wait for their workloads)."""
+
+    def __init__(
+        self, stack: str, auto: Any, steps: Steps, say: Say, progress: bool = False
+    ) -> None:
+        self.stack, self.auto, self.steps, self.say = stack, auto, steps, say
+        self.progress = progress
+        self.summarized = False
+        self._offset = 0
+        self._partial = ""
+
+    def read(self, log: Path) -> None:
+        """The events written since the last read (a line not finished yet waits)."""
+        if not log.exists():
+            return
+        with open(log) as handle:
+            handle.seek(self._offset)
+            text = handle.read()
+            self._offset = handle.tell()
+        text, self._partial = self._partial + text, ""
+        found = text.split("\n")
+        self._partial = found.pop()
+        for line in found:
+            if line.strip():
+                self._see(line)
+
+    def _see(self, line: str) -> None:
+        try:
+            event = self.auto.events.EngineEvent.from_json(json.loads(line))
+        except Exception as error:  # a newer CLI's event: said, as the SDK does
+            self.say(f"  {self.stack}: an engine event was not understood: {error}")
+            return
+        self.steps.see(event)
+        self.summarized = self.summarized or event.summary_event is not None
+        if not self.progress:
+            return
+        started, done = event.resource_pre_event, event.res_outputs_event
+        if started is not None and started.metadata.type == RELEASE:
+            op = started.metadata.op.value
+            if op in PAST:
+                name = started.metadata.urn.split("::")[-1]
+                self.say(f"  {self.stack}: {op} Release {name}: Helm waits for its workloads")
+        if done is not None and done.metadata.type != STACK_REFERENCE:
+            op = done.metadata.op.value
+            if op in PAST:
+                kind = done.metadata.type.split(":")[-1]
+                name = done.metadata.urn.split("::")[-1]
+                self.say(f"  {self.stack}: {PAST[op]} {kind} {name}")
+
+
 @contextmanager
 def engine_failures() -> Iterator[None]:
     """A failed run raised as the orchestrator reads it: an :class:`EngineError` made from
@@ -125,6 +192,9 @@ class AutomationRunner:
         self._listed: set[str] | None = None
         self._lock = threading.Lock()
         self._last: dict[str, Previewed] = {}
+        self._running: dict[str, subprocess.Popen[str]] = {}
+        """The CLI running an update of each stack now (what :meth:`cancel` stops)."""
+        self._cancelled: dict[str, str] = {}
         # One CLI for every workspace: each would otherwise ask it for its version.
         self._command = auto.PulumiCommand(
             root=str(pulumi_root) if pulumi_root is not None else None,
@@ -141,29 +211,45 @@ class AutomationRunner:
         )
 
     def exists(self, stack: str) -> bool:
-        # One `pulumi stack ls` serves every question until a stack is created: the
-        # orchestrator asks for each stack at each step.
+        # One `pulumi stack ls` serves every question for the whole run: the
+        # orchestrator asks for each stack at each step, and a stack this runner creates
+        # is added to it. Listing a file backend while other updates rename their state
+        # files can fail for a moment: never while a step runs, then, and retried.
         with self._lock:
             if self._listed is None:
-                self._listed = {s.name for s in self.workspace.list_stacks()}
+                self._listed = {
+                    s.name for s in self._retried("pulumi stack ls", self.workspace.list_stacks)
+                }
             return stack in self._listed
+
+    def _retried(self, what: str, act: Callable[[], T], read: bool = True) -> T:
+        """``act()``, retried with backoff on a backend's passing failure, said
+        (:mod:`fate_iac.backoff`)."""
+        return backoff.retried(act, what, self.say, _engine_message, read=read)
 
     def _stack(self, stack: str, env: dict[str, str]) -> Any:
         # Selecting a stack writes the workspace's settings: one at a time. What runs on
         # it then (an update, say) names the stack itself, so stacks run at once.
         with self._lock:
-            if self._listed is not None and stack not in self._listed:
-                self._listed = None  # create_or_select is about to create it
-            return self._auto.Stack.create_or_select(stack, self._workspace(env))
+            found = self._retried(
+                f"pulumi stack select {stack}",
+                lambda: self._auto.Stack.create_or_select(stack, self._workspace(env)),
+            )
+            if self._listed is not None:
+                self._listed.add(stack)  # created, if it was not there
+            return found
 
     def _outputs(self, stack: str) -> dict[str, Any]:
         """A stack's outputs (secret ones revealed, each saying whether it is secret),
         read without selecting it: one run of the CLI, where the Automation API's
         ``stack_outputs`` makes two, each decrypting the stack's secrets."""
-        done = self._command.run(
-            ["stack", "export", "--show-secrets", "--stack", stack],
-            str(self.project_dir),
-            self.env,
+        done = self._retried(
+            f"pulumi stack export of {stack}",
+            lambda: self._command.run(
+                ["stack", "export", "--show-secrets", "--stack", stack],
+                str(self.project_dir),
+                self.env,
+            ),
         )
         resources = (json.loads(done.stdout or "{}").get("deployment") or {}).get("resources")
         root: dict[str, Any] = next((r for r in resources or [] if r.get("type") == STACK), {})
@@ -176,7 +262,10 @@ class AutomationRunner:
         """What an update would change; with ``refresh``, against what the cluster holds
         now rather than what the state says."""
         with engine_failures():
-            steps, lines = self._run(stack, env, ["preview", *(["--refresh"] if refresh else [])])
+            steps, lines = self._retried(
+                f"pulumi preview of {stack}",
+                lambda: self._run(stack, env, ["preview", *(["--refresh"] if refresh else [])]),
+            )
         self._done(stack, steps, lines)
         return steps.changes
 
@@ -194,7 +283,11 @@ class AutomationRunner:
 
     def up(self, stack: str, env: dict[str, str]) -> int:
         with engine_failures():
-            steps, lines = self._run(stack, env, ["up", "--yes", "--skip-preview"])
+            steps, lines = self._retried(
+                f"pulumi up of {stack}",
+                lambda: self._run(stack, env, ["up", "--yes", "--skip-preview"]),
+                read=False,
+            )
         for line in lines:
             if "waiting for" in line or "error" in line:
                 self.say(f"  {stack}: {line.strip()}")
@@ -218,7 +311,9 @@ class AutomationRunner:
         steps = Steps()
         with tempfile.TemporaryDirectory(prefix="fate-events-") as scratch:
             log = Path(scratch) / "events.json"
-            self._command.run(
+            events = Events(stack, self._auto, steps, self.say, progress=command[0] == "up")
+            self._cli(
+                stack,
                 [
                     *command,
                     "--stack",
@@ -231,23 +326,74 @@ class AutomationRunner:
                 ],  # recorded in its history, as the SDK's runs
                 # The CLI takes --event-log only with its debug commands on, as the
                 # Automation API runs it.
-                str(self.project_dir),
                 {**self.env, **env, "PULUMI_DEBUG_COMMANDS": "true"},
-                on_output=lines.append,
+                lines,
+                lambda: events.read(log),
             )
-            summarized = False
-            for line in log.read_text().splitlines() if log.exists() else []:
-                try:
-                    event = self._auto.events.EngineEvent.from_json(json.loads(line))
-                except Exception as error:  # a newer CLI's event: said, as the SDK does
-                    self.say(f"  {stack}: an engine event was not understood: {error}")
-                    continue
-                steps.see(event)
-                summarized = summarized or event.summary_event is not None
-        if not summarized:  # its changes would be unknown: never taken for none
+            events.read(log)
+        if not events.summarized:  # its changes would be unknown: never taken for none
             why = f"pulumi {command[0]} of {stack} ended without its summary event"
             raise self._auto.CommandError(self._auto.CommandResult("\n".join(lines), why, -1))
         return steps, lines
+
+    def _cli(
+        self,
+        stack: str,
+        args: list[str],
+        env: Mapping[str, str],
+        lines: list[str],
+        meanwhile: Callable[[], None],
+    ) -> None:
+        """The CLI on ``stack``, its output lines into ``lines``, ``meanwhile`` called
+        every half second while it runs (the engine's events as they come); a run
+        :meth:`cancel` stopped raises an :class:`EngineError` saying why."""
+        run = subprocess.Popen(
+            [self._command.command, "--non-interactive", *args],
+            cwd=self.project_dir,
+            env={**os.environ, **env, "PULUMI_AUTOMATION_API": "true"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with self._lock:
+            self._running[stack] = run
+        errors: list[str] = []
+        readers = [
+            threading.Thread(target=lambda: lines.extend(run.stdout or []), daemon=True),
+            threading.Thread(target=lambda: errors.extend(run.stderr or []), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        try:
+            while run.poll() is None:
+                meanwhile()
+                try:
+                    run.wait(0.5)
+                except subprocess.TimeoutExpired:
+                    continue
+        finally:
+            for reader in readers:
+                reader.join()
+            with self._lock:
+                self._running.pop(stack, None)
+                why = self._cancelled.pop(stack, None)
+        if why is not None:
+            raise EngineError("".join(lines + errors), f"stopped waiting: {why}")
+        if run.returncode != 0:
+            raise self._auto.errors.create_command_error(
+                self._auto.CommandResult("".join(lines), "".join(errors), run.returncode)
+            )
+
+    def cancel(self, stack: str, why: str) -> None:
+        """Stop the update running on ``stack`` as one Ctrl-C does (the engine ends what
+        it is doing, and the update fails saying ``why``)."""
+        with self._lock:
+            run = self._running.get(stack)
+            if run is None or run.poll() is not None:
+                return
+            self._cancelled[stack] = why
+        self.say(f"  {stack}: stopping its update: {why}")
+        run.send_signal(signal.SIGINT)
 
     def destroy(self, stack: str) -> None:
         with engine_failures():
@@ -265,9 +411,10 @@ class AutomationRunner:
         return (found.value, found.secret) if found is not None else (None, False)
 
     def published(self, stack: str) -> Published:
-        """Its record (revealed, and whether secret) and its inputs digest: none unless
-        its last operation was an update that succeeded (a failed one keeps the outputs
-        of the one before; a refresh may have taken drift into the state)."""
+        """Its record (revealed, and whether secret), when its certificates expire, and
+        its inputs digest: none unless its last operation was an update that succeeded
+        (a failed one keeps the outputs of the one before; a refresh may have taken
+        drift into the state)."""
         with engine_failures(), ThreadPoolExecutor(1) as reader:  # two runs of the CLI at once
             succeeded = reader.submit(self._last_update_succeeded, stack)
             outputs = self._outputs(stack)
@@ -275,17 +422,24 @@ class AutomationRunner:
             digest = str(inputs.value) if inputs is not None and inputs.value else None
             if digest is not None and not succeeded.result():
                 digest = None
+        expiries = outputs.get("certificates")
         return Published(
             record.value if record is not None else None,
             bool(record is not None and record.secret),
             digest,
+            {str(k): str(v) for k, v in expiries.value.items()}
+            if expiries is not None and isinstance(expiries.value, dict)
+            else {},
         )
 
     def _last_update_succeeded(self, stack: str) -> bool:
-        done = self._command.run(
-            ["stack", "history", "--json", "--page-size", "1", "--stack", stack],
-            str(self.project_dir),
-            self.env,
+        done = self._retried(
+            f"pulumi stack history of {stack}",
+            lambda: self._command.run(
+                ["stack", "history", "--json", "--page-size", "1", "--stack", stack],
+                str(self.project_dir),
+                self.env,
+            ),
         )
         entries = json.loads(done.stdout or "[]") or [{}]
         return bool(entries[0].get("kind") == "update" and entries[0].get("result") == "succeeded")
@@ -356,12 +510,12 @@ class AutomationRunner:
             Path(f"{path}.attrs").unlink(missing_ok=True)
             stale_lock = True
             done.append(f"removed the lock of {lock.holder()}: that run is gone")
-        exported = self._command.run(
-            ["stack", "export", "--stack", stack], str(self.project_dir), self.env
-        )
-        deployment = json.loads(exported.stdout or "{}").get("deployment") or {}
+        deployment = self._export(stack)
         pending = recovery.pending_operations(deployment)
-        if not (stale_lock or pending or not self._last_update_succeeded(stack)):
+        # A run that left a lock or pending operations did not finish, whatever the
+        # history's last entry says (a killed run writes none).
+        interrupted = stale_lock or bool(pending) or not self._last_update_succeeded(stack)
+        if not interrupted:
             return done
         context, kubeconfig = target.context, target.kubeconfig
         releases = {
@@ -374,10 +528,11 @@ class AutomationRunner:
         }
         stops: list[str] = []
         gone: set[str] = set()
+        reapply: set[str] = set()
         for found in sorted(r for r in releases if r and "/" in r):
             namespace, name = found.split("/", 1)
             history = recovery.revisions(kube.helm_records(namespace, name, context, kubeconfig))
-            remedy = recovery.release_remedy(namespace, name, history)
+            remedy = recovery.release_remedy(namespace, name, history, interrupted)
             if remedy.action == "rollback" and remedy.revision is not None:
                 kube.rollback_release(namespace, name, remedy.revision, context, kubeconfig)
             elif remedy.action == "uninstall":
@@ -386,6 +541,8 @@ class AutomationRunner:
             elif remedy.action == "stop":
                 stops.append(f"{remedy.why}: run {remedy.command}")
                 continue
+            if remedy.reapply:
+                reapply.add(found)
             if remedy.action != "none":
                 done.append(remedy.why)
         if stops:
@@ -417,7 +574,46 @@ class AutomationRunner:
                     else ""
                 )
             )
+        if reapply:
+            # After the refresh, which clears what the engine knew of an unfinished
+            # release: its inputs in the state may be those of the revision that failed.
+            self._mark_unfinished(stack, reapply)
         return done
+
+    def _export(self, stack: str) -> dict[str, Any]:
+        exported = self._command.run(
+            ["stack", "export", "--stack", stack], str(self.project_dir), self.env
+        )
+        return dict(json.loads(exported.stdout or "{}").get("deployment") or {})
+
+    def _mark_unfinished(self, stack: str, ids: set[str]) -> None:
+        """The releases ``ids`` marked in the stack's state as not finished
+        (:func:`fate_iac.recovery.mark_unfinished`): the next update applies them. The
+        state goes from ``pulumi stack export`` to ``pulumi stack import`` through a
+        pipe: its secrets shown are never written to a file."""
+        exported = self._command.run(
+            ["stack", "export", "--show-secrets", "--stack", stack],
+            str(self.project_dir),
+            self.env,
+        )
+        document = json.loads(exported.stdout or "{}")
+        if not recovery.mark_unfinished(document.get("deployment"), ids):
+            return
+        done = subprocess.run(
+            [self._command.command, "stack", "import", "--stack", stack, "--non-interactive"],
+            input=json.dumps(document),
+            cwd=self.project_dir,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise recovery.RecoveryStopped(
+                f"stack {stack}: could not mark releases {', '.join(sorted(ids))} for the "
+                f"next update: {done.stderr.strip()}; run `fatectl recover --stack {stack}` "
+                "again"
+            )
 
     def _held(
         self, pending: list[recovery.Pending], gone: set[str], target: ClusterTarget
@@ -445,6 +641,13 @@ class AutomationRunner:
         """Resources in the stack's state (what ``destroy`` would delete, and the stack)."""
         deployment = self._stack(stack, {}).export_stack().deployment or {}
         return len(deployment.get("resources") or [])
+
+
+def _engine_message(error: BaseException) -> str:
+    """What a failed CLI run said (the Automation API's CommandError keeps its stderr)."""
+    return "\n".join(
+        str(part) for part in (getattr(error, "stderr", ""), getattr(error, "stdout", ""), error)
+    )
 
 
 def _json_file(path: Path) -> Any:
