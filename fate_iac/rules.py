@@ -33,7 +33,14 @@ from fate_iac.config import (
 )
 from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
-from fate_iac.modules import FATE_MODULES, MODULES_BY_NAME, FateModule, image_sections
+from fate_iac.modules import (
+    FATE_MODULES,
+    MODULES_BY_NAME,
+    FateModule,
+    image_sections,
+    needs_of,
+    port_needs_of,
+)
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
 from fate_iac.tls import Mounted, exchange_mounted, party_mounted
@@ -118,6 +125,40 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
             f"FATE on {engine} with these engines needs "
             f"module{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
         )
+
+
+def module_needs(cfg: StackConfig) -> Iterator[Problem]:
+    """What the chart's configs need (:data:`fate_iac.modules.MODULE_NEEDS`,
+    :data:`~fate_iac.modules.PORT_NEEDS`): each deployed module's addresses of another
+    module deployed beside it (or pointed elsewhere), and each published port listened on."""
+    for need in needs_of(cfg.chartName):
+        if not cfg.has(need.module) or cfg.has(need.needs):
+            continue
+        if need.unless is not None and _set(cfg, need.unless):
+            continue
+        instead = f", or point it elsewhere with {'.'.join(need.unless)}" if need.unless else ""
+        yield Problem(
+            ("modules",),
+            "module-needs",
+            f"{need.module} connects to {need.needs} ({need.where}), which this stack does "
+            f"not deploy: add {need.needs} to modules{instead}",
+        )
+    for port in port_needs_of(cfg.chartName):
+        if port.publishes(cfg) and not port.listening(cfg):
+            yield Problem(
+                port.at,
+                "module-needs",
+                f"Service {port.service} publishes port {port.port} ({port.published}), but "
+                f"{port.module} listens there only with {port.listens}",
+            )
+
+
+def _new_paths(found: list[Problem], more: Iterable[Problem]) -> list[Problem]:
+    """``more`` at the keys ``found`` does not already name: one problem per key, the
+    more specific rule's (the engines' table names a missing module; nodeport-required
+    an exposed port left unset)."""
+    seen = {p.path for p in found}
+    return [p for p in more if p.path not in seen]
 
 
 def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
@@ -732,6 +773,7 @@ def check(cfg: PartyConfig) -> list[Problem]:
     """Every problem every party rule finds, in rule order; its serving cluster's own
     rules are its kind's (:meth:`fate_iac.kinds.ChartKind.check_beside`)."""
     found = [problem for rule in PARTY_RULES for problem in rule(cfg)]
+    found.extend(_new_paths(found, module_needs(cfg)))
     if cfg.servingCluster is not None:
         found.extend(serving_beside_training(cfg))
     return found
@@ -884,6 +926,7 @@ def check_serving(cfg: ServingConfig, alone: bool) -> list[Problem]:
     rules = (*SERVING_RULES, *NODE_PORT_RULES) if alone else SERVING_RULES
     found = [problem for rule in rules for problem in rule(cfg)]
     found.extend(helm_values_governed(cfg, SERVING_NAMESPACE))
+    found.extend(module_needs(cfg))
     if not alone and cfg.kubefate is not None:
         found.append(
             Problem(("kubefate",), "kubefate", "set the KubeFATE service once, as fate:kubefate")
