@@ -221,6 +221,8 @@ class ChartKind(StackKind[C]):
             raise ConfigError(stack, problems) from None
         config = self.complete(config)
         problems.extend(self.check(config))
+        for kind, part in self.beside(config):
+            problems.extend(kind.check_beside(part))
         if config.kubefate is not None:
             problems.extend(
                 kubefate_server.check(config.kubefate, config.k8s_namespace, config.node_port_range)
@@ -298,6 +300,11 @@ class ChartKind(StackKind[C]):
         return cfg
 
     def check(self, cfg: C) -> list[Problem]:
+        raise NotImplementedError
+
+    def check_beside(self, cfg: C) -> list[Problem]:
+        """Its problems as a cluster beside another's (:meth:`beside`), at its keys in
+        the stack: its own rules, its NodePorts left to the other's count."""
         raise NotImplementedError
 
     def advisories(self, cfg: C) -> list[str]:
@@ -626,6 +633,9 @@ class Serving(ChartKind[ServingConfig]):
 
     def check(self, cfg: ServingConfig) -> list[Problem]:
         return rules.check_serving(cfg, alone=True)
+
+    def check_beside(self, cfg: ServingConfig) -> list[Problem]:
+        return rules.check_serving(cfg, alone=False)
 
     def advisories(self, cfg: ServingConfig) -> list[str]:
         return serving_advisories(cfg)

@@ -4,13 +4,17 @@ NodePorts, its values renderer, where its images are).
 
 A new module is a new row here, its section in the config schema and its renderer in
 :mod:`fate_iac.values`: the default modules, the module rules, the render order, the
-image sections and a party's NodePort claims are read from the rows."""
+image sections and a party's NodePort claims are read from the rows.
+
+Below them, what the charts' own configs need (:data:`MODULE_NEEDS`, :data:`PORT_NEEDS`):
+an address one module's config names of another in the release, and a port a Service
+publishes that listens only under some setting; the rule ``module-needs`` reads them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Engines(Protocol):
@@ -262,3 +266,146 @@ def default_modules(
         party = _RawEngines(str(computing), str(federation), str(storage), fate2)
     chosen = [m for m in FATE_MODULES if m.party and m.allowed(party)]
     return [m.name for m in sorted(chosen, key=lambda m: m.listed[kind])]
+
+
+# --- what one module needs of another, read from the charts' configs ------------------------
+
+
+@dataclass(frozen=True)
+class ModuleNeed:
+    """An address one module's config names inside its release: the chart writes the
+    other module's Service name into it, so the release must deploy that module, or the
+    config must point the address elsewhere (``unless``)."""
+
+    chart: str
+    module: str
+    needs: str
+    where: str
+    """Where the chart writes the address (its file and setting)."""
+    unless: tuple[str, ...] | None = None
+    """A key that points the address outside the release instead."""
+
+
+@dataclass(frozen=True)
+class PortNeed:
+    """A port a chart publishes on a Service that its module listens on only under some
+    setting: a stack that publishes it must make that setting."""
+
+    chart: str
+    module: str
+    service: str
+    port: str
+    published: str
+    """When the chart publishes it (as a stack says it)."""
+    listens: str
+    """When the module listens on it."""
+    at: tuple[str, ...]
+    """The key a problem is reported at."""
+    publishes: Callable[[Any], bool]
+    listening: Callable[[Any], bool]
+
+
+MODULE_NEEDS: tuple[ModuleNeed, ...] = (
+    ModuleNeed(
+        "fate",
+        "fateboard",
+        "python",
+        "fateboard-config application.properties: fateflow.url=http://fateflow:9380",
+    ),
+    ModuleNeed("fate", "client", "python", "client's FATE_FLOW_IP env: fateflow"),
+    ModuleNeed(
+        "fate",
+        "nodemanager",
+        "clustermanager",
+        "eggroll-config eggroll.properties: eggroll.resourcemanager.clustermanager.host",
+    ),
+    ModuleNeed(
+        "fate",
+        "clustermanager",
+        "mysql",
+        "eggroll-config eggroll.properties: clustermanager.jdbc.url (host mysql)",
+        unless=("externalMysqlIp",),
+    ),
+    ModuleNeed(
+        "fate",
+        "python",
+        "mysql",
+        "python-config service_conf.yaml: database.host (mysql)",
+        unless=("externalMysqlIp",),
+    ),
+    ModuleNeed(
+        "fate-serving",
+        "servingAdmin",
+        "servingZookeeper",
+        "serving-admin-config application.properties: zk.url=serving-zookeeper:2181 (the "
+        "admin reads every service it shows from ZooKeeper)",
+    ),
+)
+"""What each module's config names of another module in the same release."""
+
+
+def _spark_driver_outside(cfg: Any) -> bool:
+    spark = cfg.python.spark if cfg.python else None
+    return bool(spark and spark.portMaxRetries and spark.driverHost != "fateflow")
+
+
+def _spark_start(cfg: Any, key: str) -> bool:
+    spark = cfg.python.spark if cfg.python else None
+    return spark is not None and getattr(spark, key) is not None
+
+
+def _pulsar_public_lb(cfg: Any) -> bool:
+    lb = cfg.pulsar.publicLB if cfg.pulsar else None
+    return bool(cfg.has("pulsar") and lb is not None and lb.enabled)
+
+
+def _pulsar_behind_exchange(cfg: Any) -> bool:
+    return bool((cfg.pulsar and cfg.pulsar.exchange) or cfg.exchangeStack)
+
+
+PORT_NEEDS: tuple[PortNeed, ...] = (
+    PortNeed(
+        "fate",
+        "pulsar",
+        "pulsar-public-tls",
+        "6651",
+        "pulsar.publicLB.enabled: a LoadBalancer Service of the TLS port alone",
+        "pulsar.exchange (or exchangeStack): the chart writes brokerServicePortTls=6651 into "
+        "standalone.conf only then",
+        ("pulsar", "publicLB"),
+        _pulsar_public_lb,
+        _pulsar_behind_exchange,
+    ),
+    PortNeed(
+        "fate",
+        "python",
+        "fateflow-sparkdriver",
+        "driverStartPort + 0..portMaxRetries-1",
+        "python.spark.portMaxRetries with a driverHost other than fateflow",
+        "python.spark.driverStartPort: the chart writes spark.driver.port only then (the "
+        "Service's ports count from it, from 0 without it)",
+        ("python", "spark", "driverStartPort"),
+        _spark_driver_outside,
+        lambda cfg: _spark_start(cfg, "driverStartPort"),
+    ),
+    PortNeed(
+        "fate",
+        "python",
+        "fateflow-sparkdriver",
+        "blockManagerStartPort + 0..portMaxRetries-1",
+        "python.spark.portMaxRetries with a driverHost other than fateflow",
+        "python.spark.blockManagerStartPort: the chart writes spark.blockManager.port only then",
+        ("python", "spark", "blockManagerStartPort"),
+        _spark_driver_outside,
+        lambda cfg: _spark_start(cfg, "blockManagerStartPort"),
+    ),
+)
+"""Ports the charts publish that listen only under a setting."""
+
+
+def needs_of(chart: str) -> tuple[ModuleNeed, ...]:
+    return tuple(n for n in MODULE_NEEDS if n.chart == chart)
+
+
+def port_needs_of(chart: str) -> tuple[PortNeed, ...]:
+    return tuple(n for n in PORT_NEEDS if n.chart == chart)

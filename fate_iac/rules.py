@@ -33,7 +33,14 @@ from fate_iac.config import (
 )
 from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
-from fate_iac.modules import FATE_MODULES, MODULES_BY_NAME, FateModule, image_sections
+from fate_iac.modules import (
+    FATE_MODULES,
+    MODULES_BY_NAME,
+    FateModule,
+    image_sections,
+    needs_of,
+    port_needs_of,
+)
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
 from fate_iac.tls import Mounted, exchange_mounted, party_mounted
@@ -118,6 +125,40 @@ def modules_match_engines(cfg: PartyConfig) -> Iterator[Problem]:
             f"FATE on {engine} with these engines needs "
             f"module{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
         )
+
+
+def module_needs(cfg: StackConfig) -> Iterator[Problem]:
+    """What the chart's configs need (:data:`fate_iac.modules.MODULE_NEEDS`,
+    :data:`~fate_iac.modules.PORT_NEEDS`): each deployed module's addresses of another
+    module deployed beside it (or pointed elsewhere), and each published port listened on."""
+    for need in needs_of(cfg.chartName):
+        if not cfg.has(need.module) or cfg.has(need.needs):
+            continue
+        if need.unless is not None and _set(cfg, need.unless):
+            continue
+        instead = f", or point it elsewhere with {'.'.join(need.unless)}" if need.unless else ""
+        yield Problem(
+            ("modules",),
+            "module-needs",
+            f"{need.module} connects to {need.needs} ({need.where}), which this stack does "
+            f"not deploy: add {need.needs} to modules{instead}",
+        )
+    for port in port_needs_of(cfg.chartName):
+        if port.publishes(cfg) and not port.listening(cfg):
+            yield Problem(
+                port.at,
+                "module-needs",
+                f"Service {port.service} publishes port {port.port} ({port.published}), but "
+                f"{port.module} listens there only with {port.listens}",
+            )
+
+
+def _new_paths(found: list[Problem], more: Iterable[Problem]) -> list[Problem]:
+    """``more`` at the keys ``found`` does not already name: one problem per key, the
+    more specific rule's (the engines' table names a missing module; nodeport-required
+    an exposed port left unset)."""
+    seen = {p.path for p in found}
+    return [p for p in more if p.path not in seen]
 
 
 def chart_version_has(cfg: PartyConfig) -> Iterator[Problem]:
@@ -294,8 +335,9 @@ MAX_HELM_VALUES_DEPTH = 32
 """Nesting deeper than any chart's values go (they reach about 8)."""
 
 
-def helm_values_governed(cfg: StackConfig) -> Iterator[Problem]:
-    """``helmValues`` sets no key a typed key governs, and nests within bounds."""
+def helm_values_governed(cfg: StackConfig, namespace: str = "fate") -> Iterator[Problem]:
+    """``helmValues`` sets no key a typed key governs, and nests within bounds; the typed
+    key to use instead is named in the config ``namespace`` its keys are written in."""
     if not cfg.helmValues:
         return
     stack: list[tuple[Any, KeyPath]] = [(cfg.helmValues, ("helmValues",))]
@@ -313,17 +355,27 @@ def helm_values_governed(cfg: StackConfig) -> Iterator[Problem]:
             at = (*path, key)
             guarded = GOVERNED_KEYS.get(key) if isinstance(key, str) else None
             if guarded and not isinstance(value, dict):  # a section: its leaves are checked
-                yield Problem(at, "helm-values-governed", _typed_instead(cfg, at, guarded))
+                message = _typed_instead(cfg, at, guarded, namespace)
+                yield Problem(at, "helm-values-governed", message)
             elif isinstance(value, dict | list):
                 stack.append((value, at))
 
 
-def _typed_instead(cfg: StackConfig, at: KeyPath, guarded: str) -> str:
+TYPED_CHART_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("image", "registry"): ("registry",),
+    ("image", "tag"): ("imageTag",),
+}
+"""Chart values paths whose typed key is spelled otherwise (the rest are the same path
+without ``modules``)."""
+
+
+def _typed_instead(cfg: StackConfig, at: KeyPath, guarded: str, namespace: str) -> str:
     """What to write instead of a governed key in helmValues."""
     chart_path = [str(k) for k in at[1:] if k != "modules"]
+    chart_path = list(TYPED_CHART_KEYS.get(tuple(chart_path), chart_path))
     typed = ".".join(chart_path)
     exists = _at(cfg, tuple(chart_path)) is not None or _field_exists(type(cfg), chart_path)
-    where = f"use the typed key fate:{typed}" if exists else "use the module's typed keys"
+    where = f"use the typed key {namespace}:{typed}" if exists else "use the module's typed keys"
     return f"sets {guarded}, which typed config governs: {where} (see docs/reference.md)"
 
 
@@ -340,7 +392,8 @@ def _field_exists(model: Any, path: list[str]) -> bool:
     return True
 
 
-NODE_PORT_RULES = (node_ports_in_range, node_ports_unique, node_ports_given, helm_values_governed)
+NODE_PORT_RULES = (node_ports_in_range, node_ports_unique, node_ports_given)
+"""The rules over a stack's NodePorts: all its clusters' together."""
 
 
 def _party_list(
@@ -701,6 +754,7 @@ PARTY_RULES: tuple[Rule, ...] = (
     chart_version_has,
     osx_supported,
     *NODE_PORT_RULES,
+    helm_values_governed,
     party_list_valid,
     spark_route_tables,
     wiring_valid,
@@ -716,11 +770,12 @@ PARTY_RULES: tuple[Rule, ...] = (
 
 
 def check(cfg: PartyConfig) -> list[Problem]:
-    """Every problem every party rule finds, in rule order; its serving cluster's last."""
+    """Every problem every party rule finds, in rule order; its serving cluster's own
+    rules are its kind's (:meth:`fate_iac.kinds.ChartKind.check_beside`)."""
     found = [problem for rule in PARTY_RULES for problem in rule(cfg)]
+    found.extend(_new_paths(found, module_needs(cfg)))
     if cfg.servingCluster is not None:
         found.extend(serving_beside_training(cfg))
-        found.extend(check_serving(cfg.servingCluster, alone=False))
     return found
 
 
@@ -760,6 +815,7 @@ EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
     exchange_chart,
     exchange_modules,
     *NODE_PORT_RULES,
+    helm_values_governed,
     exchange_party_list,
     members_once,
     exchange_tls_valid,
@@ -864,11 +920,13 @@ SERVING_RULES: tuple[Callable[[ServingConfig], Iterator[Problem]], ...] = (
 
 
 def check_serving(cfg: ServingConfig, alone: bool) -> list[Problem]:
-    """Every problem of a serving cluster, its paths under ``fate-serving:``; ``alone``
-    in its stack, its NodePorts too (beside a training cluster, the party's rules count
-    them with the training cluster's)."""
+    """Every problem of a serving cluster, its paths under ``fate-serving:``; its own
+    ``helmValues`` always; ``alone`` in its stack, its NodePorts too (beside a training
+    cluster, the party's rules count them with the training cluster's)."""
     rules = (*SERVING_RULES, *NODE_PORT_RULES) if alone else SERVING_RULES
     found = [problem for rule in rules for problem in rule(cfg)]
+    found.extend(helm_values_governed(cfg, SERVING_NAMESPACE))
+    found.extend(module_needs(cfg))
     if not alone and cfg.kubefate is not None:
         found.append(
             Problem(("kubefate",), "kubefate", "set the KubeFATE service once, as fate:kubefate")

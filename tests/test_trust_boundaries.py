@@ -88,6 +88,27 @@ def test_helm_values_cannot_set_a_charts_well_known_password_in_plaintext() -> N
     assert "fate:mysql.password" in problem.message
 
 
+def test_helm_values_name_the_typed_image_keys() -> None:
+    values = {"image": {"registry": "evil.example.com", "tag": "latest"}}
+    problems = refused(party(helmValues=values))
+    said = {p.path: p.message for p in problems}
+    assert "use the typed key fate:registry" in said[("helmValues", "image", "registry")]
+    assert "use the typed key fate:imageTag" in said[("helmValues", "image", "tag")]
+
+
+@pytest.mark.parametrize("where", ["alone", "beside"])
+def test_a_serving_clusters_own_helm_values_cannot_set_a_governed_key(where: str) -> None:
+    # beside a training cluster, the serving cluster's rules once skipped its helmValues
+    from tests.helpers import alone, beside
+
+    values = {"servingProxy": {"nodePort": 22}}
+    raw = alone(helmValues=values) if where == "alone" else beside({"helmValues": values})
+    problems = refused(raw)
+    [problem] = [p for p in problems if p.rule == "helm-values-governed"]
+    assert problem.path == ("fate-serving", "helmValues", "servingProxy", "nodePort")
+    assert "use the typed key fate-serving:servingProxy.nodePort" in problem.message
+
+
 def test_an_empty_secret_mysql_password_is_refused() -> None:
     problems = refused(party(mysql={"password": Secret("", secure=True)}))
     assert paths(problems) == {("mysql", "password")}
