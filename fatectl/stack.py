@@ -4,6 +4,7 @@ manifests its releases install), ``reference`` (the configuration reference)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def _write(
             if args.out is not None:
                 args.out.mkdir(parents=True, exist_ok=True)
                 target = args.out / f"{name}.yaml"
-                target.write_text(text)
+                write_private(target, text)
             sets.append(
                 {
                     "name": name,
@@ -107,10 +108,20 @@ def _write(
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in documents.items():
         target = args.out / f"{name}.yaml"
-        target.write_text(text)
+        write_private(target, text)
         count = text.count("\n---\n") + text.startswith("---\n")
         print(f"{target}: {count} objects ({(described or {}).get(name, 'no chart')})")
     return 0
+
+
+def write_private(target: Path, text: str) -> None:
+    """Write ``text`` readable by its owner only (0600, whatever the umask, an existing
+    file's mode too): a rendered set may hold credentials (--show-secrets) or values
+    that are secret however masked, and CI uploads such directories as artifacts."""
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
 
 
 def _reference(args: argparse.Namespace) -> int:
