@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from fate_iac import yamlio
+from fate_iac.problems import hide
 
 UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
 """KubeFATE's published Helm chart repository."""
@@ -50,7 +52,7 @@ class ChartRef:
         return {"chart": self.name, "version": self.version, "repositoryOpts": {"repo": self.repo}}
 
     def describe(self) -> str:
-        where = self.path if self.path is not None else self.repo
+        where = self.path if self.path is not None else shown_url(self.repo or "")
         return f"{self.name} {self.version} from {where}"
 
 
@@ -63,6 +65,43 @@ def chart_source(explicit: str | None = None, configured: str | None = None) -> 
 def is_url(source: str) -> bool:
     """Whether a chart source is a repository URL (else a local path)."""
     return source.startswith(("http://", "https://", "oci://"))
+
+
+def holds_credentials(source: str) -> bool:
+    """Whether a chart repository URL carries credentials (``https://user:token@host``,
+    or a query such as ``?token=``): such a URL is a secret, never plaintext config."""
+    if not is_url(source):
+        return False
+    parsed = urlsplit(source)
+    return "@" in parsed.netloc or bool(parsed.query)
+
+
+def shown_url(source: str) -> str:
+    """A repository URL as a message may show it: its credentials (user information,
+    query) written ``[secret]``."""
+    if not holds_credentials(source):
+        return source
+    parsed = urlsplit(source)
+    host = parsed.netloc.rpartition("@")[2]
+    netloc = f"[secret]@{host}" if "@" in parsed.netloc else host
+    return urlunsplit((parsed.scheme, netloc, parsed.path, "[secret]" if parsed.query else "", ""))
+
+
+def url_forms(source: str) -> set[str]:
+    """The pieces of a secret URL that a message (Helm's, say) may quote apart from the
+    whole: its address after any credentials, its user, password and query."""
+    if not is_url(source):
+        return {source}
+    parsed = urlsplit(source)
+    userinfo, _, host = parsed.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    pieces = {source, source.rstrip("/"), f"{host}{parsed.path}".rstrip("/"), user, password}
+    pieces.add(parsed.query)
+    return {p for p in pieces if len(p) >= 3 and p != host}
+
+
+CHART_REPO_PATHS = (("chartRepo",), ("kubefate", "chartRepo"), ("fate-serving", "chartRepo"))
+"""Where a stack's config names a chart repository."""
 
 
 def resolve_chart(name: str, version: str, source: str) -> ChartRef:
@@ -128,7 +167,7 @@ def chart_archive(ref: ChartRef) -> Path:
                 helm.pull(ref.name, repo_url=ref.repo, version=ref.version, destination=tmp)
         except helm.HelmError as exc:
             raise ChartSourceError(
-                f"cannot fetch {ref.name} {ref.version} from {ref.repo}: {exc}"
+                f"cannot fetch {ref.describe()}: {hide(str(exc), url_forms(ref.repo))}"
             ) from exc
         pulled = list(Path(tmp).glob("*.tgz"))
         if len(pulled) != 1:

@@ -655,7 +655,7 @@ class KubeFateService(StackKind[KubeFateServerConfig]):
     def load(
         self, raw: Mapping[str, Any], stack: str, secret_paths: frozenset[KeyPath] = frozenset()
     ) -> Loaded[KubeFateServerConfig]:
-        return Loaded(kubefate_server.load(raw, stack), self)
+        return Loaded(kubefate_server.load(raw, stack, secret_paths), self)
 
     def summary(self, cfg: KubeFateServerConfig) -> dict[str, Any]:
         return {"kind": self.tag, "component": self.component, "namespace": cfg.namespace}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
+from fate_iac.charts import CHART_REPO_PATHS, holds_credentials
 from fate_iac.config import (
     ExchangeConfig,
     PartyConfig,
@@ -36,6 +37,7 @@ from fate_iac.problems import (
     KeyPath,
     Problem,
     config_key,
+    key_path,
 )
 from fate_iac.secrets import Decrypter, PassphraseError, Secret, passphrase_from_env
 from fate_iac.values import map_secrets
@@ -88,9 +90,31 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
         loaded = kind_for(raw.values, stack).load(raw.values, stack, raw.secret_paths)
     except ConfigError as error:
         raise error.hiding(raw.plaintexts) from None
+    exposed = plaintext_repository_credentials(raw)
+    if exposed:
+        raise ConfigError(stack, exposed)
     loaded.kind.mark_secrets(loaded.config, raw)
     loaded.notes[:0] = raw.notes
     return loaded
+
+
+def plaintext_repository_credentials(raw: RawConfig) -> list[Problem]:
+    """A chart repository URL with credentials written in plaintext config: refused, as
+    a credential set without --secret is (the URL is never quoted)."""
+    problems = []
+    for path in CHART_REPO_PATHS:
+        value = _get(raw.values, path)
+        secret = any(path[: len(key)] == key for key in raw.secret_paths)
+        if isinstance(value, str) and holds_credentials(value) and not secret:
+            problems.append(
+                Problem(
+                    path,
+                    "secret",
+                    "a chart repository URL with credentials is a secret: set it as one: "
+                    f"pulumi config set --secret --path '{key_path(path)}' <url>",
+                )
+            )
+    return problems
 
 
 def load_party_config(raw: Mapping[str, Any], stack: str) -> Loaded[PartyConfig]:

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fate_iac import yamlio
-from fate_iac.charts import ChartRef, Manifest, chart_archive, merge_values, render_chart
+from fate_iac.charts import (
+    ChartRef,
+    Manifest,
+    chart_archive,
+    merge_values,
+    render_chart,
+    url_forms,
+)
 from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
 from fate_iac.kinds import parts
@@ -69,7 +76,12 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     ``toYaml`` does), so a secret can survive a search of the text. Each document is
     therefore also read back, and one whose strings still hold a secret is written
     again from its objects, every string masked."""
-    forms = {form for value in secrets for form in (value, _b64(value)) if len(value) >= 3}
+    forms = {
+        form
+        for value in secrets
+        for form in (value, _b64(value), *url_forms(value))
+        if len(form) >= 3
+    }
     masked = hide(text, forms)
     if not forms:
         return masked

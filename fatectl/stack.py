@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from fate_iac import kubefate_server, report, tls, yamlio
-from fate_iac.charts import chart_source
+from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.kinds import parts
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
 from fate_iac.reference import config_reference
@@ -47,14 +47,17 @@ def _render(args: argparse.Namespace) -> int:
             ]
         )
     source = chart_source(args.chart_repo, cfg.chartRepo)
-    releases = render_stack(cfg, source, redact=not args.show_secrets)
+    try:
+        releases = render_stack(cfg, source, redact=not args.show_secrets)
+    except ChartSourceError as error:  # a secret chart URL is named, never shown
+        raise ChartSourceError(mask(str(error), raw.plaintexts)) from None
 
     def text(release_yaml: str) -> str:
         # Credentials are redacted structurally; other secret keys by their values.
         return release_yaml if args.show_secrets else mask(release_yaml, raw.plaintexts)
 
     documents = {f"{r.name}": text(r.to_yaml()) for r in releases}
-    described = {r.name: r.chart.describe() for r in releases}
+    described = {r.name: mask(r.chart.describe(), raw.plaintexts) for r in releases}
     for kind, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
         policies = kind.network_policies(part)
         if policies:

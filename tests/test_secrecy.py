@@ -372,3 +372,65 @@ def test_render_writes_files_with_secrets_readable_by_the_owner_only(
     files = list(out.iterdir())
     assert files and "s3cret-kubefate-api" in "".join(f.read_text() for f in files)
     assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+
+
+def test_a_kubefate_stack_names_a_bad_secret_value_without_showing_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack with only ``fate:kubefate``: its secret keys are as secret as a party's."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
+    database = {"password": "s3cret-kf-db", "host": "db.internal_secret-host", "port": "33o6"}
+    write_stack(tmp_path, {"kubefate": {"password": "s3cret-kf", "database": database}}, {}, header)
+    code, _, err = run_cli(capsys, "validate", "-s", "s", "--project-dir", str(tmp_path))
+    assert (
+        code == 3 and "fate:kubefate.database.host" in err and "fate:kubefate.database.port" in err
+    )
+    assert "internal_secret" not in err and "33o6" not in err
+
+
+CREDENTIAL_URL = "https://robot:tok3n-chart-repo@charts.example.com/fate"
+
+
+def test_a_secret_chart_repository_is_secret_in_the_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``repositoryOpts.repo`` is a release input the state records: encrypted when the
+    URL was set as a secret."""
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange")
+    recorder = run_program(
+        "exchange", exchange_config(chartRepo=CREDENTIAL_URL), ["fate:chartRepo"]
+    )
+    secret, repository = unwrap_secret(recorder.one(RELEASE).inputs["repositoryOpts"])
+    assert secret and repository == {"repo": CREDENTIAL_URL}
+
+
+def test_a_chart_repository_url_with_credentials_in_plaintext_is_refused() -> None:
+    for key, value in (
+        ("chartRepo", CREDENTIAL_URL),
+        ("chartRepo", "https://charts.example.com/fate?token=tok3n-chart-repo"),
+    ):
+        report = refused(exchange_config(**{key: value}), [])
+        assert "fate:chartRepo: a chart repository URL with credentials is a secret" in report
+        assert "tok3n" not in report
+    raw = raw_from_pulumi(exchange_config(chartRepo=CREDENTIAL_URL), {"fate:chartRepo"})
+    assert load_stack_config(raw, "exchange").config.chartRepo == CREDENTIAL_URL
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_render_names_a_secret_chart_repository_without_showing_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    json_flag: list[str],
+) -> None:
+    """The repository cannot be reached: the error says which chart, never the URL."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
+    unreachable = "https://robot:tok3n-chart-repo@127.0.0.1:9/fate-private-repo"
+    write_stack(tmp_path, {**CREDENTIALS, "chartRepo": unreachable}, party_plain(), header)
+    argv = ["render", "-s", "s", "--project-dir", str(tmp_path), *json_flag]
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 1 and "fate v1.11.2" in out + err
+    assert "tok3n" not in out + err and "fate-private-repo" not in out + err
