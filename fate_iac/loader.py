@@ -171,6 +171,19 @@ def raw_from_pulumi(config_env: Mapping[str, str], secret_keys: set[str]) -> Raw
     return RawConfig(raw, frozenset(secret), frozenset(plaintexts))
 
 
+def _whole_object(plain: str | None) -> dict[str, Any] | list[Any] | None:
+    """A secure value holding a JSON object or list (``pulumi config set --secret
+    fate:helmValues '{...}'``), which Pulumi's own ``get_object`` reads as one; a value
+    that merely looks like JSON stays a string."""
+    if not plain or plain[:1] not in "{[":
+        return None
+    try:
+        found = json.loads(plain)
+    except json.JSONDecodeError:
+        return None
+    return found if isinstance(found, dict | list) else None
+
+
 def _get(raw: dict[str, Any], path: KeyPath) -> Any:
     node: Any = raw
     for key in path:
@@ -318,6 +331,10 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
             plain = opener.open(where, str(node["secure"]))
             if plain is not None:
                 plaintexts.add(plain)
+            whole = _whole_object(plain)
+            if whole is not None:  # a section set whole as one secret
+                plaintexts.update(_leaves(whole))
+                return sealed(whole, where)
             if where in CREDENTIAL_PATHS or where[:1] in [(k,) for k in RAW_VALUE_KEYS]:
                 return Secret(plain, True)
             if plain is None:
@@ -329,6 +346,18 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
             return [walk(v, (*where, i)) for i, v in enumerate(node)]
         if where in CREDENTIAL_PATHS and node is not None:
             return Secret(str(node), False)
+        return node
+
+    def sealed(node: Any, where: KeyPath) -> Any:
+        """An object decrypted whole: each of its keys is as secret as if set alone."""
+        secret.add(where)
+        if isinstance(node, dict):
+            return {k: sealed(v, (*where, k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [sealed(v, (*where, i)) for i, v in enumerate(node)]
+        raw_value = where[:1] in [(k,) for k in RAW_VALUE_KEYS]
+        if (where in CREDENTIAL_PATHS or raw_value) and isinstance(node, str):
+            return Secret(node, True)
         return node
 
     result = walk(raw, ())

@@ -434,3 +434,31 @@ def test_render_names_a_secret_chart_repository_without_showing_it(
     code, out, err = run_cli(capsys, *argv)
     assert code == 1 and "fate v1.11.2" in out + err
     assert "tok3n" not in out + err and "fate-private-repo" not in out + err
+
+
+@pytest.mark.chart
+def test_helm_values_set_whole_as_one_secret_are_accepted_and_stay_secret(
+    tmp_path: Path,
+    charts: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``pulumi config set --secret fate:helmValues '{...}'``: one secure value holding
+    an object, which Pulumi's get_object reads as one; fatectl takes it as the plain
+    object, every key in it secret."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
+    path = write_stack(tmp_path, CREDENTIALS, party_plain(), header)
+    document = yaml.safe_load(path.read_text())
+    whole = {"image": {"registry": "registry.whole-secret.example"}}
+    encrypt = Decrypter(EXAMPLE_PASSPHRASE, header["encryptionsalt"]).encrypt
+    document["config"]["fate:helmValues"] = {"secure": encrypt(json.dumps(whole))}
+    path.write_text(yaml.safe_dump(document))
+    code, out, err = run_cli(capsys, "validate", "-s", "s", "--project-dir", str(tmp_path))
+    assert code == 0, err
+    argv = ["render", "-s", "s", "--project-dir", str(tmp_path), "--chart-repo", charts]
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    assert "registry.whole-secret.example" not in out and "image: [secret]/fateflow:" in out
+    code, shown, _ = run_cli(capsys, *argv, "--show-secrets")
+    assert code == 0 and "image: registry.whole-secret.example/" in shown
