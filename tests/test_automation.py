@@ -14,7 +14,9 @@ import pytest
 from pulumi import automation as auto
 
 from fate_iac.orchestrator import EngineError
+from fate_iac.secrets import Decrypter
 from fate_pulumi.automation import SECRET_KIND, SECRET_SIGNATURE, AutomationRunner
+from tests.conftest import EXAMPLE_PASSPHRASE
 
 FAKE_CLI = """#!{python}
 import json, sys
@@ -29,6 +31,8 @@ elif words[:2] == ["stack", "ls"]:
     print(json.dumps([{{"name": name, "current": False}} for name in answers["stacks"]]))
 elif words[:2] == ["stack", "export"]:
     print(json.dumps(answers["export"]))
+elif words[:2] == ["stack", "output"]:
+    print(json.dumps(answers["output"]))
 elif words[:2] == ["stack", "history"]:
     print(json.dumps(answers["history"]))
 elif words[:1] in (["up"], ["preview"]):
@@ -111,21 +115,36 @@ def test_a_run_without_its_summary_is_a_failure_not_no_change(tmp_path: Path) ->
     assert any("not understood" in line for line in fake.said)
 
 
+SALT = Decrypter.new_salt(EXAMPLE_PASSPHRASE)
+
+
+def sealed(value: Any) -> dict[str, str]:
+    """A secret as a passphrase-encrypted state stores it."""
+    ciphertext = Decrypter(EXAMPLE_PASSPHRASE, SALT).encrypt(json.dumps(value))
+    return {SECRET_SIGNATURE: SECRET_KIND, "ciphertext": ciphertext}
+
+
 def test_outputs_come_from_the_exported_state_secrets_revealed_and_marked(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Only the outputs' secrets are decrypted: the state is exported as stored (no
+    --show-secrets, which decrypts all of it: a CA's key, release credentials), and a
+    secret elsewhere in it is never opened (this one would not open)."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
     record = {"partyId": 10000, "endpoints": {"rollsite": {"host": "10.0.0.1", "port": 1}}}
-    secret = {SECRET_SIGNATURE: SECRET_KIND, "plaintext": json.dumps("digest-1")}
+    unopenable = {SECRET_SIGNATURE: SECRET_KIND, "ciphertext": "v1:AAAA:not-a-ciphertext"}
     export = {
         "version": 3,
         "deployment": {
+            "secrets_providers": {"type": "passphrase", "state": {"salt": SALT}},
             "resources": [
                 {"type": "pulumi:providers:kubernetes", "outputs": {"version": "4.34.2"}},
+                {"type": "kubernetes:core/v1:Secret", "inputs": {"stringData": unopenable}},
                 {
                     "type": "pulumi:pulumi:Stack",
-                    "outputs": {"federation": record, "inputs": secret},
+                    "outputs": {"federation": record, "inputs": sealed("digest-1")},
                 },
-            ]
+            ],
         },
     }
     history = [{"kind": "update", "result": "succeeded"}]
@@ -133,6 +152,7 @@ def test_outputs_come_from_the_exported_state_secrets_revealed_and_marked(
     published = fake.runner.published("party10000")
     assert (published.record, published.secret, published.inputs) == (record, False, "digest-1")
     assert fake.runner.outputs("party10000") == {"federation": record, "inputs": "[secret]"}
+    assert not any("--show-secrets" in call for call in fake.calls())
 
     fake.answers_file.write_text(
         json.dumps(
@@ -148,3 +168,28 @@ def test_outputs_come_from_the_exported_state_secrets_revealed_and_marked(
         json.dumps({"stacks": [], "export": {"version": 3, "deployment": {}}, "history": []})
     )
     assert fake.runner.published("party10000").record is None  # never deployed
+
+
+def test_another_providers_outputs_are_decrypted_by_the_cli_and_only_they(
+    tmp_path: Path,
+) -> None:
+    """A KMS-encrypted state cannot be opened here: the CLI's ``stack output`` decrypts
+    the outputs (and nothing else), the export says which are secret."""
+    secret = {SECRET_SIGNATURE: SECRET_KIND, "ciphertext": "AQICAHh-kms"}
+    export = {
+        "version": 3,
+        "deployment": {
+            "secrets_providers": {"type": "cloud", "state": {"url": "awskms://alias/fate"}},
+            "resources": [
+                {"type": "pulumi:pulumi:Stack", "outputs": {"federation": secret, "ns": "f"}}
+            ],
+        },
+    }
+    record = {"partyId": 10000}
+    answers = {"stacks": [], "export": export, "output": {"federation": record, "ns": "f"}}
+    fake = Fake(tmp_path, answers)
+    assert fake.runner.record("party10000") == (record, True)
+    asked = [c for c in fake.calls() if [a for a in c if a[:1] != "-"][:2] == ["stack", "output"]]
+    assert len(asked) == 1 and "--show-secrets" in asked[0]
+    exported = [c for c in fake.calls() if "export" in c]
+    assert exported and not any("--show-secrets" in c for c in exported)
