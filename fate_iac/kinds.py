@@ -55,6 +55,7 @@ from fate_iac.endpoints import (
 )
 from fate_iac.endpoints import exchange_record as make_exchange_record
 from fate_iac.federation import FederationRecord, Routes
+from fate_iac.postrender import POSTRENDER_REVISION
 from fate_iac.problems import (
     CONFIG_NAMESPACE,
     SERVING_NAMESPACE,
@@ -74,7 +75,7 @@ from fate_iac.routing import (
     spark_routed_values,
     static_route_problems,
 )
-from fate_iac.tls import POSTRENDER_REVISION, Issuing, Mounted
+from fate_iac.tls import Issuing, Mounted
 from fate_iac.upgrade import Migration
 from fate_iac.values import render_exchange_values, render_serving_values, render_values
 

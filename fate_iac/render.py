@@ -21,9 +21,9 @@ from fate_iac.charts import (
 from fate_iac.config import StackConfig
 from fate_iac.gotemplate import Values
 from fate_iac.kinds import parts
+from fate_iac.postrender import post_render_manifest
 from fate_iac.problems import hide
 from fate_iac.routing import nest
-from fate_iac.tls import post_render_manifest
 from fate_iac.values import map_secrets
 
 

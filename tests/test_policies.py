@@ -26,11 +26,12 @@ from pulumi_policy.proxy import unknown_checking_proxy
 from fate_iac.charts import ChartRef, merge_values, resolve_chart
 from fate_iac.kinds import kind_of
 from fate_iac.loader import load_stack_config, read_stack_file
+from fate_iac.postrender import ROLLSITE_TLS_PORT, postrender_command
 from fate_iac.routing import nest
 from fate_iac.values import map_secrets
 from fate_policies.objects import image_repository
 from fate_policies.pack import POLICIES, parent_type, plain
-from fate_policies.releases import RELEASE_TYPE
+from fate_policies.releases import RELEASE_TYPE, expand
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -179,10 +180,14 @@ def stack_file_releases(
     for spec in kind.releases(cfg, chart_source()):
         values = map_secrets(spec.values, lambda s: s.value)
         values = merge_values(values, nest(routes.get(spec.key, {})))
-        yield release_props(spec.name, spec.namespace, spec.chart, values)
+        yield release_props(spec.name, spec.namespace, spec.chart, values, spec.post_render)
 
 
-def release_props(name: str, namespace: str, chart: ChartRef, values: Any) -> dict[str, Any]:
+def release_props(
+    name: str, namespace: str, chart: ChartRef, values: Any, post_render: bool = False
+) -> dict[str, Any]:
+    """A release's inputs as the program registers them (the post-renderer is this
+    package's command, where the program runs)."""
     args = chart.release_args()
     props = {
         "name": name,
@@ -190,7 +195,7 @@ def release_props(name: str, namespace: str, chart: ChartRef, values: Any) -> di
         "chart": args["chart"],
         "version": args.get("version", chart.version),
         "values": values,
-        "postrender": "",
+        "postrender": postrender_command() if post_render else "",
         "createNamespace": False,
     }
     if "repositoryOpts" in args:
@@ -611,11 +616,30 @@ def test_a_release_the_pack_cannot_see_into_is_said() -> None:
     assert check_resource("nodeport-range", RELEASE_TYPE, missing) == []
 
 
+@pytest.mark.chart
+def test_a_post_rendered_release_is_checked_as_the_post_renderer_leaves_it() -> None:
+    """A stack with TLS: its release goes through this project's post-renderer, and the
+    pack checks the objects it leaves (rollsite's TLS port, its writable properties),
+    not an advisory "cannot see" while a NodePort outside the range passes."""
+    changes = {"helmValues": {"modules": {"rollsite": {"nodePort": 40000}}}}
+    release = next(stack_file_releases(PROJECT_DIR / "examples" / "tls", "party10000", changes))
+    assert release["postrender"] == postrender_command()
+    assert check_resource("release-visibility", RELEASE_TYPE, release) == []
+    assert check_resource("nodeport-range", RELEASE_TYPE, release) == [
+        "Service fate-tls-10000/rollsite in release fate-tls-10000 (fate v1.11.2): nodePort "
+        "40000 is outside the allowed range 30000-32767"
+    ]
+    expansion = expand(release, None, "default")
+    [rollsite] = [o for o in expansion.objects if (o.kind, o.name) == ("Deployment", "rollsite")]
+    [container] = rollsite.body["spec"]["template"]["spec"]["containers"][:1]
+    assert {"containerPort": ROLLSITE_TLS_PORT, "name": "tls"} in container["ports"]
+
+
 # ------------------------------------------------------------------------ shipped stacks
 
 SHIPPED = [
     (PROJECT_DIR / example, s)
-    for example in ("", "examples/spark-pulsar", "examples/serving")
+    for example in ("", "examples/spark-pulsar", "examples/serving", "examples/tls")
     for s in ("party9999", "party10000", "exchange")
 ]
 
