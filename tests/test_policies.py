@@ -23,6 +23,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from fate_iac import yamlio
 from fate_iac.charts import ChartRef, merge_values, resolve_chart
 from fate_iac.kinds import kind_of
 from fate_iac.loader import load_stack_config, read_stack_file
@@ -414,15 +415,67 @@ def test_cluster_scoped_objects_only_from_the_allow_list() -> None:
     assert check_resource("system-namespaces", CLUSTER_ROLE, role, allowed) == []
     # the KubeFATE service's own RBAC, as its component's child, without wildcards
     server = "fate:index:KubeFateServer"
-    assert check_resource("system-namespaces", CLUSTER_ROLE, role, parent=server) == []
-    wild = {**role, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
+    own = {**role, "metadata": {"name": "kubefate-kube-fate"}}
+    assert check_resource("system-namespaces", CLUSTER_ROLE, own, parent=server) == []
+    wild = {**own, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
     assert check_resource("system-namespaces", CLUSTER_ROLE, wild, parent=server) != []
     assert (
         check_resource(
-            "system-namespaces", CLUSTER_ROLE, role, parent="fate:index:FateEggrollCluster"
+            "system-namespaces", CLUSTER_ROLE, own, parent="fate:index:FateEggrollCluster"
         )
         != []
     )
+
+
+KUBEFATE_SERVER = "fate:index:KubeFateServer"
+BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+
+
+def binding(name: str, role: str, namespace: str = "kube-fate") -> dict[str, Any]:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": name},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        "subjects": [{"kind": "ServiceAccount", "name": "kubefate-admin", "namespace": namespace}],
+    }
+
+
+def test_the_kubefate_exemption_is_decided_by_what_its_rbac_grants() -> None:
+    """A component claiming to be KubeFateServer (its URN says so) gets no exemption for
+    a binding to cluster-admin, nor for a role that may escalate, bind or impersonate."""
+
+    def refused(kind: str, body: dict[str, Any]) -> bool:
+        return check_resource("system-namespaces", kind, body, parent=KUBEFATE_SERVER) != []
+
+    from fate_iac.config import KubeFateServerConfig
+    from fate_iac.kubefate_server import render
+    from fate_iac.secrets import Secret
+
+    credentials = {"password": Secret("a", True), "database": {"password": Secret("b", True)}}
+    cfg = KubeFateServerConfig.model_validate({**credentials, "rbac": {"scope": "cluster"}})
+    shipped = yamlio.load_all(render(cfg, None, True))
+    rbac = [o for o in shipped if o and o["kind"] in ("ClusterRole", "ClusterRoleBinding")]
+    assert {o["kind"] for o in rbac} == {"ClusterRole", "ClusterRoleBinding"}
+    for obj in rbac:  # what the service creates passes
+        assert not refused(f"kubernetes:rbac.authorization.k8s.io/v1:{obj['kind']}", obj)
+    assert refused(BINDING, binding("kubefate-kube-fate", "cluster-admin"))
+    assert refused(BINDING, binding("cluster-admin", "cluster-admin"))
+    assert refused(BINDING, binding("kubefate-kube-fate", "kubefate-kube-fate", "default"))
+    for verb in ("escalate", "bind", "impersonate"):
+        rule = {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"]}
+        role = {
+            "kind": "ClusterRole",
+            "metadata": {"name": "kubefate-kube-fate"},
+            "rules": [{**rule, "verbs": ["get", verb]}],
+        }
+        assert refused(CLUSTER_ROLE, role)
+    aggregated = {
+        "kind": "ClusterRole",
+        "metadata": {"name": "kubefate-kube-fate"},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"admin": "true"}}]},
+    }
+    assert refused(CLUSTER_ROLE, aggregated)
     # a custom kind named Cluster... is cluster-scoped; one the pack does not know is not
     issuer = {
         "apiVersion": "cert-manager.io/v1",
