@@ -722,7 +722,7 @@ def test_every_shipped_stack_passes_every_policy(project: Path, stack: str) -> N
 
 def test_the_pack_names_each_policy_once() -> None:
     names = [p.name for p in POLICIES]
-    assert len(names) == len(set(names)) == 10
+    assert len(names) == len(set(names)) == 11
 
 
 def test_the_example_config_names_only_what_the_policies_take() -> None:
@@ -737,6 +737,60 @@ def test_the_example_config_names_only_what_the_policies_take() -> None:
         schema = schemas[name]
         known = set(schema.properties) if schema is not None else set()
         assert set(value) - {"enforcementLevel"} <= known, name
+
+
+def test_pod_security_refuses_what_a_workload_may_do_beyond_a_container() -> None:
+    """Each finding, caught; an exception allows one finding on one object only."""
+    pod = {
+        "hostNetwork": True,
+        "hostPID": True,
+        "hostIPC": True,
+        "volumes": [{"name": "root", "hostPath": {"path": "/"}}],
+        "containers": [
+            {
+                "name": "c",
+                "image": "federatedai/python",
+                "securityContext": {"privileged": True, "capabilities": {"add": ["NET_ADMIN"]}},
+            }
+        ],
+    }
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "fate-9999"},
+        "spec": {"template": {"spec": pod}},
+    }
+    found = check_resource("pod-security", DEPLOYMENT, body)
+    assert [f.split(": ", 1)[1].split(" (")[0] for f in found] == [
+        "hostNetwork",
+        "hostPID",
+        "hostIPC",
+        "volume root",
+        "container c",
+        "container c adds NET_ADMIN",
+    ]
+    allowed = {
+        "exceptions": [
+            {"name": "why", "object": "Deployment */d", "allow": ["capability:NET_ADMIN"]}
+        ]
+    }
+    assert len(check_resource("pod-security", DEPLOYMENT, body, allowed)) == 5
+    snippet = ingress("i", "fate-9999", "a.example.com")
+    snippet["metadata"]["annotations"] = {
+        "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers x;"
+    }
+    [said] = check_resource("pod-security", INGRESS, snippet)
+    assert "annotation nginx.ingress.kubernetes.io/configuration-snippet (snippet)" in said
+
+
+@pytest.mark.chart
+def test_pod_security_sees_inside_releases_and_the_charts_needs_are_named() -> None:
+    """The fate chart's own added capabilities pass by the named default exceptions;
+    without them (an empty list), they are reported."""
+    release = party_release()
+    assert check_resource("pod-security", RELEASE_TYPE, release) == []
+    found = check_resource("pod-security", RELEASE_TYPE, release, {"exceptions": []})
+    assert any("nodemanager adds SYS_PTRACE" in f for f in found)
 
 
 @pytest.mark.chart

@@ -20,6 +20,7 @@ from fate_policies.objects import (
     images,
     ingress_hosts,
     node_ports,
+    pod_security_findings,
     service_type,
 )
 from fate_policies.releases import Expansion, chart_ref
@@ -91,6 +92,54 @@ def load_balancers(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> 
                 "(use NodePort or ClusterIP, or allow it in the pack's config)",
                 obj.urn,
             )
+
+
+def pod_security(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> Iterator[Violation]:
+    """No privileged container, hostPath volume, host network/PID/IPC, added capability
+    or ingress snippet annotation, except where the pack's config names an exception:
+    ``{"name": why, "object": "<Kind> <namespace>/<name>", "allow": [findings]}``."""
+    given = config.get("exceptions")
+    exceptions = [
+        e for e in (CHART_EXCEPTIONS if given is None else given) if isinstance(e, Mapping)
+    ]
+    for obj in objects:
+        for finding, what in pod_security_findings(obj):
+            if any(_excepted(obj, finding, e) for e in exceptions):
+                continue
+            yield Violation(
+                f"{obj}: {what} ({finding}); if the chart needs it, name it as an exception "
+                "in the pack's config (pod-security.exceptions)",
+                obj.urn,
+            )
+
+
+CHART_EXCEPTIONS: list[dict[str, Any]] = [
+    {
+        "name": "the fate chart's eggroll nodemanager adds SYS_PTRACE (its own securityContext)",
+        "object": "StatefulSet */nodemanager",
+        "allow": ["capability:SYS_PTRACE"],
+    },
+    {
+        "name": "the fate chart's MySQL adds SYS_NICE (its own securityContext)",
+        "object": "StatefulSet */mysql",
+        "allow": ["capability:SYS_NICE"],
+    },
+]
+"""What the charts themselves need, found by rendering every shipped stack: the pack's
+default exceptions (the example config writes them out)."""
+
+
+def _excepted(obj: KubeObject, finding: str, exception: Mapping[str, Any]) -> bool:
+    """Whether ``exception`` (``<Kind> <namespace>/<name>``, the namespace may be ``*``)
+    allows ``finding`` on ``obj``."""
+    kind, _, where = str(exception.get("object") or "").partition(" ")
+    namespace, _, name = where.rpartition("/")
+    return (
+        kind == obj.kind
+        and name == obj.name
+        and namespace in ("*", obj.namespace or "")
+        and finding in (exception.get("allow") or [])
+    )
 
 
 def image_registries(
