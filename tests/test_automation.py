@@ -41,7 +41,7 @@ elif words[:1] in (["up"], ["preview"]):
         for event in answers["events"]:
             events.write((event if isinstance(event, str) else json.dumps(event)) + "\\n")
     print("Updating (" + args[args.index("--stack") + 1] + "):")
-    sys.exit(answers.get("code", 0))
+    sys.exit(answers.get(words[0] + "_code", answers.get("code", 0)))
 """
 
 
@@ -69,7 +69,9 @@ SUMMARY = {
 
 
 class Fake:
-    def __init__(self, tmp_path: Path, answers: dict[str, Any]) -> None:
+    def __init__(
+        self, tmp_path: Path, answers: dict[str, Any], policy_packs: list[str] | None = None
+    ) -> None:
         root = tmp_path / "pulumi"
         (root / "bin").mkdir(parents=True)
         self.calls_file, self.answers_file = tmp_path / "calls", tmp_path / "answers"
@@ -82,7 +84,9 @@ class Fake:
         )
         cli.chmod(0o755)
         self.said: list[str] = []
-        self.runner = AutomationRunner(tmp_path, {}, root, say=self.said.append)
+        self.runner = AutomationRunner(
+            tmp_path, {}, root, say=self.said.append, policy_packs=policy_packs
+        )
 
     def calls(self) -> list[list[str]]:
         return [json.loads(line) for line in self.calls_file.read_text().splitlines()]
@@ -104,6 +108,26 @@ def test_an_update_is_one_run_of_the_cli_its_steps_from_the_event_log(tmp_path: 
     up = ran[-1]
     assert up[up.index("--stack") + 1] == "party10000" and "--skip-preview" in up
     assert up[up.index("--exec-kind") + 1] == "auto.local"
+
+
+def verb(call: list[str]) -> str:
+    return next((a for a in call if not a.startswith("-")), "")
+
+
+def test_with_a_policy_pack_every_update_is_previewed_with_it_first(tmp_path: Path) -> None:
+    """Stack policies run only after an update's changes: each update is previewed with
+    the pack first, and a refused preview leaves the stack unchanged (no up runs)."""
+    events = [step("update", "kubernetes:helm.sh/v3:Release", "fate-10000-release"), SUMMARY]
+    answers = {"stacks": ["party10000"], "events": events}
+    fake = Fake(tmp_path, answers, policy_packs=["/packs/fate"])
+    assert fake.runner.up("party10000", {"FATE_INPUTS_DIGEST": "d"}) == 1
+    ran = [c for c in fake.calls() if verb(c) in ("preview", "up")]
+    assert [verb(c) for c in ran] == ["preview", "up"]
+    assert all(c[c.index("--policy-pack") + 1] == "/packs/fate" for c in ran)
+    fake.answers_file.write_text(json.dumps({**answers, "preview_code": 255}))
+    with pytest.raises(EngineError):
+        fake.runner.up("party10000", {})
+    assert [verb(c) for c in fake.calls() if verb(c) in ("preview", "up")][2:] == ["preview"]
 
 
 def test_a_run_without_its_summary_is_a_failure_not_no_change(tmp_path: Path) -> None:

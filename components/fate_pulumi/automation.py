@@ -224,7 +224,12 @@ class AutomationRunner:
             self.say(f"  {stack}: {violation}")
 
     def up(self, stack: str, env: dict[str, str]) -> int:
+        """Update ``stack``. With policy packs, a preview with them comes first, in the
+        same environment: stack policies run only after an update's changes, so without
+        it a later step's stack would be checked when it is already changed."""
         with engine_failures():
+            if self.policy_packs:
+                self._run(stack, env, ["preview"])
             steps, lines = self._run(stack, env, ["up", "--yes", "--skip-preview"])
         for line in lines:
             if "waiting for" in line or "error" in line:
