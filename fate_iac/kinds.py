@@ -289,9 +289,16 @@ class ChartKind(StackKind[C]):
         the namespace of a cluster beside it (or the one it is beside)."""
         return isolation.siblings(cfg, [part.k8s_namespace for _, part in self.beside(cfg)])
 
+    def inner_points(self, cfg: C) -> EntryPoints:
+        """The ports its NetworkPolicies open to the party's own namespaces and the
+        ingress controller's only (fateflow's APIs)."""
+        return {}
+
     def network_policies(self, cfg: C) -> list[dict[str, Any]]:
         """The NetworkPolicies of its namespace."""
-        return isolation.network_policies(cfg, self.entry_points(cfg), self.siblings(cfg))
+        return isolation.network_policies(
+            cfg, self.entry_points(cfg), self.siblings(cfg), self.inner_points(cfg)
+        )
 
     def issuing(self, cfg: C) -> Issuing | None:
         """The certificates it issues and the Secrets its charts mount them from; None
@@ -421,6 +428,9 @@ class EggrollParty(ChartKind[PartyConfig]):
 
     def entry_points(self, cfg: PartyConfig) -> EntryPoints:
         return isolation.party_entry_points(cfg)
+
+    def inner_points(self, cfg: PartyConfig) -> EntryPoints:
+        return isolation.party_inner_points(cfg)
 
     def issuing(self, cfg: PartyConfig) -> Issuing | None:
         return tls.issuing(cfg, self.role, tls.party_mounted(cfg))

@@ -842,6 +842,19 @@ def advisories(cfg: PartyConfig) -> list[str]:
             "storage: LocalFS on FATE 2.0: fateflow 2.0.0 lists no localfs "
             "storage engine (KubeFATE's v2.0.0 examples use it; not verified here)"
         )
+    if cfg.networkPolicy.enabled and cfg.networkPolicy.openFateflow:
+        notes.append(
+            "fate:networkPolicy.openFateflow: fateflow's APIs (unauthenticated unless "
+            "configured) are open to every namespace and from outside the cluster; the "
+            "default opens them to the party's own namespaces and its ingress controller's"
+        )
+    elif cfg.networkPolicy.enabled and cfg.python is not None and cfg.python.type != "ClusterIP":
+        notes.append(
+            f"fate:python.type {cfg.python.type}: fateflow's Service is published, but its "
+            "NetworkPolicy lets in only the party's own namespaces and "
+            f"{', '.join(cfg.networkPolicy.ingressNamespaces) or 'no ingress namespace'}; "
+            "set fate:networkPolicy.openFateflow to open it to everyone"
+        )
     unused = [m for m in ALL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
     for module in unused:
         notes.append(f"fate:{module} is configured but {module} is not in fate:modules")
