@@ -221,7 +221,8 @@ class ChartKind(StackKind[C]):
             problems.extend(replace(p, path=_in_namespace(p.path)) for p in found)
         if problems:
             raise ConfigError(stack, problems)
-        return Loaded(config, self, migration.notes + self.advisories(config))
+        beside = kubefate_server.advisories(config.kubefate) if config.kubefate else []
+        return Loaded(config, self, migration.notes + self.advisories(config) + beside)
 
     def mark_secrets(self, cfg: C, raw: SecretKeys) -> None:
         cfg.with_secret_keys(raw.secret_keys_in(CONFIG_NAMESPACE))
@@ -666,7 +667,8 @@ class KubeFateService(StackKind[KubeFateServerConfig]):
     def load(
         self, raw: Mapping[str, Any], stack: str, secret_paths: frozenset[KeyPath] = frozenset()
     ) -> Loaded[KubeFateServerConfig]:
-        return Loaded(kubefate_server.load(raw, stack, secret_paths), self)
+        cfg = kubefate_server.load(raw, stack, secret_paths)
+        return Loaded(cfg, self, kubefate_server.advisories(cfg))
 
     def summary(self, cfg: KubeFateServerConfig) -> dict[str, Any]:
         return {"kind": self.tag, "component": self.component, "namespace": cfg.namespace}

@@ -256,6 +256,18 @@ def load(
     return cfg
 
 
+def advisories(cfg: KubeFateServerConfig) -> list[str]:
+    """What ``validate`` says of a valid service: an opt-out of a secure default taken."""
+    if cfg.rbac.scope != "cluster":
+        return []
+    return [
+        "fate:kubefate.rbac.scope cluster: the service's ClusterRole reads and writes "
+        "Secrets and creates Deployments, Services and RoleBindings in every namespace "
+        "(cluster-admin in effect); the default, namespaces, grants that in "
+        "rbac.namespaces only"
+    ]
+
+
 def standalone(raw: Mapping[str, Any]) -> bool:
     """Whether a stack's ``fate:`` config deploys the KubeFATE service alone (it has
     ``fate:kubefate`` and nothing else)."""

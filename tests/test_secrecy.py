@@ -363,7 +363,8 @@ def test_render_writes_files_with_secrets_readable_by_the_owner_only(
     kubefate = {
         "kubefate": {"password": "s3cret-kubefate-api", "database": {"password": "s3cret-kf-db"}}
     }
-    write_stack(tmp_path, kubefate, {"kubefate": {"username": "operator"}}, header)
+    plain = {"kubefate": {"username": "operator", "rbac": {"namespaces": ["fate-9999"]}}}
+    write_stack(tmp_path, kubefate, plain, header)
     out = tmp_path / "rendered"
     os.umask(0o022)
     argv = ["render", "-s", "s", "--project-dir", str(tmp_path), "--out", str(out)]
