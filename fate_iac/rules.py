@@ -820,9 +820,20 @@ def serving_beside_training(cfg: PartyConfig) -> Iterator[Problem]:
             )
 
 
+def plaintext_gateway_note(cfg: PartyConfig | ExchangeConfig) -> list[str]:
+    """The opt-out of a withheld plaintext gateway, named when taken."""
+    if cfg.rollsite_tls and cfg.tls.publishPlaintext and cfg.rollsite is not None:
+        return [
+            f"fate:tls.publishPlaintext: rollsite's plaintext port stays published "
+            f"({cfg.rollsite.type}) beside its TLS one; the default keeps it inside the "
+            "namespace"
+        ]
+    return []
+
+
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
-    notes = []
+    notes = plaintext_gateway_note(cfg)
     gateway = cfg.gateway if cfg.computing == "Eggroll" else "nginx"  # what peers reach first
     section = getattr(cfg, gateway)
     exposed = section is not None and section.type in ("NodePort", "LoadBalancer")

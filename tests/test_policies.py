@@ -674,13 +674,13 @@ def test_a_post_rendered_release_is_checked_as_the_post_renderer_leaves_it() -> 
     """A stack with TLS: its release goes through this project's post-renderer, and the
     pack checks the objects it leaves (rollsite's TLS port, its writable properties),
     not an advisory "cannot see" while a NodePort outside the range passes."""
-    changes = {"helmValues": {"modules": {"rollsite": {"nodePort": 40000}}}}
+    changes = {"helmValues": {"modules": {"python": {"httpNodePort": 40000}}}}
     release = next(stack_file_releases(PROJECT_DIR / "examples" / "tls", "party10000", changes))
     assert release["postrender"] == postrender_command()
     assert check_resource("release-visibility", RELEASE_TYPE, release) == []
     assert check_resource("nodeport-range", RELEASE_TYPE, release) == [
-        "Service fate-tls-10000/rollsite in release fate-tls-10000 (fate v1.11.2): nodePort "
-        "40000 is outside the allowed range 30000-32767"
+        "Service fate-tls-10000/fateflow-client in release fate-tls-10000 (fate v1.11.2): "
+        "nodePort 40000 is outside the allowed range 30000-32767"
     ]
     expansion = expand(release, None, "default")
     [rollsite] = [o for o in expansion.objects if (o.kind, o.name) == ("Deployment", "rollsite")]

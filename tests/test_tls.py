@@ -623,3 +623,35 @@ def test_the_issuing_provider_keeps_what_it_issued_until_it_is_due() -> None:
     # Within the renewal window, the engine is told to replace it.
     due = issuer.diff(created.id, state, {**props, "renewBeforeHours": 100})
     assert (due.changes, due.replaces) == (True, ["notAfter"])
+
+
+@pytest.mark.chart
+def test_with_tls_the_plaintext_gateway_is_not_published_unless_asked() -> None:
+    """Peers reach Service rollsite-tls; the chart's plaintext rollsite Service stays
+    inside the namespace (ClusterIP), unless tls.publishPlaintext keeps it published,
+    which validate then names."""
+    raw = read_stack_file(
+        PROJECT_DIR / "examples" / "tls" / "Pulumi.party10000.yaml",
+        "party10000",
+        EXAMPLE_PASSPHRASE,
+    )
+
+    def rollsite_service(changes: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        loaded = load_stack_config({**raw.values, **changes}, "party10000")
+        [release] = render_stack(loaded.config, chart_source())
+        [service] = [
+            o
+            for o in release.objects()
+            if o["kind"] == "Service" and o["metadata"]["name"] == "rollsite"
+        ]
+        return service, loaded.notes
+
+    withheld, notes = rollsite_service({})
+    assert withheld["spec"]["type"] == "ClusterIP"
+    assert all("nodePort" not in port for port in withheld["spec"]["ports"])
+    assert not any("publishPlaintext" in n for n in notes)
+    tls_options = {**raw.values["tls"], "publishPlaintext": True}
+    published, notes = rollsite_service({"tls": tls_options})
+    assert published["spec"]["type"] == "NodePort"
+    assert [p.get("nodePort") for p in published["spec"]["ports"]] == [30007]
+    assert any(n.startswith("fate:tls.publishPlaintext: rollsite's plaintext") for n in notes)

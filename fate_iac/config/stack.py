@@ -109,6 +109,13 @@ class TlsOptions(Section):
         None,
         description="Bring your own CA (certificate and key). Default: the stack generates one.",
     )
+    publishPlaintext: bool = Field(
+        False,
+        description="Keep rollsite's plaintext port published (its chart Service of "
+        "rollsite's type, NodePort or LoadBalancer) beside the TLS one, as before this "
+        "option. Default: false: with TLS, the chart's rollsite Service is ClusterIP, "
+        "reached from inside the namespace only; `fatectl validate` says when it is on.",
+    )
 
 
 def tls_field() -> Any:
