@@ -7,17 +7,23 @@ renderer (which needs the archive on disk, downloaded once into a cache).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
 import shutil
 import tempfile
+import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import yaml
 
 from fate_iac import yamlio
+from fate_iac.problems import hide
 
 UPSTREAM_CHART_REPO = "https://federatedai.github.io/KubeFATE"
 """KubeFATE's published Helm chart repository."""
@@ -55,7 +61,7 @@ class ChartRef:
         return {"chart": self.name, "version": self.version, "repositoryOpts": {"repo": self.repo}}
 
     def describe(self) -> str:
-        where = self.path if self.path is not None else self.repo
+        where = self.path if self.path is not None else shown_url(self.repo or "")
         return f"{self.name} {self.version} from {where}"
 
 
@@ -68,6 +74,43 @@ def chart_source(explicit: str | None = None, configured: str | None = None) -> 
 def is_url(source: str) -> bool:
     """Whether a chart source is a repository URL (else a local path)."""
     return source.startswith(("http://", "https://", "oci://"))
+
+
+def holds_credentials(source: str) -> bool:
+    """Whether a chart repository URL carries credentials (``https://user:token@host``,
+    or a query such as ``?token=``): such a URL is a secret, never plaintext config."""
+    if not is_url(source):
+        return False
+    parsed = urlsplit(source)
+    return "@" in parsed.netloc or bool(parsed.query)
+
+
+def shown_url(source: str) -> str:
+    """A repository URL as a message may show it: its credentials (user information,
+    query) written ``[secret]``."""
+    if not holds_credentials(source):
+        return source
+    parsed = urlsplit(source)
+    host = parsed.netloc.rpartition("@")[2]
+    netloc = f"[secret]@{host}" if "@" in parsed.netloc else host
+    return urlunsplit((parsed.scheme, netloc, parsed.path, "[secret]" if parsed.query else "", ""))
+
+
+def url_forms(source: str) -> set[str]:
+    """The pieces of a secret URL that a message (Helm's, say) may quote apart from the
+    whole: its address after any credentials, its user, password and query."""
+    if not is_url(source):
+        return {source}
+    parsed = urlsplit(source)
+    userinfo, _, host = parsed.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    pieces = {source, source.rstrip("/"), f"{host}{parsed.path}".rstrip("/"), user, password}
+    pieces.add(parsed.query)
+    return {p for p in pieces if len(p) >= 3 and p != host}
+
+
+CHART_REPO_PATHS = (("chartRepo",), ("kubefate", "chartRepo"), ("fate-serving", "chartRepo"))
+"""Where a stack's config names a chart repository."""
 
 
 def resolve_chart(name: str, version: str, source: str) -> ChartRef:
@@ -114,16 +157,64 @@ def cache_dir() -> Path:
 
 
 def chart_archive(ref: ChartRef) -> Path:
-    """A local file or directory holding the chart; remote charts are downloaded once."""
+    """A local file or directory holding the chart; remote charts are downloaded once
+    into a cache, and the cached archive is checked before every use against the digest
+    its repository's index gives (the digest recorded at download when the index cannot
+    be read, offline say): a changed file is fetched again, never used."""
     if ref.path is not None:
         return ref.path
     assert ref.repo is not None
     key = hashlib.sha256(ref.repo.encode()).hexdigest()[:16]
     target = cache_dir() / key / f"{ref.name}-{ref.version}.tgz"
+    recorded = target.with_name(f"{target.name}.sha256")
+    wanted = index_digest(ref)
     if target.exists():
-        return target
+        expected = wanted or (recorded.read_text().strip() if recorded.exists() else None)
+        if expected is not None and _sha256(target) == expected:
+            return target
+        target.unlink()  # changed since it was fetched, or never checked: fetch again
+    _pull(ref, target)
+    found = _sha256(target)
+    if wanted is not None and found != wanted:
+        target.unlink()
+        raise ChartSourceError(
+            f"{ref.describe()} does not match the digest in its repository's index"
+        )
+    recorded.write_text(f"{found}\n")
+    return target
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def index_digest(ref: ChartRef) -> str | None:
+    """The digest a repository's ``index.yaml`` gives ``ref`` (None: an OCI registry,
+    which has no index, or an index that cannot be read now)."""
+    assert ref.repo is not None
+    if ref.repo.startswith("oci://"):
+        return None
+    parsed = urlsplit(f"{ref.repo}/index.yaml")
+    host = parsed.netloc.rpartition("@")[2]
+    request = urllib.request.Request(urlunsplit((parsed.scheme, host, parsed.path, "", "")))
+    if "@" in parsed.netloc:  # the repository's credentials, as Helm sends them
+        login = f"{unquote(parsed.username or '')}:{unquote(parsed.password or '')}"
+        request.add_header("Authorization", f"Basic {base64.b64encode(login.encode()).decode()}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            index = yamlio.load(answer.read()) or {}
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    for entry in (index.get("entries") or {}).get(ref.name) or []:
+        if str(entry.get("version")) == ref.version and entry.get("digest"):
+            return str(entry["digest"])
+    return None
+
+
+def _pull(ref: ChartRef, target: Path) -> None:
     import helm_python as helm  # the Helm SDK loads a large native library: only when needed
 
+    assert ref.repo is not None
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         try:
@@ -134,13 +225,12 @@ def chart_archive(ref: ChartRef) -> Path:
         except helm.HelmError as exc:
             said = " ".join(str(exc).split())
             raise ChartSourceError(
-                f"cannot fetch {ref.name} {ref.version} from {ref.repo} ({said}); {ELSEWHERE}"
+                f"cannot fetch {ref.describe()} ({hide(said, url_forms(ref.repo))}); {ELSEWHERE}"
             ) from exc
         pulled = list(Path(tmp).glob("*.tgz"))
         if len(pulled) != 1:
             raise ChartSourceError(f"fetching {ref.describe()} gave {pulled}")
         shutil.move(str(pulled[0]), target)
-    return target
 
 
 @dataclass(frozen=True)

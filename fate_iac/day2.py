@@ -37,6 +37,7 @@ from fate_iac.objdiff import (
     object_key,
 )
 from fate_iac.render import RenderedRelease
+from fate_iac.secrets import REDACTED
 
 
 def _hidden(
@@ -45,7 +46,9 @@ def _hidden(
     """What must never show of a release: the stack's secrets and, where they sit in the
     values, the credentials the deployed revision was installed with."""
     config = (record or {}).get("config") or {}
-    return secrets | deployed_credentials(rendered.values, config, secrets)
+    # Without the passphrase the credentials render as [secret]: they are still at the
+    # same paths, and the deployed ones there are hidden just the same.
+    return secrets | deployed_credentials(rendered.values, config, secrets | {REDACTED})
 
 
 @dataclass(frozen=True)

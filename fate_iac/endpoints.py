@@ -16,6 +16,7 @@ from typing import Any
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
 from fate_iac.federation import Endpoint as RecordEndpoint
 from fate_iac.federation import FederationRecord, Protocol
+from fate_iac.postrender import ROLLSITE_TLS_PORT
 
 # Ports the charts' Services listen on.
 ROLLSITE_PORT = 9370
@@ -32,8 +33,6 @@ TRAFFIC_SERVER_PORT = 443
 SERVING_PROXY_PORT = 8869
 SERVING_SERVER_PORT = 8000
 SERVING_ZOOKEEPER_PORT = 2181
-ROLLSITE_TLS_PORT = 9380
-"""rollsite's TLS listener (eggroll's ``eggroll.rollsite.secure.port`` default)."""
 ROLLSITE_TLS_SERVICE = "rollsite-tls"
 """The Service this project adds for it: the charts' rollsite Service omits it."""
 TLS_ENDPOINT = "rollsiteTLS"

@@ -9,10 +9,13 @@ clustermanager or redis. Each namespace a stack deploys gets:
   nobody can forge;
 - ``fate-entry-<module>``: the pods behind each entry point accept their ports from
   anywhere: what the federation record publishes (rollsite or osx; nginx and the
-  broker; fateflow; the serving proxy and server; an exchange's trafficServer) and what
+  broker; the serving proxy and server; an exchange's trafficServer) and what
   an Ingress serves (fateboard, the notebook, Spark's and Pulsar's UIs, RabbitMQ's
   management, the serving proxy's HTTP API and the serving admin); with Spark executors
-  outside the namespace, fateflow's driver and block manager ports.
+  outside the namespace, fateflow's driver and block manager ports;
+- ``fate-inner-python``: fateflow's APIs (unauthenticated by default, and never what
+  peers reach) from the party's own namespaces and the ingress controller's
+  (``networkPolicy.ingressNamespaces``) only, unless ``networkPolicy.openFateflow``.
 
 Everything else (mysql, clustermanager, nodemanagers, redis, zookeeper, HDFS...) is
 reached from inside the party only. The entry points come from
@@ -34,6 +37,7 @@ from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackCon
 from fate_iac.endpoints import (
     Endpoint,
     exchange_endpoints,
+    fateflow_endpoints,
     federation_endpoints,
     serving_endpoints,
 )
@@ -106,10 +110,34 @@ def _opened(
     return {module: tuple(sorted(ports)) for module, ports in sorted(found.items())}
 
 
+FATEFLOW_SERVICE = "fateflow-client"
+"""fateflow's APIs: peers never reach them (they go through rollsite, osx or nginx), and
+they are unauthenticated by default."""
+
+
 def party_entry_points(cfg: PartyConfig) -> EntryPoints:
     """A party's training cluster: its federation endpoints and Ingresses, and with
-    Spark executors elsewhere, its driver's ports."""
-    return _opened(federation_endpoints(cfg), [cfg], cfg.rollsite_tls, cfg.spark_driver_ranges())
+    Spark executors elsewhere, its driver's ports; fateflow's APIs only with
+    ``networkPolicy.openFateflow`` (else see :func:`party_inner_points`)."""
+    endpoints = federation_endpoints(cfg)
+    if not cfg.networkPolicy.openFateflow:
+        endpoints = {
+            k: e for k, e in endpoints.items() if e is None or e.service != FATEFLOW_SERVICE
+        }
+    return _opened(endpoints, [cfg], cfg.rollsite_tls, cfg.spark_driver_ranges())
+
+
+def party_inner_points(cfg: PartyConfig) -> EntryPoints:
+    """The ports opened to the party's own namespaces and its ingress controller's only:
+    fateflow's APIs, unless ``networkPolicy.openFateflow`` opens them to anyone."""
+    if cfg.networkPolicy.openFateflow:
+        return {}
+    ports = {
+        (port, port)
+        for endpoint in fateflow_endpoints(cfg).values()
+        for port in endpoint.servicePorts
+    }
+    return {SERVICE_PODS[FATEFLOW_SERVICE]: tuple(sorted(ports))} if ports else {}
 
 
 def serving_entry_points(cfg: ServingConfig) -> EntryPoints:
@@ -132,10 +160,15 @@ def siblings(cfg: StackConfig, beside: Sequence[str] = ()) -> list[str]:
 
 
 def network_policies(
-    cfg: StackConfig, entry_points: EntryPoints, siblings: Sequence[str]
+    cfg: StackConfig,
+    entry_points: EntryPoints,
+    siblings: Sequence[str],
+    inner_points: EntryPoints | None = None,
 ) -> list[dict[str, Any]]:
-    """The NetworkPolicies of ``cfg``'s namespace, opening ``entry_points`` to anyone and
-    the rest to ``siblings``; none when ``networkPolicy.enabled`` is off."""
+    """The NetworkPolicies of ``cfg``'s namespace, opening ``entry_points`` to anyone,
+    ``inner_points`` to ``siblings`` and the ingress controller's namespaces
+    (``networkPolicy.ingressNamespaces``), and the rest to ``siblings``; none when
+    ``networkPolicy.enabled`` is off."""
     if not cfg.networkPolicy.enabled:
         return []
     namespace = cfg.k8s_namespace
@@ -165,6 +198,29 @@ def network_policies(
             },
         }
     ]
+    ingress_namespaces = list(cfg.networkPolicy.ingressNamespaces)
+    for module, ranges in (inner_points or {}).items():
+        ports = [{"protocol": "TCP", "port": first} for first, _ in ranges]
+        sources = [*party]
+        if ingress_namespaces:
+            selector = {"key": NAME_LABEL, "operator": "In", "values": ingress_namespaces}
+            sources.append({"namespaceSelector": {"matchExpressions": [selector]}})
+        policies.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {
+                    "name": f"fate-inner-{module}",
+                    "namespace": namespace,
+                    "labels": labels,
+                },
+                "spec": {
+                    "podSelector": {"matchLabels": {MODULE_LABEL: module}},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [{"from": sources, "ports": ports}],
+                },
+            }
+        )
     for module, ranges in entry_points.items():
         ports = [
             {"protocol": "TCP", "port": first, **({"endPort": last} if last > first else {})}

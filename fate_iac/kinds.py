@@ -55,6 +55,7 @@ from fate_iac.endpoints import (
 )
 from fate_iac.endpoints import exchange_record as make_exchange_record
 from fate_iac.federation import FederationRecord, Routes
+from fate_iac.postrender import POSTRENDER_REVISION
 from fate_iac.problems import (
     CONFIG_NAMESPACE,
     SERVING_NAMESPACE,
@@ -74,7 +75,7 @@ from fate_iac.routing import (
     spark_routed_values,
     static_route_problems,
 )
-from fate_iac.tls import POSTRENDER_REVISION, Issuing, Mounted
+from fate_iac.tls import Issuing, Mounted
 from fate_iac.upgrade import Migration
 from fate_iac.values import render_exchange_values, render_serving_values, render_values
 
@@ -235,7 +236,8 @@ class ChartKind(StackKind[C]):
             problems.extend(replace(p, path=_in_namespace(p.path)) for p in found)
         if problems:
             raise ConfigError(stack, problems)
-        return Loaded(config, self, migration.notes + self.advisories(config))
+        beside = kubefate_server.advisories(config.kubefate) if config.kubefate else []
+        return Loaded(config, self, migration.notes + self.advisories(config) + beside)
 
     def _rules_without(self, given: dict[str, Any], broken: list[Problem]) -> list[Problem]:
         """The rule problems of the keys that are not broken, so a stack with a wrong type
@@ -331,9 +333,16 @@ class ChartKind(StackKind[C]):
         the namespace of a cluster beside it (or the one it is beside)."""
         return isolation.siblings(cfg, [part.k8s_namespace for _, part in self.beside(cfg)])
 
+    def inner_points(self, cfg: C) -> EntryPoints:
+        """The ports its NetworkPolicies open to the party's own namespaces and the
+        ingress controller's only (fateflow's APIs)."""
+        return {}
+
     def network_policies(self, cfg: C) -> list[dict[str, Any]]:
         """The NetworkPolicies of its namespace."""
-        return isolation.network_policies(cfg, self.entry_points(cfg), self.siblings(cfg))
+        return isolation.network_policies(
+            cfg, self.entry_points(cfg), self.siblings(cfg), self.inner_points(cfg)
+        )
 
     def issuing(self, cfg: C) -> Issuing | None:
         """The certificates it issues and the Secrets its charts mount them from; None
@@ -464,6 +473,9 @@ class EggrollParty(ChartKind[PartyConfig]):
     def entry_points(self, cfg: PartyConfig) -> EntryPoints:
         return isolation.party_entry_points(cfg)
 
+    def inner_points(self, cfg: PartyConfig) -> EntryPoints:
+        return isolation.party_inner_points(cfg)
+
     def issuing(self, cfg: PartyConfig) -> Issuing | None:
         return tls.issuing(cfg, self.role, tls.party_mounted(cfg))
 
@@ -556,7 +568,7 @@ class Exchange(ChartKind[ExchangeConfig]):
             f"fate:{key} has no effect on an exchange (the fate-exchange chart has no such value)"
             for key in ("persistence", "istio")
             if key in cfg.model_fields_set
-        ]
+        ] + rules.plaintext_gateway_note(cfg)
 
     def releases(self, cfg: ExchangeConfig, source: str) -> list[ReleaseSpec]:
         paths = self.routed(cfg, {})
@@ -701,7 +713,8 @@ class KubeFateService(StackKind[KubeFateServerConfig]):
     def load(
         self, raw: Mapping[str, Any], stack: str, secret_paths: frozenset[KeyPath] = frozenset()
     ) -> Loaded[KubeFateServerConfig]:
-        return Loaded(kubefate_server.load(raw, stack), self)
+        cfg = kubefate_server.load(raw, stack, secret_paths)
+        return Loaded(cfg, self, kubefate_server.advisories(cfg))
 
     def summary(self, cfg: KubeFateServerConfig) -> dict[str, Any]:
         return {"kind": self.tag, "component": self.component, "namespace": cfg.namespace}

@@ -10,7 +10,7 @@ an emptyDir. The differences are listed in docs/kubefate-service.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,18 +240,32 @@ class KubeFateStack(Section):
     kubefate: KubeFateServerConfig = Field(description="The KubeFATE service.")
 
 
-def load(raw: Mapping[str, Any], stack: str) -> KubeFateServerConfig:
+def load(
+    raw: Mapping[str, Any], stack: str, secret_paths: Collection[KeyPath] = ()
+) -> KubeFateServerConfig:
     """The service's config of a stack that deploys only it; raises :class:`ConfigError`
-    listing every problem."""
+    listing every problem, never quoting a value under ``secret_paths``."""
     try:
         cfg = KubeFateStack.model_validate(raw).kubefate
     except ValidationError as error:
         secret = {(*("kubefate",), *path) for path in credential_paths(KubeFateServerConfig)}
-        raise ConfigError(stack, from_pydantic(error, secret, raw)) from None
+        raise ConfigError(stack, from_pydantic(error, secret | set(secret_paths), raw)) from None
     problems = check(cfg, None)
     if problems:
         raise ConfigError(stack, problems)
     return cfg
+
+
+def advisories(cfg: KubeFateServerConfig) -> list[str]:
+    """What ``validate`` says of a valid service: an opt-out of a secure default taken."""
+    if cfg.rbac.scope != "cluster":
+        return []
+    return [
+        "fate:kubefate.rbac.scope cluster: the service's ClusterRole reads and writes "
+        "Secrets and creates Deployments, Services and RoleBindings in every namespace "
+        "(cluster-admin in effect); the default, namespaces, grants that in "
+        "rbac.namespaces only"
+    ]
 
 
 def standalone(raw: Mapping[str, Any]) -> bool:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fate_iac import yamlio
+from fate_iac.charts import CHART_REPO_PATHS, holds_credentials
 from fate_iac.config import (
     ExchangeConfig,
     PartyConfig,
@@ -92,17 +93,37 @@ def load_stack_config(raw: Mapping[str, Any] | RawConfig, stack: str) -> Loaded[
     """A stack's config, validated by its kind; raises :class:`ConfigError`."""
     if not isinstance(raw, RawConfig):
         raw = RawConfig(dict(raw))
+    exposed = plaintext_repository_credentials(raw)
     static = read_static_records(raw.values, raw.base_dir or Path.cwd())
     try:
         loaded = kind_for(static.values, stack).load(static.values, stack, raw.secret_paths)
     except ConfigError as error:  # a stack's problems together: its records' and its own
-        found = [*static.problems, *(static.located(p) for p in error.problems)]
+        found = [*exposed, *static.problems, *(static.located(p) for p in error.problems)]
         raise ConfigError(stack, found).hiding(raw.plaintexts) from None
-    if static.problems:
-        raise ConfigError(stack, static.problems).hiding(raw.plaintexts)
+    if exposed or static.problems:
+        raise ConfigError(stack, [*exposed, *static.problems]).hiding(raw.plaintexts)
     loaded.kind.mark_secrets(loaded.config, raw)
     loaded.notes[:0] = raw.notes
     return replace(loaded, static_records=static.found)
+
+
+def plaintext_repository_credentials(raw: RawConfig) -> list[Problem]:
+    """A chart repository URL with credentials written in plaintext config: refused, as
+    a credential set without --secret is (the URL is never quoted)."""
+    problems = []
+    for path in CHART_REPO_PATHS:
+        value = _get(raw.values, path)
+        secret = any(path[: len(key)] == key for key in raw.secret_paths)
+        if isinstance(value, str) and holds_credentials(value) and not secret:
+            problems.append(
+                Problem(
+                    path,
+                    "secret",
+                    "a chart repository URL with credentials is a secret: set it as one: "
+                    f"pulumi config set --secret --path '{key_path(path)}' <url>",
+                )
+            )
+    return problems
 
 
 def load_party_config(raw: Mapping[str, Any], stack: str) -> Loaded[PartyConfig]:
@@ -157,6 +178,19 @@ def raw_from_pulumi(config_env: Mapping[str, str], secret_keys: set[str]) -> Raw
         leaf for path in secret for leaf in _leaves(map_secrets(_get(raw, path), lambda s: s.value))
     }
     return RawConfig(raw, frozenset(secret), frozenset(plaintexts))
+
+
+def _whole_object(plain: str | None) -> dict[str, Any] | list[Any] | None:
+    """A secure value holding a JSON object or list (``pulumi config set --secret
+    fate:helmValues '{...}'``), which Pulumi's own ``get_object`` reads as one; a value
+    that merely looks like JSON stays a string."""
+    if not plain or plain[:1] not in "{[":
+        return None
+    try:
+        found = json.loads(plain)
+    except json.JSONDecodeError:
+        return None
+    return found if isinstance(found, dict | list) else None
 
 
 def _get(raw: dict[str, Any], path: KeyPath) -> Any:
@@ -321,6 +355,10 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
                 plaintexts.add(plain)
             else:
                 unread.append(where)
+            whole = _whole_object(plain)
+            if whole is not None:  # a section set whole as one secret
+                plaintexts.update(_leaves(whole))
+                return sealed(whole, where)
             if where in CREDENTIAL_PATHS or where[:1] in [(k,) for k in RAW_VALUE_KEYS]:
                 return Secret(plain, True)
             if plain is None:
@@ -332,6 +370,18 @@ def read_stack_file(path: Path, stack: str, passphrase: str | None = None) -> Ra
             return [walk(v, (*where, i)) for i, v in enumerate(node)]
         if where in CREDENTIAL_PATHS and node is not None:
             return Secret(str(node), False)
+        return node
+
+    def sealed(node: Any, where: KeyPath) -> Any:
+        """An object decrypted whole: each of its keys is as secret as if set alone."""
+        secret.add(where)
+        if isinstance(node, dict):
+            return {k: sealed(v, (*where, k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [sealed(v, (*where, i)) for i, v in enumerate(node)]
+        raw_value = where[:1] in [(k,) for k in RAW_VALUE_KEYS]
+        if (where in CREDENTIAL_PATHS or raw_value) and isinstance(node, str):
+            return Secret(node, True)
         return node
 
     result = walk(raw, ())

@@ -968,9 +968,20 @@ def serving_beside_training(cfg: PartyConfig) -> Iterator[Problem]:
             )
 
 
+def plaintext_gateway_note(cfg: PartyConfig | ExchangeConfig) -> list[str]:
+    """The opt-out of a withheld plaintext gateway, named when taken."""
+    if cfg.rollsite_tls and cfg.tls.publishPlaintext and cfg.rollsite is not None:
+        return [
+            f"fate:tls.publishPlaintext: rollsite's plaintext port stays published "
+            f"({cfg.rollsite.type}) beside its TLS one; the default keeps it inside the "
+            "namespace"
+        ]
+    return []
+
+
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
-    notes = []
+    notes = plaintext_gateway_note(cfg)
     gateway = cfg.gateway if cfg.computing == "Eggroll" else "nginx"  # what peers reach first
     section = getattr(cfg, gateway)
     exposed = section is not None and section.type in ("NodePort", "LoadBalancer")
@@ -989,6 +1000,19 @@ def advisories(cfg: PartyConfig) -> list[str]:
         notes.append(
             "storage: LocalFS on FATE 2.0: fateflow 2.0.0 lists no localfs "
             "storage engine (KubeFATE's v2.0.0 examples use it; not verified here)"
+        )
+    if cfg.networkPolicy.enabled and cfg.networkPolicy.openFateflow:
+        notes.append(
+            "fate:networkPolicy.openFateflow: fateflow's APIs (unauthenticated unless "
+            "configured) are open to every namespace and from outside the cluster; the "
+            "default opens them to the party's own namespaces and its ingress controller's"
+        )
+    elif cfg.networkPolicy.enabled and cfg.python is not None and cfg.python.type != "ClusterIP":
+        notes.append(
+            f"fate:python.type {cfg.python.type}: fateflow's Service is published, but its "
+            "NetworkPolicy lets in only the party's own namespaces and "
+            f"{', '.join(cfg.networkPolicy.ingressNamespaces) or 'no ingress namespace'}; "
+            "set fate:networkPolicy.openFateflow to open it to everyone"
         )
     unused = [m for m in ALL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
     for module in unused:

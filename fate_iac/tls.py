@@ -12,9 +12,9 @@ As KubeFATE ships the charts, ``enableTLS`` mounts the certificates but federati
 traffic stays in plaintext (KubeFATE issue #742, eggroll #588): rollsite's TLS listener
 (9380) is not in its Service, no route says ``is_secure``, and the party chart v1.11.2
 mounts ``eggroll.properties`` read-only, so the TLS settings its start script appends
-never arrive. :func:`post_render` fixes the last two in the rendered chart (Helm's
-post-renderer, the ``fate-postrender`` command of :mod:`fate_iac.postrender`); the
-program adds Service ``rollsite-tls``.
+never arrive. :func:`fate_iac.postrender.post_render` fixes the last two in the rendered
+chart (Helm's post-renderer, the ``fate-postrender`` command); the program adds Service
+``rollsite-tls``.
 
 Pure: certificates are issued by :mod:`fate_iac.pki`; the Pulumi side (``fate_pulumi.tls``)
 keeps them in the state.
@@ -24,18 +24,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fate_iac import yamlio
-from fate_iac.charts import Manifest
 from fate_iac.clock import renewal_now
 from fate_iac.config import ExchangeConfig, PartyConfig, TlsOptions
 from fate_iac.endpoints import (
-    ROLLSITE_TLS_PORT,
     ROLLSITE_TLS_SERVICE,
     broker_endpoints,
     exchange_endpoints,
@@ -43,6 +39,7 @@ from fate_iac.endpoints import (
     sni_domain,
 )
 from fate_iac.isolation import MODULE_LABEL
+from fate_iac.postrender import ROLLSITE_TLS_PORT
 
 CERTS_SECRET = "eggroll-certs"
 """The Secret rollsite mounts at ``conf/cert/`` when enableTLS is on (both charts)."""
@@ -73,11 +70,6 @@ PULSAR_FILES = {"ca.cert.pem": TRUST, "broker.cert.pem": SERVER, "broker.key-pk8
 tlsKeyFilePath)."""
 TRAFFIC_SERVER_FILES = {"ca.cert.pem": TRUST, "proxy.cert.pem": SERVER, "proxy.key.pem": SERVER_KEY}
 """The files the trafficServer's records.config and ssl_multicert.config name."""
-POSTRENDER_REVISION = 1
-"""Raised whenever :func:`post_render` renders differently (a test pins its output): the
-releases carry it in their values, so Helm re-renders them through the new one."""
-LOCAL_GATEWAYS = frozenset({"rollsite", "fateflow"})
-"""Route-table hosts that are this stack's own Services (never reached over TLS)."""
 
 
 IDENTITY = ("usage", "commonName", "organization", "hosts", "caCertificate", "caKey")
@@ -317,91 +309,3 @@ def offline_render(issued: Issuing | None) -> str:
     if issued.service is not None:
         lines.append(f"---\n{yamlio.dump(issued.service)}")
     return "".join(lines)
-
-
-# --- post-rendering the charts --------------------------------------------------------
-
-
-def secure_route_table(text: str) -> str:
-    """A rollsite route table whose routes to other parties say ``is_secure``: every
-    entry but this party's own (the key with its ``fateflow``) and the chart's routes to
-    its own Services."""
-    table = json.loads(text)
-    routes = table["route_table"]
-    own = {key for key, services in routes.items() if "fateflow" in services}
-    for party, services in routes.items():
-        if party in own:
-            continue
-        for entries in services.values():
-            for entry in entries:
-                if entry.get("ip") not in LOCAL_GATEWAYS and not entry.get("is_polling"):
-                    entry["is_secure"] = True
-    return json.dumps(table, indent=4) + "\n"
-
-
-_SEPARATOR = re.compile(r"(?m)^(---[^\n]*\n?)")
-PROPERTIES = "/data/projects/fate/eggroll/conf/eggroll.properties"
-WRITABLE_PROPERTIES = "/data/projects/fate/eggroll/conf/temp_eggroll.properties"
-
-
-def _fix_rollsite(obj: dict[str, Any]) -> bool:
-    """The party chart v1.11.2 mounts eggroll.properties where its start script copies
-    it to (read-only), so the TLS settings it appends are lost: mount it where the script
-    copies it from, as the earlier charts did. True when changed."""
-    changed = False
-    for container in obj["spec"]["template"]["spec"].get("containers", []):
-        script = " ".join(
-            str(part) for part in container.get("args", []) + container.get("command", [])
-        )
-        if WRITABLE_PROPERTIES not in script or "cert_configs" not in script:
-            continue
-        for mount in container.get("volumeMounts", []):
-            if mount.get("mountPath") == PROPERTIES:
-                mount["mountPath"] = WRITABLE_PROPERTIES
-                changed = True
-        ports = container.setdefault("ports", [])
-        if not any(p.get("containerPort") == ROLLSITE_TLS_PORT for p in ports):
-            ports.append({"containerPort": ROLLSITE_TLS_PORT, "name": "tls"})
-            changed = True
-    return changed
-
-
-def post_render_object(obj: dict[str, Any]) -> bool:
-    """Fix one rendered object in place; True when changed."""
-    kind, name = obj.get("kind"), obj.get("metadata", {}).get("name")
-    if (
-        kind == "ConfigMap"
-        and name == "rollsite-config"
-        and "route_table.json" in obj.get("data", {})
-    ):
-        before: str = obj["data"]["route_table.json"]
-        after = secure_route_table(before)
-        obj["data"]["route_table.json"] = after
-        return after != before
-    if kind == "Deployment" and name == "rollsite":
-        return _fix_rollsite(obj)
-    return False
-
-
-def post_render(stream: str) -> str:
-    """Helm's post-render step for a release with enableTLS: the rendered manifests with
-    the fixes of :func:`post_render_object`; other documents pass through as they are."""
-    out = []
-    for piece in _SEPARATOR.split(stream):
-        if not _SEPARATOR.fullmatch(piece) and piece.strip():
-            obj = yamlio.load(piece)
-            if isinstance(obj, dict) and post_render_object(obj):
-                comments = [
-                    line for line in piece.splitlines(keepends=True) if line.startswith("#")
-                ][:1]  # the "# Source:" line
-                piece = "".join(comments) + yamlio.dump(obj)
-        out.append(piece)
-    return "".join(out)
-
-
-def post_render_manifest(manifest: Manifest) -> Manifest:
-    """One rendered manifest as the post-renderer leaves it."""
-    obj = manifest.object
-    if post_render_object(obj):
-        return Manifest(manifest.source, yamlio.dump(obj).rstrip("\n"))
-    return manifest

@@ -221,16 +221,16 @@ def _check_proxy(value: str) -> str:
     return value if value == "" else _check_host_port(value)
 
 
-_CHART_SOURCE = re.compile(r"[A-Za-z0-9._~%+,=:@/\-]+")
+_CHART_SOURCE = re.compile(r"[A-Za-z0-9._~%+,=:@/?&\-]+")
 
 
 def _check_chart_source(value: str) -> str:
+    # Never quoted: a repository URL may carry credentials (a user, a token in its query).
     if len(value) > 2048 or not _CHART_SOURCE.fullmatch(value):
         raise PydanticCustomError(
             "chart-source",
-            "'{value}' is neither a Helm repository URL nor a path (no spaces, quotes or "
-            "control characters)",
-            {"value": value},
+            "is neither a Helm repository URL nor a path (no spaces, quotes or control "
+            "characters; the value is not shown, as it may hold credentials)",
         )
     return value
 

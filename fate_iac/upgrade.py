@@ -12,7 +12,8 @@ fate-serving) are not checked at all.
 Here the same rules hold, plus one: a 1.x party does not become a 2.0 party in place
 (FATE 2.0 ships no upgrade SQL, its fateflow schema and modules differ: it is a new
 deployment). The migration's objects are the chart's, except that the MySQL password
-reaches the Job from a Secret instead of its command line, and a Job whose fateflow did
+reaches the Job from a Secret instead of its command line (and never appears in a
+process's command line), and a Job whose fateflow did
 not stop fails instead of reporting success.
 
 The deployed version is the one Helm records as deployed for the party's release (its
@@ -155,12 +156,20 @@ def migration_objects(cfg: PartyConfig, migration: Migration) -> list[dict[str, 
     password: Secret | str = (mysql.password if mysql else None) or "fate_dev"
     labels = {"app.kubernetes.io/managed-by": "pulumi", "fate.upgrade/name": JOB}
     meta = {"namespace": namespace, "labels": labels}
-    # The password goes to the script's environment, never into the Job's spec.
+    # The password goes to the script's environment, never into the Job's spec, nor into
+    # any process's command line (the node's process table): KubeFATE's upgrade-mysql.py
+    # reads it from its argv, so a small launcher sets that argv inside Python.
+    versions = [ChartVersion.parse(migration.start).bare, ChartVersion.parse(migration.target).bare]
+    launcher = (
+        "import os, runpy, sys; "
+        "sys.argv = ['upgrade-mysql.py', os.environ['MYSQL_USER'], "
+        f"os.environ['MYSQL_PASSWORD'], {versions[0]!r}, {versions[1]!r}]; "
+        "runpy.run_path('upgrade-mysql.py', run_name='__main__')"
+    )
     script = (
         f"python shutdown-flow.py {namespace} || "
         '{ echo "fateflow (python) did not stop: nothing migrated" >&2; exit 1; }\n'
-        f'python upgrade-mysql.py "$MYSQL_USER" "$MYSQL_PASSWORD" '
-        f"{ChartVersion.parse(migration.start).bare} {ChartVersion.parse(migration.target).bare}\n"
+        f'python -c "{launcher}"\n'
     )
     pod: dict[str, Any] = {
         "serviceAccountName": ACCOUNT,

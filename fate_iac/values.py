@@ -134,15 +134,23 @@ def _images(modules: Values, cfg: PartyConfig) -> None:
         target["imageTag"] = default(getattr(section, "imageTag", None), image.tag)
 
 
+def plaintext_withheld(cfg: PartyConfig | ExchangeConfig) -> bool:
+    """With TLS, rollsite's plaintext Service stays inside the namespace (ClusterIP):
+    peers reach Service rollsite-tls, of rollsite's type; ``tls.publishPlaintext`` keeps
+    the plaintext one published too. A deliberate difference from KubeFATE's objects."""
+    return cfg.rollsite_tls and not cfg.tls.publishPlaintext
+
+
 def _rollsite(target: Values, cfg: PartyConfig) -> None:
     section = cfg.gateway_section
     if not present(section):
         return
+    published = not plaintext_withheld(cfg)
     target.update(
         ip=cfg.gateway,
-        type=default(section.type, "ClusterIP"),
-        nodePort=section.nodePort,
-        loadBalancerIP=section.loadBalancerIP,
+        type=default(section.type, "ClusterIP") if published else "ClusterIP",
+        nodePort=section.nodePort if published else None,
+        loadBalancerIP=section.loadBalancerIP if published else None,
         enableTLS=default(section.enableTLS, False),
     )
     placement(target, section)
@@ -424,10 +432,11 @@ def render_exchange_values(cfg: ExchangeConfig) -> Values:
     if rollsite is not None:
         target = modules["rollsite"]
         placement(target, rollsite)
+        published = not plaintext_withheld(cfg)
         target.update(
-            type=rollsite.type,
+            type=rollsite.type if published else "ClusterIP",
             enableTLS=default(rollsite.enableTLS, False),
-            nodePort=rollsite.nodePort,
+            nodePort=rollsite.nodePort if published else None,
             partyList=party_list,
         )
     if present(cfg.nginx):

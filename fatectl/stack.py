@@ -4,11 +4,12 @@ manifests its releases install), ``reference`` (the configuration reference)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from fate_iac import kubefate_server, report, tls, yamlio
-from fate_iac.charts import chart_source
+from fate_iac.charts import ChartSourceError, chart_source
 from fate_iac.cluster_target import stack_target
 from fate_iac.kinds import parts
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
@@ -64,14 +65,17 @@ def _render(args: argparse.Namespace) -> int:
             ]
         )
     source = chart_source(args.chart_repo, cfg.chartRepo)
-    releases = render_stack(cfg, source, redact=not args.show_secrets)
+    try:
+        releases = render_stack(cfg, source, redact=not args.show_secrets)
+    except ChartSourceError as error:  # a secret chart URL is named, never shown
+        raise ChartSourceError(mask(str(error), raw.plaintexts)) from None
 
     def text(release_yaml: str) -> str:
         # Credentials are redacted structurally; other secret keys by their values.
         return release_yaml if args.show_secrets else mask(release_yaml, raw.plaintexts)
 
     documents = {f"{r.name}": text(r.to_yaml()) for r in releases}
-    described = {r.name: r.chart.describe() for r in releases}
+    described = {r.name: mask(r.chart.describe(), raw.plaintexts) for r in releases}
     for kind, part in parts(cfg):  # the NetworkPolicies beside each namespace's releases
         policies = kind.network_policies(part)
         if policies:
@@ -107,7 +111,7 @@ def _write(
             if args.out is not None:
                 args.out.mkdir(parents=True, exist_ok=True)
                 target = args.out / f"{name}.yaml"
-                target.write_text(text)
+                write_private(target, text)
             sets.append(
                 {
                     "name": name,
@@ -125,10 +129,20 @@ def _write(
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in documents.items():
         target = args.out / f"{name}.yaml"
-        target.write_text(text)
+        write_private(target, text)
         count = text.count("\n---\n") + text.startswith("---\n")
         print(f"{target}: {count} objects ({(described or {}).get(name, 'no chart')})")
     return 0
+
+
+def write_private(target: Path, text: str) -> None:
+    """Write ``text`` readable by its owner only (0600, whatever the umask, an existing
+    file's mode too): a rendered set may hold credentials (--show-secrets) or values
+    that are secret however masked, and CI uploads such directories as artifacts."""
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
 
 
 def _reference(args: argparse.Namespace) -> int:

@@ -67,6 +67,20 @@ def test_a_rotated_password_shows_on_neither_side() -> None:
     }
 
 
+def test_without_the_passphrase_the_deployed_credentials_stay_unseen() -> None:
+    """No passphrase: the credentials are [secret] on the wanted side and no plaintext
+    is known, yet the ones Helm's record holds must not show either."""
+    deployed = rendered(mysql={"password": Secret("deployed-mysql-pass", secure=True)})
+    unknown = Secret(None, secure=True)
+    wanted = rendered(
+        mysql={"password": unknown}, fateboard={"username": "admin", "password": unknown}
+    )
+    found = release_diff(wanted, [record(deployed, 1)], frozenset())
+    text = "\n".join(found.lines()) + yamlio.dump(found.as_json())
+    assert "deployed-mysql-pass" not in text and "s3cret-board" not in text
+    assert "[secret]" in text
+
+
 def test_a_route_change_reads_as_the_route_tables_lines() -> None:
     peer = {"partyId": 9999, "partyIp": "192.168.9.1", "partyPort": 30091}
     moved = {**peer, "partyIp": "192.168.9.7"}

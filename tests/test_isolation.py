@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fate_iac.isolation import MODULE_LABEL, NAME_LABEL
-from fate_iac.kinds import entry_points, network_policies, parts
+from fate_iac.kinds import entry_points, kind_of, network_policies, parts
 from fate_iac.loader import load_party_config, load_stack_config, read_stack_file
 from fate_iac.render import render_stack
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source, party
@@ -85,6 +85,11 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
                 for port in service["spec"]["ports"]:
                     if name == "serving-proxy" and port["port"] == 8879:
                         continue  # the proxy's in-cluster port, which the chart exposes too
+                    if name == "fateflow-client" and not part.networkPolicy.openFateflow:
+                        # fateflow answers the party and its ingress controller only
+                        inner = kind_of(part).inner_points(part)["python"]
+                        assert (port["port"], port["port"]) in inner, (stack, port)
+                        continue
                     assert is_open(name, port["port"]), (stack, name, port)
             workloads = [
                 w
@@ -94,12 +99,11 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
             assert workloads, (stack, module)
 
 
-def test_a_party_opens_its_gateway_fateflow_and_ingresses_and_nothing_else() -> None:
+def test_a_party_opens_its_gateway_and_ingresses_and_nothing_else() -> None:
     cfg = load_party_config(party(), "party10000").config
     assert entry_points(cfg) == {
         "client": ((20000, 20000),),
         "fateboard": ((8080, 8080),),
-        "python": ((9360, 9360), (9380, 9380)),
         "rollsite": ((9370, 9370),),
     }
     policies = {p["metadata"]["name"]: p for p in network_policies(cfg)}
@@ -107,9 +111,29 @@ def test_a_party_opens_its_gateway_fateflow_and_ingresses_and_nothing_else() -> 
         "fate-same-party",
         "fate-entry-client",
         "fate-entry-fateboard",
-        "fate-entry-python",
+        "fate-inner-python",
         "fate-entry-rollsite",
     }
+    # fateflow's APIs: the party's own pods and the ingress controller's namespace only
+    fateflow = policies["fate-inner-python"]["spec"]
+    assert fateflow["ingress"] == [
+        {
+            "from": [
+                {"podSelector": {}},
+                {
+                    "namespaceSelector": {
+                        "matchExpressions": [
+                            {"key": NAME_LABEL, "operator": "In", "values": ["ingress-nginx"]}
+                        ]
+                    }
+                },
+            ],
+            "ports": [{"protocol": "TCP", "port": 9360}, {"protocol": "TCP", "port": 9380}],
+        }
+    ]
+    opened = load_party_config(party(networkPolicy={"openFateflow": True}), "p").config
+    assert entry_points(opened)["python"] == ((9360, 9360), (9380, 9380))
+    assert "fate-inner-python" not in {p["metadata"]["name"] for p in network_policies(opened)}
     same = policies["fate-same-party"]["spec"]
     # FATE's pods (whatever else shares an adopted namespace keeps its own rules).
     assert same["podSelector"] == {
@@ -175,8 +199,15 @@ def test_spark_executors_elsewhere_reach_the_driver_port_ranges() -> None:
     cfg = load_party_config(party(python=spark), "party10000").config
     python = {p["metadata"]["name"]: p for p in network_policies(cfg)}["fate-entry-python"]
     assert python["spec"]["ingress"][0]["ports"] == [
-        {"protocol": "TCP", "port": 9360},
-        {"protocol": "TCP", "port": 9380},
         {"protocol": "TCP", "port": 30200, "endPort": 30203},
         {"protocol": "TCP", "port": 30300, "endPort": 30303},
     ]
+
+
+def test_validate_says_when_fateflow_is_opened_or_published_but_closed() -> None:
+    published = {"type": "NodePort", "httpNodePort": 30107, "grpcNodePort": 30102}
+    notes = load_party_config(party(python=published), "p").notes
+    assert any("fateflow's Service is published" in n and "ingress-nginx" in n for n in notes)
+    opened = party(python=published, networkPolicy={"openFateflow": True})
+    notes = load_party_config(opened, "p").notes
+    assert any(n.startswith("fate:networkPolicy.openFateflow: fateflow's APIs") for n in notes)

@@ -49,7 +49,8 @@ def test_the_kubefate_kind_loads_a_stack_with_only_the_service() -> None:
     loaded = service_alone()
     assert loaded.kind is KUBEFATE and loaded.kind.component == "KubeFateServer"
     assert isinstance(loaded.config, KubeFateServerConfig)
-    assert loaded.config.namespace == "kube-fate" and loaded.notes == []
+    assert loaded.config.namespace == "kube-fate"
+    assert [n.split(":")[1] for n in loaded.notes] == ["kubefate.rbac.scope cluster"]  # its choice
     # It installs no chart and is no member of the federation.
     assert not KUBEFATE.charted and not KUBEFATE.federates
     assert KUBEFATE.releases(loaded.config, "unused") == []

@@ -504,3 +504,25 @@ def fate2_spark(document: dict[str, Any]) -> dict[str, Any]:
     document["python"].update(image="fateflow", imageTag="2.0.0-flow")
     document["pulsar"].update(image="pulsar", imageTag="2.10.3")
     return document
+
+
+def test_deliberate_difference_tls_keeps_the_plaintext_gateway_inside(charts: str) -> None:
+    """With rollsite's enableTLS, KubeFATE keeps the plaintext rollsite Service of
+    rollsite's type (a NodePort here); this project makes it ClusterIP, peers reaching
+    Service rollsite-tls; tls.publishPlaintext gives KubeFATE's Service back."""
+    document = yaml.safe_load(example("v1.11.2/party-10000/cluster.yaml").read_text())
+    # no hand-typed routes (a TLS route needs its peer's CA, which partyList cannot carry)
+    document["rollsite"] = {**document["rollsite"], "enableTLS": True, "partyList": []}
+    kubefate = theirs(document, charts)[("Service", "rollsite")]
+    assert kubefate["spec"]["type"] == "NodePort"
+
+    def tls(publish: bool) -> Callable[[dict[str, Any]], None]:
+        def edit(raw: dict[str, Any]) -> None:
+            raw["tls"] = {"nodePort": 30108, "publishPlaintext": publish}
+
+        return edit
+
+    withheld = ours(document, charts, edit=tls(False))[("Service", "rollsite")]
+    assert withheld["spec"]["type"] == "ClusterIP"
+    assert all("nodePort" not in p for p in withheld["spec"]["ports"])
+    assert ours(document, charts, edit=tls(True))[("Service", "rollsite")] == kubefate

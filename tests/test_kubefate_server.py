@@ -28,9 +28,12 @@ DB = "s3cr3t-db-pw"
 
 
 def server(**overrides: Any) -> dict[str, Any]:
+    """A service config; RBAC of scope cluster, as KubeFATE's manifests have it (the
+    default is namespaces: see test_the_default_scope_is_namespaces...)."""
     raw: dict[str, Any] = {
         "password": Secret(ADMIN, True),
         "database": {"password": Secret(DB, True)},
+        "rbac": {"scope": "cluster"},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(raw.get(key), dict):
@@ -229,7 +232,7 @@ def problems(
 
 def test_credentials_are_required_secret_and_not_kubefates() -> None:
     assert problems(config()) == []
-    missing = KubeFateServerConfig.model_validate({})
+    missing = KubeFateServerConfig.model_validate({"rbac": {"scope": "cluster"}})
     assert problems(missing) == [
         (("kubefate", "password"), "required"),
         (("kubefate", "database", "password"), "required"),
@@ -403,6 +406,7 @@ def test_fatectl_validates_and_renders_the_standalone_stack(
                     "kubefate": {
                         "password": Secret("x", True),
                         "database": {"password": Secret("y", True)},
+                        "rbac": {"scope": "cluster"},  # as the example chose
                     }
                 },
                 "k",
@@ -454,3 +458,19 @@ def test_a_changed_secret_rolls_the_pods_that_read_it() -> None:
     for deployment in recorder.of_type("kubernetes:apps/v1:Deployment"):
         annotations = deployment.inputs["spec"]["template"]["metadata"]["annotations"]
         assert "kubefate.fedai.org/secret-version" in annotations
+
+
+def test_the_default_scope_is_namespaces_and_validate_explains_cluster() -> None:
+    """scope cluster is cluster-admin in effect (Secrets and RoleBindings everywhere): an
+    opt-in that validate explains; alone, the service needs the namespaces it serves."""
+    raw = server()
+    del raw["rbac"]
+    assert KubeFateServerConfig.model_validate(raw).rbac.scope == "namespaces"
+    with pytest.raises(ConfigError, match="scope namespaces needs the namespaces"):
+        load_stack_config({"kubefate": raw}, "k")
+    scoped = load_stack_config({"kubefate": {**raw, "rbac": {"namespaces": ["fate-9"]}}}, "k")
+    assert scoped.notes == []
+    wide = load_stack_config({"kubefate": server()}, "k")
+    assert any(
+        "rbac.scope cluster" in n and "Secrets" in n and "every namespace" in n for n in wide.notes
+    )

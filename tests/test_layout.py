@@ -18,7 +18,6 @@ TESTS = ROOT / "tests"
 
 COVERED_ELSEWHERE: dict[str, tuple[str, str]] = {
     "accepts": ("test_acceptance.py", "the reference prints what each typed key accepts"),
-    "charts": ("test_catalogue.py", "each catalogue row's chart is fetched and read through it"),
     "clock": ("test_tls.py", "the time certificates are issued at and fall due"),
     "credentials": ("test_rules.py", "its table is what the default-credentials rule refuses"),
     "deployed": ("e2e/test_federation_e2e.py", "reads a real cluster and backend only"),

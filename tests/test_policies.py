@@ -23,14 +23,16 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from fate_iac import yamlio
 from fate_iac.charts import ChartRef, merge_values, resolve_chart
 from fate_iac.kinds import kind_of
 from fate_iac.loader import load_stack_config, read_stack_file
+from fate_iac.postrender import ROLLSITE_TLS_PORT, postrender_command
 from fate_iac.routing import nest
 from fate_iac.values import map_secrets
 from fate_policies.objects import image_repository
 from fate_policies.pack import POLICIES, parent_type, plain
-from fate_policies.releases import RELEASE_TYPE
+from fate_policies.releases import RELEASE_TYPE, expand
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -179,10 +181,14 @@ def stack_file_releases(
     for spec in kind.releases(cfg, chart_source()):
         values = map_secrets(spec.values, lambda s: s.value)
         values = merge_values(values, nest(routes.get(spec.key, {})))
-        yield release_props(spec.name, spec.namespace, spec.chart, values)
+        yield release_props(spec.name, spec.namespace, spec.chart, values, spec.post_render)
 
 
-def release_props(name: str, namespace: str, chart: ChartRef, values: Any) -> dict[str, Any]:
+def release_props(
+    name: str, namespace: str, chart: ChartRef, values: Any, post_render: bool = False
+) -> dict[str, Any]:
+    """A release's inputs as the program registers them (the post-renderer is this
+    package's command, where the program runs)."""
     args = chart.release_args()
     props = {
         "name": name,
@@ -190,7 +196,7 @@ def release_props(name: str, namespace: str, chart: ChartRef, values: Any) -> di
         "chart": args["chart"],
         "version": args.get("version", chart.version),
         "values": values,
-        "postrender": "",
+        "postrender": postrender_command() if post_render else "",
         "createNamespace": False,
     }
     if "repositoryOpts" in args:
@@ -417,15 +423,67 @@ def test_cluster_scoped_objects_only_from_the_allow_list() -> None:
     assert check_resource("system-namespaces", CLUSTER_ROLE, role, allowed) == []
     # the KubeFATE service's own RBAC, as its component's child, without wildcards
     server = "fate:index:KubeFateServer"
-    assert check_resource("system-namespaces", CLUSTER_ROLE, role, parent=server) == []
-    wild = {**role, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
+    own = {**role, "metadata": {"name": "kubefate-kube-fate"}}
+    assert check_resource("system-namespaces", CLUSTER_ROLE, own, parent=server) == []
+    wild = {**own, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
     assert check_resource("system-namespaces", CLUSTER_ROLE, wild, parent=server) != []
     assert (
         check_resource(
-            "system-namespaces", CLUSTER_ROLE, role, parent="fate:index:FateEggrollCluster"
+            "system-namespaces", CLUSTER_ROLE, own, parent="fate:index:FateEggrollCluster"
         )
         != []
     )
+
+
+KUBEFATE_SERVER = "fate:index:KubeFateServer"
+BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+
+
+def binding(name: str, role: str, namespace: str = "kube-fate") -> dict[str, Any]:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": name},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        "subjects": [{"kind": "ServiceAccount", "name": "kubefate-admin", "namespace": namespace}],
+    }
+
+
+def test_the_kubefate_exemption_is_decided_by_what_its_rbac_grants() -> None:
+    """A component claiming to be KubeFateServer (its URN says so) gets no exemption for
+    a binding to cluster-admin, nor for a role that may escalate, bind or impersonate."""
+
+    def refused(kind: str, body: dict[str, Any]) -> bool:
+        return check_resource("system-namespaces", kind, body, parent=KUBEFATE_SERVER) != []
+
+    from fate_iac.config import KubeFateServerConfig
+    from fate_iac.kubefate_server import render
+    from fate_iac.secrets import Secret
+
+    credentials = {"password": Secret("a", True), "database": {"password": Secret("b", True)}}
+    cfg = KubeFateServerConfig.model_validate({**credentials, "rbac": {"scope": "cluster"}})
+    shipped = yamlio.load_all(render(cfg, None, True))
+    rbac = [o for o in shipped if o and o["kind"] in ("ClusterRole", "ClusterRoleBinding")]
+    assert {o["kind"] for o in rbac} == {"ClusterRole", "ClusterRoleBinding"}
+    for obj in rbac:  # what the service creates passes
+        assert not refused(f"kubernetes:rbac.authorization.k8s.io/v1:{obj['kind']}", obj)
+    assert refused(BINDING, binding("kubefate-kube-fate", "cluster-admin"))
+    assert refused(BINDING, binding("cluster-admin", "cluster-admin"))
+    assert refused(BINDING, binding("kubefate-kube-fate", "kubefate-kube-fate", "default"))
+    for verb in ("escalate", "bind", "impersonate"):
+        rule = {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"]}
+        role = {
+            "kind": "ClusterRole",
+            "metadata": {"name": "kubefate-kube-fate"},
+            "rules": [{**rule, "verbs": ["get", verb]}],
+        }
+        assert refused(CLUSTER_ROLE, role)
+    aggregated = {
+        "kind": "ClusterRole",
+        "metadata": {"name": "kubefate-kube-fate"},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"admin": "true"}}]},
+    }
+    assert refused(CLUSTER_ROLE, aggregated)
     # a custom kind named Cluster... is cluster-scoped; one the pack does not know is not
     issuer = {
         "apiVersion": "cert-manager.io/v1",
@@ -619,11 +677,30 @@ def test_a_release_the_pack_cannot_see_into_is_said() -> None:
     assert check_resource("nodeport-range", RELEASE_TYPE, missing) == []
 
 
+@pytest.mark.chart
+def test_a_post_rendered_release_is_checked_as_the_post_renderer_leaves_it() -> None:
+    """A stack with TLS: its release goes through this project's post-renderer, and the
+    pack checks the objects it leaves (rollsite's TLS port, its writable properties),
+    not an advisory "cannot see" while a NodePort outside the range passes."""
+    release = next(stack_file_releases(PROJECT_DIR / "examples" / "tls", "party10000"))
+    release = with_values(release, {"modules": {"python": {"httpNodePort": 40000}}})
+    assert release["postrender"] == postrender_command()
+    assert check_resource("release-visibility", RELEASE_TYPE, release) == []
+    assert check_resource("nodeport-range", RELEASE_TYPE, release) == [
+        "Service fate-tls-10000/fateflow-client in release fate-tls-10000 (fate v1.11.2): "
+        "nodePort 40000 is outside the allowed range 30000-32767"
+    ]
+    expansion = expand(release, None, "default")
+    [rollsite] = [o for o in expansion.objects if (o.kind, o.name) == ("Deployment", "rollsite")]
+    [container] = rollsite.body["spec"]["template"]["spec"]["containers"][:1]
+    assert {"containerPort": ROLLSITE_TLS_PORT, "name": "tls"} in container["ports"]
+
+
 # ------------------------------------------------------------------------ shipped stacks
 
 SHIPPED = [
     (PROJECT_DIR / example, s)
-    for example in ("", "examples/spark-pulsar", "examples/serving")
+    for example in ("", "examples/spark-pulsar", "examples/serving", "examples/tls")
     for s in ("party9999", "party10000", "exchange")
 ]
 
@@ -653,7 +730,7 @@ def test_every_shipped_stack_passes_every_policy(project: Path, stack: str) -> N
 
 def test_the_pack_names_each_policy_once() -> None:
     names = [p.name for p in POLICIES]
-    assert len(names) == len(set(names)) == 10
+    assert len(names) == len(set(names)) == 11
 
 
 def test_the_example_config_names_only_what_the_policies_take() -> None:
@@ -668,6 +745,60 @@ def test_the_example_config_names_only_what_the_policies_take() -> None:
         schema = schemas[name]
         known = set(schema.properties) if schema is not None else set()
         assert set(value) - {"enforcementLevel"} <= known, name
+
+
+def test_pod_security_refuses_what_a_workload_may_do_beyond_a_container() -> None:
+    """Each finding, caught; an exception allows one finding on one object only."""
+    pod = {
+        "hostNetwork": True,
+        "hostPID": True,
+        "hostIPC": True,
+        "volumes": [{"name": "root", "hostPath": {"path": "/"}}],
+        "containers": [
+            {
+                "name": "c",
+                "image": "federatedai/python",
+                "securityContext": {"privileged": True, "capabilities": {"add": ["NET_ADMIN"]}},
+            }
+        ],
+    }
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "fate-9999"},
+        "spec": {"template": {"spec": pod}},
+    }
+    found = check_resource("pod-security", DEPLOYMENT, body)
+    assert [f.split(": ", 1)[1].split(" (")[0] for f in found] == [
+        "hostNetwork",
+        "hostPID",
+        "hostIPC",
+        "volume root",
+        "container c",
+        "container c adds NET_ADMIN",
+    ]
+    allowed = {
+        "exceptions": [
+            {"name": "why", "object": "Deployment */d", "allow": ["capability:NET_ADMIN"]}
+        ]
+    }
+    assert len(check_resource("pod-security", DEPLOYMENT, body, allowed)) == 5
+    snippet = ingress("i", "fate-9999", "a.example.com")
+    snippet["metadata"]["annotations"] = {
+        "nginx.ingress.kubernetes.io/configuration-snippet": "more_set_headers x;"
+    }
+    [said] = check_resource("pod-security", INGRESS, snippet)
+    assert "annotation nginx.ingress.kubernetes.io/configuration-snippet (snippet)" in said
+
+
+@pytest.mark.chart
+def test_pod_security_sees_inside_releases_and_the_charts_needs_are_named() -> None:
+    """The fate chart's own added capabilities pass by the named default exceptions;
+    without them (an empty list), they are reported."""
+    release = party_release()
+    assert check_resource("pod-security", RELEASE_TYPE, release) == []
+    found = check_resource("pod-security", RELEASE_TYPE, release, {"exceptions": []})
+    assert any("nodemanager adds SYS_PTRACE" in f for f in found)
 
 
 @pytest.mark.chart

@@ -328,3 +328,143 @@ def test_exported_outputs_say_which_held_a_secret() -> None:
 
     shown = shown_outputs({"federation": OutputValue(*revealed(nested))})
     assert shown == {"federation": "[secret]"}
+
+
+def test_render_masks_a_secret_however_yaml_writes_it() -> None:
+    """The text render prints is dumped YAML (Helm's toYaml, this project's
+    post-renderer): a long secret may be folded across lines, a non-ASCII one escaped
+    and split anywhere. Neither may survive the masking (``render --out`` is what CI
+    templates upload as an artifact)."""
+    from fate_iac import yamlio
+    from fate_iac.render import mask
+
+    folded = "a long secret value " * 6
+    escaped = "pässwörd-" + "x" * 90
+    text = "".join(
+        f"---\n# Source: fate/templates/{name}.yaml\n{yamlio.dump(document)}"
+        for name, document in (
+            ("folded", {"kind": "ConfigMap", "data": {"note": folded}}),
+            ("escaped", {"kind": "ConfigMap", "data": {"conf": f"password={escaped}"}}),
+            ("other", {"kind": "Service", "metadata": {"name": "kept as it is"}}),
+        )
+    )
+    assert folded not in text and escaped not in text  # what text masking cannot find
+    masked = mask(text, [folded, escaped])
+    documents = yamlio.load_all(masked)
+    assert [d["data"] for d in documents[:2]] == [
+        {"note": "[secret]"},
+        {"conf": "password=[secret]"},
+    ]
+    assert documents[2] == {"kind": "Service", "metadata": {"name": "kept as it is"}}
+    assert "# Source: fate/templates/folded.yaml" in masked
+
+
+def test_render_writes_files_with_secrets_readable_by_the_owner_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``render --out --show-secrets`` writes credentials: 0600, whatever the umask."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
+    kubefate = {
+        "kubefate": {"password": "s3cret-kubefate-api", "database": {"password": "s3cret-kf-db"}}
+    }
+    plain = {"kubefate": {"username": "operator", "rbac": {"namespaces": ["fate-9999"]}}}
+    write_stack(tmp_path, kubefate, plain, header)
+    out = tmp_path / "rendered"
+    os.umask(0o022)
+    argv = ["render", "-s", "s", "--project-dir", str(tmp_path), "--out", str(out)]
+    code, _, err = run_cli(capsys, *argv, "--show-secrets")
+    assert code == 0, err
+    files = list(out.iterdir())
+    assert files and "s3cret-kubefate-api" in "".join(f.read_text() for f in files)
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+
+
+def test_a_kubefate_stack_names_a_bad_secret_value_without_showing_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack with only ``fate:kubefate``: its secret keys are as secret as a party's."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
+    database = {"password": "s3cret-kf-db", "host": "db.internal_secret-host", "port": "33o6"}
+    write_stack(tmp_path, {"kubefate": {"password": "s3cret-kf", "database": database}}, {}, header)
+    code, _, err = run_cli(capsys, "validate", "-s", "s", "--project-dir", str(tmp_path))
+    assert (
+        code == 3 and "fate:kubefate.database.host" in err and "fate:kubefate.database.port" in err
+    )
+    assert "internal_secret" not in err and "33o6" not in err
+
+
+CREDENTIAL_URL = "https://robot:tok3n-chart-repo@charts.example.com/fate"
+
+
+def test_a_secret_chart_repository_is_secret_in_the_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``repositoryOpts.repo`` is a release input the state records: encrypted when the
+    URL was set as a secret."""
+    monkeypatch.setenv("FATE_EXISTING_STACKS", "exchange")
+    recorder = run_program(
+        "exchange", exchange_config(chartRepo=CREDENTIAL_URL), ["fate:chartRepo"]
+    )
+    secret, repository = unwrap_secret(recorder.one(RELEASE).inputs["repositoryOpts"])
+    assert secret and repository == {"repo": CREDENTIAL_URL}
+
+
+def test_a_chart_repository_url_with_credentials_in_plaintext_is_refused() -> None:
+    for key, value in (
+        ("chartRepo", CREDENTIAL_URL),
+        ("chartRepo", "https://charts.example.com/fate?token=tok3n-chart-repo"),
+    ):
+        report = refused(exchange_config(**{key: value}), [])
+        assert "fate:chartRepo: a chart repository URL with credentials is a secret" in report
+        assert "tok3n" not in report
+    raw = raw_from_pulumi(exchange_config(chartRepo=CREDENTIAL_URL), {"fate:chartRepo"})
+    assert load_stack_config(raw, "exchange").config.chartRepo == CREDENTIAL_URL
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_render_names_a_secret_chart_repository_without_showing_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    json_flag: list[str],
+) -> None:
+    """The repository cannot be reached: the error says which chart, never the URL."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
+    unreachable = "https://robot:tok3n-chart-repo@127.0.0.1:9/fate-private-repo"
+    write_stack(tmp_path, {**CREDENTIALS, "chartRepo": unreachable}, party_plain(), header)
+    argv = ["render", "-s", "s", "--project-dir", str(tmp_path), *json_flag]
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 1 and "fate v1.11.2" in out + err
+    assert "tok3n" not in out + err and "fate-private-repo" not in out + err
+
+
+@pytest.mark.chart
+def test_helm_values_set_whole_as_one_secret_are_accepted_and_stay_secret(
+    tmp_path: Path,
+    charts: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``pulumi config set --secret fate:helmValues '{...}'``: one secure value holding
+    an object, which Pulumi's get_object reads as one; fatectl takes it as the plain
+    object, every key in it secret."""
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", EXAMPLE_PASSPHRASE)
+    header = {"encryptionsalt": Decrypter.new_salt(EXAMPLE_PASSPHRASE)}
+    path = write_stack(tmp_path, CREDENTIALS, party_plain(), header)
+    document = yaml.safe_load(path.read_text())
+    whole = {"image": {"pullPolicy": "registry.whole-secret.example"}}
+    encrypt = Decrypter(EXAMPLE_PASSPHRASE, header["encryptionsalt"]).encrypt
+    document["config"]["fate:helmValues"] = {"secure": encrypt(json.dumps(whole))}
+    path.write_text(yaml.safe_dump(document))
+    code, out, err = run_cli(capsys, "validate", "-s", "s", "--project-dir", str(tmp_path))
+    assert code == 0, err
+    argv = ["render", "-s", "s", "--project-dir", str(tmp_path), "--chart-repo", charts]
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    assert "registry.whole-secret.example" not in out and "imagePullPolicy: [secret]" in out
+    code, shown, _ = run_cli(capsys, *argv, "--show-secrets")
+    assert code == 0 and "imagePullPolicy: registry.whole-secret.example" in shown

@@ -18,11 +18,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from fate_iac import pki, postrender, tls, yamlio
 from fate_iac.config import ExchangeConfig, PartyConfig
-from fate_iac.endpoints import ROLLSITE_TLS_PORT, ROLLSITE_TLS_SERVICE, party_record
+from fate_iac.endpoints import ROLLSITE_TLS_SERVICE, party_record
 from fate_iac.federation import FederationRecord, party_routes
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.kinds import entry_points, kind_of, mounted
 from fate_iac.loader import load_party_config, load_stack_config, read_stack_file
+from fate_iac.postrender import ROLLSITE_TLS_PORT
 from fate_iac.problems import ConfigError
 from fate_iac.render import render_stack
 from fate_iac.secrets import Secret
@@ -268,7 +269,7 @@ def test_the_rendered_chart_routes_to_other_parties_over_tls(stack: str) -> None
         rollsite = objects["Deployment", "rollsite"]["spec"]["template"]["spec"]
         container = rollsite["containers"][0]
         mounts = [m["mountPath"] for m in container["volumeMounts"]]
-        assert tls.WRITABLE_PROPERTIES in mounts and tls.PROPERTIES not in mounts
+        assert postrender.WRITABLE_PROPERTIES in mounts and postrender.PROPERTIES not in mounts
         script = " ".join(container.get("command", []) + container.get("args", []))
         assert "cat /data/projects/fate/eggroll/conf/cert_configs >>" in script
         assert {"containerPort": ROLLSITE_TLS_PORT, "name": "tls"} in container["ports"]
@@ -307,8 +308,9 @@ FIXED_STREAM = (
     "---\n# Source: fate/templates/c.yaml\napiVersion: apps/v1\nkind: Deployment\n"
     "metadata:\n  name: rollsite\nspec:\n  template:\n    spec:\n      containers:\n"
     "      - name: rollsite\n        command: [/bin/bash, -c]\n        args:\n"
-    f"        - cp {tls.WRITABLE_PROPERTIES} {tls.PROPERTIES}; cat conf/cert_configs >> x\n"
-    f"        volumeMounts:\n        - mountPath: {tls.PROPERTIES}\n          name: e\n"
+    f"        - cp {postrender.WRITABLE_PROPERTIES} {postrender.PROPERTIES}; "
+    "cat conf/cert_configs >> x\n"
+    f"        volumeMounts:\n        - mountPath: {postrender.PROPERTIES}\n          name: e\n"
 )
 PINNED = {1: "d448a97769ee3c65"}
 """The digest of :data:`FIXED_STREAM` post-rendered, by ``POSTRENDER_REVISION``."""
@@ -317,7 +319,7 @@ PINNED = {1: "d448a97769ee3c65"}
 def test_post_rendering_is_pinned_to_its_revision_and_leaves_the_rest_as_written() -> None:
     import hashlib
 
-    out = tls.post_render(FIXED_STREAM)
+    out = postrender.post_render(FIXED_STREAM)
     assert out.startswith(FIXED_STREAM.split("---\n# Source: fate/templates/b.yaml")[0])
     documents = yamlio.load_all(out)
     table = json.loads(documents[1]["data"]["route_table.json"])["route_table"]
@@ -325,7 +327,7 @@ def test_post_rendering_is_pinned_to_its_revision_and_leaves_the_rest_as_written
     assert "is_secure" not in table["1"]["default"][0]
     assert out.count("# Source:") == 3
     digest = hashlib.sha256(out.encode()).hexdigest()[:16]
-    assert PINNED.get(tls.POSTRENDER_REVISION) == digest, (
+    assert PINNED.get(postrender.POSTRENDER_REVISION) == digest, (
         f"post_render renders differently ({digest}): raise POSTRENDER_REVISION, so the "
         "releases re-render through it, and pin the new digest"
     )
@@ -343,7 +345,7 @@ def test_the_post_render_command_fixes_the_real_charts_as_fatectl_render_shows()
         (rendered,) = render_stack(cfg, chart_source())
         plain = render_chart(chart_archive(spec.chart), rendered.values, spec.name, spec.namespace)
         stream = "".join(f"---\n# Source: {m.source}\n{m.text}\n" for m in plain)
-        assert yamlio.load_all(tls.post_render(stream)) == rendered.objects()
+        assert yamlio.load_all(postrender.post_render(stream)) == rendered.objects()
 
 
 # --- routes, records, rules -----------------------------------------------------------
@@ -621,3 +623,35 @@ def test_the_issuing_provider_keeps_what_it_issued_until_it_is_due() -> None:
     # Within the renewal window, the engine is told to replace it.
     due = issuer.diff(created.id, state, {**props, "renewBeforeHours": 100})
     assert (due.changes, due.replaces) == (True, ["notAfter"])
+
+
+@pytest.mark.chart
+def test_with_tls_the_plaintext_gateway_is_not_published_unless_asked() -> None:
+    """Peers reach Service rollsite-tls; the chart's plaintext rollsite Service stays
+    inside the namespace (ClusterIP), unless tls.publishPlaintext keeps it published,
+    which validate then names."""
+    raw = read_stack_file(
+        PROJECT_DIR / "examples" / "tls" / "Pulumi.party10000.yaml",
+        "party10000",
+        EXAMPLE_PASSPHRASE,
+    )
+
+    def rollsite_service(changes: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        loaded = load_stack_config({**raw.values, **changes}, "party10000")
+        [release] = render_stack(loaded.config, chart_source())
+        [service] = [
+            o
+            for o in release.objects()
+            if o["kind"] == "Service" and o["metadata"]["name"] == "rollsite"
+        ]
+        return service, loaded.notes
+
+    withheld, notes = rollsite_service({})
+    assert withheld["spec"]["type"] == "ClusterIP"
+    assert all("nodePort" not in port for port in withheld["spec"]["ports"])
+    assert not any("publishPlaintext" in n for n in notes)
+    tls_options = {**raw.values["tls"], "publishPlaintext": True}
+    published, notes = rollsite_service({"tls": tls_options})
+    assert published["spec"]["type"] == "NodePort"
+    assert [p.get("nodePort") for p in published["spec"]["ports"]] == [30007]
+    assert any(n.startswith("fate:tls.publishPlaintext: rollsite's plaintext") for n in notes)

@@ -3,7 +3,11 @@ refuses or runs it (under mocks; the real engine is in tests/e2e/test_day2_e2e.p
 
 from __future__ import annotations
 
+import ast
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,7 +139,7 @@ def test_the_migration_objects_are_kubefates_with_the_password_from_a_secret() -
     assert container["imagePullPolicy"] == "Always"
     script = container["command"][-1]
     assert "python shutdown-flow.py fate-10000" in script and "exit 1" in script
-    assert 'upgrade-mysql.py "$MYSQL_USER" "$MYSQL_PASSWORD" 1.10.0 1.11.2' in script
+    assert "upgrade-mysql.py" in script and "'1.10.0', '1.11.2'" in script
     # The password is nowhere in the Job: only a reference to the Secret.
     assert "s3cret-mysql" not in json.dumps(job)
     assert [e["valueFrom"]["secretKeyRef"] for e in container["env"]] == [
@@ -279,3 +283,30 @@ def test_an_api_server_that_never_answers_is_said_not_waited_for(
         kube.release_history("fate-10000", "fate-10000", kubeconfig=str(kubeconfig))
     assert time.monotonic() - start < 5
     silent.close()
+
+
+def test_the_migration_password_is_in_no_process_command_line(tmp_path: Path) -> None:
+    """The Job's script run as the container runs it, with stand-ins for KubeFATE's two
+    scripts: upgrade-mysql.py gets the password in its argv, yet no process's command
+    line (what ``ps`` shows on the node) holds it."""
+    cfg = config(chartVersion="v1.11.2")
+    objects = migration_objects(cfg, Migration("v1.10.0", "v1.11.2"))
+    script = objects[-1]["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    record = (
+        "import sys; cmdline = open('/proc/self/cmdline').read(); "
+        "open('calls', 'a').write(repr([cmdline, sys.argv]) + chr(10))"
+    )
+    (tmp_path / "shutdown-flow.py").write_text(record)
+    (tmp_path / "upgrade-mysql.py").write_text(record)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "MYSQL_USER": "fate"}
+    env["MYSQL_PASSWORD"] = "s3cret-mysql-proc"
+    subprocess.run(["/bin/bash", "-c", script], cwd=tmp_path, env=env, check=True)
+    calls = [ast.literal_eval(line) for line in (tmp_path / "calls").read_text().splitlines()]
+    assert [argv for _, argv in calls] == [
+        ["shutdown-flow.py", "fate-10000"],
+        ["upgrade-mysql.py", "fate", "s3cret-mysql-proc", "1.10.0", "1.11.2"],
+    ]
+    assert all("s3cret-mysql-proc" not in cmdline for cmdline, _ in calls)

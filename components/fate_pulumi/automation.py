@@ -29,7 +29,7 @@ from fate_iac.orchestrator import (
     stderr,
 )
 from fate_iac.problems import PULUMI_CLI, MissingTool
-from fate_iac.secrets import REDACTED
+from fate_iac.secrets import REDACTED, Decrypter
 from fate_pulumi.engine_report import engine_failure, policy_violations
 from fate_pulumi.release import RELEASE
 
@@ -44,18 +44,41 @@ SECRET_SIGNATURE, SECRET_KIND = (
 "plaintext": <its JSON>}`` with ``--show-secrets``, ``"ciphertext"`` without."""
 
 
-def revealed(value: Any) -> tuple[Any, bool]:
+def revealed(value: Any, decrypt: Callable[[str], str] | None = None) -> tuple[Any, bool]:
     """A value of an exported state with its secrets revealed, and whether it held any
-    (then the whole value counts as secret: it is shown as ``[secret]``)."""
+    (then the whole value counts as secret: it is shown as ``[secret]``). A secret is
+    revealed from its ``plaintext``, or its ``ciphertext`` through ``decrypt``; without
+    either it stays as the state holds it."""
     if isinstance(value, dict) and value.get(SECRET_SIGNATURE) == SECRET_KIND:
-        return json.loads(value["plaintext"]), True
+        if "plaintext" in value:
+            return json.loads(value["plaintext"]), True
+        if decrypt is not None and "ciphertext" in value:
+            return json.loads(decrypt(value["ciphertext"])), True
+        return value, True
     if isinstance(value, dict):
-        pairs = {key: revealed(item) for key, item in value.items()}
+        pairs = {key: revealed(item, decrypt) for key, item in value.items()}
         return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
     if isinstance(value, list):
-        items = [revealed(item) for item in value]
+        items = [revealed(item, decrypt) for item in value]
         return [v for v, _ in items], any(s for _, s in items)
     return value, False
+
+
+def state_decrypter(
+    deployment: Mapping[str, Any], env: Mapping[str, str]
+) -> Callable[[str], str] | None:
+    """What opens one secret of a state encrypted with a passphrase (the one in ``env``,
+    as the CLI reads it), value by value; None for any other secrets provider."""
+    provider = deployment.get("secrets_providers") or {}
+    salt = (provider.get("state") or {}).get("salt")
+    if provider.get("type") != "passphrase" or not salt:
+        return None
+    passphrase = env.get("PULUMI_CONFIG_PASSPHRASE")
+    if passphrase is None and env.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        passphrase = Path(env["PULUMI_CONFIG_PASSPHRASE_FILE"]).read_text().rstrip("\n")
+    if passphrase is None:
+        return None
+    return Decrypter(passphrase, salt).decrypt
 
 
 def shown_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -239,24 +262,38 @@ class AutomationRunner:
                 self._listed.add(stack)  # created, if it was not there
             return found
 
-    def _outputs(self, stack: str) -> dict[str, Any]:
-        """A stack's outputs (secret ones revealed, each saying whether it is secret),
-        read without selecting it: one run of the CLI, where the Automation API's
-        ``stack_outputs`` makes two, each decrypting the stack's secrets."""
+    def _outputs(self, stack: str, reveal: bool = False) -> dict[str, Any]:
+        """A stack's outputs, each saying whether it is secret; with ``reveal``, secret
+        ones revealed. Read from its state exported as it is stored (no stack selected,
+        nothing decrypted by the CLI): only the outputs' own secrets are decrypted, never
+        the rest of the state (a CA's key, the credentials in a release's values)."""
         done = self._retried(
             f"pulumi stack export of {stack}",
             lambda: self._command.run(
-                ["stack", "export", "--show-secrets", "--stack", stack],
-                str(self.project_dir),
-                self.env,
+                ["stack", "export", "--stack", stack], str(self.project_dir), self.env
             ),
         )
-        resources = (json.loads(done.stdout or "{}").get("deployment") or {}).get("resources")
-        root: dict[str, Any] = next((r for r in resources or [] if r.get("type") == STACK), {})
-        return {
-            key: self._auto.OutputValue(*revealed(value))
-            for key, value in (root.get("outputs") or {}).items()
-        }
+        deployment = json.loads(done.stdout or "{}").get("deployment") or {}
+        resources = deployment.get("resources") or []
+        root: dict[str, Any] = next((r for r in resources if r.get("type") == STACK), {})
+        stored = root.get("outputs") or {}
+        outputs = {key: revealed(value) for key, value in stored.items()}
+        if reveal and any(secret for _, secret in outputs.values()):
+            decrypt = state_decrypter(deployment, {**os.environ, **self.env})
+            if decrypt is not None:
+                outputs = {key: revealed(value, decrypt) for key, value in stored.items()}
+            else:  # another secrets provider: the CLI decrypts the outputs, and only them
+                shown = self._command.run(
+                    ["stack", "output", "--json", "--show-secrets", "--stack", stack],
+                    str(self.project_dir),
+                    self.env,
+                )
+                plain = json.loads(shown.stdout or "{}")
+                outputs = {
+                    key: (plain.get(key), True) if secret else (value, False)
+                    for key, (value, secret) in outputs.items()
+                }
+        return {key: self._auto.OutputValue(*found) for key, found in outputs.items()}
 
     def preview(self, stack: str, env: dict[str, str], refresh: bool = False) -> int:
         """What an update would change; with ``refresh``, against what the cluster holds
@@ -282,7 +319,15 @@ class AutomationRunner:
             self.say(f"  {stack}: {violation}")
 
     def up(self, stack: str, env: dict[str, str]) -> int:
+        """Update ``stack``. With policy packs, a preview with them comes first, in the
+        same environment: stack policies run only after an update's changes, so without
+        it a later step's stack would be checked when it is already changed."""
         with engine_failures():
+            if self.policy_packs:
+                self._retried(
+                    f"pulumi preview of {stack} with the policy packs",
+                    lambda: self._run(stack, env, ["preview"]),
+                )
             steps, lines = self._retried(
                 f"pulumi up of {stack}",
                 lambda: self._run(stack, env, ["up", "--yes", "--skip-preview"]),
@@ -407,7 +452,7 @@ class AutomationRunner:
     def record(self, stack: str) -> tuple[Any, bool]:
         """The stack's ``federation`` output as the program reads it (a secret one
         revealed: the caller hides it) and whether it is secret."""
-        found = self._outputs(stack).get("federation")
+        found = self._outputs(stack, reveal=True).get("federation")
         return (found.value, found.secret) if found is not None else (None, False)
 
     def published(self, stack: str) -> Published:
@@ -417,7 +462,7 @@ class AutomationRunner:
         drift into the state)."""
         with engine_failures(), ThreadPoolExecutor(1) as reader:  # two runs of the CLI at once
             succeeded = reader.submit(self._last_update_succeeded, stack)
-            outputs = self._outputs(stack)
+            outputs = self._outputs(stack, reveal=True)
             record, inputs = outputs.get("federation"), outputs.get(INPUTS_OUTPUT)
             digest = str(inputs.value) if inputs is not None and inputs.value else None
             if digest is not None and not succeeded.result():

@@ -83,7 +83,8 @@ def kubernetes_object(
     ``parent``: credentials (:class:`Secret`) as Pulumi secrets; ``secret`` makes each
     of its inputs one (a config with secret keys beyond credentials). Registered as the
     SDK's own class would, without importing its generated module (see namespace_for).
-    ``patch``: a server-side-apply patch of an existing object (``<Kind>Patch``)."""
+    ``patch``: a server-side-apply patch of an existing object (``<Kind>Patch``), whose
+    outputs (the object as it stands) are secret."""
     group, _, version = manifest["apiVersion"].rpartition("/")
     token = f"kubernetes:{group or 'core'}/{version}:{manifest['kind']}{'Patch' * patch}"
     inputs: Any = map_secrets(manifest, as_pulumi_secret)
@@ -94,6 +95,9 @@ def kubernetes_object(
         version=KUBERNETES_PROVIDER_VERSION,
         depends_on=depends_on,
         custom_timeouts=custom_timeouts,
+        # A patch's outputs are the whole live object, what the chart put in it too (a
+        # pull secret's name, a password in an env): secret in the state.
+        additional_secret_outputs=["spec", "status"] if patch else None,
     )
     return pulumi.CustomResource(token, resource_name, inputs, options)
 

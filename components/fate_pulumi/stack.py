@@ -118,7 +118,7 @@ class FateStack(pulumi.ComponentResource):
             install_release(
                 self,
                 f"{name}-{spec.key}",
-                release_options(config, spec),
+                chart_secret(release_options(config, spec), config),
                 spec.values,
                 route_overrides(routed, spec.route_paths, spec.key),
                 depends_on,
@@ -159,3 +159,11 @@ class FateStack(pulumi.ComponentResource):
         self.outputs = outputs
         """The stack outputs, by name (what ``pulumi stack output`` shows)."""
         self.register_outputs(outputs)
+
+
+def chart_secret(options: dict[str, Any], config: StackConfig) -> dict[str, Any]:
+    """A release's inputs with its repository a Pulumi secret when ``fate:chartRepo``
+    was one (a URL with credentials): the state then holds it encrypted."""
+    if "chartRepo" in config.secret_keys and "repositoryOpts" in options:
+        return {**options, "repositoryOpts": pulumi.Output.secret(options["repositoryOpts"])}
+    return options

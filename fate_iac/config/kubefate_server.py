@@ -77,9 +77,11 @@ class KubeFateRbac(Section):
     (``fate_iac.kubefate_server.NAMESPACED_RULES``)."""
 
     scope: Literal["cluster", "namespaces"] = Field(
-        "cluster",
-        description="cluster: one ClusterRole, for parties in any namespace. "
-        "namespaces: a Role in each of `namespaces` only. Default: cluster.",
+        "namespaces",
+        description="namespaces: a Role in each of `namespaces` only. cluster: one "
+        "ClusterRole, for parties in any namespace: it reads and writes Secrets and "
+        "creates Deployments and RoleBindings in every namespace, cluster-admin in effect "
+        "(`fatectl validate` says so when it is chosen). Default: namespaces.",
     )
     namespaces: list[NamespaceName] | None = Field(
         None,

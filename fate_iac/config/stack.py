@@ -71,6 +71,18 @@ class NetworkPolicyOptions(Section):
         description="Namespaces let in as the party's own: its training or serving cluster "
         "when deployed by another stack (a serving registry's zookeeper, say).",
     )
+    ingressNamespaces: list[NamespaceName] = Field(
+        default_factory=lambda: ["ingress-nginx"],
+        description="The ingress controller's namespaces: let in to fateflow's ports "
+        "beside the party's own namespaces. Default: [ingress-nginx].",
+    )
+    openFateflow: bool = Field(
+        False,
+        description="Open fateflow's ports (its HTTP and gRPC APIs, unauthenticated by "
+        "default) to every namespace and to traffic from outside the cluster (a NodePort), "
+        "as before this option: peers reach a party through rollsite, osx or nginx, "
+        "never fateflow. `fatectl validate` says when it is on. Default: false.",
+    )
 
 
 class BroughtCA(Section):
@@ -120,6 +132,13 @@ class TlsOptions(Section):
     ca: BroughtCA | None = Field(
         None,
         description="Bring your own CA (certificate and key). Default: the stack generates one.",
+    )
+    publishPlaintext: bool = Field(
+        False,
+        description="Keep rollsite's plaintext port published (its chart Service of "
+        "rollsite's type, NodePort or LoadBalancer) beside the TLS one, as before this "
+        "option. Default: false: with TLS, the chart's rollsite Service is ClusterIP, "
+        "reached from inside the namespace only; `fatectl validate` says when it is on.",
     )
 
 

@@ -20,6 +20,7 @@ from fate_policies.objects import (
     images,
     ingress_hosts,
     node_ports,
+    pod_security_findings,
     service_type,
 )
 from fate_policies.releases import Expansion, chart_ref
@@ -27,6 +28,11 @@ from fate_policies.releases import Expansion, chart_ref
 KUBEFATE_SERVER = "fate:index:KubeFateServer"
 """The KubeFATE service's component: the one whose cluster-wide RBAC is allowed."""
 KUBEFATE_SERVER_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding"})
+KUBEFATE_RBAC_PREFIX = "kubefate-"
+"""Its cluster-wide RBAC is named ``kubefate-<its namespace>``."""
+ESCALATING_VERBS = frozenset({"escalate", "bind", "impersonate"})
+"""Verbs that grant more than the role itself: never in the exempted ClusterRole."""
+RULE_KEYS = ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs")
 
 _EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
@@ -88,6 +94,54 @@ def load_balancers(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> 
             )
 
 
+def pod_security(objects: Iterable[KubeObject], config: Mapping[str, Any]) -> Iterator[Violation]:
+    """No privileged container, hostPath volume, host network/PID/IPC, added capability
+    or ingress snippet annotation, except where the pack's config names an exception:
+    ``{"name": why, "object": "<Kind> <namespace>/<name>", "allow": [findings]}``."""
+    given = config.get("exceptions")
+    exceptions = [
+        e for e in (CHART_EXCEPTIONS if given is None else given) if isinstance(e, Mapping)
+    ]
+    for obj in objects:
+        for finding, what in pod_security_findings(obj):
+            if any(_excepted(obj, finding, e) for e in exceptions):
+                continue
+            yield Violation(
+                f"{obj}: {what} ({finding}); if the chart needs it, name it as an exception "
+                "in the pack's config (pod-security.exceptions)",
+                obj.urn,
+            )
+
+
+CHART_EXCEPTIONS: list[dict[str, Any]] = [
+    {
+        "name": "the fate chart's eggroll nodemanager adds SYS_PTRACE (its own securityContext)",
+        "object": "StatefulSet */nodemanager",
+        "allow": ["capability:SYS_PTRACE"],
+    },
+    {
+        "name": "the fate chart's MySQL adds SYS_NICE (its own securityContext)",
+        "object": "StatefulSet */mysql",
+        "allow": ["capability:SYS_NICE"],
+    },
+]
+"""What the charts themselves need, found by rendering every shipped stack: the pack's
+default exceptions (the example config writes them out)."""
+
+
+def _excepted(obj: KubeObject, finding: str, exception: Mapping[str, Any]) -> bool:
+    """Whether ``exception`` (``<Kind> <namespace>/<name>``, the namespace may be ``*``)
+    allows ``finding`` on ``obj``."""
+    kind, _, where = str(exception.get("object") or "").partition(" ")
+    namespace, _, name = where.rpartition("/")
+    return (
+        kind == obj.kind
+        and name == obj.name
+        and namespace in ("*", obj.namespace or "")
+        and finding in (exception.get("allow") or [])
+    )
+
+
 def image_registries(
     objects: Iterable[KubeObject], config: Mapping[str, Any]
 ) -> Iterator[Violation]:
@@ -134,16 +188,47 @@ def system_namespaces(
 
 
 def _kubefate_rbac(obj: KubeObject) -> bool:
-    """The KubeFATE service's own cluster-wide RBAC, granting nothing with a wildcard."""
+    """The KubeFATE service's own cluster-wide RBAC, judged by what it grants: the URN
+    names its component, but anyone can claim a parent type. A ClusterRole
+    ``kubefate-<namespace>`` granting nothing by wildcard and none of the verbs that
+    grant more (escalate, bind, impersonate), nor aggregating others; a binding of that
+    same ClusterRole, and of no other role, to service accounts of that namespace."""
     if obj.parent_type != KUBEFATE_SERVER or obj.kind not in KUBEFATE_SERVER_KINDS:
         return False
-    rules = obj.body.get("rules") or []
-    return not any(
-        "*" in (rule.get(key) or [])
-        for rule in rules
-        if isinstance(rule, Mapping)
-        for key in ("apiGroups", "resources", "verbs")
+    namespace = obj.name.removeprefix(KUBEFATE_RBAC_PREFIX)
+    if not obj.name.startswith(KUBEFATE_RBAC_PREFIX) or not namespace:
+        return False
+    if obj.kind == "ClusterRole":
+        return _grants_no_escalation(obj.body)
+    ref = obj.body.get("roleRef") or {}
+    subjects = obj.body.get("subjects") or []
+    return (
+        isinstance(ref, Mapping)
+        and ref.get("kind") == "ClusterRole"
+        and ref.get("name") == obj.name
+        and bool(subjects)
+        and all(
+            isinstance(s, Mapping)
+            and s.get("kind") == "ServiceAccount"
+            and s.get("namespace") == namespace
+            for s in subjects
+        )
     )
+
+
+def _grants_no_escalation(role: Mapping[str, Any]) -> bool:
+    if role.get("aggregationRule"):
+        return False
+    rules = role.get("rules") or []
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            return False
+        granted = [str(v) for key in RULE_KEYS for v in (rule.get(key) or [])]
+        if any("*" in value for value in granted):
+            return False
+        if ESCALATING_VERBS & {str(v) for v in rule.get("verbs") or []}:
+            return False
+    return True
 
 
 def namespace_isolation(

@@ -177,6 +177,41 @@ def images(obj: KubeObject) -> Iterator[str]:
                 yield image
 
 
+def pod_security_findings(obj: KubeObject) -> Iterator[tuple[str, str]]:
+    """What a workload's pods (or an Ingress) may do beyond an ordinary container, as
+    ``(finding, what)``: ``privileged``, ``hostPath``, ``hostNetwork``, ``hostPID``,
+    ``hostIPC``, ``capability:<NAME>`` (one added), ``snippet`` (an ingress annotation
+    that writes the controller's configuration, which runs as the controller)."""
+    if obj.kind == "Ingress":
+        annotations = value_at(obj.body, ("metadata", "annotations"))
+        for key in sorted(annotations) if isinstance(annotations, Mapping) else []:
+            if str(key).endswith("-snippet") or str(key).endswith("/snippet"):
+                yield "snippet", f"annotation {key}"
+        return
+    path = _POD_SPEC_AT.get(obj.kind)
+    spec = value_at(obj.body, path) if path else None
+    if not isinstance(spec, Mapping):
+        return
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if spec.get(key) is True:
+            yield key, key
+    for volume in _items(spec.get("volumes")):
+        if isinstance(volume, Mapping) and isinstance(volume.get("hostPath"), Mapping):
+            yield "hostPath", f"volume {volume.get('name')} ({volume['hostPath'].get('path')})"
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        for container in _items(spec.get(key)):
+            if not isinstance(container, Mapping):
+                continue
+            name = container.get("name")
+            context = container.get("securityContext")
+            if not isinstance(context, Mapping):
+                continue
+            if context.get("privileged") is True:
+                yield "privileged", f"container {name}"
+            for capability in _items(value_at(context, ("capabilities", "add"))):
+                yield f"capability:{capability}", f"container {name} adds {capability}"
+
+
 def ingress_hosts(obj: KubeObject) -> Iterator[str]:
     if obj.kind != "Ingress":
         return

@@ -256,6 +256,34 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
             }
         ),
     ),
+    ResourceValidationPolicy(
+        name="pod-security",
+        description="No privileged container, hostPath volume, host network/PID/IPC, "
+        "added capability or ingress snippet annotation, in Helm releases too, but the "
+        "named exceptions of the pack's config.",
+        validate=_on_objects(checks.pod_security),
+        config_schema=PolicyConfigSchema(
+            {
+                "exceptions": {
+                    "type": "array",
+                    "default": checks.CHART_EXCEPTIONS,
+                    "description": "What a chart needs, each named: {name, object "
+                    "('<Kind> <namespace>/<name>', namespace * for any), allow: "
+                    "[privileged, hostPath, hostNetwork, hostPID, hostIPC, "
+                    "capability:<NAME>, snippet]}. Default: the charts' own needs.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "object": {"type": "string"},
+                            "allow": {"type": "array", "items": {"type": "string"}},
+                        },
+                        "required": ["name", "object", "allow"],
+                    },
+                },
+            }
+        ),
+    ),
     StackValidationPolicy(
         name="ingress-hosts-unique",
         description="Each ingress host served by one Ingress of the stack.",

@@ -23,6 +23,7 @@ from fate_iac.charts import (
     merge_values,
     render_chart,
 )
+from fate_iac.postrender import is_this_post_renderer, post_render_manifest
 from fate_iac.problems import hide
 from fate_policies.objects import KubeObject, Release, Unknown, kube_object, text_of
 
@@ -105,6 +106,7 @@ _RENDER_INPUTS = (
     "values",
     "valueYamlFiles",
     "skipCrds",
+    "postrender",
 )
 _lock = threading.Lock()
 _rendered: dict[str, Expansion] = {}
@@ -137,7 +139,8 @@ def expand(
             unseen="its inputs are not known until the update (they "
             "depend on other resources' outputs)",
         )
-    if props.get("postrender"):
+    postrender = props.get("postrender")
+    if postrender and not is_this_post_renderer(str(postrender)):
         return Expansion(
             release, unseen="a post-renderer changes its objects after the chart renders them"
         )
@@ -177,6 +180,8 @@ def _render(
         own = set(_leaves(values)) - set(_leaves(defaults)) - {chart}
         reason = hide(_first_line(error), own)
         return Expansion(release, unseen=f"its chart cannot be rendered: {reason}")
+    if props.get("postrender"):  # this project's own: its fixes, as Helm will apply them
+        manifests = [post_render_manifest(m) for m in manifests]
     objects = tuple(
         kube_object(m.object, release.namespace, release, urn, parent_type) for m in manifests
     )

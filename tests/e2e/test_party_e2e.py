@@ -81,7 +81,7 @@ def test_up_installs_the_release(
     assert set(policies) == {
         "fate-same-party",
         "fate-entry-rollsite",
-        "fate-entry-python",
+        "fate-inner-python",
         "fate-entry-fateboard",
         "fate-entry-client",
     }
@@ -92,7 +92,9 @@ def test_up_installs_the_release(
         if name != "fate-same-party"
     }
     assert opened["fate-entry-rollsite"] == [(9370, "TCP")]
-    assert opened["fate-entry-python"] == [(9360, "TCP"), (9380, "TCP")]
+    # fateflow: the party's own pods and the ingress controller's namespace only
+    assert opened["fate-inner-python"] == [(9360, "TCP"), (9380, "TCP")]
+    assert len(policies["fate-inner-python"]["ingress"][0]["from"]) == 2
     assert policies["fate-entry-rollsite"]["podSelector"] == {
         "matchLabels": {"fateMoudle": "rollsite"}
     }

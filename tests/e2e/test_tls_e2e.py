@@ -16,8 +16,9 @@ from cryptography.x509.oid import NameOID
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
-from fate_iac import tls
-from fate_iac.endpoints import ROLLSITE_TLS_PORT, ROLLSITE_TLS_SERVICE
+from fate_iac import postrender, tls
+from fate_iac.endpoints import ROLLSITE_TLS_SERVICE
+from fate_iac.postrender import ROLLSITE_TLS_PORT
 from fate_pulumi.automation import AutomationRunner
 
 EXAMPLE = PROJECT_DIR / "examples" / "tls"
@@ -120,7 +121,7 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
     # script copies it from, so the TLS settings it appends arrive.
     deployment = kube_get(plane, "/apis/apps/v1/namespaces/fate-tls-9999/deployments/rollsite")
     mounts = deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-    assert tls.WRITABLE_PROPERTIES in [m["mountPath"] for m in mounts]
+    assert postrender.WRITABLE_PROPERTIES in [m["mountPath"] for m in mounts]
 
     def stamp(stack: str) -> str:
         found = kube_get(
