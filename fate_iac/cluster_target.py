@@ -28,7 +28,7 @@ KUBECONFIG_KEY = "kubernetes:kubeconfig"
 CONTEXT_KEY = "kubernetes:context"
 
 
-def _is_content(kubeconfig: str) -> bool:
+def is_content(kubeconfig: str) -> bool:
     """A kubeconfig given as its content (YAML or JSON), not as a path."""
     return "\n" in kubeconfig.strip() or kubeconfig.lstrip().startswith("{")
 
@@ -67,7 +67,7 @@ class ClusterTarget:
         context = f"context {self.context}" if self.context else "the current context"
         if self.kubeconfig is None:
             source = "the ambient kubeconfig"
-        elif _is_content(self.kubeconfig):
+        elif is_content(self.kubeconfig):
             source = "the kubeconfig given in kubernetes:kubeconfig"
         else:
             source = f"kubeconfig {self.kubeconfig}"
@@ -77,7 +77,7 @@ class ClusterTarget:
         """The kubeconfig this target reads (None when it cannot be read)."""
         if self.kubeconfig is not None:
             given = self.kubeconfig
-            texts = [given] if _is_content(given) else _read([given])
+            texts = [given] if is_content(given) else _read([given])
         else:
             ambient = os.environ.get("KUBECONFIG")
             files = ambient.split(os.pathsep) if ambient else ["~/.kube/config"]
@@ -157,7 +157,7 @@ def stack_target(path: Path, stack: str, passphrase: str | None = None) -> Clust
             value = _open(document or {}, stack, key, str(value["secure"]), passphrase)
         values[key] = str(value) if value not in (None, "") else None
     kubeconfig = values[KUBECONFIG_KEY]
-    if kubeconfig is not None and not _is_content(kubeconfig):
+    if kubeconfig is not None and not is_content(kubeconfig):
         target = Path(kubeconfig).expanduser()
         kubeconfig = str(target if target.is_absolute() else (path.parent / target).resolve())
     named = "stack config" if kubeconfig or values[CONTEXT_KEY] else ""

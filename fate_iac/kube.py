@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from fate_iac import yamlio
+from fate_iac.cluster_target import is_content
 from fate_iac.describe import Observed, decode_helm_release
 from fate_iac.objdiff import CLUSTER_SCOPED
 
@@ -32,7 +33,7 @@ def _api(context: str | None, kubeconfig: str | None) -> Any:
     # that moment as its default); it may list several files, which the client merges.
     config_file = kubeconfig or os.environ.get("KUBECONFIG") or None
     try:
-        if kubeconfig is not None and "\n" in kubeconfig.strip():  # its content
+        if kubeconfig is not None and is_content(kubeconfig):
             api = config.new_client_from_config_dict(  # type: ignore[no-untyped-call]
                 yamlio.load(kubeconfig), context=context or None
             )
@@ -117,39 +118,14 @@ def release_history(
     driver and client-go's kubeconfig handling, as the kubernetes provider has them. A
     Pulumi run reads this before it registers anything: the SDK loads in about 0.15 s,
     the Python client in about 0.7 s."""
-    import helm_python as helm  # a large native library: only when a cluster is read
-    from helm_python.errors import HelmError, HelmNotFoundError
-
-    # The SDK sets no request timeout: an API server that accepts and never answers
-    # would hold the update (and the interpreter's exit: the read runs in a daemon
-    # thread, left behind).
-    done: list[list[dict[str, Any]] | BaseException] = []
-
-    def read() -> None:
-        try:
-            with helm.Config(
-                kubeconfig_path=kubeconfig,
-                kubeconfig_content=kubeconfig_content,
-                kube_context=context or None,
-                namespace=namespace,
-            ) as config:
-                done.append(config.history(release))
-        except BaseException as error:  # handed to the caller's thread
-            done.append(error)
-
-    reader = threading.Thread(target=read, name="helm-history", daemon=True)
-    reader.start()
-    reader.join(TIMEOUT)
-    if not done:
-        raise ClusterError(f"the API server did not answer within {TIMEOUT:.0f} s")
-    found = done[0]
-    if isinstance(found, HelmNotFoundError):
-        return []
-    if isinstance(found, HelmError):
-        raise ClusterError(str(found)) from None
-    if isinstance(found, BaseException):
-        raise found
-    summaries = found
+    summaries = _helm(
+        namespace,
+        context,
+        kubeconfig_content or kubeconfig,
+        lambda config: config.history(release),
+        TIMEOUT,
+        missing=[],
+    )
     return [
         {
             "name": s.get("name"),
@@ -218,17 +194,21 @@ def _helm(
     kubeconfig: str | None,
     act: Any,
     timeout: float = 300.0,
+    missing: Any = None,
 ) -> Any:
-    """``act(config)`` with a Helm SDK config of ``namespace`` in a thread of its own,
-    bounded by ``timeout`` (the SDK sets none); its Helm error as a ClusterError."""
-    import helm_python as helm
-    from helm_python.errors import HelmError
+    """``act(config)`` with a Helm SDK config of ``namespace`` (``kubeconfig``: a path or
+    its content) in a thread of its own, bounded by ``timeout`` (the SDK sets no request
+    timeout: an API server that accepts and never answers would hold the caller, and the
+    interpreter's exit, the thread being left behind as a daemon); ``missing`` when the
+    release does not exist, if given; any other Helm error as a ClusterError."""
+    import helm_python as helm  # a large native library: only when a cluster is read
+    from helm_python.errors import HelmError, HelmNotFoundError
 
     done: list[Any] = []
 
     def run() -> None:
         try:
-            content = kubeconfig if kubeconfig and "\n" in kubeconfig.strip() else None
+            content = kubeconfig if kubeconfig and is_content(kubeconfig) else None
             with helm.Config(
                 kubeconfig_path=None
                 if content
@@ -245,7 +225,9 @@ def _helm(
     worker.start()
     worker.join(timeout)
     if not done:
-        raise ClusterError(f"Helm did not finish within {timeout:.0f} s")
+        raise ClusterError(f"the API server did not answer within {timeout:.0f} s")
+    if missing is not None and isinstance(done[0], HelmNotFoundError):
+        return missing
     if isinstance(done[0], HelmError):
         raise ClusterError(str(done[0])) from None
     if isinstance(done[0], BaseException):

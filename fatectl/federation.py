@@ -4,22 +4,21 @@ drift, graph (the logic is :mod:`fate_iac.orchestrator`'s; here its questions an
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fate_iac import report, yamlio
+from fate_iac import report
 from fate_iac.deployed import NotDeployed, describe_stack
 from fate_iac.federation import read_record
 from fate_iac.federation_check import Member
 from fate_iac.kube import ClusterError
 from fate_iac.problems import UsageError
-from fate_iac.record_file import record_document
 from fatectl.arguments import Command, absolute, with_cluster, with_json
 from fatectl.day2 import objects
 from fatectl.engine import stack_runner
+from fatectl.handover import hand_over
 from fatectl.terminal import NeedsConfirmation, confirm, say
 
 if TYPE_CHECKING:
@@ -51,14 +50,7 @@ def _record(args: argparse.Namespace) -> int:
     if record is None:
         raise NotDeployed(f"stack {args.stack} has published no federation record yet: deploy it")
     say([f"note: {n}" for n in notes])
-    document = record_document(record)
-    text = json.dumps(document, indent=2) + "\n" if args.json else yamlio.dump(document)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text)
-        say([f"wrote {args.out}: {record.kind} {record.partyId}, {document['fingerprint']}"])
-    return 0
+    return hand_over(record, args.out, args.json)
 
 
 def _federation(args: argparse.Namespace) -> int:

@@ -14,9 +14,9 @@ from fate_iac.federation import FederationRecord, Routes
 from fate_iac.kinds import ChartKind
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
-from fate_iac.problems import TYPE_RULES, ConfigError, Problem, UsageError
-from fate_iac.record_file import record_document
+from fate_iac.problems import TYPE_RULES, ConfigError, Problem, UsageError, plain_message
 from fatectl.arguments import Command, with_json
+from fatectl.handover import hand_over
 from fatectl.terminal import say
 
 
@@ -124,16 +124,12 @@ def _record(args: argparse.Namespace, config: dict[str, Any], stack: str) -> int
             record = FederationRecord.model_validate(
                 {**record.model_dump(), "ca": args.ca.read_text()}
             )
-        except (OSError, ValidationError) as error:
-            raise UsageError(f"--ca {args.ca}: {error}") from None
-    document = record_document(record)
-    text = yamlio.dump(document)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text)
-        say([f"wrote {args.out}: {record.kind} {record.partyId}, {document['fingerprint']}"])
-    return 0
+        except OSError as error:
+            raise UsageError(f"--ca {args.ca}: {error.strerror or 'cannot be read'}") from None
+        except ValidationError as error:
+            why = "; ".join(plain_message(e["msg"]) for e in error.errors(include_url=False))
+            raise UsageError(f"--ca {args.ca}: {why}") from None
+    return hand_over(record, args.out)
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:

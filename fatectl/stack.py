@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fate_iac import kubefate_server, report, tls, yamlio
 from fate_iac.charts import ChartSourceError, chart_source
-from fate_iac.cluster_target import stack_target
+from fate_iac.cluster_target import is_content, stack_target
 from fate_iac.kinds import parts
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
 from fate_iac.reference import config_reference
@@ -28,7 +28,7 @@ def _validate(args: argparse.Namespace) -> int:
         summary = {
             "cluster": {
                 "kubeconfig": "(content)"
-                if target.kubeconfig and "\n" in target.kubeconfig
+                if target.kubeconfig and is_content(target.kubeconfig)
                 else target.kubeconfig,
                 "context": target.context,
                 "ambient": target.ambient,
