@@ -10,9 +10,9 @@ clustermanager or redis. Each namespace a stack deploys gets:
 - ``fate-entry-<module>``: the pods behind each entry point accept their ports from
   anywhere: what the federation record publishes (rollsite or osx; nginx and the
   broker; the serving proxy and server; an exchange's trafficServer) and what
-  an Ingress serves (fateboard, the notebook, Spark's and Pulsar's UIs, RabbitMQ's
-  management, the serving proxy's HTTP API and the serving admin); with Spark executors
-  outside the namespace, fateflow's driver and block manager ports;
+  an Ingress serves (fateboard, the notebook when it has a password, Spark's and
+  Pulsar's UIs, RabbitMQ's management, the serving proxy's HTTP API and the serving
+  admin); with Spark executors outside the namespace, fateflow's driver and block manager ports;
 - ``fate-inner-python``: fateflow's APIs (unauthenticated by default, and never what
   peers reach) from the party's own namespaces and the ingress controller's
   (``networkPolicy.ingressNamespaces``) only, unless ``networkPolicy.openFateflow``.
@@ -84,6 +84,7 @@ def _opened(
     parts: Sequence[StackConfig],
     tls: bool = False,
     driver_ranges: Sequence[tuple[int, int]] = (),
+    notebook_password: bool = False,
 ) -> EntryPoints:
     """The ports reached from outside the party: what ``endpoints`` publish, the
     Ingresses of ``parts`` (the namespace's clusters), and ``driver_ranges``."""
@@ -103,7 +104,7 @@ def _opened(
                 add(endpoint.service, port)
     for part in parts:
         for module, (service, port) in INGRESS_SERVICES.items():
-            if part.has(module):
+            if part.has(module) and (module != "client" or notebook_password):
                 add(service, port)
     for first, last in driver_ranges:  # Spark executors elsewhere call the driver back
         add("fateflow-client", first, last)
@@ -115,6 +116,12 @@ FATEFLOW_SERVICE = "fateflow-client"
 they are unauthenticated by default."""
 
 
+def notebook_has_password(cfg: PartyConfig) -> bool:
+    """The notebook runs code as the party: its port is opened beyond its namespace only
+    when it has a password (``client.notebook_hashed_password``)."""
+    return cfg.client is not None and cfg.client.notebook_hashed_password is not None
+
+
 def party_entry_points(cfg: PartyConfig) -> EntryPoints:
     """A party's training cluster: its federation endpoints and Ingresses, and with
     Spark executors elsewhere, its driver's ports; fateflow's APIs only with
@@ -124,7 +131,13 @@ def party_entry_points(cfg: PartyConfig) -> EntryPoints:
         endpoints = {
             k: e for k, e in endpoints.items() if e is None or e.service != FATEFLOW_SERVICE
         }
-    return _opened(endpoints, [cfg], cfg.rollsite_tls, cfg.spark_driver_ranges())
+    return _opened(
+        endpoints,
+        [cfg],
+        cfg.rollsite_tls,
+        cfg.spark_driver_ranges(),
+        notebook_has_password(cfg),
+    )
 
 
 def party_inner_points(cfg: PartyConfig) -> EntryPoints:

@@ -577,7 +577,37 @@ def manifests(cfg: KubeFateServerConfig, party_namespace: str | None) -> list[di
             },
         }
     )
-    return objects + _database(cfg) + _server(cfg)
+    return objects + _database(cfg) + _server(cfg) + network_policies(cfg)
+
+
+def network_policies(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
+    """The service's pods isolated as every stack's are: its own MariaDB answers the
+    service's pods only, on its port; the API pod answers its port only (from anywhere:
+    the `kubefate` CLI, the ingress controller). Other pods of a shared namespace keep
+    their own rules (only the service's pods are selected)."""
+    if not cfg.networkPolicy:
+        return []
+
+    def policy(name: str, pods: str, port: int, sources: list[dict[str, Any]] | None) -> Any:
+        rule: dict[str, Any] = {"ports": [{"protocol": "TCP", "port": port}]}
+        if sources is not None:
+            rule["from"] = sources
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": _meta(name, cfg.namespace, NAME),
+            "spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": pods}},
+                "policyTypes": ["Ingress"],
+                "ingress": [rule],
+            },
+        }
+
+    policies = [policy(f"{NAME}-api", NAME, PORT, None)]
+    if cfg.database.host is None:
+        service_pods = [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME}}}]
+        policies.append(policy(f"{NAME}-{DATABASE}", DATABASE, DATABASE_PORT, service_pods))
+    return policies
 
 
 def service_url(cfg: KubeFateServerConfig) -> str:

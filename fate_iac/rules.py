@@ -33,6 +33,7 @@ from fate_iac.config import (
 )
 from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
+from fate_iac.isolation import notebook_has_password
 from fate_iac.modules import (
     FATE_MODULES,
     MODULES_BY_NAME,
@@ -1000,6 +1001,12 @@ def advisories(cfg: PartyConfig) -> list[str]:
         notes.append(
             "storage: LocalFS on FATE 2.0: fateflow 2.0.0 lists no localfs "
             "storage engine (KubeFATE's v2.0.0 examples use it; not verified here)"
+        )
+    if cfg.networkPolicy.enabled and cfg.has("client") and not notebook_has_password(cfg):
+        notes.append(
+            "fate:client.notebook_hashed_password is not set: the notebook runs code as the "
+            "party, so its port stays inside the namespace and its Ingress does not reach "
+            "it; set a Jupyter password hash as a secret to publish it"
         )
     if cfg.networkPolicy.enabled and cfg.networkPolicy.openFateflow:
         notes.append(

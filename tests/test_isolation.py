@@ -12,6 +12,7 @@ from fate_iac.isolation import MODULE_LABEL, NAME_LABEL
 from fate_iac.kinds import entry_points, kind_of, network_policies, parts
 from fate_iac.loader import load_party_config, load_stack_config, read_stack_file
 from fate_iac.render import render_stack
+from fate_iac.secrets import Secret
 from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, chart_source, party
 
 EXAMPLES = [
@@ -78,6 +79,8 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
             for rule in ingress["spec"]["rules"]:
                 for path in rule["http"]["paths"]:
                     backend = path["backend"]["service"]
+                    if backend["name"] == "notebook" and "client" not in opened:
+                        continue  # no password: it stays inside (its own test below)
                     assert is_open(backend["name"], backend["port"]["number"]), (stack, backend)
         for service in services:
             if service["spec"].get("type") in ("NodePort", "LoadBalancer"):
@@ -99,8 +102,19 @@ def test_each_entry_point_opens_the_pods_and_ports_of_its_service(
             assert workloads, (stack, module)
 
 
+def test_the_notebook_is_opened_beyond_its_namespace_only_with_a_password() -> None:
+    bare = load_party_config(party(), "party10000")
+    assert "client" not in entry_points(bare.config)
+    assert any(n.startswith("fate:client.notebook_hashed_password is not set") for n in bare.notes)
+    hashed = {"notebook_hashed_password": Secret("sha1:ab:" + "0" * 40, True)}
+    with_password = load_party_config(party(client=hashed), "party10000")
+    assert entry_points(with_password.config)["client"] == ((20000, 20000),)
+    assert not any("notebook_hashed_password" in n for n in with_password.notes)
+
+
 def test_a_party_opens_its_gateway_and_ingresses_and_nothing_else() -> None:
-    cfg = load_party_config(party(), "party10000").config
+    hashed = {"notebook_hashed_password": Secret("sha1:ab:" + "0" * 40, True)}
+    cfg = load_party_config(party(client=hashed), "party10000").config
     assert entry_points(cfg) == {
         "client": ((20000, 20000),),
         "fateboard": ((8080, 8080),),

@@ -82,6 +82,8 @@ def test_the_default_service_is_kubefates_set_with_a_persistent_database() -> No
         "Service",
         "Deployment",
         "Service",
+        "NetworkPolicy",
+        "NetworkPolicy",
     ]
     assert {o["metadata"].get("namespace") for o in objects} == {None, "kube-fate"}
     claim = one(objects, "PersistentVolumeClaim", "mariadb-data")
@@ -474,3 +476,26 @@ def test_the_default_scope_is_namespaces_and_validate_explains_cluster() -> None
     assert any(
         "rbac.scope cluster" in n and "Secrets" in n and "every namespace" in n for n in wide.notes
     )
+
+
+def test_the_services_namespace_is_isolated_like_every_stacks() -> None:
+    """MariaDB answers the service's pods only; the API pod its port only; only the
+    service's pods are selected (a shared namespace keeps its other rules)."""
+    policies = by_kind(service.manifests(config(), None), "NetworkPolicy")
+    specs = {p["metadata"]["name"]: p["spec"] for p in policies}
+    assert specs["kubefate-mariadb"] == {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "mariadb"}},
+        "policyTypes": ["Ingress"],
+        "ingress": [
+            {
+                "ports": [{"protocol": "TCP", "port": 3306}],
+                "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "kubefate"}}}],
+            }
+        ],
+    }
+    assert specs["kubefate-api"]["ingress"] == [{"ports": [{"protocol": "TCP", "port": 8080}]}]
+    external = config(database={"host": "db.example.com", "password": Secret(DB, True)})
+    assert [
+        p["metadata"]["name"] for p in by_kind(service.manifests(external, None), "NetworkPolicy")
+    ] == ["kubefate-api"]
+    assert by_kind(service.manifests(config(networkPolicy=False), None), "NetworkPolicy") == []

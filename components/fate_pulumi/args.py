@@ -495,5 +495,9 @@ class KubeFateServerArgs(TypedDict, total=False):
     ingress: pulumi.Input[dict[str, Any]]
     """Serve the API through an Ingress. Default: none."""
 
+    networkPolicy: pulumi.Input[bool]
+    """NetworkPolicies on the service's pods, as every stack's namespace has: MariaDB answers the
+    service only; the API its port only. Default: true."""
+
     allowDefaultCredentials: pulumi.Input[bool]
     """Accept KubeFATE's published admin/admin and kubefate/kubefate. Default: false."""

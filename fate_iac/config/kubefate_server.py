@@ -150,6 +150,11 @@ class KubeFateServerConfig(Section):
     ingress: KubeFateIngress | None = Field(
         None, description="Serve the API through an Ingress. Default: none."
     )
+    networkPolicy: bool = Field(
+        True,
+        description="NetworkPolicies on the service's pods, as every stack's namespace has: "
+        "MariaDB answers the service only; the API its port only. Default: true.",
+    )
     allowDefaultCredentials: bool = Field(
         False,
         description="Accept KubeFATE's published admin/admin and kubefate/kubefate. "

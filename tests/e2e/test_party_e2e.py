@@ -83,8 +83,7 @@ def test_up_installs_the_release(
         "fate-entry-rollsite",
         "fate-inner-python",
         "fate-entry-fateboard",
-        "fate-entry-client",
-    }
+    }  # no fate-entry-client: the example's notebook has no password
     assert policies["fate-same-party"]["ingress"] == [{"from": [{"podSelector": {}}]}]
     opened = {
         name: [(p["port"], p["protocol"]) for p in spec["ingress"][0]["ports"]]
