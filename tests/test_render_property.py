@@ -289,3 +289,50 @@ def test_an_exchange_routes_each_accepted_record_as_written(
     table = objects[("ConfigMap", "rollsite-config")]["data"]["route_table.json"]["route_table"]
     for pid, h, p in zip(MEMBERS, hosts, ports, strict=True):
         assert table[str(pid)]["default"] == [{"ip": h, "port": p}]
+
+
+# --- a serving cluster ------------------------------------------------------------------
+
+SERVING_PEERS = (10000, 8888)
+
+
+def serving_raw(hosts: tuple[str, str], ports: tuple[int, int], fateflow: tuple[str, int]) -> Any:
+    from tests.helpers import alone
+
+    routes = [
+        {"partyId": pid, "partyIp": h, "partyPort": p}
+        for pid, h, p in zip(SERVING_PEERS, hosts, ports, strict=True)
+    ]
+    return alone(
+        servingProxy={"type": "NodePort", "nodePort": 30096, "partyList": routes},
+        servingServer={
+            "type": "NodePort",
+            "nodePort": 30095,
+            "fateflow": {"ip": fateflow[0], "port": fateflow[1]},
+        },
+    )
+
+
+@cache
+def plain_serving() -> dict[tuple[str, str], Any]:
+    raw = serving_raw(("192.168.9.1", "192.168.8.1"), (30091, 30081), ("192.168.9.1", 30097))
+    return rendered(load_stack_config(raw, "serving9999").config)
+
+
+@BUDGET
+@given(hosts=st.tuples(host, host), ports=st.tuples(port, port), fateflow=st.tuples(host, port))
+def test_a_serving_cluster_renders_every_accepted_value_as_itself(
+    hosts: tuple[str, str], ports: tuple[int, int], fateflow: tuple[str, int]
+) -> None:
+    cfg = accepted(serving_raw(hosts, ports, fateflow))
+    objects = rendered(cfg)
+    plain = plain_serving()
+    assert set(objects) == set(plain)
+    for key, obj in objects.items():
+        assert shape(obj) == shape(plain[key]), key
+    proxy = objects[("ConfigMap", "serving-proxy-config")]["data"]["route_table.json"]
+    for pid, h, p in zip(SERVING_PEERS, hosts, ports, strict=True):
+        assert proxy["route_table"][str(pid)]["default"] == [{"ip": h, "port": str(p)}]
+    server = objects[("ConfigMap", "serving-server-config")]["data"]
+    url = urlsplit(server["serving-server.properties"]["model.transfer.url"])
+    assert (url.hostname, url.port) == (fateflow[0].lower(), fateflow[1])

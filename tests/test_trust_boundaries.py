@@ -250,3 +250,12 @@ def test_an_annotation_with_a_c1_control_character_is_refused() -> None:
 def test_a_database_host_the_chart_writes_into_a_url_is_not_ipv6() -> None:
     problems = refused(party(mysql={**party()["mysql"], "ip": "fd00::10"}))
     assert ("mysql", "ip") in paths(problems)
+
+
+def test_a_serving_clusters_fateflow_host_is_not_ipv6() -> None:
+    # written into model.transfer.url=http://<ip>:<port>/... without brackets
+    from tests.helpers import alone
+
+    server = {"type": "NodePort", "nodePort": 30095, "fateflow": {"ip": "fd00::9", "port": 9380}}
+    problems = refused(alone(servingServer=server))
+    assert ("fate-serving", "servingServer", "fateflow", "ip") in paths(problems)
