@@ -110,15 +110,30 @@ def _as_secret(value: object) -> Secret:
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$")
 
 
-def _check_host(value: str) -> str:
-    """An IPv4 or IPv6 address, or a DNS name (RFC 1123 labels, at most 253 characters)."""
+def _ip_address(value: str) -> bool:
+    """Whether ``value`` is an IP address, an IPv6 zone (``%eth0``) refused: it names an
+    interface of one host, which no peer shares, and Python takes any text after the
+    ``%`` (quotes, newlines) as one."""
     import ipaddress
 
     try:
         ipaddress.ip_address(value)
-        return value
     except ValueError:
-        pass
+        return False
+    if "%" in value:
+        raise PydanticCustomError(
+            "ip-address",
+            "'{value}' has an IPv6 zone (%...): it names one host's interface; write the "
+            "address alone",
+            {"value": value.split("%", 1)[0] + "%..."},
+        )
+    return True
+
+
+def _check_host(value: str) -> str:
+    """An IPv4 or IPv6 address, or a DNS name (RFC 1123 labels, at most 253 characters)."""
+    if _ip_address(value):
+        return value
     labels = value.removesuffix(".").split(".")
     # An all-digit last label is no top-level domain: a mistyped IP address (10.0.0.300).
     if (
@@ -145,14 +160,22 @@ def _check_dns_name(value: str) -> str:
 
 
 def _check_ip(value: str) -> str:
-    import ipaddress
+    if not _ip_address(value):
+        raise PydanticCustomError("ip-address", "'{value}' is not an IP address", {"value": value})
+    return value
 
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
+
+def _check_url_host(value: str) -> str:
+    """A host the chart writes into a URL unbracketed (``jdbc:mysql://<host>:<port>``):
+    an IPv6 address would read as host and port both."""
+    _check_host(value)
+    if ":" in value:
         raise PydanticCustomError(
-            "ip-address", "'{value}' is not an IP address", {"value": value}
-        ) from None
+            "host",
+            "'{value}' is an IPv6 address, which the chart writes into a URL without "
+            "brackets; use an IPv4 address or a DNS name",
+            {"value": value},
+        )
     return value
 
 
@@ -267,6 +290,11 @@ Port = Annotated[int, AfterValidator(_check_port), Accepts("port (1-65535)")]
 Host = Annotated[str, AfterValidator(_check_host), Accepts("host (IP address or DNS name)")]
 IPAddress = Annotated[str, AfterValidator(_check_ip), Accepts("IP address")]
 HostPort = Annotated[str, AfterValidator(_check_host_port), Accepts("host:port")]
+UrlHost = Annotated[
+    str,
+    AfterValidator(_check_url_host),
+    Accepts("host (IPv4 address or DNS name: the chart writes it into a URL)"),
+]
 IngressHostName = Annotated[
     str, AfterValidator(_check_ingress_host), Accepts("DNS name (leading *. allowed)")
 ]
@@ -385,8 +413,9 @@ IngressPath = Annotated[
     str,
     _grammar(
         "ingress-path",
-        r"/[A-Za-z0-9._~%+,=:@/-]*",
-        "an ingress path (/ then URL path characters, no quotes, ; or spaces)",
+        r"/(?:[A-Za-z0-9._~%+,=:@/-]*[A-Za-z0-9._~%+,=@/-])?",
+        "an ingress path (/ then URL path characters, no quotes, ; or spaces, not ending "
+        "in : which the chart's unquoted YAML reads as a key)",
         1024,
     ),
     Accepts("ingress path (/...)"),
@@ -490,7 +519,28 @@ ResourceName = Annotated[
     ),
     Accepts("resource name"),
 ]
-YamlText = Annotated[str, Accepts("free text (the chart writes it with toYaml: one string)")]
+_NOT_YAML_TEXT = re.compile("[\x7f-\x9f\ufffe\uffff]")
+"""Characters Helm's toYaml cannot write as themselves: DEL and the C1 controls (the
+whole map comes out empty; NEL as a space) and the non-characters U+FFFE, U+FFFF."""
+
+
+def _check_yaml_text(value: str) -> str:
+    found = _NOT_YAML_TEXT.search(value)
+    if found:
+        raise PydanticCustomError(
+            "yaml-text",
+            "has the control character U+{code}, which the chart's toYaml drops with the "
+            "rest of its map",
+            {"code": f"{ord(found.group()):04X}"},
+        )
+    return value
+
+
+YamlText = Annotated[
+    str,
+    AfterValidator(_check_yaml_text),
+    Accepts("free text (the chart writes it with toYaml: one string; no C1 controls)"),
+]
 """A string the chart writes with ``toYaml``: quoted as YAML needs, so it stays one value."""
 KubeObjects = Accepts("Kubernetes objects (the chart writes them with toYaml)")
 HelmValuesText = Accepts(

@@ -219,3 +219,43 @@ def test_import_kubefate_refuses_a_shell_string_party_id_and_writes_nothing(
     assert "curl evil.sh" not in done.stdout
     assert "pulumi config set" not in done.stdout + done.stderr
     assert list(tmp_path.glob("Pulumi.*.yaml")) == []
+
+
+# --- found by the property test (tests/test_render_property.py) ------------------------
+
+
+def test_a_members_host_with_an_ipv6_zone_cannot_carry_json() -> None:
+    # Python reads any text after % as the zone; the exchange's route_table.json writes
+    # the host raw
+    member = static_member('fe80::1%a", "port": 1}], "8888": [{"ip": "6.6.6.6')
+    problems = refused(exchange(members=[member]))
+    assert ("members", 0, "endpoints", "rollsite", "host") in paths(problems)
+    assert "6.6.6.6" not in " ".join(p.message for p in problems)
+
+
+def test_an_ingress_path_ending_in_a_colon_is_refused() -> None:
+    # the chart writes `- path: {{ .path }}` unquoted: `/x:` reads as a key
+    hosts = [{"name": "board.example.com", "path": "/x:"}]
+    problems = refused(party(ingress={"fateboard": {"hosts": hosts}}))
+    assert ("ingress", "fateboard", "hosts", 0, "path") in paths(problems)
+
+
+def test_an_annotation_with_a_c1_control_character_is_refused() -> None:
+    # Helm's toYaml drops the whole annotations map for it
+    ingress = {"fateboard": {"annotations": {"example.com/note": "a\x84b"}}}
+    problems = refused(party(ingress=ingress))
+    assert ("ingress", "fateboard", "annotations", "example.com/note") in paths(problems)
+
+
+def test_a_database_host_the_chart_writes_into_a_url_is_not_ipv6() -> None:
+    problems = refused(party(mysql={**party()["mysql"], "ip": "fd00::10"}))
+    assert ("mysql", "ip") in paths(problems)
+
+
+def test_a_serving_clusters_fateflow_host_is_not_ipv6() -> None:
+    # written into model.transfer.url=http://<ip>:<port>/... without brackets
+    from tests.helpers import alone
+
+    server = {"type": "NodePort", "nodePort": 30095, "fateflow": {"ip": "fd00::9", "port": 9380}}
+    problems = refused(alone(servingServer=server))
+    assert ("fate-serving", "servingServer", "fateflow", "ip") in paths(problems)

@@ -60,6 +60,7 @@ from fate_iac.typed import (
     TimeZone,
     Token,
     Url,
+    UrlHost,
     UserName,
 )
 
@@ -260,7 +261,7 @@ class Python(Placement, Storage, Images):
 
 class Mysql(Placement, Storage, Images):
     type: ServiceType | None = Field(None, description="Service type. Default: ClusterIP.")
-    ip: Host | None = Field(None, description="Service host of mysql. Default: mysql.")
+    ip: UrlHost | None = Field(None, description="Service host of mysql. Default: mysql.")
     port: Port | None = Field(None, description="Default: 3306.")
     database: DatabaseName | None = Field(None, description="Default: eggroll_meta.")
     user: DatabaseUser | None = Field(None, description="Default: fate.")
@@ -541,7 +542,9 @@ class PartyConfig(Peered, StackConfig):
     osx: Osx | None = Field(None, description="The party's federation gateway (chart v2.0.0).")
     python: Python | None = Field(None, description="fateflow.")
     mysql: Mysql | None = Field(None, description="The in-cluster mysql.")
-    externalMysqlIp: Host | None = Field(None, description="Use this mysql instead of the module.")
+    externalMysqlIp: UrlHost | None = Field(
+        None, description="Use this mysql instead of the module."
+    )
     externalMysqlPort: Port | None = Field(None, description="Port of the external mysql.")
     externalMysqlDatabase: DatabaseName | None = Field(
         None, description="Database of the external mysql."

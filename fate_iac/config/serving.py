@@ -33,6 +33,7 @@ from fate_iac.typed import (
     ServiceType,
     SubPath,
     Url,
+    UrlHost,
     UserName,
 )
 
@@ -108,7 +109,7 @@ class ServingProxy(ServingProxyService):
 
 
 class ServingFateflow(Section):
-    ip: Host = Field(description="Address of the training cluster's fateflow.")
+    ip: UrlHost = Field(description="Address of the training cluster's fateflow.")
     port: Port = Field(description="Port of fateflow's HTTP API (9380, or its NodePort).")
 
 
