@@ -279,7 +279,7 @@ def party_record(cfg: PartyConfig, stack: str, protocol: Protocol) -> Federation
         partyId=cfg.partyId,
         fateVersion=cfg.fate_version,
         protocols=protocols,
-        exchange=cfg.exchange_name,
+        exchange=cfg.exchange_stack,  # a stack name; a static exchange is no stack here
         endpoints=_published(endpoints),
     )
 
@@ -292,7 +292,7 @@ def serving_record(cfg: ServingConfig, stack: str) -> FederationRecord:
         stack=stack,
         partyId=cfg.partyId,
         protocols=["serving"],
-        exchange=cfg.exchange_name,
+        exchange=cfg.exchange_stack,  # a stack name; a static exchange is no stack here
         endpoints=_published({"servingProxy": proxy}),
     )
 

@@ -77,3 +77,17 @@ def test_a_spark_party_publishes_its_nginx_and_pulsar() -> None:
     outputs = loaded.kind.outputs(loaded.config, "party9999")
     assert outputs["federationEndpoint"] == {"host": "192.168.9.1", "port": 30093}
     assert outputs["broker"] == {"pulsar": federation["endpoints"]["pulsar"]}
+
+
+def test_a_party_behind_another_organisations_exchange_publishes_a_valid_record() -> None:
+    """Its exchange is a static record, no stack of this backend: the party's own record
+    names no exchange stack (and is still a record its partners can read)."""
+    exchange = {
+        "kind": "exchange",
+        "partyId": 1,
+        "endpoints": {"rollsite": {"host": "192.168.0.1", "port": 30001}},
+    }
+    loaded = load_stack_config({**party(), "exchangeStack": exchange}, "party10000")
+    outputs = loaded.kind.outputs(loaded.config, "party10000")
+    record = FederationRecord.model_validate(outputs["federation"])
+    assert (record.kind, record.partyId, record.exchange) == ("party", 10000, None)
