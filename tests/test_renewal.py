@@ -44,6 +44,10 @@ def test_up_renews_certificates_entering_their_window_with_no_config_change() ->
     planned = plan(members, engine)
     assert planned.stale == ["a"]
     assert planned.why("a") == f"certificates due: rollsite-tls (expires {soon[:16]})"
+    # Changed as well as due: it says changed (its inputs), and runs once.
+    changed = tls_star()
+    changed["a"] = Member(changed["a"].config, "", "another stack file")
+    assert plan(changed, engine).why("a") == "changed"
     engine.log.clear()
     said: list[str] = []
     converge(members, engine, say=said.append, planned=planned)
