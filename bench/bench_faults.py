@@ -68,6 +68,16 @@ def problems(ws: Workspace, plane: ControlPlane, state: Path, before: set[str]) 
     return found
 
 
+def failures(said: str) -> list[str]:
+    """The lines of a failed run that say which stack failed and why."""
+    lines = said.splitlines()
+    found = []
+    for index, line in enumerate(lines):
+        if line.startswith("stack ") and " failed" in line:
+            found += [line, *(x.strip() for x in lines[index + 1 : index + 4] if x[:2] == "  ")]
+    return found
+
+
 def run(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         fatectl(ws, "federation", *args),
@@ -79,6 +89,7 @@ def run(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
 
 def main() -> None:
     tools = build_tools()
+    began = time.monotonic()
     manual = 0
     lines = []
     with ExitStack() as cleanup:
@@ -107,7 +118,7 @@ def main() -> None:
             found = problems(ws, plane, work, before)
             if done.returncode != 0 or found:
                 manual += 1
-                found.append(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "")
+                found += failures(done.stderr) or done.stderr.strip().splitlines()[-1:]
             said = [x for x in done.stderr.splitlines() if x.startswith("recover ")]
             lines.append(
                 f"{point.label():<42} fault {injected.seconds:5.1f} s"
@@ -116,7 +127,11 @@ def main() -> None:
             )
             lines += [f"    {x}" for x in said]
             print(lines[-1 - len(said)], *lines[len(lines) - len(said) :], sep="\n", flush=True)
-    print(f"{len(FROM_NOTHING) + len(UPGRADES)} points, {manual} needed a manual step")
+    fired = sum(1 for line in lines if line[:1] != " " and "(run ended first)" not in line)
+    print(
+        f"{len(FROM_NOTHING) + len(UPGRADES)} points ({fired} fired before the run ended), "
+        f"{manual} needed a manual step; {time.monotonic() - began:.0f} s in all"
+    )
 
 
 if __name__ == "__main__":

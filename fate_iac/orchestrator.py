@@ -296,6 +296,8 @@ class Plan:
     existing: list[str] = field(default_factory=list)
     wanted: dict[str, str] = field(default_factory=dict)
     stale: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    """The stale stacks whose inputs changed (the others are stale by time alone)."""
     renewing: dict[str, dict[str, str]] = field(default_factory=dict)
     """The stacks whose certificates entered their renewal window: which, and when each
     expires (:mod:`fate_iac.renewal`). Time is an input: they are stale too."""
@@ -304,11 +306,7 @@ class Plan:
         """``new``, ``changed`` (its inputs), ``certificates due: ...`` or ``up-to-date``."""
         if name not in self.existing:
             return "new"
-        if fresh:
-            changed = self.seen[name].inputs != self.wanted[name]
-        else:
-            changed = name in self.stale and name not in self.renewing
-        if changed:
+        if self.seen[name].inputs != self.wanted[name] if fresh else name in self.changed:
             return "changed"
         if name in self.renewing:
             return f"certificates due: {renewal.describe(self.renewing[name])}"
@@ -346,6 +344,7 @@ class Plan:
             )
         }
         self.stale = [n for n in self.order if self.why(n, fresh=True) != "up-to-date"]
+        self.changed = [n for n in self.stale if self.why(n, fresh=True) in ("new", "changed")]
         return self
 
 

@@ -21,7 +21,9 @@ Each is decided here, from plain data, by the rules the tools themselves give:
   rather than finding nothing to change; a first install that never deployed is uninstalled:
   Helm never deletes the claims a StatefulSet made, and one whose chart makes claims of
   its own is not uninstalled but stopped on, with the command to run;
-- a pending create of an object the cluster holds is imported into the state (its id
+- a pending create of a Helm release the cluster holds was its first install (the
+  provider outlived the CLI and finished it): uninstalled like one left pending;
+- a pending create of another object the cluster holds is imported into the state (its id
   is ``<namespace>/<name>``, as the kubernetes provider names objects); one the cluster
   does not hold is dropped, as is every other pending operation (a refresh reads what
   it touched back from the cluster).
@@ -172,6 +174,37 @@ def release_remedy(
         f"{stuck} and no earlier revision deployed: nothing to roll back to",
         f"`helm history {name} -n {namespace}`, then `helm rollback {name} <revision> "
         f"-n {namespace}` or `helm uninstall {name} -n {namespace}`",
+    )
+
+
+def unrecorded_remedy(namespace: str, name: str, history: list[Revision]) -> ReleaseRemedy:
+    """What to do about a release an interrupted run was creating (a pending create in
+    the state) that Helm holds (``history``, oldest first): its first install, which the
+    state never recorded. Uninstalled, so the next update installs it again (Helm would
+    refuse the name), unless its chart makes claims or it has revisions the run did not
+    make (then stop, with the command)."""
+    if not history:
+        return ReleaseRemedy("none")
+    last = history[-1]
+    where = f"release {name} in {namespace}"
+    if len(history) == 1 and not last.claims:
+        return ReleaseRemedy(
+            "uninstall",
+            None,
+            f"{where} was installed by the interrupted run ({last.status}) but never "
+            "recorded in the state: uninstalled, the next update installs it again",
+        )
+    why = (
+        "its chart makes PersistentVolumeClaims: uninstalling it would delete them"
+        if last.claims
+        else f"it has {len(history)} revisions: not the interrupted run's alone"
+    )
+    return ReleaseRemedy(
+        "stop",
+        None,
+        f"{where} is held by Helm but not recorded in the state, and {why}",
+        f"`pulumi import kubernetes:helm.sh/v3:Release <name> {namespace}/{name}` into the "
+        f"stack, or back up its claims and `helm uninstall {name} -n {namespace}`",
     )
 
 

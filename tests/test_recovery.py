@@ -23,6 +23,7 @@ from fate_iac.recovery import (
     pending_operations,
     release_remedy,
     revisions,
+    unrecorded_remedy,
 )
 from fate_pulumi.automation import SECRET_KIND, SECRET_SIGNATURE
 from tests.test_orchestrator import FakeEngine, star
@@ -109,6 +110,27 @@ def test_an_unfinished_release_is_marked_in_the_state_for_the_next_update() -> N
     held = json.loads(release["outputs"]["__inputs"]["plaintext"])  # type: ignore[index]
     assert held["description"] == UNFINISHED and held["values"] == {}
     assert mark_unfinished(deployment, {"fate-10000/fate-10000"}) == []
+
+
+def test_a_release_installed_but_never_recorded_is_uninstalled_unless_that_could_lose_data() -> (
+    None
+):
+    """The CLI killed while Helm installed: the provider outlived it and deployed the
+    release, the state holds only a pending create. The next update would be refused
+    the name: a first install, uninstalled; with claims or more history, stopped."""
+    remedy = unrecorded_remedy("fate-exchange", "fate-exchange", [Revision(1, "deployed")])
+    assert remedy.action == "uninstall"
+    assert remedy.why == (
+        "release fate-exchange in fate-exchange was installed by the interrupted run "
+        "(deployed) but never recorded in the state: uninstalled, the next update installs "
+        "it again"
+    )
+    claims = unrecorded_remedy("n", "r", [Revision(1, "deployed", claims=True)])
+    assert claims.action == "stop" and "PersistentVolumeClaims" in claims.why
+    older = unrecorded_remedy("n", "r", [Revision(1, "superseded"), Revision(2, "deployed")])
+    assert older.action == "stop" and "2 revisions" in older.why
+    assert "pulumi import kubernetes:helm.sh/v3:Release <name> n/r" in older.command
+    assert unrecorded_remedy("n", "r", []).action == "none"
 
 
 def test_a_pending_upgrade_with_nothing_deployed_before_stops_with_what_to_run() -> None:

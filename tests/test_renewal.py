@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 from fate_iac.federation_check import Member
-from fate_iac.orchestrator import converge, drift_all, plan, statuses
+from fate_iac.orchestrator import EngineError, converge, drift_all, plan, statuses
 from fate_iac.renewal import due_certificates, renew_before_hours
 from tests.test_orchestrator import FakeEngine, star
 
@@ -44,6 +44,10 @@ def test_up_renews_certificates_entering_their_window_with_no_config_change() ->
     planned = plan(members, engine)
     assert planned.stale == ["a"]
     assert planned.why("a") == f"certificates due: rollsite-tls (expires {soon[:16]})"
+    # Changed as well as due: it says changed (its inputs), and runs once.
+    changed = tls_star()
+    changed["a"] = Member(changed["a"].config, "", "another stack file")
+    assert plan(changed, engine).why("a") == "changed"
     engine.log.clear()
     said: list[str] = []
     converge(members, engine, say=said.append, planned=planned)
@@ -70,3 +74,18 @@ def test_status_and_drift_name_certificates_inside_their_window() -> None:
         f"drift a: renewal-due: certificates due for renewal: rollsite-tls (expires {soon[:16]})"
         in said
     )
+
+
+def test_drift_says_why_a_stack_failed_in_text_too() -> None:
+    members = tls_star()
+    engine = FakeEngine(members)
+    converge(members, engine, say=lambda _: None)
+
+    def refused(stack: str, env: dict[str, str], refresh: bool = False) -> int:
+        raise EngineError("the whole report", "the API server refused: 403 Forbidden")
+
+    engine.preview = refused  # type: ignore[method-assign]
+    said: list[str] = []
+    outcomes = drift_all(members, engine, said.append)
+    assert {o.state for o in outcomes} == {"failed"}
+    assert "drift a: failed: the API server refused: 403 Forbidden" in said

@@ -590,6 +590,24 @@ class AutomationRunner:
                 reapply.add(found)
             if remedy.action != "none":
                 done.append(remedy.why)
+        # A release the interrupted run was creating that Helm holds anyway (installed by
+        # its provider, which outlived the CLI) was never recorded in the state: the
+        # next update would install it again and Helm refuse the name. A first install,
+        # by Helm's semantics: uninstalled (claims kept), or stopped on.
+        for item in pending:
+            if item.op != "creating" or item.type != RELEASE or item.id is None:
+                continue
+            if item.id in gone or "/" not in item.id:
+                continue
+            namespace, name = item.id.split("/", 1)
+            history = recovery.revisions(kube.helm_records(namespace, name, context, kubeconfig))
+            remedy = recovery.unrecorded_remedy(namespace, name, history)
+            if remedy.action == "uninstall":
+                kube.uninstall_release(namespace, name, context, kubeconfig)
+                gone.add(item.id)
+                done.append(remedy.why)
+            elif remedy.action == "stop":
+                stops.append(f"{remedy.why}: run {remedy.command}")
         if stops:
             raise recovery.RecoveryStopped("\n".join(f"stack {stack}: {line}" for line in stops))
         if pending:

@@ -1,6 +1,6 @@
 """Progress and pods that cannot run, through the real engine: ``fatectl federation up
---json`` of the example federation with party 10000's mysql given a nodeSelector no node
-matches. While it runs, stderr streams each stack's resources as they are created and
+--json`` of the example federation with party 10000's clustermanager given a nodeSelector
+no node matches. While it runs, stderr streams each stack's resources as they are created and
 what its release waits for (ready pods, the scheduler's reason); the update is stopped
 once the pod stays unschedulable past the bound (not the release's timeout), naming the
 workload and the reason; stdout stays one JSON document. With the selector removed, the
@@ -30,8 +30,8 @@ def test_progress_streams_and_an_unschedulable_pod_stops_its_update_early(
     project = copy_project(tmp_path / "project", STACKS, chart_repo)
     path = project / "Pulumi.party10000.yaml"
     document = yamlio.load(path.read_text())
-    document["config"]["fate:mysql"] = {
-        **(document["config"].get("fate:mysql") or {}),
+    document["config"]["fate:clustermanager"] = {
+        **(document["config"].get("fate:clustermanager") or {}),
         "nodeSelector": {"disktype": "nvme"},
     }
     path.write_text(yamlio.dump(document))
@@ -52,8 +52,8 @@ def test_progress_streams_and_an_unschedulable_pod_stops_its_update_early(
     [failed] = [s for s in report["stacks"] if s["state"] == "failed"]
     assert failed["stack"] == "party10000"
     verdict = re.compile(
-        r"stopped waiting: (StatefulSet|Deployment) mysql in fate-10000 cannot run: pod "
-        r"mysql-\S+ stayed unschedulable for \d+ s \(bound 20 s\): 0/\d+ nodes are "
+        r"stopped waiting: (StatefulSet|Deployment) clustermanager in fate-10000 cannot run: "
+        r"pod clustermanager-\S+ stayed unschedulable for \d+ s \(bound 20 s\): 0/\d+ nodes are "
         r"available: .*didn't match Pod's node affinity/selector"
     )
     assert verdict.search(failed["error"]), failed["error"]
@@ -63,8 +63,8 @@ def test_progress_streams_and_an_unschedulable_pod_stops_its_update_early(
     assert re.search(r"  exchange: created Release fate-exchange-release", said), said
     assert "  party10000: create Release fate-10000-release: Helm waits for its workloads" in said
     assert re.search(
-        r"  party10000: waiting for (StatefulSet|Deployment) mysql in fate-10000: 0/1 ready; "
-        r"pod mysql-\S+ unschedulable: 0/\d+ nodes are available",
+        r"  party10000: waiting for (StatefulSet|Deployment) clustermanager in fate-10000: "
+        r"0/1 ready; pod clustermanager-\S+ unschedulable: 0/\d+ nodes are available",
         said,
     ), said
     assert "  party10000: stopping its update: " in said
@@ -73,7 +73,7 @@ def test_progress_streams_and_an_unschedulable_pod_stops_its_update_early(
 
     # The selector removed, the next run converges (the release the stop left failed
     # applied again).
-    document["config"]["fate:mysql"].pop("nodeSelector")
+    document["config"]["fate:clustermanager"].pop("nodeSelector")
     path.write_text(yamlio.dump(document))
     again = ws.federation("up", "--yes")
     assert "converged after" in again.stderr, again.stderr
