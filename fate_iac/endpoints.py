@@ -209,6 +209,9 @@ def broker_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
             cfg, "pulsar", kind, PULSAR_TLS_PORT, pulsar.httpsNodePort if pulsar else None, lb_ip
         )
         # The Service's admin ports (8080, 8081) come with it: the chart exposes them too.
+        # Its TLS port listens only behind an exchange: in P2P nothing answers there, so
+        # nothing opens it.
+        tls_port = (PULSAR_TLS_PORT,) if cfg.pulsar_via_exchange else ()
         return {
             broker: Endpoint(
                 plain.host,
@@ -216,7 +219,7 @@ def broker_endpoints(cfg: PartyConfig) -> dict[str, Endpoint]:
                 tls.port,
                 sni_domain(cfg),
                 "pulsar",
-                (PULSAR_PORT, PULSAR_TLS_PORT, *PULSAR_ADMIN_PORTS),
+                (PULSAR_PORT, *tls_port, *PULSAR_ADMIN_PORTS),
             )
         }
     mq = cfg.rabbitmq

@@ -359,10 +359,6 @@ def _pulsar_public_lb(cfg: Any) -> bool:
     return bool(cfg.has("pulsar") and lb is not None and lb.enabled)
 
 
-def _pulsar_behind_exchange(cfg: Any) -> bool:
-    return bool((cfg.pulsar and cfg.pulsar.exchange) or cfg.exchangeStack)
-
-
 PORT_NEEDS: tuple[PortNeed, ...] = (
     PortNeed(
         "fate",
@@ -374,7 +370,7 @@ PORT_NEEDS: tuple[PortNeed, ...] = (
         "standalone.conf only then",
         ("pulsar", "publicLB"),
         _pulsar_public_lb,
-        _pulsar_behind_exchange,
+        lambda cfg: cfg.pulsar_via_exchange,
     ),
     PortNeed(
         "fate",

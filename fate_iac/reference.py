@@ -138,6 +138,14 @@ def needs_reference() -> list[str]:
         lines.append(
             f"| {port.chart} | {port.service} | {port.port} | {port.published} | {port.listens} |"
         )
+    lines += [
+        "",
+        "One port the chart publishes whatever the stack says: the `pulsar` Service's TLS "
+        "port (6651, `fate:pulsar.httpsNodePort`), which Pulsar listens on only behind an "
+        "exchange. KubeFATE's own P2P examples set its NodePort, so a P2P stack is told "
+        "(`validate` says so) rather than refused, and its NetworkPolicy does not open the "
+        "port.",
+    ]
     return lines
 
 

@@ -1021,6 +1021,13 @@ def advisories(cfg: PartyConfig) -> list[str]:
             f"{', '.join(cfg.networkPolicy.ingressNamespaces) or 'no ingress namespace'}; "
             "set fate:networkPolicy.openFateflow to open it to everyone"
         )
+    pulsar = cfg.pulsar
+    if pulsar and pulsar.httpsNodePort and cfg.has("pulsar") and not cfg.pulsar_via_exchange:
+        notes.append(
+            f"fate:pulsar.httpsNodePort {pulsar.httpsNodePort}: the chart always publishes "
+            "Pulsar's TLS port (6651), but Pulsar listens there only behind an exchange "
+            "(brokerServicePortTls); in P2P nothing answers it and no NetworkPolicy opens it"
+        )
     unused = [m for m in ALL_MODULES if getattr(cfg, m, None) is not None and not cfg.has(m)]
     for module in unused:
         notes.append(f"fate:{module} is configured but {module} is not in fate:modules")

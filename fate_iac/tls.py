@@ -180,13 +180,6 @@ def _names(
     return tuple(dict.fromkeys([*more, *first, *inside, *cfg.tls.hosts]))
 
 
-def behind_exchange_pulsar(cfg: PartyConfig) -> bool:
-    """A Spark party's Pulsar federates through an exchange: the chart then turns its TLS
-    on and mounts :data:`PULSAR_SECRET`."""
-    exchange = cfg.exchangeStack or (cfg.pulsar is not None and cfg.pulsar.exchange)
-    return bool(cfg.has("pulsar") and exchange)
-
-
 def _rollsite_mounted(cfg: PartyConfig | ExchangeConfig, role: str) -> list[Mounted]:
     """Rollsite's certificates, with enableTLS."""
     if not cfg.rollsite_tls:
@@ -201,7 +194,7 @@ def party_mounted(cfg: PartyConfig) -> list[Mounted]:
     """Every certificate Secret a party's chart mounts: rollsite's with enableTLS, a
     Pulsar's behind an exchange."""
     found = _rollsite_mounted(cfg, "party")
-    if behind_exchange_pulsar(cfg):
+    if cfg.pulsar_via_exchange:
         broker = broker_endpoints(cfg).get("pulsar")
         sni = f"{cfg.partyId}.{sni_domain(cfg)}"  # what the exchange's SNI routes name
         hosts = _names(broker.host if broker else None, "pulsar", cfg, sni)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from fate_iac.kinds import entry_points
 from fate_iac.loader import load_stack_config, read_stack_file
 from fate_iac.modules import MODULE_NEEDS, PORT_NEEDS, ModuleNeed
 from fate_iac.problems import ConfigError, Problem
@@ -92,6 +93,27 @@ def test_pulsars_public_tls_balancer_without_an_exchange_is_refused() -> None:
     # behind an exchange the broker listens on its TLS port
     raw["pulsar"]["exchange"] = {"ip": "192.168.0.1", "port": 30000}
     assert load_stack_config(raw, "needs").config.pulsar.publicLB.enabled
+
+
+def test_pulsars_tls_port_in_p2p_is_said_and_kept_closed() -> None:
+    """The chart's pulsar Service always publishes 6651, which answers only behind an
+    exchange: a P2P party (KubeFATE's own examples set its NodePort) is told, not refused,
+    and its NetworkPolicy does not open a port nothing listens on."""
+    raw = spark()
+    raw["pulsar"] = {**raw["pulsar"], "type": "NodePort", "httpsNodePort": 30099}
+    loaded = load_stack_config(raw, "needs")
+    [note] = [n for n in loaded.notes if n.startswith("fate:pulsar.httpsNodePort 30099")]
+    assert "only behind an exchange" in note
+    assert entry_points(loaded.config)["pulsar"] == ((6650, 6650), (8080, 8080), (8081, 8081))
+    raw["pulsar"]["exchange"] = {"ip": "192.168.0.1", "port": 30000}
+    behind = load_stack_config(raw, "needs")
+    assert not [n for n in behind.notes if n.startswith("fate:pulsar.httpsNodePort")]
+    assert entry_points(behind.config)["pulsar"] == (
+        (6650, 6650),
+        (6651, 6651),
+        (8080, 8080),
+        (8081, 8081),
+    )
 
 
 def test_spark_driver_ports_without_their_start_ports_are_refused() -> None:

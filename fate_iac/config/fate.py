@@ -673,6 +673,14 @@ class PartyConfig(Peered, StackConfig):
         return BROKERS.get(self.protocol)
 
     @property
+    def pulsar_via_exchange(self) -> bool:
+        """Its Pulsar federates through an exchange (``exchangeStack`` or
+        ``pulsar.exchange``): only then does the chart turn Pulsar's TLS listener (6651) on
+        and mount its certificate."""
+        exchange = self.exchangeStack or (self.pulsar is not None and self.pulsar.exchange)
+        return bool(self.has("pulsar") and exchange)
+
+    @property
     def uses_external_mysql(self) -> bool:
         return self.externalMysqlIp is not None
 
