@@ -20,12 +20,13 @@ T = TypeVar("T")
 
 
 def run(body: Callable[[], Awaitable[T]]) -> T:
-    """``body`` on a fresh event loop (outputs belong to the loop they are made on)."""
-
-    async def main() -> T:
-        return await body()
-
-    return asyncio.run(main())
+    """``body`` on a fresh event loop (outputs belong to the loop they are made on),
+    leaving the thread's own loop to the tests that build components on it."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(body())
+    finally:
+        loop.close()
 
 
 def test_known_args_pass_through_as_given_with_whole_floats_as_integers() -> None:
