@@ -46,7 +46,7 @@
 # entry). It is built against the pkg/v3 version its go.mod names (v3.255.0); it speaks
 # the same plugin protocol as the CLI built here.
 # Cold build on 2 cores: ~31-42 min (pulumi 8-13, provider 12-16, kubernetes 10-13, etcd 1,
-# yaml 2.5-4).
+# yaml 4).
 set -euo pipefail
 
 PULUMI_VERSION=${PULUMI_VERSION:-3.272.0}
