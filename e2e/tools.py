@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BUILD_SCRIPT = Path(__file__).resolve().parent / "tools" / "build-tools.sh"
+PULUMI_YAML_VERSION = "1.38.1"
+"""The YAML language host: from v1.26.2 on it implements the Link step that ``pulumi
+package add`` ends with; v1.38.1 is the one the module proxy serves (see the build script)."""
 
 
 def _pinned(package: str) -> str:
@@ -47,6 +50,7 @@ def build_tools() -> Tools:
         **os.environ,
         "PULUMI_VERSION": pulumi_version,
         "PULUMI_KUBERNETES_VERSION": provider_version,
+        "PULUMI_YAML_VERSION": PULUMI_YAML_VERSION,
     }
     subprocess.run(["bash", str(BUILD_SCRIPT)], check=True, env=env)
     root = cache_root()
@@ -57,7 +61,7 @@ def build_tools() -> Tools:
     kubernetes = next(iter(sorted(root.glob("kubernetes-*/bin"))))
     etcd = next(iter(sorted(root.glob("etcd-*/bin"))))
     kwok = next(iter(sorted(root.glob("kwok-*/bin"))))
-    yaml = next(iter(sorted(root.glob("pulumi-yaml-*/bin"))))
+    yaml = root / f"pulumi-yaml-{PULUMI_YAML_VERSION}" / "bin"
     return Tools(
         pulumi_root=pulumi_root,
         kubernetes_provider=root

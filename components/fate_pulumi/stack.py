@@ -107,7 +107,10 @@ class FateStack(pulumi.ComponentResource):
         certified = Certified()
         issuing = kind.issuing(config)
         if issuing is not None:
-            certified = certificates(self, name, issuing, routed, depends_on)
+            # The hosts a server certificate names include publicHost, which another
+            # resource may give: they come from the settled config.
+            hosts = final.apply(lambda c: kind.issuing(_config(config, c)))
+            certified = certificates(self, name, issuing, routed, depends_on, hosts)
             depends_on = [*depends_on, *certified.resources]
         if migration is not None:
             job = migration_resources(self, name, migration, depends_on, secret_beyond_credentials)[

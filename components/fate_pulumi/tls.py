@@ -84,10 +84,13 @@ def certificates(
     issuing: tls.Issuing,
     routed: pulumi.Output[RoutedValues],
     depends_on: list[pulumi.Resource],
+    settled: pulumi.Output[tls.Issuing | None] | None = None,
 ) -> Certified:
     """The stack's CA and, for each mounted Secret, its certificates and the Secret
     (trusting the stack's own CA and those of the stacks it routes to: nothing else);
-    with rollsite's TLS, Service ``rollsite-tls`` too."""
+    with rollsite's TLS, Service ``rollsite-tls`` too. ``settled``: the same issuing once
+    the values other resources give are known; the hosts a certificate names come from
+    it (``issuing`` may hold a stand-in for publicHost)."""
     done = Certified()
     wanted = issuing.mounted
     if not wanted:
@@ -111,13 +114,13 @@ def certificates(
     bundle = pulumi.Output.all(ca_certificate, routed).apply(
         lambda found: tls.trust_bundle([found[0], *found[1].routes.trust.values()])
     )
-    for secret in wanted:
+    for index, secret in enumerate(wanted):
 
-        def issued(usage: str, hosts: Sequence[str], secret: tls.Mounted = secret) -> Certificate:
-            props = options.props(usage, secret.common_name, organization, list(hosts))
+        def issued(usage: str, hosts: Any, secret: tls.Mounted = secret) -> Certificate:
+            props = options.props(usage, secret.common_name, organization, hosts)
             return Certificate(f"{name}-{secret.secret}-{usage}", {**props, **signed_by}, child)
 
-        made = {tls.SERVER: issued("server", secret.hosts)}
+        made = {tls.SERVER: issued("server", _hosts(secret, index, settled))}
         if secret.client:
             made[tls.CLIENT] = issued("client", [])
         contents: dict[str, Any] = {tls.TRUST: bundle}
@@ -146,6 +149,19 @@ def certificates(
         )
     done.ca = pulumi.Output.unsecret(ca_certificate)
     return done
+
+
+def _hosts(
+    secret: tls.Mounted, index: int, settled: pulumi.Output[tls.Issuing | None] | None
+) -> pulumi.Input[list[str]]:
+    """The hosts the ``index``-th mounted Secret's server certificate names."""
+    if settled is None:
+        return list(secret.hosts)
+
+    def named(found: tls.Issuing | None) -> list[str]:
+        return list((found.mounted[index] if found is not None else secret).hosts)
+
+    return settled.apply(named)
 
 
 def restart_on_renewal(

@@ -30,7 +30,7 @@
 #   KUBERNETES_VERSION [1.37.2]         k8s.io/kubernetes (staging modules at v0.<minor>.<patch>)
 #   ETCD_VERSION [3.6.16]               go.etcd.io/etcd/server/v3
 #   KWOK_VERSION [0.8.0]                sigs.k8s.io/kwok (cmd/kwok)
-#   PULUMI_YAML_VERSION [1.25.0]        github.com/pulumi/pulumi-yaml (cmd/pulumi-language-yaml)
+#   PULUMI_YAML_VERSION [1.38.1]        github.com/pulumi/pulumi-yaml (cmd/pulumi-language-yaml)
 #   GOTOOLCHAIN [local]  GOMODCACHE/GOCACHE [go defaults]  BUILD_JOBS [go default -p]
 #
 # What the module proxy reachable here serves (checked 2026-11): pkg/v3 v3.271.0-v3.273.0 are
@@ -39,11 +39,14 @@
 # carried it. That older host ignores Pulumi.yaml's runtime options (virtualenv, toolchain):
 # point it at the right interpreter with PULUMI_PYTHON_CMD=<venv>/bin/python (or PATH).
 # pulumi-kubernetes/provider/v4 is served only at v4.0.0-20260115033456-f47bc2d6f199.
-# The proxy serves pulumi-yaml only at v1.11.1 and v1.25.0 (2025-11, built against pkg/v3
-# v3.206.0, with which it is built: against the CLI's v3.274.0 it does not compile); the
-# language host speaks the same plugin protocol as the CLI built here.
+# The proxy lists pulumi-yaml at v1.11.1 and v1.25.0 only, but serves v1.38.1 when asked
+# for it by version (v1.26.2 is refused). v1.38.1 it is: the YAML language host implements
+# the Link step `pulumi package add` ends with since v1.26.2 (v1.25.0 answers "method Link
+# not implemented", after generating the SDK and before writing the program's `packages:`
+# entry). It is built against the pkg/v3 version its go.mod names (v3.255.0); it speaks
+# the same plugin protocol as the CLI built here.
 # Cold build on 2 cores: ~31-42 min (pulumi 8-13, provider 12-16, kubernetes 10-13, etcd 1,
-# yaml 2.5-4).
+# yaml 4).
 set -euo pipefail
 
 PULUMI_VERSION=${PULUMI_VERSION:-3.272.0}
@@ -54,7 +57,7 @@ PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION=${PULUMI_KUBERNETES_PROVIDER_MODULE_VE
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-1.37.2}
 ETCD_VERSION=${ETCD_VERSION:-3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-0.8.0}
-PULUMI_YAML_VERSION=${PULUMI_YAML_VERSION:-1.25.0}
+PULUMI_YAML_VERSION=${PULUMI_YAML_VERSION:-1.38.1}
 # Strip a leading "v" the user may have given.
 PULUMI_VERSION=${PULUMI_VERSION#v}; PULUMI_CLI_VERSION=${PULUMI_CLI_VERSION#v}
 PULUMI_KUBERNETES_VERSION=${PULUMI_KUBERNETES_VERSION#v}

@@ -1,10 +1,10 @@
 """The component provider of the Pulumi package ``fate``: serves the components of
-:mod:`fate_pulumi.package`, its schema inferred from their annotations."""
+:mod:`fate_pulumi.package`, its schema inferred from their annotations
+(:mod:`fate_pulumi.package_host`)."""
 
-from pulumi.provider.experimental import component_provider_host
+import sys
 
-from fate_iac import __version__
-from fate_pulumi.package import COMPONENTS
+from fate_pulumi.package_host import serve
 
 if __name__ == "__main__":
-    component_provider_host(components=COMPONENTS, name="fate", version=__version__)
+    serve(sys.argv[1:])
