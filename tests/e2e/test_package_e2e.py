@@ -13,6 +13,7 @@ from typing import Any
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import Workspace, workspace
+from tests.conftest import NOTEBOOK_HASH
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "components" / "fate_pulumi" / "plugin"
 VENV = shutil.ignore_patterns("bin", "lib", "lib64", "include", "pyvenv.cfg", "__pycache__")
@@ -46,6 +47,9 @@ resources:
         username: admin
         password:
           fn::secret: party9999-board-yaml
+      client:
+        notebook_hashed_password:
+          fn::secret: {notebook_hash}
   exchange:
     type: fate:Exchange
     properties:
@@ -71,7 +75,7 @@ def yaml_project(tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: P
     # A copy of the plugin: Pulumi's Python language host may make a virtualenv beside
     # PulumiPlugin.yaml, which belongs in no checkout.
     plugin = shutil.copytree(PLUGIN_DIR, tmp_path / "plugin", ignore=VENV)
-    program = PROGRAM.format(chart_repo=chart_repo, plugin_dir=plugin)
+    program = PROGRAM.format(chart_repo=chart_repo, plugin_dir=plugin, notebook_hash=NOTEBOOK_HASH)
     (project / "Pulumi.yaml").write_text(program)
     # What `pulumi package add <plugin dir>` writes for a YAML program (the YAML language
     # host buildable here does not implement the Link step that command ends with).
