@@ -91,7 +91,7 @@ def published_notebook_password(cfg: PartyConfig) -> Iterator[Problem]:
                 f"`{HASH_COMMAND}` prints, as a secret",
             )
         return
-    if not published or getattr(cfg, OPT_OUT):
+    if not published or cfg.allowNotebookWithoutPassword:
         return
     yield Problem(
         PASSWORD_PATH,
@@ -108,7 +108,8 @@ def opt_out_notes(cfg: PartyConfig, port_closed: bool) -> list[str]:
     """The opt-out, named when taken: a published notebook without a password.
     ``port_closed``: NetworkPolicies keep its port inside the namespace."""
     published = notebook_publication(cfg)
-    if not published or notebook_password(cfg) is not None or not getattr(cfg, OPT_OUT):
+    taken = cfg.allowNotebookWithoutPassword and notebook_password(cfg) is None
+    if not published or not taken:
         return []
     note = (
         f"fate:{OPT_OUT}: the notebook is published by {' and '.join(published)} "
