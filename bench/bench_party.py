@@ -11,7 +11,8 @@ memory of the child, side by side:
   Helm SDK;
 * the same pair for a Spark party: KubeFATE's party-9999 ``cluster-spark-pulsar.yaml``,
   imported with ``fatectl import-kubefate`` into a stack (relying on the chart's
-  credentials, as the file does), rendered, beside KubeFATE's pipeline over that file;
+  credentials and a notebook without a password, as the file does), rendered, beside
+  KubeFATE's pipeline over that file;
 * ``program (mocks)``: the party stack's ``__main__.py`` evaluated under Pulumi's mocks,
   beside its floor, ``empty program (mocks)``: a program that registers nothing, under
   the same SDK's mocks (the interpreter and the Pulumi SDK).
@@ -111,7 +112,8 @@ def spark_stack(fatectl: str, project: Path) -> str:
         capture_output=True,
     )
     path = project / f"Pulumi.{stack}.yaml"
-    path.write_text(path.read_text() + "  fate:allowDefaultCredentials: true\n")
+    opt_ins = "  fate:allowDefaultCredentials: true\n  fate:allowNotebookWithoutPassword: true\n"
+    path.write_text(path.read_text() + opt_ins)
     return stack
 
 

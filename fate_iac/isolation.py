@@ -41,6 +41,7 @@ from fate_iac.endpoints import (
     federation_endpoints,
     serving_endpoints,
 )
+from fate_iac.notebook import notebook_password
 
 MODULE_LABEL = "fateMoudle"
 """The label the charts' Services select their pods by (KubeFATE's spelling)."""
@@ -119,7 +120,7 @@ they are unauthenticated by default."""
 def notebook_has_password(cfg: PartyConfig) -> bool:
     """The notebook runs code as the party: its port is opened beyond its namespace only
     when it has a password (``client.notebook_hashed_password``)."""
-    return cfg.client is not None and cfg.client.notebook_hashed_password is not None
+    return notebook_password(cfg) is not None
 
 
 def party_entry_points(cfg: PartyConfig) -> EntryPoints:

@@ -33,7 +33,6 @@ from fate_iac.config import (
 )
 from fate_iac.credentials import RABBITMQ_BROKER_LOGIN, WELL_KNOWN_CREDENTIALS
 from fate_iac.federation import FederationRecord
-from fate_iac.isolation import notebook_has_password
 from fate_iac.modules import (
     FATE_MODULES,
     MODULES_BY_NAME,
@@ -42,6 +41,7 @@ from fate_iac.modules import (
     needs_of,
     port_needs_of,
 )
+from fate_iac.notebook import opt_out_notes, published_notebook_password
 from fate_iac.problems import SERVING_NAMESPACE, KeyPath, Problem, key_path
 from fate_iac.secrets import Secret
 from fate_iac.tls import Mounted, exchange_mounted, party_mounted
@@ -766,6 +766,7 @@ PARTY_RULES: tuple[Rule, ...] = (
     no_default_credentials,
     rabbitmq_credentials,
     party_tls_valid,
+    published_notebook_password,
 )
 """The rules of every party, on eggroll or Spark: each rule reads the engines itself."""
 
@@ -1002,12 +1003,7 @@ def advisories(cfg: PartyConfig) -> list[str]:
             "storage: LocalFS on FATE 2.0: fateflow 2.0.0 lists no localfs "
             "storage engine (KubeFATE's v2.0.0 examples use it; not verified here)"
         )
-    if cfg.networkPolicy.enabled and cfg.has("client") and not notebook_has_password(cfg):
-        notes.append(
-            "fate:client.notebook_hashed_password is not set: the notebook runs code as the "
-            "party, so its port stays inside the namespace and its Ingress does not reach "
-            "it; set a Jupyter password hash as a secret to publish it"
-        )
+    notes.extend(opt_out_notes(cfg, port_closed=cfg.networkPolicy.enabled))
     if cfg.networkPolicy.enabled and cfg.networkPolicy.openFateflow:
         notes.append(
             "fate:networkPolicy.openFateflow: fateflow's APIs (unauthenticated unless "

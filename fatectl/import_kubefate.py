@@ -113,8 +113,14 @@ def _record(args: argparse.Namespace, config: dict[str, Any], stack: str) -> int
     ``--host``: what its operator hands to a partner whose stacks route to it."""
     if not args.host:
         raise UsageError("--record needs --host: the address partners reach this party at")
-    # Only its endpoints matter here: its credentials are KubeFATE's business.
-    config = {**config, "publicHost": args.host, "allowDefaultCredentials": True}
+    # Only its endpoints matter here: its credentials (and its notebook's password) are
+    # KubeFATE's business.
+    config = {
+        **config,
+        "publicHost": args.host,
+        "allowDefaultCredentials": True,
+        "allowNotebookWithoutPassword": True,
+    }
     loaded = load_stack_config(config, stack)
     if not isinstance(loaded.kind, ChartKind):
         raise UsageError(f"{args.file} deploys no federation member: it has no record")

@@ -21,6 +21,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_DIR.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_PASSPHRASE = "fate-example"
+NOTEBOOK_HASH = "sha1:5eed1e55c0de:6a43805861de9edd9eb8929538456537f6a19ba2"
+"""A Jupyter password hash (of ``s3cret-notebook``): a party's published notebook needs one."""
 
 
 def in_ci() -> bool:
@@ -83,6 +85,7 @@ def party(**overrides: Any) -> dict[str, Any]:
         "python": {"type": "NodePort", "httpNodePort": 30107, "grpcNodePort": 30102},
         "mysql": {"password": Secret("s3cret-mysql", secure=True)},
         "fateboard": {"username": "board", "password": Secret("s3cret-board", secure=True)},
+        "client": {"notebook_hashed_password": Secret(NOTEBOOK_HASH, secure=True)},
     }
     raw.update(overrides)
     return raw

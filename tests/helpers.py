@@ -14,7 +14,7 @@ from fate_iac.config import PartyConfig, ServingConfig
 from fate_iac.loader import load_party_config, load_stack_config
 from fate_iac.problems import ConfigError, Problem
 from fate_iac.secrets import Secret
-from tests.conftest import party
+from tests.conftest import NOTEBOOK_HASH, party
 
 
 def problems_of(raw: dict[str, Any], stack: str = "party10000") -> list[Problem]:
@@ -107,6 +107,7 @@ def spark(**overrides: Any) -> dict[str, Any]:
         "pulsar": dict(PULSAR),
         "mysql": {"password": Secret("s3cret-mysql", secure=True)},
         "fateboard": {"username": "board", "password": Secret("s3cret-board", secure=True)},
+        "client": {"notebook_hashed_password": Secret(NOTEBOOK_HASH, secure=True)},
     }
     raw.update(overrides)
     return {k: v for k, v in raw.items() if v is not None}

@@ -105,7 +105,7 @@ def test_persistence_claims_volumes_of_the_named_class(charts: str) -> None:
         persistence=True,
         nodemanager={"storageClass": "fast-ssd", "size": "20Gi"},
         python={**party()["python"], "existingClaim": "fateflow-data"},
-        client={"storageClass": "fast-ssd"},
+        client={**party()["client"], "storageClass": "fast-ssd"},
         mysql={**party()["mysql"], "storageClass": "fast-ssd"},
     )
     claim = objects[("StatefulSet", "nodemanager")]["spec"]["volumeClaimTemplates"][0]["spec"]

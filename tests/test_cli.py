@@ -205,6 +205,7 @@ def test_import_kubefate_reports_in_json(capsys: pytest.CaptureFixture[str]) -> 
     assert {p["key"] for p in document["problems"]} == {
         "fate:mysql.password",
         "fate:fateboard.password",
+        "fate:client.notebook_hashed_password",  # its notebook is published, no password
     }
 
 
@@ -258,6 +259,8 @@ def test_import_kubefate_takes_credentials_out(capsys: pytest.CaptureFixture[str
     assert "mysql-password" not in out and "board-password" not in out
     assert "pulumi config set --stack party9999 --secret --path 'fate:mysql.password'" in err
     assert "mysql-password" not in err
+    notebook = "--secret --path 'fate:client.notebook_hashed_password'"
+    assert notebook in err and "sha1:f1x7" not in out + err
 
 
 def test_import_kubefate_upgrades_a_v1_5_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -581,8 +584,8 @@ def test_render_json_lists_each_release_and_its_objects(
     assert release["kinds"]["StatefulSet"] == 4 and Path(release["file"]).exists()
     # Beside the release, the NetworkPolicies the stack gives its namespace.
     assert policies["name"] == "fate-10000-networkpolicies"
-    # (the example's notebook has no password: no policy opens it beyond the namespace)
-    assert policies["kinds"] == {"NetworkPolicy": 4} and Path(policies["file"]).exists()
+    # (the example's notebook has a password: fate-entry-client opens it to its Ingress)
+    assert policies["kinds"] == {"NetworkPolicy": 5} and Path(policies["file"]).exists()
 
 
 def test_federation_json_and_exit_codes(

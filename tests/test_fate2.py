@@ -15,7 +15,7 @@ from fate_iac.loader import load_stack_config
 from fate_iac.problems import ConfigError
 from fate_iac.secrets import Secret
 from fate_iac.values import render_values
-from tests.conftest import example, party
+from tests.conftest import NOTEBOOK_HASH, example, party
 from tests.helpers import OSX, fate2
 
 
@@ -164,6 +164,7 @@ def test_a_1_x_cluster_yaml_imported_for_2_0_is_rewritten_key_by_key() -> None:
     for section in ("mysql", "fateboard"):
         raw.setdefault(section, {})["password"] = Secret(f"{section}-pw-2", True)
     raw["fateboard"]["username"] = "board"
+    raw["client"] = {"notebook_hashed_password": Secret(NOTEBOOK_HASH, True)}
     cfg = load_stack_config(raw, "party9999").config
     assert cfg.protocol == "osx" and render_values(cfg)["partyList"][0]["partyId"] == 10000
 

@@ -21,6 +21,7 @@ from fate_iac.kubefate import import_cluster_yaml, kubefate_render
 from fate_iac.loader import load_party_config, load_stack_config
 from fate_iac.problems import ConfigError
 from fate_iac.render import render_stack
+from fate_iac.secrets import Secret
 from tests.conftest import FIXTURES, example
 
 pytestmark = pytest.mark.chart
@@ -43,6 +44,10 @@ def ours(
     raw = imported.config_with_credentials()
     edit(raw)
     raw["allowDefaultCredentials"] = True  # the examples rely on the charts' defaults
+    # ... and most publish their notebook without a password: accepted by this project's
+    # opt-out, a key of its own that changes no object.
+    if not isinstance((raw.get("client") or {}).get("notebook_hashed_password"), Secret):
+        raw["allowNotebookWithoutPassword"] = True
     cfg = load_party_config(raw, "equivalence").config
     [release] = render_stack(cfg, charts, redact=False)
     return by_name(release.objects())
@@ -192,6 +197,14 @@ def test_every_eggroll_key_renders_the_same_objects(charts: str) -> None:
     rollsite = expected[("ConfigMap", "rollsite-config")]["data"]["route_table.json"]
     assert '"8888"' in rollsite and '"ip": "192.168.0.1"' in rollsite
     assert expected[("StatefulSet", "nodemanager")]["spec"]["replicas"] == 3
+    # ... its notebook's password too (a credential: taken out on import, put back as a
+    # secret), which needs no opt-out.
+    notebook = expected[("StatefulSet", "client")]["spec"]["template"]["spec"]["containers"][0]
+    hashed = {
+        "name": "NOTEBOOK_HASHED_PASSWORD",
+        "value": document["client"]["notebook_hashed_password"],
+    }
+    assert hashed in notebook["env"]
 
 
 def test_a_peer_given_as_a_record_renders_kubefate_hand_written_party_list(charts: str) -> None:
@@ -450,12 +463,13 @@ def test_kubefate_stale_fate2_eggroll_examples_are_rewritten_on_import(
     raw = imported.config_with_credentials()
     assert "rollsite" not in raw and raw["federation"] == "OSX" and "osx" in raw["modules"]
     assert any("fate:rollsite becomes osx" in note for note in imported.notes)
-    load_stack_config({**raw, "allowDefaultCredentials": True}, party)
+    opt_ins = {"allowDefaultCredentials": True, "allowNotebookWithoutPassword": True}
+    load_stack_config({**raw, **opt_ins}, party)
     stale = {k: v for k, v in raw.items() if k != "osx"}
     stale |= {"rollsite": raw["osx"], "federation": "Eggroll"}
     stale["modules"] = ["rollsite" if m == "osx" else m for m in raw["modules"]]
     with pytest.raises(ConfigError) as caught:
-        load_stack_config({**stale, "allowDefaultCredentials": True}, party)
+        load_stack_config({**stale, **opt_ins}, party)
     rules = {(p.path, p.rule) for p in caught.value.problems}
     assert (("rollsite",), "chart-version") in rules
     assert (("federation",), "modules") in rules

@@ -188,7 +188,8 @@ def test_validate_says_which_secrets_and_rules_went_unchecked(
     code = main(["validate", "-s", "party9999", "--project-dir", str(PROJECT_DIR)])
     err = capsys.readouterr().err
     assert code == 0
-    assert "secrets not read (fate:mysql.password, fate:fateboard.password)" in err
+    unread = "fate:mysql.password, fate:fateboard.password, fate:client.notebook_hashed_password"
+    assert f"secrets not read ({unread})" in err
     assert "set PULUMI_CONFIG_PASSPHRASE" in err
     assert "skipped: default-credentials" in err
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "fate-example")

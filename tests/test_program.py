@@ -17,7 +17,7 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 )
 def test_shipped_stack_builds_its_party(stack: str, party: int, node_port: int) -> None:
     config, secret_keys = engine_config(PROJECT_DIR / f"Pulumi.{stack}.yaml", EXAMPLE_PASSPHRASE)
-    assert secret_keys == ["fate:fateboard", "fate:mysql"]
+    assert secret_keys == ["fate:client", "fate:fateboard", "fate:mysql"]
     exchange = {
         "federation": {
             "kind": "exchange",
@@ -124,6 +124,7 @@ def test_a_fate_2_0_party_installs_the_2_0_chart_with_osx_routed_by_stack_name()
         "fate:chartVersion": "v2.0.0",
         "fate:publicHost": "10.0.9.1",
         "fate:allowDefaultCredentials": "true",
+        "fate:allowNotebookWithoutPassword": "true",
         "fate:peers": json.dumps(["party10000"]),
         "fate:osx": json.dumps({"type": "NodePort", "nodePort": 30091}),
         "fate:fateboard": json.dumps({"username": "admin"}),

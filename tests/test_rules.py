@@ -125,7 +125,7 @@ def test_persistence_needs_a_storage_class_or_claim_for_each_stateful_module() -
         (("client",), "persistence"),
     }
     raw["python"] = {**raw["python"], "storageClass": "fast"}
-    raw["client"] = {"storageClass": "fast"}
+    raw["client"] = {**raw["client"], "storageClass": "fast"}
     load_party_config(raw, "s")
 
 

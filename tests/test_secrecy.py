@@ -21,7 +21,7 @@ from fate_iac.problems import ConfigError
 from fate_iac.secrets import Decrypter
 from fate_pulumi import Exchange, FateEggrollCluster
 from fatectl.main import main
-from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, party
+from tests.conftest import EXAMPLE_PASSPHRASE, NOTEBOOK_HASH, PROJECT_DIR, party
 from tests.pulumi_mocks import Recorder, engine_config, run_program, run_with_mocks, unwrap_secret
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -72,7 +72,7 @@ def test_credentials_alone_leave_the_federation_record_readable() -> None:
     """A credential never reaches an output: peers can still read this party's record."""
     config, secret_keys = engine_config(PROJECT_DIR / "Pulumi.party10000.yaml", EXAMPLE_PASSPHRASE)
     cfg = load_stack_config(raw_from_pulumi(config, set(secret_keys)), "party10000").config
-    assert cfg.secret_keys == {"mysql", "fateboard"}
+    assert cfg.secret_keys == {"mysql", "fateboard", "client"}
     recorder = run_with_mocks(
         lambda: sink(FateEggrollCluster("p", cfg, {}, UPSTREAM_CHART_REPO).federation),
         "party10000",
@@ -158,11 +158,15 @@ def write_stack(
 
 def party_plain() -> dict[str, Any]:
     raw = party()
-    del raw["mysql"], raw["fateboard"]
+    del raw["mysql"], raw["fateboard"], raw["client"]
     return {**raw, "fateboard": {"username": "board"}}
 
 
-CREDENTIALS = {"mysql": {"password": "s3cret-mysql"}, "fateboard": {"password": "s3cret-board"}}
+CREDENTIALS = {
+    "mysql": {"password": "s3cret-mysql"},
+    "fateboard": {"password": "s3cret-board"},
+    "client": {"notebook_hashed_password": NOTEBOOK_HASH},
+}
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -189,7 +193,13 @@ def test_render_hides_every_secret_key_unless_asked(
     argv = ["render", "-s", "s", "--project-dir", str(tmp_path), "--chart-repo", charts]
     code, out, _ = run_cli(capsys, *argv)
     assert code == 0 and "[secret]" in out
-    for plaintext in ("10.77.0.5", "registry.secret.example", "s3cret-mysql", "s3cret-board"):
+    for plaintext in (
+        "10.77.0.5",
+        "registry.secret.example",
+        "s3cret-mysql",
+        "s3cret-board",
+        NOTEBOOK_HASH,
+    ):
         assert plaintext not in out
     code, shown, _ = run_cli(capsys, *argv, "--show-secrets")
     assert code == 0

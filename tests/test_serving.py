@@ -25,7 +25,7 @@ from fate_iac.problems import ConfigError, Problem, config_key, key_path
 from fate_iac.secrets import Secret
 from fate_iac.serving import link
 from fate_iac.values import render_serving_values
-from tests.conftest import EXAMPLE_PASSPHRASE, PROJECT_DIR, example, party
+from tests.conftest import EXAMPLE_PASSPHRASE, NOTEBOOK_HASH, PROJECT_DIR, example, party
 from tests.helpers import (
     FATEFLOW,
     alone,
@@ -447,6 +447,7 @@ def engine_env() -> dict[str, str]:
         "fate:python": json.dumps(raw["python"]),
         "fate:mysql": json.dumps({"password": "mysql-pw-1"}),
         "fate:fateboard": json.dumps({"username": "board", "password": "board-pw-1"}),
+        "fate:client": json.dumps({"notebook_hashed_password": NOTEBOOK_HASH}),
         "fate-serving:chartVersion": "v2.1.5",
         "fate-serving:servingRedis": json.dumps({"password": "redis-pw-1"}),
         "fate-serving:servingAdmin": json.dumps({"username": "adm", "password": "admin-pw-1"}),
@@ -457,6 +458,7 @@ def engine_env() -> dict[str, str]:
 SECRET_KEYS = {
     "fate:mysql",
     "fate:fateboard",
+    "fate:client",
     "fate-serving:servingRedis",
     "fate-serving:servingAdmin",
 }
@@ -481,12 +483,12 @@ def test_raw_from_pulumi_reads_fate_serving_keys_and_marks_their_secrets() -> No
         assert isinstance(password, Secret) and password.secure
     assert "kubernetes:context" not in raw.values and "context" not in raw.values
     assert raw.secret_keys_in("fate-serving") == {"servingRedis", "servingAdmin"}
-    assert raw.secret_keys_in("fate") == {"mysql", "fateboard"}
+    assert raw.secret_keys_in("fate") == {"mysql", "fateboard", "client"}
     cfg = load_stack_config(raw, "party10000").config
     assert isinstance(cfg, PartyConfig)
     assert serving_of(cfg).chartVersion == "v2.1.5"
     assert serving_of(cfg).secret_keys == {"servingRedis", "servingAdmin"}
-    assert cfg.secret_keys == {"mysql", "fateboard"}
+    assert cfg.secret_keys == {"mysql", "fateboard", "client"}
 
 
 def test_a_serving_credential_not_given_as_a_secret_is_refused() -> None:

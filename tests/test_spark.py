@@ -15,6 +15,7 @@ from fate_iac.loader import load_party_config, load_stack_config
 from fate_iac.problems import ConfigError, Problem
 from fate_iac.render import render_stack
 from fate_iac.secrets import Secret
+from tests.conftest import NOTEBOOK_HASH
 from tests.helpers import NGINX, PULSAR, spark
 from tests.pulumi_mocks import Recorder, run_program, unwrap_secret
 
@@ -429,12 +430,13 @@ def test_the_program_deploys_a_spark_party_routed_by_stack_name(
 ) -> None:
     monkeypatch.setenv("FATE_EXISTING_STACKS", "party9999,party10000")
     raw = spark(peers=["party10000"])
-    raw.pop("mysql"), raw.pop("fateboard")
+    raw.pop("mysql"), raw.pop("fateboard"), raw.pop("client")
     config = {f"fate:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
     config["fate:mysql"] = json.dumps({"password": "s3cret-mysql"})
     config["fate:fateboard"] = json.dumps({"username": "board", "password": "s3cret-board"})
+    config["fate:client"] = json.dumps({"notebook_hashed_password": NOTEBOOK_HASH})
     recorder = Recorder({"party10000": {"federation": record(10000, "192.168.10.1", 30100)}})
-    run_program("party9999", config, ["fate:mysql", "fate:fateboard"], recorder)
+    run_program("party9999", config, ["fate:mysql", "fate:fateboard", "fate:client"], recorder)
     component = recorder.one("fate:index:FateSparkCluster")
     assert component.name == "fate-9999"
     _, values = unwrap_secret(recorder.one("kubernetes:helm.sh/v3:Release").inputs["values"])

@@ -202,6 +202,13 @@ class FatePartyArgs(TypedDict, total=False):
     """(Pulumi) The certificates the stack issues and renews: rollsite's, with rollsite.enableTLS;
     Pulsar's behind an exchange; an exchange's trafficServer's. See docs/tls.md."""
 
+    allowNotebookWithoutPassword: pulumi.Input[bool]
+    """(Pulumi) Accept a notebook (module client) without client.notebook_hashed_password. The
+    chart publishes a deployed notebook through its Ingress (an Istio VirtualService with
+    istio), and Jupyter then asks for nothing: `fatectl validate` refuses it unless this is on,
+    and says when it is. Its port stays inside the namespace with networkPolicy either way.
+    Default: false."""
+
     federationRecords: pulumi.Input[dict[str, Any]]
     """(package) The federation records of the stacks or components the config names (peers,
     members, exchangeStack), by name: another component's federation output, or a record read

@@ -298,7 +298,10 @@ class Fateboard(Placement, Images):
 class Client(Placement, Storage, Images):
     subPath: SubPath | None = Field(None, description="Volume subPath.")
     notebook_hashed_password: Credential | None = Field(
-        None, description="Secret. Jupyter hashed password of the notebook."
+        None,
+        description="Secret. Jupyter hashed password of the notebook (argon2:... or "
+        "sha1:<salt>:<hex digest>). Required: the chart publishes the notebook, which runs "
+        "code as the party (or fate:allowNotebookWithoutPassword).",
     )
 
 
@@ -592,6 +595,15 @@ class PartyConfig(Peered, StackConfig):
         "fateboard admin/admin, RabbitMQ fate/fate). Default: false.",
     )
     tls: TlsOptions = tls_field()
+    allowNotebookWithoutPassword: bool = Field(
+        False,
+        description="(Pulumi) Accept a notebook (module client) without "
+        "client.notebook_hashed_password. The chart publishes a deployed notebook "
+        "through its Ingress (an Istio VirtualService with istio), and Jupyter then asks "
+        "for nothing: `fatectl validate` refuses it unless this is on, and says when it "
+        "is. Its port stays inside the namespace with networkPolicy either way. "
+        "Default: false.",
+    )
     servingCluster: ServingConfig | None = Field(
         None,
         alias=SERVING_NAMESPACE,

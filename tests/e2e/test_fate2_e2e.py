@@ -21,6 +21,7 @@ config:
   fate:publicHost: 10.0.{octet}.1
   # The chart's mysql and fateboard logins, for brevity (see the README).
   fate:allowDefaultCredentials: true
+  fate:allowNotebookWithoutPassword: true
   fate:peers: [{peer}]
   fate:chartRepo: {chart_repo}
   fate:osx: {{type: NodePort, nodePort: {base}1}}

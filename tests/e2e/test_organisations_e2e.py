@@ -29,6 +29,7 @@ from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, Workspace, copy_project, workspace
 from fate_iac import tls, yamlio
 from fate_iac.pki import issue_ca
+from tests.conftest import NOTEBOOK_HASH
 
 TLS_EXAMPLE = PROJECT_DIR / "examples" / "tls"
 
@@ -127,9 +128,10 @@ def organisation(
     document = yamlio.load(path.read_text())
     document.pop("encryptionsalt", None)  # its own passphrase, below: the example's goes
     config = document["config"]
-    for section in ("mysql", "fateboard"):
+    credentials = ("mysql", "password"), ("fateboard", "password")
+    for section, key in (*credentials, ("client", "notebook_hashed_password")):
         if isinstance(config.get(f"fate:{section}"), dict):
-            config[f"fate:{section}"].pop("password", None)
+            config[f"fate:{section}"].pop(key, None)
     config.pop("fate:peers", None)
     config.pop("fate:members", None)
     config.pop("fate:exchangeStack", None)
@@ -140,6 +142,7 @@ def organisation(
         ws.stack(stack)  # its backend, with its passphrase, holds its secrets
         org.secret("fate:mysql.password", f"{name}-mysql-password")
         org.secret("fate:fateboard.password", f"{name}-fateboard-password")
+        org.secret("fate:client.notebook_hashed_password", NOTEBOOK_HASH)
     return org
 
 

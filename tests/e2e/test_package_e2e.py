@@ -20,6 +20,7 @@ from e2e.tools import Tools
 from e2e.workspace import Workspace, workspace
 from fate_iac import tls, yamlio
 from fate_iac.endpoints import TLS_ENDPOINT
+from tests.conftest import NOTEBOOK_HASH
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "components" / "fate_pulumi" / "plugin"
 VENV = shutil.ignore_patterns("bin", "lib", "lib64", "include", "pyvenv.cfg", "__pycache__")
@@ -53,6 +54,9 @@ resources:
         username: admin
         password:
           fn::secret: party9999-board-yaml
+      client:
+        notebook_hashed_password:
+          fn::secret: {notebook_hash}
   exchange:
     type: fate:Exchange
     properties:
@@ -81,7 +85,9 @@ def yaml_project(tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: P
     # A copy of the plugin: Pulumi's Python language host makes a virtualenv beside
     # PulumiPlugin.yaml, which belongs in no checkout.
     plugin = shutil.copytree(PLUGIN_DIR, tmp_path / "plugin", ignore=VENV)
-    (project / "Pulumi.yaml").write_text(PROGRAM.format(chart_repo=chart_repo))
+    (project / "Pulumi.yaml").write_text(
+        PROGRAM.format(chart_repo=chart_repo, notebook_hash=NOTEBOOK_HASH)
+    )
     ws = workspace(tools, project, tmp_path, plane.kubeconfig)
     added = ws.pulumi("package", "add", str(plugin))
     assert added.returncode == 0, added.stdout + added.stderr

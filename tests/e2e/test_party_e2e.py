@@ -83,7 +83,8 @@ def test_up_installs_the_release(
         "fate-entry-rollsite",
         "fate-inner-python",
         "fate-entry-fateboard",
-    }  # no fate-entry-client: the example's notebook has no password
+        "fate-entry-client",  # the example's notebook has a password
+    }
     assert policies["fate-same-party"]["ingress"] == [{"from": [{"podSelector": {}}]}]
     opened = {
         name: [(p["port"], p["protocol"]) for p in spec["ingress"][0]["ports"]]

@@ -116,6 +116,8 @@ config:
   fate:storage: LocalFS
   # The chart's RabbitMQ broker only knows fate/fate (see the README).
   fate:allowDefaultCredentials: true
+  # A notebook without a password, for brevity (docs/isolation-and-policies.md).
+  fate:allowNotebookWithoutPassword: true
   fate:peers: [{peer}]
   fate:chartRepo: {chart_repo}
   fate:python: {{type: NodePort, httpNodePort: {base}7, grpcNodePort: {base}2}}
