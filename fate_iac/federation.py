@@ -257,7 +257,7 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
         return FederationRecord.model_validate(data), notes
     except ValidationError as error:
         fields = tuple(
-            (path, plain_message(e["msg"]))
+            (path, plain_message(e["msg"]) + _given(e))
             for path, e, _ in (located(e, data) for e in error.errors(include_url=False))
         )
         reasons = "; ".join(
@@ -266,6 +266,18 @@ def read_record(value: Any, stack: str) -> tuple[FederationRecord | None, list[s
         raise RecordError(
             stack, f"its federation record cannot be read: {reasons}", fields
         ) from None
+
+
+def _given(error: Mapping[str, Any]) -> str:
+    """`` (got <value>)`` for a field refused for its type (``partyId: ten``): one short
+    value, quoted. A value a rule refuses (a host, a CA) is not: it may carry anything."""
+    value = error.get("input")
+    kind = str(error["type"])
+    of_a_type = kind.endswith(("_type", "_parsing")) or kind == "literal_error"
+    if not of_a_type or not isinstance(value, str | int | float | bool):
+        return ""
+    shown = repr(value)
+    return f" (got {shown})" if len(shown) <= 80 else ""
 
 
 @dataclass

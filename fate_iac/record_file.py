@@ -129,7 +129,8 @@ class _Reader:
             )
         if record.kind != kind:
             return self._refuse(
-                path, f"{where} is a {record.kind} record; this key takes a {kind} record"
+                path,
+                f"{where} is {_a(record.kind)} record; this key takes {_a(kind)} record",
             )
         self.found.append(StaticRecord(path, file, kind, record.partyId, own))
         # A static record names no stack of this backend: who published it is said above.
@@ -157,6 +158,11 @@ class _Reader:
     def _refuse(self, path: KeyPath, message: str, rule: str = "record") -> Any:
         self.problems.append(Problem(path, rule, message))
         return REFUSED
+
+
+def _a(kind: str) -> str:
+    """``a party``, ``an exchange``."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 REFUSED = object()

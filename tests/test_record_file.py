@@ -211,10 +211,11 @@ def test_fields_of_the_wrong_type_and_the_wrong_kind_are_refused(project: Path) 
     base = party_record().model_dump(mode="json", exclude_none=True)
     report = refusal(project, {**base, "partyId": "acme"})
     assert "record file partners/acme-10000.yaml: its federation record cannot be read" in report
-    assert "partyId:" in report
+    assert "partyId: should be a valid integer" in report
+    assert "(got 'acme')" in report  # a record is public: the value is quoted
     assert "holds no record" in refusal(project, "- not a record\n")
     report = refusal(project, record_document(exchange_record(ca("x"))))
-    assert "is a exchange record; this key takes a party record" in report
+    assert "is an exchange record; this key takes a party record" in report
 
 
 def test_a_kubefate_party_s_record_routes_a_partner_to_its_address(

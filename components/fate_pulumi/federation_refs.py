@@ -96,13 +96,14 @@ def qualified_name(name: str) -> str:
 
 
 def in_this_project(name: str) -> bool:
-    """A stack of this project (``stack``, or ``org/project/stack`` naming this one): the
-    ones whose existence is known beforehand."""
+    """A stack of this project (``stack``, ``org/stack`` or ``org/project/stack`` naming
+    this organisation and project: Pulumi reads two parts as organisation and stack, on
+    a file backend as on Pulumi Cloud): the ones whose existence is known beforehand."""
     parts = name.split("/")
     if len(parts) == 1:
         return True
-    return parts[-2] == pulumi.get_project() and (
-        len(parts) < 3 or parts[0] == pulumi.get_organization()
+    return parts[0] == pulumi.get_organization() and (
+        len(parts) == 2 or parts[1] == pulumi.get_project()
     )
 
 
@@ -118,6 +119,16 @@ def backend() -> str:
     return os.environ.get("PULUMI_BACKEND_URL") or "the backend the Pulumi CLI is logged in to"
 
 
+def _read_first(name: str) -> Any:
+    """An Output that fails the update, naming the stack and the backend asked, when
+    ``name``'s outputs cannot be read; what depends on it waits for the read."""
+
+    async def read(_: None) -> None:
+        await _read(name)
+
+    return pulumi.Output.from_input(None).apply(read)
+
+
 def stack_references(names: list[str], existing: set[str] | None) -> dict[str, Any]:
     """A ``StackReference`` to each named stack that exists, and its ``federation``
     output, by name (None for a stack that does not exist yet)."""
@@ -126,7 +137,17 @@ def stack_references(names: list[str], existing: set[str] | None) -> dict[str, A
         if not to_read(name, existing):
             records[name] = None
             continue
-        reference = pulumi.StackReference(f"federation-{name}", stack_name=qualified_name(name))
+        # Another project's or organisation's stack is not known to exist beforehand:
+        # read first, so that one that cannot be read is named with the backend asked
+        # (the engine's own error for a StackReference names no backend).
+        opts = (
+            None
+            if in_this_project(name)
+            else pulumi.ResourceOptions(depends_on=[_read_first(name)])
+        )
+        reference = pulumi.StackReference(
+            f"federation-{name}", stack_name=qualified_name(name), opts=opts
+        )
         records[name] = reference.get_output("federation")
     return records
 

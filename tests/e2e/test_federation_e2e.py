@@ -4,6 +4,9 @@ the real engine, in an awkward order, converged by the orchestrator, then destro
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ import pytest
 
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
-from e2e.workspace import copy_project, workspace
+from e2e.workspace import Workspace, copy_project, workspace
 from fate_iac import yamlio
 from fate_iac.deployed import describe_stack
 from fate_iac.history import as_json as updates_json
@@ -180,6 +183,60 @@ def test_the_links_between_stacks_are_public_stack_references(
         "party9999": ["federation-exchange"],
         "party10000": ["federation-exchange"],
     }
+
+
+def test_a_party_of_another_project_names_the_exchange_by_its_full_name(
+    federation: tuple[AutomationRunner, Any, Brought], plane: ControlPlane, tools: Tools
+) -> None:
+    """Another project in the same file backend (its literal organisation
+    ``organization``): its party names the federation's exchange
+    ``organization/fate/exchange`` and converges with its route to it; a fully qualified
+    name no stack has stops the update, naming the stack and the backend it asked."""
+    runner, _, _ = federation
+    ws = Workspace(runner.project_dir.parent / "acme", dict(runner.env), tools)
+    project = copy_project(ws.project_dir, ["party9999"], None, source=runner.project_dir)
+    document = yamlio.load((project / "Pulumi.yaml").read_text())
+    (project / "Pulumi.yaml").write_text(yamlio.dump({**document, "name": "fate-acme"}))
+    stack_file = project / "Pulumi.party8888.yaml"
+    (project / "Pulumi.party9999.yaml").rename(stack_file)
+    document = yamlio.load(stack_file.read_text())
+    document["config"].update(
+        {
+            "fate:partyId": 8888,
+            "fate:name": "fate-8888",
+            "fate:namespace": "fate-8888",
+            "fate:publicHost": "192.168.88.1",
+            "fate:servingIp": "192.168.88.1",
+            "fate:exchangeStack": "organization/fate/exchange",
+            "fate:rollsite": {"type": "NodePort", "nodePort": 30081},
+            "fate:python": {"type": "NodePort", "httpNodePort": 30087, "grpcNodePort": 30082},
+        }
+    )
+    stack_file.write_text(yamlio.dump(document))
+    said = ws.federation("up", "--yes").stderr
+    assert "converged after 1 update" in said, said
+    assert routes(plane, "fate-8888")["default"]["default"] == [
+        {"ip": "192.168.0.1", "port": 30000}
+    ]
+
+    document["config"]["fate:exchangeStack"] = "organization/fate/exchange-gone"
+    stack_file.write_text(yamlio.dump(document))
+    failed = subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "fatectl"), "federation", "up", "--yes"],
+        cwd=project,
+        env={**os.environ, **ws.env},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert failed.returncode != 0
+    assert 'unknown stack "organization/fate/exchange-gone"' in failed.stderr
+    asked = f"(asked {ws.env['PULUMI_BACKEND_URL']} for organization/fate/exchange-gone)"
+    assert asked in failed.stderr
+    # The update stopped before touching the party: its route is the one it had.
+    assert routes(plane, "fate-8888")["default"]["default"] == [
+        {"ip": "192.168.0.1", "port": 30000}
+    ]
 
 
 def test_a_party_that_leaves_is_dropped_from_the_exchange_routes(

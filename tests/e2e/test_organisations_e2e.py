@@ -4,6 +4,12 @@ record`` writes: X runs the exchange, Y (party 9999) and Z (party 10000) a party
 behind it, Y and Z also peers (P2P), every route over TLS. Then Y rotates its CA and
 re-issues its record; X and Z take the new file, and their routes and trust follow.
 
+On the same clusters, a second run without an exchange and without TLS: two more
+organisations, P and Q, a party each, peers by the files ``federation record`` writes,
+and K, a party KubeFATE deployed, known to both by the record ``fatectl import-kubefate
+--record`` writes from its cluster.yaml. (KubeFATE's charts as shipped carry no TLS
+between rollsites, so K's partners speak none to it.)
+
 Each organisation's steps run at once where they do not wait for each other, as three
 operators would."""
 
@@ -29,9 +35,12 @@ from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, Workspace, copy_project, workspace
 from fate_iac import tls, yamlio
 from fate_iac.pki import issue_ca
-from tests.conftest import NOTEBOOK_HASH
+from tests.conftest import NOTEBOOK_HASH, SHARED
 
 TLS_EXAMPLE = PROJECT_DIR / "examples" / "tls"
+KUBEFATE_PARTY = SHARED / "kubefate-examples" / "v1.11.2" / "party-10000" / "cluster.yaml"
+"""K's cluster.yaml, KubeFATE's example as it is: party 10000, rollsite on NodePort
+30101, reaching party 9999 at 192.168.9.1:30091."""
 
 
 @dataclass(frozen=True)
@@ -122,9 +131,16 @@ def organisation(
     name: str,
     stack: str,
     namespace: str,
+    source: Path = TLS_EXAMPLE,
+    from_stack: str | None = None,
 ) -> Org:
-    project = copy_project(root / name / "project", [stack], chart_repo, source=TLS_EXAMPLE)
+    """Organisation ``name`` on ``plane``: its stack ``stack`` made from the stack file of
+    ``from_stack`` (by default ``stack``) in the project ``source``, with no federation
+    key yet, and secrets of its own, in a backend of its own."""
+    template = from_stack or stack
+    project = copy_project(root / name / "project", [template], chart_repo, source=source)
     path = project / f"Pulumi.{stack}.yaml"
+    (project / f"Pulumi.{template}.yaml").rename(path)
     document = yamlio.load(path.read_text())
     document.pop("encryptionsalt", None)  # its own passphrase, below: the example's goes
     config = document["config"]
@@ -227,3 +243,91 @@ def test_three_organisations_federate_by_the_records_they_exchange(
         f"three organisations converged in {converged - started:.0f}s; "
         f"with the rotation, {time.monotonic() - started:.0f}s"
     )
+
+
+def test_a_p2p_pair_of_organisations_and_a_partner_kubefate_deployed(
+    tools: Tools, planes: list[ControlPlane], chart_repo: str, tmp_path: Path
+) -> None:
+    """P (party 9999, on Y's cluster) and Q (party 20000, on Z's), each with its own
+    backend and passphrase, reach each other directly by the records they exchange, and
+    both reach K (party 10000), which KubeFATE deployed, by the record its operator
+    writes from K's cluster.yaml."""
+    started = time.monotonic()
+    p = organisation(
+        tools, planes[1], chart_repo, tmp_path, "p", "party9999", "fate-9999", PROJECT_DIR
+    )
+    q = organisation(
+        tools,
+        planes[2],
+        chart_repo,
+        tmp_path,
+        "q",
+        "party20000",
+        "fate-20000",
+        PROJECT_DIR,
+        from_stack="party10000",
+    )
+    q.config(
+        partyId=20000,
+        name="fate-20000",
+        namespace="fate-20000",
+        publicHost="192.168.20.1",
+        servingIp="192.168.20.1",
+    )
+    # K's operator, who runs KubeFATE and no Pulumi, writes the record its party would
+    # publish, at the node address partners reach it at, and sends it to P and Q.
+    k_record = tmp_path / "k-10000.yaml"
+    p.ws.fatectl(
+        "import-kubefate",
+        str(KUBEFATE_PARTY),
+        "--record",
+        "--host",
+        "192.168.10.1",
+        "--out",
+        str(k_record),
+    )
+    for org in (p, q):
+        org.take(k_record, "k-10000.yaml")
+        org.config(peers=[{"record": "partners/k-10000.yaml"}])
+    at_once(p.up, q.up)
+    p_record, q_record = at_once(p.publish, q.publish)
+
+    # P and Q take each other's file: each routes to the other and to K.
+    p.take(q_record, "q-20000.yaml")
+    p.config(peers=[{"record": "partners/k-10000.yaml"}, {"record": "partners/q-20000.yaml"}])
+    q.take(p_record, "p-9999.yaml")
+    q.config(peers=[{"record": "partners/k-10000.yaml"}, {"record": "partners/p-9999.yaml"}])
+    validated = q.ws.fatectl(
+        "validate", "-s", "party20000", "--project-dir", str(q.ws.project_dir)
+    ).stdout
+    assert "static party record at fate:peers[0]: party 10000, from partners/k-10000.yaml" in (
+        validated
+    )
+    assert "static party record at fate:peers[1]: party 9999, from partners/p-9999.yaml" in (
+        validated
+    )
+    at_once(p.up, q.up)
+
+    # Each API server holds routes to the other's published endpoint and to K's, in
+    # plaintext, and no exchange: the default route is its own rollsite.
+    k_route = [{"ip": "192.168.10.1", "port": 30101}]
+    local = {"default": [{"ip": "rollsite", "port": 9370}]}
+    assert p.routes()["20000"] == {"default": [{"ip": "192.168.20.1", "port": 30101}]}
+    assert p.routes()["10000"] == {"default": k_route}
+    assert p.routes()["default"] == local
+    assert q.routes()["9999"] == {"default": [{"ip": "192.168.9.1", "port": 30091}]}
+    assert q.routes()["10000"] == {"default": k_route}
+    assert q.routes()["default"] == local
+    # K's cluster.yaml reaches party 9999 where P's record says P is.
+    k_cluster = yamlio.load(KUBEFATE_PARTY.read_text())
+    published = yamlio.load(p_record.read_text())["endpoints"]["rollsite"]
+    assert {"partyId": 9999, "partyIp": published["host"], "partyPort": published["port"]} in (
+        k_cluster["rollsite"]["partyList"]
+    )
+    # No TLS anywhere: no certificates Secret in either namespace.
+    for org in (p, q):
+        assert (
+            kube_get(org.plane, f"/api/v1/namespaces/{org.namespace}/secrets/{tls.CERTS_SECRET}")
+            is None
+        )
+    print(f"a P2P pair and a KubeFATE partner converged in {time.monotonic() - started:.0f}s")

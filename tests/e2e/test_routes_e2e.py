@@ -4,6 +4,7 @@ a stack's secrets through the real Pulumi CLI."""
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from e2e.tools import Tools
 from e2e.workspace import Workspace, copy_project, workspace
 from fate_iac import yamlio
 from fate_iac.loader import read_with_cli
+from fate_iac.pki import issue_ca
 
 STACKS = ["party9999", "party10000"]
 
@@ -45,6 +47,40 @@ def test_a_peer_without_a_rollsite_endpoint_fails_the_update_and_creates_nothing
     assert "party9999 (party 9999) has no rollsite endpoint" in result.stdout
     assert kube_get(plane, "/api/v1/namespaces/fate-10000") is None
     nine.destroy()
+
+
+def test_a_record_file_that_cannot_be_used_fails_pulumi_up_and_creates_nothing(
+    tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path
+) -> None:
+    """``pulumi up`` itself (not only fatectl) refuses a partner's record file that is
+    missing, or whose CA has expired, naming the stack, the key and the file."""
+    ws = p2p_project(tools, plane, chart_repo, tmp_path)
+    path = ws.project_dir / "Pulumi.party10000.yaml"
+    document = yamlio.load(path.read_text())
+    document["config"]["fate:peers"] = [{"record": "partners/acme-9999.yaml"}]
+    path.write_text(yamlio.dump(document))
+    ws.stack("party10000")  # created, never updated
+    missing = ws.pulumi("up", "--yes", "--stack", "party10000")
+    assert missing.returncode != 0, missing.stdout
+    assert (
+        "fate:peers[0].record: cannot read record file partners/acme-9999.yaml: "
+        "No such file or directory"
+    ) in missing.stdout
+
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)
+    expired = issue_ca("acme CA", "acme", 24, old).certificate
+    record = {"partyId": 9999, "endpoints": {"rollsite": {"host": "192.168.9.1", "port": 30091}}}
+    (ws.project_dir / "partners").mkdir()
+    (ws.project_dir / "partners" / "acme-9999.yaml").write_text(
+        yamlio.dump({**record, "ca": expired})
+    )
+    refused = ws.pulumi("up", "--yes", "--stack", "party10000")
+    assert refused.returncode != 0, refused.stdout
+    assert "stack party10000: fate:peers[0]: record file partners/acme-9999.yaml" in (
+        refused.stdout
+    )
+    assert "ca: its CA cannot be trusted: it expired on" in refused.stdout
+    assert kube_get(plane, "/api/v1/namespaces/fate-10000") is None
 
 
 def test_which_stacks_exist_is_asked_of_the_cli_running_the_update(
