@@ -568,7 +568,7 @@ class Exchange(ChartKind[ExchangeConfig]):
             f"fate:{key} has no effect on an exchange (the fate-exchange chart has no such value)"
             for key in ("persistence", "istio")
             if key in cfg.model_fields_set
-        ] + rules.plaintext_gateway_note(cfg)
+        ] + rules.tls_notes(cfg, tls.exchange_mounted(cfg))
 
     def releases(self, cfg: ExchangeConfig, source: str) -> list[ReleaseSpec]:
         paths = self.routed(cfg, {})

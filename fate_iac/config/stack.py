@@ -133,6 +133,15 @@ class TlsOptions(Section):
         None,
         description="Bring your own CA (certificate and key). Default: the stack generates one.",
     )
+    constrainCA: bool = Field(
+        True,
+        description="Constrain the generated CA (X.509 NameConstraints) to the names the "
+        "stack's certificates carry (its published hosts, in-cluster names, tls.hosts and "
+        "its identity, party-<id>), so it cannot issue for another party's names. A CA "
+        "generated before this option is replaced on the next update (so is one whose "
+        "names change): peers trust the new one once they run. false keeps it "
+        "unconstrained. Default: true.",
+    )
     publishPlaintext: bool = Field(
         False,
         description="Keep rollsite's plaintext port published (its chart Service of "
