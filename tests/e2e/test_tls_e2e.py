@@ -215,9 +215,12 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
     cli("config", "set", "--path", "fate:tls.constrainCA", "false")
     preview = ws.pulumi("preview", "--diff", "--stack", "party10000")
     assert preview.returncode == 0, preview.stdout + preview.stderr
-    print(preview.stdout)
-    replaced = [line for line in preview.stdout.splitlines() if "party10000-tls-ca" in line]
-    assert any("+-" in line or "replace" in line for line in replaced), preview.stdout
+    lines = preview.stdout.splitlines()
+    ca = next(i for i, line in enumerate(lines) if line.strip().endswith("-tls-ca]"))
+    assert lines[ca - 2].strip() == "+-pulumi-python:dynamic:Resource: (replace)", preview.stdout
+    assert lines[ca + 3].strip() == "~ hosts           : [", preview.stdout
+    # With it, what it signed and the Secret holding them; rollsite then restarts.
+    assert "+-4 to replace" in preview.stdout and "~ 1 to update" in preview.stdout
 
     ws.federation("destroy", "--yes")
     for namespace in NAMESPACES.values():
