@@ -197,6 +197,15 @@ def check(
         problems.append(
             Problem((*where, "nodePort"), "service-type", "is only used with serviceType NodePort")
         )
+    if cfg.networkPolicyEgress and not cfg.networkPolicy:
+        problems.append(
+            Problem(
+                (*where, "networkPolicyEgress"),
+                "no-effect",
+                "limits egress with NetworkPolicies, and networkPolicy is false (none are "
+                "created): turn networkPolicy on, or networkPolicyEgress off",
+            )
+        )
     low, high = node_ports
     if cfg.nodePort is not None and not low <= cfg.nodePort <= high:
         problems.append(

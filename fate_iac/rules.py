@@ -762,6 +762,24 @@ def _tls_valid(
         )
 
 
+def network_policy_options(cfg: StackConfig) -> Iterator[Problem]:
+    """Egress options take effect with the policies they extend only."""
+    options = cfg.networkPolicy
+    if options.egress and not options.enabled:
+        yield Problem(
+            ("networkPolicy", "egress"),
+            "network-policy",
+            "true limits what the pods connect to with NetworkPolicies, and "
+            "networkPolicy.enabled is false (none are created): turn enabled on, or egress off",
+        )
+    if options.egressTo and not options.egress:
+        yield Problem(
+            ("networkPolicy", "egressTo"),
+            "network-policy",
+            "takes effect with networkPolicy.egress: true only: set it, or leave egressTo out",
+        )
+
+
 PARTY_RULES: tuple[Rule, ...] = (
     modules_match_engines,
     chart_version_has,
@@ -778,6 +796,7 @@ PARTY_RULES: tuple[Rule, ...] = (
     no_default_credentials,
     rabbitmq_credentials,
     party_tls_valid,
+    network_policy_options,
 )
 """The rules of every party, on eggroll or Spark: each rule reads the engines itself."""
 
@@ -832,6 +851,7 @@ EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
     exchange_party_list,
     members_once,
     exchange_tls_valid,
+    network_policy_options,
 )
 
 

@@ -169,5 +169,22 @@ def test_egress_to_more_networks_is_typed() -> None:
     with pytest.raises(ConfigError) as error:
         load_party_config(party(networkPolicy={"egress": True, "egressTo": ["10.0.0.1/8"]}), "p")
     (problem,) = error.value.problems
-    assert problem.path == ("networkPolicy", "egressTo", 0)
+    assert (problem.path, problem.rule) == (("networkPolicy", "egressTo", 0), "ip-network")
     assert "10.0.0.1/8" in problem.message and "CIDR" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("options", "key", "said"),
+    [
+        ({"egress": True, "enabled": False}, "egress", "networkPolicy.enabled is false"),
+        ({"egressTo": ["10.0.0.0/8"]}, "egressTo", "takes effect with networkPolicy.egress"),
+    ],
+)
+def test_egress_options_that_would_do_nothing_are_refused(
+    options: dict[str, Any], key: str, said: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_party_config(party(networkPolicy=options), "p")
+    (problem,) = error.value.problems
+    assert (problem.path, problem.rule) == (("networkPolicy", key), "network-policy")
+    assert said in problem.message

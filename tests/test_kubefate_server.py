@@ -551,3 +551,9 @@ def test_egress_limits_the_service_to_its_database_dns_charts_and_the_api_server
     }
     # Rendered as plain YAML (no anchors shared between policies).
     assert "&id" not in service.render(config(networkPolicyEgress=True), None)
+
+
+def test_egress_without_its_policies_is_refused() -> None:
+    (problem,) = service.check(config(networkPolicy=False, networkPolicyEgress=True), "fate-9999")
+    assert (problem.path, problem.rule) == (("kubefate", "networkPolicyEgress"), "no-effect")
+    assert "networkPolicy is false" in problem.message
