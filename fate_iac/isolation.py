@@ -17,6 +17,15 @@ clustermanager or redis. Each namespace a stack deploys gets:
   peers reach) from the party's own namespaces and the ingress controller's
   (``networkPolicy.ingressNamespaces``) only, unless ``networkPolicy.openFateflow``.
 
+With ``networkPolicy.egress``, what the pods connect to is limited too:
+
+- ``fate-egress``: every pod connects to the party's own namespaces, to kube-system's
+  DNS (the ``k8s-app: kube-dns`` pods, CoreDNS's label too, port 53) and to
+  ``networkPolicy.egressTo``;
+- ``fate-egress-<module>``: each gateway connects to the addresses its routes name as
+  well (:mod:`fate_iac.egress`). Replies to what comes in need no rule: a
+  NetworkPolicy allows them as part of the connection let in.
+
 Everything else (mysql, clustermanager, nodemanagers, redis, zookeeper, HDFS...) is
 reached from inside the party only. The entry points come from
 :mod:`fate_iac.endpoints`, the same derivation as the federation record; which pods are
@@ -34,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
+from fate_iac.egress import Destinations, egress_rules
 from fate_iac.endpoints import (
     Endpoint,
     exchange_endpoints,
@@ -173,16 +183,72 @@ def siblings(cfg: StackConfig, beside: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+DNS_NAMESPACE = "kube-system"
+DNS_PODS = {"k8s-app": "kube-dns"}
+"""Where a cluster's DNS answers: kube-dns's and CoreDNS's pods both carry this label."""
+EGRESS_POLICY = "fate-egress"
+"""The egress policy of every FATE pod; each gateway's is ``fate-egress-<module>``."""
+
+
+def dns_egress_rule() -> dict[str, Any]:
+    """To the cluster's DNS, port 53 (UDP and TCP)."""
+    dns = {
+        "namespaceSelector": {"matchLabels": {NAME_LABEL: DNS_NAMESPACE}},
+        "podSelector": {"matchLabels": dict(DNS_PODS)},
+    }
+    return {
+        "to": [dns],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+
+
+def _egress_policies(
+    cfg: StackConfig,
+    fate_pods: dict[str, Any],
+    party: list[dict[str, Any]],
+    destinations: Destinations,
+    metadata: Any,
+) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = [{"to": party}, dns_egress_rule()]
+    if cfg.networkPolicy.egressTo:
+        rules.append({"to": [{"ipBlock": {"cidr": c}} for c in cfg.networkPolicy.egressTo]})
+    policies = [
+        {
+            **metadata(EGRESS_POLICY),
+            "spec": {"podSelector": fate_pods, "policyTypes": ["Egress"], "egress": rules},
+        }
+    ]
+    for module, pairs in destinations.items():
+        policies.append(
+            {
+                **metadata(f"{EGRESS_POLICY}-{module}"),
+                "spec": {
+                    "podSelector": {"matchLabels": {MODULE_LABEL: module}},
+                    "policyTypes": ["Egress"],
+                    "egress": egress_rules(pairs),
+                },
+            }
+        )
+    return policies
+
+
+def routed_policy(name: str) -> bool:
+    """Whether a policy's contents depend on the routes (a gateway's egress)."""
+    return name.startswith(f"{EGRESS_POLICY}-")
+
+
 def network_policies(
     cfg: StackConfig,
     entry_points: EntryPoints,
     siblings: Sequence[str],
     inner_points: EntryPoints | None = None,
+    destinations: Destinations | None = None,
 ) -> list[dict[str, Any]]:
     """The NetworkPolicies of ``cfg``'s namespace, opening ``entry_points`` to anyone,
     ``inner_points`` to ``siblings`` and the ingress controller's namespaces
     (``networkPolicy.ingressNamespaces``), and the rest to ``siblings``; none when
-    ``networkPolicy.enabled`` is off."""
+    ``networkPolicy.enabled`` is off. With ``networkPolicy.egress``, its pods connect to
+    ``siblings``, DNS and ``egressTo``, its gateways to their ``destinations`` too."""
     if not cfg.networkPolicy.enabled:
         return []
     namespace = cfg.k8s_namespace
@@ -256,4 +322,14 @@ def network_policies(
                 },
             }
         )
+    if cfg.networkPolicy.egress:
+
+        def metadata(name: str) -> dict[str, Any]:
+            return {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            }
+
+        policies += _egress_policies(cfg, fate_pods, party, destinations or {}, metadata)
     return policies

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from fate_iac import isolation, kubefate_server, legacy, rules, serving, tls, upgrade
+from fate_iac import egress, isolation, kubefate_server, legacy, rules, serving, tls, upgrade
 from fate_iac.charts import merge_values, resolve_chart
 from fate_iac.config import (
     SERVING_INHERITED,
@@ -43,6 +43,7 @@ from fate_iac.config import (
     StackConfig,
     credential_paths,
 )
+from fate_iac.egress import Destinations
 from fate_iac.endpoints import (
     broker_endpoints,
     fateflow_endpoints,
@@ -54,7 +55,7 @@ from fate_iac.endpoints import (
     serving_record,
 )
 from fate_iac.endpoints import exchange_record as make_exchange_record
-from fate_iac.federation import FederationRecord, Routes
+from fate_iac.federation import ExchangeRoutes, FederationRecord, Routes, SparkRoutes
 from fate_iac.postrender import POSTRENDER_REVISION
 from fate_iac.problems import (
     CONFIG_NAMESPACE,
@@ -338,10 +339,20 @@ class ChartKind(StackKind[C]):
         ingress controller's only (fateflow's APIs)."""
         return {}
 
-    def network_policies(self, cfg: C) -> list[dict[str, Any]]:
-        """The NetworkPolicies of its namespace."""
+    def destinations(self, cfg: C, routes: Routes) -> Destinations:
+        """Where its gateways connect, by their ``fateMoudle``: the addresses its
+        ``routes`` name (see :mod:`fate_iac.egress`); every gateway it runs is a key."""
+        return {}
+
+    def network_policies(self, cfg: C, routes: Routes | None = None) -> list[dict[str, Any]]:
+        """The NetworkPolicies of its namespace; with ``networkPolicy.egress``, its
+        gateways' follow ``routes`` (left out: those its static records give)."""
+        destinations = None
+        if cfg.networkPolicy.enabled and cfg.networkPolicy.egress:
+            found = routes if routes is not None else self.routed(cfg, {}).routes
+            destinations = self.destinations(cfg, found)
         return isolation.network_policies(
-            cfg, self.entry_points(cfg), self.siblings(cfg), self.inner_points(cfg)
+            cfg, self.entry_points(cfg), self.siblings(cfg), self.inner_points(cfg), destinations
         )
 
     def issuing(self, cfg: C) -> Issuing | None:
@@ -497,6 +508,11 @@ class EggrollParty(ChartKind[PartyConfig]):
     def routed(self, cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
         return party_routed_values(cfg, records)
 
+    def destinations(self, cfg: PartyConfig, routes: Routes) -> Destinations:
+        if not cfg.has(cfg.gateway):
+            return {}
+        return egress.gateway_destinations(routes, cfg.gateway, cfg.partyId)
+
     def record(self, cfg: PartyConfig, stack: str, routes: Routes) -> FederationRecord:
         return party_record(cfg, stack, cfg.protocol)
 
@@ -525,6 +541,11 @@ class SparkParty(EggrollParty):
 
     def routed(self, cfg: PartyConfig, records: Mapping[str, Any]) -> RoutedValues:
         return spark_routed_values(cfg, records)
+
+    def destinations(self, cfg: PartyConfig, routes: Routes) -> Destinations:
+        assert isinstance(routes, SparkRoutes) and cfg.broker is not None  # a Spark party's
+        found = egress.spark_destinations(routes, cfg.broker, cfg.partyId)
+        return {module: pairs for module, pairs in found.items() if cfg.has(module)}
 
     def outputs(self, cfg: PartyConfig, stack: str) -> dict[str, Any]:
         nginx = nginx_endpoints(cfg)
@@ -568,7 +589,7 @@ class Exchange(ChartKind[ExchangeConfig]):
             f"fate:{key} has no effect on an exchange (the fate-exchange chart has no such value)"
             for key in ("persistence", "istio")
             if key in cfg.model_fields_set
-        ] + rules.plaintext_gateway_note(cfg)
+        ] + rules.tls_notes(cfg, tls.exchange_mounted(cfg))
 
     def releases(self, cfg: ExchangeConfig, source: str) -> list[ReleaseSpec]:
         paths = self.routed(cfg, {})
@@ -590,6 +611,17 @@ class Exchange(ChartKind[ExchangeConfig]):
 
     def routed(self, cfg: ExchangeConfig, records: Mapping[str, Any]) -> RoutedValues:
         return exchange_routed_values(cfg, records)
+
+    def destinations(self, cfg: ExchangeConfig, routes: Routes) -> Destinations:
+        assert isinstance(routes, ExchangeRoutes)  # an exchange's
+        running = {
+            "rollsite": cfg.has("rollsite"),
+            "nginx": cfg.has("nginx"),
+            "traffic-server": cfg.has("trafficServer"),
+            "serving-proxy": cfg.servingProxy is not None,
+        }
+        found = egress.exchange_destinations(routes)
+        return {module: pairs for module, pairs in found.items() if running[module]}
 
     def record(self, cfg: ExchangeConfig, stack: str, routes: Routes) -> FederationRecord:
         return make_exchange_record(cfg, stack, members_of(routes))
@@ -674,6 +706,11 @@ class Serving(ChartKind[ServingConfig]):
 
     def routed(self, cfg: ServingConfig, records: Mapping[str, Any]) -> RoutedValues:
         return serving_routed_values(cfg, records)
+
+    def destinations(self, cfg: ServingConfig, routes: Routes) -> Destinations:
+        if not cfg.has("servingProxy"):
+            return {}
+        return egress.gateway_destinations(routes, "serving-proxy", cfg.partyId)
 
     def record(self, cfg: ServingConfig, stack: str, routes: Routes) -> FederationRecord:
         return serving_record(cfg, stack)
@@ -795,10 +832,10 @@ def entry_points(cfg: StackConfig) -> EntryPoints:
     return kind_of(cfg).entry_points(cfg)
 
 
-def network_policies(cfg: StackConfig) -> list[dict[str, Any]]:
+def network_policies(cfg: StackConfig, routes: Routes | None = None) -> list[dict[str, Any]]:
     """The NetworkPolicies of a stack's namespace; none when ``networkPolicy.enabled`` is
     off."""
-    return kind_of(cfg).network_policies(cfg)
+    return kind_of(cfg).network_policies(cfg, routes)
 
 
 def mounted(cfg: StackConfig) -> list[Mounted]:

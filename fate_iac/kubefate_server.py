@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError
 
-from fate_iac import yamlio
+from fate_iac import egress, isolation, yamlio
 from fate_iac.charts import UPSTREAM_CHART_REPO, is_url
 from fate_iac.config import KubeFateServerConfig, Resources, Section, credential_paths
 from fate_iac.problems import ConfigError, KeyPath, Problem, from_pydantic
@@ -195,6 +196,15 @@ def check(
     if cfg.nodePort is not None and cfg.serviceType != "NodePort":
         problems.append(
             Problem((*where, "nodePort"), "service-type", "is only used with serviceType NodePort")
+        )
+    if cfg.networkPolicyEgress and not cfg.networkPolicy:
+        problems.append(
+            Problem(
+                (*where, "networkPolicyEgress"),
+                "no-effect",
+                "limits egress with NetworkPolicies, and networkPolicy is false (none are "
+                "created): turn networkPolicy on, or networkPolicyEgress off",
+            )
         )
     low, high = node_ports
     if cfg.nodePort is not None and not low <= cfg.nodePort <= high:
@@ -607,6 +617,58 @@ def network_policies(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
     if cfg.database.host is None:
         service_pods = [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME}}}]
         policies.append(policy(f"{NAME}-{DATABASE}", DATABASE, DATABASE_PORT, service_pods))
+    return policies + egress_policies(cfg)
+
+
+API_SERVER_PORTS = (443, 6443)
+"""Where the Kubernetes API server answers: its Service (``kubernetes.default``, 443) and
+the control plane's own port (6443), which is what many network plugins see once the
+Service address is translated."""
+
+
+def _repository_port(url: str) -> int:
+    parsed = urlsplit(url)
+    return parsed.port or (80 if parsed.scheme == "http" else 443)
+
+
+def egress_policies(cfg: KubeFateServerConfig) -> list[dict[str, Any]]:
+    """With ``networkPolicyEgress``: the API pod connects to its database, DNS, the chart
+    repository and the API server; MariaDB to DNS only (it answers, it never dials)."""
+    if not (cfg.networkPolicy and cfg.networkPolicyEgress):
+        return []
+    if cfg.database.host is None:
+        database = {
+            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": DATABASE}}}],
+            "ports": [{"protocol": "TCP", "port": DATABASE_PORT}],
+        }
+        out = [database]
+    else:
+        out = egress.egress_rules([(cfg.database.host, cfg.database.port)])
+    ports = sorted({*API_SERVER_PORTS, _repository_port(cfg.chartRepo or UPSTREAM_CHART_REPO)})
+    out.append(
+        {
+            "to": [{"ipBlock": {"cidr": block}} for block in egress.ANY_ADDRESS],
+            "ports": [{"protocol": "TCP", "port": port} for port in ports],
+        }
+    )
+
+    def policy(name: str, pods: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": _meta(name, cfg.namespace, NAME),
+            "spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": pods}},
+                "policyTypes": ["Egress"],
+                "egress": rules,
+            },
+        }
+
+    policies = [policy(f"{NAME}-api-egress", NAME, [isolation.dns_egress_rule(), *out])]
+    if cfg.database.host is None:
+        policies.append(
+            policy(f"{NAME}-{DATABASE}-egress", DATABASE, [isolation.dns_egress_rule()])
+        )
     return policies
 
 

@@ -87,17 +87,42 @@ def _name(common_name: str, organization: str) -> x509.Name:
     )
 
 
+def _network(host: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(host)  # an address alone is a network of one
+
+
+ANY_ADDRESS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
+def name_constraints(permitted: Iterable[str]) -> x509.NameConstraints:
+    """The names a CA may issue for: each DNS name (and the names under it) and each IP
+    address of ``permitted``; with no IP address among them, none (every address is
+    excluded: a subtree of one kind leaves the other kinds unconstrained)."""
+    names = _alt_names(permitted)
+    subtrees: list[x509.GeneralName] = [
+        x509.IPAddress(_network(str(n.value))) if isinstance(n, x509.IPAddress) else n
+        for n in names
+    ]
+    excluded = None
+    if not any(isinstance(n, x509.IPAddress) for n in names):
+        excluded = [x509.IPAddress(network) for network in ANY_ADDRESS]
+    return x509.NameConstraints(permitted_subtrees=subtrees or None, excluded_subtrees=excluded)
+
+
 def issue_ca(
     common_name: str,
     organization: str,
     validity_hours: int,
     now: datetime.datetime | None = None,
+    permitted: Iterable[str] = (),
 ) -> Issued:
-    """A self-signed CA that signs leaf certificates only (path length 0)."""
+    """A self-signed CA that signs leaf certificates only (path length 0); given
+    ``permitted`` names, for those names only (X.509 NameConstraints, critical: a
+    verifier that cannot enforce them must refuse the CA rather than ignore them)."""
     now = now or utc_now()
     key = _key()
     name = _name(common_name, organization)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -108,9 +133,11 @@ def issue_ca(
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_key_usage(signs=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .sign(key, hashes.SHA256())
     )
-    return _issued(cert, key)
+    permitted = list(permitted)
+    if permitted:
+        builder = builder.add_extension(name_constraints(permitted), critical=True)
+    return _issued(builder.sign(key, hashes.SHA256()), key)
 
 
 def _alt_names(hosts: Iterable[str]) -> list[x509.GeneralName]:
@@ -170,8 +197,10 @@ def issue_leaf(
 
 def issue(props: Mapping[str, Any], now: datetime.datetime | None = None) -> Issued:
     """Issue what :meth:`TlsSettings.props` describes."""
-    if props["usage"] == "ca":
-        return issue_ca(props["commonName"], props["organization"], props["validityHours"], now)
+    if props["usage"] == "ca":  # a CA's hosts: the names it may issue for
+        return issue_ca(
+            props["commonName"], props["organization"], props["validityHours"], now, props["hosts"]
+        )
     return issue_leaf(
         props["caCertificate"],
         props["caKey"],
@@ -222,3 +251,48 @@ def ca_problem(certificate: str, renew_before_hours: int = 0) -> str | None:
             "bring a renewed CA"
         )
     return None
+
+
+def _permits(tree: x509.GeneralName, name: x509.GeneralName) -> bool:
+    """Whether the subtree ``tree`` holds ``name`` (RFC 5280 4.2.1.10: a DNS name and
+    the names under it; an address within a network)."""
+    if isinstance(tree, x509.DNSName) and isinstance(name, x509.DNSName):
+        base, host = tree.value.lower().lstrip("."), name.value.lower()
+        return (
+            host.endswith("." + base)
+            if tree.value.startswith(".")
+            else (host == base or host.endswith("." + base))
+        )
+    if isinstance(tree, x509.IPAddress) and isinstance(name, x509.IPAddress):
+        network, address = tree.value, name.value
+        return isinstance(network, ipaddress.IPv4Network | ipaddress.IPv6Network) and (
+            address.version == network.version and address in network
+        )
+    return False
+
+
+def constraints_of(certificate: str) -> x509.NameConstraints | None:
+    """The NameConstraints of a CA certificate (PEM, the first of a bundle), if any."""
+    cert = x509.load_pem_x509_certificates(certificate.encode())[0]
+    try:
+        return cert.extensions.get_extension_for_class(x509.NameConstraints).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def names_outside(certificate: str, hosts: Iterable[str]) -> list[str]:
+    """Those of ``hosts`` the CA's NameConstraints do not let it issue for (what it
+    signed for them would be refused by every verifier); none for an unconstrained CA."""
+    constraints = constraints_of(certificate)
+    if constraints is None:
+        return []
+    outside = []
+    for host, name in zip(dict.fromkeys(hosts), _alt_names(hosts), strict=True):
+        kind = type(name)
+        permitted = [t for t in constraints.permitted_subtrees or [] if isinstance(t, kind)]
+        excluded = constraints.excluded_subtrees or []
+        if (permitted and not any(_permits(t, name) for t in permitted)) or any(
+            _permits(t, name) for t in excluded
+        ):
+            outside.append(host)
+    return outside

@@ -110,6 +110,7 @@ KEY_RULES = frozenset(
         "secret",
         "host",
         "ip-address",
+        "ip-network",
         "system-namespace",
         "image",
         "image-tag",

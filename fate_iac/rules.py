@@ -741,12 +741,42 @@ def _tls_valid(
     reason = ca_problem(tls.ca.certificate, tls.renewBeforeHours)
     if reason:
         yield Problem(("tls", "ca", "certificate"), "tls", f"cannot sign with this CA: {reason}")
+    else:
+        from fate_iac.pki import names_outside
+
+        outside = names_outside(tls.ca.certificate, [h for m in mounted for h in m.hosts])
+        if outside:
+            yield Problem(
+                ("tls", "ca", "certificate"),
+                "tls",
+                "its NameConstraints do not permit "
+                f"{', '.join(outside)}: every verifier would refuse what it signs for "
+                "them; bring a CA that permits them, or leave those names out (tls.hosts)",
+            )
     if check_ca_key and not tls.ca.key.secure:
         yield Problem(
             ("tls", "ca", "key"),
             "secret",
             "a CA's private key must be a Pulumi "
             "secret: pulumi config set --secret --path fate:tls.ca.key <pem>",
+        )
+
+
+def network_policy_options(cfg: StackConfig) -> Iterator[Problem]:
+    """Egress options take effect with the policies they extend only."""
+    options = cfg.networkPolicy
+    if options.egress and not options.enabled:
+        yield Problem(
+            ("networkPolicy", "egress"),
+            "network-policy",
+            "true limits what the pods connect to with NetworkPolicies, and "
+            "networkPolicy.enabled is false (none are created): turn enabled on, or egress off",
+        )
+    if options.egressTo and not options.egress:
+        yield Problem(
+            ("networkPolicy", "egressTo"),
+            "network-policy",
+            "takes effect with networkPolicy.egress: true only: set it, or leave egressTo out",
         )
 
 
@@ -767,6 +797,7 @@ PARTY_RULES: tuple[Rule, ...] = (
     rabbitmq_credentials,
     party_tls_valid,
     published_notebook_password,
+    network_policy_options,
 )
 """The rules of every party, on eggroll or Spark: each rule reads the engines itself."""
 
@@ -821,6 +852,7 @@ EXCHANGE_RULES: tuple[Callable[[ExchangeConfig], Iterator[Problem]], ...] = (
     exchange_party_list,
     members_once,
     exchange_tls_valid,
+    network_policy_options,
 )
 
 
@@ -970,20 +1002,39 @@ def serving_beside_training(cfg: PartyConfig) -> Iterator[Problem]:
             )
 
 
-def plaintext_gateway_note(cfg: PartyConfig | ExchangeConfig) -> list[str]:
-    """The opt-out of a withheld plaintext gateway, named when taken."""
+def tls_notes(cfg: PartyConfig | ExchangeConfig, mounted: list[Mounted]) -> list[str]:
+    """The opt-outs of TLS's defaults, named when taken: a plaintext gateway published,
+    a CA not constrained to the stack's names (with the certificates it ``mounted``)."""
+    notes = []
     if cfg.rollsite_tls and cfg.tls.publishPlaintext and cfg.rollsite is not None:
-        return [
+        notes.append(
             f"fate:tls.publishPlaintext: rollsite's plaintext port stays published "
             f"({cfg.rollsite.type}) beside its TLS one; the default keeps it inside the "
             "namespace"
-        ]
-    return []
+        )
+    if not mounted:
+        return notes
+    if cfg.tls.ca is not None:
+        from fate_iac.pki import constraints_of  # cryptography: only for a brought CA
+
+        if constraints_of(cfg.tls.ca.certificate) is None:
+            notes.append(
+                "fate:tls.ca.certificate has no NameConstraints: whoever trusts it (this "
+                "stack's peers) accepts what it signs for any name, another party's "
+                "included; a CA constrained to this stack's names closes that "
+                "(docs/tls.md)"
+            )
+    elif not cfg.tls.constrainCA:
+        notes.append(
+            "fate:tls.constrainCA is false: the generated CA may sign for any name, "
+            "another party's included; the default constrains it to this stack's names"
+        )
+    return notes
 
 
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
-    notes = plaintext_gateway_note(cfg)
+    notes = tls_notes(cfg, party_mounted(cfg))
     gateway = cfg.gateway if cfg.computing == "Eggroll" else "nginx"  # what peers reach first
     section = getattr(cfg, gateway)
     exposed = section is not None and section.type in ("NodePort", "LoadBalancer")

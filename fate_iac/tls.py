@@ -132,6 +132,14 @@ def subject(party_id: int, role: str) -> tuple[str, str]:
     return f"{role}-{party_id}", f"FATE {role} {party_id}"
 
 
+def identity(party_id: int, role: str) -> str:
+    """The name every certificate of a stack carries among its subject alternative names,
+    client certificates too (``party-9999``, ``exchange-1``): what tells one party's
+    gateway from another's, and what another stack's CA, constrained to its own names,
+    cannot issue."""
+    return subject(party_id, role)[0]
+
+
 def trust_bundle(cas: Iterable[str]) -> str:
     """One PEM file of every CA a gateway trusts, each once, in a stable order."""
     blocks = []
@@ -171,13 +179,18 @@ def _in_cluster(service: str, namespace: str) -> list[str]:
 
 
 def _names(
-    published: str | None, service: str, cfg: PartyConfig | ExchangeConfig, *more: str
+    published: str | None,
+    service: str,
+    cfg: PartyConfig | ExchangeConfig,
+    role: str,
+    *more: str,
 ) -> tuple[str, ...]:
     """Where clients dial a Service: ``more``, the host the record publishes, its
-    in-cluster names and ``tls.hosts``."""
+    in-cluster names and ``tls.hosts``; and the stack's :func:`identity`."""
     first = [published] if published else []
     inside = _in_cluster(service, cfg.k8s_namespace)
-    return tuple(dict.fromkeys([*more, *first, *inside, *cfg.tls.hosts]))
+    named = [*more, *first, *inside, *cfg.tls.hosts, identity(cfg.partyId, role)]
+    return tuple(dict.fromkeys(named))
 
 
 def _rollsite_mounted(cfg: PartyConfig | ExchangeConfig, role: str) -> list[Mounted]:
@@ -185,7 +198,7 @@ def _rollsite_mounted(cfg: PartyConfig | ExchangeConfig, role: str) -> list[Moun
     if not cfg.rollsite_tls:
         return []
     secure = rollsite_tls_endpoint(cfg)
-    hosts = _names(secure.host if secure else None, ROLLSITE_TLS_SERVICE, cfg)
+    hosts = _names(secure.host if secure else None, ROLLSITE_TLS_SERVICE, cfg, role)
     common_name = subject(cfg.partyId, role)[0]
     return [Mounted(CERTS_SECRET, ROLLSITE_FILES, common_name, hosts, ("Deployment", "rollsite"))]
 
@@ -197,7 +210,7 @@ def party_mounted(cfg: PartyConfig) -> list[Mounted]:
     if cfg.pulsar_via_exchange:
         broker = broker_endpoints(cfg).get("pulsar")
         sni = f"{cfg.partyId}.{sni_domain(cfg)}"  # what the exchange's SNI routes name
-        hosts = _names(broker.host if broker else None, "pulsar", cfg, sni)
+        hosts = _names(broker.host if broker else None, "pulsar", cfg, "party", sni)
         found.append(Mounted(PULSAR_SECRET, PULSAR_FILES, sni, hosts, ("StatefulSet", "pulsar")))
     return found
 
@@ -208,7 +221,7 @@ def exchange_mounted(cfg: ExchangeConfig) -> list[Mounted]:
     found = _rollsite_mounted(cfg, "exchange")
     if cfg.has("trafficServer"):
         proxy = exchange_endpoints(cfg).get("trafficServer")
-        hosts = _names(proxy.host if proxy else None, "traffic-server", cfg)
+        hosts = _names(proxy.host if proxy else None, "traffic-server", cfg, "exchange")
         common_name = subject(cfg.partyId, "exchange")[0]
         found.append(
             Mounted(
@@ -233,6 +246,21 @@ class Issuing:
     role: str
     mounted: list[Mounted]
     service: dict[str, Any] | None
+
+    @property
+    def identity(self) -> str:
+        """What its client certificates name (:func:`identity`)."""
+        return identity(self.party_id, self.role)
+
+    @property
+    def permitted(self) -> list[str]:
+        """The names its generated CA may issue for (X.509 NameConstraints): every name
+        its certificates carry, and no other; none (unconstrained) with
+        ``tls.constrainCA`` off or a brought CA."""
+        if not self.options.constrainCA or self.options.ca is not None:
+            return []
+        names = [self.identity, *(host for m in self.mounted for host in m.hosts)]
+        return list(dict.fromkeys(names))
 
 
 def issuing(cfg: PartyConfig | ExchangeConfig, role: str, wanted: list[Mounted]) -> Issuing | None:

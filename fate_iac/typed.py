@@ -9,6 +9,7 @@ values as the config's do. Nothing here imports the config package or the record
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
@@ -165,6 +166,24 @@ def _check_ip(value: str) -> str:
     return value
 
 
+def _check_network(value: str) -> str:
+    """A CIDR block as a NetworkPolicy's ipBlock takes it (host bits zero: the API
+    server refuses ``10.0.0.1/8``)."""
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise PydanticCustomError(
+            "ip-network",
+            "'{value}' is not a network in CIDR notation (like 10.0.0.0/8 or 10.1.2.3/32)",
+            {"value": value},
+        ) from None
+    if "/" not in value:
+        raise PydanticCustomError(
+            "ip-network", "'{value}' has no prefix length (like /32)", {"value": value}
+        )
+    return value
+
+
 def _check_url_host(value: str) -> str:
     """A host the chart writes into a URL unbracketed (``jdbc:mysql://<host>:<port>``):
     an IPv6 address would read as host and port both."""
@@ -289,6 +308,7 @@ _URL_PATH = r"(?:/[A-Za-z0-9._~%+,=:@/-]*)?"  # no quotes, semicolons or spaces
 Port = Annotated[int, AfterValidator(_check_port), Accepts("port (1-65535)")]
 Host = Annotated[str, AfterValidator(_check_host), Accepts("host (IP address or DNS name)")]
 IPAddress = Annotated[str, AfterValidator(_check_ip), Accepts("IP address")]
+IPNetwork = Annotated[str, AfterValidator(_check_network), Accepts("network (CIDR)")]
 HostPort = Annotated[str, AfterValidator(_check_host_port), Accepts("host:port")]
 UrlHost = Annotated[
     str,

@@ -499,3 +499,59 @@ def test_the_services_namespace_is_isolated_like_every_stacks() -> None:
         p["metadata"]["name"] for p in by_kind(service.manifests(external, None), "NetworkPolicy")
     ] == ["kubefate-api"]
     assert by_kind(service.manifests(config(networkPolicy=False), None), "NetworkPolicy") == []
+
+
+def test_egress_limits_the_service_to_its_database_dns_charts_and_the_api_server() -> None:
+    def specs(cfg: KubeFateServerConfig) -> dict[str, Any]:
+        policies = by_kind(service.manifests(cfg, None), "NetworkPolicy")
+        return {p["metadata"]["name"]: p["spec"] for p in policies}
+
+    assert not any("Egress" in s["policyTypes"] for s in specs(config()).values())
+    dns = {
+        "to": [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                },
+                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+            }
+        ],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+    found = specs(config(networkPolicyEgress=True, chartRepo="http://charts.example.org:8088"))
+    api = found["kubefate-api-egress"]
+    assert api["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "kubefate"}}
+    assert api["policyTypes"] == ["Egress"]
+    assert api["egress"] == [
+        dns,
+        {
+            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "mariadb"}}}],
+            "ports": [{"protocol": "TCP", "port": 3306}],
+        },
+        {  # the API server and the chart repository: names, or addresses unknown here
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}],
+            "ports": [
+                {"protocol": "TCP", "port": 443},
+                {"protocol": "TCP", "port": 6443},
+                {"protocol": "TCP", "port": 8088},
+            ],
+        },
+    ]
+    assert found["kubefate-mariadb-egress"]["egress"] == [dns]  # it answers, never dials
+    # An external database at an address: that address alone, on its port.
+    external = config(
+        networkPolicyEgress=True,
+        database={"host": "10.3.0.7", "port": 3307, "password": Secret(DB, True)},
+    )
+    outside = specs(external)
+    assert "kubefate-mariadb-egress" not in outside
+    assert outside["kubefate-api-egress"]["egress"][1] == {
+        "to": [{"ipBlock": {"cidr": "10.3.0.7/32"}}],
+        "ports": [{"protocol": "TCP", "port": 3307}],
+    }
+
+
+def test_egress_without_its_policies_is_refused() -> None:
+    (problem,) = service.check(config(networkPolicy=False, networkPolicyEgress=True), "fate-9999")
+    assert (problem.path, problem.rule) == (("kubefate", "networkPolicyEgress"), "no-effect")
+    assert "networkPolicy is false" in problem.message

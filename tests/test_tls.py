@@ -655,3 +655,111 @@ def test_with_tls_the_plaintext_gateway_is_not_published_unless_asked() -> None:
     assert published["spec"]["type"] == "NodePort"
     assert [p.get("nodePort") for p in published["spec"]["ports"]] == [30007]
     assert any(n.startswith("fate:tls.publishPlaintext: rollsite's plaintext") for n in notes)
+
+
+# --- identity and name constraints ------------------------------------------------------
+
+
+def _constrained_party(party_id: int) -> tuple[pki.Issued, pki.Issued, pki.Issued, str]:
+    """A party as the program issues it: its CA constrained to its names, its server
+    certificate for its published address and in-cluster name, its client certificate
+    for its identity; and that published address."""
+    cn, org = tls.subject(party_id, "party")
+    host = f"192.168.{party_id % 100}.1"
+    names = [host, f"rollsite-tls.fate-{party_id}.svc", tls.identity(party_id, "party")]
+    ca = pki.issue_ca(f"{cn}-ca", org, 100, permitted=names)
+    server = pki.issue_leaf(ca.certificate, ca.key, cn, org, "server", names, 10)
+    client = pki.issue_leaf(ca.certificate, ca.key, cn, org, "client", names[-1:], 10)
+    return ca, server, client, host
+
+
+def test_a_constrained_ca_s_party_completes_mutual_tls_and_its_leaves_name_the_party() -> None:
+    ca_a, server_a, _, host_a = _constrained_party(9999)
+    ca_b, _, client_b, _ = _constrained_party(10000)
+    trust = tls.trust_bundle([ca_a.certificate, ca_b.certificate])
+    a, b = (server_a.certificate, server_a.key, trust), (client_b.certificate, client_b.key, trust)
+    assert _handshake(a, b, host_a) == {}
+    assert _handshake(a, b, "rollsite-tls.fate-9999.svc") == {}
+    # Each leaf names its party among its alternative names: a gateway tells them apart.
+    for leaf, name in ((server_a, "party-9999"), (client_b, "party-10000")):
+        alt = _cert(leaf.certificate).extensions.get_extension_for_class(
+            x509.SubjectAlternativeName
+        )
+        assert name in alt.value.get_values_for_type(x509.DNSName)
+    constraints = pki.constraints_of(ca_a.certificate)
+    assert constraints is not None
+    ext = _cert(ca_a.certificate).extensions.get_extension_for_class(x509.NameConstraints)
+    assert ext.critical  # a verifier that cannot enforce it refuses the CA
+    assert pki.names_outside(ca_a.certificate, [host_a, "party-9999", "x.party-9999"]) == []
+
+
+def test_a_constrained_ca_cannot_issue_for_another_party_s_names() -> None:
+    """Party 9999's CA signs a server certificate for party 10000's address and a client
+    certificate naming party 10000: OpenSSL (Python's ssl) refuses both, though party
+    10000's peer trusts party 9999's CA."""
+    ca_a, _, _, _ = _constrained_party(9999)
+    ca_b, server_b, client_b, host_b = _constrained_party(10000)
+    cn, org = tls.subject(9999, "party")
+    forged_server = pki.issue_leaf(ca_a.certificate, ca_a.key, cn, org, "server", [host_b], 10)
+    forged_client = pki.issue_leaf(
+        ca_a.certificate, ca_a.key, cn, org, "client", ["party-10000"], 10
+    )
+    trust = tls.trust_bundle([ca_a.certificate, ca_b.certificate])
+    forged = (forged_server.certificate, forged_server.key, trust)
+    honest_client = (client_b.certificate, client_b.key, trust)
+    refused = _handshake(forged, honest_client, host_b)["client"]
+    assert "certificate verify failed" in refused and "permitted subtree violation" in refused
+    honest_server = (server_b.certificate, server_b.key, trust)
+    impostor = (forged_client.certificate, forged_client.key, trust)
+    refused = _handshake(honest_server, impostor, host_b)["server"]
+    assert "certificate verify failed: permitted subtree violation" in refused
+    # No address among its names: every address is excluded, not left unconstrained.
+    named_only = pki.issue_ca("ca", "o", 10, permitted=["party-1"])
+    assert pki.names_outside(named_only.certificate, ["10.0.0.1", "::1", "party-2"]) == [
+        "10.0.0.1",
+        "::1",
+        "party-2",
+    ]
+    # An unconstrained CA (brought, or constrainCA false) issues for anything.
+    assert pki.names_outside(pki.issue_ca("ca", "o", 10).certificate, [host_b]) == []
+
+
+def test_a_stack_s_generated_ca_is_constrained_to_every_name_its_certificates_carry() -> None:
+    cfg = _loaded("party9999")
+    issuing = kind_of(cfg).issuing(cfg)
+    assert issuing is not None and issuing.identity == "party-9999"
+    (rollsite,) = issuing.mounted
+    assert "party-9999" in rollsite.hosts
+    assert set(issuing.permitted) == set(rollsite.hosts)
+    # Off by choice, or a brought CA (which cannot be changed): unconstrained.
+    opted_out = load_party_config(
+        _tls_party(10000, tls={"nodePort": 30111, "constrainCA": False}), "p"
+    )
+    issuing = kind_of(opted_out.config).issuing(opted_out.config)
+    assert issuing is not None and issuing.permitted == []
+    assert any("fate:tls.constrainCA is false" in note for note in opted_out.notes)
+    # A CA issued before this option named nothing: the first update replaces it.
+    settings = tls.TlsSettings(validity_hours=48, renew_before_hours=24, ca_validity_hours=100)
+    before = settings.props("ca", "party-9999-ca", "FATE party 9999", [])
+    constrained = settings.props("ca", "party-9999-ca", "FATE party 9999", ["party-9999"])
+    assert tls.replacements(before, constrained, NOW) == ["hosts"]
+    assert pki.constraints_of(pki.issue(constrained, NOW).certificate) is not None
+
+
+def test_a_brought_ca_is_checked_against_the_names_the_stack_issues_for() -> None:
+    def brought(ca: pki.Issued) -> dict[str, Any]:
+        return {"certificate": ca.certificate, "key": Secret(ca.key, True)}
+
+    elsewhere = pki.issue_ca("org", "o", 10_000, permitted=["other.example"])
+    with pytest.raises(ConfigError) as error:
+        load_party_config(_tls_party(10000, tls={"nodePort": 30111, "ca": brought(elsewhere)}), "p")
+    (problem,) = error.value.problems
+    assert problem.path == ("tls", "ca", "certificate") and problem.rule == "tls"
+    assert "NameConstraints do not permit 192.168.10.1" in problem.message
+    assert "party-10000" in problem.message
+    # Unconstrained: accepted, and validate says what that lets it do.
+    loaded = load_party_config(
+        _tls_party(10000, tls={"nodePort": 30111, "ca": brought(pki.issue_ca("o", "o", 10_000))}),
+        "p",
+    )
+    assert any("has no NameConstraints" in note for note in loaded.notes)

@@ -506,5 +506,11 @@ class KubeFateServerArgs(TypedDict, total=False):
     """NetworkPolicies on the service's pods, as every stack's namespace has: MariaDB answers the
     service only; the API its port only. Default: true."""
 
+    networkPolicyEgress: pulumi.Input[bool]
+    """Limit what the service's pods connect to as well (with networkPolicy): the API pod to its
+    MariaDB (or database.host), kube-system's DNS, the chart repository's port and the
+    Kubernetes API server's ports (443, 6443) at any address (a NetworkPolicy matches neither
+    names nor the API server); MariaDB to DNS only. Default: false."""
+
     allowDefaultCredentials: pulumi.Input[bool]
     """Accept KubeFATE's published admin/admin and kubefate/kubefate. Default: false."""

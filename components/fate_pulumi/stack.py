@@ -12,6 +12,7 @@ import pulumi
 from fate_iac.charts import UPSTREAM_CHART_REPO
 from fate_iac.config import StackConfig, credential_paths
 from fate_iac.federation import Routes
+from fate_iac.isolation import routed_policy
 from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
 from fate_iac.routing import RoutedValues, checked
@@ -98,6 +99,13 @@ class FateStack(pulumi.ComponentResource):
                 return labels
 
             policy["metadata"]["labels"] = pulumi.Output.unsecret(routed.apply(gated))
+            if routed_policy(policy["metadata"]["name"]):  # a gateway's egress: its routes
+
+                def spec(found: list[Any], named: str = policy["metadata"]["name"]) -> Any:
+                    current = kind.network_policies(_config(config, found[1]), found[0].routes)
+                    return next(p["spec"] for p in current if p["metadata"]["name"] == named)
+
+                policy["spec"] = pulumi.Output.all(routed, final).apply(spec)
             resource_name = f"{name}-{policy['metadata']['name']}"
             policies.append(
                 kubernetes_object(

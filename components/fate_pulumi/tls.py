@@ -106,7 +106,7 @@ def certificates(
 
         ca_expiry = pulumi.Output.from_input(pki.expires(brought.certificate).isoformat())
     else:
-        ca_props = options.props("ca", f"{common_name}-ca", organization, [])
+        ca_props = options.props("ca", f"{common_name}-ca", organization, issuing.permitted)
         ca = Certificate(f"{name}-tls-ca", ca_props, child)
         ca_certificate, ca_key, ca_expiry = ca.certificate, ca.key, ca.notAfter
     done.expiries["ca"] = pulumi.Output.unsecret(ca_expiry)
@@ -122,7 +122,7 @@ def certificates(
 
         made = {tls.SERVER: issued("server", _hosts(secret, index, settled))}
         if secret.client:
-            made[tls.CLIENT] = issued("client", [])
+            made[tls.CLIENT] = issued("client", [issuing.identity])
         contents: dict[str, Any] = {tls.TRUST: bundle}
         for usage, cert in made.items():
             contents[usage], contents[f"{usage}-key"] = cert.certificate, cert.key

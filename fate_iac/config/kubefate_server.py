@@ -155,6 +155,14 @@ class KubeFateServerConfig(Section):
         description="NetworkPolicies on the service's pods, as every stack's namespace has: "
         "MariaDB answers the service only; the API its port only. Default: true.",
     )
+    networkPolicyEgress: bool = Field(
+        False,
+        description="Limit what the service's pods connect to as well (with networkPolicy): "
+        "the API pod to its MariaDB (or database.host), kube-system's DNS, the chart "
+        "repository's port and the Kubernetes API server's ports (443, 6443) at any "
+        "address (a NetworkPolicy matches neither names nor the API server); MariaDB to "
+        "DNS only. Default: false.",
+    )
     allowDefaultCredentials: bool = Field(
         False,
         description="Accept KubeFATE's published admin/admin and kubefate/kubefate. "

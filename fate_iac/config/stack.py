@@ -28,6 +28,7 @@ from fate_iac.typed import (
     HelmValuesText,
     Host,
     IPAddress,
+    IPNetwork,
     NamespaceName,
     PartyId,
     PemCertificate,
@@ -75,6 +76,19 @@ class NetworkPolicyOptions(Section):
         default_factory=lambda: ["ingress-nginx"],
         description="The ingress controller's namespaces: let in to fateflow's ports "
         "beside the party's own namespaces. Default: [ingress-nginx].",
+    )
+    egress: bool = Field(
+        False,
+        description="Limit what FATE's pods connect to as well: the party's own namespaces, "
+        "kube-system's DNS (kube-dns pods, port 53), the addresses its routes name (peers "
+        "and exchange, from the gateways only; a route to a DNS name opens its port to any "
+        "address: a NetworkPolicy cannot match names) and egressTo. Default: false.",
+    )
+    egressTo: list[IPNetwork] = Field(
+        default_factory=list,
+        description="With egress: more networks (CIDR) every FATE pod may connect to, on "
+        "any port: services outside the namespace the charts are pointed at (an external "
+        "MySQL, HDFS or Spark master, a node-local DNS cache).",
     )
     openFateflow: bool = Field(
         False,
@@ -132,6 +146,15 @@ class TlsOptions(Section):
     ca: BroughtCA | None = Field(
         None,
         description="Bring your own CA (certificate and key). Default: the stack generates one.",
+    )
+    constrainCA: bool = Field(
+        True,
+        description="Constrain the generated CA (X.509 NameConstraints) to the names the "
+        "stack's certificates carry (its published hosts, in-cluster names, tls.hosts and "
+        "its identity, party-<id>), so it cannot issue for another party's names. A CA "
+        "generated before this option is replaced on the next update (so is one whose "
+        "names change): peers trust the new one once they run. false keeps it "
+        "unconstrained. Default: true.",
     )
     publishPlaintext: bool = Field(
         False,

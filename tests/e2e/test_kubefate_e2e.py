@@ -95,11 +95,23 @@ def test_the_kubefate_service_least_privilege_persistent_and_secret(
     tools: Tools, plane: ControlPlane, tmp_path: Path
 ) -> None:
     project = copy_project(tmp_path / "project", ["kubefate"], None, source=EXAMPLE)
-    set_service(project, database={"storageClass": STORAGE_CLASS})
+    set_service(project, database={"storageClass": STORAGE_CLASS}, networkPolicyEgress=True)
     ws = workspace(tools, project, tmp_path, plane.kubeconfig)
     volume(plane, "kubefate-e2e-0")
     stack = ws.stack("kubefate")
     stack.up()
+
+    # Its egress, as the API server holds it: the API pod to its database, DNS and the
+    # API server's and chart repository's ports; MariaDB to DNS only.
+    policies = "/apis/networking.k8s.io/v1/namespaces/kube-fate/networkpolicies"
+    api_egress = kube_get(plane, f"{policies}/kubefate-api-egress")["spec"]
+    assert api_egress["policyTypes"] == ["Egress"]
+    assert [p["port"] for p in api_egress["egress"][-1]["ports"]] == [443, 6443]
+    assert api_egress["egress"][1]["to"] == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "mariadb"}}}
+    ]
+    mariadb_egress = kube_get(plane, f"{policies}/kubefate-mariadb-egress")["spec"]
+    assert [p["port"] for p in mariadb_egress["egress"][0]["ports"]] == [53, 53]
 
     # The objects, as the API server holds them
     deployment = kube_get(plane, "/apis/apps/v1/namespaces/kube-fate/deployments/kubefate")

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from e2e.controlplane import ControlPlane, kube_get
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
-from fate_iac import postrender, tls
+from fate_iac import pki, postrender, tls, yamlio
 from fate_iac.endpoints import ROLLSITE_TLS_SERVICE
 from fate_iac.postrender import ROLLSITE_TLS_PORT
 from fate_pulumi.automation import AutomationRunner
@@ -34,6 +34,7 @@ TRUSTS = {
     "party10000": ["party9999"],
 }
 """Whose CAs each stack's rollsite trusts (besides its own): the stacks it routes to."""
+ROLES = {"exchange": "exchange", "party9999": "party", "party10000": "party"}
 
 
 def _cert(pem: str) -> x509.Certificate:
@@ -52,6 +53,11 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
     tools: Tools, plane: ControlPlane, chart_repo: str, tmp_path: Path
 ) -> None:
     project = copy_project(tmp_path / "project", STACKS, chart_repo, source=EXAMPLE)
+    # Party 9999 limits its egress too: its rollsite's policy follows the records it reads.
+    path = project / "Pulumi.party9999.yaml"
+    document = yamlio.load(path.read_text())
+    document["config"]["fate:networkPolicy"] = {"egress": True}
+    path.write_text(yamlio.dump(document))
     ws = workspace(tools, project, tmp_path, plane.kubeconfig)
     runner = AutomationRunner(project, ws.env, tools.pulumi_root, say=print)
 
@@ -83,6 +89,16 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
         secure = record["endpoints"]["rollsiteTLS"]
         sans = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         assert secure["host"] in [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)]
+        # The client certificate names the party too, and the CA is constrained to the
+        # names its certificates carry: the other stacks' published addresses are outside.
+        identity = client.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert identity.get_values_for_type(x509.DNSName) == [
+            tls.identity(record["partyId"], ROLES[stack])
+        ]
+        names = [str(n.value) for n in sans] + [tls.identity(record["partyId"], ROLES[stack])]
+        assert pki.names_outside(record["ca"], names) == []
+        others = [r["endpoints"]["rollsiteTLS"]["host"] for o, r in records.items() if o != stack]
+        assert set(pki.names_outside(record["ca"], others)) == set(others) - {secure["host"]}
         # It trusts its own CA and those of the stacks it routes to: nothing else.
         trusted = {c.subject for c in x509.load_pem_x509_certificates(secret["ca.pem"].encode())}
         assert trusted == {own.subject, *(cas[other].subject for other in TRUSTS[stack])}
@@ -101,6 +117,34 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
         )
         ports = {p["port"] for p in policy["spec"]["ingress"][0]["ports"]}
         assert ROLLSITE_TLS_PORT in ports
+
+    # Party 9999's egress: every pod to its party and DNS; rollsite to the TLS listeners
+    # of the peer and the exchange its routes name (from their records), nothing else.
+    def egress_policy(name: str) -> dict[str, Any]:
+        found = kube_get(
+            plane, f"/apis/networking.k8s.io/v1/namespaces/fate-tls-9999/networkpolicies/{name}"
+        )
+        assert found is not None, name
+        spec: dict[str, Any] = found["spec"]
+        return spec
+
+    assert egress_policy("fate-egress")["policyTypes"] == ["Egress"]
+    rollsite_egress = egress_policy("fate-egress-rollsite")
+    assert rollsite_egress["podSelector"] == {"matchLabels": {"fateMoudle": "rollsite"}}
+    assert rollsite_egress["egress"] == [
+        {
+            "to": [{"ipBlock": {"cidr": "192.168.0.1/32"}}],
+            "ports": [{"protocol": "TCP", "port": 30002}],
+        },
+        {
+            "to": [{"ipBlock": {"cidr": "192.168.10.1/32"}}],
+            "ports": [{"protocol": "TCP", "port": 30008}],
+        },
+    ]
+    no_egress = kube_get(
+        plane, "/apis/networking.k8s.io/v1/namespaces/fate-tls-10000/networkpolicies/fate-egress"
+    )
+    assert no_egress is None  # an opt-in
 
     def routes(stack: str) -> dict[str, Any]:
         found = kube_get(
@@ -165,6 +209,18 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
     # Not due again: the next update issues nothing.
     cli("up", "--yes", "--skip-preview")
     assert certs("party10000")["server.crt"] == after["server.crt"]
+
+    # A CA constrained to other names is a new CA: the preview says so before anything
+    # happens (here the opt-out; a CA generated before constraints goes the other way).
+    cli("config", "set", "--path", "fate:tls.constrainCA", "false")
+    preview = ws.pulumi("preview", "--diff", "--stack", "party10000")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    lines = preview.stdout.splitlines()
+    ca = next(i for i, line in enumerate(lines) if line.strip().endswith("-tls-ca]"))
+    assert lines[ca - 2].strip() == "+-pulumi-python:dynamic:Resource: (replace)", preview.stdout
+    assert lines[ca + 3].strip() == "~ hosts           : [", preview.stdout
+    # With it, what it signed and the Secret holding them; rollsite then restarts.
+    assert "+-4 to replace" in preview.stdout and "~ 1 to update" in preview.stdout
 
     ws.federation("destroy", "--yes")
     for namespace in NAMESPACES.values():
