@@ -5,13 +5,13 @@ Each problem names both stacks involved.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from fate_iac.cluster_target import ClusterTarget
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
-from fate_iac.kinds import kind_of
+from fate_iac.kinds import kind_of, parts
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,38 @@ NO_EXCHANGE = {
 """Why no exchange routes a protocol."""
 
 
-def check_federation(members: Mapping[str, Member]) -> list[FederationProblem]:
-    """Every cross-stack rule the federation breaks."""
+def own_stack_in_full(name: str, members: Collection[str], project: str | None) -> str | None:
+    """The stack of this project that ``name`` spells in full (``<org>/<stack>``, or
+    ``<org>/<project>/<stack>`` naming this project), when it is one of ``members``;
+    None for a short name or another project's stack."""
+    parts = name.split("/")
+    if len(parts) == 1 or parts[-1] not in members:
+        return None
+    return parts[-1] if len(parts) == 2 or parts[1] == project else None
+
+
+def check_federation(
+    members: Mapping[str, Member], project: str | None = None
+) -> list[FederationProblem]:
+    """Every cross-stack rule the federation breaks (``project``: the Pulumi project the
+    members are stacks of)."""
     problems: list[FederationProblem] = []
     names = sorted(members)
+    for name in names:
+        for _, part in parts(members[name].config):
+            for ref in part.referenced_stacks:
+                own = own_stack_in_full(ref, members, project)
+                if own is not None:
+                    problems.append(
+                        FederationProblem(
+                            (name, own),
+                            "stack-name",
+                            f"{name} names {ref}, this project's stack {own}, in full: "
+                            f"fatectl federation follows this project's stacks by their "
+                            f"short names, and would not update {name} when {own} "
+                            f"changes; write {own}",
+                        )
+                    )
 
     def pairwise(
         rule: str, key: Callable[[Member], Sequence[object]], label: str, same_cluster: bool

@@ -402,3 +402,14 @@ def load_stack(project_dir: Path, stack: str, passphrase: str | None = None) -> 
     """Read and validate a stack's file, as ``fatectl`` does."""
     raw = read_stack_file(stack_file(project_dir, stack), stack, passphrase)
     return load_stack_config(raw, stack)
+
+
+def project_name(project_dir: Path) -> str | None:
+    """The Pulumi project a directory's stack files belong to (``name`` in its
+    ``Pulumi.yaml``); None without one."""
+    path = project_dir / "Pulumi.yaml"
+    if not path.is_file():
+        return None
+    document = yamlio.load(path.read_text())
+    name = document.get("name") if isinstance(document, dict) else None
+    return str(name) if name else None

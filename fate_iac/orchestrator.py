@@ -32,7 +32,7 @@ from fate_iac.convergence import INPUTS_ENV, file_digest, inputs_digest, next_st
 from fate_iac.federation import EXISTING_STACKS_ENV
 from fate_iac.federation_check import Member, check_federation
 from fate_iac.kinds import kind_for, parts
-from fate_iac.loader import load_stack_config, read_stack_file
+from fate_iac.loader import load_stack_config, project_name, read_stack_file
 from fate_iac.problems import ConfigError, FederationError, said
 from fate_iac.recovery import RecoveryStopped
 
@@ -251,7 +251,8 @@ def discover(
         members[name] = Member(loaded.config, target.identity(), file_digest(path), target)
     if not members and not errors:
         raise FederationError(f"no Pulumi.<stack>.yaml files in {project_dir}")
-    problems = [p.render() for p in check_federation(members)] if not errors else []
+    project = project_name(project_dir)
+    problems = [p.render() for p in check_federation(members, project)] if not errors else []
     if errors or problems:
         raise FederationError("\n".join(["federation refused:", *errors, *problems]))
     return members

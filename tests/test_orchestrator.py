@@ -100,6 +100,23 @@ def test_unknown_stacks_and_one_sided_peers() -> None:
     assert set(rules(members)) == {(("a", "ghost"), "unknown-stack"), (("a", "b"), "p2p")}
 
 
+def test_this_projects_stack_named_in_full_is_refused_with_its_short_name() -> None:
+    """fatectl follows this project's stacks by short name: a full name of one would
+    leave its readers un-updated when it changes."""
+    for full in ("organization/fate/exchange", "organization/exchange"):
+        members = star(a={"exchangeStack": full})
+        [problem] = [p for p in check_federation(members, "fate") if p.rule == "stack-name"]
+        assert problem.stacks == ("a", "exchange")
+        assert problem.render() == (
+            f"stacks a and exchange: a names {full}, this project's stack exchange, in full: "
+            "fatectl federation follows this project's stacks by their short names, and "
+            "would not update a when exchange changes; write exchange [stack-name]"
+        )
+    # another project's stack of the same name is another stack
+    members = star(a={"exchangeStack": "organization/other/exchange"})
+    assert not [p for p in check_federation(members, "fate") if p.rule == "stack-name"]
+
+
 def test_modes_that_cannot_talk() -> None:
     spark_exchange = {
         "modules": ["trafficServer", "nginx"],
