@@ -375,3 +375,12 @@ def test_the_runnable_block_runs(block: Block, scratch: Path) -> None:
 
 def test_some_blocks_are_runnable() -> None:
     assert len(list(runnable_blocks())) >= 8
+
+
+def test_the_guides_run_on_a_cluster_list_only_their_own_commands() -> None:
+    """tests/e2e/test_docs_e2e.py runs the guides' cluster and backend commands; a
+    command renamed or removed in a guide takes its entry in that test's lists with it
+    (checked here, offline, so a doc edit hears of it at once)."""
+    from tests.e2e.test_docs_e2e import unknown_entries
+
+    assert unknown_entries() == []
