@@ -38,7 +38,7 @@ from e2e.controlplane import ControlPlane
 from e2e.tools import Tools
 from e2e.workspace import workspace
 from fate_iac import yamlio
-from tests.conftest import PROJECT_DIR, SHARED, chart_source, example
+from tests.conftest import NOTEBOOK_HASH, PROJECT_DIR, SHARED, chart_source, example
 from tests.test_docs import KUBEFATE_FILES, shell_blocks
 
 GUIDES = [
@@ -230,7 +230,7 @@ def children_cpu() -> float:
 def operator_project(target: Path, chart_repo: str) -> Path:
     """A copy of the repository as a reader has it: its stack files copied (the guides'
     commands change them), each naming the local chart server; everything else linked;
-    ``./mirror``: a directory laid out as the chart repository."""
+    ``./mirror``: a directory laid out as the chart repository; ``notebook.hash``."""
     target.mkdir(parents=True)
     for entry in PROJECT_DIR.iterdir():
         if entry.name in ("out", ".git", ".pulumi"):
@@ -245,6 +245,8 @@ def operator_project(target: Path, chart_repo: str) -> Path:
         else:
             (target / entry.name).symlink_to(entry)
     (target / "mirror").symlink_to(SHARED / "charts")
+    # the Jupyter password hash an operator makes as the isolation guide says
+    (target / "notebook.hash").write_text(NOTEBOOK_HASH + "\n")
     for name, source in KUBEFATE_FILES.items():
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(example(source), target / name)
