@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from fate_iac import mysql_root
 from fate_iac.catalogue import (
     EXCHANGE_CHART_VERSIONS,
     FATE1_ONLY_KEYS,
@@ -982,7 +983,7 @@ def plaintext_gateway_note(cfg: PartyConfig | ExchangeConfig) -> list[str]:
 
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
-    notes = plaintext_gateway_note(cfg)
+    notes = plaintext_gateway_note(cfg) + mysql_root.notes(cfg)
     gateway = cfg.gateway if cfg.computing == "Eggroll" else "nginx"  # what peers reach first
     section = getattr(cfg, gateway)
     exposed = section is not None and section.type in ("NodePort", "LoadBalancer")
