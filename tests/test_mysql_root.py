@@ -242,3 +242,25 @@ def test_the_program_leaves_the_chart_s_root_when_opted_out() -> None:
     assert recorder.of_type("kubernetes:core/v1:Secret") == []
     [release] = recorder.of_type("kubernetes:helm.sh/v3:Release")
     assert not release.inputs.get("postrender")
+
+
+# --- the policy pack ------------------------------------------------------------------
+
+
+@pytest.mark.chart
+@pytest.mark.parametrize("opted_out", [False, True], ids=["hardened", "opted-out"])
+def test_the_policy_pack_checks_the_mysql_helm_installs(opted_out: bool) -> None:
+    """The pack renders a release through the fixes its ``postrender`` command names:
+    the StatefulSet it checks is the one the API server gets."""
+    from fate_policies.releases import expand
+    from tests.test_policies import stack_file_releases
+
+    changes = {"allowEmptyMysqlRootPassword": True} if opted_out else {}
+    [release] = stack_file_releases(PROJECT_DIR, "party9999", changes)
+    expansion = expand(release, None, "default")
+    assert expansion.unseen is None
+    [mysql] = [o for o in expansion.objects if (o.kind, o.name) == ("StatefulSet", "mysql")]
+    [container] = mysql.body["spec"]["template"]["spec"]["containers"]
+    names = [e["name"] for e in container["env"]]
+    assert ("MYSQL_ALLOW_EMPTY_PASSWORD" in names) is opted_out
+    assert ("MYSQL_ROOT_PASSWORD" in names) is not opted_out

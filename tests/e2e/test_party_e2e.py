@@ -174,7 +174,7 @@ def test_a_party_deployed_with_the_chart_s_root_previews_its_password_first(
     try:
         opted_out = stack.up()
         assert opted_out.summary.resource_changes is not None
-        assert opted_out.summary.resource_changes.get("delete") == 2  # password, Secret
+        assert opted_out.summary.resource_changes.get(auto.OpType.DELETE) == 2  # password, Secret
         assert mysql_env(plane)["MYSQL_ALLOW_EMPTY_PASSWORD"]["value"] == "1"
         assert kube_get(plane, "/api/v1/namespaces/fate-10000/secrets/mysql-root") is None
     finally:
