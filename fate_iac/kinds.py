@@ -474,9 +474,10 @@ class EggrollParty(ChartKind[PartyConfig]):
         return [(SERVING, cfg.servingCluster)] if cfg.servingCluster is not None else []
 
     def post_render_fixes(self, cfg: PartyConfig) -> frozenset[str]:
-        return frozenset({TLS} if cfg.rollsite_tls else set()) | frozenset(
-            {MYSQL_ROOT} if self.hardens_mysql_root(cfg) else set()
-        )
+        fixes = {TLS} if cfg.rollsite_tls else set()
+        if self.hardens_mysql_root(cfg):
+            fixes.add(MYSQL_ROOT)
+        return frozenset(fixes)
 
     def hardens_mysql_root(self, cfg: PartyConfig) -> bool:
         return mysql_root.hardened(cfg)
