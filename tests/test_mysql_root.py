@@ -264,3 +264,19 @@ def test_the_policy_pack_checks_the_mysql_helm_installs(opted_out: bool) -> None
     names = [e["name"] for e in container["env"]]
     assert ("MYSQL_ALLOW_EMPTY_PASSWORD" in names) is opted_out
     assert ("MYSQL_ROOT_PASSWORD" in names) is not opted_out
+
+
+@pytest.mark.chart
+def test_fatectl_diff_of_a_party_deployed_before_shows_the_env_change_only() -> None:
+    """What a party deployed with the chart's root (the opt-out's objects, as before
+    this version) sees in ``fatectl diff``: mysql's env, and nothing else."""
+    from fate_iac.objdiff import diff_objects
+
+    [before] = render_stack(_stack("party9999", allowEmptyMysqlRootPassword=True), chart_source())
+    [after] = render_stack(_stack("party9999"), chart_source())
+    diff = diff_objects(before.objects(), after.objects(), default_namespace="fate-9999")
+    assert diff.added == () and diff.removed == ()
+    [changed] = diff.changed
+    assert changed.key == ("StatefulSet", "fate-9999", "mysql")
+    report = "\n".join(diff.lines())
+    assert "MYSQL_ALLOW_EMPTY_PASSWORD" in report and "MYSQL_ROOT_PASSWORD" in report
