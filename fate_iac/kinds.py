@@ -31,7 +31,17 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from fate_iac import egress, isolation, kubefate_server, legacy, rules, serving, tls, upgrade
+from fate_iac import (
+    egress,
+    isolation,
+    kubefate_server,
+    legacy,
+    mysql_root,
+    rules,
+    serving,
+    tls,
+    upgrade,
+)
 from fate_iac.charts import merge_values, resolve_chart
 from fate_iac.config import (
     SERVING_INHERITED,
@@ -56,7 +66,7 @@ from fate_iac.endpoints import (
 )
 from fate_iac.endpoints import exchange_record as make_exchange_record
 from fate_iac.federation import ExchangeRoutes, FederationRecord, Routes, SparkRoutes
-from fate_iac.postrender import POSTRENDER_REVISION
+from fate_iac.postrender import MYSQL_ROOT, POSTRENDER_REVISION, TLS
 from fate_iac.problems import (
     CONFIG_NAMESPACE,
     SERVING_NAMESPACE,
@@ -320,8 +330,14 @@ class ChartKind(StackKind[C]):
         serving cluster beside its training cluster)."""
         return []
 
-    def post_renders(self, cfg: C) -> bool:
-        """Whether its own release goes through the post-renderer (rollsite's TLS)."""
+    def post_render_fixes(self, cfg: C) -> frozenset[str]:
+        """The post-renderer's fixes its own release goes through (rollsite's TLS, MySQL's
+        root password: :data:`fate_iac.postrender.FIXES`); none: not post-rendered."""
+        return frozenset()
+
+    def hardens_mysql_root(self, cfg: C) -> bool:
+        """Whether its MySQL's root gets a generated password, kept in a Secret
+        (:mod:`fate_iac.mysql_root`)."""
         return False
 
     def entry_points(self, cfg: C) -> EntryPoints:
@@ -391,7 +407,7 @@ class ChartKind(StackKind[C]):
         with no records, whose key paths the deployed routes override."""
         if cfg.helmValues:
             values = merge_values(values, cfg.helmValues)
-        post_render = self.post_renders(cfg) and key == MAIN
+        post_render = self.post_render_fixes(cfg) if key == MAIN else frozenset()
         if post_render:  # a new post-renderer changes the release, so Helm applies it
             values = merge_values(values, {"fateIac": {"postRender": POSTRENDER_REVISION}})
         return ReleaseSpec(
@@ -478,8 +494,14 @@ class EggrollParty(ChartKind[PartyConfig]):
     def beside(self, cfg: PartyConfig) -> list[tuple[ChartKind[Any], StackConfig]]:
         return [(SERVING, cfg.servingCluster)] if cfg.servingCluster is not None else []
 
-    def post_renders(self, cfg: PartyConfig) -> bool:
-        return cfg.rollsite_tls
+    def post_render_fixes(self, cfg: PartyConfig) -> frozenset[str]:
+        fixes = {TLS} if cfg.rollsite_tls else set()
+        if self.hardens_mysql_root(cfg):
+            fixes.add(MYSQL_ROOT)
+        return frozenset(fixes)
+
+    def hardens_mysql_root(self, cfg: PartyConfig) -> bool:
+        return mysql_root.hardened(cfg)
 
     def entry_points(self, cfg: PartyConfig) -> EntryPoints:
         return isolation.party_entry_points(cfg)
@@ -600,8 +622,8 @@ class Exchange(ChartKind[ExchangeConfig]):
             specs.append(SERVING._main_release(proxy, source, values, paths, key="serving"))
         return specs
 
-    def post_renders(self, cfg: ExchangeConfig) -> bool:
-        return cfg.rollsite_tls
+    def post_render_fixes(self, cfg: ExchangeConfig) -> frozenset[str]:
+        return frozenset({TLS} if cfg.rollsite_tls else set())
 
     def entry_points(self, cfg: ExchangeConfig) -> EntryPoints:
         return isolation.exchange_entry_points(cfg)

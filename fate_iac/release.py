@@ -48,8 +48,9 @@ class ReleaseSpec:
     chart: ChartRef
     values: Values
     route_paths: tuple[ValuesPath, ...]
-    post_render: bool = False
-    """Rendered through :func:`fate_iac.tls.post_render` (rollsite's TLS)."""
+    post_render: frozenset[str] = frozenset()
+    """The post-renderer's fixes it is rendered through (:data:`fate_iac.postrender.FIXES`:
+    rollsite's TLS, MySQL's root password); none: not post-rendered."""
 
 
 def namespace_labels(cfg: StackConfig, role: str) -> dict[str, str]:
@@ -78,5 +79,5 @@ def release_options(cfg: StackConfig, spec: ReleaseSpec) -> dict[str, Any]:
         "atomic": options.atomic,
         "cleanupOnFail": options.cleanupOnFail,
         "maxHistory": options.maxHistory,
-        **({"postrender": postrender_command()} if spec.post_render else {}),
+        **({"postrender": postrender_command(spec.post_render)} if spec.post_render else {}),
     }

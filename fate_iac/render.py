@@ -60,7 +60,7 @@ def render_stack(
             values = merge_values(values, nest(routed.overrides.get(spec.key, {})))
             objects = render_chart(chart_archive(spec.chart), values, spec.name, spec.namespace)
             if spec.post_render:
-                objects = [post_render_manifest(m) for m in objects]
+                objects = [post_render_manifest(m, spec.post_render) for m in objects]
             releases.append(
                 RenderedRelease(spec.name, spec.namespace, spec.chart, tuple(objects), values)
             )

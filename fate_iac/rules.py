@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from fate_iac import mysql_root
 from fate_iac.catalogue import (
     EXCHANGE_CHART_VERSIONS,
     FATE1_ONLY_KEYS,
@@ -1034,7 +1035,7 @@ def tls_notes(cfg: PartyConfig | ExchangeConfig, mounted: list[Mounted]) -> list
 
 def advisories(cfg: PartyConfig) -> list[str]:
     """Things worth saying that do not block a deployment."""
-    notes = tls_notes(cfg, party_mounted(cfg))
+    notes = tls_notes(cfg, party_mounted(cfg)) + mysql_root.notes(cfg)
     gateway = cfg.gateway if cfg.computing == "Eggroll" else "nginx"  # what peers reach first
     section = getattr(cfg, gateway)
     exposed = section is not None and section.type in ("NodePort", "LoadBalancer")

@@ -70,11 +70,14 @@ class Recorder(pulumi.runtime.Mocks):
             secret = sorted(set(outputs) & set(self.secret_outputs))
             state = {"name": args.inputs["name"], "outputs": outputs, "secretOutputNames": secret}
             return f"{args.name}-id", state
-        if args.typ == DYNAMIC:  # certificates: issued for real, as the provider would
-            from fate_iac import pki  # as in the program: only where a certificate is
+        if args.typ == DYNAMIC:  # made for real by the program's own provider
+            from fate_pulumi.mysql_root import MAKER
+            from fate_pulumi.tls import ISSUER
 
-            issued = pki.issue(args.inputs)
-            return issued.serial, {**args.inputs, **pki.issued_outputs(issued)}
+            # a certificate (issued), or a generated password
+            provider = ISSUER if "usage" in args.inputs else MAKER
+            made = provider.create(dict(args.inputs))
+            return str(made.id), dict(made.outs or {})
         return f"{args.name}-id", dict(args.inputs)
 
     def call(

@@ -22,6 +22,7 @@ from fate_iac.kinds import (
     parts,
 )
 from fate_iac.loader import load_party_config, load_stack, load_stack_config
+from fate_iac.postrender import MYSQL_ROOT, TLS
 from fate_iac.problems import ConfigError
 from fate_iac.tls import CERTS_SECRET
 from fate_pulumi.program import BUILDERS
@@ -125,12 +126,13 @@ def test_a_party_and_an_exchange_issue_what_their_charts_mount() -> None:
     issued = kind_of(tls_party).issuing(tls_party)
     assert issued is not None and (issued.party_id, issued.role) == (10000, "party")
     assert [m.secret for m in issued.mounted] == [CERTS_SECRET]
-    assert issued.service is not None and kind_of(tls_party).post_renders(tls_party)
+    assert issued.service is not None
+    assert kind_of(tls_party).post_render_fixes(tls_party) == {TLS, MYSQL_ROOT}
     proxy = exchange(modules=["trafficServer", "nginx"], trafficServer={"type": "NodePort"})
     issued = EXCHANGE.issuing(proxy)
     assert issued is not None and issued.role == "exchange" and issued.service is None
     assert [m.secret for m in issued.mounted] == ["traffic-server-cert"]
-    assert not EXCHANGE.post_renders(proxy)
+    assert not EXCHANGE.post_render_fixes(proxy)
 
 
 def test_only_the_party_kinds_track_upgrades() -> None:

@@ -19,6 +19,7 @@ import yaml
 from fate_iac.charts import resolve_chart
 from fate_iac.kubefate import import_cluster_yaml, kubefate_render
 from fate_iac.loader import load_party_config, load_stack_config
+from fate_iac.postrender import MYSQL_ROOT, post_render_object
 from fate_iac.problems import ConfigError
 from fate_iac.render import render_stack
 from fate_iac.secrets import Secret
@@ -55,14 +56,19 @@ def ours(
 
 def theirs(document: dict[str, Any], charts: str, deliberate: bool = True) -> dict[Key, Any]:
     """KubeFATE's objects for ``document``; with ``deliberate``, for the document a
-    KubeFATE user would write to get this project's deliberate differences (each also
-    tested on its own, below)."""
+    KubeFATE user would write to get this project's deliberate differences, and with
+    the one no document gives (MySQL's root password, made by the post-renderer) made
+    in their objects (each also tested on its own, below)."""
     chart = resolve_chart("fate", document["chartVersion"], charts)
     from fate_iac.charts import chart_archive
 
     if deliberate:
         document = with_deliberate_differences(document)
-    return by_name([m.object for m in kubefate_render(document, chart_archive(chart))])
+    objects = [m.object for m in kubefate_render(document, chart_archive(chart))]
+    if deliberate:
+        for obj in objects:
+            post_render_object(obj, {MYSQL_ROOT})
+    return by_name(objects)
 
 
 def with_deliberate_differences(document: dict[str, Any]) -> dict[str, Any]:
@@ -540,3 +546,36 @@ def test_deliberate_difference_tls_keeps_the_plaintext_gateway_inside(charts: st
     assert withheld["spec"]["type"] == "ClusterIP"
     assert all("nodePort" not in p for p in withheld["spec"]["ports"])
     assert ours(document, charts, edit=tls(True))[("Service", "rollsite")] == kubefate
+
+
+@pytest.mark.parametrize(
+    "relative", ["v1.11.2/party-10000/cluster.yaml", "v2.0.0/party-9999/cluster-spark-pulsar.yaml"]
+)
+def test_deliberate_difference_mysql_root_has_a_generated_password(
+    relative: str, charts: str
+) -> None:
+    """KubeFATE's mysql lets root in without a password (MYSQL_ALLOW_EMPTY_PASSWORD);
+    here root's password comes from Secret mysql-root (the program generates it), by
+    reference: no object holds it. Nothing else of the object differs, and
+    allowEmptyMysqlRootPassword gives KubeFATE's object back."""
+    document = yaml.safe_load(example(relative).read_text())
+    kubefate = theirs(document, charts, deliberate=False)[("StatefulSet", "mysql")]
+    [their_container] = kubefate["spec"]["template"]["spec"]["containers"]
+    assert {"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "1"} in their_container["env"]
+
+    hardened = ours(document, charts)[("StatefulSet", "mysql")]
+    [container] = hardened["spec"]["template"]["spec"]["containers"]
+    reference = {"secretKeyRef": {"name": "mysql-root", "key": "password"}}
+    assert {"name": "MYSQL_ROOT_PASSWORD", "valueFrom": reference} in container["env"]
+    assert "MYSQL_ALLOW_EMPTY_PASSWORD" not in [e["name"] for e in container["env"]]
+    theirs_env = [e for e in their_container["env"] if e["name"] != "MYSQL_ALLOW_EMPTY_PASSWORD"]
+    ours_env = [e for e in container["env"] if e["name"] != "MYSQL_ROOT_PASSWORD"]
+    assert ours_env == theirs_env
+    assert {**container, "env": None} == {**their_container, "env": None}
+    spec = {**hardened["spec"], "template": None}
+    assert spec == {**kubefate["spec"], "template": None}
+
+    def opt_out(raw: dict[str, Any]) -> None:
+        raw["allowEmptyMysqlRootPassword"] = True
+
+    assert ours(document, charts, edit=opt_out)[("StatefulSet", "mysql")] == kubefate

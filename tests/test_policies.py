@@ -27,7 +27,7 @@ from fate_iac import yamlio
 from fate_iac.charts import ChartRef, merge_values, resolve_chart
 from fate_iac.kinds import kind_of
 from fate_iac.loader import load_stack_config, read_stack_file
-from fate_iac.postrender import ROLLSITE_TLS_PORT, postrender_command
+from fate_iac.postrender import MYSQL_ROOT, ROLLSITE_TLS_PORT, TLS, postrender_command
 from fate_iac.routing import nest
 from fate_iac.values import map_secrets
 from fate_policies.objects import image_repository
@@ -185,7 +185,11 @@ def stack_file_releases(
 
 
 def release_props(
-    name: str, namespace: str, chart: ChartRef, values: Any, post_render: bool = False
+    name: str,
+    namespace: str,
+    chart: ChartRef,
+    values: Any,
+    post_render: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """A release's inputs as the program registers them (the post-renderer is this
     package's command, where the program runs)."""
@@ -196,7 +200,7 @@ def release_props(
         "chart": args["chart"],
         "version": args.get("version", chart.version),
         "values": values,
-        "postrender": postrender_command() if post_render else "",
+        "postrender": postrender_command(post_render) if post_render else "",
         "createNamespace": False,
     }
     if "repositoryOpts" in args:
@@ -684,7 +688,7 @@ def test_a_post_rendered_release_is_checked_as_the_post_renderer_leaves_it() -> 
     not an advisory "cannot see" while a NodePort outside the range passes."""
     release = next(stack_file_releases(PROJECT_DIR / "examples" / "tls", "party10000"))
     release = with_values(release, {"modules": {"python": {"httpNodePort": 40000}}})
-    assert release["postrender"] == postrender_command()
+    assert release["postrender"] == postrender_command({TLS, MYSQL_ROOT})
     assert check_resource("release-visibility", RELEASE_TYPE, release) == []
     assert check_resource("nodeport-range", RELEASE_TYPE, release) == [
         "Service fate-tls-10000/fateflow-client in release fate-tls-10000 (fate v1.11.2): "

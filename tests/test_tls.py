@@ -319,7 +319,7 @@ PINNED = {1: "d448a97769ee3c65"}
 def test_post_rendering_is_pinned_to_its_revision_and_leaves_the_rest_as_written() -> None:
     import hashlib
 
-    out = postrender.post_render(FIXED_STREAM)
+    out = postrender.post_render(FIXED_STREAM, {postrender.TLS})
     assert out.startswith(FIXED_STREAM.split("---\n# Source: fate/templates/b.yaml")[0])
     documents = yamlio.load_all(out)
     table = json.loads(documents[1]["data"]["route_table.json"])["route_table"]
@@ -335,17 +335,26 @@ def test_post_rendering_is_pinned_to_its_revision_and_leaves_the_rest_as_written
 
 @pytest.mark.chart
 def test_the_post_render_command_fixes_the_real_charts_as_fatectl_render_shows() -> None:
-    """The command Helm runs (the whole stream) and the offline render (object by
-    object) agree on the real charts."""
-    from fate_iac.charts import chart_archive, render_chart
+    """The command Helm runs (the whole stream, the fixes read from its name) and the
+    offline render (object by object) agree on the real charts."""
+    import subprocess
 
-    for stack in ("party9999", "exchange"):
+    from fate_iac.charts import chart_archive, render_chart
+    from fate_iac.release import release_options
+
+    for stack, fixes in (
+        ("party9999", {postrender.TLS, postrender.MYSQL_ROOT}),
+        ("exchange", {postrender.TLS}),
+    ):
         cfg = _loaded(stack)
         (spec,) = [s for s in kind_of(cfg).releases(cfg, chart_source()) if s.post_render]
+        assert spec.post_render == fixes
         (rendered,) = render_stack(cfg, chart_source())
         plain = render_chart(chart_archive(spec.chart), rendered.values, spec.name, spec.namespace)
         stream = "".join(f"---\n# Source: {m.source}\n{m.text}\n" for m in plain)
-        assert yamlio.load_all(postrender.post_render(stream)) == rendered.objects()
+        command = release_options(cfg, spec)["postrender"]
+        run = subprocess.run([command], input=stream, text=True, capture_output=True, check=True)
+        assert yamlio.load_all(run.stdout) == rendered.objects()
 
 
 # --- routes, records, rules -----------------------------------------------------------
@@ -530,7 +539,7 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
         return cluster.federation.apply(seen.update)
 
     recorder = run_with_mocks(body, "party9999")
-    issued = {r.name: r.inputs for r in recorder.of_type(DYNAMIC)}
+    issued = {r.name: r.inputs for r in recorder.of_type(DYNAMIC) if "usage" in r.inputs}
     assert set(issued) == {"p-tls-ca", "p-eggroll-certs-server", "p-eggroll-certs-client"}
     assert issued["p-eggroll-certs-server"]["hosts"][0] == "192.168.9.1"
     # The record publishes the CA's certificate (the state keeps the keys secret: the
@@ -538,7 +547,7 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
     ca = _cert(seen["ca"])
     assert ca.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "party-9999-ca"
     # The Secret is secret whole, and trusts its own CA, its peer's and its exchange's.
-    (secret,) = [r for r in recorder.of_type("kubernetes:core/v1:Secret")]
+    (secret,) = [r for r in recorder.of_type("kubernetes:core/v1:Secret") if "certs" in r.name]
     hidden, files = unwrap_secret(secret.inputs["stringData"])
     assert hidden and set(files) == set(tls.ROLLSITE_FILES)
     trusted = x509.load_pem_x509_certificates(files["ca.pem"].encode())
@@ -556,7 +565,7 @@ def test_the_program_issues_stores_trusts_and_publishes_under_mocks() -> None:
     }
     # The release is post-rendered; rollsite restarts when what it loads changes.
     (release,) = recorder.of_type("kubernetes:helm.sh/v3:Release")
-    assert release.inputs["postrender"].endswith(postrender.POSTRENDER_COMMAND)
+    assert release.inputs["postrender"].endswith("fate-postrender-tls-mysql-root")
     (patch,) = recorder.of_type("kubernetes:apps/v1:DeploymentPatch")
     annotations = patch.inputs["spec"]["template"]["metadata"]["annotations"]
     assert len(annotations[tls.STAMP_ANNOTATION]) == 16

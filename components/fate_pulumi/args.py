@@ -198,6 +198,11 @@ class FatePartyArgs(TypedDict, total=False):
     """(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, fateboard admin/admin,
     RabbitMQ fate/fate). Default: false."""
 
+    allowEmptyMysqlRootPassword: pulumi.Input[bool]
+    """(Pulumi) Keep the chart's MySQL root without a password (MYSQL_ALLOW_EMPTY_PASSWORD),
+    reachable from every pod of the namespace. Default: false: root gets a generated password, a
+    Pulumi secret, which MySQL reads from Secret mysql-root."""
+
     tls: pulumi.Input[dict[str, Any]]
     """(Pulumi) The certificates the stack issues and renews: rollsite's, with rollsite.enableTLS;
     Pulsar's behind an exchange; an exchange's trafficServer's. See docs/tls.md."""

@@ -103,13 +103,14 @@ def kubernetes_object(
 
 
 def require_post_renderer(specs: Iterable[ReleaseSpec]) -> None:
-    """Before anything is registered: a release to post-render needs the command."""
-    command = postrender_command()
-    if any(spec.post_render for spec in specs) and not Path(command).exists():
-        raise ChartSourceError(
-            f"the Helm post-renderer {command} is missing: run "
-            "scripts/setup (it installs this package's commands)"
-        )
+    """Before anything is registered: a release to post-render needs its command."""
+    for spec in specs:
+        command = postrender_command(spec.post_render) if spec.post_render else None
+        if command is not None and not Path(command).exists():
+            raise ChartSourceError(
+                f"the Helm post-renderer {command} is missing: run "
+                "scripts/setup (it installs this package's commands)"
+            )
 
 
 def install_release(

@@ -17,6 +17,7 @@ from fate_iac.kinds import kind_of
 from fate_iac.release import release_options
 from fate_iac.routing import RoutedValues, checked
 from fate_pulumi.federation_refs import as_output, federation_records
+from fate_pulumi.mysql_root import root_password_secret
 from fate_pulumi.release import (
     install_release,
     kubernetes_object,
@@ -120,6 +121,11 @@ class FateStack(pulumi.ComponentResource):
             hosts = final.apply(lambda c: kind.issuing(_config(config, c)))
             certified = certificates(self, name, issuing, routed, depends_on, hosts)
             depends_on = [*depends_on, *certified.resources]
+        if kind.hardens_mysql_root(config):
+            depends_on = [
+                *depends_on,
+                *root_password_secret(self, name, config.k8s_namespace, depends_on),
+            ]
         if migration is not None:
             job = migration_resources(self, name, migration, depends_on, secret_beyond_credentials)[
                 -1

@@ -594,6 +594,13 @@ class PartyConfig(Peered, StackConfig):
         description="(Pulumi) Accept the charts' well-known credentials (mysql fate_dev, "
         "fateboard admin/admin, RabbitMQ fate/fate). Default: false.",
     )
+    allowEmptyMysqlRootPassword: bool = Field(
+        False,
+        description="(Pulumi) Keep the chart's MySQL root without a password "
+        "(MYSQL_ALLOW_EMPTY_PASSWORD), reachable from every pod of the namespace. "
+        "Default: false: root gets a generated password, a Pulumi secret, which MySQL "
+        "reads from Secret mysql-root.",
+    )
     tls: TlsOptions = tls_field()
     allowNotebookWithoutPassword: bool = Field(
         False,

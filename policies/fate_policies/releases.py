@@ -23,7 +23,7 @@ from fate_iac.charts import (
     merge_values,
     render_chart,
 )
-from fate_iac.postrender import is_this_post_renderer, post_render_manifest
+from fate_iac.postrender import fixes_of, is_this_post_renderer, post_render_manifest
 from fate_iac.problems import hide
 from fate_policies.objects import KubeObject, Release, Unknown, kube_object, text_of
 
@@ -180,8 +180,9 @@ def _render(
         own = set(_leaves(values)) - set(_leaves(defaults)) - {chart}
         reason = hide(_first_line(error), own)
         return Expansion(release, unseen=f"its chart cannot be rendered: {reason}")
-    if props.get("postrender"):  # this project's own: its fixes, as Helm will apply them
-        manifests = [post_render_manifest(m) for m in manifests]
+    fixes = fixes_of(str(props.get("postrender") or ""))
+    if fixes:  # this project's own: its fixes, as Helm will apply them
+        manifests = [post_render_manifest(m, fixes) for m in manifests]
     objects = tuple(
         kube_object(m.object, release.namespace, release, urn, parent_type) for m in manifests
     )

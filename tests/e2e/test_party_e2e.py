@@ -10,6 +10,7 @@ change its config put it back, and the destroy test deploys a party of its own.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,15 @@ def test_up_installs_the_release(
     assert set(table) == {"default", "10000"}
     assert table["default"]["default"] == [{"ip": "rollsite", "port": 9370}]
     mysql = object_at(plane, "/apis/apps/v1/namespaces/fate-10000/statefulsets/mysql")
-    env = {
-        e["name"]: e.get("value") for e in mysql["spec"]["template"]["spec"]["containers"][0]["env"]
+    env = {e["name"]: e for e in mysql["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["MYSQL_PASSWORD"]["value"] == "party10000-mysql-example"
+    # root's password: from the Secret the program made, by reference; none empty
+    assert "MYSQL_ALLOW_EMPTY_PASSWORD" not in env
+    assert env["MYSQL_ROOT_PASSWORD"] == {
+        "name": "MYSQL_ROOT_PASSWORD",
+        "valueFrom": {"secretKeyRef": {"name": "mysql-root", "key": "password"}},
     }
-    assert env["MYSQL_PASSWORD"] == "party10000-mysql-example"
+    assert len(root_password(plane)) == 32
 
     # Isolated: the namespace lets in itself, and from anywhere only what it publishes.
     listed = object_at(plane, "/apis/networking.k8s.io/v1/namespaces/fate-10000/networkpolicies")
@@ -100,13 +106,36 @@ def test_up_installs_the_release(
     }
 
 
-def test_state_keeps_credentials_secret(party: tuple[Workspace, auto.Stack]) -> None:
+def root_password(plane: ControlPlane) -> str:
+    """MySQL's root password, as the API server holds it in Secret mysql-root."""
+    secret = object_at(plane, "/api/v1/namespaces/fate-10000/secrets/mysql-root")
+    return base64.b64decode(secret["data"]["password"]).decode()
+
+
+def mysql_env(plane: ControlPlane) -> dict[str, Any]:
+    mysql = object_at(plane, "/apis/apps/v1/namespaces/fate-10000/statefulsets/mysql")
+    return {e["name"]: e for e in mysql["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def test_state_keeps_credentials_secret(
+    party: tuple[Workspace, auto.Stack], plane: ControlPlane
+) -> None:
     ws, _ = party
     backend = Path(ws.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
     state_file = backend / ".pulumi" / "stacks" / "fate" / f"{STACK}.json"
     state = state_file.read_text()
     assert "party10000-mysql-example" not in state
     assert "party10000-board-example" not in state
+    # the generated root password: in the state only encrypted
+    generated = root_password(plane)
+    assert generated not in state
+    assert base64.b64encode(generated.encode()).decode() not in state
+    [made] = [
+        r
+        for r in json.loads(state)["checkpoint"]["latest"]["resources"]
+        if r["urn"].endswith("mysql-root-password")
+    ]
+    assert "ciphertext" in made["outputs"]["password"]
     release = next(
         r
         for r in json.loads(state)["checkpoint"]["latest"]["resources"]
@@ -132,6 +161,34 @@ def test_changing_one_value_shows_exactly_that_change(party: tuple[Workspace, au
         assert "logLevel" in preview.stdout and "DEBUG" in preview.stdout
     finally:
         stack.set_config("python.logLevel", auto.ConfigValue("INFO"), path=True)
+
+
+def test_a_party_deployed_with_the_chart_s_root_previews_its_password_first(
+    party: tuple[Workspace, auto.Stack], plane: ControlPlane
+) -> None:
+    """A party deployed as before the hardening (the chart's passwordless root: what the
+    opt-out deploys) sees root's password in the preview, and nothing changes until the
+    update: then the StatefulSet reads it from the Secret."""
+    _, stack = party
+    kept = root_password(plane)
+    stack.set_config("allowEmptyMysqlRootPassword", auto.ConfigValue("true"))
+    try:
+        opted_out = stack.up()
+        assert opted_out.summary.resource_changes is not None
+        assert opted_out.summary.resource_changes.get(auto.OpType.DELETE) == 2  # password, Secret
+        assert mysql_env(plane)["MYSQL_ALLOW_EMPTY_PASSWORD"]["value"] == "1"
+        assert kube_get(plane, "/api/v1/namespaces/fate-10000/secrets/mysql-root") is None
+    finally:
+        stack.remove_config("allowEmptyMysqlRootPassword")
+    preview = stack.preview(diff=True)
+    assert preview.change_summary.get(auto.OpType.CREATE) == 2, preview.change_summary
+    assert preview.change_summary.get(auto.OpType.UPDATE) == 1, preview.change_summary
+    assert "fate-postrender-mysql-root" in preview.stdout
+    assert "MYSQL_ALLOW_EMPTY_PASSWORD" in mysql_env(plane)  # the preview changed nothing
+    stack.up()
+    assert "MYSQL_ALLOW_EMPTY_PASSWORD" not in mysql_env(plane)
+    generated = root_password(plane)
+    assert len(generated) == 32 and generated != kept  # a new one: the old was deleted
 
 
 def test_destroy_removes_the_release(

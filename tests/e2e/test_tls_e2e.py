@@ -166,6 +166,11 @@ def test_the_tls_example_converges_chains_to_the_published_cas_and_renews(
     deployment = kube_get(plane, "/apis/apps/v1/namespaces/fate-tls-9999/deployments/rollsite")
     mounts = deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
     assert postrender.WRITABLE_PROPERTIES in [m["mountPath"] for m in mounts]
+    # The same command (fate-postrender-tls-mysql-root) gives MySQL's root its password.
+    mysql = kube_get(plane, "/apis/apps/v1/namespaces/fate-tls-9999/statefulsets/mysql")
+    env = {e["name"]: e for e in mysql["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "MYSQL_ALLOW_EMPTY_PASSWORD" not in env
+    assert env["MYSQL_ROOT_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "mysql-root"
 
     def stamp(stack: str) -> str:
         found = kube_get(
