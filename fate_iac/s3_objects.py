@@ -186,7 +186,9 @@ class Bucket:
         conditions = {"If-None-Match": "*"} if if_none_match else {}
         if if_match:
             conditions["If-Match"] = if_match
-        status, said, _ = self._send("PUT", key, body=body, headers=conditions)
+        # A content type of its own: urllib's default (a form) has servers parse the body.
+        headers = {"Content-Type": "application/octet-stream", **conditions}
+        status, said, _ = self._send("PUT", key, body=body, headers=headers)
         if (status in (409, 412) and conditions) or (status == 404 and if_match):
             return False
         if status != 200:
