@@ -68,8 +68,8 @@ def signed(
     region: str,
     now: datetime.datetime,
 ) -> Request:
-    """``method url`` with ``headers`` and the ``Authorization`` of Signature Version 4
-    for service ``s3`` (the payload's hash signed too)."""
+    """``method url`` (its path URI-encoded) with ``headers`` and the ``Authorization``
+    of Signature Version 4 for service ``s3`` (the payload's hash signed too)."""
     parts = urllib.parse.urlsplit(url)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     day = stamp[:8]
@@ -88,7 +88,7 @@ def signed(
     canonical = "\n".join(
         [
             method,
-            urllib.parse.quote(parts.path or "/", safe="/-_.~"),
+            parts.path or "/",  # encoded once already, as S3 wants it (never twice)
             canonical_query,
             "".join(f"{name}:{headers[name]}\n" for name in names),
             ";".join(names),

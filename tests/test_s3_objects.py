@@ -53,6 +53,26 @@ def test_a_listing_is_signed_with_its_query_in_canonical_order() -> None:
     )
 
 
+def test_a_put_of_a_key_to_encode_is_signed_as_aws_signs_its_example() -> None:
+    """AWS's "PUT Object" example: the key ``test$file.text``, encoded once in the URL
+    the bucket makes and in the signature."""
+    found = bucket("s3://examplebucket?region=us-east-1", KEYS)
+    url = found.url("test$file.text")
+    assert url == "https://examplebucket.s3.us-east-1.amazonaws.com/test%24file.text"
+    request = signed(
+        "PUT",
+        url.replace(".s3.us-east-1.", ".s3."),
+        {"Date": "Fri, 24 May 2013 00:00:00 GMT", "x-amz-storage-class": "REDUCED_REDUNDANCY"},
+        b"Welcome to Amazon S3.",
+        EXAMPLE,
+        "us-east-1",
+        WHEN,
+    )
+    assert signature(request.headers["authorization"]) == (
+        "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"
+    )
+
+
 def test_a_session_token_is_sent_and_signed() -> None:
     with_token = Credentials(EXAMPLE.access_key, EXAMPLE.secret_key, "token-1")
     request = signed("GET", "https://b.s3.amazonaws.com/k", {}, b"", with_token, "eu-west-1", WHEN)
