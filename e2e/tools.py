@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +74,21 @@ def build_tools() -> Tools:
         bin_dirs={"etcd": etcd, "kubernetes": kubernetes, "kwok": kwok},
         yaml_bin=yaml,
     )
+
+
+def s3_server() -> Path:
+    """``moto_server`` (a real S3 API, in Python), at the version pyproject.toml pins
+    (its ``s3-server`` extra), in a virtualenv of its own in the cache: moto's botocore
+    and the project's kubernetes client cannot share one (python-dateutil <3 and >=3)."""
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    [requirement] = [str(r) for r in project["project"]["optional-dependencies"]["s3-server"]]
+    venv = cache_root() / requirement.replace("[server]==", "-")
+    binary = venv / "bin" / "moto_server"
+    if not binary.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, requirement], check=True)
+    return binary
 
 
 def _cli_version(binary: Path) -> str:

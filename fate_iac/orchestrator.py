@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fate_iac import renewal
 from fate_iac.cluster_target import ClusterTarget, stack_target
@@ -35,6 +35,9 @@ from fate_iac.kinds import kind_for, parts
 from fate_iac.loader import load_stack_config, project_name, read_stack_file
 from fate_iac.problems import ConfigError, FederationError, said
 from fate_iac.recovery import RecoveryStopped
+
+if TYPE_CHECKING:
+    from fate_iac.operator_lock import LockAt
 
 Say = Callable[[str], None]
 Watch = Callable[[str, "Member", threading.Event], None]
@@ -102,7 +105,7 @@ class StackRunner(Protocol):
 
     def resource_count(self, stack: str) -> int: ...
     def history(self, stack: str) -> list[dict[str, Any]]: ...
-    def federation_lock_path(self) -> Path | None:
+    def federation_lock(self) -> LockAt | None:
         """Where the federation's lock lives in the backend (None: a backend that
         cannot hold one, see :mod:`fate_iac.operator_lock`)."""
         ...

@@ -80,9 +80,9 @@ def _federation(args: argparse.Namespace) -> int:
     runner = stack_runner(args.project_dir, args.policy_pack, args.policy_pack_config)
     if args.action not in ("up", "destroy"):
         return _run(args, command, members, runner)
-    where = runner.federation_lock_path()
+    where = runner.federation_lock()
     if where is None:
-        stderr("no federation-wide lock: this backend keeps none (only a file backend does)")
+        stderr("no federation-wide lock: this backend keeps none (a file or s3 backend does)")
         return _run(args, command, members, runner)
     from fate_iac.operator_lock import holding
 

@@ -160,10 +160,8 @@ class FakeEngine:
     def exists(self, stack: str) -> bool:
         return stack in self.deployed
 
-    lock_path: Path | None = None
-
-    def federation_lock_path(self) -> Path | None:
-        return self.lock_path
+    def federation_lock(self) -> None:
+        return None
 
     def cancel(self, stack: str, why: str) -> None:
         self.log.append(("cancel", stack, why))

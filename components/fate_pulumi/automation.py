@@ -17,9 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fate_iac import backoff, kube, recovery, yamlio
+from fate_iac import backoff, kube, recovery, s3_objects, yamlio
 from fate_iac.cluster_target import ClusterTarget
 from fate_iac.convergence import INPUTS_OUTPUT
+from fate_iac.lock_store import FileLocks, LockStore, S3Locks
+from fate_iac.operator_lock import LockAt
 from fate_iac.orchestrator import (
     EngineError,
     Previewed,
@@ -503,37 +505,42 @@ class AutomationRunner:
             for s in self._stack(stack, {}).history()
         ]
 
-    def backend_dir(self) -> Path | None:
-        """The directory of a ``file://`` backend (None for any other kind), where
-        Pulumi keeps each run's lock as a file."""
+    def lock_store(self) -> LockStore | None:
+        """Where the backend keeps its runs' locks: files of a ``file://`` backend,
+        objects of an ``s3://`` one; None for any other kind (the Pulumi Cloud keeps its
+        own, and lets an update be cancelled: ``pulumi cancel``)."""
         done = self._command.run(["whoami", "--json"], str(self.project_dir), self.env)
         url = str(json.loads(done.stdout or "{}").get("url") or "")
-        if not url.startswith("file://"):
-            return None
-        return Path(os.path.expanduser(url.removeprefix("file://").split("?")[0]))
+        if url.startswith("file://"):
+            root = os.path.expanduser(url.removeprefix("file://").split("?")[0])
+            return FileLocks(Path(root))
+        if url.startswith("s3://"):
+            return S3Locks(s3_objects.bucket(url, {**os.environ, **self.env}))
+        return None
 
-    def stack_locks(self, stack: str) -> list[Path]:
-        """The lock files of ``stack`` in a file backend: Pulumi writes one per run at
-        ``.pulumi/locks/<org>/<project>/<stack>/<id>.json`` (``<stack>/<id>.json``
-        in a backend without projects) and deletes it when the run ends."""
-        root = self.backend_dir()
-        if root is None:
-            return []
-        locks = root / ".pulumi" / "locks"
-        project = str(
-            (yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {}).get("name", "")
-        )
-        found = [*locks.glob(f"*/{project}/{stack}/*.json"), *locks.glob(f"{stack}/*.json")]
-        return sorted(p for p in found if p.is_file())
+    def _project(self) -> str:
+        return str((yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {})["name"])
 
-    def federation_lock_path(self) -> Path | None:
-        """Where the federation's lock lives: beside the stacks' locks in a file
-        backend (None for any other kind)."""
-        root = self.backend_dir()
-        if root is None:
+    def stack_locks(self, stack: str, store: LockStore) -> list[str]:
+        """The keys of ``stack``'s locks in the backend: Pulumi writes one per run at
+        ``.pulumi/locks/<org>/<project>/<stack>/<id>.json`` (``<stack>/<id>.json`` in a
+        backend without projects) and deletes it when the run ends."""
+        project = self._project()
+        folders = (f"/{project}/{stack}", f".pulumi/locks/{stack}")
+        return [
+            key
+            for key in store.keys(".pulumi/locks/")
+            if key.endswith(".json")
+            and (key.rsplit("/", 1)[0].endswith(folders[0]) or key.rsplit("/", 1)[0] == folders[1])
+        ]
+
+    def federation_lock(self) -> LockAt | None:
+        """Where the federation's lock lives: beside the stacks' locks, in a file or
+        s3 backend (None for any other kind)."""
+        store = self.lock_store()
+        if store is None:
             return None
-        project = str((yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {})["name"])
-        return root / ".pulumi" / "locks" / "fate-federation" / f"{project}.json"
+        return LockAt(store, f".pulumi/locks/fate-federation/{self._project()}.json")
 
     def recover(self, stack: str, target: ClusterTarget) -> list[str]:
         """Clear what an interrupted run left on ``stack`` (see :mod:`fate_iac.recovery`):
@@ -543,16 +550,20 @@ class AutomationRunner:
         another run is still going."""
         done: list[str] = []
         stale_lock = False
-        for path in self.stack_locks(stack):
-            lock = recovery.lock_from_json(str(path), _json_file(path))
+        store = self.lock_store()
+        for key in self.stack_locks(stack, store) if store is not None else []:
+            content = store.read(key) if store is not None else None
+            if store is None or content is None:
+                continue  # its run ended meanwhile
+            where = store.where(key)
+            lock = recovery.lock_from_json(where, _json(content[0]))
             if not recovery.lock_is_stale(lock, socket.gethostname(), recovery.runs(lock.pid)):
                 raise recovery.RecoveryStopped(
                     f"stack {stack} is locked by a run that is still going: {lock.holder()} "
-                    f"({path}); wait for it to end, or once sure it is gone, run "
+                    f"({where}); wait for it to end, or once sure it is gone, run "
                     f"`pulumi cancel --yes --stack {stack}`"
                 )
-            path.unlink(missing_ok=True)
-            Path(f"{path}.attrs").unlink(missing_ok=True)
+            store.delete(key)
             stale_lock = True
             done.append(f"removed the lock of {lock.holder()}: that run is gone")
         deployment = self._export(stack)
@@ -713,10 +724,10 @@ def _engine_message(error: BaseException) -> str:
     )
 
 
-def _json_file(path: Path) -> Any:
+def _json(raw: bytes) -> Any:
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return json.loads(raw)
+    except ValueError:
         return {}
 
 

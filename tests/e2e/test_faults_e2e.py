@@ -1,9 +1,11 @@
 """``fatectl federation up`` of the example federation interrupted at a few points (the
 long sweep is bench/bench_faults.py): killed from nothing while Helm installs the
 exchange, killed while Helm upgrades a party, one Ctrl-C then (and a refresh after it),
-the API server restarted then. After each, the next ``fatectl federation up`` converges
-with no manual step: no claim lost, every release deployed at its newest revision with
-the config's values, no pending operation or lock left in the backend."""
+the API server restarted then; and during a FATE version upgrade of the parties with
+its migration Jobs, killed while a Job runs. After
+each, the next ``fatectl federation up`` converges with no manual step: no claim lost,
+every release deployed at its newest revision with the config's values, no pending
+operation or lock left in the backend."""
 
 from __future__ import annotations
 
@@ -20,14 +22,19 @@ import pytest
 
 from e2e.controlplane import ControlPlane
 from e2e.faults import (
+    MIGRATING,
     Point,
+    claim_uids,
     claims,
     end,
     fatectl,
     interrupt,
+    keep_data_in_claims,
     lock_files,
     pending_operations,
     releases,
+    set_chart_version,
+    upgrade_problems,
 )
 from e2e.tools import Tools
 from e2e.workspace import Workspace, copy_project, workspace
@@ -35,6 +42,7 @@ from fate_iac.kube import helm_records
 
 STACKS = ["exchange", "party9999", "party10000"]
 NAMESPACES = ["fate-exchange", "fate-9999", "fate-10000"]
+PARTIES = ["party9999", "party10000"]
 
 
 @dataclass
@@ -50,7 +58,14 @@ def federation(
 ) -> Iterator[Federation]:
     state = tmp_path_factory.mktemp("faults")
     project = copy_project(state / "project", STACKS, chart_repo)
-    yield Federation(workspace(tools, project, state, plane.kubeconfig), plane, state)
+    ws = workspace(tools, project, state, plane.kubeconfig)
+    # The parties start a FATE version back (the last test upgrades them), and keep
+    # their data in claims, bound to volumes made here (no provisioner runs): a claim
+    # lost, or deleted and made again, is then seen.
+    for party in PARTIES:
+        set_chart_version(ws, party, "v1.11.1")
+    keep_data_in_claims(ws, plane, PARTIES)
+    yield Federation(ws, plane, state)
 
 
 def set_log_level(ws: Workspace, level: str) -> None:
@@ -217,3 +232,26 @@ def test_one_operator_at_a_time(federation: Federation) -> None:
     assert "waiting for the federation's lock: held by" in waited.stderr
     assert "nothing to do" in waited.stderr
     assert not lock.exists()
+
+
+def test_an_interrupted_upgrade_converges_on_the_next_run(federation: Federation) -> None:
+    """Both parties upgraded from v1.11.1 to v1.11.2 (a federation's parties run one FATE
+    version), the run killed (SIGKILL of its process group: a CI cancel) while
+    party9999's migration Job runs: the Job exists, the state holds its pending create.
+    The next run adopts the Job and converges: the releases at the new version, deployed
+    at the revision their states record, no claim lost. (Faults at more points of an
+    upgrade, a Ctrl-C while Helm upgrades among them, are bench/bench_faults.py's.)"""
+    fed = federation
+    before = claim_uids(fed.plane, NAMESPACES)
+    assert before, "the parties' StatefulSets made no claims"
+    had = {set_chart_version(fed.ws, party, "v1.11.2") for party in PARTIES}
+    assert had == {"v1.11.1"}
+    said, _ = recover(fed, Point("sigkill-group", MIGRATING, "fate-9999"), set(before))
+    assert "recover party9999: removed the lock of" in said, said
+    assert "adopted fate-9999/fate-mysql-upgrade-job, which the cluster holds" in said, said
+    wanted = {"fate-9999": "v1.11.2", "fate-10000": "v1.11.2"}
+    found = upgrade_problems(fed.ws, fed.plane, STACKS, NAMESPACES, wanted, before)
+    assert found == [], found
+    for party in PARTIES:
+        upgrade = fed.ws.stack(party).outputs()["upgrade"].value
+        assert upgrade == {"from": "v1.11.1", "to": "v1.11.2"}, party
