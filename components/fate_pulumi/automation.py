@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fate_iac import backoff, kube, recovery, s3_objects, yamlio
+from fate_iac import backoff, kube, recovery, s3_objects
 from fate_iac.cluster_target import ClusterTarget
 from fate_iac.convergence import INPUTS_OUTPUT
+from fate_iac.loader import project_name
 from fate_iac.lock_store import FileLocks, LockStore, S3Locks
 from fate_iac.operator_lock import LockAt
 from fate_iac.orchestrator import (
@@ -519,7 +520,7 @@ class AutomationRunner:
         return None
 
     def _project(self) -> str:
-        return str((yamlio.load((self.project_dir / "Pulumi.yaml").read_text()) or {})["name"])
+        return project_name(self.project_dir) or ""
 
     def stack_locks(self, stack: str, store: LockStore) -> list[str]:
         """The keys of ``stack``'s locks in the backend: Pulumi writes one per run at
