@@ -130,6 +130,9 @@ def workspace(
         "PULUMI_HOME": str(home),
         # The language host buildable here predates Pulumi.yaml's virtualenv option.
         "PULUMI_PYTHON_CMD": str(Path(sys.prefix) / "bin" / "python"),
+        # ...and runs a policy pack's Python without -u: the pack's port, its first
+        # line of output, would wait in a pipe's buffer and the preview hang.
+        "PYTHONUNBUFFERED": "1",
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": passphrase,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
