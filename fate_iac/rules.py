@@ -558,11 +558,19 @@ def no_default_credentials(cfg: PartyConfig) -> Iterator[Problem]:
         secret = _credential(cfg, path)
         dotted = ".".join(path)
         if secret is None:
+            # Setting FATE-Board's password writes its section, whose login name is then
+            # empty unless set too (rule fateboard-login): say both at once.
+            login = (
+                " and its login name with pulumi config set --path 'fate:fateboard.username' <name>"
+                if path == ("fateboard", "password")
+                and not (cfg.fateboard is not None and cfg.fateboard.username)
+                else ""
+            )
             yield Problem(
                 path,
                 "default-credentials",
                 f"not set, so the chart's well-known {default!r} would be used; set it with "
-                f"pulumi config set --secret --path 'fate:{dotted}' <value> "
+                f"pulumi config set --secret --path 'fate:{dotted}' <value>{login} "
                 "(or opt in with fate:allowDefaultCredentials: true)",
             )
         elif secret.value == default:

@@ -153,6 +153,18 @@ def test_default_credentials_are_refused(
     assert "allowDefaultCredentials" in problem.message
 
 
+def test_fateboards_missing_password_says_to_set_its_login_name_too() -> None:
+    """An imported party has no fateboard section: setting the password alone would
+    write one with an empty login name (rule fateboard-login)."""
+    raw = party()
+    del raw["fateboard"]
+    problem = only_problem(raw)
+    assert (problem.path, problem.rule) == (("fateboard", "password"), "default-credentials")
+    assert "pulumi config set --path 'fate:fateboard.username' <name>" in problem.message
+    raw["fateboard"] = {"username": "board"}
+    assert "fateboard.username" not in only_problem(raw).message
+
+
 def test_default_credentials_pass_with_explicit_opt_in() -> None:
     raw = party(allowDefaultCredentials=True, mysql={}, fateboard={"username": "admin"})
     load_party_config(raw, "s")
