@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fate_iac import report, yamlio
-from fate_iac.federation import FederationRecord, Routes
+from fate_iac.federation import TLS_ENDPOINT, FederationRecord, Routes
 from fate_iac.kinds import ChartKind
 from fate_iac.kubefate import import_cluster_yaml
 from fate_iac.loader import load_stack_config, read_stack_file, stack_file
@@ -125,11 +125,20 @@ def _record(args: argparse.Namespace, config: dict[str, Any], stack: str) -> int
     if not isinstance(loaded.kind, ChartKind):
         raise UsageError(f"{args.file} deploys no federation member: it has no record")
     record = loaded.kind.record(loaded.config, "", Routes())
+    if (args.ca is None) != (args.tls_port is None):
+        # A partner routes over TLS only to a record with both (rule tls); KubeFATE's
+        # chart publishes no TLS port of rollsite's, so its operator names the one made.
+        raise UsageError(
+            "--ca and --tls-port go together: partners route over TLS to the port where "
+            "this party's rollsite listens for TLS (KubeFATE's chart publishes none: "
+            "expose its 9380 and give that port), trusting the CA"
+        )
     if args.ca is not None:
+        tls_endpoint = {"host": args.host, "port": args.tls_port}
         try:
-            record = FederationRecord.model_validate(
-                {**record.model_dump(), "ca": args.ca.read_text()}
-            )
+            document = record.model_dump()
+            document["endpoints"] = {**document["endpoints"], TLS_ENDPOINT: tls_endpoint}
+            record = FederationRecord.model_validate({**document, "ca": args.ca.read_text()})
         except OSError as error:
             raise UsageError(f"--ca {args.ca}: {error.strerror or 'cannot be read'}") from None
         except ValidationError as error:
@@ -152,6 +161,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--host", help="--record: the address partners reach the party at")
     p.add_argument("--ca", type=Path, help="--record: the PEM CA of its TLS certificates")
+    p.add_argument(
+        "--tls-port", type=int, help="--record (with --ca): where its rollsite listens for TLS"
+    )
     p.add_argument("--out", type=Path, help="--record: write the record to this file")
     with_json(p)
 

@@ -237,6 +237,18 @@ def test_a_kubefate_party_s_record_routes_a_partner_to_its_address(
     assert main(argv[:3]) == 2  # no --host: nothing to publish
     assert "--record needs --host" in capsys.readouterr().err
 
+    # With TLS, a record needs where rollsite listens for it besides the CA: KubeFATE's
+    # chart publishes no such port, so its operator names the one made.
+    pem = tmp_path / "ca.pem"
+    pem.write_text(ca("kubefate-org"))
+    assert main([*argv, "--ca", str(pem), "--out", str(tmp_path / "tls.yaml")]) == 2
+    assert "--ca and --tls-port go together" in capsys.readouterr().err
+    tls_argv = [*argv, "--ca", str(pem), "--tls-port", "30093"]
+    assert main([*tls_argv, "--out", str(tmp_path / "tls.yaml")]) == 0
+    secure = yaml.safe_load((tmp_path / "tls.yaml").read_text())
+    assert secure["endpoints"]["rollsiteTLS"] == {"host": "192.168.11.1", "port": 30093}
+    assert secure["ca"].strip() == pem.read_text().strip()
+
     for name in ("Pulumi.yaml", "Pulumi.party10000.yaml"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     stack = tmp_path / "Pulumi.party10000.yaml"
