@@ -60,12 +60,24 @@ OWN_COPY = {
 }
 """Guides that run in a copy of the repository of their own, and why."""
 
+MYSQL_ROOT_SET = (
+    "kubectl -n fate-10000 exec mysql-0 -- sh -c 'printf \"ALTER USER IF EXISTS "
+    'root@\\"%%\\" IDENTIFIED BY \\"%s\\"; ALTER USER root@localhost IDENTIFIED BY '
+    '\\"%s\\";\\n" "$MYSQL_ROOT_PASSWORD" "$MYSQL_ROOT_PASSWORD" | mysql -uroot\''
+)
+MYSQL_ROOT_CHECK = "kubectl -n fate-10000 exec mysql-0 -- mysql -uroot -e 'SELECT 1'"
+"""The upgrade notes' password for an existing MySQL's root, and its check."""
+
 NOT_RUN = {
     ("README.md", "./scripts/run"): "starts a control plane of its own and deploys the "
     "example federation: this test's path, minutes longer",
     ("README.md", "./scripts/test"): "runs the test suite, this test included",
     ("docs/deploy-a-party.md", "export FATE_SERVICE_NODE_PORT_RANGE=20000-22767"): "for a "
     "cluster whose NodePort range is not kube-apiserver's default; this one's is",
+    ("docs/upgrades-and-drift.md", MYSQL_ROOT_SET): "execs into a running MySQL: the "
+    "simulated nodes here run no container",
+    ("docs/upgrades-and-drift.md", MYSQL_ROOT_CHECK): "execs into a running MySQL: the "
+    "simulated nodes here run no container",
 }
 """Commands of ``GUIDES`` that do not run here, and why."""
 
