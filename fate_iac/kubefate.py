@@ -85,7 +85,8 @@ class ImportResult:
         notes = list(self.notes)
         training_id = config.get(f"{CONFIG_NAMESPACE}:partyId")
         problems = list(self.problems)
-        if training_id is not None and serving.get("partyId") == training_id:
+        # `pulumi config set` writes every value of the file back as a string ("9999")
+        if training_id is not None and str(serving.get("partyId")) == str(training_id):
             del serving["partyId"]  # inherited
         elif training_id is not None and "partyId" in serving:
             problems.append(

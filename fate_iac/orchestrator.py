@@ -414,6 +414,9 @@ def converge(
                 return runner.up(name, envs[name])
             finally:
                 done.set()
+                # (a daemon thread still inside a cluster read when the process exits
+                # can abort it at interpreter shutdown, after the work is done: exit 134)
+                follower.join()
 
         results = _concurrently(updated, up)
         failed = None

@@ -196,6 +196,22 @@ def test_import_kubefate_writes_a_stack_file(
     assert code == 2 and "--force" in err  # a usage error, as everywhere
 
 
+def test_import_kubefate_adds_serving_to_a_stack_file_pulumi_config_set_wrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once `pulumi config set` has touched a stack file, its values are strings
+    (`fate:partyId: "9999"`): still the same party as the cluster-serving.yaml's."""
+    stack = tmp_path / "Pulumi.party9999.yaml"
+    stack.write_text((PROJECT_DIR / "Pulumi.party9999.yaml").read_text())
+    stack.write_text(stack.read_text().replace("fate:partyId: 9999", 'fate:partyId: "9999"'))
+    source = example("v1.11.2/party-9999/cluster-serving.yaml")
+    args = ["import-kubefate", str(source), "--stack", "party9999"]
+    code, _, err = run(capsys, *args, "--project-dir", str(tmp_path))
+    assert code == 0, err
+    config = yaml.safe_load(stack.read_text())["config"]
+    assert "fate-serving:partyId" not in config and "fate-serving:servingProxy" in config
+
+
 def test_import_kubefate_reports_in_json(capsys: pytest.CaptureFixture[str]) -> None:
     source = example("v1.11.2/party-10000/cluster.yaml")
     code, out, err = run(capsys, "import-kubefate", str(source), "--json")

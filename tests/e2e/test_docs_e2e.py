@@ -14,14 +14,19 @@ What the machine provides instead of the reader's: a home with a kubeconfig whos
 context is ``kind-fate`` (at ``~/.kube/config`` and ``~/.kube/fate.yaml``, the files the
 guides name) for the local control plane (``operator_home``); a copy of the repository
 with a ``./mirror`` of the chart repository, each stack file's ``fate:chartRepo`` and
-``FATE_CHART_REPO`` naming the local chart server (``operator_project``); the Pulumi CLI
-and its kubernetes provider. What differs in the commands, each listed with its reason:
-``REPLACED`` words, ``ANSWERED`` prompts (``--yes``), ``LAST`` commands run after the
-others, ``OWN_COPY`` guides run in a copy of their own, and ``NOT_RUN``.
+``FATE_CHART_REPO`` naming the local chart server, and the files a reader brings
+(``STAND_INS``) (``operator_project``); the volumes a provisioner would make
+(``VOLUMES``); the Pulumi CLI and its kubernetes provider. What differs in the
+commands, each listed with its reason: ``REPLACED`` words, ``ANSWERED`` prompts
+(``--yes``), ``LAST`` commands run after the others, ``OWN_COPY`` guides run in a copy
+of their own, ``RUN_ELSEWHERE`` (another real-engine test runs them: named, and it must
+exist) and ``NOT_RUN``.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import re
 import resource
@@ -33,8 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
-from e2e.controlplane import ControlPlane
+from e2e.controlplane import ControlPlane, kube_request
 from e2e.tools import Tools
 from e2e.workspace import workspace
 from fate_iac import yamlio
@@ -48,25 +57,28 @@ GUIDES = [
     "docs/upgrades-and-drift.md",
     "docs/troubleshooting.md",
     "docs/import-kubefate.md",
+    "docs/tls.md",
+    "docs/isolation-and-policies.md",
+    "docs/spark.md",
+    "docs/serving.md",
+    "docs/fate-2.md",
+    "docs/other-organisation.md",
+    "docs/kubefate-service.md",
+    "docs/package.md",
+    "docs/ci-cd.md",
 ]
 """The guides whose commands run here, in the order they run (a reader's: the
-quickstart, then one party, the federation, day 2, recovery, an imported party).
-docs/ci-cd.md's commands are the pipeline templates' steps, which
-tests/e2e/test_ci_templates.py runs."""
+quickstart, then one party, the federation, day 2, recovery, an imported party; then
+the task guides that build on that federation)."""
 
 OWN_COPY = {
     "docs/import-kubefate.md": "its stack is KubeFATE's party 10000, as the example's "
     "party10000 is: beside it, the federation would be refused (one party id twice)",
+    "docs/serving.md": "its import adds FATE-Serving to party 9999's stack file, which the "
+    "later guides' party 9999 would then deploy too",
 }
 """Guides that run in a copy of the repository of their own, and why."""
 
-MYSQL_ROOT_SET = (
-    "kubectl -n fate-10000 exec mysql-0 -- sh -c 'printf \"ALTER USER IF EXISTS "
-    'root@\\"%%\\" IDENTIFIED BY \\"%s\\"; ALTER USER root@localhost IDENTIFIED BY '
-    '\\"%s\\";\\n" "$MYSQL_ROOT_PASSWORD" "$MYSQL_ROOT_PASSWORD" | mysql -uroot\''
-)
-MYSQL_ROOT_CHECK = "kubectl -n fate-10000 exec mysql-0 -- mysql -uroot -e 'SELECT 1'"
-"""The upgrade notes' password for an existing MySQL's root, and its check."""
 
 NOT_RUN = {
     ("README.md", "./scripts/run"): "starts a control plane of its own and deploys the "
@@ -74,12 +86,130 @@ NOT_RUN = {
     ("README.md", "./scripts/test"): "runs the test suite, this test included",
     ("docs/deploy-a-party.md", "export FATE_SERVICE_NODE_PORT_RANGE=20000-22767"): "for a "
     "cluster whose NodePort range is not kube-apiserver's default; this one's is",
-    ("docs/upgrades-and-drift.md", MYSQL_ROOT_SET): "execs into a running MySQL: the "
-    "simulated nodes here run no container",
-    ("docs/upgrades-and-drift.md", MYSQL_ROOT_CHECK): "execs into a running MySQL: the "
-    "simulated nodes here run no container",
+    (
+        "docs/isolation-and-policies.md",
+        "python3 -c 'from notebook.auth import passwd; print(passwd())' > notebook.hash",
+    ): "asks for the password twice at a terminal: its output is a stand-in (``STAND_INS``)",
+    ("docs/isolation-and-policies.md", "./scripts/setup"): "(re)installs the virtualenv "
+    "this test runs in",
+    ("docs/isolation-and-policies.md", "export PULUMI_CONFIG_PASSPHRASE=..."): "the CI "
+    "system's secret, a placeholder: the session keeps the examples' passphrase",
+    ("docs/spark.md", ".venv/bin/python -m e2e.deploy_examples --project examples/spark-pulsar"): (
+        "starts a control plane of its own and deploys the example: what the guide's "
+        "other deploy command does on this one (run by tests/e2e/test_spark_e2e.py)"
+    ),
+    ("docs/serving.md", ".venv/bin/python -m e2e.deploy_examples --project examples/serving"): (
+        "starts a control plane of its own and deploys the example: what the guide's "
+        "other deploy command does on this one (run by tests/e2e/test_serving_e2e.py)"
+    ),
+    **{
+        ("docs/upgrades-and-drift.md", text): "kubectl exec runs in the mysql container, and "
+        "no container runs here (KWOK's nodes, no kubelet)"
+        for text in (
+            "kubectl -n fate-10000 exec mysql-0 -- sh -c 'printf \"ALTER USER IF EXISTS "
+            'root@\\"%%\\" IDENTIFIED BY \\"%s\\"; ALTER USER root@localhost '
+            'IDENTIFIED BY \\"%s\\";\\n" "$MYSQL_ROOT_PASSWORD" '
+            '"$MYSQL_ROOT_PASSWORD" | mysql -uroot\'',
+            "kubectl -n fate-10000 exec mysql-0 -- mysql -uroot -e 'SELECT 1'",
+        )
+    },
+    ("docs/package.md", "pip install dist/fate_iac-*.whl"): "installs the package and every "
+    "dependency from PyPI into the Python Pulumi runs (the machine's, here): minutes, and "
+    "not this machine's to change; the wheel it installs is built above",
+    (
+        "docs/package.md",
+        "python3 -c 'import fate_pulumi.plugin as p, os; print(os.path.dirname(p.__file__))'",
+    ): "prints where that install put the plugin directory: nothing is installed here",
+    ("docs/kubefate-service.md", "kubefate version"): "KubeFATE's own CLI, which is not "
+    "installed here, asks the service's pod, which never runs here (no kubelet)",
 }
 """Commands of ``GUIDES`` that do not run here, and why."""
+
+RUN_ELSEWHERE = {
+    **{
+        ("docs/ci-cd.md", text): (
+            "tests/e2e/test_ci_templates.py",
+            "the pipeline templates' steps, which that test runs as the CI systems would",
+        )
+        for text in (
+            "./scripts/setup",
+            ".venv/bin/fatectl validate --stack party9999",
+            ".venv/bin/fatectl federation preview --policy-pack policies --markdown summary.md",
+            ".venv/bin/fatectl federation up --yes --policy-pack policies --json",
+            ".venv/bin/fatectl federation drift",
+        )
+    },
+    ("docs/tls.md", ".venv/bin/fatectl federation status --project-dir examples/tls"): (
+        "tests/e2e/test_tls_e2e.py",
+        "needs examples/tls deployed: that test deploys it and checks each stack's status "
+        "line ends with its certificates' expiry",
+    ),
+    ("docs/tls.md", "pulumi stack output --cwd examples/tls --stack party9999 certificates"): (
+        "tests/e2e/test_tls_e2e.py",
+        "needs examples/tls deployed: that test deploys it and reads output certificates",
+    ),
+    ("docs/spark.md", ".venv/bin/fatectl federation up --project-dir examples/spark-pulsar"): (
+        "tests/e2e/test_spark_e2e.py",
+        "that test deploys the example with it and checks what each stack made",
+    ),
+    ("docs/spark.md", ".venv/bin/fatectl federation status --project-dir examples/spark-pulsar"): (
+        "tests/e2e/test_spark_e2e.py",
+        "needs the example deployed: that test deploys it and checks every stack is ready",
+    ),
+    (
+        "docs/spark.md",
+        ".venv/bin/fatectl describe --stack party9999 --project-dir examples/spark-pulsar",
+    ): (
+        "tests/e2e/test_spark_e2e.py",
+        "needs the example deployed: that test deploys it (a second deployment here "
+        "would double this test's time)",
+    ),
+    ("docs/serving.md", ".venv/bin/fatectl federation up --project-dir examples/serving"): (
+        "tests/e2e/test_serving_e2e.py",
+        "that test deploys the example with it and checks its routes",
+    ),
+    (
+        "docs/serving.md",
+        ".venv/bin/fatectl describe --stack party9999 --project-dir examples/serving",
+    ): (
+        "tests/e2e/test_serving_e2e.py",
+        "needs the example deployed: that test deploys it and checks what describe "
+        "reports (both releases, every module ready)",
+    ),
+    ("docs/serving.md", ".venv/bin/fatectl federation status --project-dir examples/serving"): (
+        "tests/e2e/test_serving_e2e.py",
+        "needs the example deployed: that test deploys it (a second deployment here would "
+        "double this test's time)",
+    ),
+    (
+        "docs/package.md",
+        "pulumi package add \"$(python3 -c 'import fate_pulumi.plugin as p, os; "
+        "print(os.path.dirname(p.__file__))')\"",
+    ): (
+        "tests/e2e/test_package_e2e.py",
+        "adds the package to a YAML program from the plugin directory (this checkout's: "
+        "nothing is installed here) and deploys a party with it",
+    ),
+}
+"""Commands of ``GUIDES`` another real-engine test runs (the test named, which must
+exist), and why not here too."""
+
+STAND_INS = {
+    "notebook.hash": "the Jupyter password hash the isolation guide's first command asks "
+    "for at a terminal (the examples' notebook password's)",
+    "org-ca.pem": "the organisation's CA certificate the TLS guide brings: made here "
+    "(RSA 2048, a CA, no NameConstraints)",
+    "org-ca.key": "that CA's private key",
+    "policy.json": "the CI pipeline's policy config: policies/config.example.json with "
+    "namespace-isolation naming the federation's three namespaces",
+}
+"""Files a reader has that the guides' commands read, written into the project here."""
+
+VOLUMES = {
+    "docs-kubefate-mariadb": "the volume the cluster's provisioner would make for the "
+    "KubeFATE service's MariaDB claim (docs/kubefate-service.md): none runs here",
+}
+"""PersistentVolumes made in the cluster first (1Gi, no storage class), and why."""
 
 REPLACED = {
     "pulumi login --local": (
@@ -96,6 +226,10 @@ ANSWERED = {
     ("docs/deploy-a-party.md", "pulumi up"),
     ("docs/federation.md", ".venv/bin/fatectl federation up"),
     ("docs/federation.md", ".venv/bin/fatectl federation destroy"),
+    (
+        "docs/kubefate-service.md",
+        "pulumi up --cwd examples/kubefate --stack kubefate",
+    ),
 }
 """Commands that show a plan and ask: they run with ``--yes``."""
 
@@ -112,6 +246,17 @@ SAID = {
     ("docs/federation.md", ".venv/bin/fatectl federation status"): "ready",
     ("docs/upgrades-and-drift.md", ".venv/bin/fatectl federation drift"): "in-sync",
     ("docs/troubleshooting.md", ".venv/bin/fatectl recover --stack party9999"): "nothing to do",
+    ("docs/isolation-and-policies.md", "kubectl get networkpolicies -n fate-9999"): (
+        "fate-same-party"
+    ),
+    (
+        "docs/serving.md",
+        ".venv/bin/fatectl validate --stack party9999 --project-dir examples/serving",
+    ): "beside it: serving cluster",
+    ("docs/fate-2.md", ".venv/bin/fatectl describe --stack party9999"): "ready",
+    ("docs/tls.md", ".venv/bin/fatectl validate --stack party9999 --project-dir examples/tls"): (
+        "fate:tls.ca.certificate has no NameConstraints"
+    ),
 }
 """What a guide says a command shows, checked in its output (for a command run more
 than once, in its last run)."""
@@ -161,15 +306,25 @@ def to_run() -> list[Command]:
     """The guides' commands this test runs, in order (the ``sh runnable`` ones too: a
     later command may need what they write), all but the ``NOT_RUN`` ones, the
     ``LAST`` ones at the end."""
-    kept = [c for doc in GUIDES for c in commands(doc) if c.key not in NOT_RUN]
+    kept = [
+        c
+        for doc in GUIDES
+        for c in commands(doc)
+        if c.key not in NOT_RUN and c.key not in RUN_ELSEWHERE
+    ]
     return [c for c in kept if c.key not in LAST] + [c for c in kept if c.key in LAST]
 
 
 def unknown_entries() -> list[str]:
     """Entries of the lists above that name no command of ``GUIDES``."""
     known = {c.key for doc in GUIDES for c in commands(doc)}
-    listed = [*NOT_RUN, *ANSWERED, *LAST, *SAID]
+    listed = [*NOT_RUN, *RUN_ELSEWHERE, *ANSWERED, *LAST, *SAID]
     unknown = [f"{doc}: {text}" for doc, text in listed if (doc, text) not in known]
+    unknown += [
+        f"{doc}: `{text}` is run by {test}, which does not exist"
+        for (doc, text), (test, _) in RUN_ELSEWHERE.items()
+        if not (PROJECT_DIR / test).is_file()
+    ]
     unknown += [w for w in REPLACED if not any(w in text for _, text in known)]
     return unknown + [doc for doc in OWN_COPY if doc not in GUIDES]
 
@@ -242,10 +397,12 @@ def children_cpu() -> float:
 def operator_project(target: Path, chart_repo: str) -> Path:
     """A copy of the repository as a reader has it: its stack files copied (the guides'
     commands change them), each naming the local chart server; everything else linked;
-    ``./mirror``: a directory laid out as the chart repository; ``notebook.hash``."""
+    ``./mirror``: a directory laid out as the chart repository; the ``STAND_INS``."""
     target.mkdir(parents=True)
     for entry in PROJECT_DIR.iterdir():
-        if entry.name in ("out", ".git", ".pulumi"):
+        if entry.name in ("out", ".git", ".pulumi", "build", "dist"):
+            continue
+        if entry.name.endswith(".egg-info"):  # (a wheel built here writes its own)
             continue
         if entry.name.startswith("Pulumi.") and entry.name != "Pulumi.yaml":
             document = yamlio.load(entry.read_text())
@@ -257,12 +414,72 @@ def operator_project(target: Path, chart_repo: str) -> Path:
         else:
             (target / entry.name).symlink_to(entry)
     (target / "mirror").symlink_to(SHARED / "charts")
-    # the Jupyter password hash an operator makes as the isolation guide says
     (target / "notebook.hash").write_text(NOTEBOOK_HASH + "\n")
+    certificate, key = organisation_ca()
+    (target / "org-ca.pem").write_text(certificate)
+    (target / "org-ca.key").write_text(key)
+    policy = json.loads((PROJECT_DIR / "policies" / "config.example.json").read_text())
+    policy["namespace-isolation"]["namespaces"] = ["fate-exchange", "fate-9999", "fate-10000"]
+    (target / "policy.json").write_text(json.dumps(policy, indent=2))
+    assert {p.name for p in target.iterdir()} >= STAND_INS.keys()
     for name, source in KUBEFATE_FILES.items():
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(example(source), target / name)
     return target
+
+
+def organisation_ca() -> tuple[str, str]:
+    """A CA as an organisation brings one: its certificate and its key, PEM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Org CA")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return pem, private
+
+
+def persistent_volume(name: str) -> dict[str, object]:
+    """A volume a claim of 1Gi without a storage class binds to."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": f"/tmp/{name}"},
+            "persistentVolumeReclaimPolicy": "Delete",
+        },
+    }
 
 
 def operator_home(home: Path, kubeconfig: Path) -> None:
@@ -305,6 +522,8 @@ def test_the_guides_commands_run(
         # flushing it; the host built here does not unbuffer it, so a pack would hang.
         "PYTHONUNBUFFERED": "1",
     }
+    for name in VOLUMES:
+        kube_request(plane, "POST", "/api/v1/persistentvolumes", persistent_volume(name))
     backend = tmp_path / "backend"
     backend.mkdir()
     session = Session(backend, projects, env)
