@@ -13,6 +13,11 @@ Each is decided here, from plain data, by the rules the tools themselves give:
 - a lock whose process is gone (on this host, its pid no longer runs) is taken over;
   one whose process runs, or that was taken on another host (whose processes cannot be
   seen from here), is left alone and named;
+- the plugins a killed CLI started outlive it (each in a process group of its own) and
+  may still be acting, a provider finishing the Helm upgrade it had begun, before they
+  wait for ever on the engine that is gone: they are ended before Helm's records are
+  read, so what is decided is not changed underneath (a plugin binary working in the
+  project whose parent is no Pulumi CLI; on this host, as the locks);
 - a release pending an upgrade or a rollback goes back to its last deployed revision
   (what ``helm rollback`` does); so does one whose newest revision ``failed`` in a run
   that did not finish (a Ctrl-C while Helm waited): the state may hold that revision's
@@ -79,6 +84,42 @@ def lock_is_stale(lock: Lock, this_host: str, running: bool) -> bool:
     no longer runs (``running``: whether its pid runs a Pulumi or fatectl process now).
     A lock taken on another host is never taken for stale: its process cannot be seen."""
     return lock.host == this_host and not running
+
+
+PLUGIN_PREFIXES = ("pulumi-resource-", "pulumi-language-", "pulumi-analyzer-")
+"""How the Pulumi CLI's plugin programs are named."""
+
+
+def _process(pid: str) -> tuple[str, str, int] | None:
+    """A process's program, working directory and parent; None when it cannot be read
+    (gone, or another user's)."""
+    entry = Path("/proc") / pid
+    try:
+        program = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        cwd = os.readlink(entry / "cwd")
+        parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return program, cwd, parent
+
+
+def left_plugins(project_dir: Path) -> list[int]:
+    """The plugins a gone run left working in ``project_dir`` on this host: Pulumi
+    plugin programs whose parent is no Pulumi CLI (a live run's plugins are its CLI's
+    children)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    here = str(project_dir.resolve())
+    found = []
+    for entry in proc.iterdir():
+        seen = _process(entry.name) if entry.name.isdigit() else None
+        if seen is None or not Path(seen[0]).name.startswith(PLUGIN_PREFIXES) or seen[1] != here:
+            continue
+        parent = _process(str(seen[2]))
+        if parent is None or Path(parent[0]).name != "pulumi":
+            found.append(int(entry.name))
+    return sorted(found)
 
 
 def runs(pid: int) -> bool:

@@ -5,6 +5,11 @@ tests/e2e/test_faults_e2e.py)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +21,7 @@ from fate_iac.recovery import (
     Pending,
     Revision,
     imports,
+    left_plugins,
     lock_from_json,
     lock_is_stale,
     mark_unfinished,
@@ -210,3 +216,44 @@ def test_federation_recovery_says_what_it_did_and_stops_naming_every_holder() ->
     assert str(raised.value) == (
         "recovery stopped:\nstack exchange is locked by a run that is still going: x@h"
     )
+
+
+def test_the_plugins_a_gone_run_left_are_found_and_a_live_runs_are_not(tmp_path: Path) -> None:
+    """A killed CLI's plugins outlive it, still working in the project: they are the ones
+    whose parent is no Pulumi CLI; a live run's plugins (its CLI's children) are left."""
+    project = tmp_path / "project"
+    project.mkdir()
+    plugin = tmp_path / "pulumi-resource-kubernetes"
+    plugin.symlink_to(shutil.which("sleep") or "/bin/sleep")
+    cli = tmp_path / "pulumi"
+    cli.symlink_to(shutil.which("sh") or "/bin/sh")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    left = subprocess.Popen([str(plugin), "30"], cwd=project)  # its parent: no Pulumi CLI
+    live = subprocess.Popen([str(cli), "-c", f'"{plugin}" 30 & wait'], cwd=project)
+    elsewhere = subprocess.Popen([str(plugin), "30"], cwd=other)
+    try:
+        deadline = time.monotonic() + 10
+        while not _children(live.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _children(live.pid), "the live run's plugin did not start"
+        assert left_plugins(project) == [left.pid]
+        assert left_plugins(other) == [elsewhere.pid]
+    finally:
+        for process in (left, live, elsewhere):
+            process.kill()
+        for pid in _children(live.pid):
+            os.kill(pid, 9)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found

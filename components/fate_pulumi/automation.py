@@ -3,6 +3,7 @@ Automation API (the logic that drives it is :mod:`fate_iac.orchestrator`)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -574,6 +576,14 @@ class AutomationRunner:
         interrupted = stale_lock or bool(pending) or not self._last_update_succeeded(stack)
         if not interrupted:
             return done
+        left = recovery.left_plugins(self.project_dir)
+        if left:
+            _end(left)
+            done.append(
+                f"ended the plugins the interrupted run left (pids "
+                f"{', '.join(map(str, left))}): a provider among them could still be "
+                "changing a release"
+            )
         context, kubeconfig = target.context, target.kubeconfig
         releases = {
             recovery.object_id(r)
@@ -723,6 +733,16 @@ def _engine_message(error: BaseException) -> str:
     return "\n".join(
         str(part) for part in (getattr(error, "stderr", ""), getattr(error, "stdout", ""), error)
     )
+
+
+def _end(pids: list[int], within: float = 10.0) -> None:
+    """Kill ``pids`` and wait, at most ``within`` seconds, until they are gone."""
+    for pid in pids:
+        with contextlib.suppress(OSError):  # gone already
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + within
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def _json(raw: bytes) -> Any:
