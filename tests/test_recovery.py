@@ -240,10 +240,11 @@ def test_the_plugins_a_gone_run_left_are_found_and_a_live_runs_are_not(tmp_path:
         assert left_plugins(project) == [left.pid]
         assert left_plugins(other) == [elsewhere.pid]
     finally:
-        for process in (left, live, elsewhere):
-            process.kill()
         for pid in _children(live.pid):
             os.kill(pid, 9)
+        for process in (left, live, elsewhere):
+            process.kill()
+            process.wait()
 
 
 def _children(pid: int) -> list[int]:
