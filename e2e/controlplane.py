@@ -425,6 +425,27 @@ def kube_request(
         return json.load(response)
 
 
+def make_volume(
+    plane: ControlPlane,
+    name: str,
+    size: str = "1Gi",
+    storage_class: str | None = None,
+    reclaim: str = "Delete",
+) -> None:
+    """A hostPath PersistentVolume for a claim to bind to: no provisioner runs here (a
+    claim of ``storage_class``; of none without one)."""
+    spec: dict[str, Any] = {
+        "capacity": {"storage": size},
+        "accessModes": ["ReadWriteOnce"],
+        "hostPath": {"path": f"/tmp/{name}"},
+        "persistentVolumeReclaimPolicy": reclaim,
+    }
+    if storage_class is not None:
+        spec["storageClassName"] = storage_class
+    volume = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name}}
+    kube_request(plane, "POST", "/api/v1/persistentvolumes", {**volume, "spec": spec})
+
+
 def kube_get(plane: ControlPlane, path: str) -> Any:
     """GET an API path as the admin; None when the object does not exist."""
     import json

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from e2e.controlplane import ControlPlane, kube_get, kube_request
+from e2e.controlplane import ControlPlane, kube_get, make_volume
 from e2e.workspace import Workspace
 from fate_iac import yamlio
 from fate_iac.describe import decode_helm_release
@@ -178,23 +178,7 @@ def keep_data_in_claims(
     made = []
     for index in range(len(CLAIMING) * len(parties) + 2):
         name = f"{storage_class}-{ws.project_dir.parent.name}-{index}".lower()[:63]
-        kube_request(
-            plane,
-            "POST",
-            "/api/v1/persistentvolumes",
-            {
-                "apiVersion": "v1",
-                "kind": "PersistentVolume",
-                "metadata": {"name": name},
-                "spec": {
-                    "capacity": {"storage": "10Gi"},
-                    "accessModes": ["ReadWriteOnce"],
-                    "storageClassName": storage_class,
-                    "hostPath": {"path": f"/tmp/{name}"},
-                    "persistentVolumeReclaimPolicy": "Retain",
-                },
-            },
-        )
+        make_volume(plane, name, "10Gi", storage_class, reclaim="Retain")
         made.append(name)
     return made
 

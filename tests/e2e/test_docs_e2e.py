@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from e2e.controlplane import ControlPlane, kube_request
+from e2e.controlplane import ControlPlane, make_volume
 from e2e.tools import Tools
 from e2e.workspace import workspace
 from fate_iac import yamlio
@@ -467,21 +467,6 @@ def organisation_ca() -> tuple[str, str]:
     return pem, private
 
 
-def persistent_volume(name: str) -> dict[str, object]:
-    """A volume a claim of 1Gi without a storage class binds to."""
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": name},
-        "spec": {
-            "capacity": {"storage": "1Gi"},
-            "accessModes": ["ReadWriteOnce"],
-            "hostPath": {"path": f"/tmp/{name}"},
-            "persistentVolumeReclaimPolicy": "Delete",
-        },
-    }
-
-
 def operator_home(home: Path, kubeconfig: Path) -> None:
     """A home whose kubeconfig reaches the control plane through context ``kind-fate``
     (a kind cluster's), at the two paths the guides name."""
@@ -523,7 +508,7 @@ def test_the_guides_commands_run(
         "PYTHONUNBUFFERED": "1",
     }
     for name in VOLUMES:
-        kube_request(plane, "POST", "/api/v1/persistentvolumes", persistent_volume(name))
+        make_volume(plane, name)
     backend = tmp_path / "backend"
     backend.mkdir()
     session = Session(backend, projects, env)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from e2e.controlplane import ControlPlane, kube_get, kube_request
+from e2e.controlplane import ControlPlane, kube_get, kube_request, make_volume
 from e2e.tools import Tools
 from e2e.workspace import PROJECT_DIR, copy_project, workspace
 from fate_iac import yamlio
@@ -52,27 +52,6 @@ def can(
     return bool(answer["status"].get("allowed"))
 
 
-def volume(plane: ControlPlane, name: str) -> None:
-    """A PersistentVolume for MariaDB's claim to bind to (no provisioner runs here)."""
-    kube_request(
-        plane,
-        "POST",
-        "/api/v1/persistentvolumes",
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolume",
-            "metadata": {"name": name},
-            "spec": {
-                "capacity": {"storage": "1Gi"},
-                "accessModes": ["ReadWriteOnce"],
-                "storageClassName": STORAGE_CLASS,
-                "hostPath": {"path": f"/tmp/{name}"},
-                "persistentVolumeReclaimPolicy": "Delete",
-            },
-        },
-    )
-
-
 def namespace(plane: ControlPlane, name: str) -> None:
     kube_request(
         plane,
@@ -97,7 +76,7 @@ def test_the_kubefate_service_least_privilege_persistent_and_secret(
     project = copy_project(tmp_path / "project", ["kubefate"], None, source=EXAMPLE)
     set_service(project, database={"storageClass": STORAGE_CLASS}, networkPolicyEgress=True)
     ws = workspace(tools, project, tmp_path, plane.kubeconfig)
-    volume(plane, "kubefate-e2e-0")
+    make_volume(plane, "kubefate-e2e-0", storage_class=STORAGE_CLASS)
     stack = ws.stack("kubefate")
     stack.up()
 
