@@ -11,7 +11,8 @@ from typing import cast
 
 from fate_iac.cluster_target import ClusterTarget
 from fate_iac.config import ExchangeConfig, PartyConfig, ServingConfig, StackConfig
-from fate_iac.kinds import kind_of, parts
+from fate_iac.convergence import references
+from fate_iac.kinds import kind_of
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,19 @@ def check_federation(
     problems: list[FederationProblem] = []
     names = sorted(members)
     for name in names:
-        for _, part in parts(members[name].config):
-            for ref in part.referenced_stacks:
-                own = own_stack_in_full(ref, members, project)
-                if own is not None:
-                    problems.append(
-                        FederationProblem(
-                            (name, own),
-                            "stack-name",
-                            f"{name} names {ref}, this project's stack {own}, in full: "
-                            f"fatectl federation follows this project's stacks by their "
-                            f"short names, and would not update {name} when {own} "
-                            f"changes; write {own}",
-                        )
+        for ref in references(members[name].config):
+            own = own_stack_in_full(ref, members, project)
+            if own is not None:
+                problems.append(
+                    FederationProblem(
+                        (name, own),
+                        "stack-name",
+                        f"{name} names {ref}, this project's stack {own}, in full: "
+                        f"fatectl federation follows this project's stacks by their "
+                        f"short names, and would not update {name} when {own} "
+                        f"changes; write {own}",
                     )
+                )
 
     def pairwise(
         rule: str, key: Callable[[Member], Sequence[object]], label: str, same_cluster: bool

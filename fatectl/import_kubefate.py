@@ -143,7 +143,8 @@ def _record(args: argparse.Namespace, config: dict[str, Any], stack: str) -> int
             raise UsageError(f"--ca {args.ca}: {error.strerror or 'cannot be read'}") from None
         except ValidationError as error:
             why = "; ".join(plain_message(e["msg"]) for e in error.errors(include_url=False))
-            raise UsageError(f"--ca {args.ca}: {why}") from None
+            given = f"--ca {args.ca} with --tls-port {args.tls_port}"
+            raise UsageError(f"{given}: {why}") from None
     return hand_over(record, args.out)
 
 

@@ -243,6 +243,9 @@ def test_a_kubefate_party_s_record_routes_a_partner_to_its_address(
     pem.write_text(ca("kubefate-org"))
     assert main([*argv, "--ca", str(pem), "--out", str(tmp_path / "tls.yaml")]) == 2
     assert "--ca and --tls-port go together" in capsys.readouterr().err
+    out_of_range = [*argv, "--ca", str(pem), "--tls-port", "70000"]
+    assert main([*out_of_range, "--out", str(tmp_path / "tls.yaml")]) == 2
+    assert "--tls-port 70000: " in capsys.readouterr().err
     tls_argv = [*argv, "--ca", str(pem), "--tls-port", "30093"]
     assert main([*tls_argv, "--out", str(tmp_path / "tls.yaml")]) == 0
     secure = yaml.safe_load((tmp_path / "tls.yaml").read_text())
